@@ -1,0 +1,44 @@
+/**
+ * The manager process: one Node HTTP server in which the manager's edge (tRPC, agent link,
+ * console WebSockets) sits in front of Next.js, which renders the UI. One process keeps the
+ * agent connections and the browser subscriptions in the same memory, with no broker between.
+ */
+import { createServer } from 'node:http';
+import { createManagerEdge, managerEnv, reconcileOnStart } from '@vireo/api';
+import next from 'next';
+
+const env = managerEnv();
+const app = next({ dev: env.NODE_ENV === 'development', dir: import.meta.dirname });
+const handleNext = app.getRequestHandler();
+
+await app.prepare();
+const { tasksFailed } = await reconcileOnStart();
+if (tasksFailed > 0) console.log(`Failed ${tasksFailed} task(s) interrupted by the last stop.`);
+
+const edge = createManagerEdge();
+const upgradeNext = app.getUpgradeHandler();
+
+const server = createServer((req, res) => {
+  if (edge.handleRequest(req, res)) return;
+  handleNext(req, res).catch((err) => {
+    console.error('Next.js failed on', req.url, err);
+    if (!res.headersSent) res.writeHead(500);
+    res.end();
+  });
+});
+
+server.on('upgrade', (req, socket, head) => {
+  if (edge.handleUpgrade(req, socket, head)) return;
+  upgradeNext(req, socket, head);
+});
+
+server.listen(env.VIREO_PORT, env.VIREO_LISTEN, () => {
+  console.log(`Vireo manager listening on http://${env.VIREO_LISTEN}:${env.VIREO_PORT}`);
+});
+
+const stop = () => {
+  server.close();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,110 @@
+/**
+ * Console relay: browser WebSocket ⇄ manager ⇄ agent WebSocket ⇄ the VM's VNC unix socket.
+ * The browser presents a single-use ticket; the manager then asks the VM's agent to dial back
+ * on a one-off channel, and pipes bytes between the two sockets. VNC never leaves its host.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { toErrorPayload } from '@vireo/protocol';
+import type { RawData, WebSocket } from 'ws';
+import { agentFor } from '../services/agent-hub.ts';
+import { consumeConsoleTicket } from '../services/console-tickets.ts';
+import { sessionFromRequest } from '../context.ts';
+import { loadVmForUser } from '../services/vm-access.ts';
+
+const AGENT_DIAL_TIMEOUT_MS = 10_000;
+
+interface PendingChannel {
+  hostId: string;
+  attach: (agentWs: WebSocket) => void;
+}
+
+const channels = new Map<string, PendingChannel>();
+
+export type Refusal = { status: number; reason: string };
+
+/** Everything a browser console upgrade must satisfy: origin, session, ticket, rights. */
+export async function authorizeBrowserConsole(
+  req: IncomingMessage,
+  url: URL,
+  allowedOrigins: string[],
+): Promise<{ vm: Awaited<ReturnType<typeof loadVmForUser>> } | Refusal> {
+  const origin = req.headers.origin;
+  const ownOrigins = [`http://${req.headers.host}`, `https://${req.headers.host}`];
+  if (!origin || ![...ownOrigins, ...allowedOrigins].includes(origin)) {
+    return { status: 403, reason: 'origin not allowed' };
+  }
+  const found = await sessionFromRequest(req);
+  if (!found) return { status: 401, reason: 'not logged in' };
+  const ticket = consumeConsoleTicket(url.searchParams.get('ticket') ?? '');
+  if (!ticket) return { status: 403, reason: 'ticket invalid, used or expired' };
+  if (ticket.sessionId !== found.session.id || ticket.userId !== found.user.id) {
+    return { status: 403, reason: 'ticket belongs to another session' };
+  }
+  try {
+    // Rights are checked again now, not only when the ticket was issued.
+    const vm = await loadVmForUser(ticket.vmId, found.user);
+    return { vm };
+  } catch {
+    return { status: 403, reason: 'no access to this VM' };
+  }
+}
+
+export async function relayBrowserConsole(browser: WebSocket, vm: Awaited<ReturnType<typeof loadVmForUser>>): Promise<void> {
+  const buffered: RawData[] = [];
+  const onEarly = (data: RawData) => buffered.push(data);
+  browser.on('message', onEarly);
+
+  if (!vm.hostId || !vm.hostName) {
+    browser.close(4004, 'VM has no host');
+    return;
+  }
+  const channelId = randomBytes(18).toString('base64url');
+  const agentArrived = new Promise<WebSocket>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      channels.delete(channelId);
+      reject(new Error('the host did not open the console in time'));
+    }, AGENT_DIAL_TIMEOUT_MS);
+    channels.set(channelId, {
+      hostId: vm.hostId as string,
+      attach: (ws) => {
+        clearTimeout(timer);
+        channels.delete(channelId);
+        resolve(ws);
+      },
+    });
+  });
+
+  let agentWs: WebSocket;
+  try {
+    await agentFor(vm.hostId, vm.hostName).request('console.open', { uuid: vm.uuid, channelId }, { timeoutMs: AGENT_DIAL_TIMEOUT_MS });
+    agentWs = await agentArrived;
+  } catch (err) {
+    channels.delete(channelId);
+    browser.close(4010, toErrorPayload(err).message.slice(0, 120));
+    return;
+  }
+  browser.off('message', onEarly);
+  for (const data of buffered) agentWs.send(data, { binary: true });
+  pipe(browser, agentWs);
+}
+
+function pipe(a: WebSocket, b: WebSocket): void {
+  a.on('message', (data) => b.readyState === b.OPEN && b.send(data, { binary: true }));
+  b.on('message', (data) => a.readyState === a.OPEN && a.send(data, { binary: true }));
+  const closeBoth = () => {
+    a.close();
+    b.close();
+  };
+  a.on('close', closeBoth);
+  b.on('close', closeBoth);
+  a.on('error', closeBoth);
+  b.on('error', closeBoth);
+}
+
+/** The agent's dial-back for a channel; false if no such channel for this host. */
+export function acceptAgentConsole(channelId: string, hostId: string): ((ws: WebSocket) => void) | null {
+  const channel = channels.get(channelId);
+  if (!channel || channel.hostId !== hostId) return null;
+  return channel.attach;
+}

@@ -1,0 +1,34 @@
+/**
+ * The manager's configuration: the only reader of environment variables in the manager.
+ * Defaults → environment; invalid values stop the process with a message naming the variable.
+ */
+import { z } from 'zod';
+
+const schema = z.object({
+  VIREO_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  VIREO_LISTEN: z.string().default('0.0.0.0'),
+  /** Extra origins allowed to open consoles, comma-separated; the request's own origin always is. */
+  VIREO_ALLOWED_ORIGINS: z.string().default(''),
+  /** Seconds a console ticket stays valid (single use either way). */
+  VIREO_CONSOLE_TICKET_TTL_S: z.coerce.number().int().min(1).max(60).default(30),
+  VIREO_SESSION_TTL_H: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  VIREO_SHUTDOWN_TIMEOUT_S: z.coerce.number().int().min(1).max(600).default(60),
+  /** Memory the scheduler keeps free on every host for the host itself. */
+  VIREO_HOST_RESERVED_MIB: z.coerce.number().int().min(0).default(256),
+  NODE_ENV: z.string().default('production'),
+});
+
+export type ManagerEnv = z.infer<typeof schema>;
+
+let cached: ManagerEnv | undefined;
+
+export function managerEnv(): ManagerEnv {
+  if (cached) return cached;
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid manager configuration:\n${lines.join('\n')}`);
+  }
+  cached = parsed.data;
+  return cached;
+}

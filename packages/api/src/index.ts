@@ -1,0 +1,6 @@
+export type { AppRouter } from './root.ts';
+export { appRouter } from './root.ts';
+export { createManagerEdge, type ManagerEdge } from './edge/manager-edge.ts';
+export { managerEnv } from './env.ts';
+export { reconcileOnStart } from './services/startup.ts';
+export type * from './views.ts';

@@ -1,0 +1,22 @@
+import { authRouter } from './routers/auth.ts';
+import { eventRouter } from './routers/event.ts';
+import { hostRouter } from './routers/host.ts';
+import { liveRouter } from './routers/live.ts';
+import { taskRouter } from './routers/task.ts';
+import { templateRouter } from './routers/template.ts';
+import { userRouter } from './routers/user.ts';
+import { vmRouter } from './routers/vm.ts';
+import { router } from './trpc.ts';
+
+export const appRouter = router({
+  auth: authRouter,
+  host: hostRouter,
+  vm: vmRouter,
+  template: templateRouter,
+  task: taskRouter,
+  event: eventRouter,
+  user: userRouter,
+  live: liveRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,17 @@
+import { VireoError } from '@vireo/protocol';
+import { z } from 'zod';
+import { tasks } from '@vireo/db';
+import { authedProcedure, router } from '../trpc.ts';
+
+export const taskRouter = router({
+  byId: authedProcedure.input(z.object({ taskId: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
+    const task = await tasks.byId(input.taskId);
+    if (!task || (ctx.user.role !== 'admin' && task.ownerId !== ctx.user.id)) {
+      throw new VireoError('BAD_INPUT', 'No such task.');
+    }
+    return task;
+  }),
+  list: authedProcedure.query(({ ctx }) =>
+    tasks.listRecent({ ownerId: ctx.user.role === 'admin' ? undefined : ctx.user.id, limit: 50 }),
+  ),
+});

@@ -1,0 +1,26 @@
+import { memoryMiBSchema, vcpusSchema, vmNameSchema } from '@vireo/protocol';
+import { z } from 'zod';
+import { issueConsoleTicket } from '../services/console-tickets.ts';
+import { createVm, deleteVm, forceOffVm, listVmsFor, shutdownVm, startVm, vmView } from '../services/vm-service.ts';
+import { authedProcedure, router, vmProcedure } from '../trpc.ts';
+
+export const createVmInput = z.object({
+  name: vmNameSchema,
+  templateId: z.string().min(1, 'Choose a template.').max(64),
+  vcpus: vcpusSchema,
+  memoryMiB: memoryMiBSchema,
+  /** Start the VM as soon as it is defined. */
+  start: z.boolean().default(false),
+});
+
+export const vmRouter = router({
+  list: authedProcedure.query(({ ctx }) => listVmsFor(ctx.user)),
+  byId: vmProcedure.query(({ ctx }) => vmView(ctx.vm.id)),
+  create: authedProcedure.input(createVmInput).mutation(({ ctx, input }) => createVm(input, ctx.user)),
+  start: vmProcedure.mutation(({ ctx }) => startVm(ctx.vm, ctx.user)),
+  shutdown: vmProcedure.mutation(({ ctx }) => shutdownVm(ctx.vm, ctx.user)),
+  forceOff: vmProcedure.mutation(({ ctx }) => forceOffVm(ctx.vm, ctx.user)),
+  delete: vmProcedure.mutation(({ ctx }) => deleteVm(ctx.vm, ctx.user)),
+  /** A short-lived, single-use ticket for the console WebSocket, bound to user, VM and session. */
+  consoleTicket: vmProcedure.mutation(({ ctx }) => issueConsoleTicket(ctx.vm, ctx.user, ctx.session.id)),
+});

@@ -1,0 +1,202 @@
+/**
+ * The manager's side of the agent link: authenticates agents, keeps one AgentConnection per
+ * host, and applies what agents report (full state on connect, lifecycle events, stats) to the
+ * inventory, publishing every change on the bus. State follows libvirt events; nothing polls.
+ */
+import type { IncomingMessage } from 'node:http';
+import {
+  type AgentMessage,
+  agentMessageSchema,
+  type DomainEventMessage,
+  type StateMessage,
+  type StatsMessage,
+  PROTOCOL_VERSION,
+  VireoError,
+} from '@vireo/protocol';
+import type { WebSocket } from 'ws';
+import { events, hosts, vms } from '@vireo/db';
+import { AgentConnection } from './agent-connection.ts';
+import { hostFromCredential } from './host-credentials.ts';
+import { publishHost, publishVm } from './views.ts';
+
+const connections = new Map<string, AgentConnection>();
+/** Latest CPU % per domain uuid, from the bulk stats samples. Kept in memory: it is ephemeral. */
+const domainCpu = new Map<string, number>();
+
+const HEARTBEAT_MS = 10_000;
+
+export function domainCpuPercent(uuid: string): number | null {
+  return domainCpu.get(uuid) ?? null;
+}
+
+export function connectedHostCount(): number {
+  return connections.size;
+}
+
+export function isHostConnected(hostId: string): boolean {
+  return connections.has(hostId);
+}
+
+/** The connection to a host, or a readable HOST_OFFLINE error. */
+export function agentFor(hostId: string, hostName: string): AgentConnection {
+  const conn = connections.get(hostId);
+  if (!conn) {
+    throw new VireoError('HOST_OFFLINE', `Host ${hostName} is offline. Wait for its agent to reconnect, or check the agent on that host.`);
+  }
+  return conn;
+}
+
+/** Authenticates an agent's WebSocket upgrade; null means refuse with 401. */
+export async function authenticateAgent(req: IncomingMessage): Promise<{ id: string; name: string } | null> {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer (\S{32,256})$/.exec(header);
+  if (!match?.[1]) return null;
+  return hostFromCredential(match[1]);
+}
+
+export function attachAgent(ws: WebSocket, host: { id: string; name: string }): void {
+  const conn = new AgentConnection(host.id, host.name, ws);
+  const previous = connections.get(host.id);
+  connections.set(host.id, conn);
+  previous?.close('replaced by a newer connection');
+
+  let alive = true;
+  ws.on('pong', () => {
+    alive = true;
+  });
+  const heartbeat = setInterval(() => {
+    if (!alive) {
+      ws.terminate();
+      return;
+    }
+    alive = false;
+    ws.ping();
+  }, HEARTBEAT_MS);
+
+  // Messages are applied strictly in arrival order: a full state must land before the deltas
+  // that follow it, so each handler waits for the previous one.
+  let queue: Promise<void> = Promise.resolve();
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    queue = queue.then(() => handleMessage(conn, data.toString())).catch((err) => {
+      console.error(`[agent ${host.name}] failed to apply message:`, err);
+    });
+  });
+
+  ws.on('close', () => {
+    clearInterval(heartbeat);
+    conn.close('connection closed');
+    if (connections.get(host.id) !== conn) return;
+    connections.delete(host.id);
+    queue = queue.then(() => markOffline(host.id, host.name));
+  });
+}
+
+async function handleMessage(conn: AgentConnection, text: string): Promise<void> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    console.warn(`[agent ${conn.hostName}] sent a message that is not JSON; ignored`);
+    return;
+  }
+  const parsed = agentMessageSchema.safeParse(json);
+  if (!parsed.success) {
+    console.warn(`[agent ${conn.hostName}] sent an invalid message; ignored: ${parsed.error.message.slice(0, 300)}`);
+    return;
+  }
+  await apply(conn, parsed.data);
+}
+
+async function apply(conn: AgentConnection, msg: AgentMessage): Promise<void> {
+  switch (msg.t) {
+    case 'state':
+      return applyState(conn, msg);
+    case 'domain':
+      return applyDomainEvent(conn, msg);
+    case 'stats':
+      return applyStats(conn, msg);
+    case 'reply':
+      if (msg.ok) conn.settle(msg.id, msg.result);
+      else conn.settle(msg.id, undefined, msg.error);
+      return;
+    case 'progress':
+      conn.progress(msg.id, msg.progress, msg.message);
+      return;
+  }
+}
+
+async function applyState(conn: AgentConnection, msg: StateMessage): Promise<void> {
+  if (msg.protocolVersion !== PROTOCOL_VERSION) {
+    console.warn(`[agent ${conn.hostName}] speaks protocol ${msg.protocolVersion}, manager ${PROTOCOL_VERSION}`);
+  }
+  const host = await hosts.byId(conn.hostId);
+  if (!host || (host.libvirtHostUuid && host.libvirtHostUuid !== msg.host.hostUuid)) {
+    // A credential copied to another machine must not take over this host's identity.
+    console.warn(`[agent ${conn.hostName}] reports libvirt host ${msg.host.hostUuid}, enrolled as ${host?.libvirtHostUuid}; refused`);
+    conn.close('host identity mismatch');
+    return;
+  }
+  const { hostUuid, storage: _storage, ...facts } = msg.host;
+  await hosts.upsertOnConnect({ ...facts, libvirtHostUuid: hostUuid, clusterId: host.clusterId });
+  const known = await vms.list({ hostId: conn.hostId });
+  const byUuid = new Map(msg.domains.map((d) => [d.uuid, d]));
+  for (const vm of known) {
+    const domain = byUuid.get(vm.uuid);
+    if (domain) {
+      if (vm.state !== domain.state || vm.stateReason !== (domain.reason ?? null)) {
+        await vms.updateState(vm.uuid, domain.state, domain.reason ?? null);
+        await publishVm(vm.id);
+      }
+    } else if (vm.state !== 'creating' && vm.state !== 'deleting' && vm.state !== 'unknown') {
+      await vms.updateState(vm.uuid, 'unknown', 'not found on its host');
+      await events.add({ severity: 'warning', kind: 'vm.missing', message: `VM ${vm.name} is not defined on host ${conn.hostName}.`, vmId: vm.id, hostId: conn.hostId });
+      await publishVm(vm.id);
+    }
+  }
+  // A domain we know that reappears on another host (moved behind our back) follows it here.
+  for (const domain of msg.domains) {
+    const vm = await vms.byUuid(domain.uuid);
+    if (vm && vm.hostId !== conn.hostId) {
+      await vms.setHost(vm.id, conn.hostId);
+      await vms.updateState(vm.uuid, domain.state, domain.reason ?? null);
+      await publishVm(vm.id);
+    }
+  }
+  await events.add({ severity: 'info', kind: 'host.online', message: `Host ${conn.hostName} connected.`, hostId: conn.hostId });
+  await publishHost(conn.hostId);
+}
+
+async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {
+  const vm = await vms.byUuid(msg.uuid);
+  if (!vm) return; // not a Vireo VM
+  if (msg.domain === null) {
+    if (vm.state === 'deleting' || vm.state === 'creating') return;
+    await vms.updateState(vm.uuid, 'unknown', 'undefined outside Vireo');
+  } else {
+    if (vm.state === 'creating' || vm.state === 'deleting') return; // the task owns the state
+    await vms.updateState(vm.uuid, msg.domain.state, msg.domain.reason ?? null);
+    if (msg.domain.state !== 'running') domainCpu.delete(vm.uuid);
+  }
+  const state = msg.domain?.state ?? 'unknown';
+  await events.add({
+    severity: state === 'crashed' ? 'error' : 'info',
+    kind: `vm.${msg.event}`,
+    message: `VM ${vm.name} on ${conn.hostName}: ${msg.event}${msg.domain?.reason ? ` (${msg.domain.reason})` : ''}.`,
+    vmId: vm.id,
+    hostId: conn.hostId,
+  });
+  await publishVm(vm.id);
+}
+
+async function applyStats(conn: AgentConnection, msg: StatsMessage): Promise<void> {
+  await hosts.updateStats(conn.hostId, msg.host);
+  for (const d of msg.domains) domainCpu.set(d.uuid, d.cpuUsagePercent);
+  await publishHost(conn.hostId);
+}
+
+async function markOffline(hostId: string, hostName: string): Promise<void> {
+  await hosts.setStatus(hostId, 'offline');
+  await events.add({ severity: 'warning', kind: 'host.offline', message: `Host ${hostName} disconnected.`, hostId });
+  await publishHost(hostId);
+}

@@ -1,0 +1,32 @@
+import { DbConflictError, sessions, users, verifyPassword } from '@vireo/db';
+import { VireoError } from '@vireo/protocol';
+import { managerEnv } from '../env.ts';
+import type { Role, UserView } from '../views.ts';
+
+export async function login(username: string, password: string): Promise<{ user: UserView; token: string; maxAgeS: number } | null> {
+  const user = await users.byUsername(username);
+  // Verify even for unknown users so the answer takes as long either way.
+  const ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
+  if (!user || !ok) return null;
+  const maxAgeS = managerEnv().VIREO_SESSION_TTL_H * 3600;
+  const { token } = await sessions.create(user.id, maxAgeS * 1000);
+  return { user: { id: user.id, username: user.username, role: user.role as Role }, token, maxAgeS };
+}
+
+export async function logout(sessionId: string): Promise<void> {
+  await sessions.deleteById(sessionId);
+}
+
+export async function listUsers(): Promise<UserView[]> {
+  return (await users.list()).map((u) => ({ id: u.id, username: u.username, role: u.role as Role }));
+}
+
+export async function createUser(input: { username: string; password: string; role: Role }): Promise<UserView> {
+  try {
+    const user = await users.create({ username: input.username, password: input.password, role: input.role });
+    return { id: user.id, username: user.username, role: user.role as Role };
+  } catch (err) {
+    if (err instanceof DbConflictError) throw new VireoError('BAD_INPUT', `A user named "${input.username}" already exists.`);
+    throw err;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Durable tasks: every long operation is a row (state, progress, owner) created before the work
+ * starts and finished when it ends, so callers get a task id at once and progress is visible to
+ * anyone. Rows left unfinished by a manager restart are failed on start-up (reconcileTasks) and
+ * the VM state is then re-read from the agents' full state.
+ */
+import { toErrorPayload } from '@vireo/protocol';
+import { tasks } from '@vireo/db';
+import { publishTask } from './views.ts';
+
+export interface TaskMeta {
+  kind: string;
+  vmId?: string | null;
+  hostId?: string | null;
+  ownerId: string;
+}
+
+export type ProgressFn = (progress: number, message?: string) => void;
+
+/** Creates the task row and runs `work` in the background; resolves with the task id at once. */
+export async function startTask(meta: TaskMeta, work: (progress: ProgressFn) => Promise<string | undefined>): Promise<string> {
+  const { task } = await tasks.create({ ...meta, vmId: meta.vmId ?? null, hostId: meta.hostId ?? null });
+  await publishTask(task.id);
+  void run(task.id, work);
+  return task.id;
+}
+
+async function run(taskId: string, work: (progress: ProgressFn) => Promise<string | undefined>): Promise<void> {
+  let last = 0;
+  const progress: ProgressFn = (value, message) => {
+    last = Math.max(last, Math.min(99, Math.round(value)));
+    void tasks.progress(taskId, last, message ?? null).then(() => publishTask(taskId));
+  };
+  try {
+    await tasks.markRunning(taskId);
+    await publishTask(taskId);
+    const message = await work(progress);
+    await tasks.succeed(taskId, message ?? null);
+  } catch (err) {
+    const payload = toErrorPayload(err);
+    const message = payload.libvirt ? `${payload.message} (libvirt: ${payload.libvirt.message})` : payload.message;
+    await tasks.fail(taskId, { code: payload.code, message });
+    if (payload.code === 'INTERNAL') console.error(`[task ${taskId}]`, err);
+  }
+  await publishTask(taskId);
+}
+
+/** Start-up: tasks that were running when the manager stopped cannot be resumed; fail them. */
+export async function reconcileTasks(): Promise<number> {
+  const unfinished = await tasks.listUnfinished();
+  for (const task of unfinished) {
+    await tasks.fail(task.id, { code: 'INTERNAL', message: 'Interrupted by a manager restart; the VM state was re-read from its host.' });
+  }
+  return unfinished.length;
+}

@@ -1,0 +1,81 @@
+/** Loads API views from the repositories and publishes them on the bus. */
+import { hosts, tasks, vms } from '@vireo/db';
+import type { HostView, TaskView, VmView } from '../views.ts';
+import { publish } from './bus.ts';
+import { domainCpuPercent, isHostConnected } from './agent-hub.ts';
+
+type VmRow = NonNullable<Awaited<ReturnType<typeof vms.byId>>>;
+type HostRow = NonNullable<Awaited<ReturnType<typeof hosts.byId>>>;
+
+export function toVmView(vm: VmRow): VmView {
+  return {
+    id: vm.id,
+    uuid: vm.uuid,
+    name: vm.name,
+    state: vm.state as VmView['state'],
+    stateReason: vm.stateReason,
+    vcpus: vm.vcpus,
+    memoryMiB: vm.memoryMiB,
+    hostId: vm.hostId,
+    hostName: vm.hostName,
+    hostStatus: (vm.hostStatus as VmView['hostStatus']) ?? null,
+    templateName: vm.templateName,
+    ownerId: vm.ownerId,
+    ownerName: vm.ownerName,
+    cpuUsagePercent: vm.state === 'running' ? domainCpuPercent(vm.uuid) : null,
+    createdAt: vm.createdAt.toISOString(),
+  };
+}
+
+export function toHostView(host: HostRow): HostView {
+  return {
+    id: host.id,
+    name: host.name,
+    hostname: host.hostname,
+    clusterName: host.clusterName,
+    address: host.address,
+    // The connection, not the row, is the truth about "online" (a row can outlive a crash).
+    status: isHostConnected(host.id) ? 'online' : host.status === 'enrolling' ? 'enrolling' : 'offline',
+    cpuCount: host.cpuCount,
+    cpuModel: host.cpuModel,
+    cpuUsagePercent: host.cpuUsagePercent,
+    memoryBytes: host.memoryBytes,
+    memoryFreeBytes: host.memoryFreeBytes,
+    libvirtVersion: host.libvirtVersion,
+    qemuVersion: host.qemuVersion,
+    domainTypes: host.domainTypes,
+    vmCount: host.vmCount,
+    lastSeenAt: host.lastSeenAt?.toISOString() ?? null,
+  };
+}
+
+export function toTaskView(task: NonNullable<Awaited<ReturnType<typeof tasks.byId>>>): TaskView {
+  return {
+    id: task.id,
+    kind: task.kind,
+    state: task.state as TaskView['state'],
+    progress: task.progress,
+    message: task.message,
+    errorCode: task.errorCode,
+    errorMessage: task.errorMessage,
+    vmId: task.vmId,
+    ownerId: task.ownerId,
+    createdAt: task.createdAt.toISOString(),
+    finishedAt: task.finishedAt?.toISOString() ?? null,
+  };
+}
+
+export async function publishVm(vmId: string): Promise<void> {
+  const vm = await vms.byId(vmId);
+  if (vm) publish({ kind: 'vm', vm: toVmView(vm) });
+}
+
+export async function publishHost(hostId: string): Promise<void> {
+  const host = await hosts.byId(hostId);
+  if (host) publish({ kind: 'host', host: toHostView(host) });
+}
+
+export async function publishTask(taskId: string): Promise<void> {
+  const task = await tasks.byId(taskId);
+  if (task) publish({ kind: 'task', task: toTaskView(task) });
+}

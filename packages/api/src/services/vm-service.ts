@@ -1,0 +1,190 @@
+/**
+ * VM operations. Each checks what it can up front (a clear error, nothing changed), then runs
+ * as a durable task that drives the VM's host agent. The inventory follows libvirt: results and
+ * events from the agent set the state, not guesses made here.
+ */
+import { randomUUID } from 'node:crypto';
+import { type DomainInfo, VireoError } from '@vireo/protocol';
+import { DbConflictError, events, tasks, templates, vms } from '@vireo/db';
+import { managerEnv } from '../env.ts';
+import type { UserView, VmView } from '../views.ts';
+import { agentFor } from './agent-hub.ts';
+import { publish } from './bus.ts';
+import { pickHost } from './placement.ts';
+import { startTask } from './tasks.ts';
+import type { VmRecord } from './vm-access.ts';
+import { publishVm, toVmView } from './views.ts';
+
+export interface CreateVmInput {
+  name: string;
+  templateId: string;
+  vcpus: number;
+  memoryMiB: number;
+  start: boolean;
+}
+
+export async function listVmsFor(user: UserView): Promise<VmView[]> {
+  const rows = await vms.list(user.role === 'admin' ? {} : { ownerId: user.id });
+  return rows.map(toVmView);
+}
+
+export async function vmView(vmId: string): Promise<VmView> {
+  const vm = await vms.byId(vmId);
+  if (!vm) throw new VireoError('VM_NOT_FOUND', 'No such VM.');
+  return toVmView(vm);
+}
+
+function nameTaken(name: string): VireoError {
+  return new VireoError('VM_NAME_TAKEN', `A VM named "${name}" already exists. Choose another name.`);
+}
+
+export async function createVm(input: CreateVmInput, user: UserView): Promise<{ taskId: string; vmId: string }> {
+  if (await vms.byName(input.name)) throw nameTaken(input.name);
+  const template = await templates.byId(input.templateId);
+  if (!template) throw new VireoError('TEMPLATE_NOT_FOUND', 'That template does not exist (any more). Choose another.');
+  const host = await pickHost(input.memoryMiB);
+  const agent = agentFor(host.id, host.name);
+
+  let vm: VmRecord;
+  try {
+    vm = await vms.create({
+      uuid: randomUUID(),
+      name: input.name,
+      hostId: host.id,
+      templateId: template.id,
+      ownerId: user.id,
+      vcpus: input.vcpus,
+      memoryMiB: input.memoryMiB,
+    });
+  } catch (err) {
+    if (err instanceof DbConflictError) throw nameTaken(input.name);
+    throw err;
+  }
+  await publishVm(vm.id);
+
+  const taskId = await startTask({ kind: 'vm.create', vmId: vm.id, hostId: host.id, ownerId: user.id }, async (progress) => {
+    progress(5, `Creating on ${host.name}`);
+    let created: { domain: DomainInfo; diskPath: string };
+    try {
+      created = await agent.request(
+        'vm.create',
+        {
+          spec: {
+            uuid: vm.uuid,
+            name: vm.name,
+            vcpus: vm.vcpus,
+            memoryMiB: vm.memoryMiB,
+            template: {
+              kernelPath: template.kernelPath,
+              initrdPath: template.initrdPath,
+              diskPath: template.diskPath,
+              cmdline: template.cmdline,
+            },
+          },
+        },
+        { timeoutMs: 120_000, onProgress: (p, m) => progress(5 + p * 0.7, m) },
+      );
+    } catch (err) {
+      await forgetFailedCreate(vm, err);
+      throw err;
+    }
+    await vms.setDiskPath(vm.id, created.diskPath);
+    await vms.updateState(vm.uuid, created.domain.state, created.domain.reason ?? null);
+    await events.add({ severity: 'info', kind: 'vm.created', message: `VM ${vm.name} created on ${host.name}.`, vmId: vm.id, hostId: host.id, userId: user.id });
+    await publishVm(vm.id);
+    if (!input.start) return `Created on ${host.name}`;
+    progress(85, 'Starting');
+    const started = await agent.request('vm.start', { uuid: vm.uuid });
+    await applyDomain(vm, started.domain);
+    return `Created and started on ${host.name}`;
+  });
+  return { taskId, vmId: vm.id };
+}
+
+/**
+ * A create the agent refused left nothing on the host (the agent cleans up), so the record goes.
+ * If the host was lost mid-way we cannot know: keep the record as "unknown" for the agent's
+ * full state to settle on reconnect, rather than lose a VM that may exist.
+ */
+async function forgetFailedCreate(vm: VmRecord, err: unknown): Promise<void> {
+  if (VireoError.is(err, 'HOST_UNREACHABLE') || VireoError.is(err, 'TIMEOUT')) {
+    await vms.updateState(vm.uuid, 'unknown', 'host lost during create');
+    await publishVm(vm.id);
+    return;
+  }
+  await vms.delete(vm.id);
+  publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
+}
+
+async function applyDomain(vm: VmRecord, domain: DomainInfo): Promise<void> {
+  await vms.updateState(vm.uuid, domain.state, domain.reason ?? null);
+  await publishVm(vm.id);
+}
+
+/** Common checks for a lifecycle operation: its host is connected, no other task is running. */
+async function prepare(vm: VmRecord, allowed: readonly string[], verb: string) {
+  if (!allowed.includes(vm.state)) {
+    throw new VireoError('VM_INVALID_STATE', `Cannot ${verb} VM ${vm.name} while it is ${vm.state}.`);
+  }
+  const [busy] = await tasks.listUnfinished({ vmId: vm.id });
+  if (busy) {
+    throw new VireoError('VM_BUSY', `VM ${vm.name} is busy with ${busy.kind}; wait for it to finish.`);
+  }
+  if (!vm.hostId || !vm.hostName) throw new VireoError('HOST_NOT_FOUND', `VM ${vm.name} has no host.`);
+  return agentFor(vm.hostId, vm.hostName);
+}
+
+export async function startVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
+  const agent = await prepare(vm, ['shutoff', 'crashed'], 'start');
+  const taskId = await startTask({ kind: 'vm.start', vmId: vm.id, hostId: vm.hostId, ownerId: user.id }, async () => {
+    const { domain } = await agent.request('vm.start', { uuid: vm.uuid });
+    await applyDomain(vm, domain);
+    return `Started on ${agent.hostName}`;
+  });
+  return { taskId };
+}
+
+export async function shutdownVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
+  const agent = await prepare(vm, ['running', 'paused', 'shutdown'], 'shut down');
+  const timeoutMs = managerEnv().VIREO_SHUTDOWN_TIMEOUT_S * 1000;
+  const taskId = await startTask({ kind: 'vm.shutdown', vmId: vm.id, hostId: vm.hostId, ownerId: user.id }, async (progress) => {
+    progress(10, 'Sent ACPI shutdown; waiting for the guest');
+    const { domain } = await agent.request('vm.shutdown', { uuid: vm.uuid, timeoutMs }, { timeoutMs: timeoutMs + 15_000 });
+    await applyDomain(vm, domain);
+    return 'The guest shut down';
+  });
+  return { taskId };
+}
+
+export async function forceOffVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
+  const agent = await prepare(vm, ['running', 'paused', 'shutdown', 'crashed', 'pmsuspended', 'unknown'], 'force off');
+  const taskId = await startTask({ kind: 'vm.forceOff', vmId: vm.id, hostId: vm.hostId, ownerId: user.id }, async () => {
+    const { domain } = await agent.request('vm.forceOff', { uuid: vm.uuid });
+    await applyDomain(vm, domain);
+    return 'Powered off';
+  });
+  return { taskId };
+}
+
+export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
+  const agent = await prepare(vm, ['shutoff', 'crashed', 'unknown'], 'delete');
+  const previous = { state: vm.state, reason: vm.stateReason };
+  await vms.updateState(vm.uuid, 'deleting', null);
+  await publishVm(vm.id);
+  const taskId = await startTask({ kind: 'vm.delete', vmId: vm.id, hostId: vm.hostId, ownerId: user.id }, async () => {
+    let deleted: string[];
+    try {
+      ({ deletedDisks: deleted } = await agent.request('vm.delete', { uuid: vm.uuid }, { timeoutMs: 60_000 }));
+    } catch (err) {
+      // Nothing was removed from the inventory: put the VM back as it was.
+      await vms.updateState(vm.uuid, previous.state, previous.reason);
+      await publishVm(vm.id);
+      throw err;
+    }
+    await vms.delete(vm.id);
+    await events.add({ severity: 'info', kind: 'vm.deleted', message: `VM ${vm.name} deleted (${deleted.length} disk(s) removed).`, hostId: vm.hostId, userId: user.id });
+    publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
+    return `Deleted with ${deleted.length} disk(s)`;
+  });
+  return { taskId };
+}

@@ -1,0 +1,101 @@
+/**
+ * What the API returns to browsers: plain, serialisable shapes (no BigInt, no Dates: ISO
+ * strings), stable for the UI. Repositories map database rows into these.
+ */
+export type HostStatus = 'online' | 'offline' | 'enrolling';
+export type VmState =
+  | 'creating'
+  | 'shutoff'
+  | 'running'
+  | 'paused'
+  | 'shutdown'
+  | 'crashed'
+  | 'pmsuspended'
+  | 'unknown'
+  | 'deleting';
+export type TaskState = 'queued' | 'running' | 'succeeded' | 'failed';
+export type Role = 'admin' | 'user';
+
+export interface UserView {
+  id: string;
+  username: string;
+  role: Role;
+}
+
+export interface HostView {
+  id: string;
+  name: string;
+  hostname: string;
+  clusterName: string;
+  address: string | null;
+  status: HostStatus;
+  cpuCount: number;
+  cpuModel: string;
+  cpuUsagePercent: number;
+  memoryBytes: number;
+  memoryFreeBytes: number;
+  libvirtVersion: string;
+  qemuVersion: string;
+  domainTypes: string[];
+  vmCount: number;
+  lastSeenAt: string | null;
+}
+
+export interface VmView {
+  id: string;
+  uuid: string;
+  name: string;
+  state: VmState;
+  stateReason: string | null;
+  vcpus: number;
+  memoryMiB: number;
+  hostId: string | null;
+  hostName: string | null;
+  hostStatus: HostStatus | null;
+  templateName: string;
+  ownerId: string;
+  ownerName: string;
+  /** From the latest stats sample; null when not running or not sampled yet. */
+  cpuUsagePercent: number | null;
+  createdAt: string;
+}
+
+export interface TemplateView {
+  id: string;
+  name: string;
+  description: string;
+  defaultVcpus: number;
+  defaultMemoryMiB: number;
+}
+
+export interface TaskView {
+  id: string;
+  kind: string;
+  state: TaskState;
+  progress: number;
+  message: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  vmId: string | null;
+  ownerId: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface EventView {
+  id: string;
+  at: string;
+  severity: 'info' | 'warning' | 'error';
+  kind: string;
+  message: string;
+  vmId: string | null;
+  hostId: string | null;
+}
+
+/** What live subscriptions push: the changed object, or its id when it was removed. */
+export type LiveChange =
+  | { kind: 'host'; host: HostView }
+  | { kind: 'vm'; vm: VmView }
+  | { kind: 'vmRemoved'; vmId: string; ownerId: string }
+  | { kind: 'task'; task: TaskView }
+  | { kind: 'event'; event: EventView };

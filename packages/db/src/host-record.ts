@@ -1,0 +1,132 @@
+// Host selection, mapping and the connect-time upsert, shared by hosts.ts and
+// enrollment.ts (which runs it inside a transaction).
+import type { HostStatus } from "./enums.ts";
+import type { Prisma } from "./generated/client.ts";
+
+export type HostView = {
+  id: string;
+  name: string;
+  clusterId: string;
+  clusterName: string;
+  datacenterName: string;
+  libvirtHostUuid: string | null;
+  hostname: string;
+  address: string | null;
+  status: HostStatus;
+  cpuCount: number;
+  cpuModel: string;
+  memoryBytes: number;
+  memoryFreeBytes: number;
+  cpuUsagePercent: number;
+  libvirtVersion: string;
+  qemuVersion: string;
+  domainTypes: string[];
+  /** VMs whose hostId is this host. */
+  vmCount: number;
+  connectedAt: Date | null;
+  lastSeenAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** What an agent reports about its host when it connects. */
+export type HostFacts = {
+  libvirtHostUuid: string;
+  hostname: string;
+  address?: string | null;
+  cpuCount: number;
+  cpuModel: string;
+  memoryBytes: number;
+  memoryFreeBytes: number;
+  libvirtVersion: string;
+  qemuVersion: string;
+  domainTypes: string[];
+};
+
+export type HostConnectInput = HostFacts & {
+  /** Used when the host row is created; an existing host keeps its cluster. */
+  clusterId: string;
+  /** Display name for a new host; defaults to hostname. Existing names are kept. */
+  name?: string;
+  /** SHA-256 of the agent credential; replaces the stored one when given. */
+  credentialHash?: string;
+};
+
+export const hostSelect = {
+  id: true,
+  name: true,
+  clusterId: true,
+  cluster: { select: { name: true, datacenter: { select: { name: true } } } },
+  libvirtHostUuid: true,
+  hostname: true,
+  address: true,
+  status: true,
+  cpuCount: true,
+  cpuModel: true,
+  memoryBytes: true,
+  memoryFreeBytes: true,
+  cpuUsagePercent: true,
+  libvirtVersion: true,
+  qemuVersion: true,
+  domainTypes: true,
+  connectedAt: true,
+  lastSeenAt: true,
+  createdAt: true,
+  updatedAt: true,
+  _count: { select: { vms: true } },
+} satisfies Prisma.HostSelect;
+
+function parseDomainTypes(json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function toHostView(row: Prisma.HostGetPayload<{ select: typeof hostSelect }>): HostView {
+  const { cluster, _count, ...rest } = row;
+  return {
+    ...rest,
+    clusterName: cluster.name,
+    datacenterName: cluster.datacenter.name,
+    status: row.status as HostStatus,
+    memoryBytes: Number(row.memoryBytes),
+    memoryFreeBytes: Number(row.memoryFreeBytes),
+    domainTypes: parseDomainTypes(row.domainTypes),
+    vmCount: _count.vms,
+  };
+}
+
+/** Insert or refresh a host by libvirt host UUID and mark it online. */
+export async function upsertHostOnConnect(db: Prisma.TransactionClient, input: HostConnectInput): Promise<HostView> {
+  const now = new Date();
+  const facts = {
+    hostname: input.hostname,
+    address: input.address ?? null,
+    cpuCount: input.cpuCount,
+    cpuModel: input.cpuModel,
+    memoryBytes: BigInt(input.memoryBytes),
+    memoryFreeBytes: BigInt(input.memoryFreeBytes),
+    libvirtVersion: input.libvirtVersion,
+    qemuVersion: input.qemuVersion,
+    domainTypes: JSON.stringify(input.domainTypes),
+    status: "online",
+    connectedAt: now,
+    lastSeenAt: now,
+    ...(input.credentialHash !== undefined && { credentialHash: input.credentialHash }),
+  } satisfies Prisma.HostUpdateInput;
+  const row = await db.host.upsert({
+    where: { libvirtHostUuid: input.libvirtHostUuid },
+    create: {
+      ...facts,
+      libvirtHostUuid: input.libvirtHostUuid,
+      name: input.name ?? input.hostname,
+      clusterId: input.clusterId,
+    },
+    update: facts,
+    select: hostSelect,
+  });
+  return toHostView(row);
+}

@@ -1,0 +1,145 @@
+// Long operations. A finished task (succeeded/failed) is never modified again:
+// every transition is guarded by the current state, so a late progress report
+// cannot resurrect it.
+import { getDb } from "./client.ts";
+import { type TaskState, UNFINISHED_TASK_STATES } from "./enums.ts";
+import { DbConflictError, mapDbErrors } from "./errors.ts";
+import type { Prisma } from "./generated/client.ts";
+
+export type TaskView = {
+  id: string;
+  kind: string;
+  state: TaskState;
+  progress: number;
+  message: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  vmId: string | null;
+  hostId: string | null;
+  ownerId: string | null;
+  idempotencyKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+};
+
+export type TaskCreateInput = {
+  /** e.g. 'vm.create', 'vm.start' (see TASK_KINDS). */
+  kind: string;
+  vmId?: string | null;
+  hostId?: string | null;
+  ownerId?: string | null;
+  message?: string | null;
+  /** A retried request with the same key gets the existing task back. */
+  idempotencyKey?: string | null;
+};
+
+const taskSelect = {
+  id: true,
+  kind: true,
+  state: true,
+  progress: true,
+  message: true,
+  errorCode: true,
+  errorMessage: true,
+  vmId: true,
+  hostId: true,
+  ownerId: true,
+  idempotencyKey: true,
+  createdAt: true,
+  updatedAt: true,
+  startedAt: true,
+  finishedAt: true,
+} satisfies Prisma.TaskSelect;
+
+function toView(row: Prisma.TaskGetPayload<{ select: typeof taskSelect }>): TaskView {
+  return { ...row, state: row.state as TaskState };
+}
+
+const unfinished = { state: { in: [...UNFINISHED_TASK_STATES] } } satisfies Prisma.TaskWhereInput;
+
+async function byKey(idempotencyKey: string): Promise<TaskView | null> {
+  const row = await getDb().task.findUnique({ where: { idempotencyKey }, select: taskSelect });
+  return row && toView(row);
+}
+
+/** `created` is false when an existing task with the same idempotencyKey is returned. */
+export async function create(input: TaskCreateInput): Promise<{ task: TaskView; created: boolean }> {
+  const key = input.idempotencyKey ?? null;
+  const existing = key === null ? null : await byKey(key);
+  if (existing) return { task: existing, created: false };
+  try {
+    const row = await mapDbErrors(() => getDb().task.create({ data: input, select: taskSelect }));
+    return { task: toView(row), created: true };
+  } catch (err) {
+    // A concurrent request with the same key won the insert race.
+    const winner = key !== null && DbConflictError.is(err) ? await byKey(key) : null;
+    if (winner) return { task: winner, created: false };
+    throw err;
+  }
+}
+
+async function transition(id: string, data: Prisma.TaskUpdateManyMutationInput, from = unfinished): Promise<boolean> {
+  const { count } = await getDb().task.updateMany({ where: { id, ...from }, data });
+  return count > 0;
+}
+
+const clampPercent = (value: number) => Math.min(100, Math.max(0, Math.round(value)));
+
+/** The transition functions return false if the task is unknown or already finished. */
+export function markRunning(id: string, message?: string | null): Promise<boolean> {
+  return transition(id, { state: "running", startedAt: new Date(), ...(message !== undefined && { message }) }, {
+    state: { in: ["queued"] },
+  });
+}
+
+export function progress(id: string, percent: number, message?: string | null): Promise<boolean> {
+  return transition(id, { progress: clampPercent(percent), ...(message !== undefined && { message }) });
+}
+
+export function succeed(id: string, message?: string | null): Promise<boolean> {
+  return transition(id, {
+    state: "succeeded",
+    progress: 100,
+    finishedAt: new Date(),
+    ...(message !== undefined && { message }),
+  });
+}
+
+export function fail(id: string, error: { code: string; message: string }): Promise<boolean> {
+  return transition(id, {
+    state: "failed",
+    errorCode: error.code,
+    errorMessage: error.message,
+    finishedAt: new Date(),
+  });
+}
+
+export async function byId(id: string): Promise<TaskView | null> {
+  const row = await getDb().task.findUnique({ where: { id }, select: taskSelect });
+  return row && toView(row);
+}
+
+/** Newest first. */
+export async function listRecent(
+  filter: { limit?: number; vmId?: string; ownerId?: string } = {},
+): Promise<TaskView[]> {
+  const rows = await getDb().task.findMany({
+    where: { vmId: filter.vmId, ownerId: filter.ownerId },
+    select: taskSelect,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: filter.limit ?? 50,
+  });
+  return rows.map(toView);
+}
+
+/** Queued or running, oldest first (e.g. to fail orphans after a manager restart, or a VM's busy check). */
+export async function listUnfinished(filter: { vmId?: string } = {}): Promise<TaskView[]> {
+  const rows = await getDb().task.findMany({
+    where: { ...unfinished, vmId: filter.vmId },
+    select: taskSelect,
+    orderBy: { createdAt: "asc" },
+  });
+  return rows.map(toView);
+}

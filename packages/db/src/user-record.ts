@@ -1,0 +1,16 @@
+// User selection and mapping, shared by users.ts and sessions.ts.
+import type { UserRole } from "./enums.ts";
+import type { Prisma } from "./generated/client.ts";
+
+export type UserView = { id: string; username: string; role: UserRole; createdAt: Date };
+
+export const userSelect = {
+  id: true,
+  username: true,
+  role: true,
+  createdAt: true,
+} satisfies Prisma.UserSelect;
+
+export function toUserView(row: Prisma.UserGetPayload<{ select: typeof userSelect }>): UserView {
+  return { ...row, role: row.role as UserRole };
+}

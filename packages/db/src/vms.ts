@@ -1,0 +1,169 @@
+import { getDb } from "./client.ts";
+import type { HostStatus, VmState } from "./enums.ts";
+import { mapDbErrors } from "./errors.ts";
+import type { Prisma } from "./generated/client.ts";
+
+export type VmView = {
+  id: string;
+  /** libvirt domain UUID, chosen by the manager. */
+  uuid: string;
+  name: string;
+  hostId: string | null;
+  hostName: string | null;
+  /** Status of the VM's host; the stored VM state is stale while the host is not online. */
+  hostStatus: HostStatus | null;
+  templateId: string;
+  templateName: string;
+  ownerId: string;
+  ownerName: string;
+  vcpus: number;
+  memoryMiB: number;
+  diskPath: string | null;
+  state: VmState;
+  stateReason: string | null;
+  stateChangedAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export type VmCreateInput = {
+  uuid: string;
+  name: string;
+  templateId: string;
+  ownerId: string;
+  vcpus: number;
+  memoryMiB: number;
+  hostId?: string | null;
+  diskPath?: string | null;
+  state?: VmState;
+};
+
+/** Per-host allocation, for placement. */
+export type HostLoad = { hostId: string; vmCount: number; memoryMiB: number; vcpus: number };
+
+const vmSelect = {
+  id: true,
+  uuid: true,
+  name: true,
+  hostId: true,
+  host: { select: { name: true, status: true } },
+  templateId: true,
+  template: { select: { name: true } },
+  ownerId: true,
+  owner: { select: { username: true } },
+  vcpus: true,
+  memoryMiB: true,
+  diskPath: true,
+  state: true,
+  stateReason: true,
+  stateChangedAt: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.VmSelect;
+
+function toView(row: Prisma.VmGetPayload<{ select: typeof vmSelect }>): VmView {
+  const { host, template, owner, ...rest } = row;
+  return {
+    ...rest,
+    state: row.state as VmState,
+    hostName: host?.name ?? null,
+    hostStatus: (host?.status as HostStatus | undefined) ?? null,
+    templateName: template.name,
+    ownerName: owner.username,
+  };
+}
+
+/** Ordered by name. */
+export async function list(filter: { ownerId?: string; hostId?: string } = {}): Promise<VmView[]> {
+  const rows = await getDb().vm.findMany({
+    where: { ownerId: filter.ownerId, hostId: filter.hostId },
+    select: vmSelect,
+    orderBy: { name: "asc" },
+  });
+  return rows.map(toView);
+}
+
+export async function byId(id: string): Promise<VmView | null> {
+  const row = await getDb().vm.findUnique({ where: { id }, select: vmSelect });
+  return row && toView(row);
+}
+
+export async function byUuid(uuid: string): Promise<VmView | null> {
+  const row = await getDb().vm.findUnique({ where: { uuid }, select: vmSelect });
+  return row && toView(row);
+}
+
+export async function byName(name: string): Promise<VmView | null> {
+  const row = await getDb().vm.findUnique({ where: { name }, select: vmSelect });
+  return row && toView(row);
+}
+
+/** @throws DbConflictError with fields ["name"] or ["uuid"] on duplicates. */
+export async function create(input: VmCreateInput): Promise<VmView> {
+  const row = await mapDbErrors(() =>
+    getDb().vm.create({ data: { ...input, state: input.state ?? "creating" }, select: vmSelect }),
+  );
+  return toView(row);
+}
+
+/**
+ * Record a state reported for a libvirt domain. stateChangedAt moves only when
+ * the state actually changes. Returns null for an unknown uuid.
+ */
+export async function updateState(
+  uuid: string,
+  state: VmState,
+  reason: string | null = null,
+): Promise<{ vm: VmView; changed: boolean } | null> {
+  const db = getDb();
+  const { count } = await db.vm.updateMany({
+    where: { uuid, state: { not: state } },
+    data: { state, stateReason: reason, stateChangedAt: new Date() },
+  });
+  const vm = await byUuid(uuid);
+  return vm && { vm, changed: count > 0 };
+}
+
+/** Assign (or clear) the VM's host. @throws DbNotFoundError */
+export async function setHost(id: string, hostId: string | null): Promise<void> {
+  await mapDbErrors(() => getDb().vm.update({ where: { id }, data: { hostId }, select: { id: true } }));
+}
+
+/** Set the VM's disk (overlay) path once it is created. @throws DbNotFoundError */
+export async function setDiskPath(id: string, diskPath: string | null): Promise<void> {
+  await mapDbErrors(() => getDb().vm.update({ where: { id }, data: { diskPath }, select: { id: true } }));
+}
+
+/** Returns false if the VM did not exist. Tasks and events keep their rows (vmId = null). */
+async function remove(id: string): Promise<boolean> {
+  const { count } = await getDb().vm.deleteMany({ where: { id } });
+  return count > 0;
+}
+export { remove as delete };
+
+/** VM count and allocated memory/vCPUs per host (hosts without VMs are absent). */
+export async function countByHost(): Promise<HostLoad[]> {
+  const groups = await getDb().vm.groupBy({
+    by: ["hostId"],
+    where: { hostId: { not: null } },
+    _count: { _all: true },
+    _sum: { memoryMiB: true, vcpus: true },
+  });
+  return groups.flatMap((g) =>
+    g.hostId === null
+      ? []
+      : [{ hostId: g.hostId, vmCount: g._count._all, memoryMiB: g._sum.memoryMiB ?? 0, vcpus: g._sum.vcpus ?? 0 }],
+  );
+}
+
+/**
+ * Start-up: VMs caught mid-create or mid-delete by a manager stop cannot be trusted; mark them
+ * unknown until their host's full state says what they are. Returns how many.
+ */
+export async function markInterrupted(): Promise<number> {
+  const { count } = await getDb().vm.updateMany({
+    where: { state: { in: ["creating", "deleting"] } },
+    data: { state: "unknown", stateReason: "interrupted by a manager restart", stateChangedAt: new Date() },
+  });
+  return count;
+}

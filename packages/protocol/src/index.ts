@@ -1,0 +1,4 @@
+export * from './errors.ts';
+export * from './messages.ts';
+export * from './names.ts';
+export * from './version.ts';

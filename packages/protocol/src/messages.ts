@@ -1,0 +1,202 @@
+/**
+ * Agent ↔ manager messages. Every message on the wire is JSON, validated with these schemas on
+ * receipt, on both sides. Requests carry an id; the reply echoes it with ok or error (the
+ * `{id, ok|error}` envelope). Requests are idempotent: re-sending one after a reconnect is safe.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.ts';
+import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
+
+export const DOMAIN_STATES = [
+  'running',
+  'paused',
+  'shutdown', // libvirt "being shut down"
+  'shutoff',
+  'crashed',
+  'pmsuspended',
+  'unknown',
+] as const;
+export const domainStateSchema = z.enum(DOMAIN_STATES);
+export type DomainState = z.infer<typeof domainStateSchema>;
+
+export const domainTypeSchema = z.enum(['kvm', 'qemu', 'xen']);
+export type DomainType = z.infer<typeof domainTypeSchema>;
+
+export const domainInfoSchema = z.object({
+  uuid: uuidSchema,
+  name: z.string().min(1).max(255),
+  state: domainStateSchema,
+  /** libvirt's state reason in words, e.g. "destroyed", "shutdown", "booted". */
+  reason: z.string().max(64).optional(),
+  vcpus: z.number().int().nonnegative(),
+  memoryMiB: z.number().int().nonnegative(),
+  persistent: z.boolean(),
+});
+export type DomainInfo = z.infer<typeof domainInfoSchema>;
+
+export const hostInfoSchema = z.object({
+  /** libvirt's host UUID: the host's stable identity across agent restarts. */
+  hostUuid: uuidSchema,
+  hostname: z.string().min(1).max(255),
+  cpuModel: z.string().max(255),
+  cpuCount: z.number().int().positive(),
+  memoryBytes: z.number().int().nonnegative(),
+  memoryFreeBytes: z.number().int().nonnegative(),
+  libvirtVersion: z.string().max(32),
+  qemuVersion: z.string().max(32),
+  /** Domain types this host can run, best first (kvm before qemu). */
+  domainTypes: z.array(domainTypeSchema),
+  storage: z.array(
+    z.object({
+      path: z.string(),
+      capacityBytes: z.number().int().nonnegative(),
+      availableBytes: z.number().int().nonnegative(),
+    }),
+  ),
+});
+export type HostInfo = z.infer<typeof hostInfoSchema>;
+
+const absolutePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute path');
+
+/** What the manager asks the agent to create: everything the agent needs, nothing it decides. */
+export const vmCreateSpecSchema = z.object({
+  uuid: uuidSchema,
+  name: vmNameSchema,
+  vcpus: vcpusSchema,
+  memoryMiB: memoryMiBSchema,
+  template: z.object({
+    kernelPath: absolutePath,
+    initrdPath: absolutePath,
+    diskPath: absolutePath,
+    cmdline: z.string().max(1024),
+  }),
+});
+export type VmCreateSpec = z.infer<typeof vmCreateSpecSchema>;
+
+const vmRef = z.object({ uuid: uuidSchema });
+
+/** Every request the manager can send, with its params and the shape of its result. */
+export const agentRequests = {
+  'vm.create': {
+    params: z.object({ spec: vmCreateSpecSchema }),
+    result: z.object({ domain: domainInfoSchema, diskPath: z.string() }),
+  },
+  'vm.start': { params: vmRef, result: z.object({ domain: domainInfoSchema }) },
+  'vm.shutdown': {
+    params: vmRef.extend({ timeoutMs: z.number().int().min(1000).max(600_000) }),
+    result: z.object({ domain: domainInfoSchema }),
+  },
+  'vm.forceOff': { params: vmRef, result: z.object({ domain: domainInfoSchema }) },
+  /** Undefine the domain and delete its own disks (never a template's base image). */
+  'vm.delete': { params: vmRef, result: z.object({ deletedDisks: z.array(z.string()) }) },
+  /** Open a VNC relay: the agent dials back to the manager's console endpoint with channelId. */
+  'console.open': {
+    params: vmRef.extend({ channelId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) }),
+    result: z.object({}),
+  },
+} as const;
+
+export type AgentMethod = keyof typeof agentRequests;
+export type AgentParams<M extends AgentMethod> = z.infer<(typeof agentRequests)[M]['params']>;
+export type AgentResult<M extends AgentMethod> = z.infer<(typeof agentRequests)[M]['result']>;
+
+const methodNames = Object.keys(agentRequests) as [AgentMethod, ...AgentMethod[]];
+
+export const requestMessageSchema = z.object({
+  t: z.literal('request'),
+  id: z.string().min(1).max(64),
+  method: z.enum(methodNames),
+  params: z.unknown(),
+});
+export type RequestMessage = z.infer<typeof requestMessageSchema>;
+
+export const errorPayloadSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  libvirt: z.object({ code: z.number().optional(), message: z.string() }).optional(),
+});
+
+export const replyMessageSchema = z.discriminatedUnion('ok', [
+  z.object({ t: z.literal('reply'), id: z.string(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ t: z.literal('reply'), id: z.string(), ok: z.literal(false), error: errorPayloadSchema }),
+]);
+export type ReplyMessage = z.infer<typeof replyMessageSchema>;
+
+export const progressMessageSchema = z.object({
+  t: z.literal('progress'),
+  id: z.string(),
+  progress: z.number().min(0).max(100),
+  message: z.string().max(500).optional(),
+});
+
+/** Sent first on every (re)connect: the host's full state, before any delta. */
+export const stateMessageSchema = z.object({
+  t: z.literal('state'),
+  protocolVersion: z.number().int(),
+  agentVersion: z.string().max(32),
+  host: hostInfoSchema,
+  domains: z.array(domainInfoSchema),
+});
+
+/** A libvirt lifecycle event, already resolved to the domain's current state. */
+export const domainEventMessageSchema = z.object({
+  t: z.literal('domain'),
+  at: z.number().int(),
+  /** libvirt's event name in words: defined, undefined, started, suspended, resumed, stopped, shutdown, ... */
+  event: z.string().max(32),
+  /** null when the domain no longer exists (undefined). */
+  domain: domainInfoSchema.nullable(),
+  uuid: uuidSchema,
+});
+
+export const statsMessageSchema = z.object({
+  t: z.literal('stats'),
+  at: z.number().int(),
+  host: z.object({
+    cpuUsagePercent: z.number().min(0).max(100),
+    memoryFreeBytes: z.number().int().nonnegative(),
+  }),
+  domains: z.array(
+    z.object({
+      uuid: uuidSchema,
+      cpuUsagePercent: z.number().min(0),
+      memoryUsedBytes: z.number().int().nonnegative().optional(),
+    }),
+  ),
+});
+
+export const agentMessageSchema = z.discriminatedUnion('t', [
+  stateMessageSchema,
+  domainEventMessageSchema,
+  statsMessageSchema,
+  replyMessageSchema.options[0],
+  replyMessageSchema.options[1],
+  progressMessageSchema,
+]);
+export type AgentMessage = z.infer<typeof agentMessageSchema>;
+export type StateMessage = z.infer<typeof stateMessageSchema>;
+export type DomainEventMessage = z.infer<typeof domainEventMessageSchema>;
+export type StatsMessage = z.infer<typeof statsMessageSchema>;
+
+export const managerMessageSchema = requestMessageSchema;
+export type ManagerMessage = RequestMessage;
+
+/** HTTP: POST /api/agent/enroll exchanges a one-time enrollment token for a host credential. */
+export const enrollRequestSchema = z.object({
+  token: z.string().min(16).max(128),
+  hostUuid: uuidSchema,
+  hostname: z.string().min(1).max(255),
+});
+export const enrollResponseSchema = z.object({
+  hostId: z.string(),
+  /** Secret the agent presents as `Authorization: Bearer <credential>` from now on. */
+  credential: z.string().min(32),
+});
+export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
+export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
+
+/** Paths on the manager. */
+export const AGENT_WS_PATH = '/ws/agent';
+export const AGENT_CONSOLE_WS_PATH = '/ws/agent-console';
+export const BROWSER_CONSOLE_WS_PATH = '/ws/console';
+export const ENROLL_PATH = '/api/agent/enroll';

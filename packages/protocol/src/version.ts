@@ -1,0 +1,2 @@
+/** Bumped on any incompatible change to the agent ↔ manager messages. */
+export const PROTOCOL_VERSION = 1;

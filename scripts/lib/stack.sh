@@ -1,0 +1,121 @@
+# Shared by up.sh and test.sh: bring up (idempotently) a lab, the manager and one agent per lab
+# host. Every process started here has its PID recorded under $STACK_DIR, and only those PIDs
+# are ever stopped. Source this file, set the variables below, then call the functions.
+#
+#   STACK_NAME   lab name (also names the state directory)   e.g. vireo / vtest
+#   STACK_SUBNET first three octets of the lab subnet          e.g. 10.77.0
+#   STACK_HOSTS  number of lab hosts                           e.g. 2
+#   STACK_PORT   manager port                                  e.g. 3000
+#   STACK_DIR    state directory (db, pids, logs, agent state)
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+IMAGE_DIR=/var/lib/vireo-lab/images
+LAB_STATE_ROOT=/var/lib/vireo-lab
+
+log() { printf '\033[1m[vireo]\033[0m %s\n' "$*" >&2; }
+
+# Node from the repo, with tsx, so TypeScript runs as is.
+tsx_node() { node --import tsx "$@"; }
+
+pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+pidfile_alive() { [ -f "$1" ] && pid_alive "$(cat "$1")"; }
+
+ensure_node_modules() {
+  local stamp="$REPO/node_modules/.vireo-lock-hash" want
+  want=$(sha256sum "$REPO/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  log "installing npm packages (npm ci)"
+  (cd "$REPO" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+}
+
+ensure_db() {
+  export DATABASE_URL="file:$STACK_DIR/vireo.db"
+  bash "$REPO/scripts/prisma.sh" generate >/dev/null
+  bash "$REPO/scripts/prisma.sh" migrate deploy >/dev/null
+}
+
+ensure_guest_image() {
+  bash "$REPO/lab/guest/build-image.sh" "$IMAGE_DIR" >&2
+  export VIREO_TEMPLATE_IMAGE_JSON="$IMAGE_DIR/image.json"
+}
+
+ensure_lab() {
+  bash "$REPO/lab/lab.sh" up --name "$STACK_NAME" --hosts "$STACK_HOSTS" --subnet "$STACK_SUBNET" >&2
+  LAB_JSON="$LAB_STATE_ROOT/$STACK_NAME/lab.json"
+}
+
+# lab_field EXPR: evaluates a JS expression over the lab.json object `lab`.
+lab_field() { node -e "const lab=JSON.parse(require('fs').readFileSync('$LAB_JSON','utf8'));console.log($1)"; }
+
+ensure_web_build() {
+  (cd "$REPO" && npx turbo run build --filter=@vireo/web --output-logs=errors-only >&2)
+}
+
+manager_url() { echo "http://$(lab_field lab.gateway):$STACK_PORT"; }
+
+start_manager() {
+  local pidfile="$STACK_DIR/manager.pid"
+  if pidfile_alive "$pidfile"; then return; fi
+  log "starting the manager on port $STACK_PORT"
+  (cd "$REPO/apps/web" && VIREO_PORT="$STACK_PORT" DATABASE_URL="$DATABASE_URL" \
+    setsid node --import tsx server.ts >>"$STACK_DIR/manager.log" 2>&1 &
+    echo $! >"$pidfile")
+  local url="http://127.0.0.1:$STACK_PORT/api/trpc/auth.me"
+  for _ in $(seq 1 150); do
+    if curl -fsS -o /dev/null "$url" 2>/dev/null; then return; fi
+    pidfile_alive "$pidfile" || { tail -30 "$STACK_DIR/manager.log" >&2; log "the manager failed to start"; return 1; }
+    sleep 0.2
+  done
+  log "the manager did not answer within 30 s"; tail -30 "$STACK_DIR/manager.log" >&2; return 1
+}
+
+# start_agent INDEX: one agent inside lab host INDEX (0-based), entering the host by its PID.
+start_agent() {
+  local i=$1 name hostpid state pidfile token=""
+  name=$(lab_field "lab.hosts[$i].name")
+  hostpid=$(lab_field "lab.hosts[$i].pid")
+  state="$STACK_DIR/agents/$name"
+  pidfile="$state/agent.pid"
+  mkdir -p "$state"
+  if pidfile_alive "$pidfile"; then return; fi
+  if [ ! -f "$state/credential.json" ]; then
+    token=$(cd "$REPO" && DATABASE_URL="$DATABASE_URL" tsx_node scripts/enrollment-token.ts)
+  fi
+  log "starting the agent on $name"
+  (cd "$REPO" && VIREO_MANAGER_URL="$(manager_url)" VIREO_ENROLLMENT_TOKEN="$token" \
+    VIREO_AGENT_STATE_DIR="$state" VIREO_VM_STORAGE_DIR="$(lab_field lab.sharedDir)/vms" \
+    VIREO_STATS_INTERVAL_MS="${VIREO_STATS_INTERVAL_MS:-10000}" \
+    setsid nsenter -t "$hostpid" -m -n node --import tsx apps/agent/src/main.ts >>"$state/agent.log" 2>&1 &
+    echo $! >"$pidfile")
+}
+
+start_agents() {
+  local n
+  n=$(lab_field lab.hosts.length)
+  for i in $(seq 0 $((n - 1))); do start_agent "$i"; done
+}
+
+# wait_hosts_online N: until N hosts are online in the manager (checked through its API).
+wait_hosts_online() {
+  (cd "$REPO" && VIREO_URL="http://127.0.0.1:$STACK_PORT" tsx_node scripts/wait-hosts.ts "$1")
+}
+
+stop_pidfile() {
+  local f=$1 pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if pid_alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.1; done
+    pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+stop_stack() {
+  for f in "$STACK_DIR"/agents/*/agent.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  stop_pidfile "$STACK_DIR/manager.pid"
+  bash "$REPO/lab/lab.sh" down --name "$STACK_NAME" >&2 || true
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Small controls over a running stack, for tests and operators: start-agents (those not
+# running), stop-agent HOSTNAME (by its recorded PID; KILL with --kill).
+# Needs STACK_NAME and STACK_DIR (and STACK_PORT) as set by up.sh / test.sh.
+set -euo pipefail
+source "$(dirname "$0")/lib/stack.sh"
+: "${STACK_NAME:?}" "${STACK_DIR:?}" "${STACK_PORT:?}"
+LAB_JSON="$LAB_STATE_ROOT/$STACK_NAME/lab.json"
+export DATABASE_URL="file:$STACK_DIR/vireo.db"
+case "${1:-}" in
+  start-agents) start_agents ;;
+  stop-agent)
+    pidfile="$STACK_DIR/agents/${2:?host name}/agent.pid"
+    if [ "${3:-}" = "--kill" ]; then kill -KILL "$(cat "$pidfile")"; rm -f "$pidfile"; else stop_pidfile "$pidfile"; fi ;;
+  *) echo "usage: stack-ctl.sh start-agents | stop-agent HOST [--kill]" >&2; exit 2 ;;
+esac

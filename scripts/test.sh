@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The whole suite: lint, type-check, unit tests, and the lab tests (a fresh lab of 2 libvirt
+# hosts with real QEMU guests, agents, the manager) plus the browser tests in Chromium.
+# Uses its own lab (vtest, 10.78.0.0/24), port and database, so it can run beside `npm run up`.
+set -euo pipefail
+source "$(dirname "$0")/lib/stack.sh"
+
+export STACK_NAME=vtest STACK_SUBNET=10.78.0 STACK_HOSTS=2 STACK_PORT=${VIREO_TEST_PORT:-3100}
+export STACK_DIR="$REPO/var/$STACK_NAME"
+ADMIN_PASSWORD=vireo-test-admin-pw
+
+[ "$(id -u)" = 0 ] || { log "run as root (the lab creates network namespaces)"; exit 1; }
+t0=$(date +%s)
+bash "$REPO/scripts/install-deps.sh" >&2
+ensure_node_modules
+cd "$REPO"
+
+log "lint"
+npx biome check . >&2
+log "type-check"
+npx turbo run typecheck --output-logs=errors-only >&2
+
+# A fresh stack every run: stale processes of an earlier run are stopped by their PIDs first.
+stop_stack 2>/dev/null || true
+rm -rf "$STACK_DIR" && mkdir -p "$STACK_DIR"
+ensure_db
+ensure_guest_image
+ensure_lab
+(VIREO_ADMIN_PASSWORD=$ADMIN_PASSWORD tsx_node prisma/seed.ts >"$STACK_DIR/seed.log")
+ensure_web_build
+
+cleanup() { stop_stack >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+export VIREO_STATS_INTERVAL_MS=2000 VIREO_SHUTDOWN_TIMEOUT_S=30 VIREO_CONSOLE_TICKET_TTL_S=5
+start_manager
+start_agents
+wait_hosts_online "$STACK_HOSTS"
+log "stack ready after $(( $(date +%s) - t0 )) s; running tests"
+
+export VIREO_TEST_URL="http://127.0.0.1:$STACK_PORT" VIREO_TEST_ADMIN_PASSWORD=$ADMIN_PASSWORD
+export VIREO_TEST_LAB_JSON="$LAB_JSON" VIREO_TEST_STACK_DIR="$STACK_DIR" VIREO_TEST_ARTIFACTS="$REPO/test-artifacts"
+mkdir -p "$VIREO_TEST_ARTIFACTS"
+
+shopt -s nullglob
+files=(packages/*/test/*.test.ts apps/*/test/*.test.ts tests/lab/*.test.ts tests/e2e/*.test.ts)
+set +e
+node --import tsx --test --test-concurrency=1 --test-timeout=300000 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$STACK_DIR/results.tap" "${files[@]}"
+status=$?
+set -e
+cleanup
+trap - EXIT
+passed=$(grep -c '^ok ' "$STACK_DIR/results.tap" || true)
+failed=$(grep -c '^not ok ' "$STACK_DIR/results.tap" || true)
+pass=$(sed -n 's/^# pass //p' "$STACK_DIR/results.tap" | tail -1)
+fail=$(sed -n 's/^# fail //p' "$STACK_DIR/results.tap" | tail -1)
+echo "total time $(( $(date +%s) - t0 )) s"
+echo "${pass:-$passed} passed, ${fail:-$failed} failed"
+exit $status

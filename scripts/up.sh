@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Bring Vireo up on this machine with its defaults: Debian packages, npm packages, database,
+# guest image, a lab of 2 libvirt hosts, one agent per host, the manager, an admin and the
+# default template. Idempotent: a second run only starts what is not running.
+set -euo pipefail
+source "$(dirname "$0")/lib/stack.sh"
+
+STACK_NAME=${VIREO_LAB_NAME:-vireo}
+STACK_SUBNET=${VIREO_LAB_SUBNET:-10.77.0}
+STACK_HOSTS=${VIREO_LAB_HOSTS:-2}
+STACK_PORT=${VIREO_PORT:-3000}
+STACK_DIR="$REPO/var/$STACK_NAME"
+mkdir -p "$STACK_DIR"
+
+[ "$(id -u)" = 0 ] || { log "run as root (the lab creates network namespaces)"; exit 1; }
+start=$(date +%s)
+bash "$REPO/scripts/install-deps.sh" >&2
+ensure_node_modules
+ensure_db
+ensure_guest_image
+ensure_lab
+
+# The admin password is made once, kept readable by root only, and printed on every run.
+pwfile="$STACK_DIR/admin-password"
+if [ -n "${VIREO_ADMIN_PASSWORD:-}" ]; then
+  printf '%s' "$VIREO_ADMIN_PASSWORD" >"$pwfile"
+elif [ ! -f "$pwfile" ]; then
+  (umask 077 && head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$pwfile")
+fi
+chmod 600 "$pwfile"
+(cd "$REPO" && VIREO_ADMIN_PASSWORD="$(cat "$pwfile")" tsx_node prisma/seed.ts >&2)
+
+ensure_web_build
+start_manager
+start_agents
+wait_hosts_online "$STACK_HOSTS"
+
+cat <<TXT
+
+  Vireo is up ($(( $(date +%s) - start )) s).
+  URL:      http://127.0.0.1:$STACK_PORT   (agents reach it at $(manager_url))
+  Login:    admin / $(cat "$pwfile")
+  Logs:     $STACK_DIR/manager.log, $STACK_DIR/agents/*/agent.log
+  Stop:     npm run down
+
+TXT

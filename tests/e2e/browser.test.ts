@@ -1,0 +1,100 @@
+/**
+ * In Chromium, as a person would: log in, create a VM from the form, start it, open its
+ * console and read the guest's screen from the noVNC canvas (the guest draws green and magenta
+ * bars under its banner; we count those exact VGA colours). Screenshots are saved as artifacts.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { admin, adminPassword, baseUrl, uniqueName, waitTask } from '../support/api.ts';
+
+const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e`;
+let browser: Browser;
+let page: Page;
+const dialogs: string[] = [];
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('log in, create and start a VM, read its screen in the console', async () => {
+  await page.goto(`${baseUrl()}/login`);
+  await page.getByTestId('login-username').fill('admin');
+  await page.getByTestId('login-password').fill(adminPassword());
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('nav-vms').waitFor();
+  await page.getByTestId('nav-hosts').click();
+  await page.locator('[data-testid="host-row"][data-status="online"]').nth(1).waitFor({ timeout: 15_000 });
+  await page.screenshot({ path: `${artifacts}/hosts.png` });
+
+  // Bad input first: a <script> name is refused with a field error and stays inert text.
+  await page.goto(`${baseUrl()}/vms/new`);
+  await page.getByTestId('vm-name').fill('<script>alert(1)</script>');
+  await page.getByTestId('vm-create-submit').click();
+  await page.getByTestId('field-error-name').waitFor();
+  assert.match(await page.getByTestId('field-error-name').innerText(), /only letters, digits/);
+  assert.equal(await page.locator('script:text("alert(1)")').count(), 0);
+
+  const name = uniqueName('web');
+  await page.getByTestId('vm-name').fill(name);
+  await page.getByTestId('vm-memory').fill('128');
+  await page.getByTestId('vm-create-submit').click();
+  await page.waitForURL(/\/vms\/[^/]+$/, { timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
+
+  const screen = page.getByTestId('vnc-screen');
+  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  // The guest draws its banner and colour bars within seconds of boot under TCG.
+  const colours = await waitForColours(page, 90_000);
+  await screen.screenshot({ path: `${artifacts}/console.png` });
+  await page.screenshot({ path: `${artifacts}/vm-page.png` });
+  assert.ok(colours.green > 2000, `green bar pixels on the canvas: ${colours.green}`);
+  assert.ok(colours.magenta > 2000, `magenta bar pixels on the canvas: ${colours.magenta}`);
+  assert.deepEqual(dialogs, [], 'no script ran');
+
+  const { api } = await admin();
+  const vm = (await api.vm.list.query()).find((v) => v.name === name);
+  assert.ok(vm);
+  await waitTask(api, (await api.vm.forceOff.mutate({ vmId: vm.id })).taskId);
+  await waitTask(api, (await api.vm.delete.mutate({ vmId: vm.id })).taskId);
+});
+
+/** Counts exact VGA green (0,170,0) and magenta (170,0,170) pixels on the noVNC canvas. */
+async function waitForColours(p: Page, timeoutMs: number): Promise<{ green: number; magenta: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let last = { green: 0, magenta: 0 };
+  while (Date.now() < deadline) {
+    last = await p.evaluate(() => {
+      const canvas = document.querySelector('[data-testid="vnc-screen"] canvas') as HTMLCanvasElement | null;
+      if (!canvas || canvas.width === 0) return { green: 0, magenta: 0 };
+      const ctx = canvas.getContext('2d');
+      if (!ctx) return { green: 0, magenta: 0 };
+      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      let green = 0;
+      let magenta = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+        if (r === 0 && g === 170 && b === 0) green++;
+        else if (r === 170 && g === 0 && b === 170) magenta++;
+      }
+      return { green, magenta };
+    });
+    if (last.green > 2000 && last.magenta > 2000) return last;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return last;
+}

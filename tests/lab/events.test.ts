@@ -1,0 +1,42 @@
+/**
+ * State follows libvirt events: a domain destroyed behind Vireo's back shows up in the
+ * manager's live stream within 2 s, pushed, not polled.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import type { LiveChange } from '@vireo/api';
+import { admin, uniqueName, waitTask, watchChanges } from '../support/api.ts';
+import { hostOfDomain, virsh, waitFor } from '../support/lab.ts';
+
+test('virsh destroy behind Vireo’s back reaches the manager within 2 s', async () => {
+  const { api } = await admin();
+  const [template] = await api.template.list.query();
+  assert.ok(template);
+  const { taskId, vmId } = await api.vm.create.mutate({ name: uniqueName('evt'), templateId: template.id, vcpus: 1, memoryMiB: 128, start: true });
+  assert.equal((await waitTask(api, taskId)).state, 'succeeded');
+  const vm = await api.vm.byId.query({ vmId });
+  assert.equal(vm.state, 'running');
+  const host = await hostOfDomain(vm.uuid);
+  assert.ok(host);
+  after(async () => {
+    await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId);
+  });
+
+  const seen: { at: number; change: LiveChange }[] = [];
+  const stop = watchChanges(api, (change) => seen.push({ at: Date.now(), change }));
+  await new Promise((r) => setTimeout(r, 500)); // let the SSE stream open
+  const t0 = Date.now();
+  const r = await virsh(host, 'destroy', vm.uuid);
+  assert.equal(r.code, 0, r.stderr);
+  const hit = await waitFor(
+    'the shutoff state in the live stream',
+    async () => seen.find((s) => s.change.kind === 'vm' && s.change.vm.id === vmId && s.change.vm.state === 'shutoff'),
+    5_000,
+    20,
+  );
+  stop();
+  const latency = hit.at - t0;
+  console.log(`libvirt event → live stream: ${latency} ms`);
+  assert.ok(latency <= 2000, `event took ${latency} ms`);
+  assert.equal((await api.vm.byId.query({ vmId })).state, 'shutoff');
+});

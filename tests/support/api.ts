@@ -1,0 +1,89 @@
+/**
+ * A tRPC client for tests that logs in like a browser (session cookie) and can subscribe to
+ * live changes over SSE, exactly as the UI does.
+ */
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
+import type { AppRouter, LiveChange } from '@vireo/api';
+import { EventSource } from 'eventsource';
+
+export const baseUrl = () => process.env.VIREO_TEST_URL ?? 'http://127.0.0.1:3100';
+export const adminPassword = () => process.env.VIREO_TEST_ADMIN_PASSWORD ?? '';
+
+export type Api = ReturnType<typeof makeClient>['api'];
+
+function makeClient() {
+  let cookie = '';
+  const cookieFetch: typeof fetch = async (input, init) => {
+    const headers = new Headers(init?.headers);
+    if (cookie) headers.set('cookie', cookie);
+    const res = await fetch(input, { ...init, headers });
+    const set = res.headers.getSetCookie();
+    for (const c of set) {
+      const pair = c.split(';')[0] ?? '';
+      if (pair.startsWith('vireo_session=')) cookie = pair;
+    }
+    return res;
+  };
+  class CookieEventSource extends EventSource {
+    constructor(url: string | URL, init?: EventSourceInit) {
+      super(url, {
+        ...init,
+        fetch: (u, i) => fetch(u, { ...i, headers: { ...(i?.headers as Record<string, string>), cookie } }),
+      });
+    }
+  }
+  const api = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({ url: `${baseUrl()}/api/trpc`, EventSource: CookieEventSource as never }),
+        false: httpBatchLink({ url: `${baseUrl()}/api/trpc`, fetch: cookieFetch }),
+      }),
+    ],
+  });
+  return { api, cookie: () => cookie };
+}
+
+export async function loginAs(username: string, password: string) {
+  const client = makeClient();
+  await client.api.auth.login.mutate({ username, password });
+  return client;
+}
+
+export async function admin() {
+  return loginAs('admin', adminPassword());
+}
+
+/** The error's stable code (data.vireoCode) and message, for assertions. */
+export async function rejection(p: Promise<unknown>): Promise<{ code: string | null; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof TRPCClientError) {
+      const data = err.data as { vireoCode?: string | null } | undefined;
+      return { code: data?.vireoCode ?? null, message: err.message };
+    }
+    throw err;
+  }
+  throw new Error('expected the call to be rejected, but it succeeded');
+}
+
+export async function waitTask(api: Api, taskId: string, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const task = await api.task.byId.query({ taskId });
+    if (task.state === 'succeeded' || task.state === 'failed') return task;
+    if (Date.now() > deadline) throw new Error(`task ${taskId} (${task.kind}) still ${task.state} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Collects live changes until stopped. */
+export function watchChanges(api: Api, onChange: (c: LiveChange) => void) {
+  const sub = api.live.onChange.subscribe(undefined, { onData: (d) => onChange(d.data as LiveChange) });
+  return () => sub.unsubscribe();
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
