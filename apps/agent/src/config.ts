@@ -1,0 +1,75 @@
+/**
+ * The agent's one config module: defaults → JSON file (VIREO_AGENT_CONFIG, else
+ * /etc/vireo/agent.json when it exists) → environment. The only reader of environment variables.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const configSchema = z.object({
+  /** http(s) base URL of the manager; the WebSocket URL is derived from it. */
+  managerUrl: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL'),
+  /** One-time token for the first enrollment; unused once STATE_DIR/credential.json exists. */
+  enrollmentToken: z.string().min(16).max(128).optional(),
+  stateDir: z.string().regex(/^\//, 'must be an absolute path'),
+  vmStorageDir: z.string().regex(/^\//, 'must be an absolute path'),
+  statsIntervalMs: z.number().int().min(1000).max(3_600_000),
+  /** libvirt-dbus driver object: QEMU (qemu:///system) or Test (test:///default). */
+  libvirtDriver: z.string().regex(/^[A-Za-z]+$/),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+  logFormat: z.enum(['json', 'plain']),
+});
+export type AgentConfig = z.infer<typeof configSchema>;
+
+const DEFAULTS: AgentConfig = {
+  managerUrl: 'http://127.0.0.1:3000',
+  stateDir: '/var/lib/vireo-agent',
+  vmStorageDir: '/var/lib/vireo/vms',
+  statsIntervalMs: 15_000,
+  libvirtDriver: 'QEMU',
+  logLevel: 'info',
+  logFormat: 'json',
+};
+
+export class ConfigError extends Error {}
+
+const ENV: Record<string, keyof AgentConfig> = {
+  VIREO_MANAGER_URL: 'managerUrl',
+  VIREO_ENROLLMENT_TOKEN: 'enrollmentToken',
+  VIREO_AGENT_STATE_DIR: 'stateDir',
+  VIREO_VM_STORAGE_DIR: 'vmStorageDir',
+  VIREO_STATS_INTERVAL_MS: 'statsIntervalMs',
+  VIREO_LIBVIRT_DRIVER: 'libvirtDriver',
+  VIREO_LOG_LEVEL: 'logLevel',
+  VIREO_LOG_FORMAT: 'logFormat',
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const file = env.VIREO_AGENT_CONFIG ?? (existsSync('/etc/vireo/agent.json') ? '/etc/vireo/agent.json' : undefined);
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`Cannot read the config file ${file}: ${(err as Error).message}`);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV)) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    fromEnv[key] = key === 'statsIntervalMs' ? Number(v) : v;
+  }
+  const parsed = configSchema.strict().safeParse({ ...DEFAULTS, ...fromFile, ...fromEnv });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => {
+      const field = i.path.join('.') || '(root)';
+      const envName = Object.entries(ENV).find(([, k]) => k === field)?.[0];
+      return `${field}${envName ? ` (${envName})` : ''}: ${i.message}`;
+    });
+    throw new ConfigError(`Invalid agent config${file ? ` (file ${file})` : ''}:\n  ${issues.join('\n  ')}`);
+  }
+  return parsed.data;
+}

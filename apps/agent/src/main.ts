@@ -1,0 +1,109 @@
+/**
+ * The host daemon: config → logger → hypervisor → manager link → event forwarding → stats.
+ * SIGTERM/SIGINT stop it cleanly.
+ */
+import { mkdir } from 'node:fs/promises';
+import { LibvirtDbusHypervisor } from '@vireo/hypervisor';
+import { PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
+import { type AgentConfig, ConfigError, loadConfig } from './config.ts';
+import { openConsoleRelay } from './console-relay.ts';
+import { createHandlers, dispatch } from './handlers.ts';
+import { createLogger } from './logger.ts';
+import { ManagerLink, wsBase } from './manager-link.ts';
+
+export const AGENT_VERSION = '0.1.0';
+
+async function main(): Promise<void> {
+  let config: AgentConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel, config.logFormat);
+  await mkdir(config.vmStorageDir, { recursive: true });
+
+  const hv = new LibvirtDbusHypervisor({
+    driver: config.libvirtDriver,
+    storageDirs: [config.vmStorageDir],
+    onBusError: (err) => logger.error('D-Bus error', { err: err.message }),
+  });
+  await hv.connect();
+  const host = await hv.hostInfo();
+  logger.info('libvirt connected', { hostname: host.hostname, hostUuid: host.hostUuid, domainTypes: host.domainTypes });
+
+  const state = async (): Promise<StateMessage> => ({
+    t: 'state',
+    protocolVersion: PROTOCOL_VERSION,
+    agentVersion: AGENT_VERSION,
+    host: await hv.hostInfo(),
+    domains: await hv.listDomains(),
+  });
+
+  // The link and the handlers need each other (progress goes out on the link); bind late.
+  let link: ManagerLink | undefined;
+  const handlers = createHandlers({
+    hv,
+    vmStorageDir: config.vmStorageDir,
+    logger,
+    progress: (id, progress, message) => link?.send({ t: 'progress', id, progress, ...(message ? { message } : {}) }),
+    openConsole: (p) =>
+      openConsoleRelay(
+        {
+          wsBase: wsBase(config.managerUrl),
+          bearer: () => link?.bearer,
+          vncSocketPath: (u) => hv.vncSocketPath(u),
+          logger,
+        },
+        p,
+      ),
+  });
+  link = new ManagerLink({
+    managerUrl: config.managerUrl,
+    stateDir: config.stateDir,
+    enrollmentToken: config.enrollmentToken,
+    logger,
+    identity: async () => ({ hostUuid: host.hostUuid, hostname: host.hostname }),
+    state,
+    onRequest: (msg) => dispatch(handlers, msg, logger),
+  });
+
+  const unsubscribe = hv.onDomainEvent((e) => {
+    void hv
+      .domain(e.uuid)
+      .then((domain) => link?.send({ t: 'domain', at: Date.now(), event: e.event, uuid: e.uuid, domain }))
+      .catch((err) => logger.error('could not read a domain after its event', { uuid: e.uuid, err }));
+  });
+
+  const stats = setInterval(() => {
+    if (!link?.connected) return;
+    hv.sampleStats()
+      .then((s) => link?.send({ t: 'stats', at: Date.now(), ...s }))
+      .catch((err) => logger.warn('stats sample failed', { err }));
+  }, config.statsIntervalMs);
+
+  link.start();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    clearInterval(stats);
+    unsubscribe();
+    await link?.stop();
+    await hv.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`vireo-agent failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,204 @@
+/**
+ * The agent's one connection to the manager: it dials out (the manager never dials hosts),
+ * enrolls once, and keeps a WebSocket up with capped exponential backoff. Every (re)connect
+ * sends the host's full state before anything else, so the manager never works from deltas
+ * it cannot place.
+ */
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AGENT_WS_PATH,
+  ENROLL_PATH,
+  type AgentMessage,
+  type EnrollResponse,
+  type ManagerMessage,
+  type ReplyMessage,
+  type StateMessage,
+  enrollResponseSchema,
+  managerMessageSchema,
+} from '@vireo/protocol';
+import WebSocket from 'ws';
+import type { Logger } from './logger.ts';
+
+export interface Credential extends EnrollResponse {}
+
+export interface ManagerLinkOptions {
+  managerUrl: string;
+  stateDir: string;
+  enrollmentToken?: string | undefined;
+  logger: Logger;
+  /** Identity sent at enrollment. */
+  identity: () => Promise<{ hostUuid: string; hostname: string }>;
+  /** The full state message, built fresh on every connect. */
+  state: () => Promise<StateMessage>;
+  /** Handles a valid request; must always resolve to a reply (never throw). */
+  onRequest: (msg: ManagerMessage) => Promise<ReplyMessage>;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+/** http://m:3000/x → ws://m:3000; https → wss. */
+export function wsBase(managerUrl: string): string {
+  const u = new URL(managerUrl);
+  return `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}`;
+}
+
+export async function loadOrEnroll(
+  o: Pick<ManagerLinkOptions, 'stateDir' | 'managerUrl' | 'enrollmentToken' | 'identity' | 'logger'>,
+): Promise<Credential> {
+  const file = join(o.stateDir, 'credential.json');
+  try {
+    return enrollResponseSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`${file} is unreadable: ${(err as Error).message}`);
+  }
+  if (!o.enrollmentToken) {
+    throw new Error(`Not enrolled yet (no ${file}) and no enrollment token: set VIREO_ENROLLMENT_TOKEN.`);
+  }
+  const body = { token: o.enrollmentToken, ...(await o.identity()) };
+  const res = await fetch(new URL(ENROLL_PATH, o.managerUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`Enrollment refused (HTTP ${res.status}): ${text.slice(0, 500)}`);
+  const cred = enrollResponseSchema.parse(JSON.parse(text));
+  await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, JSON.stringify(cred), { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, file);
+  o.logger.info('enrolled', { hostId: cred.hostId });
+  return cred;
+}
+
+export class ManagerLink {
+  private ws: WebSocket | undefined;
+  private stopped = false;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private credential: Credential | undefined;
+  /** True once the state message went out on the current socket; nothing else goes before it. */
+  private ready = false;
+
+  constructor(private readonly o: ManagerLinkOptions) {}
+
+  get connected(): boolean {
+    return this.ready;
+  }
+  get bearer(): string | undefined {
+    return this.credential?.credential;
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.dial();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close(1001, 'agent stopping');
+        setTimeout(() => {
+          ws.terminate();
+          resolve();
+        }, 2000).unref();
+      });
+    }
+  }
+
+  /** Sends if connected and past the state message; otherwise drops (state is resent on reconnect). */
+  send(msg: AgentMessage): boolean {
+    if (!this.ready || this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(msg));
+    return true;
+  }
+
+  private async dial(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      this.credential ??= await loadOrEnroll(this.o);
+    } catch (err) {
+      this.o.logger.error('cannot get a host credential', { err });
+      return this.retry();
+    }
+    const url = `${wsBase(this.o.managerUrl)}${AGENT_WS_PATH}`;
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.credential.credential}` } });
+    this.ws = ws;
+    this.ready = false;
+    ws.on('open', () => void this.onOpen(ws));
+    ws.on('message', (data, isBinary) => void this.onMessage(ws, data, isBinary));
+    ws.on('unexpected-response', (_req, res) => {
+      this.o.logger.warn('manager refused the WebSocket', { status: res.statusCode, url });
+      if (res.statusCode === 401)
+        this.o.logger.error(
+          'credential rejected; re-enroll by deleting credential.json and setting a new enrollment token',
+        );
+      ws.terminate();
+    });
+    ws.on('error', (err) => this.o.logger.warn('manager link error', { err: err.message }));
+    ws.on('close', (code) => {
+      if (this.ws !== ws) return;
+      this.ready = false;
+      this.o.logger.info('manager link closed', { code });
+      this.retry();
+    });
+  }
+
+  private async onOpen(ws: WebSocket): Promise<void> {
+    try {
+      const state = await this.o.state();
+      if (ws.readyState !== WebSocket.OPEN) return;
+      ws.send(JSON.stringify(state));
+      this.ready = true;
+      this.attempt = 0;
+      this.o.logger.info('connected to manager', { domains: state.domains.length });
+    } catch (err) {
+      this.o.logger.error('cannot build the state message; reconnecting', { err });
+      ws.close(1011, 'state unavailable');
+    }
+  }
+
+  private async onMessage(ws: WebSocket, data: WebSocket.RawData, isBinary: boolean): Promise<void> {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(isBinary ? '' : data.toString());
+    } catch {
+      raw = undefined;
+    }
+    const parsed = managerMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : '';
+      this.o.logger.warn('bad message from manager', { id, issues: parsed.error.issues.slice(0, 5) });
+      ws.send(
+        JSON.stringify({
+          t: 'reply',
+          id,
+          ok: false,
+          error: {
+            code: 'BAD_INPUT',
+            message: `Invalid message: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ')}`,
+          },
+        } satisfies ReplyMessage),
+      );
+      return;
+    }
+    const reply = await this.o.onRequest(parsed.data);
+    // A reply for a socket that has since closed is dropped; the manager retries (requests are idempotent).
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(reply));
+  }
+
+  private retry(): void {
+    if (this.stopped) return;
+    const { initialMs, maxMs } = this.o.backoff ?? { initialMs: 250, maxMs: 5000 };
+    const base = Math.min(maxMs, initialMs * 2 ** this.attempt++);
+    const delay = Math.round(base / 2 + Math.random() * (base / 2)); // "equal jitter"
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.dial(), delay);
+  }
+}

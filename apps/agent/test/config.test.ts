@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const base = { VIREO_AGENT_CONFIG: '/dev/null/none' };
+
+test('defaults, then environment overrides', () => {
+  const c = loadConfig({ VIREO_MANAGER_URL: 'https://m.example:8443', VIREO_STATS_INTERVAL_MS: '5000' });
+  assert.equal(c.managerUrl, 'https://m.example:8443');
+  assert.equal(c.statsIntervalMs, 5000);
+  assert.equal(c.libvirtDriver, 'QEMU');
+});
+
+test('an invalid value names the field and its variable', () => {
+  assert.throws(
+    () => loadConfig({ VIREO_STATS_INTERVAL_MS: 'soon' }),
+    (e) => e instanceof ConfigError && /statsIntervalMs \(VIREO_STATS_INTERVAL_MS\)/.test(e.message),
+  );
+  assert.throws(() => loadConfig({ VIREO_VM_STORAGE_DIR: 'relative' }), /vmStorageDir/);
+  assert.throws(() => loadConfig(base), /Cannot read the config file/);
+});

@@ -1,0 +1,62 @@
+/**
+ * The one interface through which Vireo talks to a hypervisor. Only the libvirt-dbus
+ * implementation knows D-Bus; the agent sees these plain types. Domain and host shapes are the
+ * protocol's, so they cross to the manager unchanged.
+ */
+import type { DomainInfo, DomainType, HostInfo } from '@vireo/protocol';
+
+export interface DomainSpec {
+  uuid: string;
+  name: string;
+  /** Chosen from the host's capabilities (kvm when usable, else qemu), never hard-coded. */
+  type: DomainType;
+  vcpus: number;
+  memoryMiB: number;
+  kernelPath: string;
+  initrdPath: string;
+  cmdline: string;
+  disks: { path: string; format: 'qcow2' | 'raw' }[];
+  /** Where the serial line is logged on the host, so the banner can be read. */
+  serialLogPath: string;
+}
+
+export interface DomainEvent {
+  uuid: string;
+  /** '' when the domain was never seen by this process (e.g. undefined before it was listed). */
+  name: string;
+  /** libvirt event in words: defined, undefined, started, suspended, resumed, stopped, shutdown, pmsuspended, crashed */
+  event: string;
+  /** libvirt event detail in words, e.g. destroyed, shutdown, booted. */
+  detail: string;
+}
+
+export interface StatsSample {
+  host: { cpuUsagePercent: number; memoryFreeBytes: number };
+  domains: { uuid: string; cpuUsagePercent: number; memoryUsedBytes?: number }[];
+}
+
+export interface Hypervisor {
+  connect(): Promise<void>;
+  close(): Promise<void>;
+  hostInfo(): Promise<HostInfo>;
+  listDomains(): Promise<DomainInfo[]>;
+  /** null when no such domain. */
+  domain(uuid: string): Promise<DomainInfo | null>;
+  /** Defines (persistently) from the typed spec; the XML is validated before libvirt sees it. */
+  defineDomain(spec: DomainSpec): Promise<DomainInfo>;
+  startDomain(uuid: string): Promise<void>;
+  /** ACPI shutdown request; returns at once. */
+  shutdownDomain(uuid: string): Promise<void>;
+  destroyDomain(uuid: string): Promise<void>;
+  undefineDomain(uuid: string): Promise<void>;
+  /** Disk file paths of a defined domain, from its XML. */
+  domainDiskPaths(uuid: string): Promise<string[]>;
+  /** Path of the VNC unix socket of a running domain. */
+  vncSocketPath(uuid: string): Promise<string>;
+  /** Create a qcow2 overlay (linked clone) at path backed by basePath. */
+  createOverlay(basePath: string, path: string): Promise<void>;
+  deleteVolume(path: string): Promise<void>;
+  sampleStats(): Promise<StatsSample>;
+  /** Subscribe to libvirt lifecycle events; returns the unsubscribe function. */
+  onDomainEvent(listener: (event: DomainEvent) => void): () => void;
+}

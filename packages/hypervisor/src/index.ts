@@ -1,0 +1,6 @@
+export type { DomainEvent, DomainSpec, Hypervisor, StatsSample } from './hypervisor.ts';
+export { LibvirtDbusHypervisor, type LibvirtDbusOptions } from './libvirt-dbus.ts';
+export { buildDomainXml, parseDomainXml, escapeXml, VIREO_XMLNS, type ParsedDomain } from './domain-xml.ts';
+export { parseCapabilities, usableDomainTypes, kvmDeviceUsable, type HostCapabilities } from './capabilities.ts';
+export { validateXml } from './validate-xml.ts';
+export { wrapLibvirtError } from './libvirt-call.ts';

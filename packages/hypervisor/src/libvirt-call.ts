@@ -1,0 +1,105 @@
+/**
+ * The one function through which every libvirt-dbus call goes, and the one place where D-Bus and
+ * libvirt errors become VireoErrors.
+ *
+ * Calls are sent as raw messages with the signature from /usr/share/dbus-1/interfaces/org.libvirt.*.xml
+ * rather than through dbus-next proxy objects: a proxy introspects its object first, which would
+ * cost a round trip for every domain object we touch.
+ */
+import dbus from 'dbus-next';
+import { VireoError } from '@vireo/protocol';
+
+export const LIBVIRT_BUS_NAME = 'org.libvirt';
+export const IFACE = {
+  connect: 'org.libvirt.Connect',
+  domain: 'org.libvirt.Domain',
+  properties: 'org.freedesktop.DBus.Properties',
+} as const;
+
+export interface LibvirtCall {
+  path: string;
+  iface: string;
+  method: string;
+  /** D-Bus signature of the in-arguments, '' for none. */
+  signature: string;
+  args: unknown[];
+  /** What Vireo was doing, for the human message: "start domain web-1". */
+  what: string;
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+export async function callLibvirt(bus: dbus.MessageBus, c: LibvirtCall): Promise<unknown[]> {
+  const msg = new dbus.Message({
+    destination: LIBVIRT_BUS_NAME,
+    path: c.path,
+    interface: c.iface,
+    member: c.method,
+    signature: c.signature,
+    body: c.args,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  // dbus-next never rejects a call whose reply does not come (e.g. the bus connection died).
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new VireoError('TIMEOUT', `libvirt did not answer in time (${c.what}).`)),
+      c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
+  });
+  try {
+    const reply = await Promise.race([bus.call(msg), timeout]);
+    return reply?.body ?? [];
+  } catch (err) {
+    throw wrapLibvirtError(err, c.what);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * libvirt-dbus 1.4.1 turns every libvirt error into the D-Bus error `org.libvirt.Error` whose
+ * text is libvirt's message (virGetLastErrorMessage); libvirt's numeric code is not carried.
+ * Seen here: DomainLookupByUUID of an unknown uuid fails with
+ *   type 'org.libvirt.Error', text "Domain not found: no domain with matching uuid '1111…'".
+ * So the few cases callers branch on are recognised by libvirt's fixed message prefixes
+ * (virerror.c: VIR_ERR_NO_DOMAIN → "Domain not found", VIR_ERR_OPERATION_INVALID →
+ * "Requested operation is not valid"), here and only here.
+ */
+export function wrapLibvirtError(err: unknown, what: string): VireoError {
+  if (err instanceof VireoError) return err;
+  if (err instanceof dbus.DBusError) {
+    const libvirt = { message: err.text ?? err.message };
+    if (err.type === 'org.libvirt.Error') {
+      if (/^Domain not found\b/.test(libvirt.message)) {
+        return new VireoError('VM_NOT_FOUND', `The VM does not exist on this host (${what}).`, libvirt);
+      }
+      if (/^Requested operation is not valid\b/.test(libvirt.message)) {
+        return new VireoError(
+          'VM_INVALID_STATE',
+          `The VM is not in a state that allows this (${what}): ${libvirt.message}`,
+          libvirt,
+        );
+      }
+      return new VireoError('LIBVIRT_ERROR', `libvirt refused to ${what}: ${libvirt.message}`, libvirt);
+    }
+    // org.freedesktop.DBus.Error.ServiceUnknown etc.: libvirt-dbus itself is not there.
+    return new VireoError(
+      'LIBVIRT_ERROR',
+      `Could not reach libvirt-dbus on the system bus to ${what} (${err.type}). Is libvirt-dbus running?`,
+      libvirt,
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new VireoError('LIBVIRT_ERROR', `Could not ${what}: ${message}`, { message });
+}
+
+/** libvirt-dbus names a domain's object by its UUID: /org/libvirt/QEMU/domain/_<uuid with _ for ->. */
+export function domainPath(connectPath: string, uuid: string): string {
+  return `${connectPath}/domain/_${uuid.replaceAll('-', '_')}`;
+}
+
+export function uuidFromDomainPath(path: string): string | null {
+  const m = /\/domain\/_([0-9a-f_]{36})$/i.exec(path);
+  return m?.[1] ? m[1].replaceAll('_', '-') : null;
+}

@@ -1,0 +1,335 @@
+/**
+ * Hypervisor over libvirt-dbus (system bus → org.libvirt → /org/libvirt/<driver>).
+ * Method names and signatures: /usr/share/dbus-1/interfaces/org.libvirt.{Connect,Domain}.xml
+ * (libvirt-dbus 1.4.1).
+ */
+import { statfs } from 'node:fs/promises';
+import dbus from 'dbus-next';
+import type { DomainInfo, HostInfo } from '@vireo/protocol';
+import { VireoError } from '@vireo/protocol';
+import { parseCapabilities, usableDomainTypes } from './capabilities.ts';
+import { buildDomainXml, parseDomainXml } from './domain-xml.ts';
+import type { DomainEvent, DomainSpec, Hypervisor, StatsSample } from './hypervisor.ts';
+import { IFACE, callLibvirt, domainPath, uuidFromDomainPath } from './libvirt-call.ts';
+import {
+  VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
+  VIR_DOMAIN_STATS,
+  VIR_DOMAIN_UNDEFINE,
+  VIR_NODE_CPU_STATS_ALL_CPUS,
+  VIR_NODE_MEMORY_STATS_ALL_CELLS,
+  eventToWords,
+  stateToWords,
+  versionToString,
+} from './libvirt-constants.ts';
+import { validateXml } from './validate-xml.ts';
+import * as volumes from './volumes.ts';
+
+export interface LibvirtDbusOptions {
+  /** libvirt-dbus object for the driver: 'QEMU' (qemu:///system), 'Test' (test:///default), 'Xen'. */
+  driver?: string;
+  /** Directories whose capacity hostInfo reports (the agent's VM storage). */
+  storageDirs?: string[];
+  /** Bus factory, for tests; defaults to the system bus. */
+  bus?: () => dbus.MessageBus;
+  /** Bus-level errors (connection lost); without a listener they would crash the process. */
+  onBusError?: (err: Error) => void;
+  kvmUsable?: () => Promise<boolean>;
+}
+
+/** libvirt-dbus wraps property values twice (a{sv} whose v holds another v); unwrap all levels. */
+function unwrap(v: unknown): unknown {
+  while (v instanceof dbus.Variant) v = v.value;
+  return v;
+}
+
+const num = (v: unknown): number => Number(unwrap(v) ?? 0);
+
+interface CpuSample {
+  atNs: bigint;
+  hostBusy: bigint;
+  hostTotal: bigint;
+  domains: Map<string, bigint>;
+}
+
+export class LibvirtDbusHypervisor implements Hypervisor {
+  private bus: dbus.MessageBus | undefined;
+  private readonly connectPath: string;
+  private readonly listeners = new Set<(e: DomainEvent) => void>();
+  /** uuid → name, so an "undefined" event (domain already gone) still carries the name. */
+  private readonly names = new Map<string, string>();
+  private prevCpu: CpuSample | undefined;
+
+  constructor(private readonly opts: LibvirtDbusOptions = {}) {
+    this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
+  }
+
+  async connect(): Promise<void> {
+    const bus = (this.opts.bus ?? (() => dbus.systemBus()))();
+    bus.on('error', (err: Error) => this.opts.onBusError?.(err));
+    bus.on('message', (msg: dbus.Message) => this.onMessage(msg));
+    this.bus = bus;
+    // sender= with the well-known name: the bus daemon resolves it to libvirt-dbus' unique name.
+    const rule = `type='signal',sender='org.libvirt',interface='${IFACE.connect}',member='DomainEvent',path='${this.connectPath}'`;
+    await bus.call(
+      new dbus.Message({
+        destination: 'org.freedesktop.DBus',
+        path: '/org/freedesktop/DBus',
+        interface: 'org.freedesktop.DBus',
+        member: 'AddMatch',
+        signature: 's',
+        body: [rule],
+      }),
+    );
+    // libvirt-dbus opens its libvirt connection (and registers for libvirt events) lazily, on the
+    // first call for this driver: make one now so events flow before we act.
+    await this.connectProp('LibVersion', 'read the libvirt version');
+  }
+
+  async close(): Promise<void> {
+    this.bus?.disconnect();
+    this.bus = undefined;
+  }
+
+  // ---- the one path to libvirt ---------------------------------------------------------------
+
+  private async call(path: string, iface: string, method: string, signature: string, args: unknown[], what: string) {
+    if (!this.bus) throw new VireoError('LIBVIRT_ERROR', `Not connected to libvirt (${what}).`);
+    return callLibvirt(this.bus, { path, iface, method, signature, args, what });
+  }
+  private connectCall(method: string, signature: string, args: unknown[], what: string) {
+    return this.call(this.connectPath, IFACE.connect, method, signature, args, what);
+  }
+  private domainCall(uuid: string, method: string, signature: string, args: unknown[], what: string) {
+    return this.call(domainPath(this.connectPath, uuid), IFACE.domain, method, signature, args, what);
+  }
+  private async connectProp(name: string, what: string): Promise<unknown> {
+    const [v] = await this.call(this.connectPath, IFACE.properties, 'Get', 'ss', [IFACE.connect, name], what);
+    return unwrap(v);
+  }
+
+  // ---- domains -------------------------------------------------------------------------------
+
+  private async domainInfoAt(path: string): Promise<DomainInfo> {
+    const uuid = uuidFromDomainPath(path);
+    if (!uuid) throw new VireoError('INTERNAL', `Unexpected libvirt-dbus domain path ${path}`);
+    const what = `read domain ${uuid}`;
+    // Properties.GetAll on a missing domain answers {} instead of an error (libvirt-dbus 1.4.1),
+    // so GetState/GetXMLDesc are the calls that report "Domain not found".
+    const [[stateTuple], [xml], [props]] = await Promise.all([
+      this.call(path, IFACE.domain, 'GetState', 'u', [0], what),
+      this.call(path, IFACE.domain, 'GetXMLDesc', 'u', [0], what),
+      this.call(path, IFACE.properties, 'GetAll', 's', [IFACE.domain], what),
+    ]);
+    const [state, reason] = stateTuple as [number, number];
+    const parsed = parseDomainXml(xml as string);
+    this.names.set(uuid, parsed.name);
+    return {
+      uuid,
+      name: parsed.name,
+      ...stateToWords(state, reason),
+      vcpus: parsed.vcpus,
+      memoryMiB: parsed.memoryMiB,
+      persistent: Boolean(unwrap((props as Record<string, unknown>).Persistent)),
+    };
+  }
+
+  async listDomains(): Promise<DomainInfo[]> {
+    const [paths] = await this.connectCall('ListDomains', 'u', [0], 'list domains');
+    const infos = await Promise.all(
+      (paths as string[]).map((p) =>
+        // A domain undefined between the list and the read is simply gone.
+        this.domainInfoAt(p).catch((err) => (VireoError.is(err, 'VM_NOT_FOUND') ? null : Promise.reject(err))),
+      ),
+    );
+    return infos.filter((d): d is DomainInfo => d !== null);
+  }
+
+  async domain(uuid: string): Promise<DomainInfo | null> {
+    try {
+      return await this.domainInfoAt(domainPath(this.connectPath, uuid));
+    } catch (err) {
+      if (VireoError.is(err, 'VM_NOT_FOUND')) return null;
+      throw err;
+    }
+  }
+
+  async defineDomain(spec: DomainSpec): Promise<DomainInfo> {
+    const xml = buildDomainXml(spec);
+    await validateXml(xml, 'domain');
+    // libvirt-dbus 1.4.1: DomainDefineXML(s xml) → o, no flags argument.
+    const [path] = await this.connectCall('DomainDefineXML', 's', [xml], `define domain ${spec.name}`);
+    return this.domainInfoAt(path as string);
+  }
+
+  async startDomain(uuid: string): Promise<void> {
+    await this.domainCall(uuid, 'Create', 'u', [0], `start domain ${this.label(uuid)}`);
+  }
+  async shutdownDomain(uuid: string): Promise<void> {
+    await this.domainCall(
+      uuid,
+      'Shutdown',
+      'u',
+      [VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN],
+      `shut down domain ${this.label(uuid)}`,
+    );
+  }
+  async destroyDomain(uuid: string): Promise<void> {
+    await this.domainCall(uuid, 'Destroy', 'u', [0], `force off domain ${this.label(uuid)}`);
+  }
+  async undefineDomain(uuid: string): Promise<void> {
+    const f = VIR_DOMAIN_UNDEFINE;
+    const flags = f.MANAGED_SAVE | f.SNAPSHOTS_METADATA | f.NVRAM | f.CHECKPOINTS_METADATA;
+    await this.domainCall(uuid, 'Undefine', 'u', [flags], `undefine domain ${this.label(uuid)}`);
+  }
+
+  private label(uuid: string): string {
+    return this.names.get(uuid) ?? uuid;
+  }
+
+  private async domainXml(uuid: string): Promise<ReturnType<typeof parseDomainXml>> {
+    const [xml] = await this.domainCall(uuid, 'GetXMLDesc', 'u', [0], `read the XML of domain ${this.label(uuid)}`);
+    return parseDomainXml(xml as string);
+  }
+
+  async domainDiskPaths(uuid: string): Promise<string[]> {
+    return (await this.domainXml(uuid)).disks.filter((d) => d.device === 'disk').map((d) => d.path);
+  }
+
+  async vncSocketPath(uuid: string): Promise<string> {
+    const socket = (await this.domainXml(uuid)).vncSocket;
+    if (!socket) throw new VireoError('VM_INVALID_STATE', 'The VM has no VNC socket; is it running?');
+    return socket;
+  }
+
+  createOverlay(basePath: string, path: string): Promise<void> {
+    return volumes.createOverlay(basePath, path);
+  }
+  deleteVolume(path: string): Promise<void> {
+    return volumes.deleteVolume(path);
+  }
+
+  // ---- host ----------------------------------------------------------------------------------
+
+  async hostInfo(): Promise<HostInfo> {
+    const [[capsXml], hostname, libVersion, version, [cpuMap], memory, storage] = await Promise.all([
+      this.connectCall('GetCapabilities', '', [], 'read host capabilities'),
+      this.connectProp('Hostname', 'read the hostname'),
+      this.connectProp('LibVersion', 'read the libvirt version'),
+      this.connectProp('Version', 'read the hypervisor version'),
+      this.connectCall('NodeGetCPUMap', 'u', [0], 'read the CPU map'),
+      this.nodeMemory(),
+      Promise.all((this.opts.storageDirs ?? []).map(storageOf)),
+    ]);
+    const caps = parseCapabilities(capsXml as string);
+    return {
+      hostUuid: caps.hostUuid,
+      hostname: String(hostname),
+      cpuModel: caps.cpuModel,
+      cpuCount: (cpuMap as boolean[]).length,
+      memoryBytes: memory.totalBytes,
+      memoryFreeBytes: memory.freeBytes,
+      libvirtVersion: versionToString(libVersion as bigint),
+      qemuVersion: versionToString(version as bigint),
+      domainTypes: await usableDomainTypes(caps, this.opts.kvmUsable),
+      storage,
+    };
+  }
+
+  /** Free = MemFree + buffers + page cache: what the kernel can hand to a new guest. */
+  private async nodeMemory(): Promise<{ totalBytes: number; freeBytes: number }> {
+    const [s] = await this.connectCall(
+      'NodeGetMemoryStats',
+      'iu',
+      [VIR_NODE_MEMORY_STATS_ALL_CELLS, 0],
+      'read host memory',
+    );
+    const kib = s as Record<string, bigint>;
+    const free = (kib.free ?? 0n) + (kib.buffers ?? 0n) + (kib.cached ?? 0n);
+    return { totalBytes: Number(kib.total ?? 0n) * 1024, freeBytes: Number(free) * 1024 };
+  }
+
+  /**
+   * One bulk call for all running domains (GetAllDomainStats) plus the host counters. CPU % is the
+   * delta of cumulative CPU time since the previous sample; the first sample uses host counters
+   * since boot and reports 0 for domains.
+   */
+  async sampleStats(): Promise<StatsSample> {
+    const ACTIVE_ONLY = 1; // VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE
+    const [[records], [cpu], memory] = await Promise.all([
+      this.connectCall(
+        'GetAllDomainStats',
+        'uu',
+        [VIR_DOMAIN_STATS.CPU_TOTAL | VIR_DOMAIN_STATS.BALLOON, ACTIVE_ONLY],
+        'read domain stats',
+      ),
+      this.connectCall('NodeGetCPUStats', 'iu', [VIR_NODE_CPU_STATS_ALL_CPUS, 0], 'read host CPU stats'),
+      this.nodeMemory(),
+    ]);
+    const atNs = process.hrtime.bigint();
+    const c = cpu as Record<string, bigint>;
+    const hostBusy = (c.kernel ?? 0n) + (c.user ?? 0n);
+    const hostTotal = hostBusy + (c.idle ?? 0n) + (c.iowait ?? 0n);
+    const prev = this.prevCpu;
+    const dBusy = hostBusy - (prev?.hostBusy ?? 0n);
+    const dTotal = hostTotal - (prev?.hostTotal ?? 0n);
+    const hostPct = dTotal > 0n ? Math.min(100, Math.max(0, (Number(dBusy) / Number(dTotal)) * 100)) : 0;
+
+    // Records are (domain NAME, params): libvirt-dbus does not give the uuid or object path here.
+    const byName = new Map([...this.names].map(([uuid, name]) => [name, uuid]));
+    if ((records as unknown[]).some((r) => !byName.has((r as [string])[0]))) {
+      for (const d of await this.listDomains()) byName.set(d.name, d.uuid);
+    }
+    const domainCpu = new Map<string, bigint>();
+    const domains: StatsSample['domains'] = [];
+    for (const [name, params] of records as [string, Record<string, unknown>][]) {
+      const uuid = byName.get(name);
+      if (!uuid) continue;
+      const cpuTime = BigInt((unwrap(params['cpu.time']) as bigint | number | undefined) ?? 0);
+      domainCpu.set(uuid, cpuTime);
+      const before = prev?.domains.get(uuid);
+      const dWall = prev ? atNs - prev.atNs : 0n;
+      const pct = before !== undefined && dWall > 0n ? (Number(cpuTime - before) / Number(dWall)) * 100 : 0;
+      const rssKiB = params['balloon.rss'] ?? params['balloon.current'];
+      domains.push({
+        uuid,
+        cpuUsagePercent: Math.max(0, Math.round(pct * 10) / 10),
+        ...(rssKiB !== undefined ? { memoryUsedBytes: num(rssKiB) * 1024 } : {}),
+      });
+    }
+    this.prevCpu = { atNs, hostBusy, hostTotal, domains: domainCpu };
+    return {
+      host: { cpuUsagePercent: Math.round(hostPct * 10) / 10, memoryFreeBytes: memory.freeBytes },
+      domains,
+    };
+  }
+
+  // ---- events --------------------------------------------------------------------------------
+
+  onDomainEvent(listener: (event: DomainEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private onMessage(msg: dbus.Message): void {
+    if (msg.type !== dbus.MessageType.SIGNAL || msg.interface !== IFACE.connect) return;
+    if (msg.member !== 'DomainEvent' || msg.path !== this.connectPath) return;
+    // Signature (o domain, i event, i detail): see org.libvirt.Connect.xml.
+    const [path, eventNo, detailNo] = msg.body as [string, number, number];
+    const uuid = uuidFromDomainPath(path);
+    if (!uuid) return;
+    const words = eventToWords(eventNo, detailNo);
+    const event: DomainEvent = { uuid, name: this.names.get(uuid) ?? '', ...words };
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        this.opts.onBusError?.(err as Error);
+      }
+    }
+  }
+}
+
+async function storageOf(path: string): Promise<HostInfo['storage'][number]> {
+  const s = await statfs(path);
+  return { path, capacityBytes: s.blocks * s.bsize, availableBytes: s.bavail * s.bsize };
+}
