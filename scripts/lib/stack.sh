@@ -87,7 +87,7 @@ start_agent() {
   (cd "$REPO" && VIREO_MANAGER_URL="$(manager_url)" VIREO_ENROLLMENT_TOKEN="$token" \
     VIREO_AGENT_STATE_DIR="$state" VIREO_VM_STORAGE_DIR="$(lab_field lab.sharedDir)/vms" \
     VIREO_STATS_INTERVAL_MS="${VIREO_STATS_INTERVAL_MS:-10000}" \
-    setsid nsenter -t "$hostpid" -m -n node --import tsx apps/agent/src/main.ts >>"$state/agent.log" 2>&1 &
+    setsid nsenter -t "$hostpid" -m -n --wd="$REPO" node --import tsx apps/agent/src/main.ts >>"$state/agent.log" 2>&1 &
     echo $! >"$pidfile")
 }
 
