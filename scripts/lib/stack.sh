@@ -25,9 +25,12 @@ ensure_node_modules() {
   local stamp="$REPO/node_modules/.vireo-lock-hash" want
   want=$(sha256sum "$REPO/package-lock.json" | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
-  log "installing npm packages (npm ci)"
-  (cd "$REPO" && npm ci --no-audit --no-fund --loglevel=error)
-  echo "$want" >"$stamp"
+  # `npm install`, not `npm ci`: npm 11 writes lock files without some platform-specific
+  # optional packages (turbo's darwin/windows builds) and then `npm ci` refuses them as out of
+  # sync. `npm install` still installs the locked versions.
+  log "installing npm packages"
+  (cd "$REPO" && npm install --no-audit --no-fund --loglevel=error)
+  sha256sum "$REPO/package-lock.json" | cut -d' ' -f1 >"$stamp"
 }
 
 ensure_db() {
@@ -50,6 +53,8 @@ ensure_lab() {
 lab_field() { node -e "const lab=JSON.parse(require('fs').readFileSync('$LAB_JSON','utf8'));console.log($1)"; }
 
 ensure_web_build() {
+  # For developers iterating on the server side only: reuse the existing build.
+  if [ "${VIREO_SKIP_WEB_BUILD:-}" = 1 ] && [ -f "$REPO/apps/web/.next/BUILD_ID" ]; then return; fi
   (cd "$REPO" && npx turbo run build --filter=@vireo/web --output-logs=errors-only >&2)
 }
 
@@ -59,9 +64,12 @@ start_manager() {
   local pidfile="$STACK_DIR/manager.pid"
   if pidfile_alive "$pidfile"; then return; fi
   log "starting the manager on port $STACK_PORT"
-  (cd "$REPO/apps/web" && VIREO_PORT="$STACK_PORT" DATABASE_URL="$DATABASE_URL" \
-    setsid node --import tsx server.ts >>"$STACK_DIR/manager.log" 2>&1 &
-    echo $! >"$pidfile")
+  rm -f "$pidfile"
+  # Detached into its own session (-f: setsid forks and returns at once), the process records
+  # its own PID, then becomes the server by exec, so the PID file names the server itself.
+  (cd "$REPO/apps/web" && VIREO_PORT="$STACK_PORT" DATABASE_URL="$DATABASE_URL" PIDFILE="$pidfile" \
+    setsid -f bash -c 'echo $$ >"$PIDFILE"; exec node --import tsx server.ts' </dev/null >>"$STACK_DIR/manager.log" 2>&1)
+  for _ in $(seq 1 50); do [ -s "$pidfile" ] && break; sleep 0.1; done
   local url="http://127.0.0.1:$STACK_PORT/api/trpc/auth.me"
   for _ in $(seq 1 150); do
     if curl -fsS -o /dev/null "$url" 2>/dev/null; then return; fi
@@ -84,11 +92,14 @@ start_agent() {
     token=$(cd "$REPO" && DATABASE_URL="$DATABASE_URL" tsx_node scripts/enrollment-token.ts)
   fi
   log "starting the agent on $name"
+  rm -f "$pidfile"
   (cd "$REPO" && VIREO_MANAGER_URL="$(manager_url)" VIREO_ENROLLMENT_TOKEN="$token" \
     VIREO_AGENT_STATE_DIR="$state" VIREO_VM_STORAGE_DIR="$(lab_field lab.sharedDir)/vms" \
     VIREO_STATS_INTERVAL_MS="${VIREO_STATS_INTERVAL_MS:-10000}" \
-    setsid nsenter -t "$hostpid" -m -n --wd="$REPO" node --import tsx apps/agent/src/main.ts >>"$state/agent.log" 2>&1 &
-    echo $! >"$pidfile")
+    PIDFILE="$pidfile" HOSTPID="$hostpid" REPO="$REPO" setsid -f bash -c \
+      'echo $$ >"$PIDFILE"; exec nsenter -t "$HOSTPID" -m -n -u --wd="$REPO" node --import tsx apps/agent/src/main.ts' \
+      </dev/null >>"$state/agent.log" 2>&1)
+  for _ in $(seq 1 50); do [ -s "$pidfile" ] && break; sleep 0.1; done
 }
 
 start_agents() {

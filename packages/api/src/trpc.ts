@@ -7,6 +7,7 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { type ErrorCode, VireoError } from '@vireo/protocol';
 import { z } from 'zod';
 import type { Context } from './context.ts';
+import { managerEnv } from './env.ts';
 import { loadVmForUser } from './services/vm-access.ts';
 
 const TRPC_CODE_FOR: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
@@ -38,6 +39,8 @@ function describeZodError(error: z.ZodError): string {
 }
 
 const t = initTRPC.context<Context>().create({
+  // Stack traces stay on the server unless a developer runs the manager in development mode.
+  isDev: managerEnv().NODE_ENV === 'development',
   sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
   errorFormatter({ shape, error }) {
     const cause = error.cause;

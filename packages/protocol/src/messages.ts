@@ -169,8 +169,7 @@ export const agentMessageSchema = z.discriminatedUnion('t', [
   stateMessageSchema,
   domainEventMessageSchema,
   statsMessageSchema,
-  replyMessageSchema.options[0],
-  replyMessageSchema.options[1],
+  replyMessageSchema,
   progressMessageSchema,
 ]);
 export type AgentMessage = z.infer<typeof agentMessageSchema>;

@@ -1,6 +1,7 @@
+import { tasks } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { z } from 'zod';
-import { tasks } from '@vireo/db';
+import { toTaskView } from '../services/views.ts';
 import { authedProcedure, router } from '../trpc.ts';
 
 export const taskRouter = router({
@@ -9,9 +10,9 @@ export const taskRouter = router({
     if (!task || (ctx.user.role !== 'admin' && task.ownerId !== ctx.user.id)) {
       throw new VireoError('BAD_INPUT', 'No such task.');
     }
-    return task;
+    return toTaskView(task);
   }),
-  list: authedProcedure.query(({ ctx }) =>
-    tasks.listRecent({ ownerId: ctx.user.role === 'admin' ? undefined : ctx.user.id, limit: 50 }),
+  list: authedProcedure.query(async ({ ctx }) =>
+    (await tasks.listRecent({ ownerId: ctx.user.role === 'admin' ? undefined : ctx.user.id, limit: 50 })).map(toTaskView),
   ),
 });

@@ -1,6 +1,6 @@
 /** Loads API views from the repositories and publishes them on the bus. */
-import { hosts, tasks, vms } from '@vireo/db';
-import type { HostView, TaskView, VmView } from '../views.ts';
+import { events, hosts, tasks, vms } from '@vireo/db';
+import type { EventView, HostView, TaskView, VmView } from '../views.ts';
 import { publish } from './bus.ts';
 import { domainCpuPercent, isHostConnected } from './agent-hub.ts';
 
@@ -78,4 +78,16 @@ export async function publishHost(hostId: string): Promise<void> {
 export async function publishTask(taskId: string): Promise<void> {
   const task = await tasks.byId(taskId);
   if (task) publish({ kind: 'task', task: toTaskView(task) });
+}
+
+export function toEventView(event: Awaited<ReturnType<typeof events.listRecent>>[number]): EventView {
+  return {
+    id: event.id,
+    at: event.at.toISOString(),
+    severity: event.severity as EventView['severity'],
+    kind: event.kind,
+    message: event.message,
+    vmId: event.vmId,
+    hostId: event.hostId,
+  };
 }

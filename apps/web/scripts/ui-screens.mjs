@@ -1,0 +1,115 @@
+// Screenshots of the key screens against a running manager, for a person to look at.
+// Creates one VM named ui-check-<time>, opens its console, then forces it off and deletes it.
+// Usage: node apps/web/scripts/ui-screens.mjs [ready-file] [out-dir]
+//   ready-file: url, username, password on three lines (default /tmp/vireo-manager-ready)
+import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [readyFile = '/tmp/vireo-manager-ready', outDir = 'test-artifacts/ui'] = process.argv.slice(2);
+const [base, username, password] = readFileSync(readyFile, 'utf8')
+  .trim()
+  .split('\n')
+  .map((s) => s.trim());
+mkdirSync(outDir, { recursive: true });
+
+const context = await chromium.launchPersistentContext(join(tmpdir(), `vireo-ui-${process.pid}`), {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1440, height: 900 },
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const page = context.pages()[0] ?? (await context.newPage());
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
+page.on('console', (m) => m.type() === 'error' && console.log('console.error:', m.text()));
+const shot = async (name, p = page) => {
+  await p.screenshot({ path: `${outDir}/${name}.png` });
+  console.log('saved', `${outDir}/${name}.png`);
+};
+const t = (id) => `[data-testid="${id}"]`;
+
+try {
+  await page.goto(`${base}/login`);
+  await page.fill(t('login-username'), username);
+  await page.fill(t('login-password'), 'wrong-password');
+  await page.click(t('login-submit'));
+  await page.waitForSelector(t('form-error'));
+  await shot('login-error');
+  await page.fill(t('login-password'), password);
+  await page.click(t('login-submit'));
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+
+  await page.click(t('nav-hosts'));
+  await page.waitForSelector(t('host-row'));
+  await page.waitForTimeout(500);
+  await shot('hosts');
+
+  await page.click(t('nav-vms'));
+  await page.waitForSelector(`${t('vm-row')}, text=No virtual machines yet`);
+  await shot('vms');
+
+  await page.click(t('vm-new'));
+  await page.fill(t('vm-name'), 'ui check!');
+  await page.click(t('vm-create-submit'));
+  await page.waitForSelector(t('field-error-name'));
+  await shot('vm-new-invalid');
+
+  const name = `ui-check-${Date.now().toString(36)}`;
+  await page.fill(t('vm-name'), name);
+  await page.click(t('vm-create-submit'));
+  await page.waitForURL(/\/vms\/[^/]+\?task=/, { timeout: 30_000 });
+  await page.waitForTimeout(700);
+  await shot('vm-creating');
+  await page.waitForSelector(`${t('vm-state')}:text-is("running")`, { timeout: 120_000 });
+  await page.waitForSelector(`${t('vnc-status')}[data-state="connected"]`, { timeout: 60_000 });
+  await page.waitForTimeout(4_000);
+  await page.fill(t('console-paste-text'), 'echo Hello-From-Vireo 123\n');
+  await page.click(t('console-paste-send'));
+  await page.waitForTimeout(2_000);
+  await shot('vm-console');
+
+  const vmUrl = page.url().split('?')[0];
+  const popup = await context.newPage();
+  await popup.setViewportSize({ width: 1100, height: 720 });
+  await popup.goto(`${vmUrl}/console`);
+  await popup.waitForSelector(`${t('vnc-status')}[data-state="connected"]`, { timeout: 60_000 });
+  await popup.waitForTimeout(2_000);
+  await shot('vm-console-window', popup);
+  await popup.close();
+
+  await page.goto(`${base}/vms`);
+  await page.waitForSelector(`${t('vm-row')}[data-name="${name}"]`);
+  await shot('vms-with-new');
+
+  await page.goto(vmUrl);
+  await page.click(t('vm-forceoff'));
+  await shot('vm-forceoff-confirm');
+  await page.click(t('confirm-ok'));
+  await page.waitForSelector(`${t('vm-state')}:text-is("shutoff")`, { timeout: 60_000 });
+  await shot('vm-shutoff');
+  await page.click(t('vm-delete'));
+  await page.fill(t('confirm-input'), name);
+  await shot('vm-delete-confirm');
+  await page.click(t('confirm-ok'));
+  await page.waitForSelector('text=This virtual machine no longer exists', { timeout: 60_000 });
+
+  await page.click(t('nav-tasks'));
+  await page.waitForSelector(t('task-row'));
+  await shot('tasks');
+} catch (err) {
+  console.error(err);
+  await shot('failure');
+  process.exitCode = 1;
+} finally {
+  await context.close();
+}

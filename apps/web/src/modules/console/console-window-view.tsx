@@ -1,0 +1,38 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { useTRPC } from '@/trpc/client';
+import { errorInfo } from '@/trpc/errors';
+import { useLiveUpdates } from '../live/use-live-updates';
+import { VncConsole } from './vnc-console';
+
+const CONSOLE_STATES = new Set(['running', 'paused']);
+
+/** The console alone, filling the window; follows the VM's state live like the VM page does. */
+export function ConsoleWindowView({ vmId }: { vmId: string }) {
+  const trpc = useTRPC();
+  const vm = useQuery(trpc.vm.byId.queryOptions({ vmId }));
+  useLiveUpdates(vm.isSuccess);
+
+  useEffect(() => {
+    if (vm.data) document.title = `${vm.data.name} · Console · Vireo`;
+  }, [vm.data]);
+
+  return (
+    <div className="flex h-dvh flex-col bg-zinc-950 text-zinc-200">
+      {vm.error && <Message>{errorInfo(vm.error).message}</Message>}
+      {vm.isPending && <Message>Loading…</Message>}
+      {vm.data && !CONSOLE_STATES.has(vm.data.state) && (
+        <Message>{`${vm.data.name} is ${vm.data.state}. Start the VM to see its screen.`}</Message>
+      )}
+      {vm.data && CONSOLE_STATES.has(vm.data.state) && (
+        <VncConsole vmId={vmId} fill showPopOut={false} label={vm.data.name} />
+      )}
+    </div>
+  );
+}
+
+function Message({ children }: { children: string }) {
+  return <div className="flex flex-1 items-center justify-center text-sm text-zinc-400">{children}</div>;
+}

@@ -1,0 +1,109 @@
+'use client';
+
+import type RFB from '@novnc/novnc';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTRPCClient } from '@/trpc/client';
+import { errorInfo, isUnauthorized } from '@/trpc/errors';
+import { keyStrokesFor, XK_Shift_L } from './keysyms';
+
+export type ConsoleStatus = 'connecting' | 'connected' | 'disconnected';
+
+export interface ConsoleState {
+  status: ConsoleStatus;
+  reason: string | null;
+  desktopName: string | null;
+}
+
+/** Guests drop keys typed faster than their keyboard buffer drains; a short pause keeps order. */
+const KEY_PACING_MS = 8;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One noVNC session on a VM's console. Each (re)connect asks the API for a fresh single-use
+ * ticket, then hands noVNC the WebSocket URL; noVNC opens the socket (binary frames of raw RFB).
+ *
+ * noVNC 1.7.0 is ESM-only, has a top-level await and touches `window` on import, so it is
+ * imported dynamically here, in an effect: never during server rendering. Turbopack puts it in
+ * an async chunk loaded on first use.
+ */
+export function useVncConsole(vmId: string) {
+  const client = useTRPCClient();
+  const screenRef = useRef<HTMLDivElement>(null);
+  const rfbRef = useRef<RFB | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  const [state, setState] = useState<ConsoleState>({ status: 'connecting', reason: null, desktopName: null });
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is how Reconnect re-runs this effect
+  useEffect(() => {
+    let cancelled = false;
+    let rfb: RFB | null = null;
+    setState({ status: 'connecting', reason: null, desktopName: null });
+    const fail = (reason: string) => {
+      if (!cancelled) setState((s) => ({ ...s, status: 'disconnected', reason }));
+    };
+
+    void (async () => {
+      try {
+        const { default: RfbClass } = await import('@novnc/novnc');
+        const { ticket, path } = await client.vm.consoleTicket.mutate({ vmId });
+        const target = screenRef.current;
+        if (cancelled || !target) return;
+        const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+        const url = `${scheme}://${window.location.host}${path}?ticket=${encodeURIComponent(ticket)}`;
+        rfb = new RfbClass(target, url, { shared: true });
+        rfb.scaleViewport = true;
+        rfb.background = '#09090b';
+        rfb.addEventListener('connect', () => {
+          if (!cancelled) setState((s) => ({ ...s, status: 'connected', reason: null }));
+        });
+        rfb.addEventListener('disconnect', (e) => {
+          const clean = (e as CustomEvent<{ clean: boolean }>).detail?.clean;
+          fail(clean ? 'the console connection was closed' : 'the connection to the console was lost');
+        });
+        rfb.addEventListener('securityfailure', (e) => {
+          const reason = (e as CustomEvent<{ reason?: string }>).detail?.reason;
+          fail(`VNC security negotiation failed${reason ? `: ${reason}` : ''}`);
+        });
+        rfb.addEventListener('desktopname', (e) => {
+          const name = (e as CustomEvent<{ name: string }>).detail?.name ?? null;
+          if (!cancelled) setState((s) => ({ ...s, desktopName: name }));
+        });
+        rfbRef.current = rfb;
+      } catch (err) {
+        if (isUnauthorized(err)) window.location.assign('/login');
+        fail(errorInfo(err).message);
+      }
+    })();
+
+    return () => {
+      cancelled = true;
+      rfbRef.current = null;
+      try {
+        rfb?.disconnect();
+      } catch {
+        // Already disconnected: noVNC throws nothing useful to act on here.
+      }
+    };
+  }, [client, vmId, attempt]);
+
+  const reconnect = useCallback(() => setAttempt((n) => n + 1), []);
+  const sendCtrlAltDel = useCallback(() => rfbRef.current?.sendCtrlAltDel(), []);
+
+  /** Types `text` into the guest; resolves with how many characters could not be typed. */
+  const typeText = useCallback(async (text: string): Promise<number> => {
+    const { strokes, skipped } = keyStrokesFor(text);
+    for (const stroke of strokes) {
+      const rfb = rfbRef.current;
+      if (!rfb) break;
+      if (stroke.shift) rfb.sendKey(XK_Shift_L, 'ShiftLeft', true);
+      rfb.sendKey(stroke.keysym, stroke.code, true);
+      rfb.sendKey(stroke.keysym, stroke.code, false);
+      if (stroke.shift) rfb.sendKey(XK_Shift_L, 'ShiftLeft', false);
+      await sleep(KEY_PACING_MS);
+    }
+    rfbRef.current?.focus();
+    return skipped;
+  }, []);
+
+  return { screenRef, state, reconnect, sendCtrlAltDel, typeText };
+}

@@ -1,0 +1,156 @@
+'use client';
+
+import { useState } from 'react';
+import { btn, inputClass } from '../ui/buttons';
+import { ExternalIcon } from '../ui/icons';
+import { type ConsoleState, useVncConsole } from './use-vnc-console';
+
+interface VncConsoleProps {
+  vmId: string;
+  /** Fill the parent (the full-window page) instead of a 16:10 box. */
+  fill?: boolean;
+  /** Show "Open full window" (hidden when already in one). */
+  showPopOut?: boolean;
+  /** A label before the status (the VM name, in the full window). */
+  label?: string;
+}
+
+export function openConsoleWindow(vmId: string): void {
+  window.open(`/vms/${vmId}/console`, `vireo-console-${vmId}`, 'popup,width=1100,height=720');
+}
+
+/** The VM's screen with its toolbar: status, Ctrl+Alt+Del, paste as keystrokes, pop-out. */
+export function VncConsole({ vmId, fill = false, showPopOut = true, label }: VncConsoleProps) {
+  const { screenRef, state, reconnect, sendCtrlAltDel, typeText } = useVncConsole(vmId);
+  const connected = state.status === 'connected';
+
+  return (
+    <div className={`flex min-h-0 flex-col ${fill ? 'h-full' : ''}`}>
+      <div
+        className={`flex flex-wrap items-center gap-2 px-2 py-1.5 ${fill ? 'bg-zinc-900 text-zinc-200' : 'rounded-t-lg border border-b-0 border-zinc-200 bg-zinc-50'}`}
+      >
+        {label && <span className="text-sm font-semibold text-white">{label}</span>}
+        <ConsoleStatusText state={state} dark={fill} />
+        <div className="ml-auto flex items-center gap-1.5">
+          {state.status === 'disconnected' && (
+            <button type="button" data-testid="console-reconnect" className={btn.secondary} onClick={reconnect}>
+              Reconnect
+            </button>
+          )}
+          <button
+            type="button"
+            data-testid="console-ctrl-alt-del"
+            className={btn.secondary}
+            disabled={!connected}
+            onClick={sendCtrlAltDel}
+          >
+            Ctrl+Alt+Del
+          </button>
+          {showPopOut && (
+            <button
+              type="button"
+              data-testid="console-open-window"
+              className={btn.secondary}
+              onClick={() => openConsoleWindow(vmId)}
+            >
+              <ExternalIcon />
+              Open full window
+            </button>
+          )}
+        </div>
+      </div>
+      <div
+        className={`relative bg-zinc-950 ${fill ? 'min-h-0 flex-1' : 'aspect-[16/10] w-full border-x border-zinc-200'}`}
+      >
+        {/* noVNC owns this element's children (it adds its own canvas): React renders none. */}
+        <div ref={screenRef} data-testid="vnc-screen" className="absolute inset-0" />
+        {!connected && (
+          <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-zinc-400">
+            {state.status === 'connecting' ? 'Connecting to the console…' : 'Not connected'}
+          </div>
+        )}
+      </div>
+      <PasteBar disabled={!connected} typeText={typeText} dark={fill} />
+    </div>
+  );
+}
+
+function ConsoleStatusText({ state, dark }: { state: ConsoleState; dark: boolean }) {
+  const dot =
+    state.status === 'connected'
+      ? 'bg-emerald-500'
+      : state.status === 'connecting'
+        ? 'bg-amber-400 animate-pulse'
+        : 'bg-zinc-400';
+  const text =
+    state.status === 'connected'
+      ? `Connected${state.desktopName ? ` — ${state.desktopName}` : ''}`
+      : state.status === 'connecting'
+        ? 'Connecting…'
+        : `Disconnected${state.reason ? `: ${state.reason}` : ''}`;
+  return (
+    <span
+      data-testid="vnc-status"
+      data-state={state.status}
+      className={`flex min-w-0 items-center gap-1.5 text-xs ${dark ? 'text-zinc-300' : 'text-zinc-600'}`}
+    >
+      <span aria-hidden className={`size-2 shrink-0 rounded-full ${dot}`} />
+      <span className="truncate">{text}</span>
+    </span>
+  );
+}
+
+function PasteBar({
+  disabled,
+  typeText,
+  dark,
+}: {
+  disabled: boolean;
+  typeText: (text: string) => Promise<number>;
+  dark: boolean;
+}) {
+  const [text, setText] = useState('');
+  const [typing, setTyping] = useState(false);
+  const [note, setNote] = useState<string | null>(null);
+
+  const send = async () => {
+    if (!text || disabled || typing) return;
+    setTyping(true);
+    const skipped = await typeText(text);
+    setTyping(false);
+    setNote(skipped ? `${skipped} character(s) could not be typed (only ASCII is supported).` : null);
+  };
+
+  return (
+    <div
+      className={`flex items-start gap-2 px-2 py-1.5 ${dark ? 'bg-zinc-900' : 'rounded-b-lg border border-t-0 border-zinc-200 bg-zinc-50'}`}
+    >
+      <textarea
+        data-testid="console-paste-text"
+        rows={1}
+        placeholder="Text to type into the VM (Ctrl+Enter types it)"
+        aria-label="Text to paste as keystrokes"
+        className={`${inputClass} h-7 min-h-7 resize-y py-1 font-mono text-xs`}
+        value={text}
+        spellCheck={false}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            void send();
+          }
+        }}
+      />
+      <button
+        type="button"
+        data-testid="console-paste-send"
+        className={btn.secondary}
+        disabled={disabled || typing || !text}
+        onClick={() => void send()}
+      >
+        {typing ? 'Typing…' : 'Paste as keystrokes'}
+      </button>
+      {note && <span className={`self-center text-xs ${dark ? 'text-amber-300' : 'text-amber-700'}`}>{note}</span>}
+    </div>
+  );
+}

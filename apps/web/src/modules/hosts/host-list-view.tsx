@@ -1,0 +1,110 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { memo, useMemo } from 'react';
+import { useTRPC } from '@/trpc/client';
+import type { HostView } from '@/trpc/types';
+import { UsageBar } from '../ui/bars';
+import { ErrorText } from '../ui/error-text';
+import { formatAgo, formatBytes } from '../ui/format';
+import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
+import { HostStatusPill } from '../ui/status-pill';
+import { useNow } from '../ui/use-now';
+
+const COLUMNS = ['Name', 'Status', 'CPU', 'Memory', 'VMs', 'libvirt / QEMU', 'Domain types', 'Last seen'];
+
+export function HostListView() {
+  const trpc = useTRPC();
+  const hosts = useQuery(trpc.host.list.queryOptions());
+  const now = useNow(5_000);
+  const sorted = useMemo(() => [...(hosts.data ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [hosts.data]);
+  const online = sorted.filter((h) => h.status === 'online').length;
+
+  return (
+    <>
+      <PageHeader title="Hosts" meta={hosts.data && <span>{`${online} of ${sorted.length} online`}</span>} />
+      {hosts.error && (
+        <div className="p-4">
+          <ErrorText error={hosts.error} />
+        </div>
+      )}
+      <div className="min-h-0 flex-1 overflow-auto">
+        <table className="w-full border-separate border-spacing-0 text-sm">
+          <thead>
+            <tr>
+              {COLUMNS.map((c) => (
+                <th key={c} className={th}>
+                  {c}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((host) => (
+              <HostRow key={host.id} host={host} now={now} />
+            ))}
+            {hosts.isPending && <EmptyRow colSpan={COLUMNS.length}>Loading hosts…</EmptyRow>}
+            {hosts.data?.length === 0 && (
+              <EmptyRow colSpan={COLUMNS.length}>
+                No hosts yet. Enroll one by starting an agent with an enrollment token.
+              </EmptyRow>
+            )}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+const HostRow = memo(function HostRow({ host, now }: { host: HostView; now: number }) {
+  const usedBytes = Math.max(0, host.memoryBytes - host.memoryFreeBytes);
+  const memPercent = host.memoryBytes > 0 ? (usedBytes / host.memoryBytes) * 100 : 0;
+  const offline = host.status !== 'online';
+  return (
+    <tr data-testid="host-row" data-status={host.status} data-name={host.name} className="hover:bg-zinc-50">
+      <td className={td}>
+        <div className="font-medium text-zinc-900">{host.name}</div>
+        <div className="text-xs text-zinc-500">
+          {host.hostname}
+          {host.address ? ` · ${host.address}` : ''} · {host.clusterName}
+        </div>
+      </td>
+      <td className={td}>
+        <HostStatusPill status={host.status} />
+      </td>
+      <td className={`${td} ${offline ? 'opacity-50' : ''}`}>
+        <UsageBar percent={host.cpuUsagePercent} label={`${host.cpuUsagePercent.toFixed(0)} %`} />
+        <div className="mt-0.5 max-w-56 truncate text-xs text-zinc-500" title={host.cpuModel}>
+          {host.cpuCount} × {host.cpuModel || 'unknown CPU'}
+        </div>
+      </td>
+      <td className={`${td} ${offline ? 'opacity-50' : ''}`}>
+        <UsageBar
+          percent={memPercent}
+          label={`${formatBytes(usedBytes)} / ${formatBytes(host.memoryBytes)}`}
+          title={`${formatBytes(host.memoryFreeBytes)} free`}
+        />
+      </td>
+      <td className={`${td} tabular-nums`}>{host.vmCount}</td>
+      <td className={`${td} text-xs text-zinc-600`}>
+        <div>libvirt {host.libvirtVersion || '—'}</div>
+        <div>QEMU {host.qemuVersion || '—'}</div>
+      </td>
+      <td className={td}>
+        <div className="flex gap-1">
+          {host.domainTypes.map((t) => (
+            <span
+              key={t}
+              className="rounded bg-zinc-100 px-1.5 py-px font-mono text-xs text-zinc-700 ring-1 ring-zinc-200"
+            >
+              {t}
+            </span>
+          ))}
+        </div>
+      </td>
+      <td className={`${td} text-xs text-zinc-600`} title={host.lastSeenAt ?? undefined}>
+        {formatAgo(host.lastSeenAt, now)}
+      </td>
+    </tr>
+  );
+});

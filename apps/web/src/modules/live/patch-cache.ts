@@ -1,0 +1,65 @@
+/**
+ * Applies one pushed change to the TanStack Query cache, so every list and detail view showing
+ * that object updates in place. Objects that did not change keep their identity, which lets
+ * memoised table rows skip re-rendering.
+ */
+import type { QueryClient } from '@tanstack/react-query';
+import type { useTRPC } from '@/trpc/client';
+import type { LiveChange } from '@/trpc/types';
+
+type Trpc = ReturnType<typeof useTRPC>;
+
+const TASK_LIST_LIMIT = 50;
+const EVENT_LIST_LIMIT = 100;
+
+/** Replaces the item with the same id, or adds it (at the front when `prepend`). */
+export function upsertById<T extends { id: string }>(list: T[] | undefined, item: T, prepend = false): T[] | undefined {
+  if (!list) return list;
+  const index = list.findIndex((x) => x.id === item.id);
+  if (index === -1) return prepend ? [item, ...list] : [...list, item];
+  const next = list.slice();
+  next[index] = item;
+  return next;
+}
+
+export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: LiveChange): void {
+  switch (change.kind) {
+    case 'vm': {
+      const { vm } = change;
+      queryClient.setQueryData(trpc.vm.list.queryKey(), (list) => upsertById(list, vm));
+      queryClient.setQueryData(trpc.vm.byId.queryKey({ vmId: vm.id }), vm);
+      return;
+    }
+    case 'vmRemoved': {
+      queryClient.setQueryData(trpc.vm.list.queryKey(), (list) => list?.filter((vm) => vm.id !== change.vmId));
+      // The detail page refetches and shows "no longer exists" from the server's own answer.
+      void queryClient.invalidateQueries({ queryKey: trpc.vm.byId.queryKey({ vmId: change.vmId }) });
+      return;
+    }
+    case 'host': {
+      queryClient.setQueryData(trpc.host.list.queryKey(), (list) => upsertById(list, change.host));
+      return;
+    }
+    case 'task': {
+      const { task } = change;
+      queryClient.setQueryData(trpc.task.list.queryKey(), (list) =>
+        upsertById(list, task, true)?.slice(0, TASK_LIST_LIMIT),
+      );
+      queryClient.setQueryData(trpc.task.byId.queryKey({ taskId: task.id }), task);
+      return;
+    }
+    case 'event': {
+      queryClient.setQueryData(trpc.event.list.queryKey(), (list) =>
+        upsertById(list, change.event, true)?.slice(0, EVENT_LIST_LIMIT),
+      );
+      return;
+    }
+  }
+}
+
+/** After a reconnect, changes may have been missed: refetch what is on screen. */
+export function resyncAfterReconnect(queryClient: QueryClient, trpc: Trpc): void {
+  for (const key of [trpc.vm.pathKey(), trpc.host.pathKey(), trpc.task.pathKey(), trpc.event.pathKey()]) {
+    void queryClient.invalidateQueries({ queryKey: key });
+  }
+}

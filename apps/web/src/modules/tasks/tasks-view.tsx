@@ -1,0 +1,181 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { memo, type ReactNode, useMemo } from 'react';
+import { useTRPC } from '@/trpc/client';
+import type { EventView, TaskView } from '@/trpc/types';
+import { useSession } from '../auth/use-session';
+import { ProgressBar } from '../ui/bars';
+import { ErrorText } from '../ui/error-text';
+import { formatAgo, formatDateTime, formatTaskKind } from '../ui/format';
+import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
+import { Pill, TaskStatePill } from '../ui/status-pill';
+import { useNow } from '../ui/use-now';
+
+export function TasksView() {
+  const { user } = useSession();
+  const isAdmin = user?.role === 'admin';
+  return (
+    <>
+      <PageHeader title="Tasks & events" />
+      <div className="min-h-0 flex-1 overflow-auto bg-zinc-50 p-4">
+        <div className="space-y-4">
+          <TaskTable />
+          {isAdmin && <EventTable />}
+        </div>
+      </div>
+    </>
+  );
+}
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section className="overflow-hidden rounded-lg border border-zinc-200 bg-white shadow-xs">
+      <h2 className="border-b border-zinc-200 px-3 py-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+        {title}
+      </h2>
+      <div className="max-h-[28rem] overflow-auto">{children}</div>
+    </section>
+  );
+}
+
+const TASK_COLUMNS = ['Task', 'State', 'Progress', 'Result', 'VM', 'Started', 'Finished'];
+
+function TaskTable() {
+  const trpc = useTRPC();
+  const tasks = useQuery(trpc.task.list.queryOptions());
+  const vms = useQuery(trpc.vm.list.queryOptions());
+  const now = useNow(5_000);
+  const vmNames = useMemo(() => new Map((vms.data ?? []).map((vm) => [vm.id, vm.name])), [vms.data]);
+  return (
+    <Section title="Recent tasks">
+      {tasks.error && (
+        <div className="p-3">
+          <ErrorText error={tasks.error} />
+        </div>
+      )}
+      <table className="w-full border-separate border-spacing-0 text-sm">
+        <thead>
+          <tr>
+            {TASK_COLUMNS.map((c) => (
+              <th key={c} className={th}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {tasks.data?.map((task) => (
+            <TaskRow key={task.id} task={task} vmName={task.vmId ? vmNames.get(task.vmId) : undefined} now={now} />
+          ))}
+          {tasks.isPending && <EmptyRow colSpan={TASK_COLUMNS.length}>Loading tasks…</EmptyRow>}
+          {tasks.data?.length === 0 && <EmptyRow colSpan={TASK_COLUMNS.length}>No tasks yet.</EmptyRow>}
+        </tbody>
+      </table>
+    </Section>
+  );
+}
+
+const TaskRow = memo(function TaskRow({
+  task,
+  vmName,
+  now,
+}: {
+  task: TaskView;
+  vmName: string | undefined;
+  now: number;
+}) {
+  const failed = task.state === 'failed';
+  const percent = task.state === 'succeeded' ? 100 : task.progress;
+  return (
+    <tr data-testid="task-row" data-state={task.state} data-kind={task.kind} className="hover:bg-zinc-50">
+      <td className={`${td} font-medium text-zinc-800`}>{formatTaskKind(task.kind)}</td>
+      <td className={td}>
+        <TaskStatePill state={task.state} />
+      </td>
+      <td className={`${td} w-40`}>
+        <div className="flex items-center gap-2">
+          <div className="w-20">
+            <ProgressBar percent={percent} failed={failed} done={task.state === 'succeeded'} />
+          </div>
+          <span className="text-xs text-zinc-500 tabular-nums">{Math.round(percent)} %</span>
+        </div>
+      </td>
+      <td className={`${td} max-w-md truncate whitespace-normal`}>
+        {failed ? (
+          <span className="text-red-700" title={task.errorCode ?? undefined}>
+            {task.errorMessage ?? 'Failed'}
+          </span>
+        ) : (
+          <span className="text-zinc-600">{task.message ?? ''}</span>
+        )}
+      </td>
+      <td className={td}>
+        {task.vmId ? (
+          vmName ? (
+            <Link href={`/vms/${task.vmId}`} className="text-teal-700 hover:underline">
+              {vmName}
+            </Link>
+          ) : (
+            <span className="text-zinc-400">deleted</span>
+          )
+        ) : (
+          '—'
+        )}
+      </td>
+      <td className={`${td} text-xs text-zinc-600`} title={formatDateTime(task.createdAt)}>
+        {formatAgo(task.createdAt, now)}
+      </td>
+      <td className={`${td} text-xs text-zinc-600`}>{formatDateTime(task.finishedAt)}</td>
+    </tr>
+  );
+});
+
+const SEVERITY_TONE = { info: 'grey', warning: 'amber', error: 'red' } as const;
+const EVENT_COLUMNS = ['Time', 'Severity', 'Kind', 'Message'];
+
+function EventTable() {
+  const trpc = useTRPC();
+  const events = useQuery(trpc.event.list.queryOptions());
+  return (
+    <Section title="Recent events">
+      {events.error && (
+        <div className="p-3">
+          <ErrorText error={events.error} />
+        </div>
+      )}
+      <table className="w-full border-separate border-spacing-0 text-sm">
+        <thead>
+          <tr>
+            {EVENT_COLUMNS.map((c) => (
+              <th key={c} className={th}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {events.data?.map((event) => (
+            <EventRow key={event.id} event={event} />
+          ))}
+          {events.isPending && <EmptyRow colSpan={EVENT_COLUMNS.length}>Loading events…</EmptyRow>}
+          {events.data?.length === 0 && <EmptyRow colSpan={EVENT_COLUMNS.length}>No events yet.</EmptyRow>}
+        </tbody>
+      </table>
+    </Section>
+  );
+}
+
+const EventRow = memo(function EventRow({ event }: { event: EventView }) {
+  return (
+    <tr data-testid="event-row" className="hover:bg-zinc-50">
+      <td className={`${td} text-xs text-zinc-600 tabular-nums`}>{formatDateTime(event.at)}</td>
+      <td className={td}>
+        <Pill tone={SEVERITY_TONE[event.severity] ?? 'grey'} label={event.severity} />
+      </td>
+      <td className={`${td} font-mono text-xs text-zinc-600`}>{event.kind}</td>
+      <td className={`${td} whitespace-normal text-zinc-800`}>{event.message}</td>
+    </tr>
+  );
+});

@@ -1,0 +1,46 @@
+const GiB = 1024 ** 3;
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= GiB) return `${(bytes / GiB).toFixed(bytes >= 100 * GiB ? 0 : 1)} GiB`;
+  return `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+export function formatMiB(mib: number): string {
+  return mib >= 1024 && mib % 256 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
+}
+
+export function formatPercent(value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : `${value.toFixed(value < 10 ? 1 : 0)} %`;
+}
+
+/** "12 s ago", "5 min ago", "3 h ago", then the date. */
+export function formatAgo(iso: string | null, now: number): string {
+  if (!iso) return 'never';
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return iso;
+  const s = Math.max(0, Math.round((now - then) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  return formatDateTime(iso);
+}
+
+export function formatDateTime(iso: string | null): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Task kinds are code words ("vm.create"); show them as an admin would say them. */
+export function formatTaskKind(kind: string): string {
+  const words: Record<string, string> = {
+    'vm.create': 'Create VM',
+    'vm.start': 'Start',
+    'vm.shutdown': 'Shut down',
+    'vm.forceOff': 'Force off',
+    'vm.delete': 'Delete',
+  };
+  return words[kind] ?? kind;
+}

@@ -1,0 +1,74 @@
+import type { ReactNode } from 'react';
+
+/** A few 16 px line icons (inline SVG: no icon font, no network). */
+const common = {
+  width: 16,
+  height: 16,
+  viewBox: '0 0 16 16',
+  fill: 'none',
+  stroke: 'currentColor',
+  strokeWidth: 1.4,
+  strokeLinecap: 'round',
+  strokeLinejoin: 'round',
+} as const;
+
+function Icon({ children }: { children: ReactNode }) {
+  return (
+    <svg {...common} aria-hidden="true">
+      {children}
+    </svg>
+  );
+}
+
+export function HostIcon() {
+  return (
+    <Icon>
+      <rect x="2" y="2.5" width="12" height="4.5" rx="1" />
+      <rect x="2" y="9" width="12" height="4.5" rx="1" />
+      <path d="M4.5 4.75h.01M4.5 11.25h.01" strokeWidth="2" />
+    </Icon>
+  );
+}
+
+export function VmIcon() {
+  return (
+    <Icon>
+      <rect x="1.5" y="2.5" width="13" height="9" rx="1" />
+      <path d="M5.5 14h5M8 11.5V14" />
+    </Icon>
+  );
+}
+
+export function TaskIcon() {
+  return (
+    <Icon>
+      <path d="M6 4h8M6 8h8M6 12h8" />
+      <path d="M2 4l.8.8L4 3.4M2 8l.8.8L4 7.4M2 12l.8.8L4 11.4" />
+    </Icon>
+  );
+}
+
+export function PlusIcon() {
+  return (
+    <Icon>
+      <path d="M8 3v10M3 8h10" />
+    </Icon>
+  );
+}
+
+export function SearchIcon() {
+  return (
+    <Icon>
+      <circle cx="7" cy="7" r="4.5" />
+      <path d="M10.5 10.5L14 14" />
+    </Icon>
+  );
+}
+
+export function ExternalIcon() {
+  return (
+    <Icon>
+      <path d="M9 2.5h4.5V7M13.5 2.5L7.5 8.5M11.5 9.5v3.5a.5.5 0 01-.5.5H3a.5.5 0 01-.5-.5V5a.5.5 0 01.5-.5h3.5" />
+    </Icon>
+  );
+}

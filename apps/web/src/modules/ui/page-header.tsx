@@ -1,0 +1,26 @@
+import type { ReactNode } from 'react';
+
+export function PageHeader({ title, meta, actions }: { title: ReactNode; meta?: ReactNode; actions?: ReactNode }) {
+  return (
+    <div className="flex min-h-12 flex-wrap items-center gap-x-4 gap-y-2 border-b border-zinc-200 bg-white px-4 py-2">
+      <h1 className="text-base font-semibold text-zinc-900">{title}</h1>
+      {meta && <div className="flex items-center gap-3 text-sm text-zinc-500">{meta}</div>}
+      {actions && <div className="ml-auto flex items-center gap-2">{actions}</div>}
+    </div>
+  );
+}
+
+/** Table cell classes shared by every list, so columns line up the same way everywhere. */
+export const th =
+  'sticky top-0 z-10 border-b border-zinc-200 bg-zinc-50 px-3 py-1.5 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase whitespace-nowrap';
+export const td = 'border-b border-zinc-100 px-3 py-1.5 whitespace-nowrap';
+
+export function EmptyRow({ colSpan, children }: { colSpan: number; children: ReactNode }) {
+  return (
+    <tr>
+      <td colSpan={colSpan} className="px-3 py-8 text-center text-sm text-zinc-500">
+        {children}
+      </td>
+    </tr>
+  );
+}

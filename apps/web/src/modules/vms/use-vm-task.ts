@@ -1,0 +1,22 @@
+'use client';
+
+import { skipToken, useQuery } from '@tanstack/react-query';
+import { useTRPC } from '@/trpc/client';
+import type { TaskView } from '@/trpc/types';
+
+const UNFINISHED = new Set(['queued', 'running']);
+
+/**
+ * The task to show on a VM page: the one this page started (or was handed in ?task=), else the
+ * newest unfinished task for this VM. Both stay current through live task changes.
+ */
+export function useVmTask(vmId: string, startedTaskId: string | null) {
+  const trpc = useTRPC();
+  const started = useQuery(trpc.task.byId.queryOptions(startedTaskId ? { taskId: startedTaskId } : skipToken));
+  const recent = useQuery(trpc.task.list.queryOptions());
+  const forVm = (recent.data ?? []).filter((t) => t.vmId === vmId);
+  const running = forVm.find((t) => UNFINISHED.has(t.state));
+  const task: TaskView | undefined = running && running.id !== started.data?.id ? running : (started.data ?? running);
+  const busy = forVm.some((t) => UNFINISHED.has(t.state)) || (task !== undefined && UNFINISHED.has(task.state));
+  return { task, busy };
+}

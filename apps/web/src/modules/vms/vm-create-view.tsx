@@ -1,0 +1,223 @@
+'use client';
+
+import { useMutation, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { useTRPC } from '@/trpc/client';
+import type { TemplateView } from '@/trpc/types';
+import { btn, inputClass } from '../ui/buttons';
+import { ErrorText } from '../ui/error-text';
+import { formatMiB } from '../ui/format';
+import { PageHeader } from '../ui/page-header';
+import {
+  type CreateVmDraft,
+  type CreateVmField,
+  type FieldErrors,
+  toInput,
+  validateDraft,
+} from './vm-create-form-state';
+
+const EMPTY: CreateVmDraft = { name: '', templateId: '', vcpus: '', memoryMiB: '', start: true };
+
+function withTemplate(draft: CreateVmDraft, template: TemplateView | undefined): CreateVmDraft {
+  if (!template) return { ...draft, templateId: '' };
+  return {
+    ...draft,
+    templateId: template.id,
+    vcpus: String(template.defaultVcpus),
+    memoryMiB: String(template.defaultMemoryMiB),
+  };
+}
+
+export function VmCreateView() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const templates = useQuery(trpc.template.list.queryOptions());
+  const [draft, setDraft] = useState<CreateVmDraft>(EMPTY);
+  const [touched, setTouched] = useState<Partial<Record<CreateVmField, boolean>>>({});
+  const [submitted, setSubmitted] = useState(false);
+  const nameRef = useRef<HTMLInputElement>(null);
+  useEffect(() => nameRef.current?.focus(), []);
+
+  const create = useMutation(
+    trpc.vm.create.mutationOptions({
+      onSuccess: ({ vmId, taskId }) => router.push(`/vms/${vmId}?task=${encodeURIComponent(taskId)}`),
+    }),
+  );
+
+  // Pick the first template (and its sizing) once templates arrive.
+  const firstTemplate = templates.data?.[0];
+  useEffect(() => {
+    if (firstTemplate) setDraft((d) => (d.templateId ? d : withTemplate(d, firstTemplate)));
+  }, [firstTemplate]);
+
+  const errors: FieldErrors = validateDraft(draft);
+  const shown = (field: CreateVmField) => (submitted || touched[field] ? errors[field] : undefined);
+  const template = templates.data?.find((t) => t.id === draft.templateId);
+  const set = (patch: Partial<CreateVmDraft>) => setDraft((d) => ({ ...d, ...patch }));
+  const blur = (field: CreateVmField) => () => setTouched((t) => ({ ...t, [field]: true }));
+
+  return (
+    <>
+      <PageHeader
+        title={
+          <span className="flex items-center gap-2">
+            <Link href="/vms" className="font-normal text-zinc-500 hover:text-zinc-900">
+              Virtual machines
+            </Link>
+            <span className="text-zinc-300">/</span>
+            New virtual machine
+          </span>
+        }
+      />
+      <div className="min-h-0 flex-1 overflow-auto bg-zinc-50 p-4">
+        <form
+          noValidate
+          data-testid="vm-create-form"
+          className="max-w-xl rounded-lg border border-zinc-200 bg-white shadow-xs"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setSubmitted(true);
+            if (Object.keys(errors).length === 0) create.mutate(toInput(draft));
+          }}
+        >
+          <div className="space-y-4 p-4">
+            <Field
+              label="Name"
+              field="name"
+              error={shown('name')}
+              hint="Letters, digits, “.”, “-” and “_”; up to 63 characters."
+            >
+              <input
+                id="vm-name"
+                data-testid="vm-name"
+                ref={nameRef}
+                className={`${inputClass} font-mono`}
+                autoComplete="off"
+                spellCheck={false}
+                aria-invalid={Boolean(shown('name'))}
+                value={draft.name}
+                onChange={(e) => set({ name: e.target.value })}
+                onBlur={blur('name')}
+              />
+            </Field>
+            <Field label="Template" field="templateId" error={shown('templateId')} hint={template?.description}>
+              <select
+                id="vm-templateId"
+                data-testid="vm-template"
+                className={inputClass}
+                aria-invalid={Boolean(shown('templateId'))}
+                value={draft.templateId}
+                disabled={!templates.data}
+                onChange={(e) =>
+                  setDraft((d) =>
+                    withTemplate(
+                      d,
+                      templates.data?.find((t) => t.id === e.target.value),
+                    ),
+                  )
+                }
+                onBlur={blur('templateId')}
+              >
+                {!templates.data && <option value="">Loading templates…</option>}
+                {templates.data?.length === 0 && <option value="">No templates</option>}
+                {templates.data?.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    {`${t.name} — ${t.defaultVcpus} vCPU, ${formatMiB(t.defaultMemoryMiB)}`}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            {templates.error && <ErrorText error={templates.error} />}
+            <div className="grid grid-cols-2 gap-4">
+              <Field label="vCPUs" field="vcpus" error={shown('vcpus')}>
+                <input
+                  id="vm-vcpus"
+                  data-testid="vm-vcpus"
+                  type="number"
+                  inputMode="numeric"
+                  min={1}
+                  className={`${inputClass} tabular-nums`}
+                  aria-invalid={Boolean(shown('vcpus'))}
+                  value={draft.vcpus}
+                  onChange={(e) => set({ vcpus: e.target.value })}
+                  onBlur={blur('vcpus')}
+                />
+              </Field>
+              <Field label="Memory (MiB)" field="memoryMiB" error={shown('memoryMiB')}>
+                <input
+                  id="vm-memoryMiB"
+                  data-testid="vm-memory"
+                  type="number"
+                  inputMode="numeric"
+                  min={64}
+                  step={64}
+                  className={`${inputClass} tabular-nums`}
+                  aria-invalid={Boolean(shown('memoryMiB'))}
+                  value={draft.memoryMiB}
+                  onChange={(e) => set({ memoryMiB: e.target.value })}
+                  onBlur={blur('memoryMiB')}
+                />
+              </Field>
+            </div>
+            <label className="flex items-center gap-2 text-sm text-zinc-800">
+              <input
+                data-testid="vm-start-after"
+                type="checkbox"
+                className="size-4 accent-teal-700"
+                checked={draft.start}
+                onChange={(e) => set({ start: e.target.checked })}
+              />
+              Start after creation
+            </label>
+            <ErrorText error={create.error} testId="form-error" />
+          </div>
+          <div className="flex items-center justify-end gap-2 rounded-b-lg border-t border-zinc-100 bg-zinc-50 px-4 py-2.5">
+            <Link href="/vms" className={btn.secondary}>
+              Cancel
+            </Link>
+            <button
+              type="submit"
+              data-testid="vm-create-submit"
+              className={btn.primary}
+              disabled={create.isPending || create.isSuccess}
+            >
+              {create.isPending ? 'Creating…' : create.isSuccess ? 'Opening…' : 'Create VM'}
+            </button>
+          </div>
+        </form>
+      </div>
+    </>
+  );
+}
+
+function Field({
+  label,
+  field,
+  error,
+  hint,
+  children,
+}: {
+  label: string;
+  field: CreateVmField;
+  error: string | undefined;
+  hint?: string | undefined;
+  children: ReactNode;
+}) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={`vm-${field}`} className="block text-xs font-medium text-zinc-700">
+        {label}
+      </label>
+      {children}
+      {error ? (
+        <p data-testid={`field-error-${field}`} className="text-xs text-red-700">
+          {error}
+        </p>
+      ) : (
+        hint && <p className="text-xs text-zinc-500">{hint}</p>
+      )}
+    </div>
+  );
+}

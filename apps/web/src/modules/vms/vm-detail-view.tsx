@@ -1,0 +1,148 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
+import { type ReactNode, useState } from 'react';
+import { useTRPC } from '@/trpc/client';
+import { errorInfo } from '@/trpc/errors';
+import type { VmView } from '@/trpc/types';
+import { VncConsole } from '../console/vnc-console';
+import { ErrorText } from '../ui/error-text';
+import { formatDateTime, formatMiB, formatPercent } from '../ui/format';
+import { PageHeader } from '../ui/page-header';
+import { HostStatusPill, VmStatePill } from '../ui/status-pill';
+import { hasConsole } from './vm-actions';
+import { VmActionBar } from './vm-action-bar';
+import { TaskPanel } from './task-panel';
+import { useVmTask } from './use-vm-task';
+
+export function VmDetailView({ vmId }: { vmId: string }) {
+  const trpc = useTRPC();
+  const params = useSearchParams();
+  const vm = useQuery(trpc.vm.byId.queryOptions({ vmId }));
+  const [startedTaskId, setStartedTaskId] = useState<string | null>(params.get('task'));
+  const { task, busy } = useVmTask(vmId, startedTaskId);
+
+  if (vm.error) {
+    const info = errorInfo(vm.error);
+    return (
+      <>
+        <PageHeader title={<Breadcrumb name="Unknown VM" />} />
+        <div className="space-y-3 p-4">
+          {info.code === 'VM_NOT_FOUND' ? (
+            <p className="text-sm text-zinc-600">This virtual machine no longer exists.</p>
+          ) : (
+            <ErrorText error={vm.error} />
+          )}
+          <Link href="/vms" className="text-sm text-teal-700 hover:underline">
+            Back to virtual machines
+          </Link>
+        </div>
+      </>
+    );
+  }
+  if (!vm.data) {
+    return <PageHeader title={<Breadcrumb name="Loading…" />} />;
+  }
+  const v = vm.data;
+
+  return (
+    <>
+      <PageHeader
+        title={
+          <span className="flex items-center gap-3">
+            <Breadcrumb name={v.name} />
+            <VmStatePill state={v.state} reason={v.stateReason} testId="vm-state" />
+          </span>
+        }
+        meta={
+          <span className="flex items-center gap-1.5" data-testid="vm-host">
+            on <span className="font-medium text-zinc-800">{v.hostName ?? 'no host'}</span>
+            {v.hostStatus && v.hostStatus !== 'online' && <HostStatusPill status={v.hostStatus} />}
+          </span>
+        }
+        actions={<VmActionBar vm={v} busy={busy} onTaskStarted={setStartedTaskId} />}
+      />
+      <div className="min-h-0 flex-1 overflow-auto bg-zinc-50">
+        <div className="flex flex-col gap-4 p-4 xl:flex-row xl:items-start">
+          <section className="min-w-0 flex-1" aria-label="Console">
+            {hasConsole(v.state) ? (
+              <VncConsole key={v.id} vmId={v.id} />
+            ) : (
+              <div
+                data-testid="console-placeholder"
+                className="flex aspect-[16/10] w-full flex-col items-center justify-center gap-1 rounded-lg border border-dashed border-zinc-300 bg-zinc-100 text-sm text-zinc-500"
+              >
+                <span>Start the VM to see its screen.</span>
+                <span className="text-xs text-zinc-400">{`The VM is ${v.state}.`}</span>
+              </div>
+            )}
+          </section>
+          <aside className="w-full shrink-0 space-y-4 xl:w-80">
+            <Card title="Task">
+              {task ? <TaskPanel task={task} /> : <p className="text-xs text-zinc-500">No task running for this VM.</p>}
+            </Card>
+            <Card title="Details">
+              <VmDetails vm={v} />
+            </Card>
+          </aside>
+        </div>
+      </div>
+    </>
+  );
+}
+
+function Breadcrumb({ name }: { name: string }) {
+  return (
+    <span className="flex items-center gap-2">
+      <Link href="/vms" className="font-normal text-zinc-500 hover:text-zinc-900">
+        Virtual machines
+      </Link>
+      <span className="text-zinc-300">/</span>
+      <span data-testid="vm-name-heading" className="max-w-96 truncate">
+        {name}
+      </span>
+    </span>
+  );
+}
+
+function Card({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section className="rounded-lg border border-zinc-200 bg-white shadow-xs">
+      <h2 className="border-b border-zinc-100 px-3 py-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+        {title}
+      </h2>
+      <div className="p-3">{children}</div>
+    </section>
+  );
+}
+
+function VmDetails({ vm }: { vm: VmView }) {
+  const rows: [string, ReactNode][] = [
+    ['State reason', vm.stateReason ?? '—'],
+    ['vCPUs', vm.vcpus],
+    ['Memory', formatMiB(vm.memoryMiB)],
+    ['CPU usage', formatPercent(vm.cpuUsagePercent)],
+    ['Template', vm.templateName],
+    ['Host', vm.hostName ?? '—'],
+    ['Owner', vm.ownerName],
+    ['Created', formatDateTime(vm.createdAt)],
+    [
+      'UUID',
+      <span key="u" className="font-mono text-[11px] break-all">
+        {vm.uuid}
+      </span>,
+    ],
+  ];
+  return (
+    <dl className="grid grid-cols-[6rem_1fr] gap-x-3 gap-y-1.5 text-sm">
+      {rows.map(([label, value]) => (
+        <div key={label} className="contents">
+          <dt className="text-zinc-500">{label}</dt>
+          <dd className="min-w-0 text-zinc-900">{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

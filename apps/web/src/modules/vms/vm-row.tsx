@@ -1,0 +1,77 @@
+'use client';
+
+import Link from 'next/link';
+import { memo } from 'react';
+import type { VmView } from '@/trpc/types';
+import { formatMiB, formatPercent } from '../ui/format';
+import { VmStatePill } from '../ui/status-pill';
+
+export const VM_ROW_HEIGHT = 32;
+export const VM_COLUMNS = ['Name', 'State', 'Host', 'vCPU', 'Memory', 'Template', 'Owner', 'CPU'] as const;
+
+const cell = 'h-8 border-b border-zinc-100 px-3 py-0 whitespace-nowrap';
+
+interface VmRowProps {
+  vm: VmView;
+  selected: boolean;
+  onSelect: (id: string) => void;
+  onOpen: (id: string) => void;
+}
+
+/** One VM line. Memoised: a live change to one VM re-renders only that VM's row. */
+export const VmRow = memo(function VmRow({ vm, selected, onSelect, onOpen }: VmRowProps) {
+  return (
+    <tr
+      data-testid="vm-row"
+      data-name={vm.name}
+      data-state={vm.state}
+      data-vm-id={vm.id}
+      aria-selected={selected}
+      onClick={() => onSelect(vm.id)}
+      onDoubleClick={() => onOpen(vm.id)}
+      className={`cursor-default ${selected ? 'bg-sky-50 shadow-[inset_2px_0_0_var(--color-sky-600)]' : 'hover:bg-zinc-50'}`}
+    >
+      <td className={`${cell} max-w-72 truncate`}>
+        <Link
+          href={`/vms/${vm.id}`}
+          className="font-medium text-zinc-900 hover:text-teal-700 hover:underline"
+          tabIndex={-1}
+        >
+          {vm.name}
+        </Link>
+      </td>
+      <td className={cell}>
+        <VmStatePill state={vm.state} />
+      </td>
+      <td className={`${cell} max-w-48 truncate text-zinc-700`}>
+        {vm.hostName ?? <span className="text-zinc-400">—</span>}
+        {vm.hostStatus && vm.hostStatus !== 'online' && (
+          <span className="ml-1.5 text-xs text-red-600">({vm.hostStatus})</span>
+        )}
+      </td>
+      <td className={`${cell} text-right tabular-nums`}>{vm.vcpus}</td>
+      <td className={`${cell} text-right tabular-nums`}>{formatMiB(vm.memoryMiB)}</td>
+      <td className={`${cell} max-w-48 truncate text-zinc-700`}>{vm.templateName}</td>
+      <td className={`${cell} text-zinc-700`}>{vm.ownerName}</td>
+      <td className={`${cell} w-36`}>
+        <CpuCell percent={vm.cpuUsagePercent} />
+      </td>
+    </tr>
+  );
+});
+
+function CpuCell({ percent }: { percent: number | null }) {
+  if (percent === null) return <span className="text-zinc-400">—</span>;
+  const p = Math.max(0, Math.min(100, percent));
+  return (
+    <div className="flex items-center gap-2">
+      <div className="h-1.5 w-14 overflow-hidden rounded-full bg-zinc-200">
+        <div
+          className={`h-full ${p >= 90 ? 'bg-red-500' : p >= 75 ? 'bg-amber-500' : 'bg-emerald-500'}`}
+          style={{ width: `${p}%` }}
+        />
+      </div>
+      <span className="text-xs text-zinc-600 tabular-nums">{formatPercent(percent)}</span>
+    </div>
+  );
+}
