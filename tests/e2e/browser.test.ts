@@ -1,7 +1,7 @@
 /**
  * In Chromium, as a person would: log in, create a VM from the form, start it, open its
  * console and read the guest's screen from the noVNC canvas (the guest draws green and magenta
- * bars under its banner; we count those exact VGA colours). Screenshots are saved as artifacts.
+ * bars under its banner; we count pixels of those VGA colours). Screenshots are saved as artifacts.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -73,28 +73,33 @@ test('log in, create and start a VM, read its screen in the console', async () =
   await waitTask(api, (await api.vm.delete.mutate({ vmId: vm.id })).taskId);
 });
 
-/** Counts exact VGA green (0,170,0) and magenta (170,0,170) pixels on the noVNC canvas. */
+/** Counts VGA green (0,168,0) and magenta (168,0,168) pixels on the noVNC canvas. */
 async function waitForColours(p: Page, timeoutMs: number): Promise<{ green: number; magenta: number }> {
   const deadline = Date.now() + timeoutMs;
   let last = { green: 0, magenta: 0 };
   while (Date.now() < deadline) {
-    last = await p.evaluate(() => {
-      const canvas = document.querySelector('[data-testid="vnc-screen"] canvas') as HTMLCanvasElement | null;
-      if (!canvas || canvas.width === 0) return { green: 0, magenta: 0 };
-      const ctx = canvas.getContext('2d');
-      if (!ctx) return { green: 0, magenta: 0 };
-      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-      let green = 0;
-      let magenta = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
-        if (r === 0 && g === 170 && b === 0) green++;
-        else if (r === 170 && g === 0 && b === 170) magenta++;
-      }
-      return { green, magenta };
-    });
+    last = (await p.evaluate(COUNT_COLOURS)) as { green: number; magenta: number };
     if (last.green > 2000 && last.magenta > 2000) return last;
     await new Promise((r) => setTimeout(r, 500));
   }
   return last;
 }
+
+/**
+ * Runs in the page. A string, not a function: tsx would wrap named inner functions in a
+ * `__name` helper that does not exist in the browser. QEMU's VGA palette gives 168 where the VGA
+ * spec says 170, so each channel is matched with a little tolerance.
+ */
+const COUNT_COLOURS = `(() => {
+  const canvas = document.querySelector('[data-testid="vnc-screen"] canvas');
+  if (!canvas || canvas.width === 0) return { green: 0, magenta: 0 };
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  let green = 0, magenta = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const r = data[i], g = data[i + 1], b = data[i + 2];
+    const hiR = r >= 160 && r <= 180, hiG = g >= 160 && g <= 180, hiB = b >= 160 && b <= 180;
+    if (r <= 12 && hiG && b <= 12) green++;
+    else if (hiR && g <= 12 && hiB) magenta++;
+  }
+  return { green, magenta };
+})()`;

@@ -51,16 +51,14 @@ export async function authorizeBrowserConsole(
 }
 
 export async function relayBrowserConsole(browser: WebSocket, vm: Awaited<ReturnType<typeof loadVmForUser>>): Promise<void> {
-  const buffered: RawData[] = [];
-  const onEarly = (data: RawData) => buffered.push(data);
-  browser.on('message', onEarly);
-
+  // Either side may speak before the pipe is joined (VNC servers greet first): hold those bytes.
+  const fromBrowser = holdMessages(browser);
   if (!vm.hostId || !vm.hostName) {
     browser.close(4004, 'VM has no host');
     return;
   }
   const channelId = randomBytes(18).toString('base64url');
-  const agentArrived = new Promise<WebSocket>((resolve, reject) => {
+  const agentArrived = new Promise<{ ws: WebSocket; held: Held }>((resolve, reject) => {
     const timer = setTimeout(() => {
       channels.delete(channelId);
       reject(new Error('the host did not open the console in time'));
@@ -68,28 +66,43 @@ export async function relayBrowserConsole(browser: WebSocket, vm: Awaited<Return
     channels.set(channelId, {
       hostId: vm.hostId as string,
       attach: (ws) => {
+        const held = holdMessages(ws);
         clearTimeout(timer);
         channels.delete(channelId);
-        resolve(ws);
+        resolve({ ws, held });
       },
     });
   });
 
-  let agentWs: WebSocket;
+  let agent: { ws: WebSocket; held: Held };
   try {
     await agentFor(vm.hostId, vm.hostName).request('console.open', { uuid: vm.uuid, channelId }, { timeoutMs: AGENT_DIAL_TIMEOUT_MS });
-    agentWs = await agentArrived;
+    agent = await agentArrived;
   } catch (err) {
     channels.delete(channelId);
     browser.close(4010, toErrorPayload(err).message.slice(0, 120));
     return;
   }
-  browser.off('message', onEarly);
-  for (const data of buffered) agentWs.send(data, { binary: true });
-  pipe(browser, agentWs);
+  pipe(browser, fromBrowser, agent.ws, agent.held);
 }
 
-function pipe(a: WebSocket, b: WebSocket): void {
+interface Held {
+  messages: RawData[];
+  release: () => void;
+}
+
+function holdMessages(ws: WebSocket): Held {
+  const messages: RawData[] = [];
+  const listener = (data: RawData) => messages.push(data);
+  ws.on('message', listener);
+  return { messages, release: () => ws.off('message', listener) };
+}
+
+function pipe(a: WebSocket, heldA: Held, b: WebSocket, heldB: Held): void {
+  heldA.release();
+  heldB.release();
+  for (const data of heldA.messages) b.send(data, { binary: true });
+  for (const data of heldB.messages) a.send(data, { binary: true });
   a.on('message', (data) => b.readyState === b.OPEN && b.send(data, { binary: true }));
   b.on('message', (data) => a.readyState === a.OPEN && a.send(data, { binary: true }));
   const closeBoth = () => {
@@ -100,6 +113,7 @@ function pipe(a: WebSocket, b: WebSocket): void {
   b.on('close', closeBoth);
   a.on('error', closeBoth);
   b.on('error', closeBoth);
+  if (a.readyState !== a.OPEN || b.readyState !== b.OPEN) closeBoth();
 }
 
 /** The agent's dial-back for a channel; false if no such channel for this host. */
