@@ -6,22 +6,14 @@
 //                              (absolute paths, produced by the lab); without it
 //                              the template is skipped.
 //   DATABASE_URL               default file:<repo>/var/vireo.db
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import {
-  closeDb,
-  clusters,
-  generateToken,
-  type TemplateInput,
-  templates,
-  users,
-  verifyPassword,
-} from "@vireo/db";
-import { z } from "zod";
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { closeDb, clusters, generateToken, type TemplateInput, templates, users, verifyPassword } from '@vireo/db';
+import { z } from 'zod';
 
-const DEFAULT_TEMPLATE = "vireo-tiny";
+const DEFAULT_TEMPLATE = 'vireo-tiny';
 
-const absolutePath = z.string().refine((p) => path.isAbsolute(p), "must be an absolute path");
+const absolutePath = z.string().refine((p) => path.isAbsolute(p), 'must be an absolute path');
 const templateImage = z.object({
   kernel: absolutePath,
   initrd: absolutePath,
@@ -30,26 +22,26 @@ const templateImage = z.object({
 });
 
 async function ensureCluster(): Promise<void> {
-  const cluster = await clusters.ensure("Default", "Default");
+  const cluster = await clusters.ensure('Default', 'Default');
   console.log(`Cluster ${cluster.datacenterName}/${cluster.name}: ok`);
 }
 
 async function ensureAdmin(envPassword: string | undefined): Promise<void> {
-  const admin = await users.byUsername("admin");
+  const admin = await users.byUsername('admin');
   if (!admin) {
     const password = envPassword || generateToken().slice(0, 20);
-    await users.create({ username: "admin", password, role: "admin" });
-    console.log("Admin user created.");
+    await users.create({ username: 'admin', password, role: 'admin' });
+    console.log('Admin user created.');
     if (!envPassword) console.log(`Admin password: ${password}`);
     return;
   }
-  if (admin.role !== "admin") console.warn(`Warning: user "admin" has role "${admin.role}", not admin.`);
+  if (admin.role !== 'admin') console.warn(`Warning: user "admin" has role "${admin.role}", not admin.`);
   if (envPassword && !(await verifyPassword(envPassword, admin.passwordHash))) {
     await users.setPassword(admin.id, envPassword);
-    console.log("Admin password reset from VIREO_ADMIN_PASSWORD.");
+    console.log('Admin password reset from VIREO_ADMIN_PASSWORD.');
     return;
   }
-  console.log("Admin user: ok (password unchanged)");
+  console.log('Admin user: ok (password unchanged)');
 }
 
 function sameTemplate(current: TemplateInput, wanted: TemplateInput): boolean {
@@ -61,13 +53,13 @@ async function ensureTemplate(jsonPath: string | undefined): Promise<void> {
     console.log(`Template ${DEFAULT_TEMPLATE}: skipped (VIREO_TEMPLATE_IMAGE_JSON not set)`);
     return;
   }
-  const image = templateImage.parse(JSON.parse(readFileSync(jsonPath, "utf8")));
+  const image = templateImage.parse(JSON.parse(readFileSync(jsonPath, 'utf8')));
   for (const file of [image.kernel, image.initrd, image.disk]) {
     if (!existsSync(file)) console.warn(`Warning: ${file} (from ${jsonPath}) does not exist on this machine.`);
   }
   const wanted: TemplateInput = {
     name: DEFAULT_TEMPLATE,
-    description: "Tiny Linux (kernel + initrd + qcow2 overlay) for smoke tests",
+    description: 'Tiny Linux (kernel + initrd + qcow2 overlay) for smoke tests',
     kernelPath: image.kernel,
     initrdPath: image.initrd,
     diskPath: image.disk,
@@ -81,7 +73,7 @@ async function ensureTemplate(jsonPath: string | undefined): Promise<void> {
     return;
   }
   await templates.upsert(wanted);
-  console.log(`Template ${DEFAULT_TEMPLATE}: ${current ? "updated" : "created"} from ${jsonPath}`);
+  console.log(`Template ${DEFAULT_TEMPLATE}: ${current ? 'updated' : 'created'} from ${jsonPath}`);
 }
 
 try {

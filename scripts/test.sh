@@ -18,6 +18,7 @@ cd "$REPO"
 log "lint"
 npx biome check . >&2
 log "type-check"
+bash scripts/prisma.sh generate >/dev/null # the db package's types come from the generated client
 npx turbo run typecheck --output-logs=errors-only >&2
 
 # A fresh stack every run: stale processes of an earlier run are stopped by their PIDs first.

@@ -12,6 +12,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IMAGE_DIR=/var/lib/vireo-lab/images
 LAB_STATE_ROOT=/var/lib/vireo-lab
 
+# Nothing phones home: air-gapped datacenters run this, and so does CI.
+export TURBO_TELEMETRY_DISABLED=1 NEXT_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 CHECKPOINT_DISABLE=1
+
 log() { printf '\033[1m[vireo]\033[0m %s\n' "$*" >&2; }
 
 # Node from the repo, with tsx, so TypeScript runs as is.

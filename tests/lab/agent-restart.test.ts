@@ -16,7 +16,13 @@ test('kill an agent: host offline; restart: same host, accurate VMs', async () =
   const { api } = await admin();
   const [template] = await api.template.list.query();
   assert.ok(template);
-  const { taskId, vmId } = await api.vm.create.mutate({ name: uniqueName('agent'), templateId: template.id, vcpus: 1, memoryMiB: 128, start: true });
+  const { taskId, vmId } = await api.vm.create.mutate({
+    name: uniqueName('agent'),
+    templateId: template.id,
+    vcpus: 1,
+    memoryMiB: 128,
+    start: true,
+  });
   assert.equal((await waitTask(api, taskId)).state, 'succeeded');
   const vm = await api.vm.byId.query({ vmId });
   const labHost = await hostOfDomain(vm.uuid);
@@ -24,14 +30,24 @@ test('kill an agent: host offline; restart: same host, accurate VMs', async () =
   const hostsBefore = await api.host.list.query();
   after(async () => {
     await stackCtl('start-agents');
-    await waitFor('host back', async () => (await api.host.list.query()).every((h) => h.status === 'online'), 30_000, 250);
+    await waitFor(
+      'host back',
+      async () => (await api.host.list.query()).every((h) => h.status === 'online'),
+      30_000,
+      250,
+    );
     const current = await api.vm.byId.query({ vmId });
     if (current.state !== 'shutoff') await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId);
     await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId);
   });
 
   await stackCtl('stop-agent', labHost.name, '--kill');
-  await waitFor('host offline', async () => (await api.host.list.query()).find((h) => h.id === vm.hostId)?.status === 'offline', 15_000, 100);
+  await waitFor(
+    'host offline',
+    async () => (await api.host.list.query()).find((h) => h.id === vm.hostId)?.status === 'offline',
+    15_000,
+    100,
+  );
 
   // Behind Vireo's back while the agent is away.
   const r = await virsh(labHost, 'destroy', vm.uuid);
@@ -41,8 +57,22 @@ test('kill an agent: host offline; restart: same host, accurate VMs', async () =
   assert.match(refused.message, /offline/);
 
   await stackCtl('start-agents');
-  await waitFor('host online again', async () => (await api.host.list.query()).find((h) => h.id === vm.hostId)?.status === 'online', 30_000, 100);
+  await waitFor(
+    'host online again',
+    async () => (await api.host.list.query()).find((h) => h.id === vm.hostId)?.status === 'online',
+    30_000,
+    100,
+  );
   const hostsAfter = await api.host.list.query();
-  assert.deepEqual(hostsAfter.map((h) => h.id).sort(), hostsBefore.map((h) => h.id).sort(), 'same hosts, same ids: no duplicate host');
-  await waitFor('the VM state re-read from libvirt', async () => (await api.vm.byId.query({ vmId })).state === 'shutoff', 10_000, 100);
+  assert.deepEqual(
+    hostsAfter.map((h) => h.id).sort(),
+    hostsBefore.map((h) => h.id).sort(),
+    'same hosts, same ids: no duplicate host',
+  );
+  await waitFor(
+    'the VM state re-read from libvirt',
+    async () => (await api.vm.byId.query({ vmId })).state === 'shutoff',
+    10_000,
+    100,
+  );
 });

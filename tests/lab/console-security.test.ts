@@ -10,7 +10,12 @@ import { admin, baseUrl, loginAs, rejection, uniqueName, waitTask } from '../sup
 type Client = Awaited<ReturnType<typeof admin>>;
 
 /** Opens the console socket; resolves with the first bytes (the RFB greeting) or the refusal. */
-function openConsole(path: string, ticket: string, cookie: string, origin: string): Promise<{ greeting?: string; status?: number }> {
+function openConsole(
+  path: string,
+  ticket: string,
+  cookie: string,
+  origin: string,
+): Promise<{ greeting?: string; status?: number }> {
   const url = `${baseUrl().replace(/^http/, 'ws')}${path}?ticket=${encodeURIComponent(ticket)}`;
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers: { cookie, origin } });
@@ -38,7 +43,13 @@ before(async () => {
   owner = await admin();
   const [template] = await owner.api.template.list.query();
   assert.ok(template);
-  const created = await owner.api.vm.create.mutate({ name: uniqueName('con'), templateId: template.id, vcpus: 1, memoryMiB: 128, start: true });
+  const created = await owner.api.vm.create.mutate({
+    name: uniqueName('con'),
+    templateId: template.id,
+    vcpus: 1,
+    memoryMiB: 128,
+    start: true,
+  });
   vmId = created.vmId;
   assert.equal((await waitTask(owner.api, created.taskId)).state, 'succeeded');
 });
@@ -70,7 +81,10 @@ test('a wrong Origin is refused', async () => {
 });
 
 test('a user without rights to the VM is refused', async () => {
-  const username = uniqueName('user').toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20);
+  const username = uniqueName('user')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 20);
   await owner.api.user.create.mutate({ username, password: 'not-the-admin-pw', role: 'user' });
   const other = await loginAs(username, 'not-the-admin-pw');
   const denied = await rejection(other.api.vm.consoleTicket.mutate({ vmId }));

@@ -12,7 +12,13 @@ test('virsh destroy behind Vireo’s back reaches the manager within 2 s', async
   const { api } = await admin();
   const [template] = await api.template.list.query();
   assert.ok(template);
-  const { taskId, vmId } = await api.vm.create.mutate({ name: uniqueName('evt'), templateId: template.id, vcpus: 1, memoryMiB: 128, start: true });
+  const { taskId, vmId } = await api.vm.create.mutate({
+    name: uniqueName('evt'),
+    templateId: template.id,
+    vcpus: 1,
+    memoryMiB: 128,
+    start: true,
+  });
   assert.equal((await waitTask(api, taskId)).state, 'succeeded');
   const vm = await api.vm.byId.query({ vmId });
   assert.equal(vm.state, 'running');

@@ -16,11 +16,19 @@ test('create → start → banner → graceful shutdown → delete, on a real la
   const { api } = await admin();
   const [template] = await api.template.list.query();
   assert.ok(template, 'the seeded default template exists');
-  const baseImage = JSON.parse(readFileSync(process.env.VIREO_TEMPLATE_IMAGE_JSON ?? '/var/lib/vireo-lab/images/image.json', 'utf8')).disk as string;
+  const baseImage = JSON.parse(
+    readFileSync(process.env.VIREO_TEMPLATE_IMAGE_JSON ?? '/var/lib/vireo-lab/images/image.json', 'utf8'),
+  ).disk as string;
   const baseBefore = sha256(baseImage);
 
   const name = uniqueName('life');
-  const { taskId, vmId } = await api.vm.create.mutate({ name, templateId: template.id, vcpus: 1, memoryMiB: 128, start: false });
+  const { taskId, vmId } = await api.vm.create.mutate({
+    name,
+    templateId: template.id,
+    vcpus: 1,
+    memoryMiB: 128,
+    start: false,
+  });
   const created = await waitTask(api, taskId);
   assert.equal(created.state, 'succeeded', created.errorMessage ?? '');
   const vm = await api.vm.byId.query({ vmId });
@@ -38,7 +46,12 @@ test('create → start → banner → graceful shutdown → delete, on a real la
   assert.equal((await api.vm.byId.query({ vmId })).state, 'running');
 
   const serialLog = `${lab().sharedDir}/vms/${vm.uuid}.serial.log`;
-  await waitFor('the guest banner on the serial line', async () => existsSync(serialLog) && readFileSync(serialLog, 'utf8').includes(`VIREO GUEST ${name} READY`), 60_000, 250);
+  await waitFor(
+    'the guest banner on the serial line',
+    async () => existsSync(serialLog) && readFileSync(serialLog, 'utf8').includes(`VIREO GUEST ${name} READY`),
+    60_000,
+    250,
+  );
 
   const stopped = await waitTask(api, (await api.vm.shutdown.mutate({ vmId })).taskId);
   assert.equal(stopped.state, 'succeeded', stopped.errorMessage ?? '');
@@ -51,5 +64,8 @@ test('create → start → banner → graceful shutdown → delete, on a real la
   assert.ok(!existsSync(overlay), 'the overlay disk is gone');
   assert.ok(existsSync(baseImage), 'the template base image is still there');
   assert.equal(sha256(baseImage), baseBefore, 'the template base image is unchanged');
-  assert.equal((await api.vm.list.query()).some((v) => v.id === vmId), false);
+  assert.equal(
+    (await api.vm.list.query()).some((v) => v.id === vmId),
+    false,
+  );
 });

@@ -73,7 +73,8 @@ export async function waitTask(api: Api, taskId: string, timeoutMs = 90_000) {
   for (;;) {
     const task = await api.task.byId.query({ taskId });
     if (task.state === 'succeeded' || task.state === 'failed') return task;
-    if (Date.now() > deadline) throw new Error(`task ${taskId} (${task.kind}) still ${task.state} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`task ${taskId} (${task.kind}) still ${task.state} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

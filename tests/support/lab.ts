@@ -38,7 +38,8 @@ export async function inHost(host: LabHost, cmd: string[]): Promise<{ stdout: st
   }
 }
 
-export const virsh = (host: LabHost, ...args: string[]) => inHost(host, ['virsh', '-q', '-c', 'qemu:///system', ...args]);
+export const virsh = (host: LabHost, ...args: string[]) =>
+  inHost(host, ['virsh', '-q', '-c', 'qemu:///system', ...args]);
 
 /** libvirt's own word on a domain's state on a host ("running", "shut off"), or null if absent. */
 export async function domState(host: LabHost, uuid: string): Promise<string | null> {
@@ -59,12 +60,22 @@ export async function allDomainUuids(): Promise<string[]> {
   const out: string[] = [];
   for (const host of lab().hosts) {
     const r = await virsh(host, 'list', '--all', '--uuid');
-    out.push(...r.stdout.split('\n').map((s) => s.trim()).filter(Boolean));
+    out.push(
+      ...r.stdout
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   }
   return out.sort();
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();

@@ -30,13 +30,7 @@ export async function sessionFromRequest(
   return found && { user: found.user, session: { id: found.id } };
 }
 
-export async function createContext({
-  req,
-  res,
-}: {
-  req: IncomingMessage;
-  res: ServerResponse;
-}): Promise<Context> {
+export async function createContext({ req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<Context> {
   const found = await sessionFromRequest(req);
   return {
     user: found?.user ?? null,

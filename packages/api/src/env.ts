@@ -11,7 +11,12 @@ const schema = z.object({
   VIREO_ALLOWED_ORIGINS: z.string().default(''),
   /** Seconds a console ticket stays valid (single use either way). */
   VIREO_CONSOLE_TICKET_TTL_S: z.coerce.number().int().min(1).max(60).default(30),
-  VIREO_SESSION_TTL_H: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  VIREO_SESSION_TTL_H: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
   VIREO_SHUTDOWN_TIMEOUT_S: z.coerce.number().int().min(1).max(600).default(60),
   /** Memory the scheduler keeps free on every host for the host itself. */
   VIREO_HOST_RESERVED_MIB: z.coerce.number().int().min(0).default(256),

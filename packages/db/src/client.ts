@@ -1,13 +1,13 @@
 // The one PrismaClient of the process, over better-sqlite3 (no native Prisma engine).
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaClient } from "./generated/client.ts";
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaClient } from './generated/client.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Same default as scripts/prisma.sh: `file:<repo>/var/vireo.db`. */
-export const defaultDatabaseUrl = `file:${path.join(repoRoot, "var", "vireo.db")}`;
+export const defaultDatabaseUrl = `file:${path.join(repoRoot, 'var', 'vireo.db')}`;
 
 /** How long a connection waits on another process's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;

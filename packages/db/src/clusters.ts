@@ -1,5 +1,5 @@
-import { getDb } from "./client.ts";
-import type { Prisma } from "./generated/client.ts";
+import { getDb } from './client.ts';
+import type { Prisma } from './generated/client.ts';
 
 export type ClusterView = {
   id: string;
@@ -30,7 +30,7 @@ function toView(row: Prisma.ClusterGetPayload<{ select: typeof clusterSelect }>)
 export async function list(): Promise<ClusterView[]> {
   const rows = await getDb().cluster.findMany({
     select: clusterSelect,
-    orderBy: [{ datacenter: { name: "asc" } }, { name: "asc" }],
+    orderBy: [{ datacenter: { name: 'asc' } }, { name: 'asc' }],
   });
   return rows.map(toView);
 }

@@ -1,9 +1,9 @@
 // One-time enrollment tokens: an admin creates one for a cluster, the new
 // agent presents it once and receives its long-lived credential.
-import { getDb } from "./client.ts";
-import { mapDbErrors } from "./errors.ts";
-import { type HostConnectInput, type HostView, upsertHostOnConnect } from "./host-record.ts";
-import { generateToken, hashToken } from "./tokens.ts";
+import { getDb } from './client.ts';
+import { mapDbErrors } from './errors.ts';
+import { type HostConnectInput, type HostView, upsertHostOnConnect } from './host-record.ts';
+import { generateToken, hashToken } from './tokens.ts';
 
 export const DEFAULT_ENROLLMENT_TTL_MS = 60 * 60 * 1000;
 
@@ -26,7 +26,7 @@ export async function create(
  * Pass the new agent credential's hash in `host.credentialHash`.
  * Returns null (and changes nothing) if the token is unknown, used or expired.
  */
-export async function consume(token: string, host: Omit<HostConnectInput, "clusterId">): Promise<HostView | null> {
+export async function consume(token: string, host: Omit<HostConnectInput, 'clusterId'>): Promise<HostView | null> {
   const tokenHash = hashToken(token);
   return mapDbErrors(() =>
     getDb().$transaction(async (tx) => {

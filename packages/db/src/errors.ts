@@ -1,8 +1,8 @@
 // Database errors with stable codes. Prisma errors are translated here, once;
 // callers check codes (DbError.is / DbConflictError.is), never message text.
-import { Prisma } from "./generated/client.ts";
+import { Prisma } from './generated/client.ts';
 
-export type DbErrorCode = "DB_CONFLICT" | "DB_NOT_FOUND";
+export type DbErrorCode = 'DB_CONFLICT' | 'DB_NOT_FOUND';
 
 export class DbError extends Error {
   constructor(
@@ -26,7 +26,7 @@ export class DbConflictError extends DbError {
     readonly fields: string[],
     options?: { cause?: unknown },
   ) {
-    super("DB_CONFLICT", `${model ?? "Record"} with this ${fields.join(", ") || "key"} already exists`, options);
+    super('DB_CONFLICT', `${model ?? 'Record'} with this ${fields.join(', ') || 'key'} already exists`, options);
   }
 
   static override is(err: unknown): err is DbConflictError {
@@ -40,7 +40,7 @@ export class DbNotFoundError extends DbError {
     readonly model: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super("DB_NOT_FOUND", `${model ?? "Record"} not found`, options);
+    super('DB_NOT_FOUND', `${model ?? 'Record'} not found`, options);
   }
 
   static override is(err: unknown): err is DbNotFoundError {
@@ -55,20 +55,19 @@ type Meta = Record<string, unknown> | undefined;
 function conflictFields(meta: Meta): string[] {
   const target = meta?.target;
   if (Array.isArray(target)) return target.map(String);
-  if (typeof target === "string") return [target];
-  const cause = (meta?.driverAdapterError as { cause?: { constraint?: { fields?: unknown } } } | undefined)
-    ?.cause;
+  if (typeof target === 'string') return [target];
+  const cause = (meta?.driverAdapterError as { cause?: { constraint?: { fields?: unknown } } } | undefined)?.cause;
   const fields = cause?.constraint?.fields;
-  return Array.isArray(fields) ? fields.map((f) => String(f).replace(/^"|"$/g, "")) : [];
+  return Array.isArray(fields) ? fields.map((f) => String(f).replace(/^"|"$/g, '')) : [];
 }
 
 /** Translate a Prisma error into a DbError; anything else is returned as is. */
 export function toDbError(err: unknown): unknown {
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return err;
   const meta = err.meta as Meta;
-  const model = typeof meta?.modelName === "string" ? meta.modelName : undefined;
-  if (err.code === "P2002") return new DbConflictError(model, conflictFields(meta), { cause: err });
-  if (err.code === "P2025") return new DbNotFoundError(model, { cause: err });
+  const model = typeof meta?.modelName === 'string' ? meta.modelName : undefined;
+  if (err.code === 'P2002') return new DbConflictError(model, conflictFields(meta), { cause: err });
+  if (err.code === 'P2025') return new DbNotFoundError(model, { cause: err });
   return err;
 }
 

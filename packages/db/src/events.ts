@@ -1,6 +1,6 @@
-import { getDb } from "./client.ts";
-import type { EventSeverity } from "./enums.ts";
-import type { Prisma } from "./generated/client.ts";
+import { getDb } from './client.ts';
+import type { EventSeverity } from './enums.ts';
+import type { Prisma } from './generated/client.ts';
 
 export type EventView = {
   id: string;
@@ -50,7 +50,7 @@ export async function listRecent(
   const rows = await getDb().event.findMany({
     where: { vmId: filter.vmId, hostId: filter.hostId },
     select: eventSelect,
-    orderBy: [{ at: "desc" }, { id: "desc" }],
+    orderBy: [{ at: 'desc' }, { id: 'desc' }],
     take: filter.limit ?? 100,
   });
   return rows.map(toView);

@@ -1,7 +1,7 @@
 // Host selection, mapping and the connect-time upsert, shared by hosts.ts and
 // enrollment.ts (which runs it inside a transaction).
-import type { HostStatus } from "./enums.ts";
-import type { Prisma } from "./generated/client.ts";
+import type { HostStatus } from './enums.ts';
+import type { Prisma } from './generated/client.ts';
 
 export type HostView = {
   id: string;
@@ -112,7 +112,7 @@ export async function upsertHostOnConnect(db: Prisma.TransactionClient, input: H
     libvirtVersion: input.libvirtVersion,
     qemuVersion: input.qemuVersion,
     domainTypes: JSON.stringify(input.domainTypes),
-    status: "online",
+    status: 'online',
     connectedAt: now,
     lastSeenAt: now,
     ...(input.credentialHash !== undefined && { credentialHash: input.credentialHash }),

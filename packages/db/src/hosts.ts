@@ -1,16 +1,16 @@
-import { getDb } from "./client.ts";
-import type { HostStatus } from "./enums.ts";
-import { mapDbErrors } from "./errors.ts";
-import { type HostConnectInput, type HostView, hostSelect, toHostView, upsertHostOnConnect } from "./host-record.ts";
+import { getDb } from './client.ts';
+import type { HostStatus } from './enums.ts';
+import { mapDbErrors } from './errors.ts';
+import { type HostConnectInput, type HostView, hostSelect, toHostView, upsertHostOnConnect } from './host-record.ts';
 
-export type { HostConnectInput, HostFacts, HostView } from "./host-record.ts";
+export type { HostConnectInput, HostFacts, HostView } from './host-record.ts';
 
 /** Ordered by cluster, then host name. */
 export async function list(filter: { clusterId?: string } = {}): Promise<HostView[]> {
   const rows = await getDb().host.findMany({
     where: { clusterId: filter.clusterId },
     select: hostSelect,
-    orderBy: [{ cluster: { name: "asc" } }, { name: "asc" }],
+    orderBy: [{ cluster: { name: 'asc' } }, { name: 'asc' }],
   });
   return rows.map(toHostView);
 }
@@ -56,7 +56,7 @@ export async function updateStats(
 
 /** On manager start no agent is connected yet; returns how many hosts changed. */
 export async function markAllOffline(): Promise<number> {
-  const { count } = await getDb().host.updateMany({ where: { status: "online" }, data: { status: "offline" } });
+  const { count } = await getDb().host.updateMany({ where: { status: 'online' }, data: { status: 'offline' } });
   return count;
 }
 

@@ -1,30 +1,30 @@
 // @vireo/db: the only package that knows Prisma. Repositories are namespaces:
 //   import { vms, tasks } from "@vireo/db"; await vms.byName("web-1");
-export { closeDb, defaultDatabaseUrl, getDb } from "./client.ts";
-export * from "./enums.ts";
-export { DbConflictError, DbError, type DbErrorCode, DbNotFoundError } from "./errors.ts";
-export { hashPassword, verifyPassword } from "./password.ts";
-export { generateToken, hashToken } from "./tokens.ts";
+export { closeDb, defaultDatabaseUrl, getDb } from './client.ts';
+export * from './enums.ts';
+export { DbConflictError, DbError, type DbErrorCode, DbNotFoundError } from './errors.ts';
+export { hashPassword, verifyPassword } from './password.ts';
+export { generateToken, hashToken } from './tokens.ts';
 
-export * as clusters from "./clusters.ts";
-export * as enrollment from "./enrollment.ts";
-export * as events from "./events.ts";
-export * as hosts from "./hosts.ts";
-export * as sessions from "./sessions.ts";
-export * as tasks from "./tasks.ts";
-export * as templates from "./templates.ts";
-export * as users from "./users.ts";
-export * as vms from "./vms.ts";
+export * as clusters from './clusters.ts';
+export * as enrollment from './enrollment.ts';
+export * as events from './events.ts';
+export * as hosts from './hosts.ts';
+export * as sessions from './sessions.ts';
+export * as tasks from './tasks.ts';
+export * as templates from './templates.ts';
+export * as users from './users.ts';
+export * as vms from './vms.ts';
 
 // Repository result types (plain numbers for byte sizes, parsed JSON, typed enums).
-export type { ClusterView } from "./clusters.ts";
-export type { EventInput, EventView } from "./events.ts";
-export type { HostConnectInput, HostFacts, HostView } from "./hosts.ts";
-export type { ValidSession } from "./sessions.ts";
-export type { TaskCreateInput, TaskView } from "./tasks.ts";
-export type { TemplateInput, TemplateView } from "./templates.ts";
-export type { UserView, UserWithPassword } from "./users.ts";
-export type { HostLoad, VmCreateInput, VmView } from "./vms.ts";
+export type { ClusterView } from './clusters.ts';
+export type { EventInput, EventView } from './events.ts';
+export type { HostConnectInput, HostFacts, HostView } from './hosts.ts';
+export type { ValidSession } from './sessions.ts';
+export type { TaskCreateInput, TaskView } from './tasks.ts';
+export type { TemplateInput, TemplateView } from './templates.ts';
+export type { UserView, UserWithPassword } from './users.ts';
+export type { HostLoad, VmCreateInput, VmView } from './vms.ts';
 
 // Raw row types as Prisma generates them (BigInt memory, String enums).
 export type {
@@ -38,4 +38,4 @@ export type {
   Template,
   User,
   Vm,
-} from "./generated/client.ts";
+} from './generated/client.ts';

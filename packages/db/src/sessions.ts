@@ -1,8 +1,8 @@
 // Login sessions. The row id is SHA-256(token); the raw token exists only in
 // the user's cookie.
-import { getDb } from "./client.ts";
-import { generateToken, hashToken } from "./tokens.ts";
-import { toUserView, type UserView, userSelect } from "./user-record.ts";
+import { getDb } from './client.ts';
+import { generateToken, hashToken } from './tokens.ts';
+import { toUserView, type UserView, userSelect } from './user-record.ts';
 
 export const DEFAULT_SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 

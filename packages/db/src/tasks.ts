@@ -1,10 +1,10 @@
 // Long operations. A finished task (succeeded/failed) is never modified again:
 // every transition is guarded by the current state, so a late progress report
 // cannot resurrect it.
-import { getDb } from "./client.ts";
-import { type TaskState, UNFINISHED_TASK_STATES } from "./enums.ts";
-import { DbConflictError, mapDbErrors } from "./errors.ts";
-import type { Prisma } from "./generated/client.ts";
+import { getDb } from './client.ts';
+import { type TaskState, UNFINISHED_TASK_STATES } from './enums.ts';
+import { DbConflictError, mapDbErrors } from './errors.ts';
+import type { Prisma } from './generated/client.ts';
 
 export type TaskView = {
   id: string;
@@ -89,9 +89,13 @@ const clampPercent = (value: number) => Math.min(100, Math.max(0, Math.round(val
 
 /** The transition functions return false if the task is unknown or already finished. */
 export function markRunning(id: string, message?: string | null): Promise<boolean> {
-  return transition(id, { state: "running", startedAt: new Date(), ...(message !== undefined && { message }) }, {
-    state: { in: ["queued"] },
-  });
+  return transition(
+    id,
+    { state: 'running', startedAt: new Date(), ...(message !== undefined && { message }) },
+    {
+      state: { in: ['queued'] },
+    },
+  );
 }
 
 export function progress(id: string, percent: number, message?: string | null): Promise<boolean> {
@@ -100,7 +104,7 @@ export function progress(id: string, percent: number, message?: string | null): 
 
 export function succeed(id: string, message?: string | null): Promise<boolean> {
   return transition(id, {
-    state: "succeeded",
+    state: 'succeeded',
     progress: 100,
     finishedAt: new Date(),
     ...(message !== undefined && { message }),
@@ -109,7 +113,7 @@ export function succeed(id: string, message?: string | null): Promise<boolean> {
 
 export function fail(id: string, error: { code: string; message: string }): Promise<boolean> {
   return transition(id, {
-    state: "failed",
+    state: 'failed',
     errorCode: error.code,
     errorMessage: error.message,
     finishedAt: new Date(),
@@ -128,7 +132,7 @@ export async function listRecent(
   const rows = await getDb().task.findMany({
     where: { vmId: filter.vmId, ownerId: filter.ownerId },
     select: taskSelect,
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: filter.limit ?? 50,
   });
   return rows.map(toView);
@@ -139,7 +143,7 @@ export async function listUnfinished(filter: { vmId?: string } = {}): Promise<Ta
   const rows = await getDb().task.findMany({
     where: { ...unfinished, vmId: filter.vmId },
     select: taskSelect,
-    orderBy: { createdAt: "asc" },
+    orderBy: { createdAt: 'asc' },
   });
   return rows.map(toView);
 }

@@ -1,5 +1,5 @@
-import { getDb } from "./client.ts";
-import type { Prisma } from "./generated/client.ts";
+import { getDb } from './client.ts';
+import type { Prisma } from './generated/client.ts';
 
 export type TemplateView = {
   id: string;
@@ -15,7 +15,7 @@ export type TemplateView = {
   createdAt: Date;
 };
 
-export type TemplateInput = Omit<TemplateView, "id" | "createdAt">;
+export type TemplateInput = Omit<TemplateView, 'id' | 'createdAt'>;
 
 const templateSelect = {
   id: true,
@@ -31,7 +31,7 @@ const templateSelect = {
 } satisfies Prisma.TemplateSelect;
 
 export async function list(): Promise<TemplateView[]> {
-  return getDb().template.findMany({ select: templateSelect, orderBy: { name: "asc" } });
+  return getDb().template.findMany({ select: templateSelect, orderBy: { name: 'asc' } });
 }
 
 export async function byId(id: string): Promise<TemplateView | null> {

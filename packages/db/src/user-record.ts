@@ -1,6 +1,6 @@
 // User selection and mapping, shared by users.ts and sessions.ts.
-import type { UserRole } from "./enums.ts";
-import type { Prisma } from "./generated/client.ts";
+import type { UserRole } from './enums.ts';
+import type { Prisma } from './generated/client.ts';
 
 export type UserView = { id: string; username: string; role: UserRole; createdAt: Date };
 

@@ -1,10 +1,10 @@
-import { getDb } from "./client.ts";
-import type { UserRole } from "./enums.ts";
-import { mapDbErrors } from "./errors.ts";
-import { hashPassword } from "./password.ts";
-import { toUserView, type UserView, userSelect } from "./user-record.ts";
+import { getDb } from './client.ts';
+import type { UserRole } from './enums.ts';
+import { mapDbErrors } from './errors.ts';
+import { hashPassword } from './password.ts';
+import { toUserView, type UserView, userSelect } from './user-record.ts';
 
-export type { UserView } from "./user-record.ts";
+export type { UserView } from './user-record.ts';
 /** Only for login: carries the password hash. */
 export type UserWithPassword = UserView & { passwordHash: string };
 
@@ -22,7 +22,7 @@ export async function byId(id: string): Promise<UserView | null> {
 }
 
 export async function list(): Promise<UserView[]> {
-  const rows = await getDb().user.findMany({ select: userSelect, orderBy: { username: "asc" } });
+  const rows = await getDb().user.findMany({ select: userSelect, orderBy: { username: 'asc' } });
   return rows.map(toUserView);
 }
 

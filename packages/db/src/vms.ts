@@ -1,7 +1,7 @@
-import { getDb } from "./client.ts";
-import type { HostStatus, VmState } from "./enums.ts";
-import { mapDbErrors } from "./errors.ts";
-import type { Prisma } from "./generated/client.ts";
+import { getDb } from './client.ts';
+import type { HostStatus, VmState } from './enums.ts';
+import { mapDbErrors } from './errors.ts';
+import type { Prisma } from './generated/client.ts';
 
 export type VmView = {
   id: string;
@@ -78,7 +78,7 @@ export async function list(filter: { ownerId?: string; hostId?: string } = {}): 
   const rows = await getDb().vm.findMany({
     where: { ownerId: filter.ownerId, hostId: filter.hostId },
     select: vmSelect,
-    orderBy: { name: "asc" },
+    orderBy: { name: 'asc' },
   });
   return rows.map(toView);
 }
@@ -101,7 +101,7 @@ export async function byName(name: string): Promise<VmView | null> {
 /** @throws DbConflictError with fields ["name"] or ["uuid"] on duplicates. */
 export async function create(input: VmCreateInput): Promise<VmView> {
   const row = await mapDbErrors(() =>
-    getDb().vm.create({ data: { ...input, state: input.state ?? "creating" }, select: vmSelect }),
+    getDb().vm.create({ data: { ...input, state: input.state ?? 'creating' }, select: vmSelect }),
   );
   return toView(row);
 }
@@ -144,7 +144,7 @@ export { remove as delete };
 /** VM count and allocated memory/vCPUs per host (hosts without VMs are absent). */
 export async function countByHost(): Promise<HostLoad[]> {
   const groups = await getDb().vm.groupBy({
-    by: ["hostId"],
+    by: ['hostId'],
     where: { hostId: { not: null } },
     _count: { _all: true },
     _sum: { memoryMiB: true, vcpus: true },
@@ -162,8 +162,8 @@ export async function countByHost(): Promise<HostLoad[]> {
  */
 export async function markInterrupted(): Promise<number> {
   const { count } = await getDb().vm.updateMany({
-    where: { state: { in: ["creating", "deleting"] } },
-    data: { state: "unknown", stateReason: "interrupted by a manager restart", stateChangedAt: new Date() },
+    where: { state: { in: ['creating', 'deleting'] } },
+    data: { state: 'unknown', stateReason: 'interrupted by a manager restart', stateChangedAt: new Date() },
   });
   return count;
 }

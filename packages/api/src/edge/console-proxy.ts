@@ -50,7 +50,10 @@ export async function authorizeBrowserConsole(
   }
 }
 
-export async function relayBrowserConsole(browser: WebSocket, vm: Awaited<ReturnType<typeof loadVmForUser>>): Promise<void> {
+export async function relayBrowserConsole(
+  browser: WebSocket,
+  vm: Awaited<ReturnType<typeof loadVmForUser>>,
+): Promise<void> {
   // Either side may speak before the pipe is joined (VNC servers greet first): hold those bytes.
   const fromBrowser = holdMessages(browser);
   if (!vm.hostId || !vm.hostName) {
@@ -76,7 +79,11 @@ export async function relayBrowserConsole(browser: WebSocket, vm: Awaited<Return
 
   let agent: { ws: WebSocket; held: Held };
   try {
-    await agentFor(vm.hostId, vm.hostName).request('console.open', { uuid: vm.uuid, channelId }, { timeoutMs: AGENT_DIAL_TIMEOUT_MS });
+    await agentFor(vm.hostId, vm.hostName).request(
+      'console.open',
+      { uuid: vm.uuid, channelId },
+      { timeoutMs: AGENT_DIAL_TIMEOUT_MS },
+    );
     agent = await agentArrived;
   } catch (err) {
     channels.delete(channelId);

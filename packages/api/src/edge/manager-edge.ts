@@ -60,7 +60,11 @@ async function handleEnroll(req: IncomingMessage, res: ServerResponse): Promise<
     return sendJson(res, 400, { code: 'BAD_INPUT', message: 'Body is not JSON.' });
   }
   const parsed = enrollRequestSchema.safeParse(body);
-  if (!parsed.success) return sendJson(res, 400, { code: 'BAD_INPUT', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ') });
+  if (!parsed.success)
+    return sendJson(res, 400, {
+      code: 'BAD_INPUT',
+      message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' '),
+    });
   try {
     sendJson(res, 200, await enrollHost(parsed.data));
   } catch (err) {
@@ -71,7 +75,9 @@ async function handleEnroll(req: IncomingMessage, res: ServerResponse): Promise<
 
 export function createManagerEdge(): ManagerEdge {
   const env = managerEnv();
-  const allowedOrigins = env.VIREO_ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+  const allowedOrigins = env.VIREO_ALLOWED_ORIGINS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const trpc = createHTTPHandler({ router: appRouter, createContext, basePath: TRPC_PREFIX });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
 
@@ -101,7 +107,10 @@ export function createManagerEdge(): ManagerEdge {
       switch (url.pathname) {
         case AGENT_WS_PATH:
           authenticateAgent(req).then(
-            (host) => (host ? upgrade(req, socket, head, (ws) => attachAgent(ws, host)) : refuseUpgrade(socket, 401, 'Unauthorized')),
+            (host) =>
+              host
+                ? upgrade(req, socket, head, (ws) => attachAgent(ws, host))
+                : refuseUpgrade(socket, 401, 'Unauthorized'),
             () => refuseUpgrade(socket, 500, 'Internal Error'),
           );
           return true;

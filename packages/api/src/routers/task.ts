@@ -13,6 +13,8 @@ export const taskRouter = router({
     return toTaskView(task);
   }),
   list: authedProcedure.query(async ({ ctx }) =>
-    (await tasks.listRecent({ ownerId: ctx.user.role === 'admin' ? undefined : ctx.user.id, limit: 50 })).map(toTaskView),
+    (await tasks.listRecent({ ownerId: ctx.user.role === 'admin' ? undefined : ctx.user.id, limit: 50 })).map(
+      toTaskView,
+    ),
   ),
 });

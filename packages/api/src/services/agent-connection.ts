@@ -35,13 +35,19 @@ export class AgentConnection {
     private readonly ws: WebSocket,
   ) {}
 
-  request<M extends AgentMethod>(method: M, params: AgentParams<M>, opts: RequestOptions = {}): Promise<AgentResult<M>> {
+  request<M extends AgentMethod>(
+    method: M,
+    params: AgentParams<M>,
+    opts: RequestOptions = {},
+  ): Promise<AgentResult<M>> {
     const id = randomUUID();
     const timeoutMs = opts.timeoutMs ?? 30_000;
     return new Promise<AgentResult<M>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new VireoError('TIMEOUT', `Host ${this.hostName} did not answer ${method} within ${timeoutMs / 1000} s.`));
+        reject(
+          new VireoError('TIMEOUT', `Host ${this.hostName} did not answer ${method} within ${timeoutMs / 1000} s.`),
+        );
       }, timeoutMs);
       this.pending.set(id, {
         method,
@@ -51,7 +57,11 @@ export class AgentConnection {
         onProgress: opts.onProgress,
       });
       this.ws.send(JSON.stringify({ t: 'request', id, method, params }), (err) => {
-        if (err) this.settle(id, undefined, { code: 'HOST_UNREACHABLE', message: `Could not reach host ${this.hostName}: ${err.message}` });
+        if (err)
+          this.settle(id, undefined, {
+            code: 'HOST_UNREACHABLE',
+            message: `Could not reach host ${this.hostName}: ${err.message}`,
+          });
       });
     });
   }
@@ -77,7 +87,10 @@ export class AgentConnection {
 
   close(reason: string): void {
     for (const [id] of this.pending) {
-      this.settle(id, undefined, { code: 'HOST_UNREACHABLE', message: `Lost the connection to host ${this.hostName}: ${reason}` });
+      this.settle(id, undefined, {
+        code: 'HOST_UNREACHABLE',
+        message: `Lost the connection to host ${this.hostName}: ${reason}`,
+      });
     }
     this.ws.close();
   }

@@ -41,7 +41,10 @@ export function isHostConnected(hostId: string): boolean {
 export function agentFor(hostId: string, hostName: string): AgentConnection {
   const conn = connections.get(hostId);
   if (!conn) {
-    throw new VireoError('HOST_OFFLINE', `Host ${hostName} is offline. Wait for its agent to reconnect, or check the agent on that host.`);
+    throw new VireoError(
+      'HOST_OFFLINE',
+      `Host ${hostName} is offline. Wait for its agent to reconnect, or check the agent on that host.`,
+    );
   }
   return conn;
 }
@@ -78,9 +81,11 @@ export function attachAgent(ws: WebSocket, host: { id: string; name: string }): 
   let queue: Promise<void> = Promise.resolve();
   ws.on('message', (data, isBinary) => {
     if (isBinary) return;
-    queue = queue.then(() => handleMessage(conn, data.toString())).catch((err) => {
-      console.error(`[agent ${host.name}] failed to apply message:`, err);
-    });
+    queue = queue
+      .then(() => handleMessage(conn, data.toString()))
+      .catch((err) => {
+        console.error(`[agent ${host.name}] failed to apply message:`, err);
+      });
   });
 
   ws.on('close', () => {
@@ -133,7 +138,9 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
   const host = await hosts.byId(conn.hostId);
   if (!host || (host.libvirtHostUuid && host.libvirtHostUuid !== msg.host.hostUuid)) {
     // A credential copied to another machine must not take over this host's identity.
-    console.warn(`[agent ${conn.hostName}] reports libvirt host ${msg.host.hostUuid}, enrolled as ${host?.libvirtHostUuid}; refused`);
+    console.warn(
+      `[agent ${conn.hostName}] reports libvirt host ${msg.host.hostUuid}, enrolled as ${host?.libvirtHostUuid}; refused`,
+    );
     conn.close('host identity mismatch');
     return;
   }
@@ -150,7 +157,13 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
       }
     } else if (vm.state !== 'creating' && vm.state !== 'deleting' && vm.state !== 'unknown') {
       await vms.updateState(vm.uuid, 'unknown', 'not found on its host');
-      await events.add({ severity: 'warning', kind: 'vm.missing', message: `VM ${vm.name} is not defined on host ${conn.hostName}.`, vmId: vm.id, hostId: conn.hostId });
+      await events.add({
+        severity: 'warning',
+        kind: 'vm.missing',
+        message: `VM ${vm.name} is not defined on host ${conn.hostName}.`,
+        vmId: vm.id,
+        hostId: conn.hostId,
+      });
       await publishVm(vm.id);
     }
   }
@@ -163,7 +176,12 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
       await publishVm(vm.id);
     }
   }
-  await events.add({ severity: 'info', kind: 'host.online', message: `Host ${conn.hostName} connected.`, hostId: conn.hostId });
+  await events.add({
+    severity: 'info',
+    kind: 'host.online',
+    message: `Host ${conn.hostName} connected.`,
+    hostId: conn.hostId,
+  });
   await publishHost(conn.hostId);
 }
 

@@ -3,7 +3,10 @@ import { VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import type { Role, UserView } from '../views.ts';
 
-export async function login(username: string, password: string): Promise<{ user: UserView; token: string; maxAgeS: number } | null> {
+export async function login(
+  username: string,
+  password: string,
+): Promise<{ user: UserView; token: string; maxAgeS: number } | null> {
   const user = await users.byUsername(username);
   // Verify even for unknown users so the answer takes as long either way.
   const ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
@@ -26,7 +29,8 @@ export async function createUser(input: { username: string; password: string; ro
     const user = await users.create({ username: input.username, password: input.password, role: input.role });
     return { id: user.id, username: user.username, role: user.role as Role };
   } catch (err) {
-    if (err instanceof DbConflictError) throw new VireoError('BAD_INPUT', `A user named "${input.username}" already exists.`);
+    if (err instanceof DbConflictError)
+      throw new VireoError('BAD_INPUT', `A user named "${input.username}" already exists.`);
     throw err;
   }
 }

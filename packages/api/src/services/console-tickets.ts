@@ -23,7 +23,11 @@ function sweep(now: number): void {
   for (const [key, t] of tickets) if (t.expiresAt <= now) tickets.delete(key);
 }
 
-export function issueConsoleTicket(vm: VmRecord, user: UserView, sessionId: string): { ticket: string; path: string; expiresInS: number } {
+export function issueConsoleTicket(
+  vm: VmRecord,
+  user: UserView,
+  sessionId: string,
+): { ticket: string; path: string; expiresInS: number } {
   if (vm.state !== 'running' && vm.state !== 'paused') {
     throw new VireoError('VM_INVALID_STATE', `VM ${vm.name} is ${vm.state}; start it to open its console.`);
   }

@@ -35,7 +35,8 @@ export async function enrollHost(req: EnrollRequest): Promise<EnrollResponse> {
     domainTypes: [],
     credentialHash: hash,
   });
-  if (!host) throw new VireoError('UNAUTHORIZED', 'The enrollment token is unknown, used or expired. Create a new one.');
+  if (!host)
+    throw new VireoError('UNAUTHORIZED', 'The enrollment token is unknown, used or expired. Create a new one.');
   await publishHost(host.id);
   return { hostId: host.id, credential };
 }

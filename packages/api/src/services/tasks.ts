@@ -18,7 +18,10 @@ export interface TaskMeta {
 export type ProgressFn = (progress: number, message?: string) => void;
 
 /** Creates the task row and runs `work` in the background; resolves with the task id at once. */
-export async function startTask(meta: TaskMeta, work: (progress: ProgressFn) => Promise<string | undefined>): Promise<string> {
+export async function startTask(
+  meta: TaskMeta,
+  work: (progress: ProgressFn) => Promise<string | undefined>,
+): Promise<string> {
   const { task } = await tasks.create({ ...meta, vmId: meta.vmId ?? null, hostId: meta.hostId ?? null });
   await publishTask(task.id);
   void run(task.id, work);
@@ -49,7 +52,10 @@ async function run(taskId: string, work: (progress: ProgressFn) => Promise<strin
 export async function reconcileTasks(): Promise<number> {
   const unfinished = await tasks.listUnfinished();
   for (const task of unfinished) {
-    await tasks.fail(task.id, { code: 'INTERNAL', message: 'Interrupted by a manager restart; the VM state was re-read from its host.' });
+    await tasks.fail(task.id, {
+      code: 'INTERNAL',
+      message: 'Interrupted by a manager restart; the VM state was re-read from its host.',
+    });
   }
   return unfinished.length;
 }

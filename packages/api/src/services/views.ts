@@ -1,5 +1,5 @@
 /** Loads API views from the repositories and publishes them on the bus. */
-import { events, hosts, tasks, vms } from '@vireo/db';
+import { type events, hosts, tasks, vms } from '@vireo/db';
 import type { EventView, HostView, TaskView, VmView } from '../views.ts';
 import { publish } from './bus.ts';
 import { domainCpuPercent, isHostConnected } from './agent-hub.ts';

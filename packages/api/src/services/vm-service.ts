@@ -62,42 +62,52 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
   }
   await publishVm(vm.id);
 
-  const taskId = await startTask({ kind: 'vm.create', vmId: vm.id, hostId: host.id, ownerId: user.id }, async (progress) => {
-    progress(5, `Creating on ${host.name}`);
-    let created: { domain: DomainInfo; diskPath: string };
-    try {
-      created = await agent.request(
-        'vm.create',
-        {
-          spec: {
-            uuid: vm.uuid,
-            name: vm.name,
-            vcpus: vm.vcpus,
-            memoryMiB: vm.memoryMiB,
-            template: {
-              kernelPath: template.kernelPath,
-              initrdPath: template.initrdPath,
-              diskPath: template.diskPath,
-              cmdline: template.cmdline,
+  const taskId = await startTask(
+    { kind: 'vm.create', vmId: vm.id, hostId: host.id, ownerId: user.id },
+    async (progress) => {
+      progress(5, `Creating on ${host.name}`);
+      let created: { domain: DomainInfo; diskPath: string };
+      try {
+        created = await agent.request(
+          'vm.create',
+          {
+            spec: {
+              uuid: vm.uuid,
+              name: vm.name,
+              vcpus: vm.vcpus,
+              memoryMiB: vm.memoryMiB,
+              template: {
+                kernelPath: template.kernelPath,
+                initrdPath: template.initrdPath,
+                diskPath: template.diskPath,
+                cmdline: template.cmdline,
+              },
             },
           },
-        },
-        { timeoutMs: 120_000, onProgress: (p, m) => progress(5 + p * 0.7, m) },
-      );
-    } catch (err) {
-      await forgetFailedCreate(vm, err);
-      throw err;
-    }
-    await vms.setDiskPath(vm.id, created.diskPath);
-    await vms.updateState(vm.uuid, created.domain.state, created.domain.reason ?? null);
-    await events.add({ severity: 'info', kind: 'vm.created', message: `VM ${vm.name} created on ${host.name}.`, vmId: vm.id, hostId: host.id, userId: user.id });
-    await publishVm(vm.id);
-    if (!input.start) return `Created on ${host.name}`;
-    progress(85, 'Starting');
-    const started = await agent.request('vm.start', { uuid: vm.uuid });
-    await applyDomain(vm, started.domain);
-    return `Created and started on ${host.name}`;
-  });
+          { timeoutMs: 120_000, onProgress: (p, m) => progress(5 + p * 0.7, m) },
+        );
+      } catch (err) {
+        await forgetFailedCreate(vm, err);
+        throw err;
+      }
+      await vms.setDiskPath(vm.id, created.diskPath);
+      await vms.updateState(vm.uuid, created.domain.state, created.domain.reason ?? null);
+      await events.add({
+        severity: 'info',
+        kind: 'vm.created',
+        message: `VM ${vm.name} created on ${host.name}.`,
+        vmId: vm.id,
+        hostId: host.id,
+        userId: user.id,
+      });
+      await publishVm(vm.id);
+      if (!input.start) return `Created on ${host.name}`;
+      progress(85, 'Starting');
+      const started = await agent.request('vm.start', { uuid: vm.uuid });
+      await applyDomain(vm, started.domain);
+      return `Created and started on ${host.name}`;
+    },
+  );
   return { taskId, vmId: vm.id };
 }
 
@@ -147,22 +157,32 @@ export async function startVm(vm: VmRecord, user: UserView): Promise<{ taskId: s
 export async function shutdownVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['running', 'paused', 'shutdown'], 'shut down');
   const timeoutMs = managerEnv().VIREO_SHUTDOWN_TIMEOUT_S * 1000;
-  const taskId = await startTask({ kind: 'vm.shutdown', vmId: vm.id, hostId: vm.hostId, ownerId: user.id }, async (progress) => {
-    progress(10, 'Sent ACPI shutdown; waiting for the guest');
-    const { domain } = await agent.request('vm.shutdown', { uuid: vm.uuid, timeoutMs }, { timeoutMs: timeoutMs + 15_000 });
-    await applyDomain(vm, domain);
-    return 'The guest shut down';
-  });
+  const taskId = await startTask(
+    { kind: 'vm.shutdown', vmId: vm.id, hostId: vm.hostId, ownerId: user.id },
+    async (progress) => {
+      progress(10, 'Sent ACPI shutdown; waiting for the guest');
+      const { domain } = await agent.request(
+        'vm.shutdown',
+        { uuid: vm.uuid, timeoutMs },
+        { timeoutMs: timeoutMs + 15_000 },
+      );
+      await applyDomain(vm, domain);
+      return 'The guest shut down';
+    },
+  );
   return { taskId };
 }
 
 export async function forceOffVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['running', 'paused', 'shutdown', 'crashed', 'pmsuspended', 'unknown'], 'force off');
-  const taskId = await startTask({ kind: 'vm.forceOff', vmId: vm.id, hostId: vm.hostId, ownerId: user.id }, async () => {
-    const { domain } = await agent.request('vm.forceOff', { uuid: vm.uuid });
-    await applyDomain(vm, domain);
-    return 'Powered off';
-  });
+  const taskId = await startTask(
+    { kind: 'vm.forceOff', vmId: vm.id, hostId: vm.hostId, ownerId: user.id },
+    async () => {
+      const { domain } = await agent.request('vm.forceOff', { uuid: vm.uuid });
+      await applyDomain(vm, domain);
+      return 'Powered off';
+    },
+  );
   return { taskId };
 }
 
@@ -182,7 +202,13 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
       throw err;
     }
     await vms.delete(vm.id);
-    await events.add({ severity: 'info', kind: 'vm.deleted', message: `VM ${vm.name} deleted (${deleted.length} disk(s) removed).`, hostId: vm.hostId, userId: user.id });
+    await events.add({
+      severity: 'info',
+      kind: 'vm.deleted',
+      message: `VM ${vm.name} deleted (${deleted.length} disk(s) removed).`,
+      hostId: vm.hostId,
+      userId: user.id,
+    });
     publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
     return `Deleted with ${deleted.length} disk(s)`;
   });
