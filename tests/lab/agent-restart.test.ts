@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import { admin, rejection, uniqueName, waitTask } from '../support/api.ts';
+import { admin, createTestVm, rejection, waitTask } from '../support/api.ts';
 import { hostOfDomain, virsh, waitFor } from '../support/lab.ts';
 
 const exec = promisify(execFile);
@@ -14,17 +14,7 @@ const stackCtl = (...args: string[]) => exec('bash', ['scripts/stack-ctl.sh', ..
 
 test('kill an agent: host offline; restart: same host, accurate VMs', async () => {
   const { api } = await admin();
-  const [template] = await api.template.list.query();
-  assert.ok(template);
-  const { taskId, vmId } = await api.vm.create.mutate({
-    name: uniqueName('agent'),
-    templateId: template.id,
-    vcpus: 1,
-    memoryMiB: 128,
-    start: true,
-  });
-  assert.equal((await waitTask(api, taskId)).state, 'succeeded');
-  const vm = await api.vm.byId.query({ vmId });
+  const { vmId, vm } = await createTestVm(api, 'agent');
   const labHost = await hostOfDomain(vm.uuid);
   assert.ok(labHost && vm.hostId);
   const hostsBefore = await api.host.list.query();

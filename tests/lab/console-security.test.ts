@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { admin, baseUrl, loginAs, rejection, uniqueName, waitTask } from '../support/api.ts';
+import { admin, baseUrl, createTestVm, loginAs, rejection, uniqueName, waitTask } from '../support/api.ts';
 
 type Client = Awaited<ReturnType<typeof admin>>;
 
@@ -41,17 +41,7 @@ let vmId = '';
 
 before(async () => {
   owner = await admin();
-  const [template] = await owner.api.template.list.query();
-  assert.ok(template);
-  const created = await owner.api.vm.create.mutate({
-    name: uniqueName('con'),
-    templateId: template.id,
-    vcpus: 1,
-    memoryMiB: 128,
-    start: true,
-  });
-  vmId = created.vmId;
-  assert.equal((await waitTask(owner.api, created.taskId)).state, 'succeeded');
+  ({ vmId } = await createTestVm(owner.api, 'con'));
 });
 
 after(async () => {

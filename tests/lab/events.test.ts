@@ -5,22 +5,12 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { LiveChange } from '@vireo/api';
-import { admin, uniqueName, waitTask, watchChanges } from '../support/api.ts';
+import { admin, createTestVm, waitTask, watchChanges } from '../support/api.ts';
 import { hostOfDomain, virsh, waitFor } from '../support/lab.ts';
 
 test('virsh destroy behind Vireo’s back reaches the manager within 2 s', async () => {
   const { api } = await admin();
-  const [template] = await api.template.list.query();
-  assert.ok(template);
-  const { taskId, vmId } = await api.vm.create.mutate({
-    name: uniqueName('evt'),
-    templateId: template.id,
-    vcpus: 1,
-    memoryMiB: 128,
-    start: true,
-  });
-  assert.equal((await waitTask(api, taskId)).state, 'succeeded');
-  const vm = await api.vm.byId.query({ vmId });
+  const { vmId, vm } = await createTestVm(api, 'evt');
   assert.equal(vm.state, 'running');
   const host = await hostOfDomain(vm.uuid);
   assert.ok(host);

@@ -88,3 +88,19 @@ export function watchChanges(api: Api, onChange: (c: LiveChange) => void) {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 }
+
+/** Creates a small VM from the default template (started unless told otherwise) and waits for it. */
+export async function createTestVm(api: Api, prefix: string, opts: { start?: boolean } = {}) {
+  const [template] = await api.template.list.query();
+  if (!template) throw new Error('the seeded default template is missing');
+  const { taskId, vmId } = await api.vm.create.mutate({
+    name: uniqueName(prefix),
+    templateId: template.id,
+    vcpus: 1,
+    memoryMiB: 128,
+    start: opts.start ?? true,
+  });
+  const task = await waitTask(api, taskId);
+  if (task.state !== 'succeeded') throw new Error(`creating a test VM failed: ${task.errorMessage}`);
+  return { vmId, vm: await api.vm.byId.query({ vmId }) };
+}
