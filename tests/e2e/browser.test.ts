@@ -1,13 +1,14 @@
 /**
- * In Chromium, as a person would: log in, create a VM from the form, start it, open its
- * console and read the guest's screen from the noVNC canvas (the guest draws green and magenta
- * bars under its banner; we count pixels of those VGA colours). Screenshots are saved as artifacts.
+ * In Chromium, as a person would: log in, create a VM from the form, start it, open its console
+ * and read the guest's screen from the noVNC canvas (the guest draws green and magenta bars under
+ * its banner; we count pixels of those VGA colours), then force it off and delete it, both
+ * confirmed. Screenshots are saved as artifacts.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { admin, adminPassword, baseUrl, uniqueName, waitTask } from '../support/api.ts';
+import { admin, adminPassword, baseUrl, uniqueName } from '../support/api.ts';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e`;
 let browser: Browser;
@@ -61,8 +62,12 @@ test('log in, create and start a VM, read its screen in the console', async () =
   const name = uniqueName('web');
   await page.getByTestId('vm-name').fill(name);
   await page.getByTestId('vm-memory').fill('128');
+  await page.getByTestId('vm-start-after').uncheck();
   await page.getByTestId('vm-create-submit').click();
   await page.waitForURL(/\/vms\/[^/]+$/, { timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('console-placeholder').waitFor();
+  await page.getByTestId('vm-start').click();
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
 
   const screen = page.getByTestId('vnc-screen');
@@ -75,11 +80,21 @@ test('log in, create and start a VM, read its screen in the console', async () =
   assert.ok(colours.magenta > 2000, `magenta bar pixels on the canvas: ${colours.magenta}`);
   assert.deepEqual(dialogs, [], 'no script ran');
 
+  // Destructive actions ask first: Force off confirms, Delete wants the VM's name typed.
+  await page.getByTestId('vm-forceoff').click();
+  await page.getByTestId('confirm-ok').click();
+  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('vm-delete').click();
+  assert.equal(await page.getByTestId('confirm-ok').isDisabled(), true, 'Delete waits for the name');
+  await page.getByTestId('confirm-input').fill(name);
+  await page.getByTestId('confirm-ok').click();
   const { api } = await admin();
-  const vm = (await api.vm.list.query()).find((v) => v.name === name);
-  assert.ok(vm);
-  await waitTask(api, (await api.vm.forceOff.mutate({ vmId: vm.id })).taskId);
-  await waitTask(api, (await api.vm.delete.mutate({ vmId: vm.id })).taskId);
+  const gone = async () => !(await api.vm.list.query()).some((v) => v.name === name);
+  for (let i = 0; i < 100 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 200));
+  assert.ok(await gone(), 'the VM was deleted');
+  await page.getByTestId('nav-vms').click();
+  await page.getByTestId('vm-filter').waitFor();
+  assert.equal(await page.locator(`[data-testid="vm-row"][data-name="${name}"]`).count(), 0);
 });
 
 /** Counts VGA green (0,168,0) and magenta (168,0,168) pixels on the noVNC canvas. */
