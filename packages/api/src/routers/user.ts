@@ -10,8 +10,11 @@ export const userRouter = router({
         username: z
           .string()
           .trim()
-          .regex(/^[a-z][a-z0-9_.-]{1,31}$/, 'Username: 2–32 lower-case letters, digits, ".", "-" or "_".'),
-        password: z.string().min(8, 'Password must be at least 8 characters.').max(256),
+          .regex(
+            /^[a-z][a-z0-9_.-]{1,31}$/,
+            '2–32 lower-case letters, digits, ".", "-" or "_", starting with a letter.',
+          ),
+        password: z.string().min(8, 'at least 8 characters.').max(256),
         role: z.enum(['admin', 'user']),
       }),
     )

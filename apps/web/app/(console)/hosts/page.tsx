@@ -1,8 +1,13 @@
 import type { Metadata } from 'next';
+import { AdminOnly } from '@/modules/auth/admin-only';
 import { HostListView } from '@/modules/hosts/host-list-view';
 
 export const metadata: Metadata = { title: 'Hosts' };
 
 export default function HostsPage() {
-  return <HostListView />;
+  return (
+    <AdminOnly title="Hosts">
+      <HostListView />
+    </AdminOnly>
+  );
 }

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { memo, useMemo } from 'react';
 import { useTRPC } from '@/trpc/client';
+import { useSession } from '../auth/use-session';
 import type { HostView } from '@/trpc/types';
 import { UsageBar } from '../ui/bars';
 import { ErrorText } from '../ui/error-text';
@@ -10,11 +11,14 @@ import { formatAgo, formatBytes } from '../ui/format';
 import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
 import { HostStatusPill } from '../ui/status-pill';
 import { useNow } from '../ui/use-now';
+import { AddHostButton } from './add-host-dialog';
 
 const COLUMNS = ['Name', 'Status', 'CPU', 'Memory', 'VMs', 'libvirt / QEMU', 'Domain types', 'Last seen'];
 
 export function HostListView() {
   const trpc = useTRPC();
+  const { user } = useSession();
+  const isAdmin = user?.role === 'admin';
   const hosts = useQuery(trpc.host.list.queryOptions());
   const now = useNow(5_000);
   const sorted = useMemo(() => [...(hosts.data ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [hosts.data]);
@@ -22,7 +26,11 @@ export function HostListView() {
 
   return (
     <>
-      <PageHeader title="Hosts" meta={hosts.data && <span>{`${online} of ${sorted.length} online`}</span>} />
+      <PageHeader
+        title="Hosts"
+        meta={hosts.data && <span>{`${online} of ${sorted.length} online`}</span>}
+        actions={isAdmin && <AddHostButton />}
+      />
       {hosts.error && (
         <div className="p-4">
           <ErrorText error={hosts.error} />
@@ -46,7 +54,7 @@ export function HostListView() {
             {hosts.isPending && <EmptyRow colSpan={COLUMNS.length}>Loading hosts…</EmptyRow>}
             {hosts.data?.length === 0 && (
               <EmptyRow colSpan={COLUMNS.length}>
-                No hosts yet. Enroll one by starting an agent with an enrollment token.
+                {isAdmin ? 'No hosts yet. Add one with “Add host”.' : 'No hosts yet. An administrator adds hosts.'}
               </EmptyRow>
             )}
           </tbody>

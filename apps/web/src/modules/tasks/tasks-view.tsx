@@ -18,7 +18,7 @@ export function TasksView() {
   const isAdmin = user?.role === 'admin';
   return (
     <>
-      <PageHeader title="Tasks & events" />
+      <PageHeader title={isAdmin ? 'Tasks & events' : 'Tasks'} />
       <div className="min-h-0 flex-1 overflow-auto bg-zinc-50 p-4">
         <div className="space-y-4">
           <TaskTable />
@@ -112,17 +112,7 @@ const TaskRow = memo(function TaskRow({
         )}
       </td>
       <td className={td}>
-        {task.vmId ? (
-          vmName ? (
-            <Link href={`/vms/${task.vmId}`} className="text-teal-700 hover:underline">
-              {vmName}
-            </Link>
-          ) : (
-            <span className="text-zinc-400">deleted</span>
-          )
-        ) : (
-          '—'
-        )}
+        <TaskVm task={task} vmName={vmName} />
       </td>
       <td className={`${td} text-xs text-zinc-600`} title={formatDateTime(task.createdAt)}>
         {formatAgo(task.createdAt, now)}
@@ -131,6 +121,24 @@ const TaskRow = memo(function TaskRow({
     </tr>
   );
 });
+
+/**
+ * A deleted VM's tasks keep existing with vmId set to null (the database's ON DELETE SET NULL),
+ * while tasks still in the cache keep the old id; both read "deleted VM". A create that failed
+ * before the VM existed has no VM at all.
+ */
+function TaskVm({ task, vmName }: { task: TaskView; vmName: string | undefined }) {
+  if (task.vmId && vmName) {
+    return (
+      <Link href={`/vms/${task.vmId}`} className="text-teal-700 hover:underline">
+        {vmName}
+      </Link>
+    );
+  }
+  const neverExisted = !task.vmId && task.kind === 'vm.create' && task.state === 'failed';
+  if (neverExisted || !task.kind.startsWith('vm.')) return <span className="text-zinc-400">—</span>;
+  return <span className="text-zinc-400">deleted VM</span>;
+}
 
 const SEVERITY_TONE = { info: 'grey', warning: 'amber', error: 'red' } as const;
 const EVENT_COLUMNS = ['Time', 'Severity', 'Kind', 'Message'];

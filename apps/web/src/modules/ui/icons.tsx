@@ -48,6 +48,15 @@ export function TaskIcon() {
   );
 }
 
+export function UserIcon() {
+  return (
+    <Icon>
+      <circle cx="8" cy="5.5" r="2.75" />
+      <path d="M2.75 14c.5-2.6 2.6-4.25 5.25-4.25S12.75 11.4 13.25 14" />
+    </Icon>
+  );
+}
+
 export function PlusIcon() {
   return (
     <Icon>
