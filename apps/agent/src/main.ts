@@ -1,5 +1,7 @@
 /**
  * The host daemon: config → logger → hypervisor → manager link → event forwarding → stats.
+ * Losing libvirt (D-Bus or libvirt-dbus restarts) is survived: the hypervisor reconnects and we
+ * resend the full state.
  * SIGTERM/SIGINT stop it cleanly.
  */
 import { mkdir } from 'node:fs/promises';
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
   const hv = new LibvirtDbusHypervisor({
     driver: config.libvirtDriver,
     storageDirs: [config.vmStorageDir],
-    onBusError: (err) => logger.error('D-Bus error', { err: err.message }),
+    onError: (err) => logger.error('libvirt connection error', { err: err.message }),
   });
   await hv.connect();
   const host = await hv.hostInfo();
@@ -79,8 +81,20 @@ async function main(): Promise<void> {
       .catch((err) => logger.error('could not read a domain after its event', { uuid: e.uuid, err }));
   });
 
+  // After a loss, libvirt events were missed: the manager gets the whole state again.
+  let libvirtUp = true;
+  const offConnection = hv.onConnectionChange((c) => {
+    libvirtUp = c.up;
+    if (!c.up) {
+      logger.warn('libvirt unreachable; requests fail until it is back', { reason: c.reason });
+      return;
+    }
+    logger.info('libvirt reachable again; resending the full state');
+    link?.resync().catch((err) => logger.error('could not resend the state after libvirt came back', { err }));
+  });
+
   const stats = setInterval(() => {
-    if (!link?.connected) return;
+    if (!link?.connected || !libvirtUp) return;
     hv.sampleStats()
       .then((s) => link?.send({ t: 'stats', at: Date.now(), ...s }))
       .catch((err) => logger.warn('stats sample failed', { err }));
@@ -95,6 +109,7 @@ async function main(): Promise<void> {
     logger.info('stopping', { signal });
     clearInterval(stats);
     unsubscribe();
+    offConnection();
     await link?.stop();
     await hv.close();
     process.exit(0);

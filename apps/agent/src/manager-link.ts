@@ -119,6 +119,21 @@ export class ManagerLink {
     return true;
   }
 
+  /**
+   * Sends a fresh full state on the current socket; the manager applies a repeated state as a
+   * full resync. For when the agent may have missed events (it lost libvirt for a while). Returns
+   * false when not connected: the next connect sends the state anyway.
+   */
+  async resync(): Promise<boolean> {
+    const ws = this.ws;
+    if (!this.ready || ws?.readyState !== WebSocket.OPEN) return false;
+    const state = await this.o.state();
+    if (this.ws !== ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(state));
+    this.o.logger.info('full state resent', { domains: state.domains.length });
+    return true;
+  }
+
   private async dial(): Promise<void> {
     if (this.stopped) return;
     try {

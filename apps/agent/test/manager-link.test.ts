@@ -131,3 +131,30 @@ test('enrolls once, sends state first on every (re)connect, answers bad messages
     m.close();
   }
 });
+
+test('resync sends a freshly built full state on the open socket, and nothing when not connected', async () => {
+  const m = await fakeManager();
+  let built = 0;
+  const link = new ManagerLink({
+    managerUrl: m.url,
+    stateDir: await mkdtemp(join(tmpdir(), 'vireo-agent-')),
+    enrollmentToken: 't'.repeat(20),
+    logger: createLogger('error'),
+    identity: async () => ({ hostUuid: HOST_UUID, hostname: 'h1' }),
+    state: async () => ({ ...state, agentVersion: `build-${++built}` }),
+    onRequest: async (msg) => ({ t: 'reply', id: msg.id, ok: true, result: {} }),
+    backoff: { initialMs: 20, maxMs: 100 },
+  });
+  assert.equal(await link.resync(), false);
+  link.start();
+  try {
+    await m.until(() => link.connected);
+    assert.equal(await link.resync(), true);
+    await m.until(() => m.sockets[0]!.messages.length === 2);
+    const versions = (m.sockets[0]!.messages as StateMessage[]).map((s) => `${s.t} ${s.agentVersion}`);
+    assert.deepEqual(versions, ['state build-1', 'state build-2']);
+  } finally {
+    await link.stop();
+    m.close();
+  }
+});

@@ -35,6 +35,9 @@ export interface StatsSample {
   domains: { uuid: string; cpuUsagePercent: number; memoryUsedBytes?: number }[];
 }
 
+/** Whether the hypervisor can be reached; `reason` says why not, for people. */
+export type HypervisorConnection = { up: true } | { up: false; reason: string };
+
 export interface Hypervisor {
   connect(): Promise<void>;
   close(): Promise<void>;
@@ -59,4 +62,9 @@ export interface Hypervisor {
   sampleStats(): Promise<StatsSample>;
   /** Subscribe to libvirt lifecycle events; returns the unsubscribe function. */
   onDomainEvent(listener: (event: DomainEvent) => void): () => void;
+  /**
+   * Connection lost (calls fail at once until it is back) or back after a loss. Events that
+   * happened in between were missed: on `up`, re-read whatever you keep.
+   */
+  onConnectionChange(listener: (c: HypervisorConnection) => void): () => void;
 }

@@ -17,6 +17,8 @@ export const IFACE = {
 } as const;
 
 export interface LibvirtCall {
+  /** The bus daemon itself (AddMatch) or, by default, libvirt-dbus. */
+  destination?: string;
   path: string;
   iface: string;
   method: string;
@@ -30,9 +32,13 @@ export interface LibvirtCall {
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-export async function callLibvirt(bus: dbus.MessageBus, c: LibvirtCall): Promise<unknown[]> {
+/**
+ * `lost` is aborted when the bus connection dies: dbus-next never settles a call whose reply does
+ * not come, so without it a call in flight would wait for its timeout.
+ */
+export async function callLibvirt(bus: dbus.MessageBus, c: LibvirtCall, lost?: AbortSignal): Promise<unknown[]> {
   const msg = new dbus.Message({
-    destination: LIBVIRT_BUS_NAME,
+    destination: c.destination ?? LIBVIRT_BUS_NAME,
     path: c.path,
     interface: c.iface,
     member: c.method,
@@ -40,21 +46,30 @@ export async function callLibvirt(bus: dbus.MessageBus, c: LibvirtCall): Promise
     body: c.args,
   });
   let timer: NodeJS.Timeout | undefined;
-  // dbus-next never rejects a call whose reply does not come (e.g. the bus connection died).
-  const timeout = new Promise<never>((_, reject) => {
+  let onLost: (() => void) | undefined;
+  const giveUp = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new VireoError('TIMEOUT', `libvirt did not answer in time (${c.what}).`)),
       c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     );
+    onLost = () => reject(libvirtUnreachable(String(lost?.reason ?? 'the D-Bus connection was lost'), c.what));
+    if (lost?.aborted) onLost();
+    else lost?.addEventListener('abort', onLost, { once: true });
   });
   try {
-    const reply = await Promise.race([bus.call(msg), timeout]);
+    const reply = await Promise.race([bus.call(msg), giveUp]);
     return reply?.body ?? [];
   } catch (err) {
     throw wrapLibvirtError(err, c.what);
   } finally {
     clearTimeout(timer);
+    if (onLost) lost?.removeEventListener('abort', onLost);
   }
+}
+
+/** The error for every request made while the agent has no working path to libvirt. */
+export function libvirtUnreachable(reason: string, what: string): VireoError {
+  return new VireoError('LIBVIRT_ERROR', `libvirt is not reachable on this host: ${reason} (${what}).`);
 }
 
 /**
@@ -83,12 +98,8 @@ export function wrapLibvirtError(err: unknown, what: string): VireoError {
       }
       return new VireoError('LIBVIRT_ERROR', `libvirt refused to ${what}: ${libvirt.message}`, libvirt);
     }
-    // org.freedesktop.DBus.Error.ServiceUnknown etc.: libvirt-dbus itself is not there.
-    return new VireoError(
-      'LIBVIRT_ERROR',
-      `Could not reach libvirt-dbus on the system bus to ${what} (${err.type}). Is libvirt-dbus running?`,
-      libvirt,
-    );
+    // ServiceUnknown (libvirt-dbus not on the bus), NoReply (it left while answering) etc.
+    return libvirtUnreachable(`libvirt-dbus did not answer on the system bus (${err.type}: ${libvirt.message})`, what);
   }
   const message = err instanceof Error ? err.message : String(err);
   return new VireoError('LIBVIRT_ERROR', `Could not ${what}: ${message}`, { message });

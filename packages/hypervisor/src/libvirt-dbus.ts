@@ -9,8 +9,9 @@ import type { DomainInfo, HostInfo } from '@vireo/protocol';
 import { VireoError } from '@vireo/protocol';
 import { parseCapabilities, usableDomainTypes } from './capabilities.ts';
 import { buildDomainXml, parseDomainXml } from './domain-xml.ts';
-import type { DomainEvent, DomainSpec, Hypervisor, StatsSample } from './hypervisor.ts';
-import { IFACE, callLibvirt, domainPath, uuidFromDomainPath } from './libvirt-call.ts';
+import type { DomainEvent, DomainSpec, Hypervisor, HypervisorConnection, StatsSample } from './hypervisor.ts';
+import { LibvirtBus } from './libvirt-bus.ts';
+import { IFACE, domainPath, libvirtUnreachable, uuidFromDomainPath } from './libvirt-call.ts';
 import {
   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
   VIR_DOMAIN_STATS,
@@ -29,10 +30,12 @@ export interface LibvirtDbusOptions {
   driver?: string;
   /** Directories whose capacity hostInfo reports (the agent's VM storage). */
   storageDirs?: string[];
-  /** Bus factory, for tests; defaults to the system bus. */
+  /** Bus factory, for tests; defaults to the system bus. Called again after the bus is lost. */
   bus?: () => dbus.MessageBus;
-  /** Bus-level errors (connection lost); without a listener they would crash the process. */
-  onBusError?: (err: Error) => void;
+  /** Reconnect delays after a loss (default 250 ms doubling to 5 s). */
+  reconnectBackoff?: { initialMs: number; maxMs: number };
+  /** Errors no caller waits for: a D-Bus connection error (recovery follows), a listener that threw. */
+  onError?: (err: Error) => void;
   kvmUsable?: () => Promise<boolean>;
 }
 
@@ -52,9 +55,10 @@ interface CpuSample {
 }
 
 export class LibvirtDbusHypervisor implements Hypervisor {
-  private bus: dbus.MessageBus | undefined;
+  private link: LibvirtBus | undefined;
   private readonly connectPath: string;
   private readonly listeners = new Set<(e: DomainEvent) => void>();
+  private readonly connectionListeners = new Set<(c: HypervisorConnection) => void>();
   /** uuid → name, so an "undefined" event (domain already gone) still carries the name. */
   private readonly names = new Map<string, string>();
   private prevCpu: CpuSample | undefined;
@@ -64,37 +68,33 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   }
 
   async connect(): Promise<void> {
-    const bus = (this.opts.bus ?? (() => dbus.systemBus()))();
-    bus.on('error', (err: Error) => this.opts.onBusError?.(err));
-    bus.on('message', (msg: dbus.Message) => this.onMessage(msg));
-    this.bus = bus;
-    // sender= with the well-known name: the bus daemon resolves it to libvirt-dbus' unique name.
-    const rule = `type='signal',sender='org.libvirt',interface='${IFACE.connect}',member='DomainEvent',path='${this.connectPath}'`;
-    await bus.call(
-      new dbus.Message({
-        destination: 'org.freedesktop.DBus',
-        path: '/org/freedesktop/DBus',
-        interface: 'org.freedesktop.DBus',
-        member: 'AddMatch',
-        signature: 's',
-        body: [rule],
-      }),
-    );
-    // libvirt-dbus opens its libvirt connection (and registers for libvirt events) lazily, on the
-    // first call for this driver: make one now so events flow before we act.
-    await this.connectProp('LibVersion', 'read the libvirt version');
+    const link = new LibvirtBus({
+      connectPath: this.connectPath,
+      ...(this.opts.bus ? { bus: this.opts.bus } : {}),
+      ...(this.opts.reconnectBackoff ? { backoff: this.opts.reconnectBackoff } : {}),
+      onMessage: (msg) => this.onMessage(msg),
+      onChange: (c) => this.notify(this.connectionListeners, c),
+      onError: (err) => this.opts.onError?.(err),
+    });
+    try {
+      await link.open();
+    } catch (err) {
+      link.close();
+      throw err;
+    }
+    this.link = link;
   }
 
   async close(): Promise<void> {
-    this.bus?.disconnect();
-    this.bus = undefined;
+    this.link?.close();
+    this.link = undefined;
   }
 
   // ---- the one path to libvirt ---------------------------------------------------------------
 
   private async call(path: string, iface: string, method: string, signature: string, args: unknown[], what: string) {
-    if (!this.bus) throw new VireoError('LIBVIRT_ERROR', `Not connected to libvirt (${what}).`);
-    return callLibvirt(this.bus, { path, iface, method, signature, args, what });
+    if (!this.link) throw libvirtUnreachable('the agent has not connected to it', what);
+    return this.link.call({ path, iface, method, signature, args, what });
   }
   private connectCall(method: string, signature: string, args: unknown[], what: string) {
     return this.call(this.connectPath, IFACE.connect, method, signature, args, what);
@@ -310,6 +310,11 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     return () => this.listeners.delete(listener);
   }
 
+  onConnectionChange(listener: (c: HypervisorConnection) => void): () => void {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
   private onMessage(msg: dbus.Message): void {
     if (msg.type !== dbus.MessageType.SIGNAL || msg.interface !== IFACE.connect) return;
     if (msg.member !== 'DomainEvent' || msg.path !== this.connectPath) return;
@@ -318,12 +323,16 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     const uuid = uuidFromDomainPath(path);
     if (!uuid) return;
     const words = eventToWords(eventNo, detailNo);
-    const event: DomainEvent = { uuid, name: this.names.get(uuid) ?? '', ...words };
-    for (const l of this.listeners) {
+    this.notify(this.listeners, { uuid, name: this.names.get(uuid) ?? '', ...words });
+  }
+
+  /** A listener that throws must not stop the others, nor the bus' message loop. */
+  private notify<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const l of listeners) {
       try {
-        l(event);
+        l(value);
       } catch (err) {
-        this.opts.onBusError?.(err as Error);
+        this.opts.onError?.(err as Error);
       }
     }
   }

@@ -41,7 +41,7 @@ async function until<T>(
   }
 }
 
-const hv = new LibvirtDbusHypervisor({ storageDirs: [storageDir], onBusError: (e) => log('bus error', e) });
+const hv = new LibvirtDbusHypervisor({ storageDirs: [storageDir], onError: (e) => log('bus error', e) });
 await hv.connect();
 const events: (DomainEvent & { atMs: number })[] = [];
 hv.onDomainEvent((e) => {

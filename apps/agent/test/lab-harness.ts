@@ -1,0 +1,100 @@
+/**
+ * For lab scripts: a fake manager speaking the real protocol on loopback, and the real agent
+ * (apps/agent/src/main.ts) started against it. Run inside a lab host's namespaces.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AGENT_WS_PATH, ENROLL_PATH } from '@vireo/protocol';
+import { type WebSocket, WebSocketServer } from 'ws';
+
+export type Msg = { t: string; id?: string; ok?: boolean; event?: string; uuid?: string; [k: string]: unknown };
+
+const CRED = 'k'.repeat(48);
+const t0 = performance.now();
+export const log = (...a: unknown[]) =>
+  console.log(`[${String(Math.round(performance.now() - t0)).padStart(6)} ms]`, ...a);
+
+export async function until<T>(
+  what: string,
+  ms: number,
+  probe: () => T | undefined | Promise<T | undefined>,
+  onTimeout = () => '',
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}\n${onTimeout()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function startFakeManager() {
+  const inbox: Msg[] = [];
+  let agentWs: WebSocket | undefined;
+  const server = createServer((req, res) => {
+    if (req.url === ENROLL_PATH && req.method === 'POST') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ hostId: 'lab-host', credential: CRED }));
+    } else res.writeHead(404).end();
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (req.headers.authorization !== `Bearer ${CRED}`) return socket.destroy();
+    if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_WS_PATH) return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      agentWs = ws;
+      ws.on('message', (d) => inbox.push(JSON.parse(d.toString()) as Msg));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  let n = 0;
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    inbox,
+    /** Sends a request on the agent's socket and waits for its reply. */
+    async request(method: string, params: unknown, ms = 30_000): Promise<Msg> {
+      const id = `r${++n}`;
+      agentWs!.send(JSON.stringify({ t: 'request', id, method, params }));
+      return until(`reply to ${method}`, ms, () => inbox.find((m) => m.t === 'reply' && m.id === id));
+    },
+    close() {
+      wss.close();
+      server.close();
+    },
+  };
+}
+
+/** The real agent, plain logs collected (and echoed with a prefix when echo is set). */
+export async function spawnAgent(managerUrl: string, storageDir: string, echo = false) {
+  const agent: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/agent/src/main.ts'], {
+    env: {
+      ...process.env,
+      VIREO_MANAGER_URL: managerUrl,
+      VIREO_ENROLLMENT_TOKEN: 'lab-token-0123456789',
+      VIREO_AGENT_STATE_DIR: await mkdtemp(join(tmpdir(), 'vireo-agent-state-')),
+      VIREO_VM_STORAGE_DIR: storageDir,
+      VIREO_STATS_INTERVAL_MS: '2000',
+      VIREO_LOG_FORMAT: 'plain',
+    },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  const lines: string[] = [];
+  agent.stderr!.on('data', (d) => {
+    for (const line of String(d).split('\n').filter(Boolean)) {
+      lines.push(line);
+      if (echo) console.log(`    agent| ${line}`);
+    }
+  });
+  return {
+    lines,
+    async stop() {
+      if (agent.exitCode !== null) return;
+      agent.kill('SIGTERM');
+      await new Promise((r) => agent.once('exit', r));
+    },
+  };
+}
