@@ -8,7 +8,7 @@ import type { HostView } from '@/trpc/types';
 import { UsageBar } from '../ui/bars';
 import { ErrorText } from '../ui/error-text';
 import { formatAgo, formatBytes } from '../ui/format';
-import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
+import { EmptyRow, PageHeader, TableHead, td } from '../ui/page-header';
 import { HostStatusPill } from '../ui/status-pill';
 import { useNow } from '../ui/use-now';
 import { AddHostButton } from './add-host-dialog';
@@ -38,15 +38,7 @@ export function HostListView() {
       )}
       <div className="min-h-0 flex-1 overflow-auto">
         <table className="w-full border-separate border-spacing-0 text-sm">
-          <thead>
-            <tr>
-              {COLUMNS.map((c) => (
-                <th key={c} className={th}>
-                  {c}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={COLUMNS} />
           <tbody>
             {sorted.map((host) => (
               <HostRow key={host.id} host={host} now={now} />

@@ -9,7 +9,7 @@ import { useSession } from '../auth/use-session';
 import { ProgressBar } from '../ui/bars';
 import { ErrorText } from '../ui/error-text';
 import { formatAgo, formatDateTime, formatTaskKind } from '../ui/format';
-import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
+import { EmptyRow, PageHeader, TableHead, td } from '../ui/page-header';
 import { Pill, TaskStatePill } from '../ui/status-pill';
 import { useNow } from '../ui/use-now';
 
@@ -56,15 +56,7 @@ function TaskTable() {
         </div>
       )}
       <table className="w-full border-separate border-spacing-0 text-sm">
-        <thead>
-          <tr>
-            {TASK_COLUMNS.map((c) => (
-              <th key={c} className={th}>
-                {c}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={TASK_COLUMNS} />
         <tbody>
           {tasks.data?.map((task) => (
             <TaskRow key={task.id} task={task} vmName={task.vmId ? vmNames.get(task.vmId) : undefined} now={now} />
@@ -154,15 +146,7 @@ function EventTable() {
         </div>
       )}
       <table className="w-full border-separate border-spacing-0 text-sm">
-        <thead>
-          <tr>
-            {EVENT_COLUMNS.map((c) => (
-              <th key={c} className={th}>
-                {c}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={EVENT_COLUMNS} />
         <tbody>
           {events.data?.map((event) => (
             <EventRow key={event.id} event={event} />

@@ -5,7 +5,7 @@ import { useTRPC } from '@/trpc/client';
 import type { UserView } from '@/trpc/types';
 import { useSession } from '../auth/use-session';
 import { ErrorText } from '../ui/error-text';
-import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
+import { EmptyRow, PageHeader, TableHead, td } from '../ui/page-header';
 import { UserCreateForm } from './user-create-form';
 
 const COLUMNS = ['Username', 'Role'];
@@ -32,15 +32,7 @@ export function UserListView() {
               </div>
             )}
             <table className="w-full border-separate border-spacing-0 text-sm">
-              <thead>
-                <tr>
-                  {COLUMNS.map((c) => (
-                    <th key={c} className={th}>
-                      {c}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
+              <TableHead columns={COLUMNS} />
               <tbody>
                 {sorted.map((u) => (
                   <UserRow key={u.id} user={u} isMe={u.id === me?.id} />
