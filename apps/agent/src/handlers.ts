@@ -3,6 +3,7 @@
  * runs and results are checked against it after. Every handler is idempotent: the manager may
  * re-send a request after a reconnect.
  */
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Hypervisor } from '@vireo/hypervisor';
 import {
@@ -127,7 +128,13 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         deps.progress(id, 80, 'domain defined');
         return { domain, diskPath: disk };
       } catch (err) {
-        // No litter: the overlay exists only for this domain.
+        // The define may have gone through before the failure (e.g. the bus dropped before the
+        // follow-up read): then the VM exists and create, being idempotent, has succeeded.
+        const made = await hv.domain(spec.uuid).catch(() => undefined);
+        if (made) return { domain: made, diskPath: disk };
+        // Unknown (libvirt unreachable): keep the disk rather than risk a domain without it.
+        if (made === undefined) throw err;
+        // No litter: the overlay exists only for this domain, and there is none.
         await hv
           .deleteVolume(disk)
           .catch((e) => logger.error('could not remove the overlay after a failed define', { disk, err: e }));
@@ -165,7 +172,18 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
 
     async 'vm.delete'({ uuid }) {
       const d = await hv.domain(uuid);
-      if (!d) return { deletedDisks: [] };
+      if (!d) {
+        // Undefined already (a retry after a lost reply, or behind our back): the VM's own
+        // files, named by its uuid, must still go, or they leak forever.
+        const deletedDisks: string[] = [];
+        for (const path of [overlayPath(dir, uuid), serialLogPath(dir, uuid)]) {
+          if (existsSync(path)) {
+            await hv.deleteVolume(path);
+            if (path.endsWith('.qcow2')) deletedDisks.push(path);
+          }
+        }
+        return { deletedDisks };
+      }
       if (d.state !== 'shutoff' && d.state !== 'crashed') {
         throw new VireoError('VM_INVALID_STATE', `The VM is ${d.state}; shut it down first.`);
       }

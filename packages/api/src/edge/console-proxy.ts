@@ -56,13 +56,15 @@ export async function relayBrowserConsole(
 ): Promise<void> {
   // Either side may speak before the pipe is joined (VNC servers greet first): hold those bytes.
   const fromBrowser = holdMessages(browser);
+  browser.on('error', () => browser.terminate());
   if (!vm.hostId || !vm.hostName) {
     browser.close(4004, 'VM has no host');
     return;
   }
   const channelId = randomBytes(18).toString('base64url');
+  let timer: NodeJS.Timeout | undefined;
   const agentArrived = new Promise<{ ws: WebSocket; held: Held }>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       channels.delete(channelId);
       reject(new Error('the host did not open the console in time'));
     }, AGENT_DIAL_TIMEOUT_MS);
@@ -70,6 +72,7 @@ export async function relayBrowserConsole(
       hostId: vm.hostId as string,
       attach: (ws) => {
         const held = holdMessages(ws);
+        ws.on('error', () => ws.terminate());
         clearTimeout(timer);
         channels.delete(channelId);
         resolve({ ws, held });
@@ -86,7 +89,9 @@ export async function relayBrowserConsole(
     );
     agent = await agentArrived;
   } catch (err) {
+    clearTimeout(timer);
     channels.delete(channelId);
+    agentArrived.catch(() => {}); // settled or abandoned: nobody waits on it any more
     browser.close(4010, toErrorPayload(err).message.slice(0, 120));
     return;
   }

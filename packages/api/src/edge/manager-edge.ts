@@ -104,6 +104,9 @@ export function createManagerEdge(): ManagerEdge {
 
     handleUpgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://manager.invalid');
+      // While the upgrade is authorised asynchronously the raw socket has no error listener
+      // (Node removes the HTTP server's on upgrade): a client reset would crash the process.
+      socket.on('error', () => socket.destroy());
       switch (url.pathname) {
         case AGENT_WS_PATH:
           authenticateAgent(req).then(

@@ -24,6 +24,7 @@ const connections = new Map<string, AgentConnection>();
 const domainCpu = new Map<string, number>();
 
 const HEARTBEAT_MS = 10_000;
+const ACTIVE_STATES: ReadonlySet<string> = new Set(['running', 'paused', 'shutdown', 'pmsuspended']);
 
 export function domainCpuPercent(uuid: string): number | null {
   return domainCpu.get(uuid) ?? null;
@@ -88,12 +89,16 @@ export function attachAgent(ws: WebSocket, host: { id: string; name: string }): 
       });
   });
 
+  // ws reports protocol violations (bad frames, oversize payloads) as 'error', then closes.
+  ws.on('error', (err) => console.warn(`[agent ${host.name}] connection error: ${err.message}`));
   ws.on('close', () => {
     clearInterval(heartbeat);
     conn.close('connection closed');
     if (connections.get(host.id) !== conn) return;
     connections.delete(host.id);
-    queue = queue.then(() => markOffline(host.id, host.name));
+    queue = queue
+      .then(() => markOffline(host.id, host.name))
+      .catch((err) => console.error(`[agent ${host.name}] failed to mark the host offline:`, err));
   });
 }
 
@@ -167,8 +172,11 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
       await publishVm(vm.id);
     }
   }
-  // A domain we know that reappears on another host (moved behind our back) follows it here.
+  // A VM we know that is *running* on another host (moved behind our back) follows it here. A
+  // mere definition left behind on a source host does not move it: starting that copy would
+  // boot the same disk twice.
   for (const domain of msg.domains) {
+    if (!ACTIVE_STATES.has(domain.state)) continue;
     const vm = await vms.byUuid(domain.uuid);
     if (vm && vm.hostId !== conn.hostId) {
       await vms.setHost(vm.id, conn.hostId);
@@ -188,6 +196,11 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
 async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {
   const vm = await vms.byUuid(msg.uuid);
   if (!vm) return; // not a Vireo VM
+  if (vm.hostId !== conn.hostId) {
+    // Only the VM's own host speaks for it, unless the VM now runs here (moved behind our back).
+    if (!msg.domain || !ACTIVE_STATES.has(msg.domain.state)) return;
+    await vms.setHost(vm.id, conn.hostId);
+  }
   if (msg.domain === null) {
     if (vm.state === 'deleting' || vm.state === 'creating') return;
     await vms.updateState(vm.uuid, 'unknown', 'undefined outside Vireo');
@@ -214,6 +227,7 @@ async function applyStats(conn: AgentConnection, msg: StatsMessage): Promise<voi
 }
 
 async function markOffline(hostId: string, hostName: string): Promise<void> {
+  if (connections.has(hostId)) return; // it reconnected meanwhile
   await hosts.setStatus(hostId, 'offline');
   await events.add({ severity: 'warning', kind: 'host.offline', message: `Host ${hostName} disconnected.`, hostId });
   await publishHost(hostId);

@@ -21,10 +21,14 @@ export type ProgressFn = (progress: number, message?: string) => void;
 export async function startTask(
   meta: TaskMeta,
   work: (progress: ProgressFn) => Promise<string | undefined>,
+  /** Runs once the task has ended, however it ended. */
+  onSettled: () => void = () => {},
 ): Promise<string> {
   const { task } = await tasks.create({ ...meta, vmId: meta.vmId ?? null, hostId: meta.hostId ?? null });
   await publishTask(task.id);
-  void run(task.id, work);
+  run(task.id, work)
+    .catch((err) => console.error(`[task ${task.id}] could not record its end:`, err))
+    .finally(onSettled);
   return task.id;
 }
 
@@ -32,7 +36,10 @@ async function run(taskId: string, work: (progress: ProgressFn) => Promise<strin
   let last = 0;
   const progress: ProgressFn = (value, message) => {
     last = Math.max(last, Math.min(99, Math.round(value)));
-    void tasks.progress(taskId, last, message ?? null).then(() => publishTask(taskId));
+    tasks
+      .progress(taskId, last, message ?? null)
+      .then(() => publishTask(taskId))
+      .catch((err) => console.error(`[task ${taskId}] could not record progress:`, err));
   };
   try {
     await tasks.markRunning(taskId);

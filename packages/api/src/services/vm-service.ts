@@ -5,13 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type DomainInfo, VireoError } from '@vireo/protocol';
-import { DbConflictError, events, tasks, templates, vms } from '@vireo/db';
+import { DbConflictError, events, templates, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
 import type { UserView, VmView } from '../views.ts';
 import { agentFor } from './agent-hub.ts';
 import { publish } from './bus.ts';
 import { pickHost } from './placement.ts';
-import { startTask } from './tasks.ts';
+import { type ProgressFn, startTask } from './tasks.ts';
 import type { VmRecord } from './vm-access.ts';
 import { publishVm, toVmView } from './views.ts';
 
@@ -62,52 +62,60 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
   }
   await publishVm(vm.id);
 
-  const taskId = await startTask(
-    { kind: 'vm.create', vmId: vm.id, hostId: host.id, ownerId: user.id },
-    async (progress) => {
-      progress(5, `Creating on ${host.name}`);
-      let created: { domain: DomainInfo; diskPath: string };
-      try {
-        created = await agent.request(
-          'vm.create',
-          {
-            spec: {
-              uuid: vm.uuid,
-              name: vm.name,
-              vcpus: vm.vcpus,
-              memoryMiB: vm.memoryMiB,
-              template: {
-                kernelPath: template.kernelPath,
-                initrdPath: template.initrdPath,
-                diskPath: template.diskPath,
-                cmdline: template.cmdline,
+  let taskId: string;
+  try {
+    taskId = await startTask(
+      { kind: 'vm.create', vmId: vm.id, hostId: host.id, ownerId: user.id },
+      async (progress) => {
+        progress(5, `Creating on ${host.name}`);
+        let created: { domain: DomainInfo; diskPath: string };
+        try {
+          created = await agent.request(
+            'vm.create',
+            {
+              spec: {
+                uuid: vm.uuid,
+                name: vm.name,
+                vcpus: vm.vcpus,
+                memoryMiB: vm.memoryMiB,
+                template: {
+                  kernelPath: template.kernelPath,
+                  initrdPath: template.initrdPath,
+                  diskPath: template.diskPath,
+                  cmdline: template.cmdline,
+                },
               },
             },
-          },
-          { timeoutMs: 120_000, onProgress: (p, m) => progress(5 + p * 0.7, m) },
-        );
-      } catch (err) {
-        await forgetFailedCreate(vm, err);
-        throw err;
-      }
-      await vms.setDiskPath(vm.id, created.diskPath);
-      await vms.updateState(vm.uuid, created.domain.state, created.domain.reason ?? null);
-      await events.add({
-        severity: 'info',
-        kind: 'vm.created',
-        message: `VM ${vm.name} created on ${host.name}.`,
-        vmId: vm.id,
-        hostId: host.id,
-        userId: user.id,
-      });
-      await publishVm(vm.id);
-      if (!input.start) return `Created on ${host.name}`;
-      progress(85, 'Starting');
-      const started = await agent.request('vm.start', { uuid: vm.uuid });
-      await applyDomain(vm, started.domain);
-      return `Created and started on ${host.name}`;
-    },
-  );
+            { timeoutMs: 120_000, onProgress: (p, m) => progress(5 + p * 0.7, m) },
+          );
+        } catch (err) {
+          await forgetFailedCreate(vm, err);
+          throw err;
+        }
+        await vms.setDiskPath(vm.id, created.diskPath);
+        await vms.updateState(vm.uuid, created.domain.state, created.domain.reason ?? null);
+        await events.add({
+          severity: 'info',
+          kind: 'vm.created',
+          message: `VM ${vm.name} created on ${host.name}.`,
+          vmId: vm.id,
+          hostId: host.id,
+          userId: user.id,
+        });
+        await publishVm(vm.id);
+        if (!input.start) return `Created on ${host.name}`;
+        progress(85, 'Starting');
+        const started = await agent.request('vm.start', { uuid: vm.uuid });
+        await applyDomain(vm, started.domain);
+        return `Created and started on ${host.name}`;
+      },
+    );
+  } catch (err) {
+    // No task row, so nothing will ever move this VM out of "creating": take it back.
+    await vms.delete(vm.id);
+    publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
+    throw err;
+  }
   return { taskId, vmId: vm.id };
 }
 
@@ -131,14 +139,35 @@ async function applyDomain(vm: VmRecord, domain: DomainInfo): Promise<void> {
   await publishVm(vm.id);
 }
 
-/** Common checks for a lifecycle operation: its host is connected, no other task is running. */
+/**
+ * One operation per VM at a time, checked and taken in one synchronous step (no await between),
+ * so two requests racing cannot both pass. In memory: one manager process owns its tasks, and
+ * tasks a previous process left unfinished are failed at start-up.
+ */
+const busyVms = new Map<string, string>();
+
+async function runVmTask(
+  vm: VmRecord,
+  kind: string,
+  user: UserView,
+  work: (progress: ProgressFn) => Promise<string>,
+): Promise<string> {
+  const holder = busyVms.get(vm.id);
+  if (holder) throw new VireoError('VM_BUSY', `VM ${vm.name} is busy with ${holder}; wait for it to finish.`);
+  busyVms.set(vm.id, kind);
+  const release = () => busyVms.delete(vm.id);
+  try {
+    return await startTask({ kind, vmId: vm.id, hostId: vm.hostId, ownerId: user.id }, work, release);
+  } catch (err) {
+    release(); // the task never started
+    throw err;
+  }
+}
+
+/** Common checks for a lifecycle operation: the VM's state allows it and its host is connected. */
 async function prepare(vm: VmRecord, allowed: readonly string[], verb: string) {
   if (!allowed.includes(vm.state)) {
     throw new VireoError('VM_INVALID_STATE', `Cannot ${verb} VM ${vm.name} while it is ${vm.state}.`);
-  }
-  const [busy] = await tasks.listUnfinished({ vmId: vm.id });
-  if (busy) {
-    throw new VireoError('VM_BUSY', `VM ${vm.name} is busy with ${busy.kind}; wait for it to finish.`);
   }
   if (!vm.hostId || !vm.hostName) throw new VireoError('HOST_NOT_FOUND', `VM ${vm.name} has no host.`);
   return agentFor(vm.hostId, vm.hostName);
@@ -146,7 +175,7 @@ async function prepare(vm: VmRecord, allowed: readonly string[], verb: string) {
 
 export async function startVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['shutoff', 'crashed'], 'start');
-  const taskId = await startTask({ kind: 'vm.start', vmId: vm.id, hostId: vm.hostId, ownerId: user.id }, async () => {
+  const taskId = await runVmTask(vm, 'vm.start', user, async () => {
     const { domain } = await agent.request('vm.start', { uuid: vm.uuid });
     await applyDomain(vm, domain);
     return `Started on ${agent.hostName}`;
@@ -157,47 +186,47 @@ export async function startVm(vm: VmRecord, user: UserView): Promise<{ taskId: s
 export async function shutdownVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['running', 'paused', 'shutdown'], 'shut down');
   const timeoutMs = managerEnv().VIREO_SHUTDOWN_TIMEOUT_S * 1000;
-  const taskId = await startTask(
-    { kind: 'vm.shutdown', vmId: vm.id, hostId: vm.hostId, ownerId: user.id },
-    async (progress) => {
-      progress(10, 'Sent ACPI shutdown; waiting for the guest');
-      const { domain } = await agent.request(
-        'vm.shutdown',
-        { uuid: vm.uuid, timeoutMs },
-        { timeoutMs: timeoutMs + 15_000 },
-      );
-      await applyDomain(vm, domain);
-      return 'The guest shut down';
-    },
-  );
+  const taskId = await runVmTask(vm, 'vm.shutdown', user, async (progress) => {
+    progress(10, 'Sent ACPI shutdown; waiting for the guest');
+    const { domain } = await agent.request(
+      'vm.shutdown',
+      { uuid: vm.uuid, timeoutMs },
+      { timeoutMs: timeoutMs + 15_000 },
+    );
+    await applyDomain(vm, domain);
+    return 'The guest shut down';
+  });
   return { taskId };
 }
 
 export async function forceOffVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['running', 'paused', 'shutdown', 'crashed', 'pmsuspended', 'unknown'], 'force off');
-  const taskId = await startTask(
-    { kind: 'vm.forceOff', vmId: vm.id, hostId: vm.hostId, ownerId: user.id },
-    async () => {
-      const { domain } = await agent.request('vm.forceOff', { uuid: vm.uuid });
-      await applyDomain(vm, domain);
-      return 'Powered off';
-    },
-  );
+  const taskId = await runVmTask(vm, 'vm.forceOff', user, async () => {
+    const { domain } = await agent.request('vm.forceOff', { uuid: vm.uuid });
+    await applyDomain(vm, domain);
+    return 'Powered off';
+  });
   return { taskId };
 }
 
 export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['shutoff', 'crashed', 'unknown'], 'delete');
   const previous = { state: vm.state, reason: vm.stateReason };
-  await vms.updateState(vm.uuid, 'deleting', null);
-  await publishVm(vm.id);
-  const taskId = await startTask({ kind: 'vm.delete', vmId: vm.id, hostId: vm.hostId, ownerId: user.id }, async () => {
+  const taskId = await runVmTask(vm, 'vm.delete', user, async () => {
+    await vms.updateState(vm.uuid, 'deleting', null);
+    await publishVm(vm.id);
     let deleted: string[];
     try {
       ({ deletedDisks: deleted } = await agent.request('vm.delete', { uuid: vm.uuid }, { timeoutMs: 60_000 }));
     } catch (err) {
-      // Nothing was removed from the inventory: put the VM back as it was.
-      await vms.updateState(vm.uuid, previous.state, previous.reason);
+      // The record stays. If the host refused, it is as it was; if the host was lost mid-way,
+      // nobody knows what is left until its full state arrives on reconnect.
+      const lost = VireoError.is(err, 'HOST_UNREACHABLE') || VireoError.is(err, 'TIMEOUT');
+      await vms.updateState(
+        vm.uuid,
+        lost ? 'unknown' : previous.state,
+        lost ? 'host lost during delete' : previous.reason,
+      );
       await publishVm(vm.id);
       throw err;
     }
