@@ -81,6 +81,8 @@ export class ManagerLink {
   private credential: Credential | undefined;
   /** True once the state message went out on the current socket; nothing else goes before it. */
   private ready = false;
+  /** A domain event came while the state message was being built: it may predate the snapshot. */
+  private missedWhileBuilding = false;
 
   constructor(private readonly o: ManagerLinkOptions) {}
 
@@ -114,6 +116,7 @@ export class ManagerLink {
 
   /** Sends if connected and past the state message; otherwise drops (state is resent on reconnect). */
   send(msg: AgentMessage): boolean {
+    if (!this.ready && msg.t === 'domain' && this.ws?.readyState === WebSocket.OPEN) this.missedWhileBuilding = true;
     if (!this.ready || this.ws?.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify(msg));
     return true;
@@ -167,12 +170,16 @@ export class ManagerLink {
 
   private async onOpen(ws: WebSocket): Promise<void> {
     try {
+      this.missedWhileBuilding = false;
       const state = await this.o.state();
       if (ws.readyState !== WebSocket.OPEN) return;
       ws.send(JSON.stringify(state));
       this.ready = true;
       this.attempt = 0;
       this.o.logger.info('connected to manager', { domains: state.domains.length });
+      // Whether that event came before or after the snapshot is unknowable: a second, fresh
+      // state settles it either way.
+      if (this.missedWhileBuilding) await this.resync();
     } catch (err) {
       this.o.logger.error('cannot build the state message; reconnecting', { err });
       ws.close(1011, 'state unavailable');

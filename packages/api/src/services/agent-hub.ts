@@ -60,9 +60,8 @@ export async function authenticateAgent(req: IncomingMessage): Promise<{ id: str
 
 export function attachAgent(ws: WebSocket, host: { id: string; name: string }): void {
   const conn = new AgentConnection(host.id, host.name, ws);
-  const previous = connections.get(host.id);
-  connections.set(host.id, conn);
-  previous?.close('replaced by a newer connection');
+  // The connection is registered (and replaces an older one) only once its full state proved
+  // the host's identity: a copied credential cannot knock the real agent off.
 
   let alive = true;
   ws.on('pong', () => {
@@ -119,6 +118,8 @@ async function handleMessage(conn: AgentConnection, text: string): Promise<void>
 }
 
 async function apply(conn: AgentConnection, msg: AgentMessage): Promise<void> {
+  // Until its full state is accepted (or after it was replaced), a connection speaks for no one.
+  if (msg.t !== 'state' && connections.get(conn.hostId) !== conn) return;
   switch (msg.t) {
     case 'state':
       return applyState(conn, msg);
@@ -148,6 +149,11 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
     );
     conn.close('host identity mismatch');
     return;
+  }
+  const previous = connections.get(conn.hostId);
+  if (previous !== conn) {
+    connections.set(conn.hostId, conn);
+    previous?.close('replaced by a newer connection');
   }
   const { hostUuid, storage: _storage, ...facts } = msg.host;
   await hosts.upsertOnConnect({ ...facts, libvirtHostUuid: hostUuid, clusterId: host.clusterId });
