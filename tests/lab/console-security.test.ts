@@ -84,3 +84,17 @@ test('a user without rights to the VM is refused', async () => {
   assert.equal((await openConsole(path, ticket, other.cookie(), baseUrl())).status, 403);
   assert.equal((await openConsole(path, ticket, '', baseUrl())).status, 401);
 });
+
+test('logging out closes the consoles that session opened', async () => {
+  const session = await admin();
+  const { ticket, path } = await session.api.vm.consoleTicket.mutate({ vmId });
+  const url = `${baseUrl().replace(/^http/, 'ws')}${path}?ticket=${encodeURIComponent(ticket)}`;
+  const ws = new WebSocket(url, { headers: { cookie: session.cookie(), origin: baseUrl() } });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('message', () => resolve());
+    ws.once('error', reject);
+  });
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  await session.api.auth.logout.mutate();
+  assert.equal(await closed, 4001);
+});

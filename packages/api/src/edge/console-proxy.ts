@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { toErrorPayload } from '@vireo/protocol';
 import type { RawData, WebSocket } from 'ws';
 import { agentFor } from '../services/agent-hub.ts';
-import { consumeConsoleTicket } from '../services/console-tickets.ts';
+import { consumeConsoleTicket, trackConsole } from '../services/console-tickets.ts';
 import { sessionFromRequest } from '../context.ts';
 import { loadVmForUser } from '../services/vm-access.ts';
 
@@ -28,7 +28,7 @@ export async function authorizeBrowserConsole(
   req: IncomingMessage,
   url: URL,
   allowedOrigins: string[],
-): Promise<{ vm: Awaited<ReturnType<typeof loadVmForUser>> } | Refusal> {
+): Promise<{ vm: Awaited<ReturnType<typeof loadVmForUser>>; sessionId: string } | Refusal> {
   const origin = req.headers.origin;
   const ownOrigins = [`http://${req.headers.host}`, `https://${req.headers.host}`];
   if (!origin || ![...ownOrigins, ...allowedOrigins].includes(origin)) {
@@ -44,7 +44,7 @@ export async function authorizeBrowserConsole(
   try {
     // Rights are checked again now, not only when the ticket was issued.
     const vm = await loadVmForUser(ticket.vmId, found.user);
-    return { vm };
+    return { vm, sessionId: found.session.id };
   } catch {
     return { status: 403, reason: 'no access to this VM' };
   }
@@ -53,7 +53,10 @@ export async function authorizeBrowserConsole(
 export async function relayBrowserConsole(
   browser: WebSocket,
   vm: Awaited<ReturnType<typeof loadVmForUser>>,
+  sessionId: string,
 ): Promise<void> {
+  const untrack = trackConsole(sessionId, () => browser.close(4001, 'logged out'));
+  browser.on('close', untrack);
   // Either side may speak before the pipe is joined (VNC servers greet first): hold those bytes.
   const fromBrowser = holdMessages(browser);
   browser.on('error', () => browser.terminate());

@@ -1,6 +1,7 @@
 import { DbConflictError, sessions, users, verifyPassword } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
+import { closeConsolesOf } from './console-tickets.ts';
 import type { Role, UserView } from '../views.ts';
 
 export async function login(
@@ -17,6 +18,7 @@ export async function login(
 }
 
 export async function logout(sessionId: string): Promise<void> {
+  closeConsolesOf(sessionId);
   await sessions.deleteById(sessionId);
 }
 

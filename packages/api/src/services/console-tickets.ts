@@ -47,3 +47,21 @@ export function consumeConsoleTicket(ticket: string): Ticket | null {
   if (!found || found.expiresAt <= Date.now()) return null;
   return found;
 }
+
+/** Open consoles by session, so logging out closes them: a console lives no longer than its session. */
+const openConsoles = new Map<string, Set<() => void>>();
+
+export function trackConsole(sessionId: string, close: () => void): () => void {
+  const set = openConsoles.get(sessionId) ?? new Set();
+  openConsoles.set(sessionId, set);
+  set.add(close);
+  return () => {
+    set.delete(close);
+    if (set.size === 0) openConsoles.delete(sessionId);
+  };
+}
+
+export function closeConsolesOf(sessionId: string): void {
+  for (const close of openConsoles.get(sessionId) ?? []) close();
+  openConsoles.delete(sessionId);
+}
