@@ -1,85 +1,28 @@
 /**
  * The real agent against a real libvirt host, driven by a fake manager over the real protocol.
  * Run inside a lab host (the fake manager listens on that host's loopback):
- *   nsenter -t <libvirtd pid> -m -n sh -c 'cd /work/main && node --import tsx apps/agent/test/agent-lab.ts'
+ *   nsenter -t <host pid from /var/lib/vireo-lab/NAME/lab.json> -m -n -u sh -c 'cd /work/main && \
+ *     VIREO_VM_STORAGE_DIR=/var/lib/vireo-lab/NAME/shared node --import tsx apps/agent/test/agent-lab.ts'
  * Env: VIREO_IMAGE_DIR, VIREO_VM_STORAGE_DIR (defaults: the lab's images and shared dir).
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AGENT_CONSOLE_WS_PATH, AGENT_WS_PATH, ENROLL_PATH } from '@vireo/protocol';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { type Msg, log, spawnAgent, startFakeManager, until as untilOr } from './lab-harness.ts';
 
 const imageDir = process.env.VIREO_IMAGE_DIR ?? '/var/lib/vireo-lab/images';
 const storageDir = join(process.env.VIREO_VM_STORAGE_DIR ?? '/var/lib/vireo-lab/vireo/shared', 'agent-lab');
 const image = JSON.parse(readFileSync(join(imageDir, 'image.json'), 'utf8')) as { cmdline?: string };
-const t0 = performance.now();
-const log = (...a: unknown[]) => console.log(`[${String(Math.round(performance.now() - t0)).padStart(6)} ms]`, ...a);
-const CRED = 'k'.repeat(48);
 
-type Msg = { t: string; id?: string; ok?: boolean; event?: string; uuid?: string; [k: string]: unknown };
-const inbox: Msg[] = [];
-let agentWs: WebSocket | undefined;
-let consoleBytes = Buffer.alloc(0);
-
-const server = createServer((req, res) => {
-  if (req.url === ENROLL_PATH && req.method === 'POST') {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ hostId: 'lab-host', credential: CRED }));
-  } else res.writeHead(404).end();
-});
-const wss = new WebSocketServer({ noServer: true });
-server.on('upgrade', (req, socket, head) => {
-  if (req.headers.authorization !== `Bearer ${CRED}`) return socket.destroy();
-  wss.handleUpgrade(req, socket, head, (ws) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path === AGENT_WS_PATH) {
-      agentWs = ws;
-      ws.on('message', (d) => inbox.push(JSON.parse(d.toString()) as Msg));
-    } else if (path === AGENT_CONSOLE_WS_PATH) {
-      ws.on('message', (d) => {
-        consoleBytes = Buffer.concat([consoleBytes, d as Buffer]);
-      });
-    }
-  });
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const port = (server.address() as { port: number }).port;
-
-const agent = spawn(process.execPath, ['--import', 'tsx', 'apps/agent/src/main.ts'], {
-  env: {
-    ...process.env,
-    VIREO_MANAGER_URL: `http://127.0.0.1:${port}`,
-    VIREO_ENROLLMENT_TOKEN: 'lab-token-0123456789',
-    VIREO_AGENT_STATE_DIR: await mkdtemp(join(tmpdir(), 'vireo-agent-state-')),
-    VIREO_VM_STORAGE_DIR: storageDir,
-    VIREO_STATS_INTERVAL_MS: '2000',
-    VIREO_LOG_FORMAT: 'plain',
-  },
-  stdio: ['ignore', 'inherit', 'pipe'],
-});
-const agentLog: string[] = [];
-agent.stderr.on('data', (d) => agentLog.push(String(d)));
-
-async function until<T>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}\n${agentLog.join('')}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-let n = 0;
-async function request(method: string, params: unknown, ms = 90_000): Promise<Msg> {
-  const id = `r${++n}`;
-  agentWs!.send(JSON.stringify({ t: 'request', id, method, params }));
-  return until(`reply to ${method}`, ms, () => inbox.find((m) => m.t === 'reply' && m.id === id));
-}
+const m = await startFakeManager();
+const { inbox } = m;
+const agent = await spawnAgent(m.url, storageDir);
+const agentLog = () => agent.lines.join('\n');
+// Every wait, on timeout, shows what the agent logged.
+const until = <T>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>) =>
+  untilOr(what, ms, probe, agentLog);
+const request = (method: string, params: unknown): Promise<Msg> => m.request(method, params, 90_000, agentLog);
 
 const checks: [string, boolean][] = [];
 const check = (name: string, ok: boolean) => {
@@ -126,7 +69,7 @@ try {
   );
   log('guest banner seen');
   const chan = await request('console.open', { uuid, channelId: 'chan_0123456789abcdef' });
-  await until('RFB banner over the relay', 5000, () => consoleBytes.toString('latin1').startsWith('RFB 003.008'));
+  await until('RFB banner over the relay', 5000, () => m.consoleBytes().toString('latin1').startsWith('RFB 003.008'));
   check('console relay delivers the VNC banner', chan.ok === true);
   await until('stats message', 10_000, () =>
     inbox.find((m) => m.t === 'stats' && (m.domains as { uuid: string }[]).some((d) => d.uuid === uuid)),
@@ -165,10 +108,8 @@ try {
     inbox.some((m) => m.t === 'domain' && m.uuid === uuid && m.event === 'undefined' && m.domain === null),
   );
 } finally {
-  agent.kill('SIGTERM');
-  await new Promise((r) => agent.once('exit', r));
-  wss.close();
-  server.close();
+  await agent.stop();
+  m.close();
 }
 const failed = checks.filter(([, ok]) => !ok);
 log(

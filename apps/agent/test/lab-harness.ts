@@ -7,7 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AGENT_WS_PATH, ENROLL_PATH } from '@vireo/protocol';
+import { AGENT_CONSOLE_WS_PATH, AGENT_WS_PATH, ENROLL_PATH } from '@vireo/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 export type Msg = { t: string; id?: string; ok?: boolean; event?: string; uuid?: string; [k: string]: unknown };
@@ -32,9 +32,11 @@ export async function until<T>(
   }
 }
 
+/** Accepts the agent's link and its console relays (their bytes are kept, all channels together). */
 export async function startFakeManager() {
   const inbox: Msg[] = [];
   let agentWs: WebSocket | undefined;
+  let consoleBytes = Buffer.alloc(0);
   const server = createServer((req, res) => {
     if (req.url === ENROLL_PATH && req.method === 'POST') {
       res.setHeader('content-type', 'application/json');
@@ -44,8 +46,15 @@ export async function startFakeManager() {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     if (req.headers.authorization !== `Bearer ${CRED}`) return socket.destroy();
-    if (new URL(req.url ?? '/', 'http://x').pathname !== AGENT_WS_PATH) return socket.destroy();
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path !== AGENT_WS_PATH && path !== AGENT_CONSOLE_WS_PATH) return socket.destroy();
     wss.handleUpgrade(req, socket, head, (ws) => {
+      if (path === AGENT_CONSOLE_WS_PATH) {
+        ws.on('message', (d) => {
+          consoleBytes = Buffer.concat([consoleBytes, d as Buffer]);
+        });
+        return;
+      }
       agentWs = ws;
       ws.on('message', (d) => inbox.push(JSON.parse(d.toString()) as Msg));
     });
@@ -55,11 +64,12 @@ export async function startFakeManager() {
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     inbox,
+    consoleBytes: () => consoleBytes,
     /** Sends a request on the agent's socket and waits for its reply. */
-    async request(method: string, params: unknown, ms = 30_000): Promise<Msg> {
+    async request(method: string, params: unknown, ms = 30_000, onTimeout?: () => string): Promise<Msg> {
       const id = `r${++n}`;
       agentWs!.send(JSON.stringify({ t: 'request', id, method, params }));
-      return until(`reply to ${method}`, ms, () => inbox.find((m) => m.t === 'reply' && m.id === id));
+      return until(`reply to ${method}`, ms, () => inbox.find((m) => m.t === 'reply' && m.id === id), onTimeout);
     },
     close() {
       wss.close();
