@@ -3,7 +3,7 @@
  * live changes over SSE, exactly as the UI does.
  */
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
-import type { AppRouter, LiveChange } from '@vireo/api';
+import type { AppRouter, LiveChange, StatsBatch } from '@vireo/api';
 import { EventSource } from 'eventsource';
 
 export const baseUrl = () => process.env.VIREO_TEST_URL ?? 'http://127.0.0.1:3100';
@@ -82,6 +82,12 @@ export async function waitTask(api: Api, taskId: string, timeoutMs = 90_000) {
 /** Collects live changes until stopped. */
 export function watchChanges(api: Api, onChange: (c: LiveChange) => void) {
   const sub = api.live.onChange.subscribe(undefined, { onData: (d) => onChange(d.data as LiveChange) });
+  return () => sub.unsubscribe();
+}
+
+/** Collects `live.onStats` batches for the given VMs until stopped. */
+export function watchStats(api: Api, vmIds: string[], onBatch: (b: StatsBatch) => void) {
+  const sub = api.live.onStats.subscribe({ vmIds }, { onData: (b) => onBatch(b as StatsBatch) });
   return () => sub.unsubscribe();
 }
 

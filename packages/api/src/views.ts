@@ -92,6 +92,11 @@ export interface EventView {
   hostId: string | null;
 }
 
+/** CPU % of the VMs one stats sample touched; null while a VM is not running. */
+export type VmCpuSample = { vmId: string; cpuUsagePercent: number | null };
+/** One `live.onStats` batch: the subscribed VMs a single stats sample touched. */
+export type StatsBatch = { at: number; cpu: VmCpuSample[] };
+
 /** What live subscriptions push: the changed object, or its id when it was removed. */
 export type LiveChange =
   | { kind: 'host'; host: HostView }

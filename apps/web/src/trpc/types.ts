@@ -10,6 +10,7 @@ export type {
   HostStatus,
   HostView,
   LiveChange,
+  StatsBatch,
   TaskState,
   TaskView,
   TemplateView,

@@ -1,7 +1,11 @@
 import { tracked } from '@trpc/server';
-import { changes } from '../services/bus.ts';
+import { z } from 'zod';
+import { changes, statsSamples } from '../services/bus.ts';
+import { visibleVmIds } from '../services/vm-access.ts';
 import { authedProcedure, router } from '../trpc.ts';
-import type { LiveChange } from '../views.ts';
+import type { LiveChange, StatsBatch } from '../views.ts';
+
+const onStatsInput = z.object({ vmIds: z.array(z.string().min(1).max(64)).max(500) });
 
 /** Whether a change is visible to this user (admins see all; users their own VMs and tasks). */
 function visible(change: LiveChange, user: { id: string; role: string }, ownerOf: (c: LiveChange) => string | null) {
@@ -19,6 +23,18 @@ export const liveRouter = router({
       if (!visible(change, ctx.user, ownerOfChange)) continue;
       seq += 1;
       yield tracked(String(seq), change);
+    }
+  }),
+  /**
+   * CPU % of the given VMs (the ones on screen), one batch per stats sample that touches any of
+   * them. Access is checked once, here: ids the user may not see are silently dropped.
+   */
+  onStats: authedProcedure.input(onStatsInput).subscription(async function* ({ ctx, input, signal }) {
+    const wanted = await visibleVmIds(input.vmIds, ctx.user);
+    if (wanted.size === 0) return;
+    for await (const sample of statsSamples(signal)) {
+      const cpu = sample.cpu.filter((c) => wanted.has(c.vmId));
+      if (cpu.length > 0) yield { at: sample.at, cpu } satisfies StatsBatch;
     }
   }),
 });

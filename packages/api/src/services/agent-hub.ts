@@ -17,6 +17,7 @@ import type { WebSocket } from 'ws';
 import { events, hosts, vms } from '@vireo/db';
 import { AgentConnection } from './agent-connection.ts';
 import { hostFromCredential } from './host-credentials.ts';
+import { publishStats } from './bus.ts';
 import { publishHost, publishVm } from './views.ts';
 
 const connections = new Map<string, AgentConnection>();
@@ -230,6 +231,14 @@ async function applyStats(conn: AgentConnection, msg: StatsMessage): Promise<voi
   await hosts.updateStats(conn.hostId, msg.host);
   for (const d of msg.domains) domainCpu.set(d.uuid, d.cpuUsagePercent);
   await publishHost(conn.hostId);
+  // One query per sample maps libvirt uuids to VM ids; VMs of this host missing from the
+  // sample (not running) report null, so a stopped VM's CPU column clears.
+  const hostVms = await vms.list({ hostId: conn.hostId });
+  const cpu = hostVms.map((vm) => ({
+    vmId: vm.id,
+    cpuUsagePercent: vm.state === 'running' ? domainCpuPercent(vm.uuid) : null,
+  }));
+  publishStats({ at: msg.at, hostId: conn.hostId, cpu });
 }
 
 async function markOffline(hostId: string, hostName: string): Promise<void> {

@@ -13,3 +13,11 @@ export async function loadVmForUser(vmId: string, user: Pick<UserView, 'id' | 'r
   }
   return vm;
 }
+
+/** The ids among `vmIds` this user may see (admins all; users their own). Unknown ids pass for
+ * admins: they simply never match a stats sample. */
+export async function visibleVmIds(vmIds: string[], user: Pick<UserView, 'id' | 'role'>): Promise<Set<string>> {
+  if (user.role === 'admin') return new Set(vmIds);
+  const own = new Set((await vms.list({ ownerId: user.id })).map((vm) => vm.id));
+  return new Set(vmIds.filter((id) => own.has(id)));
+}

@@ -15,6 +15,7 @@ import { HostStatusPill, VmStatePill } from '../ui/status-pill';
 import { hasConsole } from './vm-actions';
 import { VmActionBar } from './vm-action-bar';
 import { TaskPanel } from './task-panel';
+import { useLiveStats } from '../live/use-live-stats';
 import { useVmTask } from './use-vm-task';
 
 export function VmDetailView({ vmId }: { vmId: string }) {
@@ -23,6 +24,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
   const vm = useQuery(trpc.vm.byId.queryOptions({ vmId }));
   const [startedTaskId, setStartedTaskId] = useState<string | null>(params.get('task'));
   const { task, busy } = useVmTask(vmId, startedTaskId);
+  useLiveStats([vmId]);
 
   if (vm.error) {
     const info = errorInfo(vm.error);

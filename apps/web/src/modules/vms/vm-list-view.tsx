@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
+import { useLiveStats } from '../live/use-live-stats';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { PlusIcon, SearchIcon } from '../ui/icons';
@@ -66,6 +67,8 @@ export function VmListView() {
   }, [selectedIndex, scrollToIndex]);
 
   const visible = rows.slice(win.start, win.end);
+  // Only the rendered (windowed) rows stream CPU %: what is on screen.
+  useLiveStats(visible.map((vm) => vm.id));
 
   return (
     <>
