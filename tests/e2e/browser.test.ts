@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { admin, adminPassword, baseUrl, uniqueName } from '../support/api.ts';
+import { chromiumArgs, chromiumExecutable } from '../support/chromium.mjs';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e`;
 let browser: Browser;
@@ -18,17 +19,8 @@ const dialogs: string[] = [];
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    executablePath: chromiumExecutable,
+    args: chromiumArgs,
   });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('dialog', (d) => {

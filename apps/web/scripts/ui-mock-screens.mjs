@@ -3,6 +3,7 @@
 // Usage: node apps/web/scripts/ui-mock-screens.mjs http://127.0.0.1:3900 test-artifacts/ui/mock
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumExecutable } from '../../../tests/support/chromium.mjs';
 
 const [base = 'http://127.0.0.1:3900', outDir = 'test-artifacts/ui/mock'] = process.argv.slice(2);
 mkdirSync(outDir, { recursive: true });
@@ -128,17 +129,8 @@ const answers = {
 };
 
 const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
+  executablePath: chromiumExecutable,
+  args: chromiumArgs,
 });
 const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 page.on('pageerror', (e) => console.log('pageerror', e.message));

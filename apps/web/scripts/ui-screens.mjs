@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumExecutable } from '../../../tests/support/chromium.mjs';
 
 const [readyFile = '/tmp/vireo-manager-ready', outDir = 'test-artifacts/ui'] = process.argv.slice(2);
 const [base, username, password] = readFileSync(readyFile, 'utf8')
@@ -20,19 +21,10 @@ const [base, username, password] = readFileSync(readyFile, 'utf8')
 mkdirSync(outDir, { recursive: true });
 
 const context = await chromium.launchPersistentContext(join(tmpdir(), `vireo-ui-${process.pid}`), {
-  executablePath: '/usr/bin/chromium',
+  executablePath: chromiumExecutable,
   headless: true,
   viewport: { width: 1440, height: 900 },
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
+  args: chromiumArgs,
 });
 const page = context.pages()[0] ?? (await context.newPage());
 page.on('pageerror', (e) => console.log('pageerror:', e.message));

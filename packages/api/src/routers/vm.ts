@@ -1,17 +1,7 @@
-import { memoryMiBSchema, vcpusSchema, vmNameSchema } from '@vireo/protocol';
-import { z } from 'zod';
 import { issueConsoleTicket } from '../services/console-tickets.ts';
 import { createVm, deleteVm, forceOffVm, listVmsFor, shutdownVm, startVm, vmView } from '../services/vm-service.ts';
 import { authedProcedure, router, vmProcedure } from '../trpc.ts';
-
-export const createVmInput = z.object({
-  name: vmNameSchema,
-  templateId: z.string().min(1, 'Choose a template.').max(64),
-  vcpus: vcpusSchema,
-  memoryMiB: memoryMiBSchema,
-  /** Start the VM as soon as it is defined. */
-  start: z.boolean().default(false),
-});
+import { createVmInput } from './vm.schema.ts';
 
 export const vmRouter = router({
   list: authedProcedure.query(({ ctx }) => listVmsFor(ctx.user)),

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type DomainInfo, VireoError } from '@vireo/protocol';
 import { DbConflictError, events, templates, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
+import type { CreateVmInput } from '../routers/vm.schema.ts';
 import type { UserView, VmView } from '../views.ts';
 import { agentFor } from './agent-hub.ts';
 import { publish } from './bus.ts';
@@ -14,14 +15,6 @@ import { pickHost } from './placement.ts';
 import { type ProgressFn, startTask } from './tasks.ts';
 import type { VmRecord } from './vm-access.ts';
 import { publishVm, toVmView } from './views.ts';
-
-export interface CreateVmInput {
-  name: string;
-  templateId: string;
-  vcpus: number;
-  memoryMiB: number;
-  start: boolean;
-}
 
 export async function listVmsFor(user: UserView): Promise<VmView[]> {
   const rows = await vms.list(user.role === 'admin' ? {} : { ownerId: user.id });

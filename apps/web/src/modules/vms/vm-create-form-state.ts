@@ -2,6 +2,7 @@
  * The create-VM form's values and their validation, with the very zod schemas the API uses, so
  * the browser says the same thing the server would, before the round trip.
  */
+import type { CreateVmInput } from '@vireo/api';
 import { memoryMiBSchema, vcpusSchema, vmNameSchema } from '@vireo/protocol';
 import type { z } from 'zod';
 
@@ -16,14 +17,6 @@ export interface CreateVmDraft {
 /** Field keys match the API's input names (and the server's "field: message" errors). */
 export type CreateVmField = 'name' | 'templateId' | 'vcpus' | 'memoryMiB';
 export type FieldErrors = Partial<Record<CreateVmField, string>>;
-
-export interface CreateVmInput {
-  name: string;
-  templateId: string;
-  vcpus: number;
-  memoryMiB: number;
-  start: boolean;
-}
 
 function firstIssue(schema: z.ZodType, value: unknown): string | undefined {
   const result = schema.safeParse(value);
