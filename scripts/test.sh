@@ -2,10 +2,15 @@
 # The whole suite: lint, type-check, unit tests, and the lab tests (a fresh lab of 2 libvirt
 # hosts with real QEMU guests, agents, the manager) plus the browser tests in Chromium.
 # Uses its own lab (vtest, 10.78.0.0/24), port and database, so it can run beside `npm run up`.
+#
+# For development: `bash scripts/test.sh FILE...` runs only those test files (lint and type-check
+# are skipped then); VIREO_TEST_STACK, VIREO_TEST_SUBNET and VIREO_TEST_PORT give a second lab
+# (e.g. vdev1, 10.79.0, 3101) so two developers on one machine do not stop each other's stack.
 set -euo pipefail
 source "$(dirname "$0")/lib/stack.sh"
 
-export STACK_NAME=vtest STACK_SUBNET=10.78.0 STACK_HOSTS=2 STACK_PORT=${VIREO_TEST_PORT:-3100}
+export STACK_NAME=${VIREO_TEST_STACK:-vtest} STACK_SUBNET=${VIREO_TEST_SUBNET:-10.78.0} STACK_HOSTS=2
+export STACK_PORT=${VIREO_TEST_PORT:-3100}
 export STACK_DIR="$REPO/var/$STACK_NAME"
 ADMIN_PASSWORD=vireo-test-admin-pw
 
@@ -15,11 +20,13 @@ bash "$REPO/scripts/install-deps.sh" >&2
 ensure_node_modules
 cd "$REPO"
 
-log "lint"
-npx biome check . >&2
-log "type-check"
-bash scripts/prisma.sh generate >/dev/null # the db package's types come from the generated client
-npx turbo run typecheck --output-logs=errors-only >&2
+if [ $# -eq 0 ]; then
+  log "lint"
+  npx biome check . >&2
+  log "type-check"
+  bash scripts/prisma.sh generate >/dev/null # the db package's types come from the generated client
+  npx turbo run typecheck --output-logs=errors-only >&2
+fi
 
 # A fresh stack every run: stale processes of an earlier run are stopped by their PIDs first.
 stop_stack 2>/dev/null || true
@@ -44,7 +51,9 @@ export VIREO_TEST_LAB_JSON="$LAB_JSON" VIREO_TEST_STACK_DIR="$STACK_DIR" VIREO_T
 mkdir -p "$VIREO_TEST_ARTIFACTS"
 
 shopt -s nullglob
-files=(packages/*/test/*.test.ts apps/*/test/*.test.ts tests/lab/*.test.ts tests/e2e/*.test.ts)
+if [ $# -gt 0 ]; then files=("$@"); else
+  files=(packages/*/test/*.test.ts apps/*/test/*.test.ts tests/lab/*.test.ts tests/e2e/*.test.ts)
+fi
 set +e
 node --import tsx --test --test-concurrency=1 --test-timeout=300000 \
   --test-reporter=spec --test-reporter-destination=stdout \

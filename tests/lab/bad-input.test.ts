@@ -34,7 +34,7 @@ test('invalid VM input is rejected with clear messages and creates nothing', asy
   }
 
   const unknownTemplate = await rejection(api.vm.create.mutate({ ...good, templateId: 'no-such-template' }));
-  assert.equal(unknownTemplate.code, 'TEMPLATE_NOT_FOUND');
+  assert.equal(unknownTemplate.code, 'NOT_FOUND');
   assert.match(unknownTemplate.message, /template does not exist/);
 
   const tooBig = await rejection(api.vm.create.mutate({ ...good, memoryMiB: 1024 * 1024 }));
@@ -49,7 +49,7 @@ test('invalid VM input is rejected with clear messages and creates nothing', asy
   assert.equal((await waitTask(api, first.taskId)).state, 'succeeded');
   const domainsWithOne = await allDomainUuids();
   const dup = await rejection(api.vm.create.mutate(good));
-  assert.equal(dup.code, 'VM_NAME_TAKEN');
+  assert.equal(dup.code, 'CONFLICT');
   assert.match(dup.message, new RegExp(`A VM named "${good.name}" already exists`));
   assert.deepEqual(await allDomainUuids(), domainsWithOne);
   assert.equal((await api.vm.list.query()).length, vmsBefore + 1);

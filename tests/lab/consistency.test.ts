@@ -14,7 +14,7 @@ test('two operations racing on one VM: one runs, the other is refused as busy', 
   const accepted = [a, b].filter((r) => r.status === 'fulfilled');
   assert.equal(accepted.length, 1, 'exactly one operation is accepted');
   const refused = await rejection(Promise.reject((a.status === 'rejected' ? a : (b as PromiseRejectedResult)).reason));
-  assert.equal(refused.code, 'VM_BUSY', refused.message);
+  assert.equal(refused.code, 'BUSY', refused.message);
   const task = await waitTask(api, (accepted[0] as PromiseFulfilledResult<{ taskId: string }>).value.taskId);
   assert.equal(task.state, 'succeeded', task.errorMessage ?? '');
   const host = await hostOfDomain(vm.uuid);

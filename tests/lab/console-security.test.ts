@@ -78,7 +78,7 @@ test('a user without rights to the VM is refused', async () => {
   await owner.api.user.create.mutate({ username, password: 'not-the-admin-pw', role: 'user' });
   const other = await loginAs(username, 'not-the-admin-pw');
   const denied = await rejection(other.api.vm.consoleTicket.mutate({ vmId }));
-  assert.equal(denied.code, 'VM_NOT_FOUND');
+  assert.equal(denied.code, 'NOT_FOUND');
   // Even holding the owner's ticket, another session cannot use it.
   const { ticket, path } = await owner.api.vm.consoleTicket.mutate({ vmId });
   assert.equal((await openConsole(path, ticket, other.cookie(), baseUrl())).status, 403);

@@ -25,7 +25,7 @@ export async function openConsoleRelay(deps: ConsoleRelayDeps, p: { uuid: string
   const vnc = await new Promise<Socket>((res, rej) => {
     const s = connect(socketPath, () => res(s));
     s.once('error', (err) =>
-      rej(new VireoError('VM_INVALID_STATE', `Cannot reach the VM's VNC socket: ${err.message}`)),
+      rej(new VireoError('INVALID_STATE', `Cannot reach the VM's VNC socket: ${err.message}`, { object: 'vm' })),
     );
   });
   const url = `${deps.wsBase}${AGENT_CONSOLE_WS_PATH}?channel=${encodeURIComponent(p.channelId)}`;

@@ -44,7 +44,7 @@ export function isInside(dir: string, path: string): boolean {
 
 async function mustExist(hv: Hypervisor, uuid: string): Promise<DomainInfo> {
   const d = await hv.domain(uuid);
-  if (!d) throw new VireoError('VM_NOT_FOUND', `No VM ${uuid} on this host.`);
+  if (!d) throw new VireoError('NOT_FOUND', `No VM ${uuid} on this host.`, { object: 'vm' });
   return d;
 }
 
@@ -72,7 +72,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         // and the guest stayed up). Pressing again is harmless to a guest already shutting down.
         repress = setInterval(() => {
           hv.shutdownDomain(uuid).catch((err) => {
-            if (!VireoError.is(err, 'VM_INVALID_STATE') && !VireoError.is(err, 'VM_NOT_FOUND')) {
+            if (!VireoError.is(err, 'INVALID_STATE', 'vm') && !VireoError.is(err, 'NOT_FOUND', 'vm')) {
               logger.warn('repeated ACPI shutdown failed', { uuid, err });
             }
           });
@@ -105,7 +105,8 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         return { domain: existing, diskPath: disk ?? overlayPath(dir, spec.uuid) };
       }
       const clash = (await hv.listDomains()).find((d) => d.name === spec.name);
-      if (clash) throw new VireoError('VM_NAME_TAKEN', `A VM named ${spec.name} already exists on this host.`);
+      if (clash)
+        throw new VireoError('CONFLICT', `A VM named ${spec.name} already exists on this host.`, { object: 'vm' });
       const host = await hv.hostInfo();
       const type = host.domainTypes[0];
       if (!type) throw new VireoError('NO_HOST_CAPACITY', 'This host offers no usable domain type (kvm/qemu/xen).');
@@ -153,7 +154,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       if (d.state === 'shutoff') return { domain: d };
       await hv.shutdownDomain(uuid);
       const after = await waitForShutoff(uuid, timeoutMs);
-      if (!after) throw new VireoError('VM_NOT_FOUND', `VM ${uuid} disappeared while shutting down.`);
+      if (!after) throw new VireoError('NOT_FOUND', `VM ${uuid} disappeared while shutting down.`, { object: 'vm' });
       return { domain: after };
     },
 
@@ -164,7 +165,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
           await hv.destroyDomain(uuid);
         } catch (err) {
           // Raced with the guest powering off by itself: already where we wanted it.
-          if (!VireoError.is(err, 'VM_INVALID_STATE')) throw err;
+          if (!VireoError.is(err, 'INVALID_STATE', 'vm')) throw err;
         }
       }
       return { domain: await mustExist(hv, uuid) };
@@ -185,7 +186,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         return { deletedDisks };
       }
       if (d.state !== 'shutoff' && d.state !== 'crashed') {
-        throw new VireoError('VM_INVALID_STATE', `The VM is ${d.state}; shut it down first.`);
+        throw new VireoError('INVALID_STATE', `The VM is ${d.state}; shut it down first.`, { object: 'vm' });
       }
       const disks = await hv.domainDiskPaths(uuid);
       await hv.undefineDomain(uuid);

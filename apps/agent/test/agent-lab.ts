@@ -78,7 +78,7 @@ try {
   const delRunning = await request('vm.delete', { uuid });
   check(
     'delete refused while running',
-    delRunning.ok === false && (delRunning.error as { code: string }).code === 'VM_INVALID_STATE',
+    delRunning.ok === false && (delRunning.error as { code: string }).code === 'INVALID_STATE',
   );
   const tShut = performance.now();
   const shut = await request('vm.shutdown', { uuid, timeoutMs: 60_000 });

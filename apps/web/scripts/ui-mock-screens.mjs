@@ -147,7 +147,7 @@ await page.route('**/api/trpc/**', (route) => {
           error: {
             message: 'A VM named web-0001 already exists.',
             code: -32009,
-            data: { code: 'CONFLICT', httpStatus: 409, vireoCode: 'VM_NAME_TAKEN' },
+            data: { code: 'CONFLICT', httpStatus: 409, vireoCode: 'CONFLICT', vireoObject: 'vm' },
           },
         })),
       ),

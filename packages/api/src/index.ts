@@ -4,4 +4,4 @@ export { createManagerEdge, type ManagerEdge } from './edge/manager-edge.ts';
 export { managerEnv } from './env.ts';
 export { reconcileOnStart } from './services/startup.ts';
 export type * from './views.ts';
-export type { CreateVmInput } from './routers/vm.schema.ts';
+export type { CreateVmInput } from './schemas/vm.ts';

@@ -14,12 +14,10 @@ const TRPC_CODE_FOR: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   BAD_INPUT: 'BAD_REQUEST',
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
-  VM_NOT_FOUND: 'NOT_FOUND',
-  VM_NAME_TAKEN: 'CONFLICT',
-  VM_BUSY: 'CONFLICT',
-  VM_INVALID_STATE: 'PRECONDITION_FAILED',
-  TEMPLATE_NOT_FOUND: 'NOT_FOUND',
-  HOST_NOT_FOUND: 'NOT_FOUND',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  BUSY: 'CONFLICT',
+  INVALID_STATE: 'PRECONDITION_FAILED',
   HOST_OFFLINE: 'PRECONDITION_FAILED',
   HOST_UNREACHABLE: 'PRECONDITION_FAILED',
   NO_HOST_CAPACITY: 'PRECONDITION_FAILED',
@@ -28,6 +26,11 @@ const TRPC_CODE_FOR: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   SHUTDOWN_TIMEOUT: 'TIMEOUT',
   TICKET_INVALID: 'FORBIDDEN',
   TIMEOUT: 'TIMEOUT',
+  STORAGE_NO_SPACE: 'INTERNAL_SERVER_ERROR',
+  STORAGE_PERMISSION_DENIED: 'INTERNAL_SERVER_ERROR',
+  STORAGE_ERROR: 'INTERNAL_SERVER_ERROR',
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 };
 
@@ -51,7 +54,12 @@ const t = initTRPC.context<Context>().create({
       return {
         ...shape,
         message: cause.message,
-        data: { ...shape.data, vireoCode: cause.code, libvirt: cause.libvirt ?? null },
+        data: {
+          ...shape.data,
+          vireoCode: cause.code,
+          vireoObject: cause.object ?? null,
+          libvirt: cause.libvirt ?? null,
+        },
       };
     }
     return { ...shape, data: { ...shape.data, vireoCode: null } };

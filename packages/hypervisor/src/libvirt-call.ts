@@ -87,22 +87,25 @@ export function wrapLibvirtError(err: unknown, what: string): VireoError {
     const libvirt = { message: err.text ?? err.message };
     if (err.type === 'org.libvirt.Error') {
       if (/^Domain not found\b/.test(libvirt.message)) {
-        return new VireoError('VM_NOT_FOUND', `The VM does not exist on this host (${what}).`, libvirt);
+        return new VireoError('NOT_FOUND', `The VM does not exist on this host (${what}).`, {
+          object: 'vm',
+          libvirt,
+        });
       }
       if (/^Requested operation is not valid\b/.test(libvirt.message)) {
         return new VireoError(
-          'VM_INVALID_STATE',
+          'INVALID_STATE',
           `The VM is not in a state that allows this (${what}): ${libvirt.message}`,
-          libvirt,
+          { object: 'vm', libvirt },
         );
       }
-      return new VireoError('LIBVIRT_ERROR', `libvirt refused to ${what}: ${libvirt.message}`, libvirt);
+      return new VireoError('LIBVIRT_ERROR', `libvirt refused to ${what}: ${libvirt.message}`, { libvirt });
     }
     // ServiceUnknown (libvirt-dbus not on the bus), NoReply (it left while answering) etc.
     return libvirtUnreachable(`libvirt-dbus did not answer on the system bus (${err.type}: ${libvirt.message})`, what);
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new VireoError('LIBVIRT_ERROR', `Could not ${what}: ${message}`, { message });
+  return new VireoError('LIBVIRT_ERROR', `Could not ${what}: ${message}`, { libvirt: { message } });
 }
 
 /** libvirt-dbus names a domain's object by its UUID: /org/libvirt/QEMU/domain/_<uuid with _ for ->. */

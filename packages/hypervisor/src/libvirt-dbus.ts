@@ -138,7 +138,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     const infos = await Promise.all(
       (paths as string[]).map((p) =>
         // A domain undefined between the list and the read is simply gone.
-        this.domainInfoAt(p).catch((err) => (VireoError.is(err, 'VM_NOT_FOUND') ? null : Promise.reject(err))),
+        this.domainInfoAt(p).catch((err) => (VireoError.is(err, 'NOT_FOUND', 'vm') ? null : Promise.reject(err))),
       ),
     );
     return infos.filter((d): d is DomainInfo => d !== null);
@@ -148,7 +148,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     try {
       return await this.domainInfoAt(domainPath(this.connectPath, uuid));
     } catch (err) {
-      if (VireoError.is(err, 'VM_NOT_FOUND')) return null;
+      if (VireoError.is(err, 'NOT_FOUND', 'vm')) return null;
       throw err;
     }
   }
@@ -197,7 +197,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
 
   async vncSocketPath(uuid: string): Promise<string> {
     const socket = (await this.domainXml(uuid)).vncSocket;
-    if (!socket) throw new VireoError('VM_INVALID_STATE', 'The VM has no VNC socket; is it running?');
+    if (!socket) throw new VireoError('INVALID_STATE', 'The VM has no VNC socket; is it running?', { object: 'vm' });
     return socket;
   }
 

@@ -13,7 +13,9 @@ export async function createOverlay(basePath: string, path: string): Promise<voi
   try {
     await stat(basePath);
   } catch {
-    throw new VireoError('TEMPLATE_NOT_FOUND', `The template disk ${basePath} does not exist on this host.`);
+    throw new VireoError('NOT_FOUND', `The template disk ${basePath} does not exist on this host.`, {
+      object: 'template',
+    });
   }
   try {
     // -F: the backing format must be explicit, or QEMU refuses to probe it (since QEMU 6.1).

@@ -5,19 +5,19 @@ import { VireoError } from '@vireo/protocol';
 import { domainPath, uuidFromDomainPath, wrapLibvirtError } from '../src/libvirt-call.ts';
 
 // Texts as libvirt-dbus 1.4.1 returned them on a real host.
-test('"Domain not found" becomes VM_NOT_FOUND, keeping libvirt\'s message', () => {
+test('"Domain not found" becomes NOT_FOUND for a vm, keeping libvirt\'s message', () => {
   const text = "Domain not found: no domain with matching uuid '11111111-1111-1111-1111-111111111111'";
   const e = wrapLibvirtError(new dbus.DBusError('org.libvirt.Error', text), 'start domain x');
-  assert.ok(VireoError.is(e, 'VM_NOT_FOUND'));
+  assert.ok(VireoError.is(e, 'NOT_FOUND', 'vm'));
   assert.deepEqual(e.libvirt, { message: text });
 });
 
-test('operation-invalid becomes VM_INVALID_STATE; anything else LIBVIRT_ERROR', () => {
+test('operation-invalid becomes INVALID_STATE; anything else LIBVIRT_ERROR', () => {
   const inv = wrapLibvirtError(
     new dbus.DBusError('org.libvirt.Error', 'Requested operation is not valid: domain is not running'),
     'force off domain x',
   );
-  assert.ok(VireoError.is(inv, 'VM_INVALID_STATE'));
+  assert.ok(VireoError.is(inv, 'INVALID_STATE', 'vm'));
   const other = wrapLibvirtError(
     new dbus.DBusError('org.libvirt.Error', 'missing name information'),
     'define domain x',

@@ -1,58 +1,100 @@
 /**
  * Stable error codes shared by agent, manager and browser. Code, not message text, is what
  * callers branch on; the message is for humans and says what to do.
+ *
+ * Codes are generic and carry the kind of object they are about (`NOT_FOUND` + `object: 'vm'`),
+ * as xen-orchestra's `noSuchObject` does, so a new kind of object needs no new code.
+ * `BAD_INPUT` is only for input that fails validation.
  */
 export const ERROR_CODES = [
   'BAD_INPUT',
   'UNAUTHORIZED',
   'FORBIDDEN',
-  'VM_NOT_FOUND',
-  'VM_NAME_TAKEN',
-  'VM_BUSY',
-  'VM_INVALID_STATE',
-  'TEMPLATE_NOT_FOUND',
-  'HOST_NOT_FOUND',
+  /** The object does not exist (or is not the caller's to see). */
+  'NOT_FOUND',
+  /** Another object already has this name/identity, or two hosts claim one VM. */
+  'CONFLICT',
+  /** The object is busy with another operation; retry when it finishes. */
+  'BUSY',
+  /** The object's state does not allow the operation. */
+  'INVALID_STATE',
   'HOST_OFFLINE',
   'HOST_UNREACHABLE',
   'NO_HOST_CAPACITY',
   'QUOTA_EXCEEDED',
   'LIBVIRT_ERROR',
+  /** The disk or filesystem is full (ENOSPC, EDQUOT). */
+  'STORAGE_NO_SPACE',
+  /** The OS refused access to a file (EACCES, EPERM, EROFS). */
+  'STORAGE_PERMISSION_DENIED',
+  /** Any other storage failure, with the OS's reason. */
+  'STORAGE_ERROR',
   'SHUTDOWN_TIMEOUT',
   'TICKET_INVALID',
   'TIMEOUT',
+  'TOO_MANY_REQUESTS',
+  'PAYLOAD_TOO_LARGE',
   'INTERNAL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** The kinds of object an error can be about. */
+export const OBJECT_TYPES = [
+  'vm',
+  'host',
+  'template',
+  'user',
+  'task',
+  'session',
+  'enrollmentToken',
+  'disk',
+  'cluster',
+] as const;
+export type ObjectType = (typeof OBJECT_TYPES)[number];
+
 export interface ErrorPayload {
   code: ErrorCode;
   message: string;
+  /** What the error is about, for codes that concern an object. */
+  object?: ObjectType | undefined;
   /** libvirt's own error code and message when libvirt refused, kept verbatim. */
   libvirt?: { code?: number; message: string } | undefined;
 }
 
+export interface VireoErrorOptions {
+  object?: ObjectType | undefined;
+  libvirt?: ErrorPayload['libvirt'];
+}
+
 export class VireoError extends Error {
   readonly code: ErrorCode;
+  readonly object: ObjectType | undefined;
   readonly libvirt: ErrorPayload['libvirt'];
 
-  constructor(code: ErrorCode, message: string, libvirt?: ErrorPayload['libvirt']) {
+  constructor(code: ErrorCode, message: string, opts: VireoErrorOptions = {}) {
     super(message);
     this.name = 'VireoError';
     this.code = code;
-    this.libvirt = libvirt;
+    this.object = opts.object;
+    this.libvirt = opts.libvirt;
   }
 
-  static is(err: unknown, code?: ErrorCode): err is VireoError {
-    return err instanceof VireoError && (code === undefined || err.code === code);
+  /** `VireoError.is(err, 'NOT_FOUND', 'vm')`: the code, and the object kind when given. */
+  static is(err: unknown, code?: ErrorCode, object?: ObjectType): err is VireoError {
+    return (
+      err instanceof VireoError &&
+      (code === undefined || err.code === code) &&
+      (object === undefined || err.object === object)
+    );
   }
 
   toPayload(): ErrorPayload {
-    return { code: this.code, message: this.message, libvirt: this.libvirt };
+    return { code: this.code, message: this.message, object: this.object, libvirt: this.libvirt };
   }
 
   static fromPayload(p: ErrorPayload): VireoError {
-    return new VireoError(p.code, p.message, p.libvirt);
+    return new VireoError(p.code, p.message, { object: p.object, libvirt: p.libvirt });
   }
 }
 

@@ -4,7 +4,7 @@
  * `{id, ok|error}` envelope). Requests are idempotent: re-sending one after a reconnect is safe.
  */
 import { z } from 'zod';
-import { ERROR_CODES } from './errors.ts';
+import { ERROR_CODES, OBJECT_TYPES } from './errors.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
 export const DOMAIN_STATES = [
@@ -112,7 +112,8 @@ export type RequestMessage = z.infer<typeof requestMessageSchema>;
 
 export const errorPayloadSchema = z.object({
   code: z.enum(ERROR_CODES),
-  message: z.string(),
+  message: z.string().max(4000),
+  object: z.enum(OBJECT_TYPES).optional(),
   libvirt: z.object({ code: z.number().optional(), message: z.string() }).optional(),
 });
 

@@ -32,8 +32,12 @@ test('VM names: the safe alphabet only, with readable messages', () => {
 test('agent messages: replies, events and state validate; malformed ones do not', () => {
   assert.ok(agentMessageSchema.safeParse({ t: 'reply', id: '1', ok: true, result: {} }).success);
   assert.ok(
-    agentMessageSchema.safeParse({ t: 'reply', id: '1', ok: false, error: { code: 'VM_NOT_FOUND', message: 'x' } })
-      .success,
+    agentMessageSchema.safeParse({
+      t: 'reply',
+      id: '1',
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'x', object: 'vm' },
+    }).success,
   );
   assert.ok(
     !agentMessageSchema.safeParse({ t: 'reply', id: '1', ok: false }).success,
@@ -67,9 +71,13 @@ test('requests: unknown methods are refused; params are checked per method', () 
 });
 
 test('errors keep their code and libvirt message across the wire', () => {
-  const err = new VireoError('LIBVIRT_ERROR', 'libvirt refused', { message: 'internal error: boom' });
+  const err = new VireoError('LIBVIRT_ERROR', 'libvirt refused', {
+    object: 'vm',
+    libvirt: { message: 'internal error: boom' },
+  });
   const back = VireoError.fromPayload(JSON.parse(JSON.stringify(toErrorPayload(err))));
-  assert.ok(VireoError.is(back, 'LIBVIRT_ERROR'));
+  assert.ok(VireoError.is(back, 'LIBVIRT_ERROR', 'vm'));
+  assert.equal(back.object, 'vm');
   assert.equal(back.libvirt?.message, 'internal error: boom');
   assert.equal(toErrorPayload(new Error('plain')).code, 'INTERNAL');
 });

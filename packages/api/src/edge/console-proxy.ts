@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { toErrorPayload } from '@vireo/protocol';
 import type { RawData, WebSocket } from 'ws';
-import { agentFor } from '../services/agent-hub.ts';
+import { agentFor } from '../services/agent-registry.ts';
 import { consumeConsoleTicket, trackConsole } from '../services/console-tickets.ts';
 import { sessionFromRequest } from '../context.ts';
 import { loadVmForUser } from '../services/vm-access.ts';

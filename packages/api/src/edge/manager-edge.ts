@@ -19,7 +19,8 @@ import { WebSocketServer } from 'ws';
 import { createContext } from '../context.ts';
 import { managerEnv } from '../env.ts';
 import { appRouter } from '../root.ts';
-import { attachAgent, authenticateAgent, connectedHostCount } from '../services/agent-hub.ts';
+import { attachAgent, authenticateAgent } from '../services/agent-hub.ts';
+import { connectedHostCount } from '../services/agent-registry.ts';
 import { enrollHost } from '../services/host-service.ts';
 import { acceptAgentConsole, authorizeBrowserConsole, relayBrowserConsole } from './console-proxy.ts';
 

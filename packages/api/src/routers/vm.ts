@@ -1,7 +1,7 @@
 import { issueConsoleTicket } from '../services/console-tickets.ts';
 import { createVm, deleteVm, forceOffVm, listVmsFor, shutdownVm, startVm, vmView } from '../services/vm-service.ts';
 import { authedProcedure, router, vmProcedure } from '../trpc.ts';
-import { createVmInput } from './vm.schema.ts';
+import { createVmInput } from '../schemas/vm.ts';
 
 export const vmRouter = router({
   list: authedProcedure.query(({ ctx }) => listVmsFor(ctx.user)),

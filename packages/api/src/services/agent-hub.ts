@@ -11,45 +11,17 @@ import {
   type StateMessage,
   type StatsMessage,
   PROTOCOL_VERSION,
-  VireoError,
 } from '@vireo/protocol';
 import type { WebSocket } from 'ws';
 import { events, hosts, vms } from '@vireo/db';
 import { AgentConnection } from './agent-connection.ts';
 import { hostFromCredential } from './host-credentials.ts';
+import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
 import { publishStats } from './bus.ts';
 import { publishHost, publishVm } from './views.ts';
 
-const connections = new Map<string, AgentConnection>();
-/** Latest CPU % per domain uuid, from the bulk stats samples. Kept in memory: it is ephemeral. */
-const domainCpu = new Map<string, number>();
-
 const HEARTBEAT_MS = 10_000;
 const ACTIVE_STATES: ReadonlySet<string> = new Set(['running', 'paused', 'shutdown', 'pmsuspended']);
-
-export function domainCpuPercent(uuid: string): number | null {
-  return domainCpu.get(uuid) ?? null;
-}
-
-export function connectedHostCount(): number {
-  return connections.size;
-}
-
-export function isHostConnected(hostId: string): boolean {
-  return connections.has(hostId);
-}
-
-/** The connection to a host, or a readable HOST_OFFLINE error. */
-export function agentFor(hostId: string, hostName: string): AgentConnection {
-  const conn = connections.get(hostId);
-  if (!conn) {
-    throw new VireoError(
-      'HOST_OFFLINE',
-      `Host ${hostName} is offline. Wait for its agent to reconnect, or check the agent on that host.`,
-    );
-  }
-  return conn;
-}
 
 /** Authenticates an agent's WebSocket upgrade; null means refuse with 401. */
 export async function authenticateAgent(req: IncomingMessage): Promise<{ id: string; name: string } | null> {

@@ -29,7 +29,9 @@ export function issueConsoleTicket(
   sessionId: string,
 ): { ticket: string; path: string; expiresInS: number } {
   if (vm.state !== 'running' && vm.state !== 'paused') {
-    throw new VireoError('VM_INVALID_STATE', `VM ${vm.name} is ${vm.state}; start it to open its console.`);
+    throw new VireoError('INVALID_STATE', `VM ${vm.name} is ${vm.state}; start it to open its console.`, {
+      object: 'vm',
+    });
   }
   const now = Date.now();
   sweep(now);

@@ -6,7 +6,7 @@
 import { VireoError } from '@vireo/protocol';
 import { hosts, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
-import { isHostConnected } from './agent-hub.ts';
+import { isHostConnected } from './agent-registry.ts';
 
 const MIB = 1024 * 1024;
 

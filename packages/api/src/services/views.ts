@@ -2,7 +2,7 @@
 import { type events, hosts, tasks, vms } from '@vireo/db';
 import type { EventView, HostView, TaskView, VmView } from '../views.ts';
 import { publish } from './bus.ts';
-import { domainCpuPercent, isHostConnected } from './agent-hub.ts';
+import { domainCpuPercent, isHostConnected } from './agent-registry.ts';
 
 type VmRow = NonNullable<Awaited<ReturnType<typeof vms.byId>>>;
 type HostRow = NonNullable<Awaited<ReturnType<typeof hosts.byId>>>;

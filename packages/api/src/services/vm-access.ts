@@ -9,7 +9,7 @@ export async function loadVmForUser(vmId: string, user: Pick<UserView, 'id' | 'r
   const vm = await vms.byId(vmId);
   // A VM you may not see is reported as missing, so ids cannot be probed.
   if (!vm || (user.role !== 'admin' && vm.ownerId !== user.id)) {
-    throw new VireoError('VM_NOT_FOUND', 'No such VM, or you have no access to it.');
+    throw new VireoError('NOT_FOUND', 'No such VM, or you have no access to it.', { object: 'vm' });
   }
   return vm;
 }

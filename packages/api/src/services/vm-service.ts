@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { type DomainInfo, VireoError } from '@vireo/protocol';
 import { DbConflictError, events, templates, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
-import type { CreateVmInput } from '../routers/vm.schema.ts';
+import type { CreateVmInput } from '../schemas/vm.ts';
 import type { UserView, VmView } from '../views.ts';
-import { agentFor } from './agent-hub.ts';
+import { agentFor } from './agent-registry.ts';
 import { publish } from './bus.ts';
 import { pickHost } from './placement.ts';
 import { type ProgressFn, startTask } from './tasks.ts';
@@ -23,18 +23,21 @@ export async function listVmsFor(user: UserView): Promise<VmView[]> {
 
 export async function vmView(vmId: string): Promise<VmView> {
   const vm = await vms.byId(vmId);
-  if (!vm) throw new VireoError('VM_NOT_FOUND', 'No such VM.');
+  if (!vm) throw new VireoError('NOT_FOUND', 'No such VM.', { object: 'vm' });
   return toVmView(vm);
 }
 
 function nameTaken(name: string): VireoError {
-  return new VireoError('VM_NAME_TAKEN', `A VM named "${name}" already exists. Choose another name.`);
+  return new VireoError('CONFLICT', `A VM named "${name}" already exists. Choose another name.`, { object: 'vm' });
 }
 
 export async function createVm(input: CreateVmInput, user: UserView): Promise<{ taskId: string; vmId: string }> {
   if (await vms.byName(input.name)) throw nameTaken(input.name);
   const template = await templates.byId(input.templateId);
-  if (!template) throw new VireoError('TEMPLATE_NOT_FOUND', 'That template does not exist (any more). Choose another.');
+  if (!template)
+    throw new VireoError('NOT_FOUND', 'That template does not exist (any more). Choose another.', {
+      object: 'template',
+    });
   const host = await pickHost(input.memoryMiB);
   const agent = agentFor(host.id, host.name);
 
@@ -146,7 +149,8 @@ async function runVmTask(
   work: (progress: ProgressFn) => Promise<string>,
 ): Promise<string> {
   const holder = busyVms.get(vm.id);
-  if (holder) throw new VireoError('VM_BUSY', `VM ${vm.name} is busy with ${holder}; wait for it to finish.`);
+  if (holder)
+    throw new VireoError('BUSY', `VM ${vm.name} is busy with ${holder}; wait for it to finish.`, { object: 'vm' });
   busyVms.set(vm.id, kind);
   const release = () => busyVms.delete(vm.id);
   try {
@@ -160,9 +164,9 @@ async function runVmTask(
 /** Common checks for a lifecycle operation: the VM's state allows it and its host is connected. */
 async function prepare(vm: VmRecord, allowed: readonly string[], verb: string) {
   if (!allowed.includes(vm.state)) {
-    throw new VireoError('VM_INVALID_STATE', `Cannot ${verb} VM ${vm.name} while it is ${vm.state}.`);
+    throw new VireoError('INVALID_STATE', `Cannot ${verb} VM ${vm.name} while it is ${vm.state}.`, { object: 'vm' });
   }
-  if (!vm.hostId || !vm.hostName) throw new VireoError('HOST_NOT_FOUND', `VM ${vm.name} has no host.`);
+  if (!vm.hostId || !vm.hostName) throw new VireoError('NOT_FOUND', `VM ${vm.name} has no host.`, { object: 'host' });
   return agentFor(vm.hostId, vm.hostName);
 }
 

@@ -33,7 +33,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
         {/* After a delete, the failed refetch keeps the last data: name the VM that was deleted. */}
         <PageHeader title={<Breadcrumb name={vm.data?.name ?? 'Unknown VM'} />} />
         <div className="space-y-3 p-4">
-          {info.code === 'VM_NOT_FOUND' ? (
+          {info.code === 'NOT_FOUND' ? (
             <p className="text-sm text-zinc-600">This virtual machine no longer exists.</p>
           ) : (
             <ErrorText error={vm.error} />
