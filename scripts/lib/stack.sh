@@ -20,7 +20,11 @@ log() { printf '\033[1m[vireo]\033[0m %s\n' "$*" >&2; }
 # Node from the repo, with tsx, so TypeScript runs as is.
 tsx_node() { node --import tsx "$@"; }
 
-pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# A killed process whose parent is gone stays a zombie here (PID 1 of a container need not reap
+# it), and kill -0 still succeeds on a zombie: it counts as dead.
+pid_alive() {
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]
+}
 
 pidfile_alive() { [ -f "$1" ] && pid_alive "$(cat "$1")"; }
 

@@ -10,6 +10,7 @@ import { PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
 import { type AgentConfig, ConfigError, loadConfig } from './config.ts';
 import { openConsoleRelay } from './console-relay.ts';
 import { createHandlers, dispatch } from './handlers.ts';
+import { inFlightVms, trackInFlight } from './in-flight.ts';
 import { createLogger } from './logger.ts';
 import { ManagerLink, wsBase } from './manager-link.ts';
 
@@ -38,13 +39,19 @@ async function main(): Promise<void> {
   const host = await hv.hostInfo();
   logger.info('libvirt connected', { hostname: host.hostname, hostUuid: host.hostUuid, domainTypes: host.domainTypes });
 
-  const state = async (): Promise<StateMessage> => ({
-    t: 'state',
-    protocolVersion: PROTOCOL_VERSION,
-    agentVersion: AGENT_VERSION,
-    host: await hv.hostInfo(),
-    domains: await hv.listDomains(),
-  });
+  const state = async (): Promise<StateMessage> => {
+    // Taken before listing domains: an operation that finishes in between then shows in one list
+    // or the other, never in neither.
+    const inFlight = inFlightVms();
+    return {
+      t: 'state',
+      protocolVersion: PROTOCOL_VERSION,
+      agentVersion: AGENT_VERSION,
+      host: await hv.hostInfo(),
+      domains: await hv.listDomains(),
+      inFlight,
+    };
+  };
 
   // The link and the handlers need each other (progress goes out on the link); bind late.
   let link: ManagerLink | undefined;
@@ -71,7 +78,7 @@ async function main(): Promise<void> {
     logger,
     identity: async () => ({ hostUuid: host.hostUuid, hostname: host.hostname }),
     state,
-    onRequest: (msg) => dispatch(handlers, msg, logger),
+    onRequest: (msg) => trackInFlight(msg, () => dispatch(handlers, msg, logger)),
   });
 
   const unsubscribe = hv.onDomainEvent((e) => {

@@ -15,6 +15,7 @@ export * as tasks from './tasks.ts';
 export * as templates from './templates.ts';
 export * as users from './users.ts';
 export * as vms from './vms.ts';
+export { INTERRUPTED_REASON } from './vms.ts';
 
 // Repository result types (plain numbers for byte sizes, parsed JSON, typed enums).
 export type { ClusterView } from './clusters.ts';

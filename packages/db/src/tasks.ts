@@ -1,6 +1,6 @@
-// Long operations. A finished task (succeeded/failed) is never modified again:
+// Long operations. A finished task (succeeded/failed) never changes state again:
 // every transition is guarded by the current state, so a late progress report
-// cannot resurrect it.
+// cannot resurrect it. What is learnt later about its outcome is appended (addOutcome).
 import { getDb } from './client.ts';
 import { type TaskState, UNFINISHED_TASK_STATES } from './enums.ts';
 import { DbConflictError, mapDbErrors } from './errors.ts';
@@ -146,4 +146,30 @@ export async function listUnfinished(filter: { vmId?: string } = {}): Promise<Ta
     orderBy: { createdAt: 'asc' },
   });
   return rows.map(toView);
+}
+
+/** The newest task of these kinds for a VM, finished or not. */
+export async function latestForVm(vmId: string, kinds: readonly string[]): Promise<TaskView | null> {
+  const row = await getDb().task.findFirst({
+    where: { vmId, kind: { in: [...kinds] } },
+    select: taskSelect,
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
+  return row && toView(row);
+}
+
+/**
+ * Adds what was learnt after a task ended (e.g. its host came back and showed what libvirt
+ * did) to its message, without changing its state. Returns false for an unfinished task.
+ */
+export async function addOutcome(id: string, text: string): Promise<boolean> {
+  const task = await byId(id);
+  if (!task || task.state === 'queued' || task.state === 'running') return false;
+  const field = task.state === 'failed' ? 'errorMessage' : 'message';
+  const before = task[field];
+  const { count } = await getDb().task.updateMany({
+    where: { id, state: task.state },
+    data: { [field]: before ? `${before} ${text}` : text },
+  });
+  return count > 0;
 }

@@ -157,13 +157,30 @@ export async function countByHost(): Promise<HostLoad[]> {
 }
 
 /**
+ * Why a VM is `unknown` after a create or delete lost its host or its manager. Set only by
+ * Vireo, and read by the reconciliation that settles the VM once its host's full state arrives.
+ */
+export const INTERRUPTED_REASON = {
+  createHostLost: 'host lost during create',
+  createManagerRestart: 'manager restarted during create',
+  deleteHostLost: 'host lost during delete',
+  deleteManagerRestart: 'manager restarted during delete',
+} as const;
+
+/**
  * Start-up: VMs caught mid-create or mid-delete by a manager stop cannot be trusted; mark them
  * unknown until their host's full state says what they are. Returns how many.
  */
 export async function markInterrupted(): Promise<number> {
-  const { count } = await getDb().vm.updateMany({
-    where: { state: { in: ['creating', 'deleting'] } },
-    data: { state: 'unknown', stateReason: 'interrupted by a manager restart', stateChangedAt: new Date() },
+  const db = getDb();
+  const now = new Date();
+  const created = await db.vm.updateMany({
+    where: { state: 'creating' },
+    data: { state: 'unknown', stateReason: INTERRUPTED_REASON.createManagerRestart, stateChangedAt: now },
   });
-  return count;
+  const deleted = await db.vm.updateMany({
+    where: { state: 'deleting' },
+    data: { state: 'unknown', stateReason: INTERRUPTED_REASON.deleteManagerRestart, stateChangedAt: now },
+  });
+  return created.count + deleted.count;
 }

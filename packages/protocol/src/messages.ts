@@ -137,6 +137,11 @@ export const stateMessageSchema = z.object({
   agentVersion: z.string().max(32),
   host: hostInfoSchema,
   domains: z.array(domainInfoSchema),
+  /**
+   * VMs with an operation still running in the agent (e.g. a create whose define has not happened
+   * yet): their absence from `domains` proves nothing, so the manager does not settle them yet.
+   */
+  inFlight: z.array(uuidSchema).max(10_000).optional(),
 });
 
 /** A libvirt lifecycle event, already resolved to the domain's current state. */

@@ -1,5 +1,7 @@
 import { issueConsoleTicket } from '../services/console-tickets.ts';
 import { createVm, deleteVm, forceOffVm, listVmsFor, shutdownVm, startVm, vmView } from '../services/vm-service.ts';
+import { z } from 'zod';
+import { adoptVm } from '../services/vm-reconcile.ts';
 import { authedProcedure, router, vmProcedure } from '../trpc.ts';
 import { createVmInput } from '../schemas/vm.ts';
 
@@ -11,6 +13,13 @@ export const vmRouter = router({
   shutdown: vmProcedure.mutation(({ ctx }) => shutdownVm(ctx.vm, ctx.user)),
   forceOff: vmProcedure.mutation(({ ctx }) => forceOffVm(ctx.vm, ctx.user)),
   delete: vmProcedure.mutation(({ ctx }) => deleteVm(ctx.vm, ctx.user)),
+  /**
+   * Admins only: record the VM on another host that reports its domain (after a host was lost
+   * and the VM was started elsewhere by hand). A host's own report never moves a VM.
+   */
+  adopt: vmProcedure
+    .input(z.object({ hostId: z.string().min(1).max(64) }))
+    .mutation(({ ctx, input }) => adoptVm(ctx.vm, input.hostId, ctx.user)),
   /** A short-lived, single-use ticket for the console WebSocket, bound to user, VM and session. */
   consoleTicket: vmProcedure.mutation(({ ctx }) => issueConsoleTicket(ctx.vm, ctx.user, ctx.session.id)),
 });

@@ -19,9 +19,9 @@ import { hostFromCredential } from './host-credentials.ts';
 import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
 import { publishStats } from './bus.ts';
 import { publishHost, publishVm } from './views.ts';
+import { noteClaim, reconcileHostVms } from './vm-reconcile.ts';
 
 const HEARTBEAT_MS = 10_000;
-const ACTIVE_STATES: ReadonlySet<string> = new Set(['running', 'paused', 'shutdown', 'pmsuspended']);
 
 /** Authenticates an agent's WebSocket upgrade; null means refuse with 401. */
 export async function authenticateAgent(req: IncomingMessage): Promise<{ id: string; name: string } | null> {
@@ -130,39 +130,7 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
   }
   const { hostUuid, storage: _storage, ...facts } = msg.host;
   await hosts.upsertOnConnect({ ...facts, libvirtHostUuid: hostUuid, clusterId: host.clusterId });
-  const known = await vms.list({ hostId: conn.hostId });
-  const byUuid = new Map(msg.domains.map((d) => [d.uuid, d]));
-  for (const vm of known) {
-    const domain = byUuid.get(vm.uuid);
-    if (domain) {
-      if (vm.state !== domain.state || vm.stateReason !== (domain.reason ?? null)) {
-        await vms.updateState(vm.uuid, domain.state, domain.reason ?? null);
-        await publishVm(vm.id);
-      }
-    } else if (vm.state !== 'creating' && vm.state !== 'deleting' && vm.state !== 'unknown') {
-      await vms.updateState(vm.uuid, 'unknown', 'not found on its host');
-      await events.add({
-        severity: 'warning',
-        kind: 'vm.missing',
-        message: `VM ${vm.name} is not defined on host ${conn.hostName}.`,
-        vmId: vm.id,
-        hostId: conn.hostId,
-      });
-      await publishVm(vm.id);
-    }
-  }
-  // A VM we know that is *running* on another host (moved behind our back) follows it here. A
-  // mere definition left behind on a source host does not move it: starting that copy would
-  // boot the same disk twice.
-  for (const domain of msg.domains) {
-    if (!ACTIVE_STATES.has(domain.state)) continue;
-    const vm = await vms.byUuid(domain.uuid);
-    if (vm && vm.hostId !== conn.hostId) {
-      await vms.setHost(vm.id, conn.hostId);
-      await vms.updateState(vm.uuid, domain.state, domain.reason ?? null);
-      await publishVm(vm.id);
-    }
-  }
+  await reconcileHostVms({ id: conn.hostId, name: conn.hostName }, msg.domains, msg.inFlight);
   await events.add({
     severity: 'info',
     kind: 'host.online',
@@ -175,17 +143,17 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
 async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {
   const vm = await vms.byUuid(msg.uuid);
   if (!vm) return; // not a Vireo VM
+  // Only the VM's own host speaks for it; another host's report is at most a conflict.
   if (vm.hostId !== conn.hostId) {
-    // Only the VM's own host speaks for it, unless the VM now runs here (moved behind our back).
-    if (!msg.domain || !ACTIVE_STATES.has(msg.domain.state)) return;
-    await vms.setHost(vm.id, conn.hostId);
+    await noteClaim({ id: conn.hostId, name: conn.hostName }, msg.uuid, msg.domain);
+    return;
   }
+  // While a create or delete runs, its task sets the state from the result (events are still recorded).
+  const taskOwnsState = vm.state === 'creating' || vm.state === 'deleting';
   if (msg.domain === null) {
-    if (vm.state === 'deleting' || vm.state === 'creating') return;
-    await vms.updateState(vm.uuid, 'unknown', 'undefined outside Vireo');
+    if (!taskOwnsState) await vms.updateState(vm.uuid, 'unknown', 'undefined outside Vireo');
   } else {
-    if (vm.state === 'creating' || vm.state === 'deleting') return; // the task owns the state
-    await vms.updateState(vm.uuid, msg.domain.state, msg.domain.reason ?? null);
+    if (!taskOwnsState) await vms.updateState(vm.uuid, msg.domain.state, msg.domain.reason ?? null);
     if (msg.domain.state !== 'running') domainCpu.delete(vm.uuid);
   }
   const state = msg.domain?.state ?? 'unknown';

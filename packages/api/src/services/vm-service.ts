@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type DomainInfo, VireoError } from '@vireo/protocol';
-import { DbConflictError, events, templates, vms } from '@vireo/db';
+import { DbConflictError, events, INTERRUPTED_REASON, templates, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
 import type { CreateVmInput } from '../schemas/vm.ts';
 import type { UserView, VmView } from '../views.ts';
@@ -14,6 +14,7 @@ import { publish } from './bus.ts';
 import { pickHost } from './placement.ts';
 import { type ProgressFn, startTask } from './tasks.ts';
 import type { VmRecord } from './vm-access.ts';
+import { lockVm } from './vm-locks.ts';
 import { publishVm, toVmView } from './views.ts';
 
 export async function listVmsFor(user: UserView): Promise<VmView[]> {
@@ -58,6 +59,8 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
   }
   await publishVm(vm.id);
 
+  // Held until the task ends: the host's full state must not settle a VM still being created.
+  const release = lockVm(vm, 'vm.create');
   let taskId: string;
   try {
     taskId = await startTask(
@@ -105,8 +108,10 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
         await applyDomain(vm, started.domain);
         return `Created and started on ${host.name}`;
       },
+      release,
     );
   } catch (err) {
+    release();
     // No task row, so nothing will ever move this VM out of "creating": take it back.
     await vms.delete(vm.id);
     publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
@@ -122,7 +127,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
  */
 async function forgetFailedCreate(vm: VmRecord, err: unknown): Promise<void> {
   if (VireoError.is(err, 'HOST_UNREACHABLE') || VireoError.is(err, 'TIMEOUT')) {
-    await vms.updateState(vm.uuid, 'unknown', 'host lost during create');
+    await vms.updateState(vm.uuid, 'unknown', INTERRUPTED_REASON.createHostLost);
     await publishVm(vm.id);
     return;
   }
@@ -135,24 +140,13 @@ async function applyDomain(vm: VmRecord, domain: DomainInfo): Promise<void> {
   await publishVm(vm.id);
 }
 
-/**
- * One operation per VM at a time, checked and taken in one synchronous step (no await between),
- * so two requests racing cannot both pass. In memory: one manager process owns its tasks, and
- * tasks a previous process left unfinished are failed at start-up.
- */
-const busyVms = new Map<string, string>();
-
 async function runVmTask(
   vm: VmRecord,
   kind: string,
   user: UserView,
   work: (progress: ProgressFn) => Promise<string>,
 ): Promise<string> {
-  const holder = busyVms.get(vm.id);
-  if (holder)
-    throw new VireoError('BUSY', `VM ${vm.name} is busy with ${holder}; wait for it to finish.`, { object: 'vm' });
-  busyVms.set(vm.id, kind);
-  const release = () => busyVms.delete(vm.id);
+  const release = lockVm(vm, kind);
   try {
     return await startTask({ kind, vmId: vm.id, hostId: vm.hostId, ownerId: user.id }, work, release);
   } catch (err) {
@@ -222,7 +216,7 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
       await vms.updateState(
         vm.uuid,
         lost ? 'unknown' : previous.state,
-        lost ? 'host lost during delete' : previous.reason,
+        lost ? INTERRUPTED_REASON.deleteHostLost : previous.reason,
       );
       await publishVm(vm.id);
       throw err;
