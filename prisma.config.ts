@@ -6,9 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { defineConfig } from 'prisma/config';
+import { databaseUrl } from './packages/db/src/database-url.ts';
 
 const repo = path.dirname(fileURLToPath(import.meta.url));
-const url = process.env.DATABASE_URL ?? `file:${path.join(repo, 'var', 'vireo.db')}`;
+const url = databaseUrl();
 
 type Factory = PrismaBetterSQLite3;
 type Adapter = Awaited<ReturnType<Factory['connectToShadowDb']>>;

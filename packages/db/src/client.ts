@@ -1,13 +1,9 @@
 // The one PrismaClient of the process, over better-sqlite3 (no native Prisma engine).
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { databaseUrl } from './database-url.ts';
 import { PrismaClient } from './generated/client.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** Same default as scripts/prisma.sh: `file:<repo>/var/vireo.db`. */
-export const defaultDatabaseUrl = `file:${path.join(repoRoot, 'var', 'vireo.db')}`;
+export { defaultDatabaseUrl } from './database-url.ts';
 
 /** How long a connection waits on another process's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -41,7 +37,7 @@ let client: PrismaClient | undefined;
 /** The process-wide client; DATABASE_URL is read on first use. */
 export function getDb(): PrismaClient {
   client ??= new PrismaClient({
-    adapter: adapterFor(process.env.DATABASE_URL ?? defaultDatabaseUrl),
+    adapter: adapterFor(databaseUrl()),
   });
   return client;
 }
