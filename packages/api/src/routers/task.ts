@@ -8,7 +8,7 @@ export const taskRouter = router({
   byId: authedProcedure.input(z.object({ taskId: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
     const task = await tasks.byId(input.taskId);
     if (!task || (ctx.user.role !== 'admin' && task.ownerId !== ctx.user.id)) {
-      throw new VireoError('BAD_INPUT', 'No such task.');
+      throw new VireoError('NOT_FOUND', 'No such task, or it is not yours.', { object: 'task' });
     }
     return toTaskView(task);
   }),

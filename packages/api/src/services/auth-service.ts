@@ -32,7 +32,7 @@ export async function createUser(input: { username: string; password: string; ro
     return { id: user.id, username: user.username, role: user.role as Role };
   } catch (err) {
     if (err instanceof DbConflictError)
-      throw new VireoError('BAD_INPUT', `A user named "${input.username}" already exists.`);
+      throw new VireoError('CONFLICT', `A user named "${input.username}" already exists.`, { object: 'user' });
     throw err;
   }
 }
