@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, request } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { test } from 'node:test';
 import { clientAddress, isSecureRequest } from '../src/edge/client-info.ts';
-import { csrfRefusal, isJsonContentType } from '../src/edge/http-guards.ts';
+import { csrfRefusal, isJsonContentType, readBodyLimited } from '../src/edge/http-guards.ts';
 import { pageCsp } from '../src/edge/security-headers.ts';
 
 function req(headers: Record<string, string>, remoteAddress = '127.0.0.1'): IncomingMessage {
@@ -63,4 +64,57 @@ test('the page CSP allows only nonce-marked inline scripts and no framing', () =
   assert.doesNotMatch(csp, /unsafe-eval/);
   assert.match(csp, /frame-ancestors 'none'/);
   assert.match(pageCsp('abc123', true), /'unsafe-eval'/);
+});
+
+/** Uploads up to 100 MB from one reused buffer until the server answers. */
+function upload(port: number, declared: boolean): Promise<{ status: number; sent: number }> {
+  const total = 100 * 1024 * 1024;
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (declared) headers['content-length'] = String(total);
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers });
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let sent = 0;
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      res.on('error', () => {});
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, sent });
+    });
+    req.on('error', (err) => answered || reject(err));
+    const pump = () => {
+      while (!answered && sent < total) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      if (!answered) req.end();
+    };
+    pump();
+  });
+}
+
+test('an oversized body is refused with 413 after reading at most a little of it', async () => {
+  const limit = 256 * 1024;
+  const sockets: Socket[] = [];
+  const server = createServer(async (req, res) => {
+    sockets.push(req.socket);
+    const body = await readBodyLimited(req, res, limit);
+    if (body) res.end(`ok ${body.length}`);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  try {
+    for (const declared of [true, false]) {
+      const { status, sent } = await upload(port, declared);
+      assert.equal(status, 413, declared ? 'Content-Length' : 'chunked');
+      assert.ok(sent < 50 * 1024 * 1024, `answered after ${sent} bytes were sent`);
+      const socket = sockets.at(-1) as Socket;
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(socket.bytesRead < limit + 512 * 1024, `the server read ${socket.bytesRead} bytes`);
+    }
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
 });

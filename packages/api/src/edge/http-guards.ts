@@ -4,12 +4,12 @@
  * forged by another site (CSRF).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { isAllowedOrigin } from './client-info.ts';
 import { setApiSecurityHeaders } from './security-headers.ts';
 
-/** After a 413, how long and how much more of the body we swallow before cutting the socket. */
-const LINGER_MS = 1000;
-const LINGER_BYTES = 1024 * 1024;
+/** After refusing a body, how long the client gets to read our answer before the socket is cut. */
+const LINGER_MS = 2000;
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   setApiSecurityHeaders(res);
@@ -18,27 +18,30 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /**
- * Answers a request whose body we will not read, and stops taking it. The socket is not closed
- * at once: closing a socket with unread data makes the kernel send a reset, and a client still
- * uploading may then never read our answer. So we half-close after the answer, discard what is
- * already on its way for a moment (bounded in time and bytes, never kept), then destroy it.
+ * Answers a request whose body we will not read, and stops taking it. Node would end such a
+ * connection by destroying the socket as soon as the answer is written; with unread data the
+ * kernel then sends a reset, and a client still uploading gets EPIPE before it reads our
+ * answer. So we close gently instead: end our side after the answer, stop reading (the
+ * client's upload stalls on a full window), and destroy the socket after LINGER_MS, or sooner
+ * once the client closes.
  */
 export function refuseUnread(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
-  const socket = req.socket;
+  const socket = req.socket as Socket & { destroySoon?: () => void };
+  socket.destroySoon = () => {
+    socket.end();
+    stopReading(req);
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+  stopReading(req);
   sendJson(res, status, body, { connection: 'close' });
-  // Otherwise Node would read and discard the whole rest of the body (req._dump).
+}
+
+function stopReading(req: IncomingMessage): void {
   req.removeAllListeners('data');
   req.pause();
-  let discarded = 0;
-  const cut = () => socket.destroy();
-  const timer = setTimeout(cut, LINGER_MS);
-  timer.unref();
-  socket.on('close', () => clearTimeout(timer));
-  socket.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > LINGER_BYTES) cut();
-  });
-  res.on('finish', () => socket.end());
+  req.socket.pause();
 }
 
 export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
