@@ -41,6 +41,8 @@ cleanup() { stop_stack >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 export VIREO_STATS_INTERVAL_MS=2000 VIREO_SHUTDOWN_TIMEOUT_S=30 VIREO_CONSOLE_TICKET_TTL_S=5
+# tests/lab/edge.test.ts plays a TLS reverse proxy from this loopback address.
+export VIREO_TRUSTED_PROXIES=127.0.0.5
 start_manager
 start_agents
 wait_hosts_online "$STACK_HOSTS"

@@ -12,9 +12,12 @@ const nextConfig: NextConfig = {
   outputFileTracingRoot: repoRoot,
   poweredByHeader: false,
   reactStrictMode: true,
+  // Security headers and the CSP (with the per-request nonce Next puts on its inline scripts) are
+  // set by the manager's edge for every response (packages/api/src/edge/security-headers.ts), not
+  // here: next.config `headers()` would not reach the edge's own API answers.
   // @novnc/novnc 1.7.0 is ESM-only with a top-level await (core/util/browser.js) and touches
   // `window` on import. It is loaded only through `import('@novnc/novnc')` inside a client
-  // effect (src/modules/console/load-rfb.ts); Turbopack bundles that into an async chunk as is,
+  // effect (src/modules/console/use-vnc-console.ts); Turbopack bundles that into an async chunk as is,
   // so no transpilePackages entry or webpack fallback is needed for it.
 };
 

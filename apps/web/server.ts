@@ -20,6 +20,7 @@ const upgradeNext = app.getUpgradeHandler();
 
 const server = createServer((req, res) => {
   if (edge.handleRequest(req, res)) return;
+  edge.preparePage(req, res);
   handleNext(req, res).catch((err) => {
     console.error('Next.js failed on', req.url, err);
     if (!res.headersSent) res.writeHead(500);
@@ -27,6 +28,7 @@ const server = createServer((req, res) => {
   });
 });
 
+// The edge answers every upgrade except Next's development HMR socket (development mode only).
 server.on('upgrade', (req, socket, head) => {
   if (edge.handleUpgrade(req, socket, head)) return;
   upgradeNext(req, socket, head);

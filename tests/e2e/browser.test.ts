@@ -15,6 +15,8 @@ const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e`;
 let browser: Browser;
 let page: Page;
 const dialogs: string[] = [];
+/** Anything the page's Content-Security-Policy blocked (noVNC must work under it). */
+const cspViolations: string[] = [];
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
@@ -23,6 +25,9 @@ before(async () => {
     args: chromiumArgs,
   });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();
@@ -34,7 +39,8 @@ after(async () => {
 });
 
 test('log in, create and start a VM, read its screen in the console', async () => {
-  await page.goto(`${baseUrl()}/login`);
+  const loginPage = await page.goto(`${baseUrl()}/login`);
+  assert.match(loginPage?.headers()['content-security-policy'] ?? '', /script-src 'self' 'nonce-/);
   await page.getByTestId('login-username').fill('admin');
   await page.getByTestId('login-password').fill(adminPassword());
   await page.getByTestId('login-submit').click();
@@ -44,7 +50,12 @@ test('log in, create and start a VM, read its screen in the console', async () =
   await page.screenshot({ path: `${artifacts}/hosts.png` });
 
   // Bad input first: a <script> name is refused with a field error and stays inert text.
-  await page.goto(`${baseUrl()}/vms/new`);
+  // The VM page (and its console) is reached from here by client-side navigation, so this
+  // document's policy is the one noVNC runs under.
+  const formPage = await page.goto(`${baseUrl()}/vms/new`);
+  const csp = formPage?.headers()['content-security-policy'] ?? '';
+  assert.match(csp, /script-src 'self' 'nonce-[^']+'(;|$)/, `CSP on the page: ${csp}`);
+  assert.match(csp, /frame-ancestors 'none'/);
   await page.getByTestId('vm-name').fill('<script>alert(1)</script>');
   await page.getByTestId('vm-create-submit').click();
   await page.getByTestId('field-error-name').waitFor();
@@ -71,6 +82,7 @@ test('log in, create and start a VM, read its screen in the console', async () =
   assert.ok(colours.green > 2000, `green bar pixels on the canvas: ${colours.green}`);
   assert.ok(colours.magenta > 2000, `magenta bar pixels on the canvas: ${colours.magenta}`);
   assert.deepEqual(dialogs, [], 'no script ran');
+  assert.deepEqual(cspViolations, [], 'the CSP blocked nothing the console needs');
 
   // Destructive actions ask first: Force off confirms, Delete wants the VM's name typed.
   await page.getByTestId('vm-forceoff').click();

@@ -1,12 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sessions } from '@vireo/db';
+import { type ClientInfo, clientInfo } from './edge/client-info.ts';
 import type { UserView } from './views.ts';
 
 export const SESSION_COOKIE = 'vireo_session';
+/**
+ * Over HTTPS the cookie is `__Host-vireo_session`: the browser then insists on Secure, Path=/ and
+ * no Domain, so a sibling subdomain cannot plant a session of its own. Only that name is read
+ * over HTTPS, only the plain one over HTTP.
+ */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
 
 export interface Context {
   user: UserView | null;
   session: { id: string } | null;
+  /** The client's address (for login throttling) and whether it came over HTTPS. */
+  client: ClientInfo;
   /** Sets a cookie on the response (login/logout). */
   setCookie: (value: string) => void;
 }
@@ -30,7 +41,7 @@ export function readCookie(header: string | undefined, name: string): string | u
 export async function sessionFromRequest(
   req: IncomingMessage,
 ): Promise<{ user: UserView; session: { id: string } } | null> {
-  const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+  const token = readCookie(req.headers.cookie, sessionCookieName(clientInfo(req).secure));
   if (!token) return null;
   const found = await sessions.findValid(token);
   return found && { user: found.user, session: { id: found.id } };
@@ -41,6 +52,7 @@ export async function createContext({ req, res }: { req: IncomingMessage; res: S
   return {
     user: found?.user ?? null,
     session: found?.session ?? null,
+    client: clientInfo(req),
     setCookie: (value) => {
       const prev = res.getHeader('Set-Cookie');
       const list = Array.isArray(prev) ? prev : prev ? [String(prev)] : [];

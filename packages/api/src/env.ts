@@ -2,6 +2,7 @@
  * The manager's configuration: the only reader of environment variables in the manager.
  * Defaults → environment; invalid values stop the process with a message naming the variable.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -20,6 +21,22 @@ const schema = z.object({
   VIREO_SHUTDOWN_TIMEOUT_S: z.coerce.number().int().min(1).max(600).default(60),
   /** Memory the scheduler keeps free on every host for the host itself. */
   VIREO_HOST_RESERVED_MIB: z.coerce.number().int().min(0).default(256),
+  /**
+   * Addresses of the reverse proxies the admin trusts, comma-separated (e.g. `127.0.0.1`). Only
+   * for a request whose socket comes from one of them are X-Forwarded-For (the client's address,
+   * for login throttling) and X-Forwarded-Proto (`https`: Secure `__Host-` session cookie)
+   * believed. Empty (the default): those headers are ignored, the socket's address counts.
+   */
+  VIREO_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every((a) => isIP(a) !== 0), 'must be IP addresses, comma-separated'),
   NODE_ENV: z.string().default('production'),
 });
 

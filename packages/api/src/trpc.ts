@@ -34,6 +34,42 @@ const TRPC_CODE_FOR: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 };
 
+/**
+ * Codes whose messages speak only of the caller's own input and objects. Every other code (host
+ * offline/unreachable, no capacity, libvirt, storage, timeouts, internal) can name hosts, their
+ * free memory or paths, which only admins may learn: others get USER_MESSAGE for the code, and
+ * no libvirt details. Listing the safe codes, not the unsafe ones, keeps a new code private.
+ */
+const SAFE_FOR_USERS = new Set<ErrorCode>([
+  'BAD_INPUT',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'BUSY',
+  'INVALID_STATE',
+  'QUOTA_EXCEEDED',
+  'TICKET_INVALID',
+  'TOO_MANY_REQUESTS',
+  'PAYLOAD_TOO_LARGE',
+]);
+
+const USER_MESSAGE: Partial<Record<ErrorCode, string>> = {
+  HOST_OFFLINE: 'The host this needs is offline right now. Try again later, or ask an administrator.',
+  HOST_UNREACHABLE: 'The host this needs could not be reached. Try again later, or ask an administrator.',
+  NO_HOST_CAPACITY:
+    'There is not enough free capacity for this VM right now. Lower its memory, or ask an administrator.',
+  SHUTDOWN_TIMEOUT: 'The VM did not shut down in time. Try again, or force it off.',
+  TIMEOUT: 'The host did not answer in time. Try again later.',
+};
+const USER_FALLBACK = 'The operation failed on the server. An administrator can see the details.';
+
+/** What a caller may read of an error: everything for admins, no host details for others. */
+export function visibleMessage(code: ErrorCode | null, message: string, role: string | undefined): string {
+  if (role === 'admin' || (code !== null && SAFE_FOR_USERS.has(code))) return message;
+  return (code && USER_MESSAGE[code]) ?? USER_FALLBACK;
+}
+
 /** Readable text for a zod failure: "memoryMiB: Memory must be at least 64 MiB." */
 function describeZodError(error: z.ZodError): string {
   return error.issues
@@ -45,24 +81,32 @@ const t = initTRPC.context<Context>().create({
   // Stack traces stay on the server unless a developer runs the manager in development mode.
   isDev: managerEnv().NODE_ENV === 'development',
   sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
     const cause = error.cause;
+    const role = ctx?.user?.role;
     if (cause instanceof z.ZodError) {
       return { ...shape, message: describeZodError(cause), data: { ...shape.data, vireoCode: 'BAD_INPUT' } };
     }
     if (cause instanceof VireoError) {
+      const shown = visibleMessage(cause.code, cause.message, role);
       return {
         ...shape,
-        message: cause.message,
+        message: shown,
         data: {
           ...shape.data,
           vireoCode: cause.code,
           vireoObject: cause.object ?? null,
-          libvirt: cause.libvirt ?? null,
+          libvirt: shown === cause.message ? (cause.libvirt ?? null) : null,
         },
       };
     }
-    return { ...shape, data: { ...shape.data, vireoCode: null } };
+    // tRPC's own errors (bad path, bad batch, parse errors) are safe; anything else thrown is not.
+    const own = error.code !== 'INTERNAL_SERVER_ERROR';
+    return {
+      ...shape,
+      message: own ? shape.message : visibleMessage(null, shape.message, role),
+      data: { ...shape.data, vireoCode: null },
+    };
   },
 });
 

@@ -10,6 +10,7 @@ import type { RawData, WebSocket } from 'ws';
 import { agentFor } from '../services/agent-registry.ts';
 import { consumeConsoleTicket, trackConsole } from '../services/console-tickets.ts';
 import { sessionFromRequest } from '../context.ts';
+import { isAllowedOrigin } from './client-info.ts';
 import { loadVmForUser } from '../services/vm-access.ts';
 
 const AGENT_DIAL_TIMEOUT_MS = 10_000;
@@ -30,8 +31,7 @@ export async function authorizeBrowserConsole(
   allowedOrigins: string[],
 ): Promise<{ vm: Awaited<ReturnType<typeof loadVmForUser>>; sessionId: string } | Refusal> {
   const origin = req.headers.origin;
-  const ownOrigins = [`http://${req.headers.host}`, `https://${req.headers.host}`];
-  if (!origin || ![...ownOrigins, ...allowedOrigins].includes(origin)) {
+  if (!origin || !isAllowedOrigin(req, origin, allowedOrigins)) {
     return { status: 403, reason: 'origin not allowed' };
   }
   const found = await sessionFromRequest(req);

@@ -1,7 +1,9 @@
 /**
  * The manager's network edge, beside Next.js in one Node server: tRPC over HTTP/SSE, the agent
  * enrollment endpoint, and the three WebSocket endpoints (agent link, agent console dial-back,
- * browser console). Everything else is left to Next.
+ * browser console). Other requests are left to Next; other WebSocket upgrades are refused.
+ * Every state-changing request passes the body limit and the CSRF check (http-guards.ts) first,
+ * and every response carries the security headers (security-headers.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -22,41 +24,70 @@ import { appRouter } from '../root.ts';
 import { attachAgent, authenticateAgent } from '../services/agent-hub.ts';
 import { connectedHostCount } from '../services/agent-registry.ts';
 import { enrollHost } from '../services/host-service.ts';
+import { LoginThrottledError } from '../services/login-throttle.ts';
+import { configuredOrigins } from './client-info.ts';
 import { acceptAgentConsole, authorizeBrowserConsole, relayBrowserConsole } from './console-proxy.ts';
+import { csrfRefusal, readBodyLimited, refuseUnread, sendJson } from './http-guards.ts';
+import { setApiSecurityHeaders, setPageSecurityHeaders } from './security-headers.ts';
 
 const TRPC_PREFIX = '/api/trpc/';
-const MAX_ENROLL_BODY = 4096;
+/** Generous for any form in the UI; nothing the API takes comes near it. */
+export const MAX_TRPC_BODY = 256 * 1024;
+/** The most calls one tRPC batch may carry (a page's first render sends a handful). */
+export const MAX_TRPC_BATCH = 20;
+export const MAX_ENROLL_BODY = 4096;
+/** Next.js's development server pushes code changes over this WebSocket (HMR). */
+const NEXT_DEV_UPGRADE_PREFIX = '/_next/';
 /** Unauthenticated liveness: up, and how many agents are connected (no names, no inventory). */
 const HEALTH_PATH = '/api/health';
 
 export interface ManagerEdge {
   /** Handles the request if it is the edge's; false means "give it to Next". */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
-  /** Handles a WebSocket upgrade if it is the edge's; false means "give it to Next". */
+  /**
+   * Handles a WebSocket upgrade if it is the edge's, refuses it (404) if nobody serves its path;
+   * false only for Next's development HMR socket, which is Next's.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Puts the security headers (and the CSP nonce Next uses) on a request Next will answer. */
+  preparePage(req: IncomingMessage, res: ServerResponse): void;
 }
 
+/** Answers the upgrade request with an error and closes, even if the client never reads or closes. */
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  const cut = setTimeout(() => socket.destroy(), 1000);
+  cut.unref();
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => {
+    clearTimeout(cut);
+    socket.destroy();
+  });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-async function handleEnroll(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== 'POST') return sendJson(res, 405, { code: 'BAD_INPUT', message: 'Use POST.' });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_ENROLL_BODY) return sendJson(res, 413, { code: 'BAD_INPUT', message: 'Body too large.' });
-    chunks.push(chunk as Buffer);
+/** A state-changing request's common gate: CSRF check, then the body within `limit`. */
+async function guardedBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  allowedOrigins: readonly string[],
+): Promise<Buffer | null> {
+  const refusal = csrfRefusal(req, allowedOrigins);
+  if (refusal) {
+    refuseUnread(req, res, refusal.status, {
+      code: refusal.status === 415 ? 'BAD_INPUT' : 'FORBIDDEN',
+      message: refusal.message,
+    });
+    return null;
   }
+  return readBodyLimited(req, res, limit);
+}
+
+async function handleEnroll(req: IncomingMessage, res: ServerResponse, allowedOrigins: string[]): Promise<void> {
+  if (req.method !== 'POST') return sendJson(res, 405, { code: 'BAD_INPUT', message: 'Use POST.' });
+  const raw = await guardedBody(req, res, MAX_ENROLL_BODY, allowedOrigins);
+  if (!raw) return;
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(raw.toString('utf8'));
   } catch {
     return sendJson(res, 400, { code: 'BAD_INPUT', message: 'Body is not JSON.' });
   }
@@ -74,12 +105,37 @@ async function handleEnroll(req: IncomingMessage, res: ServerResponse): Promise<
   }
 }
 
+/**
+ * tRPC takes the body we read (req.body as a string) instead of reading the stream itself, so
+ * the limit is ours; mutations (POST) pass the CSRF check first. A throttled login gets its
+ * Retry-After header here.
+ */
+function createTrpcHandler(allowedOrigins: string[]) {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    createContext,
+    basePath: TRPC_PREFIX,
+    maxBatchSize: MAX_TRPC_BATCH,
+    responseMeta({ errors }) {
+      const throttled = errors.map((e) => e.cause).find((c) => c instanceof LoginThrottledError);
+      return throttled ? { headers: { 'retry-after': String(throttled.retryAfterS) } } : {};
+    },
+  });
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const raw = await guardedBody(req, res, MAX_TRPC_BODY, allowedOrigins);
+      if (!raw) return;
+      (req as IncomingMessage & { body?: string }).body = raw.toString('utf8');
+    }
+    trpc(req, res);
+  };
+}
+
 export function createManagerEdge(): ManagerEdge {
   const env = managerEnv();
-  const allowedOrigins = env.VIREO_ALLOWED_ORIGINS.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const trpc = createHTTPHandler({ router: appRouter, createContext, basePath: TRPC_PREFIX });
+  const dev = env.NODE_ENV === 'development';
+  const allowedOrigins = configuredOrigins();
+  const trpc = createTrpcHandler(allowedOrigins);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
 
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, then: (ws: import('ws').WebSocket) => void) =>
@@ -88,8 +144,14 @@ export function createManagerEdge(): ManagerEdge {
   return {
     handleRequest(req, res) {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const failed = (err: unknown) => {
+        console.error('The edge failed on', path, err);
+        if (!res.headersSent) sendJson(res, 500, { code: 'INTERNAL', message: 'Internal error.' });
+        else res.end();
+      };
       if (path.startsWith(TRPC_PREFIX)) {
-        trpc(req, res);
+        setApiSecurityHeaders(res);
+        trpc(req, res).catch(failed);
         return true;
       }
       if (path === HEALTH_PATH) {
@@ -97,10 +159,14 @@ export function createManagerEdge(): ManagerEdge {
         return true;
       }
       if (path === ENROLL_PATH) {
-        handleEnroll(req, res).catch((err) => sendJson(res, 500, toErrorPayload(err)));
+        handleEnroll(req, res, allowedOrigins).catch(failed);
         return true;
       }
       return false;
+    },
+
+    preparePage(req, res) {
+      setPageSecurityHeaders(req, res, dev);
     },
 
     handleUpgrade(req, socket, head) {
@@ -138,7 +204,10 @@ export function createManagerEdge(): ManagerEdge {
           );
           return true;
         default:
-          return false;
+          if (dev && url.pathname.startsWith(NEXT_DEV_UPGRADE_PREFIX)) return false;
+          // Nobody serves this path: say so and close, rather than leave the socket open forever.
+          refuseUpgrade(socket, 404, 'Not Found');
+          return true;
       }
     },
   };

@@ -1,25 +1,27 @@
 import { VireoError } from '@vireo/protocol';
 import { z } from 'zod';
-import { SESSION_COOKIE } from '../context.ts';
+import { sessionCookieName } from '../context.ts';
 import { login, logout } from '../services/auth-service.ts';
 import { authedProcedure, publicProcedure, router } from '../trpc.ts';
 
-function cookie(value: string, maxAgeS: number): string {
-  return `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}`;
+/** Over HTTPS (or a trusted TLS proxy): `__Host-` name and Secure, see sessionCookieName. */
+function cookie(value: string, maxAgeS: number, secure: boolean): string {
+  const name = sessionCookieName(secure);
+  return `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`;
 }
 
 export const authRouter = router({
   login: publicProcedure
     .input(z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) }))
     .mutation(async ({ ctx, input }) => {
-      const result = await login(input.username, input.password);
+      const result = await login(input.username, input.password, ctx.client.address);
       if (!result) throw new VireoError('UNAUTHORIZED', 'Wrong username or password.');
-      ctx.setCookie(cookie(result.token, result.maxAgeS));
+      ctx.setCookie(cookie(result.token, result.maxAgeS, ctx.client.secure));
       return result.user;
     }),
   logout: authedProcedure.mutation(async ({ ctx }) => {
     await logout(ctx.session.id);
-    ctx.setCookie(cookie('', 0));
+    ctx.setCookie(cookie('', 0, ctx.client.secure));
     return { ok: true };
   }),
   me: publicProcedure.query(({ ctx }) => ctx.user),

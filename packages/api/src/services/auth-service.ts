@@ -2,16 +2,27 @@ import { DbConflictError, sessions, users, verifyPassword } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import { closeConsolesOf } from './console-tickets.ts';
+import { loginThrottle } from './login-throttle.ts';
 import type { Role, UserView } from '../views.ts';
 
+/**
+ * Checks a password, throttled per account and per client address (policy: login-throttle.ts);
+ * a throttled attempt throws TOO_MANY_REQUESTS before the password is looked at.
+ */
 export async function login(
   username: string,
   password: string,
+  clientAddress: string,
 ): Promise<{ user: UserView; token: string; maxAgeS: number } | null> {
+  loginThrottle.check(username, clientAddress);
   const user = await users.byUsername(username);
   // Verify even for unknown users so the answer takes as long either way.
   const ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
-  if (!user || !ok) return null;
+  if (!user || !ok) {
+    loginThrottle.failed(username, clientAddress);
+    return null;
+  }
+  loginThrottle.succeeded(username, clientAddress);
   const maxAgeS = managerEnv().VIREO_SESSION_TTL_H * 3600;
   const { token } = await sessions.create(user.id, maxAgeS * 1000);
   return { user: { id: user.id, username: user.username, role: user.role as Role }, token, maxAgeS };

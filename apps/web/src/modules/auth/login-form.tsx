@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
-import { safeNextPath } from './use-session';
+import { safeNextPath } from './safe-next-path';
 
 export function LoginForm() {
   const trpc = useTRPC();

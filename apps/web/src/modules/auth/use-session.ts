@@ -22,8 +22,3 @@ export function useLogout() {
     }),
   );
 }
-
-/** Only same-site paths are accepted as a post-login destination (no open redirect). */
-export function safeNextPath(next: string | null): string {
-  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/';
-}
