@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { admin, createTestVm, rejection, waitTask } from '../support/api.ts';
-import { hostOfDomain, virsh, waitFor } from '../support/lab.ts';
+import { hostOfDomain, labHostsAllOnline, virsh, waitFor } from '../support/lab.ts';
 
 const exec = promisify(execFile);
 const stackCtl = (...args: string[]) => exec('bash', ['scripts/stack-ctl.sh', ...args], { timeout: 60_000 });
@@ -20,12 +20,7 @@ test('kill an agent: host offline; restart: same host, accurate VMs', async () =
   const hostsBefore = await api.host.list.query();
   after(async () => {
     await stackCtl('start-agents');
-    await waitFor(
-      'host back',
-      async () => (await api.host.list.query()).every((h) => h.status === 'online'),
-      30_000,
-      250,
-    );
+    await waitFor('host back', async () => labHostsAllOnline(await api.host.list.query()), 30_000, 250);
     const current = await api.vm.byId.query({ vmId });
     if (current.state !== 'shutoff') await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId);
     await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId);

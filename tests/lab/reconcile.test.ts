@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type Api, admin, createTestVm, rejection, uniqueName, waitTask } from '../support/api.ts';
-import { domState, hostOfDomain, lab, waitFor } from '../support/lab.ts';
+import { domState, hostOfDomain, lab, labHostsAllOnline, waitFor } from '../support/lab.ts';
 
 const exec = promisify(execFile);
 const stackCtl = (...args: string[]) => exec('bash', ['scripts/stack-ctl.sh', ...args], { timeout: 90_000 });
@@ -33,13 +33,11 @@ before(async () => {
 
 /** Every lab host online again in the manager (fresh client: the manager may have restarted). */
 async function labHostsOnline(): Promise<void> {
-  const names = new Set(lab().hosts.map((h) => h.name));
   await waitFor(
     'every lab host online',
     async () => {
       try {
-        const hosts = await api.host.list.query();
-        return hosts.filter((h) => names.has(h.name) && h.status === 'online').length === names.size;
+        return labHostsAllOnline(await api.host.list.query());
       } catch {
         return false; // the manager is restarting
       }

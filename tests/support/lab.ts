@@ -27,6 +27,15 @@ export function lab(): Lab {
   return JSON.parse(readFileSync(path, 'utf8')) as Lab;
 }
 
+/**
+ * True when every lab host is online in the manager. Tests may enroll extra (fake) hosts, which
+ * stay listed offline once they disconnect: only the lab's own hosts count.
+ */
+export function labHostsAllOnline(hosts: { name: string; status: string }[]): boolean {
+  const names = new Set(lab().hosts.map((h) => h.name));
+  return hosts.filter((h) => names.has(h.name) && h.status === 'online').length === names.size;
+}
+
 /** Runs a command inside a lab host's mount and network namespaces. */
 export async function inHost(host: LabHost, cmd: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
