@@ -2,7 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { memo, type ReactNode, useMemo } from 'react';
+import { memo, type ReactNode, useId, useMemo, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { EventView, TaskView } from '@/trpc/types';
 import { useSession } from '../auth/use-session';
@@ -40,14 +40,14 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-const TASK_COLUMNS = ['Task', 'State', 'Progress', 'Result', 'VM', 'Started', 'Finished'];
+const TASK_COLUMNS = ['Task', 'State', 'Progress', 'Result', 'VM', 'By', 'Started', 'Finished'];
 
 function TaskTable() {
   const trpc = useTRPC();
   const tasks = useQuery(trpc.task.list.queryOptions());
   const vms = useQuery(trpc.vm.list.queryOptions());
   const now = useNow(5_000);
-  const vmNames = useMemo(() => new Map((vms.data ?? []).map((vm) => [vm.id, vm.name])), [vms.data]);
+  const liveVms = useMemo(() => new Set((vms.data ?? []).map((vm) => vm.id)), [vms.data]);
   return (
     <Section title="Recent tasks">
       {tasks.error && (
@@ -59,7 +59,7 @@ function TaskTable() {
         <TableHead columns={TASK_COLUMNS} />
         <tbody>
           {tasks.data?.map((task) => (
-            <TaskRow key={task.id} task={task} vmName={task.vmId ? vmNames.get(task.vmId) : undefined} now={now} />
+            <TaskRow key={task.id} task={task} vmExists={task.vmId !== null && liveVms.has(task.vmId)} now={now} />
           ))}
           {tasks.isPending && <EmptyRow colSpan={TASK_COLUMNS.length}>Loading tasks…</EmptyRow>}
           {tasks.data?.length === 0 && <EmptyRow colSpan={TASK_COLUMNS.length}>No tasks yet.</EmptyRow>}
@@ -69,15 +69,7 @@ function TaskTable() {
   );
 }
 
-const TaskRow = memo(function TaskRow({
-  task,
-  vmName,
-  now,
-}: {
-  task: TaskView;
-  vmName: string | undefined;
-  now: number;
-}) {
+const TaskRow = memo(function TaskRow({ task, vmExists, now }: { task: TaskView; vmExists: boolean; now: number }) {
   const failed = task.state === 'failed';
   const percent = task.state === 'succeeded' ? 100 : task.progress;
   return (
@@ -94,17 +86,21 @@ const TaskRow = memo(function TaskRow({
           <span className="text-xs text-zinc-500 tabular-nums">{Math.round(percent)} %</span>
         </div>
       </td>
-      <td className={`${td} max-w-md truncate whitespace-normal`}>
+      <td className={`${td} max-w-md min-w-64 whitespace-normal`}>
         {failed ? (
-          <span className="text-red-700" title={task.errorCode ?? undefined}>
-            {task.errorMessage ?? 'Failed'}
+          <span className="text-red-700" data-testid="task-error">
+            <ExpandableText text={task.errorMessage ?? 'Failed'} />
+            {task.errorCode && <span className="ml-1 font-mono text-[11px] text-red-600">({task.errorCode})</span>}
           </span>
         ) : (
           <span className="text-zinc-600">{task.message ?? ''}</span>
         )}
       </td>
-      <td className={td}>
-        <TaskVm task={task} vmName={vmName} />
+      <td className={td} data-testid="task-vm">
+        <TaskVm task={task} vmExists={vmExists} />
+      </td>
+      <td className={`${td} text-zinc-700`} data-testid="task-owner">
+        {task.ownerName ?? <span className="text-zinc-500">deleted user</span>}
       </td>
       <td className={`${td} text-xs text-zinc-600`} title={formatDateTime(task.createdAt)}>
         {formatAgo(task.createdAt, now)}
@@ -114,22 +110,55 @@ const TaskRow = memo(function TaskRow({
   );
 });
 
+/** Long enough to need two lines in the Result column. */
+const LONG_TEXT = 110;
+
+/** Long results (libvirt errors) show their start; the rest opens in place. */
+function ExpandableText({ text }: { text: string }) {
+  const [open, setOpen] = useState(false);
+  const id = useId();
+  if (text.length <= LONG_TEXT) return <span>{text}</span>;
+  return (
+    <>
+      <span id={id} className={open ? 'break-words' : 'line-clamp-2 break-words'}>
+        {text}
+      </span>
+      <button
+        type="button"
+        data-testid="task-error-toggle"
+        aria-expanded={open}
+        aria-controls={id}
+        onClick={() => setOpen((o) => !o)}
+        className="mt-0.5 text-xs font-medium text-teal-700 hover:underline"
+      >
+        {open ? 'Show less' : 'Show all'}
+      </button>
+    </>
+  );
+}
+
 /**
- * A deleted VM's tasks keep existing with vmId set to null (the database's ON DELETE SET NULL),
- * while tasks still in the cache keep the old id; both read "deleted VM". A create that failed
- * before the VM existed has no VM at all.
+ * A task keeps its VM's name (stored on the task): a deleted VM's tasks still say which VM it
+ * was (the database sets vmId to null; tasks still in the cache keep the old id). A create that
+ * failed before the VM existed may have no VM at all.
  */
-function TaskVm({ task, vmName }: { task: TaskView; vmName: string | undefined }) {
-  if (task.vmId && vmName) {
+function TaskVm({ task, vmExists }: { task: TaskView; vmExists: boolean }) {
+  if (task.vmId && vmExists) {
     return (
       <Link href={`/vms/${task.vmId}`} className="text-teal-700 hover:underline">
-        {vmName}
+        {task.vmName ?? 'VM'}
       </Link>
     );
   }
-  const neverExisted = !task.vmId && task.kind === 'vm.create' && task.state === 'failed';
-  if (neverExisted || !task.kind.startsWith('vm.')) return <span className="text-zinc-400">—</span>;
-  return <span className="text-zinc-400">deleted VM</span>;
+  if (task.vmName) {
+    return (
+      <span className="text-zinc-700">
+        {task.vmName} <span className="text-xs text-zinc-500">(deleted)</span>
+      </span>
+    );
+  }
+  if (!task.kind.startsWith('vm.')) return <span className="text-zinc-500">—</span>;
+  return <span className="text-zinc-500">deleted VM</span>;
 }
 
 const SEVERITY_TONE = { info: 'grey', warning: 'amber', error: 'red' } as const;

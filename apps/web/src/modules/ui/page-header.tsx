@@ -5,14 +5,15 @@ export function PageHeader({ title, meta, actions }: { title: ReactNode; meta?: 
     <div className="flex min-h-12 flex-wrap items-center gap-x-4 gap-y-2 border-b border-zinc-200 bg-white px-4 py-2">
       <h1 className="text-base font-semibold text-zinc-900">{title}</h1>
       {meta && <div className="flex items-center gap-3 text-sm text-zinc-500">{meta}</div>}
-      {actions && <div className="ml-auto flex items-center gap-2">{actions}</div>}
+      {/* On a phone the actions get a line of their own, so none is pushed off screen. */}
+      {actions && <div className="flex w-full items-center gap-2 sm:ml-auto sm:w-auto">{actions}</div>}
     </div>
   );
 }
 
 /** Table cell classes shared by every list, so columns line up the same way everywhere. */
 export const th =
-  'sticky top-0 z-10 border-b border-zinc-200 bg-zinc-50 px-3 py-1.5 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase whitespace-nowrap';
+  'sticky top-0 z-10 border-b border-zinc-200 bg-zinc-50 px-3 py-1.5 text-left text-xs font-medium tracking-wide text-zinc-600 uppercase whitespace-nowrap';
 export const td = 'border-b border-zinc-100 px-3 py-1.5 whitespace-nowrap';
 
 export function EmptyRow({ colSpan, children }: { colSpan: number; children: ReactNode }) {
