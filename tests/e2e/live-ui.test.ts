@@ -226,6 +226,8 @@ test('task history keeps a deleted VM’s name and who ran each task', async () 
   await page.goto(`${baseUrl()}/tasks`);
   const row = page.locator('[data-testid="task-row"][data-kind="vm.delete"]', { hasText: vmB.name });
   await row.first().waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="event-row"]').first().waitFor({ timeout: 30_000 });
+  await liveUp(page);
   assert.match(await row.first().getByTestId('task-vm').innerText(), new RegExp(`${vmB.name}.*deleted`));
   assert.equal(await row.first().getByTestId('task-owner').innerText(), 'admin');
   await page.screenshot({ path: `${artifacts}/desktop-tasks.png` });
@@ -267,6 +269,11 @@ test('phone width: the menu collapses, lists scroll inside, actions stay on scre
   await page.goto(`${baseUrl()}/tasks`);
   await page.locator('[data-testid="task-row"]').first().waitFor({ timeout: 30_000 });
   await noPageOverflow('tasks');
+  // Tasks stack as cards: the VM and who ran it are on screen, not off to the right.
+  for (const id of ['task-vm', 'task-owner']) {
+    const box = await page.getByTestId(id).first().boundingBox();
+    assert.ok(box && box.x + box.width <= PHONE.width, `${id} is on screen: ${JSON.stringify(box)}`);
+  }
   await page.screenshot({ path: `${artifacts}/phone-tasks.png` });
   await phone.close();
 
@@ -274,6 +281,7 @@ test('phone width: the menu collapses, lists scroll inside, actions stay on scre
   const desk = await context.newPage();
   await desk.goto(`${baseUrl()}/vms`);
   await desk.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 30_000 });
+  await liveUp(desk);
   await desk.screenshot({ path: `${artifacts}/desktop-vm-list.png` });
   await desk.goto(`${baseUrl()}/vms/${vmA.id}`);
   await desk.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });

@@ -155,14 +155,14 @@ function PasteBar({
 
   return (
     <div
-      className={`flex items-start gap-2 px-2 py-1.5 ${dark ? 'bg-zinc-900' : 'rounded-b-lg border border-t-0 border-zinc-200 bg-zinc-50'}`}
+      className={`flex flex-wrap items-start gap-2 px-2 py-1.5 ${dark ? 'bg-zinc-900' : 'rounded-b-lg border border-t-0 border-zinc-200 bg-zinc-50'}`}
     >
       <textarea
         data-testid="console-paste-text"
         rows={1}
         placeholder="Text to type into the VM (Ctrl+Enter types it)"
         aria-label="Text to paste as keystrokes"
-        className={`${inputClass} h-7 min-h-7 resize-y py-1 font-mono text-xs`}
+        className={`${inputClass} h-7 min-h-7 min-w-0 flex-1 basis-56 resize-y py-1 font-mono text-xs`}
         value={text}
         spellCheck={false}
         onChange={(e) => setText(e.target.value)}

@@ -8,7 +8,7 @@ import { CloseIcon, MenuIcon } from '../ui/icons';
 
 const LIVE_LABEL: Record<LiveStatus, { text: string; dot: string }> = {
   pending: { text: 'Live', dot: 'bg-emerald-400' },
-  connecting: { text: 'Reconnecting…', dot: 'bg-amber-400 animate-pulse' },
+  connecting: { text: 'Connecting…', dot: 'bg-amber-400 animate-pulse' },
   error: { text: 'Live updates lost', dot: 'bg-red-400' },
   idle: { text: 'Offline', dot: 'bg-zinc-500' },
 };

@@ -9,9 +9,12 @@ import { useSession } from '../auth/use-session';
 import { ProgressBar } from '../ui/bars';
 import { ErrorText } from '../ui/error-text';
 import { formatAgo, formatDateTime, formatTaskKind } from '../ui/format';
-import { EmptyRow, PageHeader, TableHead, td } from '../ui/page-header';
+import { EmptyRow, PageHeader, stacked, TableHead, td as tdBase } from '../ui/page-header';
 import { Pill, TaskStatePill } from '../ui/status-pill';
 import { useNow } from '../ui/use-now';
+
+/** Cells stack as "label  value" lines on a phone. */
+const td = `${tdBase} ${stacked.td}`;
 
 export function TasksView() {
   const { user } = useSession();
@@ -35,7 +38,7 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
       <h2 className="border-b border-zinc-200 px-3 py-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
         {title}
       </h2>
-      <div className="max-h-[28rem] overflow-auto">{children}</div>
+      <div className="overflow-auto sm:max-h-[28rem]">{children}</div>
     </section>
   );
 }
@@ -55,9 +58,9 @@ function TaskTable() {
           <ErrorText error={tasks.error} />
         </div>
       )}
-      <table className="w-full border-separate border-spacing-0 text-sm">
-        <TableHead columns={TASK_COLUMNS} />
-        <tbody>
+      <table className={`w-full border-separate border-spacing-0 text-sm ${stacked.table}`}>
+        <TableHead columns={TASK_COLUMNS} className={stacked.thead} />
+        <tbody className={stacked.tbody}>
           {tasks.data?.map((task) => (
             <TaskRow key={task.id} task={task} vmExists={task.vmId !== null && liveVms.has(task.vmId)} now={now} />
           ))}
@@ -73,12 +76,19 @@ const TaskRow = memo(function TaskRow({ task, vmExists, now }: { task: TaskView;
   const failed = task.state === 'failed';
   const percent = task.state === 'succeeded' ? 100 : task.progress;
   return (
-    <tr data-testid="task-row" data-state={task.state} data-kind={task.kind} className="hover:bg-zinc-50">
-      <td className={`${td} font-medium text-zinc-800`}>{formatTaskKind(task.kind)}</td>
-      <td className={td}>
+    <tr
+      data-testid="task-row"
+      data-state={task.state}
+      data-kind={task.kind}
+      className={`hover:bg-zinc-50 ${stacked.tr}`}
+    >
+      <td data-label="Task" className={`${td} font-medium text-zinc-800`}>
+        {formatTaskKind(task.kind)}
+      </td>
+      <td data-label="State" className={td}>
         <TaskStatePill state={task.state} />
       </td>
-      <td className={`${td} w-40`}>
+      <td data-label="Progress" className={`${td} w-40`}>
         <div className="flex items-center gap-2">
           <div className="w-20">
             <ProgressBar percent={percent} failed={failed} done={task.state === 'succeeded'} />
@@ -86,7 +96,7 @@ const TaskRow = memo(function TaskRow({ task, vmExists, now }: { task: TaskView;
           <span className="text-xs text-zinc-500 tabular-nums">{Math.round(percent)} %</span>
         </div>
       </td>
-      <td className={`${td} max-w-md min-w-64 whitespace-normal`}>
+      <td data-label="Result" className={`${td} max-w-md min-w-64 whitespace-normal max-sm:min-w-0`}>
         {failed ? (
           <span className="text-red-700" data-testid="task-error">
             <ExpandableText text={task.errorMessage ?? 'Failed'} />
@@ -96,16 +106,18 @@ const TaskRow = memo(function TaskRow({ task, vmExists, now }: { task: TaskView;
           <span className="text-zinc-600">{task.message ?? ''}</span>
         )}
       </td>
-      <td className={td} data-testid="task-vm">
+      <td data-label="VM" className={td} data-testid="task-vm">
         <TaskVm task={task} vmExists={vmExists} />
       </td>
-      <td className={`${td} text-zinc-700`} data-testid="task-owner">
+      <td data-label="By" className={`${td} text-zinc-700`} data-testid="task-owner">
         {task.ownerName ?? <span className="text-zinc-500">deleted user</span>}
       </td>
-      <td className={`${td} text-xs text-zinc-600`} title={formatDateTime(task.createdAt)}>
+      <td data-label="Started" className={`${td} text-xs text-zinc-600`} title={formatDateTime(task.createdAt)}>
         {formatAgo(task.createdAt, now)}
       </td>
-      <td className={`${td} text-xs text-zinc-600`}>{formatDateTime(task.finishedAt)}</td>
+      <td data-label="Finished" className={`${td} text-xs text-zinc-600 max-sm:hidden`}>
+        {formatDateTime(task.finishedAt)}
+      </td>
     </tr>
   );
 });
@@ -174,9 +186,9 @@ function EventTable() {
           <ErrorText error={events.error} />
         </div>
       )}
-      <table className="w-full border-separate border-spacing-0 text-sm">
-        <TableHead columns={EVENT_COLUMNS} />
-        <tbody>
+      <table className={`w-full border-separate border-spacing-0 text-sm ${stacked.table}`}>
+        <TableHead columns={EVENT_COLUMNS} className={stacked.thead} />
+        <tbody className={stacked.tbody}>
           {events.data?.map((event) => (
             <EventRow key={event.id} event={event} />
           ))}
@@ -190,13 +202,19 @@ function EventTable() {
 
 const EventRow = memo(function EventRow({ event }: { event: EventView }) {
   return (
-    <tr data-testid="event-row" className="hover:bg-zinc-50">
-      <td className={`${td} text-xs text-zinc-600 tabular-nums`}>{formatDateTime(event.at)}</td>
-      <td className={td}>
+    <tr data-testid="event-row" className={`hover:bg-zinc-50 ${stacked.tr}`}>
+      <td data-label="Time" className={`${td} text-xs text-zinc-600 tabular-nums`}>
+        {formatDateTime(event.at)}
+      </td>
+      <td data-label="Severity" className={td}>
         <Pill tone={SEVERITY_TONE[event.severity] ?? 'grey'} label={event.severity} />
       </td>
-      <td className={`${td} font-mono text-xs text-zinc-600`}>{event.kind}</td>
-      <td className={`${td} whitespace-normal text-zinc-800`}>{event.message}</td>
+      <td data-label="Kind" className={`${td} font-mono text-xs text-zinc-600`}>
+        {event.kind}
+      </td>
+      <td data-label="Message" className={`${td} whitespace-normal text-zinc-800`}>
+        {event.message}
+      </td>
     </tr>
   );
 });

@@ -26,10 +26,27 @@ export function EmptyRow({ colSpan, children }: { colSpan: number; children: Rea
   );
 }
 
+/**
+ * A table that becomes stacked cards below the `sm` breakpoint (phones): each row a card, each
+ * cell a "label  value" line (the label comes from the cell's data-label). For tables whose key
+ * columns would otherwise sit off screen; the VM list keeps scrolling sideways instead (its rows
+ * are windowed at a fixed height).
+ */
+export const stacked = {
+  table: 'max-sm:block',
+  thead: 'max-sm:hidden',
+  tbody: 'max-sm:block',
+  tr: 'max-sm:block max-sm:border-b max-sm:border-zinc-200 max-sm:px-3 max-sm:py-2',
+  td:
+    'max-sm:flex max-sm:min-w-0 max-sm:max-w-none max-sm:items-baseline max-sm:gap-3 max-sm:border-0 max-sm:px-0 ' +
+    'max-sm:py-0.5 max-sm:whitespace-normal max-sm:before:w-20 max-sm:before:shrink-0 max-sm:before:text-xs ' +
+    'max-sm:before:text-zinc-600 max-sm:before:content-[attr(data-label)]',
+};
+
 /** A list's sticky header row. */
-export function TableHead({ columns }: { columns: readonly string[] }) {
+export function TableHead({ columns, className = '' }: { columns: readonly string[]; className?: string }) {
   return (
-    <thead>
+    <thead className={className}>
       <tr>
         {columns.map((c) => (
           <th key={c} className={th}>

@@ -109,8 +109,9 @@ export function VmDetailView({ vmId }: { vmId: string }) {
 function Breadcrumb({ name }: { name: string }) {
   return (
     <span className="flex items-center gap-2">
-      <Link href="/vms" className="font-normal text-zinc-500 hover:text-zinc-900">
-        Virtual machines
+      <Link href="/vms" className="font-normal whitespace-nowrap text-zinc-600 hover:text-zinc-900">
+        <span className="hidden sm:inline">Virtual machines</span>
+        <span className="sm:hidden">VMs</span>
       </Link>
       <span className="text-zinc-300">/</span>
       <span data-testid="vm-name-heading" className="max-w-48 truncate sm:max-w-96">
