@@ -230,6 +230,7 @@ test('task history keeps a deleted VM’s name and who ran each task', async () 
   await liveUp(page);
   assert.match(await row.first().getByTestId('task-vm').innerText(), new RegExp(`${vmB.name}.*deleted`));
   assert.equal(await row.first().getByTestId('task-owner').innerText(), 'admin');
+  assert.match(await row.first().innerText(), /Deleted with 1 disk\b(?!\(s\))/, 'plural by count, not "disk(s)"');
   await page.screenshot({ path: `${artifacts}/desktop-tasks.png` });
   await page.close();
 });
