@@ -261,6 +261,7 @@ test('phone width: the menu collapses, lists scroll inside, actions stay on scre
 
   await page.goto(`${baseUrl()}/vms/${vmA.id}`);
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
   await noPageOverflow('VM page');
   for (const id of ['vm-start', 'vm-shutdown', 'vm-forceoff', 'vm-delete']) {
     const box = await page.getByTestId(id).boundingBox();

@@ -93,7 +93,7 @@ const TaskRow = memo(function TaskRow({ task, vmExists, now }: { task: TaskView;
           <div className="w-20">
             <ProgressBar percent={percent} failed={failed} done={task.state === 'succeeded'} />
           </div>
-          <span className="text-xs text-zinc-500 tabular-nums">{Math.round(percent)} %</span>
+          <span className="text-xs whitespace-nowrap text-zinc-600 tabular-nums">{Math.round(percent)} %</span>
         </div>
       </td>
       <td data-label="Result" className={`${td} max-w-md min-w-64 whitespace-normal max-sm:min-w-0`}>
