@@ -1,7 +1,7 @@
 /**
- * CPU % is streamed for what is on screen: a `live.onStats` subscription gets a batch with a
- * running VM's CPU % within three stats intervals, and a user who may not see that VM gets
- * nothing for it. The test stack samples every 2 s (scripts/test.sh); against a stack with
+ * CPU % is streamed for what is on screen: a tab's live stream, told its VMs by
+ * `live.watchStats`, gets a batch with a running VM's CPU % within three stats intervals, and a
+ * user who may not see that VM gets nothing for it. The test stack samples every 2 s (scripts/test.sh); against a stack with
  * another interval, set VIREO_TEST_STATS_INTERVAL_MS.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { waitFor } from '../support/lab.ts';
 
 const intervalMs = Number(process.env.VIREO_TEST_STATS_INTERVAL_MS ?? 2_000);
 
-test('live.onStats streams a running VM’s CPU % to admins only within 3 intervals', async () => {
+test('the live stream carries a watched running VM’s CPU % to admins only within 3 intervals', async () => {
   const owner = await admin();
   const { vmId, vm } = await createTestVm(owner.api, 'stats');
   assert.equal(vm.state, 'running');

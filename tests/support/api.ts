@@ -4,6 +4,7 @@
  */
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
 import type { AppRouter, LiveChange, StatsBatch } from '@vireo/api';
+import { randomUUID } from 'node:crypto';
 import { EventSource } from 'eventsource';
 
 export const baseUrl = () => process.env.VIREO_TEST_URL ?? 'http://127.0.0.1:3100';
@@ -81,13 +82,29 @@ export async function waitTask(api: Api, taskId: string, timeoutMs = 90_000) {
 
 /** Collects live changes until stopped. */
 export function watchChanges(api: Api, onChange: (c: LiveChange) => void) {
-  const sub = api.live.onChange.subscribe(undefined, { onData: (d) => onChange(d.data as LiveChange) });
+  const sub = api.live.onChange.subscribe(undefined, {
+    onData: (d) => {
+      if (d.data.kind !== 'stats') onChange(d.data);
+    },
+  });
   return () => sub.unsubscribe();
 }
 
-/** Collects `live.onStats` batches for the given VMs until stopped. */
+/**
+ * Collects stats batches for the given VMs until stopped, as a browser tab gets them: one live
+ * stream named by an id, and `live.watchStats` naming the VMs it wants (sent once the stream is up).
+ */
 export function watchStats(api: Api, vmIds: string[], onBatch: (b: StatsBatch) => void) {
-  const sub = api.live.onStats.subscribe({ vmIds }, { onData: (b) => onBatch(b as StatsBatch) });
+  const streamId = `test-${randomUUID()}`;
+  const sub = api.live.onChange.subscribe(
+    { streamId },
+    {
+      onStarted: () => void api.live.watchStats.mutate({ streamId, vmIds }),
+      onData: (d) => {
+        if (d.data.kind === 'stats') onBatch(d.data.stats);
+      },
+    },
+  );
   return () => sub.unsubscribe();
 }
 

@@ -76,8 +76,12 @@ export interface TaskView {
   message: string | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** null once the VM is deleted; vmName stays. */
   vmId: string | null;
+  vmName: string | null;
   ownerId: string | null;
+  /** Who ran it. */
+  ownerName: string | null;
   createdAt: string;
   finishedAt: string | null;
 }
@@ -94,7 +98,7 @@ export interface EventView {
 
 /** CPU % of the VMs one stats sample touched; null while a VM is not running. */
 export type VmCpuSample = { vmId: string; cpuUsagePercent: number | null };
-/** One `live.onStats` batch: the subscribed VMs a single stats sample touched. */
+/** One stats batch: the VMs a stream watches (`live.watchStats`) that a single sample touched. */
 export type StatsBatch = { at: number; cpu: VmCpuSample[] };
 
 /** What live subscriptions push: the changed object, or its id when it was removed. */
@@ -104,3 +108,6 @@ export type LiveChange =
   | { kind: 'vmRemoved'; vmId: string; ownerId: string }
   | { kind: 'task'; task: TaskView }
   | { kind: 'event'; event: EventView };
+
+/** What the one live stream per browser tab (`live.onChange`) carries: changes and stats. */
+export type LiveMessage = LiveChange | { kind: 'stats'; stats: StatsBatch };

@@ -15,8 +15,12 @@ export type TaskView = {
   errorCode: string | null;
   errorMessage: string | null;
   vmId: string | null;
+  /** The VM's name when the task was created; kept after the VM is deleted. */
+  vmName: string | null;
   hostId: string | null;
   ownerId: string | null;
+  /** Who ran the task; null if that user was deleted. */
+  ownerName: string | null;
   idempotencyKey: string | null;
   createdAt: Date;
   updatedAt: Date;
@@ -28,6 +32,8 @@ export type TaskCreateInput = {
   /** e.g. 'vm.create', 'vm.start' (see TASK_KINDS). */
   kind: string;
   vmId?: string | null;
+  /** Defaults to the name of the VM `vmId` names. */
+  vmName?: string | null;
   hostId?: string | null;
   ownerId?: string | null;
   message?: string | null;
@@ -44,8 +50,10 @@ const taskSelect = {
   errorCode: true,
   errorMessage: true,
   vmId: true,
+  vmName: true,
   hostId: true,
   ownerId: true,
+  owner: { select: { username: true } },
   idempotencyKey: true,
   createdAt: true,
   updatedAt: true,
@@ -53,8 +61,8 @@ const taskSelect = {
   finishedAt: true,
 } satisfies Prisma.TaskSelect;
 
-function toView(row: Prisma.TaskGetPayload<{ select: typeof taskSelect }>): TaskView {
-  return { ...row, state: row.state as TaskState };
+function toView({ owner, ...row }: Prisma.TaskGetPayload<{ select: typeof taskSelect }>): TaskView {
+  return { ...row, state: row.state as TaskState, ownerName: owner?.username ?? null };
 }
 
 const unfinished = { state: { in: [...UNFINISHED_TASK_STATES] } } satisfies Prisma.TaskWhereInput;
@@ -64,13 +72,19 @@ async function byKey(idempotencyKey: string): Promise<TaskView | null> {
   return row && toView(row);
 }
 
+async function nameOfVm(vmId: string): Promise<string | null> {
+  const vm = await getDb().vm.findUnique({ where: { id: vmId }, select: { name: true } });
+  return vm?.name ?? null;
+}
+
 /** `created` is false when an existing task with the same idempotencyKey is returned. */
 export async function create(input: TaskCreateInput): Promise<{ task: TaskView; created: boolean }> {
   const key = input.idempotencyKey ?? null;
   const existing = key === null ? null : await byKey(key);
   if (existing) return { task: existing, created: false };
+  const vmName = input.vmName ?? (input.vmId ? await nameOfVm(input.vmId) : null);
   try {
-    const row = await mapDbErrors(() => getDb().task.create({ data: input, select: taskSelect }));
+    const row = await mapDbErrors(() => getDb().task.create({ data: { ...input, vmName }, select: taskSelect }));
     return { task: toView(row), created: true };
   } catch (err) {
     // A concurrent request with the same key won the insert race.

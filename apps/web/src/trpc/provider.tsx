@@ -24,6 +24,11 @@ function makeQueryClient(): QueryClient {
         refetchOnWindowFocus: false,
         retry: (failures, err) => failures < 2 && !isClientError(err),
       },
+      // TanStack's default ('online') PAUSES a mutation while the browser is offline and sends it
+      // when the network returns: a Delete clicked offline would run minutes later, unseen. An
+      // action either goes now or fails now (the UI also refuses actions while the live
+      // connection is down, see live-provider.tsx).
+      mutations: { networkMode: 'always', retry: false },
     },
   });
 }

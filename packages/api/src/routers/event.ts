@@ -1,7 +1,25 @@
 import { events } from '@vireo/db';
+import { publish } from '../services/bus.ts';
 import { toEventView } from '../services/views.ts';
-import { adminProcedure, router } from '../trpc.ts';
+import { adminProcedure, router, vmProcedure } from '../trpc.ts';
 
 export const eventRouter = router({
   list: adminProcedure.query(async () => (await events.listRecent({ limit: 100 })).map(toEventView)),
+  /**
+   * Records that the user sent Ctrl+Alt+Del through the console (the keys travel over the
+   * console's VNC stream, which the manager only relays): a reboot-like act belongs in the log.
+   * The console sends the keys only once this is recorded.
+   */
+  recordCtrlAltDel: vmProcedure.mutation(async ({ ctx }) => {
+    const event = await events.add({
+      severity: 'info',
+      kind: 'vm.ctrlAltDel',
+      message: `Ctrl+Alt+Del sent to VM ${ctx.vm.name} by ${ctx.user.username}.`,
+      vmId: ctx.vm.id,
+      hostId: ctx.vm.hostId,
+      userId: ctx.user.id,
+    });
+    publish({ kind: 'event', event: toEventView(event) });
+    return { eventId: event.id };
+  }),
 });

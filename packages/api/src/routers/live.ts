@@ -1,41 +1,61 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { changes, statsSamples } from '../services/bus.ts';
+import { changesAndStats } from '../services/bus.ts';
+import { attachStream, MAX_WATCHED_VMS, setWatchedVms } from '../services/live-streams.ts';
 import { visibleVmIds } from '../services/vm-access.ts';
 import { authedProcedure, router } from '../trpc.ts';
-import type { LiveChange, StatsBatch } from '../views.ts';
+import type { LiveChange, LiveMessage, StatsBatch } from '../views.ts';
 
-const onStatsInput = z.object({ vmIds: z.array(z.string().min(1).max(64)).max(500) });
+const streamId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'A stream id is 16 to 64 letters, digits, "-" or "_".');
+const onChangeInput = z.object({ streamId: streamId.optional() }).optional();
+const watchStatsInput = z.object({
+  streamId,
+  vmIds: z.array(z.string().min(1).max(64)).max(MAX_WATCHED_VMS),
+});
 
 /** Whether a change is visible to this user (admins see all; users their own VMs and tasks). */
-function visible(change: LiveChange, user: { id: string; role: string }, ownerOf: (c: LiveChange) => string | null) {
+function visible(change: LiveChange, user: { id: string; role: string }) {
   if (user.role === 'admin') return true;
   if (change.kind === 'host' || change.kind === 'event') return false;
-  return ownerOf(change) === user.id;
+  return ownerOfChange(change) === user.id;
 }
 
 let seq = 0;
 
 export const liveRouter = router({
-  /** Every inventory change, pushed over SSE as it happens. */
-  onChange: authedProcedure.subscription(async function* ({ ctx, signal }) {
-    for await (const change of changes(signal)) {
-      if (!visible(change, ctx.user, ownerOfChange)) continue;
-      seq += 1;
-      yield tracked(String(seq), change);
+  /**
+   * The one live stream of a browser tab, over SSE: every inventory change as it happens and,
+   * when the tab names its `streamId`, the CPU % of the VMs it watches (`watchStats`). One
+   * connection per tab, not one per stream: browsers allow six per origin (see live-streams.ts).
+   */
+  onChange: authedProcedure.input(onChangeInput).subscription(async function* ({ ctx, input, signal }) {
+    const stream = input?.streamId ? attachStream(input.streamId, ctx.user.id) : null;
+    try {
+      for await (const message of changesAndStats(signal)) {
+        let out: LiveMessage | null = null;
+        if (message.type === 'change') {
+          if (visible(message.change, ctx.user)) out = message.change;
+        } else if (stream) {
+          const wanted = stream.vmIds();
+          const cpu = message.sample.cpu.filter((c) => wanted.has(c.vmId));
+          if (cpu.length > 0) out = { kind: 'stats', stats: { at: message.sample.at, cpu } satisfies StatsBatch };
+        }
+        if (!out) continue;
+        seq += 1;
+        yield tracked(String(seq), out);
+      }
+    } finally {
+      stream?.detach();
     }
   }),
   /**
-   * CPU % of the given VMs (the ones on screen), one batch per stats sample that touches any of
-   * them. Access is checked once, here: ids the user may not see are silently dropped.
+   * Sets which VMs' CPU % the tab's stream carries (the rows on screen). Access is checked here:
+   * ids the user may not see are silently dropped.
    */
-  onStats: authedProcedure.input(onStatsInput).subscription(async function* ({ ctx, input, signal }) {
+  watchStats: authedProcedure.input(watchStatsInput).mutation(async ({ ctx, input }) => {
     const wanted = await visibleVmIds(input.vmIds, ctx.user);
-    if (wanted.size === 0) return;
-    for await (const sample of statsSamples(signal)) {
-      const cpu = sample.cpu.filter((c) => wanted.has(c.vmId));
-      if (cpu.length > 0) yield { at: sample.at, cpu } satisfies StatsBatch;
-    }
+    setWatchedVms(input.streamId, ctx.user.id, wanted);
+    return { watching: wanted.size };
   }),
 });
 

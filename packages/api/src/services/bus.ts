@@ -3,7 +3,7 @@
  * subscriptions (SSE to browsers) read from it. One process, one bus; several managers would put
  * a broker behind this same interface.
  */
-import { EventEmitter, on } from 'node:events';
+import { EventEmitter } from 'node:events';
 import type { LiveChange, VmCpuSample } from '../views.ts';
 
 const emitter = new EventEmitter();
@@ -16,13 +16,6 @@ export function publish(change: LiveChange): void {
 export function subscribe(listener: (change: LiveChange) => void): () => void {
   emitter.on('change', listener);
   return () => emitter.off('change', listener);
-}
-
-/** Async iterator of changes, ending when the signal aborts (the subscriber went away). */
-export async function* changes(signal: AbortSignal | undefined): AsyncGenerator<LiveChange> {
-  for await (const [change] of on(emitter, 'change', { signal })) {
-    yield change as LiveChange;
-  }
 }
 
 /**
@@ -38,9 +31,38 @@ export function publishStats(sample: StatsSample): void {
   statsEmitter.emit('stats', sample);
 }
 
-/** Async iterator of stats samples, ending when the signal aborts. */
-export async function* statsSamples(signal: AbortSignal | undefined): AsyncGenerator<StatsSample> {
-  for await (const [sample] of on(statsEmitter, 'stats', { signal })) {
-    yield sample as StatsSample;
+export type BusMessage = { type: 'change'; change: LiveChange } | { type: 'stats'; sample: StatsSample };
+
+/**
+ * Changes and stats samples in the order they were published, as one async iterator ending when
+ * the signal aborts: a browser tab gets both over a single connection (see live-streams.ts).
+ */
+export async function* changesAndStats(signal: AbortSignal | undefined): AsyncGenerator<BusMessage> {
+  const queue: BusMessage[] = [];
+  let wake: (() => void) | null = null;
+  const push = (message: BusMessage) => {
+    queue.push(message);
+    wake?.();
+    wake = null;
+  };
+  const onChange = (change: LiveChange) => push({ type: 'change', change });
+  const onStats = (sample: StatsSample) => push({ type: 'stats', sample });
+  const onAbort = () => wake?.();
+  emitter.on('change', onChange);
+  statsEmitter.on('stats', onStats);
+  signal?.addEventListener('abort', onAbort);
+  try {
+    while (!signal?.aborted) {
+      const next = queue.shift();
+      if (next) yield next;
+      else
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+    }
+  } finally {
+    emitter.off('change', onChange);
+    statsEmitter.off('stats', onStats);
+    signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -47,9 +47,9 @@ async function run(taskId: string, work: (progress: ProgressFn) => Promise<strin
     const message = await work(progress);
     await tasks.succeed(taskId, message ?? null);
   } catch (err) {
+    // A LIBVIRT_ERROR's message already carries libvirt's own words: store it once.
     const payload = toErrorPayload(err);
-    const message = payload.libvirt ? `${payload.message} (libvirt: ${payload.libvirt.message})` : payload.message;
-    await tasks.fail(taskId, { code: payload.code, message });
+    await tasks.fail(taskId, { code: payload.code, message: payload.message });
     if (payload.code === 'INTERNAL') console.error(`[task ${taskId}]`, err);
   }
   await publishTask(taskId);

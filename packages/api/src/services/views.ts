@@ -59,7 +59,9 @@ export function toTaskView(task: NonNullable<Awaited<ReturnType<typeof tasks.byI
     errorCode: task.errorCode,
     errorMessage: task.errorMessage,
     vmId: task.vmId,
+    vmName: task.vmName,
     ownerId: task.ownerId,
+    ownerName: task.ownerName,
     createdAt: task.createdAt.toISOString(),
     finishedAt: task.finishedAt?.toISOString() ?? null,
   };

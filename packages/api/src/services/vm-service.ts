@@ -225,12 +225,12 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
     await events.add({
       severity: 'info',
       kind: 'vm.deleted',
-      message: `VM ${vm.name} deleted (${deleted.length} disk(s) removed).`,
+      message: `VM ${vm.name} deleted (${deleted.length} disk${deleted.length === 1 ? '' : 's'} removed).`,
       hostId: vm.hostId,
       userId: user.id,
     });
     publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
-    return `Deleted with ${deleted.length} disk(s)`;
+    return `Deleted with ${deleted.length} disk${deleted.length === 1 ? '' : 's'}`;
   });
   return { taskId };
 }

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { errorInfo } from '@/trpc/errors';
-import { useLiveUpdates } from '../live/use-live-updates';
+import { LiveProvider } from '../live/live-provider';
 import { VncConsole } from './vnc-console';
 
 const CONSOLE_STATES = new Set(['running', 'paused']);
@@ -13,23 +13,24 @@ const CONSOLE_STATES = new Set(['running', 'paused']);
 export function ConsoleWindowView({ vmId }: { vmId: string }) {
   const trpc = useTRPC();
   const vm = useQuery(trpc.vm.byId.queryOptions({ vmId }));
-  useLiveUpdates(vm.isSuccess);
 
   useEffect(() => {
     if (vm.data) document.title = `${vm.data.name} · Console · Vireo`;
   }, [vm.data]);
 
   return (
-    <div className="flex h-dvh flex-col bg-zinc-950 text-zinc-200">
-      {vm.error && <Message>{errorInfo(vm.error).message}</Message>}
-      {vm.isPending && <Message>Loading…</Message>}
-      {vm.data && !CONSOLE_STATES.has(vm.data.state) && (
-        <Message>{`${vm.data.name} is ${vm.data.state}. Start the VM to see its screen.`}</Message>
-      )}
-      {vm.data && CONSOLE_STATES.has(vm.data.state) && (
-        <VncConsole vmId={vmId} fill showPopOut={false} label={vm.data.name} />
-      )}
-    </div>
+    <LiveProvider enabled={vm.isSuccess}>
+      <div className="flex h-dvh flex-col bg-zinc-950 text-zinc-200">
+        {vm.error && <Message>{errorInfo(vm.error).message}</Message>}
+        {vm.isPending && <Message>Loading…</Message>}
+        {vm.data && !CONSOLE_STATES.has(vm.data.state) && (
+          <Message>{`${vm.data.name} is ${vm.data.state}. Start the VM to see its screen.`}</Message>
+        )}
+        {vm.data && CONSOLE_STATES.has(vm.data.state) && (
+          <VncConsole vmId={vmId} fill showPopOut={false} label={vm.data.name} />
+        )}
+      </div>
+    </LiveProvider>
   );
 }
 

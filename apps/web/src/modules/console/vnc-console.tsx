@@ -1,8 +1,13 @@
 'use client';
 
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTRPC } from '@/trpc/client';
 import { btn, inputClass } from '../ui/buttons';
-import { ExternalIcon } from '../ui/icons';
+import { ConfirmDialog } from '../ui/confirm-dialog';
+import { ErrorText } from '../ui/error-text';
+import { ExternalIcon, Spinner } from '../ui/icons';
+import { plural } from '../ui/format';
 import { type ConsoleState, useVncConsole } from './use-vnc-console';
 
 interface VncConsoleProps {
@@ -23,6 +28,10 @@ export function openConsoleWindow(vmId: string): void {
 export function VncConsole({ vmId, fill = false, showPopOut = true, label }: VncConsoleProps) {
   const { screenRef, state, reconnect, sendCtrlAltDel, typeText } = useVncConsole(vmId);
   const connected = state.status === 'connected';
+  const trpc = useTRPC();
+  const [confirmingCad, setConfirmingCad] = useState(false);
+  // Ctrl+Alt+Del reboots most guests: it is confirmed, and recorded as an event before it is sent.
+  const recordCad = useMutation(trpc.event.recordCtrlAltDel.mutationOptions({ onSuccess: () => sendCtrlAltDel() }));
 
   return (
     <div className={`flex min-h-0 flex-col ${fill ? 'h-full' : ''}`}>
@@ -41,10 +50,14 @@ export function VncConsole({ vmId, fill = false, showPopOut = true, label }: Vnc
             type="button"
             data-testid="console-ctrl-alt-del"
             className={btn.secondary}
-            disabled={!connected}
-            onClick={sendCtrlAltDel}
+            disabled={!connected || recordCad.isPending}
+            onClick={() => {
+              recordCad.reset();
+              setConfirmingCad(true);
+            }}
           >
-            Ctrl+Alt+Del
+            {recordCad.isPending && <Spinner />}
+            {recordCad.isPending ? 'Sending…' : 'Ctrl+Alt+Del'}
           </button>
           {showPopOut && (
             <button
@@ -71,6 +84,25 @@ export function VncConsole({ vmId, fill = false, showPopOut = true, label }: Vnc
         )}
       </div>
       <PasteBar disabled={!connected} typeText={typeText} dark={fill} />
+      {recordCad.error && (
+        <div className="mt-2">
+          <ErrorText error={recordCad.error} testId="console-ctrl-alt-del-error" />
+        </div>
+      )}
+      {confirmingCad && (
+        <ConfirmDialog
+          title="Send Ctrl+Alt+Del?"
+          confirmLabel="Send Ctrl+Alt+Del"
+          testId="ctrl-alt-del-dialog"
+          onCancel={() => setConfirmingCad(false)}
+          onConfirm={() => {
+            setConfirmingCad(false);
+            recordCad.mutate({ vmId });
+          }}
+        >
+          Most guests reboot at once on Ctrl+Alt+Del, without saving open work. It is recorded in the event log.
+        </ConfirmDialog>
+      )}
     </div>
   );
 }
@@ -118,19 +150,19 @@ function PasteBar({
     setTyping(true);
     const skipped = await typeText(text);
     setTyping(false);
-    setNote(skipped ? `${skipped} character(s) could not be typed (only ASCII is supported).` : null);
+    setNote(skipped ? `${plural(skipped, 'character')} could not be typed (only ASCII is supported).` : null);
   };
 
   return (
     <div
-      className={`flex items-start gap-2 px-2 py-1.5 ${dark ? 'bg-zinc-900' : 'rounded-b-lg border border-t-0 border-zinc-200 bg-zinc-50'}`}
+      className={`flex flex-wrap items-start gap-2 px-2 py-1.5 ${dark ? 'bg-zinc-900' : 'rounded-b-lg border border-t-0 border-zinc-200 bg-zinc-50'}`}
     >
       <textarea
         data-testid="console-paste-text"
         rows={1}
         placeholder="Text to type into the VM (Ctrl+Enter types it)"
         aria-label="Text to paste as keystrokes"
-        className={`${inputClass} h-7 min-h-7 resize-y py-1 font-mono text-xs`}
+        className={`${inputClass} h-7 min-h-7 min-w-0 flex-1 basis-56 resize-y py-1 font-mono text-xs`}
         value={text}
         spellCheck={false}
         onChange={(e) => setText(e.target.value)}

@@ -11,6 +11,7 @@ export interface ConfirmDialogProps {
   /** When set, the user must type exactly this text (e.g. the VM name) to enable confirm. */
   requireText?: string;
   danger?: boolean;
+  testId?: string;
   onConfirm: () => void;
   onCancel: () => void;
 }
@@ -25,6 +26,7 @@ export function ConfirmDialog({
   confirmLabel,
   requireText,
   danger = true,
+  testId,
   onConfirm,
   onCancel,
 }: ConfirmDialogProps) {
@@ -42,6 +44,7 @@ export function ConfirmDialog({
   return (
     <Dialog
       title={title}
+      testId={testId}
       onClose={onCancel}
       footer={
         <>

@@ -2,10 +2,35 @@
 
 import { type ReactNode, useEffect, useId, useRef } from 'react';
 
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Keeps Tab and Shift+Tab inside `box` (a modal must not let focus wander behind it). */
+function trapTab(e: KeyboardEvent, box: HTMLElement): void {
+  const items = Array.from(box.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null);
+  const first = items[0];
+  const last = items[items.length - 1];
+  if (!first || !last) {
+    e.preventDefault();
+    box.focus();
+    return;
+  }
+  const active = document.activeElement;
+  const inside = active instanceof Node && box.contains(active);
+  if (e.shiftKey && (active === first || active === box || !inside)) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (active === last || !inside)) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
 /**
  * A modal frame: dimmed backdrop, title, body, footer bar. Escape calls onClose. Focus moves to
  * the dialog itself, not to a button, so a stray Enter does nothing; a caller may move it further
- * in its own effect (children's effects run first, so the caller's wins).
+ * in its own effect (children's effects run first, so the caller's wins). Tab stays inside the
+ * dialog, and focus returns to whatever had it (the button that opened it) when it closes.
  */
 export function Dialog({
   title,
@@ -28,12 +53,18 @@ export function Dialog({
   close.current = onClose;
 
   useEffect(() => {
-    boxRef.current?.focus();
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    if (!boxRef.current?.contains(document.activeElement)) boxRef.current?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') close.current();
+      else if (e.key === 'Tab' && boxRef.current) trapTab(e, boxRef.current);
     };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      // After the dialog is gone (an opener disabled meanwhile cannot take focus; then it stays put).
+      if (opener?.isConnected) setTimeout(() => opener.focus(), 0);
+    };
   }, []);
 
   return (

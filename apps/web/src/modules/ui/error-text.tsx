@@ -11,7 +11,8 @@ export function ErrorText({ error, testId }: { error: unknown; testId?: string }
       className="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800"
     >
       {info.message}
-      {info.libvirt && info.libvirt !== info.message && (
+      {/* A LIBVIRT_ERROR's message already quotes libvirt: show its words once. */}
+      {info.libvirt && !info.message.includes(info.libvirt) && (
         <div className="mt-1 font-mono text-xs text-red-700">libvirt: {info.libvirt}</div>
       )}
     </div>

@@ -44,3 +44,8 @@ export function formatTaskKind(kind: string): string {
   };
   return words[kind] ?? kind;
 }
+
+/** "1 VM", "2 VMs", "0 VMs"; `many` for irregular plurals. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}

@@ -18,5 +18,7 @@ export function useVmTask(vmId: string, startedTaskId: string | null) {
   const running = forVm.find((t) => UNFINISHED.has(t.state));
   const task: TaskView | undefined = running && running.id !== started.data?.id ? running : (started.data ?? running);
   const busy = forVm.some((t) => UNFINISHED.has(t.state)) || (task !== undefined && UNFINISHED.has(task.state));
-  return { task, busy };
+  /** The kind of the task running on this VM ('vm.start'…), if any. */
+  const runningKind = running?.kind ?? (task && UNFINISHED.has(task.state) ? task.kind : undefined);
+  return { task, busy, runningKind };
 }

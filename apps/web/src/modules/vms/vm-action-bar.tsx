@@ -4,36 +4,72 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { VmView } from '@/trpc/types';
+import { offlineReason, useLive } from '../live/live-provider';
 import { btn } from '../ui/buttons';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorText } from '../ui/error-text';
+import { Spinner } from '../ui/icons';
 import { actionAllowed, type VmAction } from './vm-actions';
 
 interface VmActionBarProps {
   vm: VmView;
   /** A task is running on this VM: the API would refuse another, so every action waits. */
   busy: boolean;
+  /** The kind of that task ('vm.start'…), to name what is going on. */
+  runningKind: string | undefined;
   onTaskStarted: (taskId: string) => void;
 }
 
-export function VmActionBar({ vm, busy, onTaskStarted }: VmActionBarProps) {
+const LABEL: Record<VmAction, { idle: string; pending: string }> = {
+  start: { idle: 'Start', pending: 'Starting…' },
+  shutdown: { idle: 'Shut down', pending: 'Shutting down…' },
+  forceOff: { idle: 'Force off', pending: 'Forcing off…' },
+  delete: { idle: 'Delete', pending: 'Deleting…' },
+};
+
+const ACTION_OF_TASK: Record<string, VmAction> = {
+  'vm.start': 'start',
+  'vm.shutdown': 'shutdown',
+  'vm.forceOff': 'forceOff',
+  'vm.delete': 'delete',
+};
+
+export function VmActionBar({ vm, busy, runningKind, onTaskStarted }: VmActionBarProps) {
   const trpc = useTRPC();
+  const live = useLive();
   const [confirming, setConfirming] = useState<'forceOff' | 'delete' | null>(null);
+  const [notSent, setNotSent] = useState<string | null>(null);
   const onSuccess = ({ taskId }: { taskId: string }) => onTaskStarted(taskId);
   const start = useMutation(trpc.vm.start.mutationOptions({ onSuccess }));
   const shutdown = useMutation(trpc.vm.shutdown.mutationOptions({ onSuccess }));
   const forceOff = useMutation(trpc.vm.forceOff.mutationOptions({ onSuccess }));
   const remove = useMutation(trpc.vm.delete.mutationOptions({ onSuccess }));
   const mutations = { start, shutdown, forceOff, delete: remove };
-  const pending = Object.values(mutations).some((m) => m.isPending);
+  const sending = (Object.keys(mutations) as VmAction[]).find((a) => mutations[a].isPending);
+  // The action under way, from the click until its task ends: its button says so ("Deleting…").
+  const inFlight: VmAction | undefined =
+    sending ??
+    (runningKind ? ACTION_OF_TASK[runningKind] : undefined) ??
+    (vm.state === 'deleting' ? 'delete' : undefined);
   // run() resets the others first, so at most one holds an error: the latest action's.
   const lastError = [start, shutdown, forceOff, remove].find((m) => m.error)?.error;
 
   const hostDown = vm.hostStatus !== null && vm.hostStatus !== 'online';
-  const can = (action: VmAction) => !busy && !pending && !hostDown && actionAllowed(action, vm.state);
+  const can = (action: VmAction) => !busy && !sending && !hostDown && actionAllowed(action, vm.state);
+  /** While the live connection is down nothing is sent (nor queued to run later): say so at once. */
+  const refusedOffline = () => {
+    const reason = offlineReason(live);
+    setNotSent(reason);
+    return reason !== null;
+  };
   const run = (action: VmAction) => {
     for (const m of Object.values(mutations)) m.reset();
+    if (refusedOffline()) return;
     mutations[action].mutate({ vmId: vm.id });
+  };
+  const ask = (action: 'forceOff' | 'delete') => {
+    for (const m of Object.values(mutations)) m.reset();
+    if (!refusedOffline()) setConfirming(action);
   };
   const why = hostDown
     ? `Host ${vm.hostName ?? ''} is ${vm.hostStatus}`
@@ -41,46 +77,36 @@ export function VmActionBar({ vm, busy, onTaskStarted }: VmActionBarProps) {
       ? 'A task is running on this VM'
       : undefined;
 
+  const button = (action: VmAction, look: string, onClick: () => void) => (
+    <button
+      type="button"
+      data-testid={`vm-${action.toLowerCase()}`}
+      data-pending={inFlight === action || undefined}
+      aria-busy={inFlight === action}
+      className={look}
+      // The running one stays readable (not faded) and ignores clicks.
+      disabled={!can(action) && inFlight !== action}
+      aria-disabled={inFlight === action || undefined}
+      onClick={inFlight === action ? undefined : onClick}
+    >
+      {inFlight === action && <Spinner />}
+      {inFlight === action ? LABEL[action].pending : LABEL[action].idle}
+    </button>
+  );
+
   return (
-    <div className="flex flex-col items-end gap-1.5">
-      <div className="flex items-center gap-1.5" title={why}>
-        <button
-          type="button"
-          data-testid="vm-start"
-          className={btn.secondary}
-          disabled={!can('start')}
-          onClick={() => run('start')}
-        >
-          Start
-        </button>
-        <button
-          type="button"
-          data-testid="vm-shutdown"
-          className={btn.secondary}
-          disabled={!can('shutdown')}
-          onClick={() => run('shutdown')}
-        >
-          Shut down
-        </button>
-        <button
-          type="button"
-          data-testid="vm-forceoff"
-          className={btn.danger}
-          disabled={!can('forceOff')}
-          onClick={() => setConfirming('forceOff')}
-        >
-          Force off
-        </button>
-        <button
-          type="button"
-          data-testid="vm-delete"
-          className={btn.danger}
-          disabled={!can('delete')}
-          onClick={() => setConfirming('delete')}
-        >
-          Delete
-        </button>
+    <div className="flex flex-col items-start gap-1.5 sm:items-end">
+      <div className="flex flex-wrap items-center gap-1.5" title={why}>
+        {button('start', btn.secondary, () => run('start'))}
+        {button('shutdown', btn.secondary, () => run('shutdown'))}
+        {button('forceOff', btn.danger, () => ask('forceOff'))}
+        {button('delete', btn.danger, () => ask('delete'))}
       </div>
+      {notSent && (
+        <div className="max-w-xl" role="alert" data-testid="action-not-sent">
+          <p className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">{notSent}</p>
+        </div>
+      )}
       {lastError && (
         <div className="max-w-xl">
           <ErrorText error={lastError} testId="action-error" />

@@ -9,6 +9,7 @@ import type { TemplateView } from '@/trpc/types';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { formatMiB } from '../ui/format';
+import { offlineReason, useLive } from '../live/live-provider';
 import { PageHeader } from '../ui/page-header';
 import {
   type CreateVmDraft,
@@ -57,6 +58,17 @@ export function VmCreateView() {
   const template = templates.data?.find((t) => t.id === draft.templateId);
   const set = (patch: Partial<CreateVmDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const blur = (field: CreateVmField) => () => setTouched((t) => ({ ...t, [field]: true }));
+  const hints: Partial<Record<CreateVmField, string>> = {
+    name: 'Letters, digits, “.”, “-” and “_”; up to 63 characters.',
+    templateId: template?.description || undefined,
+  };
+  /** Ties the field's error (or hint) to its input, so screen readers read it with the field. */
+  const a11y = (field: CreateVmField) => ({
+    'aria-invalid': Boolean(shown(field)),
+    'aria-describedby': shown(field) || hints[field] ? messageId(field) : undefined,
+  });
+  const live = useLive();
+  const [notSent, setNotSent] = useState<string | null>(null);
 
   return (
     <>
@@ -79,16 +91,15 @@ export function VmCreateView() {
           onSubmit={(e) => {
             e.preventDefault();
             setSubmitted(true);
-            if (Object.keys(errors).length === 0) create.mutate(toInput(draft));
+            if (Object.keys(errors).length > 0) return;
+            // Offline, nothing is sent (nor queued to run later): say so at once.
+            const reason = offlineReason(live);
+            setNotSent(reason);
+            if (!reason) create.mutate(toInput(draft));
           }}
         >
           <div className="space-y-4 p-4">
-            <Field
-              label="Name"
-              field="name"
-              error={shown('name')}
-              hint="Letters, digits, “.”, “-” and “_”; up to 63 characters."
-            >
+            <Field label="Name" field="name" error={shown('name')} hint={hints.name}>
               <input
                 id="vm-name"
                 data-testid="vm-name"
@@ -96,18 +107,18 @@ export function VmCreateView() {
                 className={`${inputClass} font-mono`}
                 autoComplete="off"
                 spellCheck={false}
-                aria-invalid={Boolean(shown('name'))}
+                {...a11y('name')}
                 value={draft.name}
                 onChange={(e) => set({ name: e.target.value })}
                 onBlur={blur('name')}
               />
             </Field>
-            <Field label="Template" field="templateId" error={shown('templateId')} hint={template?.description}>
+            <Field label="Template" field="templateId" error={shown('templateId')} hint={hints.templateId}>
               <select
                 id="vm-templateId"
                 data-testid="vm-template"
                 className={inputClass}
-                aria-invalid={Boolean(shown('templateId'))}
+                {...a11y('templateId')}
                 value={draft.templateId}
                 disabled={!templates.data}
                 onChange={(e) =>
@@ -139,7 +150,7 @@ export function VmCreateView() {
                   inputMode="numeric"
                   min={1}
                   className={`${inputClass} tabular-nums`}
-                  aria-invalid={Boolean(shown('vcpus'))}
+                  {...a11y('vcpus')}
                   value={draft.vcpus}
                   onChange={(e) => set({ vcpus: e.target.value })}
                   onBlur={blur('vcpus')}
@@ -154,7 +165,7 @@ export function VmCreateView() {
                   min={64}
                   step={64}
                   className={`${inputClass} tabular-nums`}
-                  aria-invalid={Boolean(shown('memoryMiB'))}
+                  {...a11y('memoryMiB')}
                   value={draft.memoryMiB}
                   onChange={(e) => set({ memoryMiB: e.target.value })}
                   onBlur={blur('memoryMiB')}
@@ -171,6 +182,15 @@ export function VmCreateView() {
               />
               Start after creation
             </label>
+            {notSent && (
+              <p
+                role="alert"
+                data-testid="form-not-sent"
+                className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+              >
+                {notSent}
+              </p>
+            )}
             <ErrorText error={create.error} testId="form-error" />
           </div>
           <div className="flex items-center justify-end gap-2 rounded-b-lg border-t border-zinc-100 bg-zinc-50 px-4 py-2.5">
@@ -192,6 +212,8 @@ export function VmCreateView() {
   );
 }
 
+const messageId = (field: CreateVmField) => `vm-${field}-message`;
+
 function Field({
   label,
   field,
@@ -212,11 +234,15 @@ function Field({
       </label>
       {children}
       {error ? (
-        <p data-testid={`field-error-${field}`} className="text-xs text-red-700">
+        <p id={messageId(field)} data-testid={`field-error-${field}`} className="text-xs text-red-700">
           {error}
         </p>
       ) : (
-        hint && <p className="text-xs text-zinc-500">{hint}</p>
+        hint && (
+          <p id={messageId(field)} className="text-xs text-zinc-600">
+            {hint}
+          </p>
+        )
       )}
     </div>
   );

@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
-import { type ReactNode, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { errorInfo } from '@/trpc/errors';
 import type { VmView } from '@/trpc/types';
@@ -15,7 +15,7 @@ import { HostStatusPill, VmStatePill } from '../ui/status-pill';
 import { hasConsole } from './vm-actions';
 import { VmActionBar } from './vm-action-bar';
 import { TaskPanel } from './task-panel';
-import { useLiveStats } from '../live/use-live-stats';
+import { useLiveStats } from '../live/live-provider';
 import { useVmTask } from './use-vm-task';
 
 export function VmDetailView({ vmId }: { vmId: string }) {
@@ -23,18 +23,28 @@ export function VmDetailView({ vmId }: { vmId: string }) {
   const params = useSearchParams();
   const vm = useQuery(trpc.vm.byId.queryOptions({ vmId }));
   const [startedTaskId, setStartedTaskId] = useState<string | null>(params.get('task'));
-  const { task, busy } = useVmTask(vmId, startedTaskId);
+  const { task, busy, runningKind } = useVmTask(vmId, startedTaskId);
   useLiveStats([vmId]);
+  const name = vm.data?.name;
+  useEffect(() => {
+    if (name) document.title = `${name} · Virtual machines · Vireo`;
+  }, [name]);
 
   if (vm.error) {
     const info = errorInfo(vm.error);
+    // After a delete, the failed refetch keeps the last data: this page saw the VM, so it is gone.
+    // Without data the API cannot say (and will not: ids are not probed) whether it exists.
+    const deletedHere = vm.data !== undefined;
     return (
       <>
-        {/* After a delete, the failed refetch keeps the last data: name the VM that was deleted. */}
         <PageHeader title={<Breadcrumb name={vm.data?.name ?? 'Unknown VM'} />} />
         <div className="space-y-3 p-4">
           {info.code === 'NOT_FOUND' ? (
-            <p className="text-sm text-zinc-600">This virtual machine no longer exists.</p>
+            <p className="text-sm text-zinc-600" data-testid="vm-not-found">
+              {deletedHere
+                ? 'This virtual machine no longer exists.'
+                : 'No such virtual machine, or it is not yours: it does not exist, or it belongs to another user.'}
+            </p>
           ) : (
             <ErrorText error={vm.error} />
           )}
@@ -65,7 +75,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
             {v.hostStatus && v.hostStatus !== 'online' && <HostStatusPill status={v.hostStatus} />}
           </span>
         }
-        actions={<VmActionBar vm={v} busy={busy} onTaskStarted={setStartedTaskId} />}
+        actions={<VmActionBar vm={v} busy={busy} runningKind={runningKind} onTaskStarted={setStartedTaskId} />}
       />
       <div className="min-h-0 flex-1 overflow-auto bg-zinc-50">
         <div className="flex flex-col gap-4 p-4 xl:flex-row xl:items-start">
@@ -99,11 +109,12 @@ export function VmDetailView({ vmId }: { vmId: string }) {
 function Breadcrumb({ name }: { name: string }) {
   return (
     <span className="flex items-center gap-2">
-      <Link href="/vms" className="font-normal text-zinc-500 hover:text-zinc-900">
-        Virtual machines
+      <Link href="/vms" className="font-normal whitespace-nowrap text-zinc-600 hover:text-zinc-900">
+        <span className="hidden sm:inline">Virtual machines</span>
+        <span className="sm:hidden">VMs</span>
       </Link>
       <span className="text-zinc-300">/</span>
-      <span data-testid="vm-name-heading" className="max-w-96 truncate">
+      <span data-testid="vm-name-heading" className="max-w-48 truncate sm:max-w-96">
         {name}
       </span>
     </span>

@@ -5,9 +5,10 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
-import { useLiveStats } from '../live/use-live-stats';
+import { useLiveStats } from '../live/live-provider';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
+import { plural } from '../ui/format';
 import { PlusIcon, SearchIcon } from '../ui/icons';
 import { EmptyRow, PageHeader, th } from '../ui/page-header';
 import { useWindowedRows } from '../ui/use-windowed-rows';
@@ -74,10 +75,10 @@ export function VmListView() {
     <>
       <PageHeader
         title="Virtual machines"
-        meta={vms.data && <span>{`${vms.data.length} VMs · ${running} running`}</span>}
+        meta={vms.data && <span data-testid="vm-count">{`${plural(vms.data.length, 'VM')} · ${running} running`}</span>}
         actions={
           <>
-            <div className="relative w-64">
+            <div className="relative w-full min-w-0 flex-1 sm:w-64 sm:flex-none">
               <span className="pointer-events-none absolute top-1/2 left-2 -translate-y-1/2 text-zinc-400">
                 <SearchIcon />
               </span>
@@ -132,7 +133,8 @@ export function VmListView() {
           </tbody>
         </table>
       </div>
-      <div className="flex h-7 shrink-0 items-center gap-4 border-t border-zinc-200 bg-zinc-50 px-4 text-xs text-zinc-500">
+      {/* Keyboard hints; a phone has no keyboard to speak of. */}
+      <div className="hidden h-7 shrink-0 items-center gap-4 border-t border-zinc-200 bg-zinc-50 px-4 text-xs text-zinc-600 sm:flex">
         <span>
           <Kbd>j</Kbd>/<Kbd>k</Kbd> or <Kbd>↑</Kbd>/<Kbd>↓</Kbd> select
         </span>

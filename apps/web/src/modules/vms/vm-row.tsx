@@ -32,10 +32,12 @@ export const VmRow = memo(function VmRow({ vm, selected, onSelect, onOpen }: VmR
       className={`cursor-default ${selected ? 'bg-sky-50 shadow-[inset_2px_0_0_var(--color-sky-600)]' : 'hover:bg-zinc-50'}`}
     >
       <td className={`${cell} max-w-72 truncate`}>
+        {/* The row's one Tab stop: focusing it selects the row, Enter opens the VM. */}
         <Link
           href={`/vms/${vm.id}`}
-          className="font-medium text-zinc-900 hover:text-teal-700 hover:underline"
-          tabIndex={-1}
+          data-testid="vm-row-link"
+          onFocus={() => onSelect(vm.id)}
+          className="rounded-sm font-medium text-zinc-900 hover:text-teal-700 hover:underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
         >
           {vm.name}
         </Link>
