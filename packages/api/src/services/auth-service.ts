@@ -12,6 +12,9 @@ export async function login(
   // Verify even for unknown users so the answer takes as long either way.
   const ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
   if (!user || !ok) return null;
+  // Said only to whoever knows the password, so it reveals nothing to a guesser.
+  if (user.disabledAt)
+    throw new VireoError('FORBIDDEN', 'This account is disabled. Ask an administrator to enable it.');
   const maxAgeS = managerEnv().VIREO_SESSION_TTL_H * 3600;
   const { token } = await sessions.create(user.id, maxAgeS * 1000);
   return { user: { id: user.id, username: user.username, role: user.role as Role }, token, maxAgeS };
