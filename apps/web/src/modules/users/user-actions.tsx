@@ -20,7 +20,7 @@ function useInvalidateUsers() {
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <section className="space-y-2 rounded-md border border-zinc-200 bg-white p-3">
+    <section className="min-w-0 space-y-2 rounded-md border border-zinc-200 bg-white p-2 sm:p-3">
       <h3 className="text-xs font-semibold tracking-wide text-zinc-600 uppercase">{title}</h3>
       {children}
     </section>
@@ -75,11 +75,13 @@ function InlineConfirm({
 export function UserActions({ user, me, users }: { user: UserRow; me: string | undefined; users: UserRow[] }) {
   const isMe = user.id === me;
   return (
-    <div data-testid="user-actions" className="grid gap-3 bg-zinc-50 p-3 sm:grid-cols-2">
-      <AccountSection user={user} isMe={isMe} />
-      <SessionsSection user={user} isMe={isMe} />
-      <PasswordSection user={user} />
-      <DeleteSection user={user} isMe={isMe} users={users} />
+    <div data-testid="user-actions" className="@container bg-zinc-50 p-2 sm:p-3">
+      <div className="grid gap-3 @xl:grid-cols-2">
+        <AccountSection user={user} isMe={isMe} />
+        <SessionsSection user={user} isMe={isMe} />
+        <PasswordSection user={user} />
+        <DeleteSection user={user} isMe={isMe} users={users} />
+      </div>
     </div>
   );
 }
@@ -143,7 +145,7 @@ function AccountSection({ user, isMe }: { user: UserRow; isMe: boolean }) {
             disabled={role.isPending}
             onClick={() => role.mutate({ userId: user.id, role: nextRole })}
           >
-            {role.isPending ? 'Changing role…' : nextRole === 'admin' ? 'Make administrator' : 'Make regular user'}
+            {role.isPending ? 'Changing role…' : nextRole === 'admin' ? 'Make admin' : 'Make regular user'}
           </button>
         </div>
       )}
@@ -172,8 +174,8 @@ function SessionsSection({ user, isMe }: { user: UserRow; isMe: boolean }) {
               ? 'Sign yourself out everywhere, including this browser?'
               : `Sign “${user.username}” out everywhere? Open consoles close too.`
           }
-          confirmLabel="Sign out everywhere"
-          pendingLabel="Signing out…"
+          confirmLabel="End sessions"
+          pendingLabel="Ending sessions…"
           pending={revoke.isPending}
           onConfirm={() => revoke.mutate({ userId: user.id })}
           onCancel={() => setConfirming(false)}
@@ -189,7 +191,7 @@ function SessionsSection({ user, isMe }: { user: UserRow; isMe: boolean }) {
             setConfirming(true);
           }}
         >
-          Sign out everywhere…
+          End sessions…
         </button>
       )}
       {revoke.data && !revoke.isPending && (

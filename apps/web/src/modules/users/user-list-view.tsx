@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { Fragment, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { useSession } from '../auth/use-session';
 import { btn } from '../ui/buttons';
@@ -10,13 +10,16 @@ import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
 import { UserActions, type UserRow } from './user-actions';
 import { UserCreateForm } from './user-create-form';
 
-/** Columns hidden at phone width carry nothing the actions panel does not repeat. */
+/**
+ * Narrow tables (a phone, or a phone-wide content area) drop columns rather than scroll sideways:
+ * role and status move under the username, the counts are repeated in the actions panel.
+ */
 const COLUMNS = [
   { label: 'Username', className: '' },
-  { label: 'Role', className: '' },
-  { label: 'Status', className: '' },
-  { label: 'VMs', className: 'hidden sm:table-cell text-right' },
-  { label: 'Sessions', className: 'hidden sm:table-cell text-right' },
+  { label: 'Role', className: 'hidden @md:table-cell' },
+  { label: 'Status', className: 'hidden @md:table-cell' },
+  { label: 'VMs', className: 'hidden @xl:table-cell text-right' },
+  { label: 'Sessions', className: 'hidden @xl:table-cell text-right' },
   { label: 'Actions', className: 'w-full text-right' },
 ];
 
@@ -25,6 +28,12 @@ export function UserListView() {
   const users = useQuery(trpc.user.list.queryOptions());
   const { user: me } = useSession();
   const [open, setOpen] = useState<string | null>(null);
+  const selected = users.data?.find((u) => u.id === open);
+  // Closing the panel returns focus to the row's Manage button.
+  const close = (id: string) => {
+    setOpen(null);
+    document.querySelector<HTMLButtonElement>(`[data-testid="user-manage"][data-user="${id}"]`)?.focus();
+  };
   const sorted = [...(users.data ?? [])].sort((a, b) => a.username.localeCompare(b.username));
   const admins = sorted.filter((u) => u.role === 'admin').length;
 
@@ -36,48 +45,47 @@ export function UserListView() {
       />
       <div className="min-h-0 flex-1 overflow-auto bg-zinc-50 p-2 sm:p-4">
         <div className="flex flex-wrap items-start gap-4">
-          <section className="min-w-0 flex-1 basis-96 overflow-x-auto rounded-lg border border-zinc-200 bg-white shadow-xs">
-            {users.error && (
-              <div className="p-3">
-                <ErrorText error={users.error} />
-              </div>
-            )}
-            <table className="w-full border-separate border-spacing-0 text-sm">
-              <thead>
-                <tr>
-                  {COLUMNS.map((c) => (
-                    <th key={c.label} className={`${th} ${c.className}`}>
-                      {c.label}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {sorted.map((u) => (
-                  <Fragment key={u.id}>
+          <div className="min-w-0 flex-1 basis-96 space-y-4">
+            <section className="@container overflow-x-auto rounded-lg border border-zinc-200 bg-white shadow-xs">
+              {users.error && (
+                <div className="p-3">
+                  <ErrorText error={users.error} />
+                </div>
+              )}
+              <table className="w-full border-separate border-spacing-0 text-sm">
+                <thead>
+                  <tr>
+                    {COLUMNS.map((c) => (
+                      <th key={c.label} className={`${th} ${c.className}`}>
+                        {c.label}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {sorted.map((u) => (
                     <UserTableRow
+                      key={u.id}
                       user={u}
                       isMe={u.id === me?.id}
                       expanded={open === u.id}
                       onToggle={() => setOpen(open === u.id ? null : u.id)}
                     />
-                    {open === u.id && (
-                      <tr>
-                        <td
-                          id={`user-actions-${u.id}`}
-                          colSpan={COLUMNS.length}
-                          className="border-b border-zinc-200 p-0"
-                        >
-                          <UserActions user={u} me={me?.id} users={sorted} />
-                        </td>
-                      </tr>
-                    )}
-                  </Fragment>
-                ))}
-                {users.isPending && <EmptyRow colSpan={COLUMNS.length}>Loading users…</EmptyRow>}
-              </tbody>
-            </table>
-          </section>
+                  ))}
+                  {users.isPending && <EmptyRow colSpan={COLUMNS.length}>Loading users…</EmptyRow>}
+                </tbody>
+              </table>
+            </section>
+            {selected && (
+              <ManagePanel
+                key={selected.id}
+                user={selected}
+                me={me?.id}
+                users={sorted}
+                onClose={() => close(selected.id)}
+              />
+            )}
+          </div>
           <UserCreateForm />
         </div>
       </div>
@@ -98,11 +106,16 @@ function UserTableRow({
 }) {
   return (
     <tr data-testid="user-row" data-name={user.username} className={expanded ? 'bg-zinc-50' : 'hover:bg-zinc-50'}>
-      <td className={`${td} font-medium text-zinc-900`}>
+      {/* Wraps only when the table is narrow, so Manage never pushes the name out of view. */}
+      <td className="border-b border-zinc-100 px-3 py-1.5 font-medium break-all text-zinc-900 @md:break-normal @md:whitespace-nowrap">
         {user.username}
         {isMe && <span className="ml-2 text-xs font-normal text-zinc-500">(you)</span>}
+        <div className="text-xs font-normal text-zinc-500 @md:hidden">
+          {user.role}
+          {user.disabled ? ' · disabled' : ''}
+        </div>
       </td>
-      <td className={td}>
+      <td className={`${td} hidden @md:table-cell`}>
         <span
           className={`rounded px-1.5 py-px text-xs font-medium ring-1 ring-inset ${
             user.role === 'admin'
@@ -113,7 +126,7 @@ function UserTableRow({
           {user.role}
         </span>
       </td>
-      <td className={td} data-testid="user-status">
+      <td className={`${td} hidden @md:table-cell`} data-testid="user-status">
         {user.disabled ? (
           <span className="rounded bg-red-50 px-1.5 py-px text-xs font-medium text-red-800 ring-1 ring-red-700/20 ring-inset">
             disabled
@@ -122,15 +135,16 @@ function UserTableRow({
           <span className="text-xs text-zinc-600">enabled</span>
         )}
       </td>
-      <td className={`${td} hidden text-right tabular-nums sm:table-cell`}>{user.vmCount}</td>
-      <td className={`${td} hidden text-right tabular-nums sm:table-cell`}>{user.sessionCount}</td>
+      <td className={`${td} hidden text-right tabular-nums @xl:table-cell`}>{user.vmCount}</td>
+      <td className={`${td} hidden text-right tabular-nums @xl:table-cell`}>{user.sessionCount}</td>
       <td className={`${td} text-right`}>
         <button
           type="button"
           data-testid="user-manage"
           className={btn.secondary}
           aria-expanded={expanded}
-          aria-controls={expanded ? `user-actions-${user.id}` : undefined}
+          aria-controls={expanded ? 'user-manage-panel' : undefined}
+          data-user={user.id}
           aria-label={`Manage ${user.username}`}
           onClick={onToggle}
         >
@@ -138,5 +152,49 @@ function UserTableRow({
         </button>
       </td>
     </tr>
+  );
+}
+
+/**
+ * The actions for one user, below the table rather than inside it, so it takes the page's width
+ * (a table row would be as wide as the table, wider than a phone). Focus moves here on open.
+ */
+function ManagePanel({
+  user,
+  me,
+  users,
+  onClose,
+}: {
+  user: UserRow;
+  me: string | undefined;
+  users: UserRow[];
+  onClose: () => void;
+}) {
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => headingRef.current?.focus(), []);
+  return (
+    <section
+      id="user-manage-panel"
+      aria-labelledby="user-manage-heading"
+      className="overflow-hidden rounded-lg border border-zinc-200 bg-white shadow-xs"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onClose();
+      }}
+    >
+      <div className="flex items-center gap-2 border-b border-zinc-200 px-3 py-2">
+        <h2
+          id="user-manage-heading"
+          ref={headingRef}
+          tabIndex={-1}
+          className="min-w-0 flex-1 text-sm font-semibold break-all text-zinc-900 outline-none"
+        >
+          {`Manage “${user.username}”`}
+        </h2>
+        <button type="button" data-testid="user-manage-close" className={btn.ghost} onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <UserActions user={user} me={me} users={users} />
+    </section>
   );
 }
