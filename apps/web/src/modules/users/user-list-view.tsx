@@ -107,9 +107,9 @@ function UserTableRow({
   return (
     <tr data-testid="user-row" data-name={user.username} className={expanded ? 'bg-zinc-50' : 'hover:bg-zinc-50'}>
       {/* Wraps only when the table is narrow, so Manage never pushes the name out of view. */}
-      <td className="border-b border-zinc-100 px-3 py-1.5 font-medium break-all text-zinc-900 @md:break-normal @md:whitespace-nowrap">
-        {user.username}
-        {isMe && <span className="ml-2 text-xs font-normal text-zinc-500">(you)</span>}
+      <td className="border-b border-zinc-100 px-3 py-1.5 font-medium text-zinc-900 @md:whitespace-nowrap">
+        <span className="break-all @md:break-normal">{user.username}</span>
+        {isMe && <span className="ml-2 text-xs font-normal whitespace-nowrap text-zinc-500">(you)</span>}
         <div className="text-xs font-normal text-zinc-500 @md:hidden">
           {user.role}
           {user.disabled ? ' · disabled' : ''}
