@@ -1,7 +1,10 @@
-/** Prints a fresh one-time enrollment token (valid 1 h) for an agent; used by bring-up and tests. */
-import { closeDb, clusters, enrollment } from '@vireo/db';
+/**
+ * Prints a fresh one-time enrollment token for an agent; used by bring-up and tests. Valid for
+ * VIREO_ENROLLMENT_TOKEN_TTL_H, the same setting the manager uses.
+ */
+import { createEnrollmentToken } from '../packages/api/src/services/host-service.ts';
+import { closeDb } from '@vireo/db';
 
-const cluster = await clusters.ensure('Default', 'Default');
-const { token } = await enrollment.create(cluster.id, 3600_000);
+const { token } = await createEnrollmentToken(null);
 console.log(token);
 await closeDb();

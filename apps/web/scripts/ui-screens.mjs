@@ -111,6 +111,7 @@ try {
 
   await page.click(t('nav-hosts'));
   await page.click(t('host-add'));
+  await page.click(t('enroll-create')); // opening the dialog no longer mints a token by itself
   await page.waitForSelector(t('enroll-command'));
   const command = await page.inputValue(t('enroll-command'));
   const token = await page.inputValue(t('enroll-token'));

@@ -18,6 +18,16 @@ const schema = z.object({
     .min(1)
     .max(24 * 30)
     .default(12),
+  /**
+   * Hours an enrollment token stays valid, and an admin's re-install grant for a host: the one
+   * value for both the UI and scripts/enrollment-token.ts.
+   */
+  VIREO_ENROLLMENT_TOKEN_TTL_H: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(24),
   VIREO_SHUTDOWN_TIMEOUT_S: z.coerce.number().int().min(1).max(600).default(60),
   /** Memory the scheduler keeps free on every host for the host itself. */
   VIREO_HOST_RESERVED_MIB: z.coerce.number().int().min(0).default(256),

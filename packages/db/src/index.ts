@@ -19,12 +19,13 @@ export { INTERRUPTED_REASON } from './vms.ts';
 
 // Repository result types (plain numbers for byte sizes, parsed JSON, typed enums).
 export type { ClusterView } from './clusters.ts';
+export type { ConsumeResult, EnrollmentTokenStatus, EnrollmentTokenView } from './enrollment.ts';
 export type { EventInput, EventView } from './events.ts';
 export type { HostConnectInput, HostFacts, HostView } from './hosts.ts';
 export type { ValidSession } from './sessions.ts';
 export type { TaskCreateInput, TaskView } from './tasks.ts';
 export type { TemplateInput, TemplateView } from './templates.ts';
-export type { UserView, UserWithPassword } from './users.ts';
+export type { UserChangeRefusal, UserChangeResult, UserListItem, UserView, UserWithPassword } from './users.ts';
 export type { HostLoad, VmCreateInput, VmView } from './vms.ts';
 
 // Raw row types as Prisma generates them (BigInt memory, String enums).

@@ -20,10 +20,12 @@ export async function create(
   return { token, expiresAt };
 }
 
-/** The session and its user, or null if unknown or expired. */
+/** The session and its user, or null if unknown, expired or the user is disabled. */
 export async function findValid(token: string): Promise<ValidSession | null> {
   const row = await getDb().session.findFirst({
-    where: { id: hashToken(token), expiresAt: { gt: new Date() } },
+    // Disabling a user deletes their sessions too; this also covers a session created by a
+    // login that raced the disable.
+    where: { id: hashToken(token), expiresAt: { gt: new Date() }, user: { disabledAt: null } },
     select: { id: true, expiresAt: true, user: { select: userSelect } },
   });
   return row && { id: row.id, expiresAt: row.expiresAt, user: toUserView(row.user) };

@@ -91,21 +91,22 @@ describe('sessions', () => {
 
 describe('enrollment and hosts', () => {
   test('a token enrolls exactly one host, then is spent', async () => {
-    const { token } = await enrollment.create(clusterId);
+    const { token } = await enrollment.create(clusterId, 3600_000);
     const credentialHash = hashToken('agent-credential-1');
-    const host = await enrollment.consume(token, { ...facts(randomUUID(), 'node1'), credentialHash });
-    assert.ok(host);
+    const result = await enrollment.consume(token, { ...facts(randomUUID(), 'node1'), credentialHash });
+    assert.ok(result.ok);
+    const { host } = result;
     assert.equal(host.status, 'online');
     assert.equal(host.clusterName, 'Default');
     assert.equal(host.memoryBytes, 64 * GiB);
     assert.deepEqual(host.domainTypes, ['kvm', 'qemu']);
-    assert.equal(await enrollment.consume(token, facts(randomUUID(), 'node2')), null);
+    assert.deepEqual(await enrollment.consume(token, facts(randomUUID(), 'node2')), { ok: false, reason: 'token' });
     assert.equal((await hosts.byCredentialHash(credentialHash))?.id, host.id);
   });
 
   test('expired tokens are refused', async () => {
     const { token } = await enrollment.create(clusterId, -1);
-    assert.equal(await enrollment.consume(token, facts(randomUUID(), 'late')), null);
+    assert.deepEqual(await enrollment.consume(token, facts(randomUUID(), 'late')), { ok: false, reason: 'token' });
   });
 
   test('reconnect refreshes facts but keeps name; stats and offline marking', async () => {

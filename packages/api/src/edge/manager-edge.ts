@@ -101,7 +101,8 @@ async function handleEnroll(req: IncomingMessage, res: ServerResponse, allowedOr
     sendJson(res, 200, await enrollHost(parsed.data));
   } catch (err) {
     const payload = toErrorPayload(err);
-    sendJson(res, VireoError.is(err, 'UNAUTHORIZED') ? 401 : 500, payload);
+    const status = VireoError.is(err, 'UNAUTHORIZED') ? 401 : VireoError.is(err, 'CONFLICT') ? 409 : 500;
+    sendJson(res, status, payload);
   }
 }
 

@@ -1,8 +1,30 @@
-import { listHosts, createEnrollmentToken } from '../services/host-service.ts';
+import { z } from 'zod';
+import {
+  allowReinstall,
+  cancelReinstall,
+  createEnrollmentToken,
+  listEnrollment,
+  listHosts,
+  revokeEnrollmentToken,
+} from '../services/host-service.ts';
 import { adminProcedure, router } from '../trpc.ts';
+
+const id = z.string().min(1).max(64);
 
 export const hostRouter = router({
   list: adminProcedure.query(() => listHosts()),
-  /** A one-time token an agent exchanges for its host credential (valid 24 h). */
-  createEnrollmentToken: adminProcedure.mutation(() => createEnrollmentToken()),
+  /** A one-time token an agent exchanges for its host credential (valid VIREO_ENROLLMENT_TOKEN_TTL_H). */
+  createEnrollmentToken: adminProcedure.mutation(({ ctx }) => createEnrollmentToken(ctx.user.id)),
+  /** Recent tokens (never their secrets) and the open re-install grants. */
+  enrollment: adminProcedure.query(() => listEnrollment()),
+  revokeEnrollmentToken: adminProcedure
+    .input(z.object({ tokenId: id }))
+    .mutation(({ input }) => revokeEnrollmentToken(input.tokenId)),
+  /** Lets an enrollment token re-enroll this host (replacing its credential) for a limited time. */
+  allowReinstall: adminProcedure
+    .input(z.object({ hostId: id }))
+    .mutation(({ ctx, input }) => allowReinstall(input.hostId, ctx.user)),
+  cancelReinstall: adminProcedure
+    .input(z.object({ hostId: id }))
+    .mutation(({ ctx, input }) => cancelReinstall(input.hostId, ctx.user)),
 });

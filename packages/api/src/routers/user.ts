@@ -1,9 +1,21 @@
 import { z } from 'zod';
-import { createUser, listUsers } from '../services/auth-service.ts';
+import { createUser } from '../services/auth-service.ts';
+import {
+  deleteUser,
+  listUsersForAdmin,
+  resetPassword,
+  revokeSessions,
+  setUserDisabled,
+  setUserRole,
+} from '../services/user-service.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
+const password = z.string().min(8, 'at least 8 characters.').max(256);
+const userId = z.string().min(1).max(64);
+const role = z.enum(['admin', 'user']);
+
 export const userRouter = router({
-  list: adminProcedure.query(() => listUsers()),
+  list: adminProcedure.query(() => listUsersForAdmin()),
   create: adminProcedure
     .input(
       z.object({
@@ -14,9 +26,27 @@ export const userRouter = router({
             /^[a-z][a-z0-9_.-]{1,31}$/,
             '2–32 lower-case letters, digits, ".", "-" or "_", starting with a letter.',
           ),
-        password: z.string().min(8, 'at least 8 characters.').max(256),
-        role: z.enum(['admin', 'user']),
+        password,
+        role,
       }),
     )
     .mutation(({ input }) => createUser(input)),
+  /** Disabling ends the user's sessions at once and refuses their logins until enabled again. */
+  setDisabled: adminProcedure
+    .input(z.object({ userId, disabled: z.boolean() }))
+    .mutation(({ ctx, input }) => setUserDisabled(ctx.user, input.userId, input.disabled)),
+  setRole: adminProcedure
+    .input(z.object({ userId, role }))
+    .mutation(({ ctx, input }) => setUserRole(ctx.user, input.userId, input.role)),
+  /** VMs go to `newOwnerId`; without it, a user who owns VMs is not deleted. */
+  delete: adminProcedure
+    .input(z.object({ userId, newOwnerId: userId.optional() }))
+    .mutation(({ ctx, input }) => deleteUser(ctx.user, input.userId, input.newOwnerId)),
+  /** The admin sets a new password; the user's sessions end. */
+  resetPassword: adminProcedure
+    .input(z.object({ userId, password }))
+    .mutation(({ ctx, input }) => resetPassword(ctx.user, input.userId, input.password)),
+  revokeSessions: adminProcedure
+    .input(z.object({ userId }))
+    .mutation(({ ctx, input }) => revokeSessions(ctx.user, input.userId)),
 });

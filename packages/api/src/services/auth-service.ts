@@ -22,6 +22,9 @@ export async function login(
     loginThrottle.failed(username, clientAddress);
     return null;
   }
+  // Said only to whoever knows the password, so it reveals nothing to a guesser.
+  if (user.disabledAt)
+    throw new VireoError('FORBIDDEN', 'This account is disabled. Ask an administrator to enable it.');
   loginThrottle.succeeded(username, clientAddress);
   const maxAgeS = managerEnv().VIREO_SESSION_TTL_H * 3600;
   const { token } = await sessions.create(user.id, maxAgeS * 1000);

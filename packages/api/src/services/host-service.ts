@@ -1,29 +1,122 @@
-import { clusters, enrollment, hosts } from '@vireo/db';
+import { clusters, enrollment, events, hosts } from '@vireo/db';
 import { type EnrollRequest, type EnrollResponse, VireoError } from '@vireo/protocol';
+import { managerEnv } from '../env.ts';
 import type { HostView } from '../views.ts';
+import { connections } from './agent-registry.ts';
 import { newCredential } from './host-credentials.ts';
 import { publishHost, toHostView } from './views.ts';
 
-const ENROLLMENT_TTL_MS = 24 * 3600 * 1000;
+/** Token lifetime, and how long an admin's re-install grant stays open. */
+export function enrollmentTtlMs(): number {
+  return managerEnv().VIREO_ENROLLMENT_TOKEN_TTL_H * 3600_000;
+}
+
+export type EnrollmentTokenStatus = 'valid' | 'used' | 'expired' | 'revoked';
+
+/** A token as listed: never its secret. */
+export interface EnrollmentTokenView {
+  id: string;
+  clusterName: string;
+  createdAt: string;
+  createdByName: string | null;
+  expiresAt: string;
+  usedAt: string | null;
+  revokedAt: string | null;
+  hostName: string | null;
+  status: EnrollmentTokenStatus;
+}
+
+export interface ReinstallGrantView {
+  hostId: string;
+  hostName: string;
+  until: string;
+}
 
 export async function listHosts(): Promise<HostView[]> {
   return (await hosts.list()).map(toHostView);
 }
 
-export async function createEnrollmentToken(): Promise<{ token: string; expiresAt: string }> {
+export async function createEnrollmentToken(
+  createdById: string | null,
+): Promise<{ id: string; token: string; expiresAt: string }> {
   const cluster = await clusters.ensure('Default', 'Default');
-  const { token, expiresAt } = await enrollment.create(cluster.id, ENROLLMENT_TTL_MS);
-  return { token, expiresAt: expiresAt.toISOString() };
+  const { id, token, expiresAt } = await enrollment.create(cluster.id, enrollmentTtlMs(), createdById);
+  return { id, token, expiresAt: expiresAt.toISOString() };
+}
+
+/** Recent tokens (newest first) and the hosts an admin currently allows to re-enroll. */
+export async function listEnrollment(): Promise<{
+  tokens: EnrollmentTokenView[];
+  reinstalls: ReinstallGrantView[];
+  ttlHours: number;
+}> {
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  const tokens = (await enrollment.list()).map((t) => ({
+    ...t,
+    createdAt: t.createdAt.toISOString(),
+    expiresAt: t.expiresAt.toISOString(),
+    usedAt: iso(t.usedAt),
+    revokedAt: iso(t.revokedAt),
+  }));
+  const reinstalls = (await enrollment.pendingReinstalls()).map((r) => ({ ...r, until: r.until.toISOString() }));
+  return { tokens, reinstalls, ttlHours: managerEnv().VIREO_ENROLLMENT_TOKEN_TTL_H };
+}
+
+export async function revokeEnrollmentToken(tokenId: string): Promise<void> {
+  if (!(await enrollment.revoke(tokenId)))
+    throw new VireoError('NOT_FOUND', 'No unused enrollment token with this id (it may have been used already).', {
+      object: 'enrollmentToken',
+    });
+}
+
+async function hostOrThrow(hostId: string) {
+  const host = await hosts.byId(hostId);
+  if (!host) throw new VireoError('NOT_FOUND', 'No such host.', { object: 'host' });
+  return host;
 }
 
 /**
- * Exchanges a one-time enrollment token for a host credential. A host that enrolls again (same
- * libvirt host UUID) keeps its identity and gets a fresh credential.
+ * An admin allows the host to be re-installed: for a limited time, an enrollment token may
+ * re-enroll its libvirt host UUID, replacing its credential. Recorded as an event.
+ */
+export async function allowReinstall(
+  hostId: string,
+  actor: { id: string; username: string },
+): Promise<{ until: string }> {
+  const host = await hostOrThrow(hostId);
+  const until = new Date(Date.now() + enrollmentTtlMs());
+  await enrollment.setReinstallAllowed(host.id, until);
+  await events.add({
+    severity: 'warning',
+    kind: 'host.reinstall-allowed',
+    message: `${actor.username} allowed host ${host.name} to be re-installed (re-enrolled with a new credential) until ${until.toISOString()}.`,
+    hostId: host.id,
+    userId: actor.id,
+  });
+  return { until: until.toISOString() };
+}
+
+export async function cancelReinstall(hostId: string, actor: { id: string; username: string }): Promise<void> {
+  const host = await hostOrThrow(hostId);
+  await enrollment.setReinstallAllowed(host.id, null);
+  await events.add({
+    severity: 'info',
+    kind: 'host.reinstall-cancelled',
+    message: `${actor.username} withdrew the re-install grant of host ${host.name}.`,
+    hostId: host.id,
+    userId: actor.id,
+  });
+}
+
+/**
+ * Exchanges a one-time enrollment token for a host credential. A host already enrolled (same
+ * libvirt host UUID) is refused unless an admin allowed its re-install; then it keeps its
+ * identity, gets a fresh credential, and the old credential stops working at once.
  */
 export async function enrollHost(req: EnrollRequest): Promise<EnrollResponse> {
   const { credential, hash } = newCredential();
   // Facts beyond identity arrive with the agent's first full state, right after this.
-  const host = await enrollment.consume(req.token, {
+  const result = await enrollment.consume(req.token, {
     libvirtHostUuid: req.hostUuid,
     hostname: req.hostname,
     cpuCount: 0,
@@ -35,8 +128,32 @@ export async function enrollHost(req: EnrollRequest): Promise<EnrollResponse> {
     domainTypes: [],
     credentialHash: hash,
   });
-  if (!host)
-    throw new VireoError('UNAUTHORIZED', 'The enrollment token is unknown, used or expired. Create a new one.');
+  if (!result.ok && result.reason === 'token')
+    throw new VireoError(
+      'UNAUTHORIZED',
+      'The enrollment token is unknown, used, revoked or expired. Create a new one.',
+    );
+  if (!result.ok) {
+    throw new VireoError(
+      'CONFLICT',
+      `This machine (libvirt host UUID ${req.hostUuid}) is already enrolled as host "${result.hostName}"; ` +
+        'its existing credential stays valid and the token was not used. To re-install it, an administrator ' +
+        'must first allow its re-enrollment (Hosts → Add host → "Allow re-install"), then run the agent again ' +
+        'with this token. To keep the existing enrollment, restore the agent’s credential.json instead.',
+      { object: 'host' },
+    );
+  }
+  const { host } = result;
+  if (result.reinstalled) {
+    // Whatever holds the old credential must not stay connected on it.
+    connections.get(host.id)?.close('host re-enrolled with a new credential');
+    await events.add({
+      severity: 'warning',
+      kind: 'host.reenrolled',
+      message: `Host ${host.name} was re-enrolled with a new credential; the old one no longer works.`,
+      hostId: host.id,
+    });
+  }
   await publishHost(host.id);
   return { hostId: host.id, credential };
 }

@@ -36,7 +36,7 @@ export function UserCreateForm() {
     <form
       noValidate
       data-testid="user-create-form"
-      className="w-80 shrink-0 rounded-lg border border-zinc-200 bg-white shadow-xs"
+      className="w-80 max-w-full shrink-0 rounded-lg border border-zinc-200 bg-white shadow-xs"
       onSubmit={(e) => {
         e.preventDefault();
         create.mutate({ username, password, role });
