@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Context } from './context.ts';
 import { managerEnv } from './env.ts';
 import { loadVmForUser } from './services/vm-access.ts';
+import { visibleMessage } from './services/visibility.ts';
 
 const TRPC_CODE_FOR: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   BAD_INPUT: 'BAD_REQUEST',
@@ -33,42 +34,6 @@ const TRPC_CODE_FOR: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 };
-
-/**
- * Codes whose messages speak only of the caller's own input and objects. Every other code (host
- * offline/unreachable, no capacity, libvirt, storage, timeouts, internal) can name hosts, their
- * free memory or paths, which only admins may learn: others get USER_MESSAGE for the code, and
- * no libvirt details. Listing the safe codes, not the unsafe ones, keeps a new code private.
- */
-const SAFE_FOR_USERS = new Set<ErrorCode>([
-  'BAD_INPUT',
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'BUSY',
-  'INVALID_STATE',
-  'QUOTA_EXCEEDED',
-  'TICKET_INVALID',
-  'TOO_MANY_REQUESTS',
-  'PAYLOAD_TOO_LARGE',
-]);
-
-const USER_MESSAGE: Partial<Record<ErrorCode, string>> = {
-  HOST_OFFLINE: 'The host this needs is offline right now. Try again later, or ask an administrator.',
-  HOST_UNREACHABLE: 'The host this needs could not be reached. Try again later, or ask an administrator.',
-  NO_HOST_CAPACITY:
-    'There is not enough free capacity for this VM right now. Lower its memory, or ask an administrator.',
-  SHUTDOWN_TIMEOUT: 'The VM did not shut down in time. Try again, or force it off.',
-  TIMEOUT: 'The host did not answer in time. Try again later.',
-};
-const USER_FALLBACK = 'The operation failed on the server. An administrator can see the details.';
-
-/** What a caller may read of an error: everything for admins, no host details for others. */
-export function visibleMessage(code: ErrorCode | null, message: string, role: string | undefined): string {
-  if (role === 'admin' || (code !== null && SAFE_FOR_USERS.has(code))) return message;
-  return (code && USER_MESSAGE[code]) ?? USER_FALLBACK;
-}
 
 /** Readable text for a zod failure: "memoryMiB: Memory must be at least 64 MiB." */
 function describeZodError(error: z.ZodError): string {

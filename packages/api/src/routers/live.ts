@@ -2,6 +2,7 @@ import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { changesAndStats } from '../services/bus.ts';
 import { attachStream, MAX_WATCHED_VMS, setWatchedVms } from '../services/live-streams.ts';
+import { taskForViewer } from '../services/visibility.ts';
 import { visibleVmIds } from '../services/vm-access.ts';
 import { authedProcedure, router } from '../trpc.ts';
 import type { LiveChange, LiveMessage, StatsBatch } from '../views.ts';
@@ -20,6 +21,11 @@ function visible(change: LiveChange, user: { id: string; role: string }) {
   return ownerOfChange(change) === user.id;
 }
 
+/** Task errors can name hosts: a non-admin gets the message for the code only. */
+function forViewer(change: LiveChange, role: string): LiveChange {
+  return change.kind === 'task' ? { ...change, task: taskForViewer(change.task, role) } : change;
+}
+
 let seq = 0;
 
 export const liveRouter = router({
@@ -34,7 +40,7 @@ export const liveRouter = router({
       for await (const message of changesAndStats(signal)) {
         let out: LiveMessage | null = null;
         if (message.type === 'change') {
-          if (visible(message.change, ctx.user)) out = message.change;
+          if (visible(message.change, ctx.user)) out = forViewer(message.change, ctx.user.role);
         } else if (stream) {
           const wanted = stream.vmIds();
           const cpu = message.sample.cpu.filter((c) => wanted.has(c.vmId));

@@ -2,6 +2,7 @@ import { tasks } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { z } from 'zod';
 import { toTaskView } from '../services/views.ts';
+import { taskForViewer } from '../services/visibility.ts';
 import { authedProcedure, router } from '../trpc.ts';
 
 export const taskRouter = router({
@@ -10,11 +11,11 @@ export const taskRouter = router({
     if (!task || (ctx.user.role !== 'admin' && task.ownerId !== ctx.user.id)) {
       throw new VireoError('NOT_FOUND', 'No such task, or it is not yours.', { object: 'task' });
     }
-    return toTaskView(task);
+    return taskForViewer(toTaskView(task), ctx.user.role);
   }),
   list: authedProcedure.query(async ({ ctx }) =>
-    (await tasks.listRecent({ ownerId: ctx.user.role === 'admin' ? undefined : ctx.user.id, limit: 50 })).map(
-      toTaskView,
+    (await tasks.listRecent({ ownerId: ctx.user.role === 'admin' ? undefined : ctx.user.id, limit: 50 })).map((task) =>
+      taskForViewer(toTaskView(task), ctx.user.role),
     ),
   ),
 });

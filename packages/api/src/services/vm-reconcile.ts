@@ -78,14 +78,14 @@ async function settleMissing(vm: VmRow, host: HostRef): Promise<void> {
       kind: 'vm.create.failed',
       severity: 'warning',
       event: `VM ${vm.name} was never created: host ${host.name} came back without it, so its record was removed.`,
-      outcome: `When host ${host.name} reported back, the VM did not exist in libvirt: the create failed and the VM record was removed.`,
+      outcome: `When its host reported back, the VM did not exist in libvirt: the create failed and the VM record was removed.`,
     });
   } else if (op === 'delete') {
     await forget(vm, 'vm.delete', {
       kind: 'vm.deleted',
       severity: 'info',
       event: `VM ${vm.name} deleted: host ${host.name} came back without it (the delete had finished in libvirt).`,
-      outcome: `When host ${host.name} reported back, libvirt had finished the delete: the VM record was removed.`,
+      outcome: `When its host reported back, libvirt had finished the delete: the VM record was removed.`,
     });
   } else if (vm.state !== 'unknown') {
     // It was there and is gone: undefined behind Vireo's back. Say so; an admin decides.

@@ -1,7 +1,8 @@
 /**
  * VM operations. Each checks what it can up front (a clear error, nothing changed), then runs
  * as a durable task that drives the VM's host agent. The inventory follows libvirt: results and
- * events from the agent set the state, not guesses made here.
+ * events from the agent set the state, not guesses made here. Task messages never name hosts
+ * (a task's owner may not be an admin); events, which only admins read, do.
  */
 import { randomUUID } from 'node:crypto';
 import { type DomainInfo, VireoError } from '@vireo/protocol';
@@ -66,7 +67,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
     taskId = await startTask(
       { kind: 'vm.create', vmId: vm.id, hostId: host.id, ownerId: user.id },
       async (progress) => {
-        progress(5, `Creating on ${host.name}`);
+        progress(5, 'Creating');
         let created: { domain: DomainInfo; diskPath: string };
         try {
           created = await agent.request(
@@ -102,11 +103,11 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
           userId: user.id,
         });
         await publishVm(vm.id);
-        if (!input.start) return `Created on ${host.name}`;
+        if (!input.start) return 'Created';
         progress(85, 'Starting');
         const started = await agent.request('vm.start', { uuid: vm.uuid });
         await applyDomain(vm, started.domain);
-        return `Created and started on ${host.name}`;
+        return 'Created and started';
       },
       release,
     );
@@ -169,7 +170,7 @@ export async function startVm(vm: VmRecord, user: UserView): Promise<{ taskId: s
   const taskId = await runVmTask(vm, 'vm.start', user, async () => {
     const { domain } = await agent.request('vm.start', { uuid: vm.uuid });
     await applyDomain(vm, domain);
-    return `Started on ${agent.hostName}`;
+    return 'Started';
   });
   return { taskId };
 }
