@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { toErrorPayload } from '@vireo/protocol';
 import type { RawData, WebSocket } from 'ws';
 import { agentFor } from '../services/agent-registry.ts';
-import { consumeConsoleTicket, trackConsole } from '../services/console-tickets.ts';
+import { consumeConsoleTicket, trackSessionConnection } from '../services/console-tickets.ts';
 import { sessionFromRequest } from '../context.ts';
 import { isAllowedOrigin } from './client-info.ts';
 import { loadVmForUser } from '../services/vm-access.ts';
@@ -55,7 +55,7 @@ export async function relayBrowserConsole(
   vm: Awaited<ReturnType<typeof loadVmForUser>>,
   sessionId: string,
 ): Promise<void> {
-  const untrack = trackConsole(sessionId, () => browser.close(4001, 'logged out'));
+  const untrack = trackSessionConnection(sessionId, () => browser.close(4001, 'logged out'));
   browser.on('close', untrack);
   // Either side may speak before the pipe is joined (VNC servers greet first): hold those bytes.
   const fromBrowser = holdMessages(browser);

@@ -1,6 +1,7 @@
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { changesAndStats } from '../services/bus.ts';
+import { trackSessionConnection } from '../services/console-tickets.ts';
 import { attachStream, MAX_WATCHED_VMS, setWatchedVms } from '../services/live-streams.ts';
 import { taskForViewer } from '../services/visibility.ts';
 import { visibleVmIds } from '../services/vm-access.ts';
@@ -36,8 +37,13 @@ export const liveRouter = router({
    */
   onChange: authedProcedure.input(onChangeInput).subscription(async function* ({ ctx, input, signal }) {
     const stream = input?.streamId ? attachStream(input.streamId, ctx.user.id) : null;
+    // The stream ends with its session (logout, revoked, user disabled): the browser's reconnect
+    // is then refused, instead of a revoked user watching changes with the role they had.
+    const ended = new AbortController();
+    const untrack = trackSessionConnection(ctx.session.id, () => ended.abort());
     try {
-      for await (const message of changesAndStats(signal)) {
+      const stop = signal ? AbortSignal.any([signal, ended.signal]) : ended.signal;
+      for await (const message of changesAndStats(stop)) {
         let out: LiveMessage | null = null;
         if (message.type === 'change') {
           if (visible(message.change, ctx.user)) out = forViewer(message.change, ctx.user.role);
@@ -51,6 +57,7 @@ export const liveRouter = router({
         yield tracked(String(seq), out);
       }
     } finally {
+      untrack();
       stream?.detach();
     }
   }),

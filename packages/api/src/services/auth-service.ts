@@ -1,7 +1,7 @@
 import { DbConflictError, sessions, users, verifyPassword } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
-import { closeConsolesOf } from './console-tickets.ts';
+import { closeSessionConnections } from './console-tickets.ts';
 import { loginThrottle } from './login-throttle.ts';
 import type { Role, UserView } from '../views.ts';
 
@@ -32,7 +32,7 @@ export async function login(
 }
 
 export async function logout(sessionId: string): Promise<void> {
-  closeConsolesOf(sessionId);
+  closeSessionConnections(sessionId);
   await sessions.deleteById(sessionId);
 }
 

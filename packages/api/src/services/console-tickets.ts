@@ -50,10 +50,13 @@ export function consumeConsoleTicket(ticket: string): Ticket | null {
   return found;
 }
 
-/** Open consoles by session, so logging out closes them: a console lives no longer than its session. */
+/**
+ * Long-lived connections (consoles, live streams) by session, so ending a session (logout,
+ * revoked, user disabled) closes them: nothing outlives the session it was opened under.
+ */
 const openConsoles = new Map<string, Set<() => void>>();
 
-export function trackConsole(sessionId: string, close: () => void): () => void {
+export function trackSessionConnection(sessionId: string, close: () => void): () => void {
   const set = openConsoles.get(sessionId) ?? new Set();
   openConsoles.set(sessionId, set);
   set.add(close);
@@ -63,7 +66,7 @@ export function trackConsole(sessionId: string, close: () => void): () => void {
   };
 }
 
-export function closeConsolesOf(sessionId: string): void {
+export function closeSessionConnections(sessionId: string): void {
   for (const close of openConsoles.get(sessionId) ?? []) close();
   openConsoles.delete(sessionId);
 }

@@ -6,7 +6,7 @@
 import { DbNotFoundError, events, type UserChangeResult, users } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import type { Role } from '../views.ts';
-import { closeConsolesOf } from './console-tickets.ts';
+import { closeSessionConnections } from './console-tickets.ts';
 
 type Actor = { id: string; username: string };
 
@@ -65,7 +65,7 @@ async function record(actor: Actor, kind: string, message: string): Promise<void
 
 /** Consoles opened from a session close with it. */
 function endConsoles(sessionIds: string[]): void {
-  for (const id of sessionIds) closeConsolesOf(id);
+  for (const id of sessionIds) closeSessionConnections(id);
 }
 
 /** Turns a refusal into a readable error; on success closes the consoles of the ended sessions. */
