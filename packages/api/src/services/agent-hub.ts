@@ -18,6 +18,7 @@ import { AgentConnection } from './agent-connection.ts';
 import { hostFromCredential } from './host-credentials.ts';
 import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
 import { publishStats } from './bus.ts';
+import { applyEventFacts, applyHostFacts } from './domain-facts.ts';
 import { publishHost, publishVm } from './views.ts';
 
 const HEARTBEAT_MS = 10_000;
@@ -163,6 +164,7 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
       await publishVm(vm.id);
     }
   }
+  await applyHostFacts(conn, msg.domains);
   await events.add({
     severity: 'info',
     kind: 'host.online',
@@ -173,6 +175,7 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
 }
 
 async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {
+  await applyEventFacts(conn, msg);
   const vm = await vms.byUuid(msg.uuid);
   if (!vm) return; // not a Vireo VM
   if (vm.hostId !== conn.hostId) {
