@@ -9,7 +9,7 @@
  * (state of running domains; state, memory and vCPUs of shut-off ones, no QEMU monitor involved).
  */
 import type { DomainDigest, Hypervisor } from '@vireo/hypervisor';
-import type { DomainInfo } from '@vireo/protocol';
+import type { DomainInfo, ManagerMessage } from '@vireo/protocol';
 import type { Logger } from './logger.ts';
 
 /** What the manager was last told: the full state, then each domain message on top. */
@@ -19,6 +19,31 @@ export class ReportedDomains {
   pending = 0;
   /** Moves on every change, so a check that overlapped one can tell. */
   version = 0;
+  /**
+   * uuids and names of domains a manager request is working on: libvirt passes through states
+   * nobody reports meanwhile (a start shows `paused`/"starting up" for seconds under TCG).
+   */
+  private readonly busyKeys = new Map<string, number>();
+
+  get busy(): ReadonlySet<string> {
+    return new Set(this.busyKeys.keys());
+  }
+
+  /** Runs a manager request with its domain marked busy. */
+  async during<T>(msg: ManagerMessage, run: () => Promise<T>): Promise<T> {
+    const keys = requestDomainKeys(msg);
+    for (const k of keys) this.busyKeys.set(k, (this.busyKeys.get(k) ?? 0) + 1);
+    try {
+      return await run();
+    } finally {
+      for (const k of keys) {
+        const n = (this.busyKeys.get(k) ?? 1) - 1;
+        if (n > 0) this.busyKeys.set(k, n);
+        else this.busyKeys.delete(k);
+      }
+      this.version++;
+    }
+  }
 
   replaceAll(domains: readonly DomainInfo[]): void {
     this.byUuid.clear();
@@ -37,18 +62,31 @@ export class ReportedDomains {
   }
 }
 
-/** Why libvirt's view differs from what was reported, or null when they agree. */
+/** The uuid and name of the domain a request works on (params.uuid, params.spec), if any. */
+function requestDomainKeys(msg: ManagerMessage): string[] {
+  const p = (msg as { params?: { uuid?: unknown; spec?: { uuid?: unknown; name?: unknown } } }).params;
+  return [p?.uuid, p?.spec?.uuid, p?.spec?.name].filter((k): k is string => typeof k === 'string');
+}
+
+/**
+ * Why libvirt's view differs from what was reported, or null when they agree. Domains in `busy`
+ * (uuids or names) are left out: an operation on them is under way.
+ */
 export function difference(
   reported: readonly DomainInfo[],
   seen: { uuids: readonly string[]; domains: readonly DomainDigest[] },
+  busy: ReadonlySet<string> = new Set(),
 ): string | null {
   const reportedUuids = new Set(reported.map((d) => d.uuid));
-  for (const uuid of seen.uuids) if (!reportedUuids.has(uuid)) return `domain ${uuid} was never reported`;
+  for (const uuid of seen.uuids) {
+    if (!reportedUuids.has(uuid) && !busy.has(uuid)) return `domain ${uuid} was never reported`;
+  }
   const seenUuids = new Set(seen.uuids);
-  for (const d of reported) if (!seenUuids.has(d.uuid)) return `domain ${d.name} is gone`;
+  for (const d of reported) if (!seenUuids.has(d.uuid) && !busy.has(d.uuid)) return `domain ${d.name} is gone`;
   const byName = new Map(reported.map((d) => [d.name, d]));
   for (const d of seen.domains) {
     const r = byName.get(d.name);
+    if (busy.has(d.name) || (r && busy.has(r.uuid))) continue;
     if (!r) return `domain ${d.name} was reported under another name`;
     if (r.state !== d.state) return `domain ${d.name} is ${d.state}, reported ${r.state}`;
     if (d.vcpus !== undefined && d.vcpus !== r.vcpus)
@@ -84,9 +122,11 @@ export function watchLibvirt(o: LibvirtWatchOptions): () => void {
   const check = async (): Promise<string | null> => {
     if (o.reported.pending > 0) return null;
     const version = o.reported.version;
+    const busy = o.reported.busy;
     const seen = await o.hv.domainDigests();
     if (o.reported.pending > 0 || o.reported.version !== version) return null;
-    return difference(o.reported.all(), seen);
+    const busyNow = o.reported.busy;
+    return difference(o.reported.all(), seen, new Set([...busy, ...busyNow]));
   };
 
   const round = async (): Promise<void> => {

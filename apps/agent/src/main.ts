@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     logger,
     identity: async () => ({ hostUuid: host.hostUuid, hostname: host.hostname }),
     state,
-    onRequest: (msg) => dispatch(handlers, msg, logger),
+    onRequest: (msg) => reported.during(msg, () => dispatch(handlers, msg, logger)),
   });
 
   const unsubscribe = hv.onDomainEvent((e) => {

@@ -53,6 +53,14 @@ test('difference: nothing when libvirt agrees, the first difference otherwise', 
   );
 });
 
+test('difference: domains an operation is working on are left out', () => {
+  const starting = { uuids: [U1], domains: [{ ...digest(vm1), state: 'paused' as const }] };
+  assert.match(difference([vm1], starting) ?? '', /paused/);
+  assert.equal(difference([vm1], starting, new Set([U1])), null);
+  const creating = { uuids: [U1, U2], domains: [digest(vm1), digest(vm2)] };
+  assert.equal(difference([vm1], creating, new Set([U2, 'b'])), null);
+});
+
 test('watch: a lasting difference resyncs once; one that a pending event explains does not', async () => {
   const reported = new ReportedDomains();
   reported.replaceAll([vm1]);
