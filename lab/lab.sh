@@ -6,6 +6,7 @@
 #   lab/lab.sh status [--name vireo] [--json]
 #   lab/lab.sh exec   [--name vireo] HOST -- CMD...     (HOST = vireo-h1, h1 or 1)
 #   lab/lab.sh restart-libvirtd [--name vireo] HOST     (guests keep running; prints the new pid)
+#   lab/lab.sh refresh-pids [--name vireo] HOST         (after daemons were restarted by hand)
 #
 # Each host = network namespace (veth into the lab bridge, SUBNET.(10+i)/24)
 #           + mount namespace with per-host /run, /var/lib/libvirt, /var/cache/libvirt,
@@ -459,6 +460,24 @@ restart_libvirtd() {
   echo "$new"
 }
 
+# refresh_pids I: record the daemons a host runs now (a test restarted some of them by hand):
+# dbus and libvirtd from their pidfiles, libvirt-dbus as the owner of org.libvirt on the bus.
+refresh_pids() {
+  local i=$1 hd dbus ld ldbus
+  hd=$(host_dir "$i")
+  dbus=$(cat "$hd/run/dbus/pid")
+  ld=$(cat "$hd/run/libvirtd.pid")
+  ldbus=$(nsenter -t "$P_KEEPER" -m -n -- busctl --system call org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus GetConnectionUnixProcessID s org.libvirt | awk '{print $2}')
+  [[ -n "$dbus" && -n "$ld" && -n "$ldbus" ]] || die "$(host_name "$i"): dbus, libvirtd or libvirt-dbus is not running"
+  sed -i -e "s/^P_DBUS=.*/P_DBUS=$dbus/" -e "s/^P_LIBVIRTD=.*/P_LIBVIRTD=$ld/" \
+    -e "s/^P_LIBVIRTDBUS=.*/P_LIBVIRTDBUS=$ldbus/" "$hd/pids.env"
+  jq --argjson i "$((i - 1))" --argjson d "$dbus" --argjson l "$ld" --argjson b "$ldbus" \
+    '.hosts[$i].dbusPid = $d | .hosts[$i].libvirtdPid = $l | .hosts[$i].libvirtDbusPid = $b' \
+    "$STATE/lab.json" >"$STATE/lab.json.tmp"
+  mv "$STATE/lab.json.tmp" "$STATE/lab.json"
+}
+
 resolve_host() {  # HOST given as vireo-h1, h1 or 1 -> index
   local h=$1
   if [[ "$h" =~ ^[0-9]+$ ]]; then echo "$h"
@@ -493,6 +512,12 @@ case "$CMD" in
     idx=$(resolve_host "$EXEC_HOST")
     host_alive "$idx" || die "host $(host_name "$idx") is not running; run: lab.sh up --name $NAME"
     restart_libvirtd "$idx" ;;
+  refresh-pids)
+    [[ -n "$EXEC_HOST" ]] || die "usage: lab.sh refresh-pids --name NAME HOST"
+    exec 9>"$LAB_ROOT/.$NAME.lock"; flock 9
+    idx=$(resolve_host "$EXEC_HOST")
+    host_alive "$idx" || die "host $(host_name "$idx") is not running; run: lab.sh up --name $NAME"
+    refresh_pids "$idx" ;;
   status)
     [[ -f "$STATE/lab.json" ]] || { echo "lab $NAME: down"; exit 3; }
     if [[ $JSON == 0 ]]; then cat "$STATE/lab.json"; fi
