@@ -113,6 +113,40 @@ test('a rename outside Vireo to another Vireo VM’s name: no duplicate, a warni
   );
 });
 
+test('placement counts libvirt’s figures: a maximum raised with virsh, and domains Vireo does not manage', async () => {
+  const { api } = await admin();
+  const { vmId, vm } = await createTestVm(api, 'place', { start: false });
+  after(() => deleteVm(api, vmId));
+  const hostA = await hostOfDomain(vm.uuid);
+  assert.ok(hostA);
+  const hostB = lab().hosts.find((h) => h.name !== hostA.name)!;
+  // Each host's whole memory: neither can then take even a small VM.
+  const hostMiB = Math.ceil(Math.max(...(await api.host.list.query()).map((h) => h.memoryBytes)) / 2 ** 20);
+  await ok(hostA, 'setmaxmem', vm.uuid, `${hostMiB}M`, '--config');
+  await ok(hostA, 'setmem', vm.uuid, '96M', '--config');
+  const name = uniqueName('foreign-big');
+  const xmlPath = `${lab().sharedDir}/${name}.xml`;
+  writeFileSync(
+    xmlPath,
+    `<domain type='qemu'><name>${name}</name><memory unit='MiB'>${hostMiB}</memory><vcpu>1</vcpu>` +
+      `<os><type arch='x86_64' machine='pc'>hvm</type></os></domain>`,
+  );
+  await ok(hostB, 'define', xmlPath);
+  after(async () => {
+    await virsh(hostB, 'undefine', name);
+    rmSync(xmlPath, { force: true });
+  });
+  // The setmem reaching Vireo shows the state that carried the new maximum arrived too.
+  await waitFor('the new memory in Vireo', async () => (await api.vm.byId.query({ vmId })).memoryMiB === 96, 15_000);
+  await new Promise((r) => setTimeout(r, 500)); // the foreign domain's "defined" event: milliseconds
+  const [template] = await api.template.list.query();
+  assert.ok(template);
+  const refused = await rejection(
+    api.vm.create.mutate({ name: uniqueName('nofit'), templateId: template.id, vcpus: 1, memoryMiB: 64, start: false }),
+  );
+  assert.equal(refused.code, 'NO_HOST_CAPACITY', refused.message);
+});
+
 test('create refuses the name of a domain Vireo does not manage', async () => {
   const { api } = await admin();
   const host = lab().hosts[0]!;
