@@ -29,7 +29,7 @@ import {
   stateToWords,
   versionToString,
 } from './libvirt-constants.ts';
-import { LIBVIRTD_PIDFILES, libvirtdIdentity } from './libvirtd-identity.ts';
+import { watchLibvirtd } from './libvirtd-identity.ts';
 import { validateXml } from './validate-xml.ts';
 import * as volumes from './volumes.ts';
 
@@ -83,9 +83,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   /** uuid → name, so an "undefined" event (domain already gone) still carries the name. */
   private readonly names = new Map<string, string>();
   private prevCpu: CpuSample | undefined;
-  /** The last libvirtd identity seen (null: none seen yet); see libvirtd-identity.ts. */
-  private libvirtd: string | null = null;
-  private watchTimer: NodeJS.Timeout | undefined;
+  private stopWatch: (() => void) | undefined;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
@@ -107,37 +105,18 @@ export class LibvirtDbusHypervisor implements Hypervisor {
       throw err;
     }
     this.link = link;
-    this.libvirtd = await this.readIdentity();
-    this.scheduleWatch();
+    const every = this.opts.libvirtdWatchMs ?? 0;
+    if (every > 0) {
+      const restarted = () => link.restarted('libvirtd restarted');
+      this.stopWatch = await watchLibvirtd(every, this.opts.libvirtdPidfiles, restarted);
+    }
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.watchTimer);
-    this.watchTimer = undefined;
+    this.stopWatch?.();
+    this.stopWatch = undefined;
     this.link?.close();
     this.link = undefined;
-  }
-
-  // ---- noticing a libvirtd restart ------------------------------------------------------------
-
-  private readIdentity(): Promise<string | null> {
-    return libvirtdIdentity(this.opts.libvirtdPidfiles ?? LIBVIRTD_PIDFILES);
-  }
-
-  private scheduleWatch(): void {
-    const every = this.opts.libvirtdWatchMs ?? 0;
-    if (every <= 0 || !this.link) return;
-    this.watchTimer = setTimeout(() => void this.checkLibvirtd().finally(() => this.scheduleWatch()), every);
-    this.watchTimer.unref();
-  }
-
-  /** A different daemon than last time (not merely none: libvirtd may be between two lives). */
-  private async checkLibvirtd(): Promise<void> {
-    const now = await this.readIdentity();
-    if (now === null || now === this.libvirtd) return;
-    const before = this.libvirtd;
-    this.libvirtd = now;
-    if (before !== null) this.link?.restarted('libvirtd restarted');
   }
 
   // ---- the one path to libvirt ---------------------------------------------------------------

@@ -36,3 +36,34 @@ async function processStartTime(pid: number): Promise<string | null> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return fields[19] ?? null; // fields[0] is field 3 (state)
 }
+
+/**
+ * Checks libvirtd's identity every `everyMs` and calls onRestart when a different daemon than last
+ * time serves (none at all is not a restart yet: libvirtd may be between two lives). Returns stop.
+ */
+export async function watchLibvirtd(
+  everyMs: number,
+  pidfiles: readonly string[] = LIBVIRTD_PIDFILES,
+  onRestart: () => void,
+): Promise<() => void> {
+  let last = await libvirtdIdentity(pidfiles);
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const check = async () => {
+    const now = await libvirtdIdentity(pidfiles);
+    if (now === null || now === last) return;
+    const before = last;
+    last = now;
+    if (before !== null) onRestart();
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void check().finally(schedule), everyMs);
+    timer.unref();
+  };
+  schedule();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
