@@ -5,12 +5,14 @@
 #   lab/lab.sh down   [--name vireo] [--purge]
 #   lab/lab.sh status [--name vireo] [--json]
 #   lab/lab.sh exec   [--name vireo] HOST -- CMD...     (HOST = vireo-h1, h1 or 1)
+#   lab/lab.sh restart-libvirtd [--name vireo] HOST     (guests keep running; prints the new pid)
+#   lab/lab.sh refresh-pids [--name vireo] HOST         (after daemons were restarted by hand)
 #
 # Each host = network namespace (veth into the lab bridge, SUBNET.(10+i)/24)
 #           + mount namespace with per-host /run, /var/lib/libvirt, /var/cache/libvirt,
-#             /var/log/libvirt, /etc/libvirt and /dev/null over /dev/kvm (see
-#             /work/shared/docs/ENVIRONMENT.md: a visible but broken /dev/kvm makes every
-#             define take ~52 s),
+#             /var/log/libvirt, /etc/libvirt and a copy of /dev without kvm (see hide_kvm:
+#             a visible /dev/kvm that does not work makes libvirt re-probe qemu on every
+#             define), hence `namespaces = []` in qemu.conf (lab/README.md, quirks 1-2),
 #           running its own dbus-daemon, virtlogd, libvirtd (--listen, TCP without auth:
 #             LAB ONLY) and libvirt-dbus.
 # The bridge gets SUBNET.1/24 in the root netns, so a manager listening there is reachable
@@ -427,6 +429,55 @@ warm_caps() {
   done
 }
 
+# ---------------------------------------------------------------- restart-libvirtd
+# Like `systemctl restart libvirtd` on a real host: libvirtd gets SIGTERM (running guests keep
+# running; the new daemon reconnects to them) and a new one starts in the host's namespaces.
+# dbus, libvirt-dbus and the keeper (lab.json hosts[].pid, a `sleep`, never libvirtd) are left
+# alone, so libvirt-dbus keeps its dead libvirt connection until its next call, as in production.
+# pids.env and lab.json get the new pid, so `down` stops the right process.
+restart_libvirtd() {
+  local i=$1 hd old new n
+  hd=$(host_dir "$i")
+  old=$(cat "$hd/run/libvirtd.pid" 2>/dev/null || echo "$P_LIBVIRTD")
+  if [[ -n "$old" && "$(ns_of_pid "$old")" == "$P_NETNS_INODE" ]]; then
+    kill "$old"
+    for n in $(seq 1 150); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+    ! kill -0 "$old" 2>/dev/null || die "libvirtd $old did not stop within 15 s"
+  fi
+  rm -f "$hd/run/libvirtd.pid"
+  nsenter -t "$P_KEEPER" -m -n -u --wd=/ -- libvirtd -d --listen -p /run/libvirtd.pid \
+    </dev/null >/dev/null 2>&1 9>&-
+  for n in $(seq 1 300); do
+    timeout 10 nsenter -t "$P_KEEPER" -m -n -- virsh -q -c qemu:///system hostname >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  new=$(cat "$hd/run/libvirtd.pid" 2>/dev/null || true)
+  [[ -n "$new" && "$new" != "$old" ]] || die "libvirtd did not come back on $(host_name "$i")"
+  sed -i "s/^P_LIBVIRTD=.*/P_LIBVIRTD=$new/" "$hd/pids.env"
+  jq --argjson i "$((i - 1))" --argjson pid "$new" '.hosts[$i].libvirtdPid = $pid' "$STATE/lab.json" \
+    >"$STATE/lab.json.tmp"
+  mv "$STATE/lab.json.tmp" "$STATE/lab.json"
+  echo "$new"
+}
+
+# refresh_pids I: record the daemons a host runs now (a test restarted some of them by hand):
+# dbus and libvirtd from their pidfiles, libvirt-dbus as the owner of org.libvirt on the bus.
+refresh_pids() {
+  local i=$1 hd dbus ld ldbus
+  hd=$(host_dir "$i")
+  dbus=$(cat "$hd/run/dbus/pid")
+  ld=$(cat "$hd/run/libvirtd.pid")
+  ldbus=$(nsenter -t "$P_KEEPER" -m -n -- busctl --system call org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus GetConnectionUnixProcessID s org.libvirt | awk '{print $2}')
+  [[ -n "$dbus" && -n "$ld" && -n "$ldbus" ]] || die "$(host_name "$i"): dbus, libvirtd or libvirt-dbus is not running"
+  sed -i -e "s/^P_DBUS=.*/P_DBUS=$dbus/" -e "s/^P_LIBVIRTD=.*/P_LIBVIRTD=$ld/" \
+    -e "s/^P_LIBVIRTDBUS=.*/P_LIBVIRTDBUS=$ldbus/" "$hd/pids.env"
+  jq --argjson i "$((i - 1))" --argjson d "$dbus" --argjson l "$ld" --argjson b "$ldbus" \
+    '.hosts[$i].dbusPid = $d | .hosts[$i].libvirtdPid = $l | .hosts[$i].libvirtDbusPid = $b' \
+    "$STATE/lab.json" >"$STATE/lab.json.tmp"
+  mv "$STATE/lab.json.tmp" "$STATE/lab.json"
+}
+
 resolve_host() {  # HOST given as vireo-h1, h1 or 1 -> index
   local h=$1
   if [[ "$h" =~ ^[0-9]+$ ]]; then echo "$h"
@@ -455,6 +506,18 @@ case "$CMD" in
     idx=$(resolve_host "$EXEC_HOST")
     host_alive "$idx" || die "host $(host_name "$idx") is not running; run: lab.sh up --name $NAME"
     exec nsenter -t "$P_KEEPER" -m -n -u -- "${EXEC_ARGS[@]}" ;;
+  restart-libvirtd)
+    [[ -n "$EXEC_HOST" ]] || die "usage: lab.sh restart-libvirtd --name NAME HOST"
+    exec 9>"$LAB_ROOT/.$NAME.lock"; flock 9
+    idx=$(resolve_host "$EXEC_HOST")
+    host_alive "$idx" || die "host $(host_name "$idx") is not running; run: lab.sh up --name $NAME"
+    restart_libvirtd "$idx" ;;
+  refresh-pids)
+    [[ -n "$EXEC_HOST" ]] || die "usage: lab.sh refresh-pids --name NAME HOST"
+    exec 9>"$LAB_ROOT/.$NAME.lock"; flock 9
+    idx=$(resolve_host "$EXEC_HOST")
+    host_alive "$idx" || die "host $(host_name "$idx") is not running; run: lab.sh up --name $NAME"
+    refresh_pids "$idx" ;;
   status)
     [[ -f "$STATE/lab.json" ]] || { echo "lab $NAME: down"; exit 3; }
     if [[ $JSON == 0 ]]; then cat "$STATE/lab.json"; fi

@@ -16,6 +16,14 @@ export const configSchema = z.object({
   stateDir: z.string().regex(/^\//, 'must be an absolute path'),
   vmStorageDir: z.string().regex(/^\//, 'must be an absolute path'),
   statsIntervalMs: z.number().int().min(1000).max(3_600_000),
+  /**
+   * How often the agent checks that the manager still sees what libvirt has: whether libvirtd was
+   * restarted (its pid and start time) and whether libvirt's domains, states and the figures of
+   * shut-off domains equal what was last reported (three bulk libvirt calls). Any difference →
+   * full state resent. Also the longest a change libvirt emits no event for (`virsh setmem
+   * --config`) stays unseen.
+   */
+  libvirtWatchIntervalMs: z.number().int().min(500).max(600_000),
   /** libvirt-dbus driver object: QEMU (qemu:///system) or Test (test:///default). */
   libvirtDriver: z.string().regex(/^[A-Za-z]+$/),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
@@ -28,6 +36,7 @@ const DEFAULTS: AgentConfig = {
   stateDir: '/var/lib/vireo-agent',
   vmStorageDir: '/var/lib/vireo/vms',
   statsIntervalMs: 15_000,
+  libvirtWatchIntervalMs: 3_000,
   libvirtDriver: 'QEMU',
   logLevel: 'info',
   logFormat: 'json',
@@ -41,10 +50,13 @@ const ENV: Record<string, keyof AgentConfig> = {
   VIREO_AGENT_STATE_DIR: 'stateDir',
   VIREO_VM_STORAGE_DIR: 'vmStorageDir',
   VIREO_STATS_INTERVAL_MS: 'statsIntervalMs',
+  VIREO_LIBVIRT_WATCH_INTERVAL_MS: 'libvirtWatchIntervalMs',
   VIREO_LIBVIRT_DRIVER: 'libvirtDriver',
   VIREO_LOG_LEVEL: 'logLevel',
   VIREO_LOG_FORMAT: 'logFormat',
 };
+
+const NUMERIC: ReadonlySet<keyof AgentConfig> = new Set(['statsIntervalMs', 'libvirtWatchIntervalMs']);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   const file = env.VIREO_AGENT_CONFIG ?? (existsSync('/etc/vireo/agent.json') ? '/etc/vireo/agent.json' : undefined);
@@ -60,7 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   for (const [name, key] of Object.entries(ENV)) {
     const v = env[name];
     if (v === undefined || v === '') continue;
-    fromEnv[key] = key === 'statsIntervalMs' ? Number(v) : v;
+    fromEnv[key] = NUMERIC.has(key) ? Number(v) : v;
   }
   const parsed = configSchema.strict().safeParse({ ...DEFAULTS, ...fromFile, ...fromEnv });
   if (!parsed.success) {

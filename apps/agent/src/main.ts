@@ -1,7 +1,8 @@
 /**
  * The host daemon: config → logger → hypervisor → manager link → event forwarding → stats.
- * Losing libvirt (D-Bus or libvirt-dbus restarts) is survived: the hypervisor reconnects and we
- * resend the full state.
+ * Losing libvirt (D-Bus, libvirt-dbus or libvirtd restarts) is survived: the hypervisor reconnects
+ * and we resend the full state. A periodic check (libvirt-watch.ts) resends it too whenever
+ * libvirt differs from what the manager was told.
  * SIGTERM/SIGINT stop it cleanly.
  */
 import { mkdir } from 'node:fs/promises';
@@ -10,11 +11,12 @@ import { PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
 import { type AgentConfig, ConfigError, loadConfig } from './config.ts';
 import { openConsoleRelay } from './console-relay.ts';
 import { createHandlers, dispatch } from './handlers.ts';
-import { inFlightVms, trackInFlight } from './in-flight.ts';
+import { ReportedDomains, watchLibvirt } from './libvirt-watch.ts';
 import { createLogger } from './logger.ts';
 import { ManagerLink, wsBase } from './manager-link.ts';
 
 export const AGENT_VERSION = '0.1.0';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function main(): Promise<void> {
   let config: AgentConfig;
@@ -34,16 +36,18 @@ async function main(): Promise<void> {
     driver: config.libvirtDriver,
     storageDirs: [config.vmStorageDir],
     onError: (err) => logger.error('libvirt connection error', { err: err.message }),
+    libvirtdWatchMs: config.libvirtWatchIntervalMs,
   });
   await hv.connect();
   const host = await hv.hostInfo();
   logger.info('libvirt connected', { hostname: host.hostname, hostUuid: host.hostUuid, domainTypes: host.domainTypes });
 
+  const reported = new ReportedDomains();
   const state = async (): Promise<StateMessage> => {
     // Taken before listing domains: an operation that finishes in between then shows in one list
-    // or the other, never in neither.
-    const inFlight = inFlightVms();
-    return {
+    // or the other, never in neither. The manager settles no VM listed here from its absence.
+    const inFlight = [...reported.busy].filter((key) => UUID.test(key));
+    const msg: StateMessage = {
       t: 'state',
       protocolVersion: PROTOCOL_VERSION,
       agentVersion: AGENT_VERSION,
@@ -51,6 +55,8 @@ async function main(): Promise<void> {
       domains: await hv.listDomains(),
       inFlight,
     };
+    reported.replaceAll(msg.domains);
+    return msg;
   };
 
   // The link and the handlers need each other (progress goes out on the link); bind late.
@@ -78,14 +84,19 @@ async function main(): Promise<void> {
     logger,
     identity: async () => ({ hostUuid: host.hostUuid, hostname: host.hostname }),
     state,
-    onRequest: (msg) => trackInFlight(msg, () => dispatch(handlers, msg, logger)),
+    onRequest: (msg) => reported.during(msg, () => dispatch(handlers, msg, logger)),
   });
 
   const unsubscribe = hv.onDomainEvent((e) => {
+    reported.pending++;
     void hv
       .domain(e.uuid)
-      .then((domain) => link?.send({ t: 'domain', at: Date.now(), event: e.event, uuid: e.uuid, domain }))
-      .catch((err) => logger.error('could not read a domain after its event', { uuid: e.uuid, err }));
+      .then((domain) => {
+        if (link?.send({ t: 'domain', at: Date.now(), event: e.event, uuid: e.uuid, domain }))
+          reported.set(e.uuid, domain);
+      })
+      .catch((err) => logger.error('could not read a domain after its event', { uuid: e.uuid, err }))
+      .finally(() => reported.pending--);
   });
 
   // After a loss, libvirt events were missed: the manager gets the whole state again.
@@ -98,6 +109,15 @@ async function main(): Promise<void> {
     }
     logger.info('libvirt reachable again; resending the full state');
     link?.resync().catch((err) => logger.error('could not resend the state after libvirt came back', { err }));
+  });
+
+  const stopWatch = watchLibvirt({
+    hv,
+    reported,
+    intervalMs: config.libvirtWatchIntervalMs,
+    ready: () => Boolean(link?.connected) && libvirtUp,
+    resync: async () => link?.resync(),
+    logger,
   });
 
   const stats = setInterval(() => {
@@ -115,6 +135,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('stopping', { signal });
     clearInterval(stats);
+    stopWatch();
     unsubscribe();
     offConnection();
     await link?.stop();

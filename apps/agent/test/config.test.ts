@@ -19,3 +19,12 @@ test('an invalid value names the field and its variable', () => {
   assert.throws(() => loadConfig({ VIREO_VM_STORAGE_DIR: 'relative' }), /vmStorageDir/);
   assert.throws(() => loadConfig(base), /Cannot read the config file/);
 });
+
+test('the libvirt watch interval: default, override, and bounds', () => {
+  assert.equal(loadConfig({}).libvirtWatchIntervalMs, 3000);
+  assert.equal(loadConfig({ VIREO_LIBVIRT_WATCH_INTERVAL_MS: '1000' }).libvirtWatchIntervalMs, 1000);
+  assert.throws(
+    () => loadConfig({ VIREO_LIBVIRT_WATCH_INTERVAL_MS: '10' }),
+    (e) => e instanceof ConfigError && /libvirtWatchIntervalMs \(VIREO_LIBVIRT_WATCH_INTERVAL_MS\)/.test(e.message),
+  );
+});

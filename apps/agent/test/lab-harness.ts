@@ -1,6 +1,8 @@
 /**
- * For lab scripts: a fake manager speaking the real protocol on loopback, and the real agent
- * (apps/agent/src/main.ts) started against it. Run inside a lab host's namespaces.
+ * For agent lab tests: a fake manager speaking the real protocol, and the real agent
+ * (apps/agent/src/main.ts) started against it inside a lab host's namespaces, as
+ * scripts/lib/stack.sh starts the stack's agents. The fake manager listens on the lab's bridge
+ * address, which every lab host reaches.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -33,7 +35,7 @@ export async function until<T>(
 }
 
 /** Accepts the agent's link and its console relays (their bytes are kept, all channels together). */
-export async function startFakeManager() {
+export async function startFakeManager(address: string) {
   const inbox: Msg[] = [];
   let agentWs: WebSocket | undefined;
   let consoleBytes = Buffer.alloc(0);
@@ -59,10 +61,10 @@ export async function startFakeManager() {
       ws.on('message', (d) => inbox.push(JSON.parse(d.toString()) as Msg));
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, address, r));
   let n = 0;
   return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    url: `http://${address}:${(server.address() as { port: number }).port}`,
     inbox,
     consoleBytes: () => consoleBytes,
     /** Sends a request on the agent's socket and waits for its reply. */
@@ -78,20 +80,28 @@ export async function startFakeManager() {
   };
 }
 
-/** The real agent, plain logs collected (and echoed with a prefix when echo is set). */
-export async function spawnAgent(managerUrl: string, storageDir: string, echo = false) {
-  const agent: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/agent/src/main.ts'], {
-    env: {
-      ...process.env,
-      VIREO_MANAGER_URL: managerUrl,
-      VIREO_ENROLLMENT_TOKEN: 'lab-token-0123456789',
-      VIREO_AGENT_STATE_DIR: await mkdtemp(join(tmpdir(), 'vireo-agent-state-')),
-      VIREO_VM_STORAGE_DIR: storageDir,
-      VIREO_STATS_INTERVAL_MS: '2000',
-      VIREO_LOG_FORMAT: 'plain',
+/**
+ * The real agent inside the lab host whose keeper is hostPid (nsenter execs, so the child is the
+ * agent itself); plain logs collected (and echoed with a prefix when echo is set).
+ */
+export async function spawnAgent(hostPid: number, managerUrl: string, storageDir: string, echo = false) {
+  const args = ['-t', String(hostPid), '-m', '-n', '-u', `--wd=${process.cwd()}`, '--'];
+  const agent: ChildProcess = spawn(
+    'nsenter',
+    [...args, process.execPath, '--import', 'tsx', 'apps/agent/src/main.ts'],
+    {
+      env: {
+        ...process.env,
+        VIREO_MANAGER_URL: managerUrl,
+        VIREO_ENROLLMENT_TOKEN: 'lab-token-0123456789',
+        VIREO_AGENT_STATE_DIR: await mkdtemp(join(tmpdir(), 'vireo-agent-state-')),
+        VIREO_VM_STORAGE_DIR: storageDir,
+        VIREO_STATS_INTERVAL_MS: '2000',
+        VIREO_LOG_FORMAT: 'plain',
+      },
+      stdio: ['ignore', 'inherit', 'pipe'],
     },
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
+  );
   const lines: string[] = [];
   agent.stderr!.on('data', (d) => {
     for (const line of String(d).split('\n').filter(Boolean)) {

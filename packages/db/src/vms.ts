@@ -124,6 +124,24 @@ export async function updateState(
   return vm && { vm, changed: count > 0 };
 }
 
+/** What libvirt says a VM's domain is: the figures Vireo shows follow these. */
+export type VmFacts = { name: string; vcpus: number; memoryMiB: number };
+
+/**
+ * Record the name, vCPUs and memory libvirt reports for a domain (changed outside Vireo, e.g.
+ * `virsh setmem --config`, `domrename`). Returns whether anything changed; false for an unknown
+ * uuid. @throws DbConflictError with fields ["name"] when another VM already has that name.
+ */
+export async function applyFacts(uuid: string, facts: VmFacts): Promise<boolean> {
+  const { count } = await mapDbErrors(() =>
+    getDb().vm.updateMany({
+      where: { uuid, NOT: { name: facts.name, vcpus: facts.vcpus, memoryMiB: facts.memoryMiB } },
+      data: facts,
+    }),
+  );
+  return count > 0;
+}
+
 /** Assign (or clear) the VM's host. @throws DbNotFoundError */
 export async function setHost(id: string, hostId: string | null): Promise<void> {
   await mapDbErrors(() => getDb().vm.update({ where: { id }, data: { hostId }, select: { id: true } }));

@@ -41,10 +41,12 @@ export function parseCapabilities(capsXml: string): HostCapabilities {
 }
 
 /**
- * libvirt offers kvm whenever it can open /dev/kvm, but on our lab machines /dev/kvm exists and
- * guests hang at boot with it; the lab binds /dev/null over /dev/kvm, which libvirt then rejects.
- * This check is the same test from the agent's side: a real KVM device is char 10:232 and opens
- * read-write. It cannot prove KVM works, only that it is not obviously absent or masked.
+ * libvirt offers kvm whenever it can open /dev/kvm, but a /dev/kvm can exist and still not work
+ * (on our lab machines guests hang at boot with it). The lab gives each host a copy of /dev
+ * without kvm (lab/README.md, quirk 1), so there libvirt offers only qemu and this check agrees.
+ * Elsewhere it is the agent's own sanity test of the device: a real KVM device is char 10:232 and
+ * opens read-write; something else at that path (e.g. /dev/null bound over it to mask it) is not.
+ * It cannot prove KVM works, only that it is not obviously absent or masked.
  */
 export async function kvmDeviceUsable(path = '/dev/kvm'): Promise<boolean> {
   try {

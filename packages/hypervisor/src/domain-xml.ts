@@ -115,7 +115,11 @@ function text(node: unknown): string | undefined {
 export interface ParsedDomain {
   name: string;
   uuid: string;
+  /** `<currentMemory>` (what the guest is given), else `<memory>`. */
   memoryMiB: number;
+  /** `<memory>`: the maximum. */
+  maxMemoryMiB: number;
+  /** `<vcpu current=…>`, else `<vcpu>`. */
   vcpus: number;
   disks: { path: string; device: string; target?: string }[];
   /** The VNC unix socket of a running domain (libvirt fills it in on start). */
@@ -166,8 +170,10 @@ export function parseDomainXml(domainXml: string): ParsedDomain {
   return {
     name: text(dom.name) ?? '',
     uuid: text(dom.uuid) ?? '',
-    memoryMiB: memoryMiB(dom.memory),
-    vcpus: Number(text(dom.vcpu) ?? 0),
+    // setmem/setvcpus --config change currentMemory / vcpu@current only; setmaxmem changes memory.
+    memoryMiB: memoryMiB(dom.currentMemory ?? dom.memory),
+    maxMemoryMiB: memoryMiB(dom.memory),
+    vcpus: Number((dom.vcpu as Node | undefined)?.['@_current'] ?? text(dom.vcpu) ?? 0),
     disks,
     ...(vncSocket ? { vncSocket } : {}),
     managedByVireo,

@@ -3,7 +3,7 @@
  * implementation knows D-Bus; the agent sees these plain types. Domain and host shapes are the
  * protocol's, so they cross to the manager unchanged.
  */
-import type { DomainInfo, DomainType, HostInfo } from '@vireo/protocol';
+import type { DomainInfo, DomainState, DomainType, HostInfo } from '@vireo/protocol';
 
 export interface DomainSpec {
   uuid: string;
@@ -35,6 +35,19 @@ export interface StatsSample {
   domains: { uuid: string; cpuUsagePercent: number; memoryUsedBytes?: number }[];
 }
 
+/**
+ * What a cheap bulk look at a domain shows, for comparing with what was last reported. Memory and
+ * vCPUs only for inactive domains: reading them for running ones would cost a QEMU monitor call
+ * each, and `--config` changes to a running domain only show once it stops (which is an event).
+ */
+export interface DomainDigest {
+  name: string;
+  state: DomainState;
+  memoryMiB?: number;
+  maxMemoryMiB?: number;
+  vcpus?: number;
+}
+
 /** Whether the hypervisor can be reached; `reason` says why not, for people. */
 export type HypervisorConnection = { up: true } | { up: false; reason: string };
 
@@ -43,6 +56,8 @@ export interface Hypervisor {
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;
   listDomains(): Promise<DomainInfo[]>;
+  /** Every domain's uuid, and a digest of each by name: three bulk calls, however many domains. */
+  domainDigests(): Promise<{ uuids: string[]; domains: DomainDigest[] }>;
   /** null when no such domain. */
   domain(uuid: string): Promise<DomainInfo | null>;
   /** Defines (persistently) from the typed spec; the XML is validated before libvirt sees it. */
@@ -63,8 +78,9 @@ export interface Hypervisor {
   /** Subscribe to libvirt lifecycle events; returns the unsubscribe function. */
   onDomainEvent(listener: (event: DomainEvent) => void): () => void;
   /**
-   * Connection lost (calls fail at once until it is back) or back after a loss. Events that
-   * happened in between were missed: on `up`, re-read whatever you keep.
+   * Connection lost (calls fail at once until it is back) or back after a loss, including a
+   * libvirtd restart behind a live libvirt-dbus. Events that happened in between were missed: on
+   * `up`, re-read whatever you keep.
    */
   onConnectionChange(listener: (c: HypervisorConnection) => void): () => void;
 }

@@ -1,4 +1,12 @@
-export type { DomainEvent, DomainSpec, Hypervisor, HypervisorConnection, StatsSample } from './hypervisor.ts';
+export type {
+  DomainDigest,
+  DomainEvent,
+  DomainSpec,
+  Hypervisor,
+  HypervisorConnection,
+  StatsSample,
+} from './hypervisor.ts';
+export { LIBVIRTD_PIDFILES, libvirtdIdentity } from './libvirtd-identity.ts';
 export { LibvirtDbusHypervisor, type LibvirtDbusOptions } from './libvirt-dbus.ts';
 export { buildDomainXml, parseDomainXml, escapeXml, VIREO_XMLNS, type ParsedDomain } from './domain-xml.ts';
 export { parseCapabilities, usableDomainTypes, kvmDeviceUsable, type HostCapabilities } from './capabilities.ts';

@@ -10,6 +10,9 @@
  *   restarting libvirt-dbus, `virsh start` + `virsh destroy` produced no DomainEvent signal; after
  *   one Get(LibVersion) on /org/libvirt/QEMU the same pair produced 4.
  *
+ * - libvirtd restarts behind a live libvirt-dbus: nothing on the bus changes; the owner notices
+ *   (libvirtd-identity.ts) and calls restarted(), which is handled like a libvirt-dbus restart.
+ *
  * Either way events were missed meanwhile, so onChange({ up: true }) tells the owner to re-read
  * everything. While down, calls fail at once with a clear LIBVIRT_ERROR instead of waiting for a
  * reply that will not come.
@@ -68,6 +71,17 @@ export class LibvirtBus {
     this.bus = undefined;
     this.busLost.abort(this.down);
     bus?.disconnect();
+  }
+
+  /**
+   * libvirtd was restarted behind libvirt-dbus: report down, then call libvirt-dbus at once so it
+   * reopens its libvirt connection and event callbacks, and report up (→ the owner resyncs).
+   */
+  restarted(reason: string): void {
+    if (!this.opened || this.closed) return;
+    this.attempt = 0;
+    this.markDown(reason);
+    this.scheduleRecovery(true);
   }
 
   call(c: LibvirtCall): Promise<unknown[]> {

@@ -9,7 +9,14 @@ import type { DomainInfo, HostInfo } from '@vireo/protocol';
 import { VireoError } from '@vireo/protocol';
 import { parseCapabilities, usableDomainTypes } from './capabilities.ts';
 import { buildDomainXml, parseDomainXml } from './domain-xml.ts';
-import type { DomainEvent, DomainSpec, Hypervisor, HypervisorConnection, StatsSample } from './hypervisor.ts';
+import type {
+  DomainDigest,
+  DomainEvent,
+  DomainSpec,
+  Hypervisor,
+  HypervisorConnection,
+  StatsSample,
+} from './hypervisor.ts';
 import { LibvirtBus } from './libvirt-bus.ts';
 import { IFACE, domainPath, libvirtUnreachable, uuidFromDomainPath } from './libvirt-call.ts';
 import {
@@ -22,6 +29,7 @@ import {
   stateToWords,
   versionToString,
 } from './libvirt-constants.ts';
+import { watchLibvirtd } from './libvirtd-identity.ts';
 import { validateXml } from './validate-xml.ts';
 import * as volumes from './volumes.ts';
 
@@ -37,6 +45,13 @@ export interface LibvirtDbusOptions {
   /** Errors no caller waits for: a D-Bus connection error (recovery follows), a listener that threw. */
   onError?: (err: Error) => void;
   kvmUsable?: () => Promise<boolean>;
+  /**
+   * How often to check whether libvirtd was restarted (its pid and start time, from its pidfile:
+   * two small file reads). 0 = never. A restart is reported as down then up on onConnectionChange.
+   */
+  libvirtdWatchMs?: number;
+  /** Pidfiles to read libvirtd's pid from (default LIBVIRTD_PIDFILES), for tests. */
+  libvirtdPidfiles?: readonly string[];
 }
 
 /** libvirt-dbus wraps property values twice (a{sv} whose v holds another v); unwrap all levels. */
@@ -46,6 +61,12 @@ function unwrap(v: unknown): unknown {
 }
 
 const num = (v: unknown): number => Number(unwrap(v) ?? 0);
+
+/** virConnectGetAllDomainStats flags: https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStatsFlags */
+const ACTIVE_ONLY = 1; // VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE
+const INACTIVE_ONLY = 2; // VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE
+/** One GetAllDomainStats record: (domain name, typed parameters). */
+type StatsRecord = [string, Record<string, unknown>];
 
 interface CpuSample {
   atNs: bigint;
@@ -62,6 +83,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   /** uuid → name, so an "undefined" event (domain already gone) still carries the name. */
   private readonly names = new Map<string, string>();
   private prevCpu: CpuSample | undefined;
+  private stopWatch: (() => void) | undefined;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
@@ -83,9 +105,16 @@ export class LibvirtDbusHypervisor implements Hypervisor {
       throw err;
     }
     this.link = link;
+    const every = this.opts.libvirtdWatchMs ?? 0;
+    if (every > 0) {
+      const restarted = () => link.restarted('libvirtd restarted');
+      this.stopWatch = await watchLibvirtd(every, this.opts.libvirtdPidfiles, restarted);
+    }
   }
 
   async close(): Promise<void> {
+    this.stopWatch?.();
+    this.stopWatch = undefined;
     this.link?.close();
     this.link = undefined;
   }
@@ -129,6 +158,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
       ...stateToWords(state, reason),
       vcpus: parsed.vcpus,
       memoryMiB: parsed.memoryMiB,
+      maxMemoryMiB: parsed.maxMemoryMiB,
       persistent: Boolean(unwrap((props as Record<string, unknown>).Persistent)),
     };
   }
@@ -142,6 +172,25 @@ export class LibvirtDbusHypervisor implements Hypervisor {
       ),
     );
     return infos.filter((d): d is DomainInfo => d !== null);
+  }
+
+  async domainDigests(): Promise<{ uuids: string[]; domains: DomainDigest[] }> {
+    const S = VIR_DOMAIN_STATS;
+    const [[paths], [active], [inactive]] = await Promise.all([
+      this.connectCall('ListDomains', 'u', [0], 'list domains'),
+      this.connectCall('GetAllDomainStats', 'uu', [S.STATE, ACTIVE_ONLY], 'read domain states'),
+      this.connectCall('GetAllDomainStats', 'uu', [S.STATE | S.BALLOON | S.VCPU, INACTIVE_ONLY], 'read domain states'),
+    ]);
+    const uuids = (paths as string[]).map(uuidFromDomainPath).filter((u): u is string => Boolean(u));
+    const domains = [...(active as StatsRecord[]), ...(inactive as StatsRecord[])].map(([name, p]) => {
+      const d: DomainDigest = { name, state: stateToWords(num(p['state.state']), num(p['state.reason'])).state };
+      // Present for inactive domains only (not requested for active ones). KiB → MiB as parseDomainXml.
+      if (p['balloon.current'] !== undefined) d.memoryMiB = Math.round(num(p['balloon.current']) / 1024);
+      if (p['balloon.maximum'] !== undefined) d.maxMemoryMiB = Math.round(num(p['balloon.maximum']) / 1024);
+      if (p['vcpu.current'] !== undefined) d.vcpus = num(p['vcpu.current']);
+      return d;
+    });
+    return { uuids, domains };
   }
 
   async domain(uuid: string): Promise<DomainInfo | null> {
@@ -254,7 +303,6 @@ export class LibvirtDbusHypervisor implements Hypervisor {
    * since boot and reports 0 for domains.
    */
   async sampleStats(): Promise<StatsSample> {
-    const ACTIVE_ONLY = 1; // VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE
     const [[records], [cpu], memory] = await Promise.all([
       this.connectCall(
         'GetAllDomainStats',

@@ -28,8 +28,12 @@ export const domainInfoSchema = z.object({
   state: domainStateSchema,
   /** libvirt's state reason in words, e.g. "destroyed", "shutdown", "booted". */
   reason: z.string().max(64).optional(),
+  /** Current vCPUs (`<vcpu current=…>`, else `<vcpu>`). */
   vcpus: z.number().int().nonnegative(),
+  /** Memory the domain is given (`<currentMemory>`; virsh dominfo "Used memory"). */
   memoryMiB: z.number().int().nonnegative(),
+  /** Ceiling it can balloon up to (`<memory>`; virsh dominfo "Max memory"): what placement counts. */
+  maxMemoryMiB: z.number().int().nonnegative().optional(),
   persistent: z.boolean(),
 });
 export type DomainInfo = z.infer<typeof domainInfoSchema>;

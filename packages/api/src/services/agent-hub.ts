@@ -18,6 +18,7 @@ import { AgentConnection } from './agent-connection.ts';
 import { hostFromCredential } from './host-credentials.ts';
 import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
 import { publishStats } from './bus.ts';
+import { applyEventFacts, applyHostFacts } from './domain-facts.ts';
 import { publishHost, publishVm } from './views.ts';
 import { noteClaim, reconcileHostVms } from './vm-reconcile.ts';
 
@@ -131,16 +132,22 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
   const { hostUuid, storage: _storage, ...facts } = msg.host;
   await hosts.upsertOnConnect({ ...facts, libvirtHostUuid: hostUuid, clusterId: host.clusterId });
   await reconcileHostVms({ id: conn.hostId, name: conn.hostName }, msg.domains, msg.inFlight);
-  await events.add({
-    severity: 'info',
-    kind: 'host.online',
-    message: `Host ${conn.hostName} connected.`,
-    hostId: conn.hostId,
-  });
+  await applyHostFacts(conn, msg.domains);
+  // A repeated state on the same connection is a resync (the agent may have missed events), not
+  // a new connection.
+  if (previous !== conn) {
+    await events.add({
+      severity: 'info',
+      kind: 'host.online',
+      message: `Host ${conn.hostName} connected.`,
+      hostId: conn.hostId,
+    });
+  }
   await publishHost(conn.hostId);
 }
 
 async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {
+  await applyEventFacts(conn, msg);
   const vm = await vms.byUuid(msg.uuid);
   if (!vm) return; // not a Vireo VM
   // Only the VM's own host speaks for it; another host's report is at most a conflict.

@@ -1,12 +1,14 @@
 /**
  * Chooses a host for a new VM: among connected hosts, the one with the most memory left after
- * the VMs defined there and a reserve for the host. Counting every defined VM, not only the
- * running ones, means a VM placed here can always be started here.
+ * the domains defined there and a reserve for the host. Counting every defined domain, not only
+ * the running ones, means a VM placed here can always be started here. The figures are libvirt's
+ * as the host last reported them (each domain's maximum memory, so `virsh setmaxmem` counts, and
+ * domains Vireo does not manage count too), plus Vireo VMs of the host not defined there yet.
  */
 import { VireoError } from '@vireo/protocol';
 import { hosts, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
-import { isHostConnected } from './agent-registry.ts';
+import { domainsOn, isHostConnected } from './agent-registry.ts';
 
 const MIB = 1024 * 1024;
 
@@ -15,7 +17,7 @@ export async function pickHost(memoryMiB: number): Promise<{ id: string; name: s
   if (online.length === 0) {
     throw new VireoError('HOST_OFFLINE', 'No host is online. Start an agent on a host (see the README) and try again.');
   }
-  const committed = new Map((await vms.countByHost()).map((load) => [load.hostId, load.memoryMiB]));
+  const committed = await committedMiB(online.map((h) => h.id));
   const reserve = managerEnv().VIREO_HOST_RESERVED_MIB;
   const room = online
     .map((h) => ({ host: h, freeMiB: Math.floor(h.memoryBytes / MIB) - reserve - (committed.get(h.id) ?? 0) }))
@@ -29,4 +31,18 @@ export async function pickHost(memoryMiB: number): Promise<{ id: string; name: s
     );
   }
   return { id: best.host.id, name: best.host.name };
+}
+
+/** Memory promised on each host: its domains' maximum, and Vireo VMs it does not have (yet). */
+async function committedMiB(hostIds: string[]): Promise<Map<string, number>> {
+  const rows = await vms.list();
+  const out = new Map<string, number>();
+  for (const hostId of hostIds) {
+    const domains = domainsOn(hostId);
+    const defined = new Set(domains.map((d) => d.uuid));
+    let sum = domains.reduce((n, d) => n + Math.max(d.memoryMiB, d.maxMemoryMiB ?? 0), 0);
+    for (const vm of rows) if (vm.hostId === hostId && !defined.has(vm.uuid)) sum += vm.memoryMiB;
+    out.set(hostId, sum);
+  }
+  return out;
 }

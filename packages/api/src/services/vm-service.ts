@@ -10,7 +10,7 @@ import { DbConflictError, events, INTERRUPTED_REASON, templates, vms } from '@vi
 import { managerEnv } from '../env.ts';
 import type { CreateVmInput } from '../schemas/vm.ts';
 import type { UserView, VmView } from '../views.ts';
-import { agentFor } from './agent-registry.ts';
+import { agentFor, domainNameInUse } from './agent-registry.ts';
 import { publish } from './bus.ts';
 import { pickHost } from './placement.ts';
 import { type ProgressFn, startTask } from './tasks.ts';
@@ -34,7 +34,7 @@ function nameTaken(name: string): VireoError {
 }
 
 export async function createVm(input: CreateVmInput, user: UserView): Promise<{ taskId: string; vmId: string }> {
-  if (await vms.byName(input.name)) throw nameTaken(input.name);
+  if ((await vms.byName(input.name)) || domainNameInUse(input.name)) throw nameTaken(input.name);
   const template = await templates.byId(input.templateId);
   if (!template)
     throw new VireoError('NOT_FOUND', 'That template does not exist (any more). Choose another.', {
