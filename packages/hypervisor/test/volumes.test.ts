@@ -37,7 +37,7 @@ test('errno names map to the storage codes', () => {
 
 test("qemu-img's stderr maps to the storage codes", () => {
   // Captured from qemu-img 7.2 on a full tmpfs, an immutable directory and a read-only mount.
-  const full = "qemu-img: /t/x.qcow2: Could not write qcow2 header: No space left on device";
+  const full = 'qemu-img: /t/x.qcow2: Could not write qcow2 header: No space left on device';
   const denied = "qemu-img: /t/x.qcow2: Could not create '/t/x.qcow2': Operation not permitted";
   const ro = "qemu-img: /t/y.qcow2: Could not create '/t/y.qcow2': Read-only file system";
   assert.equal(storageCodeOfMessage(full), 'STORAGE_NO_SPACE');

@@ -18,6 +18,7 @@ import { AgentConnection } from './agent-connection.ts';
 import { hostFromCredential } from './host-credentials.ts';
 import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
 import { publishStats } from './bus.ts';
+import { sweepOrphanFiles } from './storage-reconcile.ts';
 import { publishHost, publishVm } from './views.ts';
 
 const HEARTBEAT_MS = 10_000;
@@ -170,6 +171,7 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
     hostId: conn.hostId,
   });
   await publishHost(conn.hostId);
+  sweepOrphanFiles(conn, msg);
 }
 
 async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {
