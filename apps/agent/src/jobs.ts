@@ -90,6 +90,8 @@ export async function settleJournal(d: SettleDeps): Promise<void> {
 
 async function settleEntry(d: SettleDeps, e: JournalEntry): Promise<void> {
   const domain = await d.hv.domain(e.uuid);
+  // A re-sent request may have taken the operation over while libvirt answered.
+  if (d.jobs.isRunning(e.key)) return;
   if (domain) {
     d.logger.info(
       e.kind === 'vm.create'
