@@ -89,15 +89,18 @@ const LIBVIRT_STATE: Record<string, string> = {
   pmsuspended: 'pmsuspended',
 };
 
-/** Every domain on every lab host, as `uuid name state @host`. */
+/**
+ * The VMs this file made. The lab outlives a test run (its libvirt hosts keep their domains), so
+ * the views compared are scoped to these; the file check below is global.
+ */
+const ours = new Set<string>();
+
+/** Every domain of ours on every lab host, as `uuid name state @host`. */
 async function libvirtView(): Promise<string[]> {
   const out: string[] = [];
   for (const host of lab().hosts) {
-    const list = await virsh(host, 'list', '--all', '--uuid');
-    for (const uuid of list.stdout
-      .split('\n')
-      .map((s) => s.trim())
-      .filter(Boolean)) {
+    for (const uuid of await domainUuids(host)) {
+      if (!ours.has(uuid)) continue;
       const name = (await virsh(host, 'domname', uuid)).stdout.trim();
       const state = (await virsh(host, 'domstate', uuid)).stdout.trim();
       out.push(`${uuid} ${name} ${LIBVIRT_STATE[state] ?? state} @${host.name}`);
@@ -106,13 +109,25 @@ async function libvirtView(): Promise<string[]> {
   return out.sort();
 }
 
-async function vireoView(api: Api): Promise<string[]> {
-  return (await api.vm.list.query()).map((v) => `${v.uuid} ${v.name} ${v.state} @${v.hostName}`).sort();
+async function domainUuids(host: LabHost): Promise<string[]> {
+  const list = await virsh(host, 'list', '--all', '--uuid');
+  return list.stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
-/** Vireo-named files in the VM storage dir whose uuid is no VM in Vireo. */
+async function vireoView(api: Api): Promise<string[]> {
+  return (await api.vm.list.query())
+    .filter((v) => ours.has(v.uuid))
+    .map((v) => `${v.uuid} ${v.name} ${v.state} @${v.hostName}`)
+    .sort();
+}
+
+/** Vireo-named files in the VM storage dir whose uuid is no VM in Vireo and no domain in libvirt. */
 async function orphanFiles(api: Api): Promise<string[]> {
   const uuids = new Set((await api.vm.list.query()).map((v) => v.uuid));
+  for (const host of lab().hosts) for (const uuid of await domainUuids(host)) uuids.add(uuid);
   return (await readdir(vmsDir())).filter((name) => {
     const m = VM_FILE.exec(name);
     return m?.[1] && !uuids.has(m[1]);
@@ -144,7 +159,7 @@ async function assertConsistent(api: Api, what: string): Promise<void> {
 /** A test's leftovers must not fail the next one: rows in `unknown` are deleted through the API. */
 async function removeUnknownVms(api: Api): Promise<void> {
   for (const v of await api.vm.list.query()) {
-    if (v.state !== 'unknown') continue;
+    if (v.state !== 'unknown' || !ours.has(v.uuid)) continue;
     await waitTask(api, (await api.vm.delete.mutate({ vmId: v.id })).taskId).catch(() => {});
   }
 }
@@ -155,7 +170,6 @@ async function startCreate(api: Api, prefix: string) {
   return api.vm.create.mutate({ name: uniqueName(prefix), templateId: template.id, vcpus: 1, memoryMiB: 128 });
 }
 
-const PREFIXES = ['crash-', 'crashdel-', 'halfway-', 'keeper-'];
 let shared: Api | undefined;
 after(async () => {
   const api = shared;
@@ -165,7 +179,7 @@ after(async () => {
   if (rearmed.length > 0) await restartAgents(api, rearmed);
   await stackCtl({}, 'start-agents'); // one killed by a test that failed half way
   for (const v of await api.vm.list.query()) {
-    if (!PREFIXES.some((p) => v.name.startsWith(p))) continue;
+    if (!ours.has(v.uuid)) continue;
     if (v.state !== 'shutoff' && v.state !== 'unknown') continue;
     await waitTask(api, (await api.vm.delete.mutate({ vmId: v.id })).taskId).catch(() => {});
   }
@@ -179,8 +193,9 @@ for (const fault of ['create:after-overlay', 'create:after-define'] as const) {
     try {
       await restartAgents(api, hosts, fault);
       const { taskId, vmId } = await startCreate(api, 'crash');
-      const dead = await waitForAgentDeath(hosts);
       const vm = await api.vm.byId.query({ vmId });
+      ours.add(vm.uuid);
+      const dead = await waitForAgentDeath(hosts);
       const overlay = join(vmsDir(), `${vm.uuid}.qcow2`);
       assert.ok(existsSync(overlay), 'the agent died with the overlay made');
       const defined = (await virsh(dead, 'domstate', vm.uuid)).code === 0;
@@ -222,6 +237,7 @@ for (const fault of ['delete:after-undefine', 'delete:after-files'] as const) {
     shared = api;
     try {
       const { vmId, vm } = await createTestVm(api, 'crashdel', { start: false });
+      ours.add(vm.uuid);
       const host = await hostOfDomain(vm.uuid);
       assert.ok(host);
       const overlay = join(vmsDir(), `${vm.uuid}.qcow2`);
@@ -253,6 +269,7 @@ test('delete halfway: the overlay cannot be removed after undefine; the VM is go
   const { api } = await admin();
   shared = api;
   const { vmId, vm } = await createTestVm(api, 'halfway', { start: false });
+  ours.add(vm.uuid);
   const host = await hostOfDomain(vm.uuid);
   assert.ok(host);
   const overlay = join(vmsDir(), `${vm.uuid}.qcow2`);
@@ -289,6 +306,7 @@ test('orphan sweep: files of no VM are removed; files of VMs and other files sta
   const { api } = await admin();
   shared = api;
   const { vm } = await createTestVm(api, 'keeper', { start: false });
+  ours.add(vm.uuid);
   const stray = '3f1e2d4c-5b6a-4978-8695-a4b3c2d1e0f9';
   const strayOverlay = join(vmsDir(), `${stray}.qcow2`);
   const strayLog = join(vmsDir(), `${stray}.serial.log`);

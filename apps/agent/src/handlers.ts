@@ -267,7 +267,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         if (vmFileUuid(f.path) !== f.uuid || !isInside(dir, f.path)) keep('not a VM file in the VM storage dir');
         else if (busy.has(f.uuid)) keep('its VM is defined here or has an operation in progress');
         else if (used.has(f.path)) keep('a domain on this host uses it');
-        else candidates.push(f.path);
+        else if (existsSync(f.path)) candidates.push(f.path); // gone already: another host sharing the dir
       }
       const { removed, notRemoved } = await removeFiles(hv, dir, candidates);
       if (removed.length > 0) logger.info('removed orphaned files', { removed });
