@@ -222,6 +222,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         // Undefined already (a retry after a lost reply, or behind our back): the VM's own
         // files, named by its uuid, must still go, or they leak forever.
         const files = [overlayPath(dir, uuid), serialLogPath(dir, uuid)].filter((p) => existsSync(p));
+        if (files.length === 0) return { deletedDisks: [] };
         await journal.record({ ...entry, step: 'files', files });
         return removeDeletedVmFiles(op.key, files);
       }

@@ -9,7 +9,8 @@
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { uuidSchema } from '@vireo/protocol';
+import { storageCodeOfErrno } from '@vireo/hypervisor';
+import { VireoError, uuidSchema } from '@vireo/protocol';
 import { z } from 'zod';
 
 const entrySchema = z.discriminatedUnion('kind', [
@@ -88,7 +89,15 @@ export class Journal {
 
   private persist(): Promise<void> {
     const body = JSON.stringify({ version: 1, entries: this.list() });
-    const next = this.writing.then(() => writeAtomically(this.dir, JOURNAL_FILE, body));
+    const next = this.writing.then(() =>
+      writeAtomically(this.dir, JOURNAL_FILE, body).catch((err: NodeJS.ErrnoException) => {
+        // Nothing is changed on the host before its step is journalled: the operation stops here.
+        throw new VireoError(
+          storageCodeOfErrno(err.code),
+          `Could not write the operation journal in ${this.dir}: ${err.message}`,
+        );
+      }),
+    );
     // A failed write must not poison every later one; its caller still sees the failure.
     this.writing = next.catch(() => {});
     return next;

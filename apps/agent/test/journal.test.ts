@@ -4,11 +4,13 @@
  * temporary VM storage dir, and the journal is the real one on disk.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
+import { promisify } from 'node:util';
 import type { DomainSpec, Hypervisor } from '@vireo/hypervisor';
 import { type DomainInfo, type ManagerMessage, VireoError } from '@vireo/protocol';
 import { overlayPath, serialLogPath } from '../src/files.ts';
@@ -17,6 +19,7 @@ import { Jobs, settleJournal } from '../src/jobs.ts';
 import { JOURNAL_FILE, type JournalEntry, Journal } from '../src/journal.ts';
 import { createLogger } from '../src/logger.ts';
 
+const execFileP = promisify(execFile);
 const logger = createLogger('error', 'plain');
 const UUID = '0f6b3a52-8f64-4b8e-9a57-3a9d6f0c1e21';
 
@@ -319,4 +322,18 @@ test('orphan removal keeps files of a defined domain and of a running operation'
   assert.equal(result.kept.length, 3);
   assert.ok(existsSync(overlayPath(dir, other)));
   assert.ok(existsSync(overlayPath(dir, third)));
+});
+
+test('a journal that cannot be written stops the create before it changes the host', async () => {
+  const { handlers, jobs } = await setup();
+  await mkdir(state, { recursive: true });
+  await execFileP('chattr', ['+i', state]); // as root only the immutable attribute refuses writes
+  try {
+    const reply = await dispatch(handlers, jobs, createRequest('r1', 't1'), logger);
+    assert.equal(reply.ok, false);
+    assert.equal(!reply.ok && reply.error.code, 'STORAGE_PERMISSION_DENIED', JSON.stringify(reply));
+    assert.equal(existsSync(overlayPath(dir, UUID)), false, 'no overlay without its journal entry');
+  } finally {
+    await execFileP('chattr', ['-i', state]);
+  }
 });
