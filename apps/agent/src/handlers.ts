@@ -259,7 +259,13 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       const used = new Set<string>();
       for (const d of await hv.listDomains()) {
         busy.add(d.uuid);
-        for (const p of await hv.domainDiskPaths(d.uuid).catch(() => [])) used.add(p);
+        // A domain that cannot be read fails the sweep (retried later) rather than risk its disk;
+        // one undefined meanwhile uses nothing.
+        const disks = await hv.domainDiskPaths(d.uuid).catch((err: unknown) => {
+          if (VireoError.is(err, 'NOT_FOUND')) return [];
+          throw err;
+        });
+        for (const p of disks) used.add(p);
       }
       const kept: FileError[] = [];
       const candidates: string[] = [];
@@ -268,7 +274,9 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         if (vmFileUuid(f.path) !== f.uuid || !isInside(dir, f.path)) keep('not a VM file in the VM storage dir');
         else if (busy.has(f.uuid)) keep('its VM is defined here or has an operation in progress');
         else if (used.has(f.path)) keep('a domain on this host uses it');
-        else if (existsSync(f.path)) candidates.push(f.path); // gone already: another host sharing the dir
+        else if (!existsSync(f.path))
+          continue; // gone already: another host sharing the dir removed it
+        else candidates.push(f.path);
       }
       const { removed, notRemoved } = await removeFiles(hv, dir, candidates);
       if (removed.length > 0) logger.info('removed orphaned files', { removed });
