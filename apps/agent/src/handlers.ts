@@ -274,9 +274,8 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         if (vmFileUuid(f.path) !== f.uuid || !isInside(dir, f.path)) keep('not a VM file in the VM storage dir');
         else if (busy.has(f.uuid)) keep('its VM is defined here or has an operation in progress');
         else if (used.has(f.path)) keep('a domain on this host uses it');
-        else if (!existsSync(f.path))
-          continue; // gone already: another host sharing the dir removed it
-        else candidates.push(f.path);
+        // A file already gone was removed by another host sharing the dir: nothing to report.
+        else if (existsSync(f.path)) candidates.push(f.path);
       }
       const { removed, notRemoved } = await removeFiles(hv, dir, candidates);
       if (removed.length > 0) logger.info('removed orphaned files', { removed });
