@@ -213,7 +213,9 @@ for (const fault of ['create:after-overlay', 'create:after-define'] as const) {
           async () => !(await api.vm.list.query()).some((v) => v.id === vmId),
           15_000,
           250,
-        ).catch(() => assert.fail(`the VM row is still there: ${JSON.stringify(vm)}`));
+        ).catch(async () =>
+          assert.fail(`the VM row is still there: ${JSON.stringify(await api.vm.byId.query({ vmId }))}`),
+        );
       } else {
         assert.ok(existsSync(overlay), 'a defined VM keeps its disk');
         assert.equal(await hostOfDomain(vm.uuid).then((h) => h?.name), dead.name);
