@@ -5,6 +5,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 
+/**
+ * FOR TESTS ONLY. Points inside create and delete where an agent started with
+ * VIREO_AGENT_FAULT=<point> kills itself with SIGKILL, so lab tests can prove that a restarted
+ * agent finishes or rolls back what it was doing. Never set it on a real host.
+ */
+export const FAULT_POINTS = [
+  'create:after-overlay',
+  'create:after-define',
+  'delete:after-undefine',
+  'delete:after-files',
+] as const;
+export type FaultPoint = (typeof FAULT_POINTS)[number];
+
 export const configSchema = z.object({
   /** http(s) base URL of the manager; the WebSocket URL is derived from it. */
   managerUrl: z
@@ -28,6 +41,8 @@ export const configSchema = z.object({
   libvirtDriver: z.string().regex(/^[A-Za-z]+$/),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
   logFormat: z.enum(['json', 'plain']),
+  /** Tests only (VIREO_AGENT_FAULT): see FAULT_POINTS. */
+  faultPoint: z.enum(FAULT_POINTS).optional(),
 });
 export type AgentConfig = z.infer<typeof configSchema>;
 
@@ -54,6 +69,7 @@ const ENV: Record<string, keyof AgentConfig> = {
   VIREO_LIBVIRT_DRIVER: 'libvirtDriver',
   VIREO_LOG_LEVEL: 'logLevel',
   VIREO_LOG_FORMAT: 'logFormat',
+  VIREO_AGENT_FAULT: 'faultPoint',
 };
 
 const NUMERIC: ReadonlySet<keyof AgentConfig> = new Set(['statsIntervalMs', 'libvirtWatchIntervalMs']);

@@ -1,46 +1,47 @@
 /**
  * One handler per AgentMethod. Params are validated with the protocol's schema before a handler
  * runs and results are checked against it after. Every handler is idempotent: the manager may
- * re-send a request after a reconnect.
+ * re-send a request after a reconnect. Create and delete journal each host-changing step first
+ * (journal.ts), so a killed agent's successor can finish or roll them back (jobs.ts).
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Hypervisor } from '@vireo/hypervisor';
 import {
   type AgentMethod,
   type AgentParams,
   type AgentResult,
   type DomainInfo,
+  type FileError,
   type ManagerMessage,
   type ReplyMessage,
   VireoError,
   agentRequests,
   toErrorPayload,
 } from '@vireo/protocol';
+import type { FaultPoint } from './config.ts';
+import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
+import type { Jobs, Operation } from './jobs.ts';
+import type { Journal } from './journal.ts';
 import type { Logger } from './logger.ts';
+
+export { isInside, overlayPath, serialLogPath } from './files.ts';
 
 export interface HandlerDeps {
   hv: Hypervisor;
   vmStorageDir: string;
   logger: Logger;
-  progress: (requestId: string, progress: number, message?: string) => void;
+  journal: Journal;
+  jobs: Jobs;
   openConsole: (params: AgentParams<'console.open'>) => Promise<void>;
+  /** Tests only (VIREO_AGENT_FAULT): the agent SIGKILLs itself on reaching this point. */
+  faultPoint?: FaultPoint | undefined;
   /** How often vm.shutdown re-reads the state in case an event was missed. */
   shutdownPollMs?: number;
   /** How often vm.shutdown presses the ACPI power button again while the guest stays up. */
   shutdownRepressMs?: number;
 }
 
-type Handler<M extends AgentMethod> = (params: AgentParams<M>, requestId: string) => Promise<AgentResult<M>>;
-
-export const overlayPath = (dir: string, uuid: string) => join(dir, `${uuid}.qcow2`);
-export const serialLogPath = (dir: string, uuid: string) => join(dir, `${uuid}.serial.log`);
-
-/** True only for a path strictly inside dir (no "..", not dir itself). */
-export function isInside(dir: string, path: string): boolean {
-  const rel = relative(resolve(dir), resolve(path));
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-}
+type Handler<M extends AgentMethod> = (params: AgentParams<M>, op: Operation) => Promise<AgentResult<M>>;
 
 async function mustExist(hv: Hypervisor, uuid: string): Promise<DomainInfo> {
   const d = await hv.domain(uuid);
@@ -49,7 +50,14 @@ async function mustExist(hv: Hypervisor, uuid: string): Promise<DomainInfo> {
 }
 
 export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler<M> } {
-  const { hv, vmStorageDir: dir, logger } = deps;
+  const { hv, vmStorageDir: dir, logger, journal } = deps;
+
+  /** Tests only: dies here, as a crash or power cut would, when told to by VIREO_AGENT_FAULT. */
+  function fault(point: FaultPoint): void {
+    if (deps.faultPoint !== point) return;
+    logger.warn('fault injection: killing the agent', { point });
+    process.kill(process.pid, 'SIGKILL');
+  }
 
   /** Resolves when the domain is shut off: on the stopped event, or a poll, whichever first. */
   async function waitForShutoff(uuid: string, timeoutMs: number): Promise<DomainInfo | null> {
@@ -97,8 +105,28 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     }
   }
 
+  /** A create that failed before its domain existed: its files go, then its journal entry. */
+  async function rollBackCreate(key: string, files: string[]): Promise<void> {
+    const { notRemoved } = await removeFiles(hv, dir, files);
+    if (notRemoved.length === 0) await journal.remove(key);
+    else logger.error('could not remove the files of a failed create; will retry', { notRemoved });
+  }
+
+  /**
+   * The domain is gone, so the VM is deleted whatever happens to its files; the ones that will
+   * not go are reported (and stay journalled, to be retried) rather than failing the delete.
+   */
+  async function removeDeletedVmFiles(key: string, files: string[]): Promise<AgentResult<'vm.delete'>> {
+    const { removed, notRemoved } = await removeFiles(hv, dir, files);
+    fault('delete:after-files');
+    if (notRemoved.length === 0) await journal.remove(key);
+    else logger.error('the VM is deleted but some of its files could not be removed', { key, notRemoved });
+    const deletedDisks = removed.filter((p) => !p.endsWith('.serial.log'));
+    return notRemoved.length > 0 ? { deletedDisks, notRemoved } : { deletedDisks };
+  }
+
   return {
-    async 'vm.create'({ spec }, id) {
+    async 'vm.create'({ spec }, op) {
       const existing = await hv.domain(spec.uuid);
       if (existing) {
         const [disk] = await hv.domainDiskPaths(spec.uuid);
@@ -111,10 +139,22 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       const type = host.domainTypes[0];
       if (!type) throw new VireoError('NO_HOST_CAPACITY', 'This host offers no usable domain type (kvm/qemu/xen).');
       const disk = overlayPath(dir, spec.uuid);
-      await hv.createOverlay(spec.template.diskPath, disk);
-      deps.progress(id, 30, 'disk created');
+      const files = [disk, serialLogPath(dir, spec.uuid)];
+      const entry = { key: op.key, kind: 'vm.create', uuid: spec.uuid, files, at: Date.now() } as const;
+      await journal.record({ ...entry, step: 'overlay' });
       try {
-        const domain = await hv.defineDomain({
+        await hv.createOverlay(spec.template.diskPath, disk);
+      } catch (err) {
+        // qemu-img can fail half way (ENOSPC after creating the file): the file is ours alone.
+        await rollBackCreate(op.key, files);
+        throw err;
+      }
+      fault('create:after-overlay');
+      op.progress(30, 'disk created');
+      await journal.record({ ...entry, step: 'define' });
+      let domain: DomainInfo;
+      try {
+        domain = await hv.defineDomain({
           uuid: spec.uuid,
           name: spec.name,
           type,
@@ -126,21 +166,25 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
           disks: [{ path: disk, format: 'qcow2' }],
           serialLogPath: serialLogPath(dir, spec.uuid),
         });
-        deps.progress(id, 80, 'domain defined');
-        return { domain, diskPath: disk };
       } catch (err) {
         // The define may have gone through before the failure (e.g. the bus dropped before the
         // follow-up read): then the VM exists and create, being idempotent, has succeeded.
         const made = await hv.domain(spec.uuid).catch(() => undefined);
-        if (made) return { domain: made, diskPath: disk };
-        // Unknown (libvirt unreachable): keep the disk rather than risk a domain without it.
+        if (made) {
+          await journal.remove(op.key);
+          return { domain: made, diskPath: disk };
+        }
+        // Unknown (libvirt unreachable): keep the disk rather than risk a domain without it; the
+        // journal entry stays, and settling it later keeps or removes the disk.
         if (made === undefined) throw err;
         // No litter: the overlay exists only for this domain, and there is none.
-        await hv
-          .deleteVolume(disk)
-          .catch((e) => logger.error('could not remove the overlay after a failed define', { disk, err: e }));
+        await rollBackCreate(op.key, files);
         throw err;
       }
+      fault('create:after-define');
+      await journal.remove(op.key);
+      op.progress(80, 'domain defined');
+      return { domain, diskPath: disk };
     },
 
     async 'vm.start'({ uuid }) {
@@ -171,37 +215,72 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       return { domain: await mustExist(hv, uuid) };
     },
 
-    async 'vm.delete'({ uuid }) {
+    async 'vm.delete'({ uuid }, op) {
       const d = await hv.domain(uuid);
+      const entry = { key: op.key, kind: 'vm.delete', uuid, at: Date.now() } as const;
       if (!d) {
         // Undefined already (a retry after a lost reply, or behind our back): the VM's own
         // files, named by its uuid, must still go, or they leak forever.
-        const deletedDisks: string[] = [];
-        for (const path of [overlayPath(dir, uuid), serialLogPath(dir, uuid)]) {
-          if (existsSync(path)) {
-            await hv.deleteVolume(path);
-            if (path.endsWith('.qcow2')) deletedDisks.push(path);
-          }
-        }
-        return { deletedDisks };
+        const files = [overlayPath(dir, uuid), serialLogPath(dir, uuid)].filter((p) => existsSync(p));
+        if (files.length === 0) return { deletedDisks: [] };
+        await journal.record({ ...entry, step: 'files', files });
+        return removeDeletedVmFiles(op.key, files);
       }
       if (d.state !== 'shutoff' && d.state !== 'crashed') {
         throw new VireoError('INVALID_STATE', `The VM is ${d.state}; shut it down first.`, { object: 'vm' });
       }
-      const disks = await hv.domainDiskPaths(uuid);
-      await hv.undefineDomain(uuid);
-      const deletedDisks: string[] = [];
-      for (const path of disks) {
+      const files: string[] = [];
+      for (const path of await hv.domainDiskPaths(uuid)) {
         // Only the VM's own files: a template's base image lives elsewhere and must survive.
-        if (!isInside(dir, path)) {
-          logger.info('kept a disk outside the VM storage dir', { uuid, path });
-          continue;
-        }
-        await hv.deleteVolume(path);
-        deletedDisks.push(path);
+        if (isInside(dir, path)) files.push(path);
+        else logger.info('kept a disk outside the VM storage dir', { uuid, path });
       }
-      await hv.deleteVolume(serialLogPath(dir, uuid));
-      return { deletedDisks };
+      files.push(serialLogPath(dir, uuid));
+      await journal.record({ ...entry, step: 'undefine', files });
+      try {
+        await hv.undefineDomain(uuid);
+      } catch (err) {
+        // Whether libvirt undefined it before failing decides what is left to do.
+        const still = await hv.domain(uuid).catch(() => undefined);
+        if (still !== null) {
+          if (still) await journal.remove(op.key); // refused: nothing changed
+          throw err;
+        }
+      }
+      await journal.record({ ...entry, step: 'files', files });
+      fault('delete:after-undefine');
+      return removeDeletedVmFiles(op.key, files);
+    },
+
+    async 'storage.removeOrphans'({ files }) {
+      // The manager found these belong to no VM; check again here, where the truth is: a domain
+      // on this host may use the file, or an operation of this agent may be making it.
+      const busy = deps.jobs.busyUuids();
+      const used = new Set<string>();
+      for (const d of await hv.listDomains()) {
+        busy.add(d.uuid);
+        // A domain that cannot be read fails the sweep (retried later) rather than risk its disk;
+        // one undefined meanwhile uses nothing.
+        const disks = await hv.domainDiskPaths(d.uuid).catch((err: unknown) => {
+          if (VireoError.is(err, 'NOT_FOUND')) return [];
+          throw err;
+        });
+        for (const p of disks) used.add(p);
+      }
+      const kept: FileError[] = [];
+      const candidates: string[] = [];
+      for (const f of files) {
+        const keep = (message: string) => kept.push({ path: f.path, code: 'CONFLICT', message });
+        if (vmFileUuid(f.path) !== f.uuid || !isInside(dir, f.path)) keep('not a VM file in the VM storage dir');
+        else if (busy.has(f.uuid)) keep('its VM is defined here or has an operation in progress');
+        else if (used.has(f.path)) keep('a domain on this host uses it');
+        // A file already gone was removed by another host sharing the dir: nothing to report.
+        else if (existsSync(f.path)) candidates.push(f.path);
+      }
+      const { removed, notRemoved } = await removeFiles(hv, dir, candidates);
+      if (removed.length > 0) logger.info('removed orphaned files', { removed });
+      if (notRemoved.length > 0) logger.warn('could not remove orphaned files', { notRemoved });
+      return { removed, kept: [...kept, ...notRemoved] };
     },
 
     async 'console.open'(params) {
@@ -212,9 +291,13 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
   };
 }
 
-/** Validates params, runs the handler, checks the result shape; always returns a reply. */
+/**
+ * Validates params, runs the handler as an operation (a re-sent request of a running operation
+ * attaches to it), checks the result shape; always returns a reply.
+ */
 export async function dispatch(
   handlers: ReturnType<typeof createHandlers>,
+  jobs: Jobs,
   msg: ManagerMessage,
   logger: Logger,
 ): Promise<ReplyMessage> {
@@ -231,8 +314,12 @@ export async function dispatch(
   }
   const started = Date.now();
   try {
-    const handler = handlers[msg.method] as (p: unknown, id: string) => Promise<unknown>;
-    const result = spec.result.parse(await handler(params.data, msg.id));
+    const handler = handlers[msg.method] as (p: unknown, op: Operation) => Promise<unknown>;
+    // Keyed by task and method: one task may send several requests (create, then start).
+    const key = msg.taskId ? `${msg.method}:${msg.taskId}` : `request:${msg.id}`;
+    const p = params.data as { uuid?: string; spec?: { uuid: string } };
+    const uuid = p.uuid ?? p.spec?.uuid;
+    const result = spec.result.parse(await jobs.run(key, msg.id, uuid, (op) => handler(params.data, op)));
     logger.info('request done', { id: msg.id, method: msg.method, ms: Date.now() - started });
     return { t: 'reply', id: msg.id, ok: true, result };
   } catch (err) {

@@ -10,7 +10,10 @@ import { LibvirtDbusHypervisor } from '@vireo/hypervisor';
 import { PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
 import { type AgentConfig, ConfigError, loadConfig } from './config.ts';
 import { openConsoleRelay } from './console-relay.ts';
+import { listVmFiles } from './files.ts';
 import { createHandlers, dispatch } from './handlers.ts';
+import { Jobs, settleJournal } from './jobs.ts';
+import { Journal } from './journal.ts';
 import { ReportedDomains, watchLibvirt } from './libvirt-watch.ts';
 import { createLogger } from './logger.ts';
 import { ManagerLink, wsBase } from './manager-link.ts';
@@ -42,8 +45,20 @@ async function main(): Promise<void> {
   const host = await hv.hostInfo();
   logger.info('libvirt connected', { hostname: host.hostname, hostUuid: host.hostUuid, domainTypes: host.domainTypes });
 
+  // The link and the handlers need each other (progress goes out on the link); bind late.
+  let link: ManagerLink | undefined;
+  const journal = await Journal.open(config.stateDir);
+  const jobs = new Jobs((id, progress, message) =>
+    link?.send({ t: 'progress', id, progress, ...(message ? { message } : {}) }),
+  );
+  // What a killed run left half done is finished or rolled back before the manager hears from us;
+  // what cannot be settled yet (a file that will not go) is retried with every full state.
+  const settle = () => settleJournal({ hv, journal, jobs, vmStorageDir: config.vmStorageDir, logger });
+  await settle();
+
   const reported = new ReportedDomains();
   const state = async (): Promise<StateMessage> => {
+    await settle();
     // Taken before listing domains: an operation that finishes in between then shows in one list
     // or the other, never in neither. The manager settles no VM listed here from its absence.
     const inFlight = [...reported.busy].filter((key) => UUID.test(key));
@@ -54,18 +69,19 @@ async function main(): Promise<void> {
       host: await hv.hostInfo(),
       domains: await hv.listDomains(),
       inFlight,
+      vmFiles: await listVmFiles(config.vmStorageDir),
     };
     reported.replaceAll(msg.domains);
     return msg;
   };
 
-  // The link and the handlers need each other (progress goes out on the link); bind late.
-  let link: ManagerLink | undefined;
   const handlers = createHandlers({
     hv,
     vmStorageDir: config.vmStorageDir,
     logger,
-    progress: (id, progress, message) => link?.send({ t: 'progress', id, progress, ...(message ? { message } : {}) }),
+    journal,
+    jobs,
+    faultPoint: config.faultPoint,
     openConsole: (p) =>
       openConsoleRelay(
         {
@@ -84,7 +100,7 @@ async function main(): Promise<void> {
     logger,
     identity: async () => ({ hostUuid: host.hostUuid, hostname: host.hostname }),
     state,
-    onRequest: (msg) => reported.during(msg, () => dispatch(handlers, msg, logger)),
+    onRequest: (msg) => reported.during(msg, () => dispatch(handlers, jobs, msg, logger)),
   });
 
   const unsubscribe = hv.onDomainEvent((e) => {

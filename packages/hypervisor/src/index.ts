@@ -12,3 +12,4 @@ export { buildDomainXml, parseDomainXml, escapeXml, VIREO_XMLNS, type ParsedDoma
 export { parseCapabilities, usableDomainTypes, kvmDeviceUsable, type HostCapabilities } from './capabilities.ts';
 export { validateXml } from './validate-xml.ts';
 export { wrapLibvirtError } from './libvirt-call.ts';
+export { storageCodeOfErrno } from './volumes.ts';

@@ -79,6 +79,18 @@ export type VmCreateSpec = z.infer<typeof vmCreateSpecSchema>;
 
 const vmRef = z.object({ uuid: uuidSchema });
 
+/** A Vireo-named file in an agent's VM storage dir: `<uuid>.qcow2` or `<uuid>.serial.log`. */
+export const vmFileSchema = z.object({ uuid: uuidSchema, path: absolutePath });
+export type VmFile = z.infer<typeof vmFileSchema>;
+
+/** A file an operation could not remove (or chose to keep), and why. */
+export const fileErrorSchema = z.object({
+  path: z.string(),
+  code: z.enum(ERROR_CODES),
+  message: z.string().max(2000),
+});
+export type FileError = z.infer<typeof fileErrorSchema>;
+
 /** Every request the manager can send, with its params and the shape of its result. */
 export const agentRequests = {
   'vm.create': {
@@ -91,8 +103,24 @@ export const agentRequests = {
     result: z.object({ domain: domainInfoSchema }),
   },
   'vm.forceOff': { params: vmRef, result: z.object({ domain: domainInfoSchema }) },
-  /** Undefine the domain and delete its own disks (never a template's base image). */
-  'vm.delete': { params: vmRef, result: z.object({ deletedDisks: z.array(z.string()) }) },
+  /**
+   * Undefine the domain and delete its own files (never a template's base image). Once the
+   * domain is gone the VM is deleted, even if some of its files could not be removed: those are
+   * listed in `notRemoved` with the storage error, and the agent retries them later.
+   */
+  'vm.delete': {
+    params: vmRef,
+    result: z.object({ deletedDisks: z.array(z.string()), notRemoved: z.array(fileErrorSchema).optional() }),
+  },
+  /**
+   * Remove files in the VM storage dir that the manager found belong to no VM. The agent removes
+   * a file only if it is still Vireo-named, inside its VM storage dir, and no domain on its host
+   * uses it; the rest are reported as kept.
+   */
+  'storage.removeOrphans': {
+    params: z.object({ files: z.array(vmFileSchema).max(10_000) }),
+    result: z.object({ removed: z.array(z.string()), kept: z.array(fileErrorSchema) }),
+  },
   /** Open a VNC relay: the agent dials back to the manager's console endpoint with channelId. */
   'console.open': {
     params: vmRef.extend({ channelId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) }),
@@ -111,6 +139,12 @@ export const requestMessageSchema = z.object({
   id: z.string().min(1).max(64),
   method: z.enum(methodNames),
   params: z.unknown(),
+  /**
+   * The operation this request carries out, e.g. the manager's task id (optional; older managers
+   * omit it). The agent journals host-changing work under this key, and a request re-sent with a
+   * key that is still running attaches to that run instead of starting a second one.
+   */
+  taskId: z.string().min(1).max(64).optional(),
 });
 export type RequestMessage = z.infer<typeof requestMessageSchema>;
 
@@ -146,6 +180,11 @@ export const stateMessageSchema = z.object({
    * yet): their absence from `domains` proves nothing, so the manager does not settle them yet.
    */
   inFlight: z.array(uuidSchema).max(10_000).optional(),
+  /**
+   * The Vireo-named files in the agent's VM storage dir (optional; older agents omit it), so the
+   * manager can find files that belong to no VM. The dir may be shared by several hosts.
+   */
+  vmFiles: z.array(vmFileSchema).max(10_000).optional(),
 });
 
 /** A libvirt lifecycle event, already resolved to the domain's current state. */

@@ -81,3 +81,38 @@ test('errors keep their code and libvirt message across the wire', () => {
   assert.equal(back.libvirt?.message, 'internal error: boom');
   assert.equal(toErrorPayload(new Error('plain')).code, 'INTERNAL');
 });
+
+test('crash-safety additions are optional: older requests, results and states stay valid', () => {
+  const request = { t: 'request', id: 'r1', method: 'vm.delete', params: { uuid } };
+  assert.ok(requestMessageSchema.safeParse(request).success, 'without taskId');
+  assert.equal(requestMessageSchema.parse({ ...request, taskId: 'task-1' }).taskId, 'task-1');
+  const del = agentRequests['vm.delete'].result;
+  assert.ok(del.safeParse({ deletedDisks: [] }).success, 'without notRemoved');
+  const halfway = {
+    deletedDisks: [],
+    notRemoved: [{ path: `/v/${uuid}.qcow2`, code: 'STORAGE_PERMISSION_DENIED', message: 'EPERM' }],
+  };
+  assert.deepEqual(del.parse(halfway), halfway);
+  const state = {
+    t: 'state',
+    protocolVersion: 1,
+    agentVersion: '0.1.0',
+    host: {
+      hostUuid: uuid,
+      hostname: 'h',
+      cpuModel: 'x',
+      cpuCount: 1,
+      memoryBytes: 1,
+      memoryFreeBytes: 1,
+      libvirtVersion: '9',
+      qemuVersion: '7',
+      domainTypes: ['qemu'],
+      storage: [],
+    },
+    domains: [],
+  };
+  assert.ok(agentMessageSchema.safeParse(state).success, 'without vmFiles');
+  const withFiles = { ...state, vmFiles: [{ uuid, path: `/v/${uuid}.qcow2` }] };
+  assert.ok(agentMessageSchema.safeParse(withFiles).success);
+  assert.ok(!agentMessageSchema.safeParse({ ...state, vmFiles: [{ uuid, path: 'relative' }] }).success);
+});

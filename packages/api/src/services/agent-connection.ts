@@ -23,6 +23,8 @@ interface Pending {
 
 export interface RequestOptions {
   timeoutMs?: number;
+  /** The task this request works for: the agent journals and de-duplicates by it. */
+  taskId?: string;
   onProgress?: (progress: number, message?: string) => void;
 }
 
@@ -56,7 +58,8 @@ export class AgentConnection {
         timer,
         onProgress: opts.onProgress,
       });
-      this.ws.send(JSON.stringify({ t: 'request', id, method, params }), (err) => {
+      const msg = { t: 'request', id, method, params, ...(opts.taskId ? { taskId: opts.taskId } : {}) };
+      this.ws.send(JSON.stringify(msg), (err) => {
         if (err)
           this.settle(id, undefined, {
             code: 'HOST_UNREACHABLE',

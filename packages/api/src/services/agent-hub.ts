@@ -19,6 +19,7 @@ import { hostFromCredential } from './host-credentials.ts';
 import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
 import { publishStats } from './bus.ts';
 import { applyEventFacts, applyHostFacts } from './domain-facts.ts';
+import { sweepOrphanFiles } from './storage-reconcile.ts';
 import { publishHost, publishVm } from './views.ts';
 import { noteClaim, reconcileHostVms } from './vm-reconcile.ts';
 
@@ -144,6 +145,7 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
     });
   }
   await publishHost(conn.hostId);
+  sweepOrphanFiles(conn, msg);
 }
 
 async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {

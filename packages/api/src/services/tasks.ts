@@ -16,11 +16,13 @@ export interface TaskMeta {
 }
 
 export type ProgressFn = (progress: number, message?: string) => void;
+/** Work run as a task; `taskId` lets it tag what it asks of agents (they journal by it). */
+export type TaskWork = (progress: ProgressFn, taskId: string) => Promise<string | undefined>;
 
 /** Creates the task row and runs `work` in the background; resolves with the task id at once. */
 export async function startTask(
   meta: TaskMeta,
-  work: (progress: ProgressFn) => Promise<string | undefined>,
+  work: TaskWork,
   /** Runs once the task has ended, however it ended. */
   onSettled: () => void = () => {},
 ): Promise<string> {
@@ -32,7 +34,7 @@ export async function startTask(
   return task.id;
 }
 
-async function run(taskId: string, work: (progress: ProgressFn) => Promise<string | undefined>): Promise<void> {
+async function run(taskId: string, work: TaskWork): Promise<void> {
   let last = 0;
   const progress: ProgressFn = (value, message) => {
     last = Math.max(last, Math.min(99, Math.round(value)));
@@ -44,7 +46,7 @@ async function run(taskId: string, work: (progress: ProgressFn) => Promise<strin
   try {
     await tasks.markRunning(taskId);
     await publishTask(taskId);
-    const message = await work(progress);
+    const message = await work(progress, taskId);
     await tasks.succeed(taskId, message ?? null);
   } catch (err) {
     // A LIBVIRT_ERROR's message already carries libvirt's own words: store it once.

@@ -5,7 +5,7 @@
  * (a task's owner may not be an admin); events, which only admins read, do.
  */
 import { randomUUID } from 'node:crypto';
-import { type DomainInfo, VireoError } from '@vireo/protocol';
+import { type AgentResult, type DomainInfo, type FileError, VireoError } from '@vireo/protocol';
 import { DbConflictError, events, INTERRUPTED_REASON, templates, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
 import type { CreateVmInput } from '../schemas/vm.ts';
@@ -66,7 +66,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
   try {
     taskId = await startTask(
       { kind: 'vm.create', vmId: vm.id, hostId: host.id, ownerId: user.id },
-      async (progress) => {
+      async (progress, taskId) => {
         progress(5, 'Creating');
         let created: { domain: DomainInfo; diskPath: string };
         try {
@@ -86,7 +86,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
                 },
               },
             },
-            { timeoutMs: 120_000, onProgress: (p, m) => progress(5 + p * 0.7, m) },
+            { timeoutMs: 120_000, taskId, onProgress: (p, m) => progress(5 + p * 0.7, m) },
           );
         } catch (err) {
           await forgetFailedCreate(vm, err);
@@ -145,7 +145,7 @@ async function runVmTask(
   vm: VmRecord,
   kind: string,
   user: UserView,
-  work: (progress: ProgressFn) => Promise<string>,
+  work: (progress: ProgressFn, taskId: string) => Promise<string>,
 ): Promise<string> {
   const release = lockVm(vm, kind);
   try {
@@ -204,12 +204,12 @@ export async function forceOffVm(vm: VmRecord, user: UserView): Promise<{ taskId
 export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['shutoff', 'crashed', 'unknown'], 'delete');
   const previous = { state: vm.state, reason: vm.stateReason };
-  const taskId = await runVmTask(vm, 'vm.delete', user, async () => {
+  const taskId = await runVmTask(vm, 'vm.delete', user, async (_progress, taskId) => {
     await vms.updateState(vm.uuid, 'deleting', null);
     await publishVm(vm.id);
-    let deleted: string[];
+    let result: AgentResult<'vm.delete'>;
     try {
-      ({ deletedDisks: deleted } = await agent.request('vm.delete', { uuid: vm.uuid }, { timeoutMs: 60_000 }));
+      result = await agent.request('vm.delete', { uuid: vm.uuid }, { timeoutMs: 60_000, taskId });
     } catch (err) {
       // The record stays. If the host refused, it is as it was; if the host was lost mid-way,
       // nobody knows what is left until its full state arrives on reconnect.
@@ -222,6 +222,9 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
       await publishVm(vm.id);
       throw err;
     }
+    // The domain is gone: the VM is deleted even if some of its files are not (they are retried
+    // by the agent's journal and the orphan sweep), never shown as a VM that no longer exists.
+    const deleted = result.deletedDisks;
     await vms.delete(vm.id);
     await events.add({
       severity: 'info',
@@ -231,7 +234,26 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
       userId: user.id,
     });
     publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
+    if (result.notRemoved?.length) throw await filesLeftBehind(vm, user, result.notRemoved);
     return `Deleted with ${deleted.length} disk${deleted.length === 1 ? '' : 's'}`;
   });
   return { taskId };
+}
+
+/** Records which files a delete left on the host and why; the error the delete task fails with. */
+async function filesLeftBehind(vm: VmRecord, user: UserView, left: FileError[]): Promise<VireoError> {
+  const list = left.map((f) => `${f.path}: ${f.message}`).join('; ');
+  await events.add({
+    severity: 'error',
+    kind: 'vm.filesLeft',
+    message: `VM ${vm.name} was deleted, but ${left.length} of its file(s) could not be removed (${list}). They are retried automatically.`,
+    hostId: vm.hostId,
+    userId: user.id,
+  });
+  const [first] = left;
+  return new VireoError(
+    first?.code ?? 'STORAGE_ERROR',
+    `VM ${vm.name} was deleted, but ${left.length} of its file(s) could not be removed: ${list}`,
+    { object: 'disk' },
+  );
 }

@@ -1,0 +1,339 @@
+/**
+ * The operation journal and what a restarted agent does with it. libvirt is replaced by a small
+ * in-memory hypervisor (only the calls create/delete/settle make); the files are real files in a
+ * temporary VM storage dir, and the journal is the real one on disk.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { DomainSpec, Hypervisor } from '@vireo/hypervisor';
+import { type DomainInfo, type ManagerMessage, VireoError } from '@vireo/protocol';
+import { overlayPath, serialLogPath } from '../src/files.ts';
+import { createHandlers, dispatch } from '../src/handlers.ts';
+import { Jobs, settleJournal } from '../src/jobs.ts';
+import { JOURNAL_FILE, type JournalEntry, Journal } from '../src/journal.ts';
+import { createLogger } from '../src/logger.ts';
+
+const execFileP = promisify(execFile);
+const logger = createLogger('error', 'plain');
+const UUID = '0f6b3a52-8f64-4b8e-9a57-3a9d6f0c1e21';
+
+/** Just enough hypervisor: domains in a map, files on disk; hooks let a test look mid-operation. */
+class FakeHv {
+  domains = new Map<string, DomainInfo & { disks: string[] }>();
+  undeletable = new Set<string>();
+  onCreateOverlay: () => void = () => {};
+  onDefine: () => void = () => {};
+  async domain(uuid: string) {
+    const d = this.domains.get(uuid);
+    return d ? { ...d, disks: undefined } : null;
+  }
+  async listDomains() {
+    return [...this.domains.values()];
+  }
+  async hostInfo() {
+    return { domainTypes: ['qemu'] };
+  }
+  async domainDiskPaths(uuid: string) {
+    return this.domains.get(uuid)?.disks ?? [];
+  }
+  async createOverlay(_base: string, path: string) {
+    this.onCreateOverlay();
+    await writeFile(path, 'qcow2');
+  }
+  async defineDomain(spec: DomainSpec) {
+    this.onDefine();
+    const d = {
+      uuid: spec.uuid,
+      name: spec.name,
+      state: 'shutoff' as const,
+      vcpus: spec.vcpus,
+      memoryMiB: spec.memoryMiB,
+      persistent: true,
+      disks: spec.disks.map((x) => x.path),
+    };
+    this.domains.set(spec.uuid, d);
+    return { ...d, disks: undefined };
+  }
+  async undefineDomain(uuid: string) {
+    this.domains.delete(uuid);
+  }
+  async deleteVolume(path: string) {
+    if (this.undeletable.has(path)) {
+      throw new VireoError('STORAGE_PERMISSION_DENIED', `Could not remove ${path}: EPERM: operation not permitted`);
+    }
+    await rm(path, { force: true });
+  }
+}
+
+let state = '';
+let dir = '';
+let hv: FakeHv;
+
+beforeEach(async () => {
+  const root = await mkdtemp(join(tmpdir(), 'vireo-journal-'));
+  state = join(root, 'state');
+  dir = join(root, 'vms');
+  await mkdir(dir, { recursive: true });
+  hv = new FakeHv();
+});
+afterEach(async () => rm(join(state, '..'), { recursive: true, force: true }));
+
+async function setup() {
+  const journal = await Journal.open(state);
+  const sent: [string, number][] = [];
+  const jobs = new Jobs((id, p) => sent.push([id, p]));
+  const handlers = createHandlers({
+    hv: hv as unknown as Hypervisor,
+    vmStorageDir: dir,
+    logger,
+    journal,
+    jobs,
+    openConsole: async () => {},
+  });
+  const settle = () => settleJournal({ hv, journal, jobs, vmStorageDir: dir, logger });
+  return { journal, jobs, handlers, settle, sent };
+}
+
+const onDisk = async (): Promise<JournalEntry[]> =>
+  JSON.parse(await readFile(join(state, JOURNAL_FILE), 'utf8')).entries as JournalEntry[];
+
+const createRequest = (id: string, taskId?: string): ManagerMessage => ({
+  t: 'request',
+  id,
+  method: 'vm.create',
+  ...(taskId ? { taskId } : {}),
+  params: {
+    spec: {
+      uuid: UUID,
+      name: 'vm-one',
+      vcpus: 1,
+      memoryMiB: 128,
+      template: { kernelPath: '/t/k', initrdPath: '/t/i', diskPath: '/t/base.qcow2', cmdline: '' },
+    },
+  },
+});
+
+test('the journal is written atomically (no temporary file left, mode 0600) and read back', async () => {
+  const journal = await Journal.open(state);
+  const entry: JournalEntry = { key: 'k1', kind: 'vm.delete', uuid: UUID, step: 'undefine', files: [], at: 1 };
+  await journal.record(entry);
+  assert.deepEqual(await onDisk(), [entry]);
+  assert.deepEqual(await readdir(state), [JOURNAL_FILE]);
+  assert.equal(statSync(join(state, JOURNAL_FILE)).mode & 0o777, 0o600);
+  assert.deepEqual((await Journal.open(state)).list(), [entry]);
+  await journal.remove('k1');
+  assert.deepEqual((await Journal.open(state)).list(), []);
+});
+
+test('an unreadable journal stops the agent rather than forgetting what was half done', async () => {
+  await mkdir(state, { recursive: true });
+  await writeFile(join(state, JOURNAL_FILE), '{"version":1,"entries":[{"kind":"vm.create"}]}');
+  await assert.rejects(Journal.open(state), /operation journal .* is invalid/);
+});
+
+test('create journals each step before it happens, and forgets it once done', async () => {
+  const { handlers } = await setup();
+  const seen: string[] = [];
+  const stepOnDisk = () => JSON.parse(readFileSync(join(state, JOURNAL_FILE), 'utf8')).entries[0]?.step;
+  hv.onCreateOverlay = () => seen.push(`overlay:${stepOnDisk()}`);
+  hv.onDefine = () => seen.push(`define:${stepOnDisk()}`);
+  const reply = await dispatch(handlers, new Jobs(() => {}), createRequest('r1', 'task-1'), logger);
+  assert.equal(reply.ok, true, JSON.stringify(reply));
+  assert.deepEqual(seen, ['overlay:overlay', 'define:define']);
+  assert.deepEqual(await onDisk(), []);
+});
+
+test('a create killed before define is rolled back at start-up: its files go', async () => {
+  await writeFile(overlayPath(dir, UUID), 'qcow2');
+  await writeFile(serialLogPath(dir, UUID), 'log');
+  await writeFile(join(dir, 'unrelated.qcow2'), 'x');
+  const j = await Journal.open(state);
+  const files = [overlayPath(dir, UUID), serialLogPath(dir, UUID)];
+  await j.record({ key: 'vm.create:t', kind: 'vm.create', uuid: UUID, step: 'define', files, at: 1 });
+  const { settle, journal } = await setup();
+  await settle();
+  assert.ok(!existsSync(overlayPath(dir, UUID)));
+  assert.ok(!existsSync(serialLogPath(dir, UUID)));
+  assert.ok(existsSync(join(dir, 'unrelated.qcow2')));
+  assert.deepEqual(journal.list(), []);
+  assert.deepEqual(await onDisk(), []);
+});
+
+test('a create killed after define is kept: it is created', async () => {
+  await writeFile(overlayPath(dir, UUID), 'qcow2');
+  hv.domains.set(UUID, {
+    uuid: UUID,
+    name: 'vm-one',
+    state: 'shutoff',
+    vcpus: 1,
+    memoryMiB: 128,
+    persistent: true,
+    disks: [overlayPath(dir, UUID)],
+  });
+  const j = await Journal.open(state);
+  await j.record({
+    key: 'vm.create:t',
+    kind: 'vm.create',
+    uuid: UUID,
+    step: 'define',
+    files: [overlayPath(dir, UUID)],
+    at: 1,
+  });
+  const { settle, journal } = await setup();
+  await settle();
+  assert.ok(existsSync(overlayPath(dir, UUID)));
+  assert.deepEqual(journal.list(), []);
+});
+
+test('a delete killed after undefine is finished; a file outside the storage dir is never removed', async () => {
+  const base = join(dir, '..', 'base.qcow2');
+  await writeFile(base, 'template');
+  await writeFile(overlayPath(dir, UUID), 'qcow2');
+  const j = await Journal.open(state);
+  const files = [overlayPath(dir, UUID), serialLogPath(dir, UUID), base];
+  await j.record({ key: 'vm.delete:t', kind: 'vm.delete', uuid: UUID, step: 'files', files, at: 1 });
+  const { settle, journal } = await setup();
+  await settle();
+  assert.ok(!existsSync(overlayPath(dir, UUID)));
+  assert.ok(existsSync(base), "a template's base image survives");
+  assert.equal(journal.list().length, 1, 'the entry stays: one of its files was refused');
+});
+
+test('a delete killed before undefine leaves the VM as it is', async () => {
+  await writeFile(overlayPath(dir, UUID), 'qcow2');
+  hv.domains.set(UUID, {
+    uuid: UUID,
+    name: 'vm-one',
+    state: 'shutoff',
+    vcpus: 1,
+    memoryMiB: 128,
+    persistent: true,
+    disks: [overlayPath(dir, UUID)],
+  });
+  const j = await Journal.open(state);
+  const files = [overlayPath(dir, UUID)];
+  await j.record({ key: 'vm.delete:t', kind: 'vm.delete', uuid: UUID, step: 'undefine', files, at: 1 });
+  const { settle, journal } = await setup();
+  await settle();
+  assert.ok(existsSync(overlayPath(dir, UUID)));
+  assert.deepEqual(journal.list(), []);
+});
+
+test('delete halfway: the domain is gone, the file that will not go is reported and retried later', async () => {
+  const { handlers, journal, jobs, settle } = await setup();
+  assert.equal((await dispatch(handlers, jobs, createRequest('c1', 't1'), logger)).ok, true);
+  hv.undeletable.add(overlayPath(dir, UUID));
+  const reply = await dispatch(
+    handlers,
+    jobs,
+    { t: 'request', id: 'd1', method: 'vm.delete', taskId: 't2', params: { uuid: UUID } },
+    logger,
+  );
+  assert.equal(reply.ok, true, JSON.stringify(reply));
+  const result = (reply as { result: { deletedDisks: string[]; notRemoved: { path: string; code: string }[] } }).result;
+  assert.equal(hv.domains.has(UUID), false);
+  assert.deepEqual(
+    result.notRemoved.map((f) => [f.path, f.code]),
+    [[overlayPath(dir, UUID), 'STORAGE_PERMISSION_DENIED']],
+  );
+  assert.equal(journal.list().length, 1);
+  hv.undeletable.clear();
+  await settle();
+  assert.ok(!existsSync(overlayPath(dir, UUID)));
+  assert.deepEqual(journal.list(), []);
+});
+
+test('a re-sent request with the same task id attaches to the running operation', async () => {
+  const { handlers, jobs, sent } = await setup();
+  let defines = 0;
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  hv.onDefine = () => {
+    defines++;
+  };
+  const slow = hv.createOverlay.bind(hv);
+  hv.createOverlay = async (b, p) => {
+    await gate;
+    return slow(b, p);
+  };
+  const first = dispatch(handlers, jobs, createRequest('r1', 'task-9'), logger);
+  await new Promise((r) => setTimeout(r, 20));
+  const again = dispatch(handlers, jobs, createRequest('r2', 'task-9'), logger);
+  release();
+  const [a, b] = await Promise.all([first, again]);
+  assert.equal(a.ok && b.ok, true, JSON.stringify([a, b]));
+  assert.deepEqual([a.id, b.id], ['r1', 'r2']);
+  assert.equal(defines, 1, 'one create, not two');
+  assert.deepEqual(
+    sent.filter(([, p]) => p === 30).map(([id]) => id),
+    ['r1', 'r2'],
+    'progress reaches both requests',
+  );
+});
+
+test('orphan removal keeps files of a defined domain and of a running operation', async () => {
+  const { handlers, jobs } = await setup();
+  const other = '6b1d2f8e-5a4c-4e3b-9d2a-1c0b9a8f7e6d';
+  const third = '9c8b7a6f-5e4d-4c3b-8a29-181716151413';
+  await writeFile(overlayPath(dir, UUID), 'x');
+  await writeFile(overlayPath(dir, other), 'x');
+  await writeFile(overlayPath(dir, third), 'x');
+  hv.domains.set(other, {
+    uuid: other,
+    name: 'x',
+    state: 'shutoff',
+    vcpus: 1,
+    memoryMiB: 1,
+    persistent: true,
+    disks: [overlayPath(dir, other)],
+  });
+  let release: () => void = () => {};
+  const running = jobs.run(
+    'vm.create:t',
+    'rx',
+    third,
+    () =>
+      new Promise<void>((r) => {
+        release = r;
+      }),
+  );
+  const result = await handlers['storage.removeOrphans'](
+    {
+      files: [
+        { uuid: UUID, path: overlayPath(dir, UUID) },
+        { uuid: other, path: overlayPath(dir, other) },
+        { uuid: third, path: overlayPath(dir, third) },
+        { uuid: UUID, path: join(dir, '..', `${UUID}.qcow2`) },
+      ],
+    },
+    { key: 'request:x', progress: () => {} },
+  );
+  release();
+  await running;
+  assert.deepEqual(result.removed, [overlayPath(dir, UUID)]);
+  assert.equal(result.kept.length, 3);
+  assert.ok(existsSync(overlayPath(dir, other)));
+  assert.ok(existsSync(overlayPath(dir, third)));
+});
+
+test('a journal that cannot be written stops the create before it changes the host', async () => {
+  const { handlers, jobs } = await setup();
+  await mkdir(state, { recursive: true });
+  await execFileP('chattr', ['+i', state]); // as root only the immutable attribute refuses writes
+  try {
+    const reply = await dispatch(handlers, jobs, createRequest('r1', 't1'), logger);
+    assert.equal(reply.ok, false);
+    assert.equal(!reply.ok && reply.error.code, 'STORAGE_PERMISSION_DENIED', JSON.stringify(reply));
+    assert.equal(existsSync(overlayPath(dir, UUID)), false, 'no overlay without its journal entry');
+  } finally {
+    await execFileP('chattr', ['-i', state]);
+  }
+});
