@@ -80,6 +80,11 @@ before(async () => {
 
 after(async () => {
   impostor?.close();
+  // A fake host left enrolled would hold up the orphan file sweep for the rest of the suite.
+  await waitFor('the impostor offline', async () =>
+    (await api.host.list.query()).some((h) => h.id === impostorHostId && h.status === 'offline'),
+  ).catch(() => undefined);
+  await api.host.remove.mutate({ hostId: impostorHostId }).catch(() => undefined);
   await waitTask(api, (await api.vm.forceOff.mutate({ vmId: vm.id })).taskId);
   await waitTask(api, (await api.vm.delete.mutate({ vmId: vm.id })).taskId);
 });
@@ -121,4 +126,17 @@ test('adoption by the claiming host is refused while the recorded host runs the 
   const refused = await rejection(api.vm.adopt.mutate({ vmId: vm.id, hostId: impostorHostId }));
   assert.equal(refused.code, 'CONFLICT', refused.message);
   assert.equal((await api.vm.byId.query({ vmId: vm.id })).hostId, vm.hostId);
+});
+
+test('a host is removed only once it is offline, and then it is gone', async () => {
+  const online = await rejection(api.host.remove.mutate({ hostId: impostorHostId }));
+  assert.equal(online.code, 'INVALID_STATE', online.message);
+  impostor.close();
+  await waitFor('the impostor offline', async () =>
+    (await api.host.list.query()).some((h) => h.id === impostorHostId && h.status === 'offline'),
+  );
+  await api.host.remove.mutate({ hostId: impostorHostId });
+  assert.ok(!(await api.host.list.query()).some((h) => h.id === impostorHostId));
+  const events = await api.event.list.query();
+  assert.ok(events.some((e) => e.kind === 'host.removed'));
 });

@@ -106,6 +106,7 @@ export type LiveChange =
   | { kind: 'host'; host: HostView }
   | { kind: 'vm'; vm: VmView }
   | { kind: 'vmRemoved'; vmId: string; ownerId: string }
+  | { kind: 'hostRemoved'; hostId: string }
   | { kind: 'task'; task: TaskView }
   | { kind: 'event'; event: EventView };
 

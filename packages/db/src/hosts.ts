@@ -60,6 +60,15 @@ export async function markAllOffline(): Promise<number> {
   return count;
 }
 
+/**
+ * Removes a host that has no VMs recorded on it (checked in the same statement). Returns false
+ * if absent or if it has VMs.
+ */
+export async function removeIfEmpty(id: string): Promise<boolean> {
+  const { count } = await getDb().host.deleteMany({ where: { id, vms: { none: {} } } });
+  return count > 0;
+}
+
 /** Removes the host row; its VMs stay, with hostId = null. Returns false if absent. */
 async function remove(id: string): Promise<boolean> {
   const { count } = await getDb().host.deleteMany({ where: { id } });

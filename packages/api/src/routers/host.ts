@@ -5,6 +5,7 @@ import {
   createEnrollmentToken,
   listEnrollment,
   listHosts,
+  removeHost,
   revokeEnrollmentToken,
 } from '../services/host-service.ts';
 import { adminProcedure, router } from '../trpc.ts';
@@ -24,6 +25,10 @@ export const hostRouter = router({
   allowReinstall: adminProcedure
     .input(z.object({ hostId: id }))
     .mutation(({ ctx, input }) => allowReinstall(input.hostId, ctx.user)),
+  /** Removes a host that is offline and has no VMs (a decommissioned or dead machine). */
+  remove: adminProcedure
+    .input(z.object({ hostId: id }))
+    .mutation(({ ctx, input }) => removeHost(input.hostId, ctx.user)),
   cancelReinstall: adminProcedure
     .input(z.object({ hostId: id }))
     .mutation(({ ctx, input }) => cancelReinstall(input.hostId, ctx.user)),

@@ -3,7 +3,9 @@ import { type EnrollRequest, type EnrollResponse, VireoError } from '@vireo/prot
 import { managerEnv } from '../env.ts';
 import type { HostView } from '../views.ts';
 import { connections } from './agent-registry.ts';
+import { forgetHostStorage } from './storage-reconcile.ts';
 import { newCredential } from './host-credentials.ts';
+import { publish } from './bus.ts';
 import { publishHost, toHostView } from './views.ts';
 
 /** Token lifetime, and how long an admin's re-install grant stays open. */
@@ -104,6 +106,38 @@ export async function cancelReinstall(hostId: string, actor: { id: string; usern
     kind: 'host.reinstall-cancelled',
     message: `${actor.username} withdrew the re-install grant of host ${host.name}.`,
     hostId: host.id,
+    userId: actor.id,
+  });
+}
+
+/**
+ * Removes a decommissioned or dead host from the inventory: only while its agent is not
+ * connected and no VM is recorded on it (move or delete those first). Its credential goes with
+ * it; tasks and events keep their history. Until a dead host is removed, files in shared VM
+ * storage are not swept (it might still have domains using them).
+ */
+export async function removeHost(hostId: string, actor: { id: string; username: string }): Promise<void> {
+  const host = await hostOrThrow(hostId);
+  if (connections.has(host.id)) {
+    throw new VireoError(
+      'INVALID_STATE',
+      `Host ${host.name} is online. Stop its agent (and take it out of service) before removing it.`,
+      { object: 'host' },
+    );
+  }
+  if (!(await hosts.removeIfEmpty(host.id))) {
+    throw new VireoError(
+      'CONFLICT',
+      `Host ${host.name} still has ${host.vmCount === 1 ? '1 VM' : `${host.vmCount} VMs`} recorded on it. Delete or move them first.`,
+      { object: 'host' },
+    );
+  }
+  forgetHostStorage(host.id);
+  publish({ kind: 'hostRemoved', hostId: host.id });
+  await events.add({
+    severity: 'warning',
+    kind: 'host.removed',
+    message: `${actor.username} removed host ${host.name} from the inventory.`,
     userId: actor.id,
   });
 }

@@ -34,6 +34,12 @@ export function sweepOrphanFiles(conn: AgentConnection, msg: StateMessage): void
   void sweepPending().catch((err) => console.error('[storage] orphan file sweep failed:', err));
 }
 
+/** A removed host no longer holds anything, and no longer blocks sweeps. */
+export function forgetHostStorage(hostId: string): void {
+  domainsByHost.delete(hostId);
+  pending.delete(hostId);
+}
+
 async function sweepPending(): Promise<void> {
   const unseen = (await hosts.list()).filter((h) => !connections.has(h.id) || !domainsByHost.has(h.id));
   if (unseen.length > 0) return; // retried with the next full state of any host

@@ -40,6 +40,10 @@ export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: Li
       queryClient.setQueryData(trpc.host.list.queryKey(), (list) => upsertById(list, change.host));
       return;
     }
+    case 'hostRemoved': {
+      queryClient.setQueryData(trpc.host.list.queryKey(), (list) => list?.filter((h) => h.id !== change.hostId));
+      return;
+    }
     case 'task': {
       const { task } = change;
       queryClient.setQueryData(trpc.task.list.queryKey(), (list) =>
