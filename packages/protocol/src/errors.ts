@@ -32,6 +32,11 @@ export const ERROR_CODES = [
   'SHUTDOWN_TIMEOUT',
   'TICKET_INVALID',
   'TIMEOUT',
+  /**
+   * The host may or may not have done it (libvirt dropped mid-call, the outcome could not be
+   * read back): the manager must treat the object as unknown until the host's state says.
+   */
+  'OUTCOME_UNKNOWN',
   'TOO_MANY_REQUESTS',
   'PAYLOAD_TOO_LARGE',
   'INTERNAL',
