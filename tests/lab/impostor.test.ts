@@ -85,7 +85,8 @@ after(async () => {
     (await api.host.list.query()).some((h) => h.id === impostorHostId && h.status === 'offline'),
   ).catch(() => undefined);
   await api.host.remove.mutate({ hostId: impostorHostId }).catch(() => undefined);
-  await waitTask(api, (await api.vm.forceOff.mutate({ vmId: vm.id })).taskId);
+  if ((await api.vm.byId.query({ vmId: vm.id })).state !== 'shutoff')
+    await waitTask(api, (await api.vm.forceOff.mutate({ vmId: vm.id })).taskId);
   await waitTask(api, (await api.vm.delete.mutate({ vmId: vm.id })).taskId);
 });
 
@@ -126,6 +127,27 @@ test('adoption by the claiming host is refused while the recorded host runs the 
   const refused = await rejection(api.vm.adopt.mutate({ vmId: vm.id, hostId: impostorHostId }));
   assert.equal(refused.code, 'CONFLICT', refused.message);
   assert.equal((await api.vm.byId.query({ vmId: vm.id })).hostId, vm.hostId);
+});
+
+test("the impostor's stats do not set the VM's CPU", async () => {
+  impostor.send(
+    JSON.stringify({
+      t: 'stats',
+      at: Date.now(),
+      host: { cpuUsagePercent: 1, memoryFreeBytes: 2 ** 30 },
+      domains: [{ uuid: vm.uuid, cpuUsagePercent: 77.7 }],
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  assert.notEqual((await api.vm.byId.query({ vmId: vm.id })).cpuUsagePercent, 77.7);
+});
+
+test('delete is refused while another host has the VM defined: its disk stays', async () => {
+  await waitTask(api, (await api.vm.forceOff.mutate({ vmId: vm.id })).taskId);
+  const refused = await rejection(api.vm.delete.mutate({ vmId: vm.id }));
+  assert.equal(refused.code, 'CONFLICT', refused.message);
+  assert.ok(await hostOfDomain(vm.uuid), 'the domain is still defined');
+  assert.equal((await api.vm.byId.query({ vmId: vm.id })).state, 'shutoff');
 });
 
 test('a host is removed only once it is offline, and then it is gone', async () => {

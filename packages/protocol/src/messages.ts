@@ -85,7 +85,7 @@ export type VmFile = z.infer<typeof vmFileSchema>;
 
 /** A file an operation could not remove (or chose to keep), and why. */
 export const fileErrorSchema = z.object({
-  path: z.string(),
+  path: z.string().max(4096),
   code: z.enum(ERROR_CODES),
   message: z.string().max(2000),
 });
@@ -119,7 +119,10 @@ export const agentRequests = {
    */
   'storage.removeOrphans': {
     params: z.object({ files: z.array(vmFileSchema).max(10_000) }),
-    result: z.object({ removed: z.array(z.string()), kept: z.array(fileErrorSchema) }),
+    result: z.object({
+      removed: z.array(z.string().max(4096)).max(10_000),
+      kept: z.array(fileErrorSchema).max(10_000),
+    }),
   },
   /** Open a VNC relay: the agent dials back to the manager's console endpoint with channelId. */
   'console.open': {

@@ -21,7 +21,7 @@ import { publishStats } from './bus.ts';
 import { applyEventFacts, applyHostFacts } from './domain-facts.ts';
 import { sweepOrphanFiles } from './storage-reconcile.ts';
 import { publishHost, publishVm } from './views.ts';
-import { noteClaim, reconcileHostVms } from './vm-reconcile.ts';
+import { noteClaim, reconcileHostVms, settleUndefined } from './vm-reconcile.ts';
 
 const HEARTBEAT_MS = 10_000;
 
@@ -160,6 +160,7 @@ async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage):
   // While a create or delete runs, its task sets the state from the result (events are still recorded).
   const taskOwnsState = vm.state === 'creating' || vm.state === 'deleting';
   if (msg.domain === null) {
+    if (await settleUndefined(vm, { id: conn.hostId, name: conn.hostName })) return;
     if (!taskOwnsState) await vms.updateState(vm.uuid, 'unknown', 'undefined outside Vireo');
   } else {
     if (!taskOwnsState) await vms.updateState(vm.uuid, msg.domain.state, msg.domain.reason ?? null);
@@ -178,11 +179,13 @@ async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage):
 
 async function applyStats(conn: AgentConnection, msg: StatsMessage): Promise<void> {
   await hosts.updateStats(conn.hostId, msg.host);
-  for (const d of msg.domains) domainCpu.set(d.uuid, d.cpuUsagePercent);
   await publishHost(conn.hostId);
   // One query per sample maps libvirt uuids to VM ids; VMs of this host missing from the
-  // sample (not running) report null, so a stopped VM's CPU column clears.
+  // sample (not running) report null, so a stopped VM's CPU column clears. Only this host's own
+  // VMs take its figures: a host cannot set the CPU shown for another host's VM.
   const hostVms = await vms.list({ hostId: conn.hostId });
+  const own = new Set(hostVms.map((vm) => vm.uuid));
+  for (const d of msg.domains) if (own.has(d.uuid)) domainCpu.set(d.uuid, d.cpuUsagePercent);
   const cpu = hostVms.map((vm) => ({
     vmId: vm.id,
     cpuUsagePercent: vm.state === 'running' ? domainCpuPercent(vm.uuid) : null,

@@ -36,6 +36,21 @@ export function domainsOn(hostId: string): DomainInfo[] {
   return connections.has(hostId) ? [...(hostDomains.get(hostId)?.values() ?? [])] : [];
 }
 
+/**
+ * Every host whose last report has this domain, connected or not (a host that went away may
+ * still run it: for deciding what may be deleted, stale knowledge errs on the safe side).
+ */
+export function hostsWithDomain(uuid: string): string[] {
+  const out: string[] = [];
+  for (const [hostId, domains] of hostDomains) if (domains.has(uuid)) out.push(hostId);
+  return out;
+}
+
+/** Forgets a removed host's domains. */
+export function forgetHostDomains(hostId: string): void {
+  hostDomains.delete(hostId);
+}
+
 /** Whether a domain on any connected host has this name (Vireo's own VMs included). */
 export function domainNameInUse(name: string): boolean {
   for (const hostId of connections.keys()) {

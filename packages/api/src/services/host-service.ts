@@ -2,8 +2,9 @@ import { clusters, enrollment, events, hosts } from '@vireo/db';
 import { type EnrollRequest, type EnrollResponse, VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import type { HostView } from '../views.ts';
-import { connections } from './agent-registry.ts';
+import { connections, forgetHostDomains } from './agent-registry.ts';
 import { forgetHostStorage } from './storage-reconcile.ts';
+import { forgetClaimsOf } from './vm-reconcile.ts';
 import { newCredential } from './host-credentials.ts';
 import { publish } from './bus.ts';
 import { publishHost, toHostView } from './views.ts';
@@ -133,6 +134,8 @@ export async function removeHost(hostId: string, actor: { id: string; username: 
     );
   }
   forgetHostStorage(host.id);
+  forgetHostDomains(host.id);
+  forgetClaimsOf(host.id);
   publish({ kind: 'hostRemoved', hostId: host.id });
   await events.add({
     severity: 'warning',

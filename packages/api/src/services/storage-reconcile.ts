@@ -15,7 +15,7 @@
 import type { StateMessage, VmFile } from '@vireo/protocol';
 import { events, hosts, vms } from '@vireo/db';
 import type { AgentConnection } from './agent-connection.ts';
-import { connections } from './agent-registry.ts';
+import { connections, hostsWithDomain } from './agent-registry.ts';
 
 /** Domain uuids per host, from each host's latest full state. */
 const domainsByHost = new Map<string, Set<string>>();
@@ -55,13 +55,18 @@ async function sweepPending(): Promise<void> {
 export async function orphanFiles(files: VmFile[]): Promise<VmFile[]> {
   const owned = new Set((await vms.list()).map((vm) => vm.uuid));
   for (const uuids of domainsByHost.values()) for (const uuid of uuids) owned.add(uuid);
-  return files.filter((f) => !owned.has(f.uuid));
+  // Domains defined since the last full states arrive as events: the registry has them.
+  return files.filter((f) => !owned.has(f.uuid) && hostsWithDomain(f.uuid).length === 0);
 }
 
 async function sweep(conn: AgentConnection, listed: VmFile[]): Promise<void> {
   const files = await orphanFiles(listed);
   if (files.length === 0) return;
-  const { removed, kept } = await conn.request('storage.removeOrphans', { files }, { timeoutMs: 60_000 });
+  const reply = await conn.request('storage.removeOrphans', { files }, { timeoutMs: 60_000 });
+  // Only what was asked is believed: a host cannot fill the event log with made-up paths.
+  const asked = new Set(files.map((f) => f.path));
+  const removed = reply.removed.filter((path) => asked.has(path));
+  const kept = reply.kept.filter((k) => asked.has(k.path));
   if (removed.length > 0) {
     await events.add({
       severity: 'info',

@@ -30,9 +30,9 @@ const DELETE_INTERRUPTED: ReadonlySet<string | null> = new Set([
 ]);
 
 /** Which operation left this VM not knowing what libvirt has, if any. */
-function interruptedOp(vm: VmRow): 'create' | 'delete' | null {
-  if (vm.state === 'creating') return 'create';
-  if (vm.state === 'deleting') return 'delete';
+export function interruptedOp(vm: Pick<VmRow, 'state' | 'stateReason'>): 'create' | 'delete' | null {
+  // `creating`/`deleting` belong to a task of this manager (start-up turns those a previous run
+  // left into `unknown` with a reason): never settled from absence.
   if (vm.state !== 'unknown') return null;
   if (CREATE_INTERRUPTED.has(vm.stateReason)) return 'create';
   if (DELETE_INTERRUPTED.has(vm.stateReason)) return 'delete';
@@ -44,6 +44,17 @@ function interruptedOp(vm: VmRow): 'create' | 'delete' | null {
  * full state on every reconnect, so after a manager restart the claims come back by themselves.
  */
 const claims = new Map<string, Map<string, DomainState>>();
+/** When a conflict event was last recorded per `${vmId}/${hostId}`: a host flapping its claim cannot flood the log. */
+const warnedAt = new Map<string, number>();
+const CONFLICT_EVENT_EVERY_MS = 10 * 60_000;
+
+/** A removed host claims nothing any more. */
+export function forgetClaimsOf(hostId: string): void {
+  for (const [vmId, hostIds] of claims) {
+    hostIds.delete(hostId);
+    if (hostIds.size === 0) claims.delete(vmId);
+  }
+}
 
 /** Host ids, other than its own, currently reporting this VM's domain. */
 export function conflictingHosts(vmId: string): string[] {
@@ -72,6 +83,7 @@ export async function reconcileHostVms(host: HostRef, domains: DomainInfo[], inF
 
 /** The VM's domain is not on its host, and nothing is working on it: decide what that means. */
 async function settleMissing(vm: VmRow, host: HostRef): Promise<void> {
+  if (vm.state === 'creating' || vm.state === 'deleting') return;
   const op = interruptedOp(vm);
   if (op === 'create') {
     await forget(vm, 'vm.create', {
@@ -115,6 +127,16 @@ async function forget(
   publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
 }
 
+/**
+ * Its own host says the domain is gone (an `undefined` event). A delete that was cut off ends
+ * here, without waiting for the next full state. Returns true when the VM was forgotten.
+ */
+export async function settleUndefined(vm: VmRow, host: HostRef): Promise<boolean> {
+  if (isVmLocked(vm.id) || interruptedOp(vm) !== 'delete') return false;
+  await settleMissing(vm, host);
+  return true;
+}
+
 /** Records, once per (VM, host), that a host other than the VM's reports its domain. */
 async function noteClaims(host: HostRef, domains: DomainInfo[]): Promise<void> {
   const reported = new Set(domains.map((d) => d.uuid));
@@ -144,7 +166,10 @@ export async function noteClaim(host: HostRef, uuid: string, domain: DomainInfo 
   const known = hostIds.has(host.id);
   hostIds.set(host.id, domain.state);
   claims.set(vm.id, hostIds);
-  if (known) return true;
+  const key = `${vm.id}/${host.id}`;
+  const last = warnedAt.get(key) ?? 0;
+  if (known || Date.now() - last < CONFLICT_EVENT_EVERY_MS) return true;
+  warnedAt.set(key, Date.now());
   await events.add({
     severity: 'error',
     kind: 'vm.conflict',

@@ -10,7 +10,8 @@ import { DbConflictError, events, INTERRUPTED_REASON, templates, vms } from '@vi
 import { managerEnv } from '../env.ts';
 import type { CreateVmInput } from '../schemas/vm.ts';
 import type { UserView, VmView } from '../views.ts';
-import { agentFor, domainNameInUse } from './agent-registry.ts';
+import { agentFor, domainNameInUse, hostsWithDomain } from './agent-registry.ts';
+import { conflictingHosts } from './vm-reconcile.ts';
 import { publish } from './bus.ts';
 import { pickHost } from './placement.ts';
 import { type ProgressFn, startTask } from './tasks.ts';
@@ -126,8 +127,15 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
  * If the host was lost mid-way we cannot know: keep the record as "unknown" for the agent's
  * full state to settle on reconnect, rather than lose a VM that may exist.
  */
+/** The host may have done it: lost on the way, no answer in time, or the host could not tell. */
+function outcomeUnknown(err: unknown): boolean {
+  return (
+    VireoError.is(err, 'HOST_UNREACHABLE') || VireoError.is(err, 'TIMEOUT') || VireoError.is(err, 'OUTCOME_UNKNOWN')
+  );
+}
+
 async function forgetFailedCreate(vm: VmRecord, err: unknown): Promise<void> {
-  if (VireoError.is(err, 'HOST_UNREACHABLE') || VireoError.is(err, 'TIMEOUT')) {
+  if (outcomeUnknown(err)) {
     await vms.updateState(vm.uuid, 'unknown', INTERRUPTED_REASON.createHostLost);
     await publishVm(vm.id);
     return;
@@ -203,6 +211,16 @@ export async function forceOffVm(vm: VmRecord, user: UserView): Promise<{ taskId
 
 export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['shutoff', 'crashed', 'unknown'], 'delete');
+  // Its disk lives where every host can see it: while another host has its domain (moved or
+  // started there by hand), deleting here would pull the disk from under that copy.
+  const elsewhere = hostsWithDomain(vm.uuid).filter((id) => id !== vm.hostId);
+  if (elsewhere.length > 0 || conflictingHosts(vm.id).length > 0) {
+    throw new VireoError(
+      'CONFLICT',
+      `Another host has VM ${vm.name} defined. Adopt it there, or remove that definition, before deleting it.`,
+      { object: 'vm' },
+    );
+  }
   const previous = { state: vm.state, reason: vm.stateReason };
   const taskId = await runVmTask(vm, 'vm.delete', user, async (_progress, taskId) => {
     await vms.updateState(vm.uuid, 'deleting', null);
@@ -213,7 +231,7 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
     } catch (err) {
       // The record stays. If the host refused, it is as it was; if the host was lost mid-way,
       // nobody knows what is left until its full state arrives on reconnect.
-      const lost = VireoError.is(err, 'HOST_UNREACHABLE') || VireoError.is(err, 'TIMEOUT');
+      const lost = outcomeUnknown(err);
       await vms.updateState(
         vm.uuid,
         lost ? 'unknown' : previous.state,
