@@ -3,7 +3,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
-import { btn, inputClass } from '../ui/buttons';
+import { btn, inputBase } from '../ui/buttons';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorText } from '../ui/error-text';
 import { ExternalIcon, Spinner } from '../ui/icons';
@@ -160,9 +160,9 @@ function PasteBar({
       <textarea
         data-testid="console-paste-text"
         rows={1}
-        placeholder="Text to type into the VM (Ctrl+Enter types it)"
+        placeholder="Text to type into the VM · Ctrl+Enter"
         aria-label="Text to paste as keystrokes"
-        className={`${inputClass} h-7 min-h-7 min-w-0 flex-1 basis-56 resize-y py-1 font-mono text-xs`}
+        className={`${inputBase} h-7 min-h-7 min-w-0 flex-1 basis-56 resize-y py-1 font-mono text-xs`}
         value={text}
         spellCheck={false}
         onChange={(e) => setText(e.target.value)}

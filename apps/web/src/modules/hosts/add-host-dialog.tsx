@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/trpc/types';
-import { btn, inputClass } from '../ui/buttons';
+import { btn, inputBase } from '../ui/buttons';
 import { CopyField } from '../ui/copy-field';
 import { Dialog } from '../ui/dialog';
 import { ErrorText } from '../ui/error-text';
@@ -225,7 +225,7 @@ function ReinstallSection() {
         <select
           id={selectId}
           data-testid="reinstall-host"
-          className={`${inputClass} min-w-0 flex-1 basis-48`}
+          className={`${inputBase} h-7 min-w-0 flex-1 basis-48`}
           value={hostId}
           aria-invalid={allow.error ? true : undefined}
           aria-describedby={allow.error ? errorId : undefined}

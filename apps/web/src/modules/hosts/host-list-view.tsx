@@ -8,12 +8,14 @@ import type { HostView } from '@/trpc/types';
 import { UsageBar } from '../ui/bars';
 import { ErrorText } from '../ui/error-text';
 import { formatAgo, formatBytes } from '../ui/format';
-import { EmptyRow, PageHeader, TableHead, td } from '../ui/page-header';
+import { EmptyRow, PageHeader, stacked, TableHead, td as tdBase } from '../ui/page-header';
 import { HostStatusPill } from '../ui/status-pill';
 import { useNow } from '../ui/use-now';
 import { AddHostButton } from './add-host-dialog';
 
 const COLUMNS = ['Name', 'Status', 'CPU', 'Memory', 'VMs', 'libvirt / QEMU', 'Domain types', 'Last seen'];
+// On a phone each host is a card (label  value lines): as a table, only its name and status fit.
+const td = `${tdBase} ${stacked.td}`;
 
 export function HostListView() {
   const trpc = useTRPC();
@@ -37,9 +39,9 @@ export function HostListView() {
         </div>
       )}
       <div className="min-h-0 flex-1 overflow-auto">
-        <table className="w-full border-separate border-spacing-0 text-sm">
-          <TableHead columns={COLUMNS} />
-          <tbody>
+        <table className={`w-full border-separate border-spacing-0 text-sm ${stacked.table}`}>
+          <TableHead columns={COLUMNS} className={stacked.thead} />
+          <tbody className={stacked.tbody}>
             {sorted.map((host) => (
               <HostRow key={host.id} host={host} now={now} />
             ))}
@@ -61,36 +63,49 @@ const HostRow = memo(function HostRow({ host, now }: { host: HostView; now: numb
   const memPercent = host.memoryBytes > 0 ? (usedBytes / host.memoryBytes) * 100 : 0;
   const offline = host.status !== 'online';
   return (
-    <tr data-testid="host-row" data-status={host.status} data-name={host.name} className="hover:bg-zinc-50">
-      <td className={td}>
-        <div className="font-medium text-zinc-900">{host.name}</div>
-        <div className="text-xs text-zinc-500">
-          {host.hostname}
-          {host.address ? ` · ${host.address}` : ''} · {host.clusterName}
+    <tr
+      data-testid="host-row"
+      data-status={host.status}
+      data-name={host.name}
+      className={`hover:bg-zinc-50 ${stacked.tr}`}
+    >
+      <td data-label="Name" className={td}>
+        <div className="min-w-0">
+          <div className="font-medium text-zinc-900">{host.name}</div>
+          <div className="text-xs text-zinc-500">
+            {host.hostname}
+            {host.address ? ` · ${host.address}` : ''} · {host.clusterName}
+          </div>
         </div>
       </td>
-      <td className={td}>
+      <td data-label="Status" className={td}>
         <HostStatusPill status={host.status} />
       </td>
-      <td className={`${td} ${offline ? 'opacity-50' : ''}`}>
-        <UsageBar percent={host.cpuUsagePercent} label={`${host.cpuUsagePercent.toFixed(0)} %`} />
-        <div className="mt-0.5 max-w-56 truncate text-xs text-zinc-500" title={host.cpuModel}>
-          {host.cpuCount} × {host.cpuModel || 'unknown CPU'}
+      <td data-label="CPU" className={`${td} ${offline ? 'opacity-50' : ''}`}>
+        <div className="min-w-0">
+          <UsageBar percent={host.cpuUsagePercent} label={`${host.cpuUsagePercent.toFixed(0)} %`} />
+          <div className="mt-0.5 max-w-56 truncate text-xs text-zinc-500" title={host.cpuModel}>
+            {host.cpuCount} × {host.cpuModel || 'unknown CPU'}
+          </div>
         </div>
       </td>
-      <td className={`${td} ${offline ? 'opacity-50' : ''}`}>
+      <td data-label="Memory" className={`${td} ${offline ? 'opacity-50' : ''}`}>
         <UsageBar
           percent={memPercent}
           label={`${formatBytes(usedBytes)} / ${formatBytes(host.memoryBytes)}`}
           title={`${formatBytes(host.memoryFreeBytes)} free`}
         />
       </td>
-      <td className={`${td} tabular-nums`}>{host.vmCount}</td>
-      <td className={`${td} text-xs text-zinc-600`}>
-        <div>libvirt {host.libvirtVersion || '—'}</div>
-        <div>QEMU {host.qemuVersion || '—'}</div>
+      <td data-label="VMs" className={`${td} tabular-nums`}>
+        {host.vmCount}
       </td>
-      <td className={td}>
+      <td data-label="Versions" className={`${td} text-xs text-zinc-600`}>
+        <div>
+          <div>libvirt {host.libvirtVersion || '—'}</div>
+          <div>QEMU {host.qemuVersion || '—'}</div>
+        </div>
+      </td>
+      <td data-label="Types" className={td}>
         <div className="flex gap-1">
           {host.domainTypes.map((t) => (
             <span
@@ -102,7 +117,7 @@ const HostRow = memo(function HostRow({ host, now }: { host: HostView; now: numb
           ))}
         </div>
       </td>
-      <td className={`${td} text-xs text-zinc-600`} title={host.lastSeenAt ?? undefined}>
+      <td data-label="Last seen" className={`${td} text-xs text-zinc-600`} title={host.lastSeenAt ?? undefined}>
         {formatAgo(host.lastSeenAt, now)}
       </td>
     </tr>

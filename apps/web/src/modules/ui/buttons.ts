@@ -12,7 +12,14 @@ export const btn = {
   ghost: `${base} text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900`,
 };
 
-export const inputClass =
-  'h-8 w-full rounded-md border border-zinc-300 bg-white px-2.5 text-sm text-zinc-900 shadow-xs ' +
+/**
+ * An input's look without its height. Two height utilities on one element do not override each
+ * other by order in the class string but by their order in the stylesheet (h-8 beats h-7), so a
+ * field that sits beside h-7 buttons takes this and adds its own height.
+ */
+export const inputBase =
+  'w-full rounded-md border border-zinc-300 bg-white px-2.5 text-sm text-zinc-900 shadow-xs ' +
   'placeholder:text-zinc-400 focus:border-sky-600 focus:outline-none focus:ring-2 focus:ring-sky-600/20 ' +
   'aria-invalid:border-red-500 aria-invalid:focus:ring-red-500/20 disabled:bg-zinc-50';
+
+export const inputClass = `h-8 ${inputBase}`;

@@ -8,6 +8,9 @@ import { btn } from './buttons';
  * (HTTPS or localhost); a manager reached over plain HTTP on a LAN address has none, so the
  * fallback selects the text for the user to press Ctrl+C.
  */
+// The field grows to its text (field-sizing; `rows` is the floor where that is unsupported): on a
+// phone the command and even the token wrap onto more lines than `rows`, and a half-hidden line
+// of a secret to copy reads as broken.
 export function CopyField({ value, testId, rows = 1 }: { value: string; testId?: string; rows?: number }) {
   const ref = useRef<HTMLTextAreaElement>(null);
   const [state, setState] = useState<'idle' | 'copied' | 'selected'>('idle');
@@ -33,7 +36,7 @@ export function CopyField({ value, testId, rows = 1 }: { value: string; testId?:
         value={value}
         spellCheck={false}
         onFocus={(e) => e.currentTarget.select()}
-        className="min-w-0 flex-1 resize-none rounded-md border border-zinc-300 bg-zinc-50 px-2.5 py-1.5 font-mono text-xs break-all text-zinc-900 focus:border-sky-600 focus:ring-2 focus:ring-sky-600/20 focus:outline-none"
+        className="field-sizing-content min-w-0 flex-1 resize-none rounded-md border border-zinc-300 bg-zinc-50 px-2.5 py-1.5 font-mono text-xs break-all text-zinc-900 focus:border-sky-600 focus:ring-2 focus:ring-sky-600/20 focus:outline-none"
       />
       <div className="flex w-24 shrink-0 flex-col items-stretch gap-1">
         <button type="button" className={btn.secondary} onClick={copy}>

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useId, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/trpc/types';
-import { btn, inputClass } from '../ui/buttons';
+import { btn, inputBase, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 
 export type UserRow = RouterOutputs['user']['list'][number];
@@ -237,7 +237,7 @@ function PasswordSection({ user }: { user: UserRow }) {
             data-testid="user-new-password"
             type="password"
             autoComplete="new-password"
-            className={`${inputClass} min-w-0 flex-1 basis-40`}
+            className={`${inputBase} h-7 min-w-0 flex-1 basis-40`}
             value={password}
             aria-invalid={reset.error ? true : undefined}
             aria-describedby={reset.error ? `${errorId} ${hintId}` : hintId}

@@ -33,10 +33,11 @@ export function UserCreateForm() {
   );
 
   return (
+    // Beside the list on wide screens; once it wraps below the list it takes the full width, as the list does.
     <form
       noValidate
       data-testid="user-create-form"
-      className="w-80 max-w-full shrink-0 rounded-lg border border-zinc-200 bg-white shadow-xs"
+      className="w-full shrink-0 rounded-lg lg:w-80 border border-zinc-200 bg-white shadow-xs"
       onSubmit={(e) => {
         e.preventDefault();
         create.mutate({ username, password, role });

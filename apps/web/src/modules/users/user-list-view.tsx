@@ -106,13 +106,17 @@ function UserTableRow({
 }) {
   return (
     <tr data-testid="user-row" data-name={user.username} className={expanded ? 'bg-zinc-50' : 'hover:bg-zinc-50'}>
-      {/* Wraps only when the table is narrow, so Manage never pushes the name out of view. */}
+      {/* Wraps only when the table is narrow, so Manage never pushes the name out of view. The inner
+          minimum width keeps the Actions column (w-full) from squeezing a name to a few letters a
+          line, as break-all alone would let it (a table cell's own min-width is not reliable). */}
       <td className="border-b border-zinc-100 px-3 py-1.5 font-medium text-zinc-900 @md:whitespace-nowrap">
-        <span className="break-all @md:break-normal">{user.username}</span>
-        {isMe && <span className="ml-2 text-xs font-normal whitespace-nowrap text-zinc-500">(you)</span>}
-        <div className="text-xs font-normal text-zinc-500 @md:hidden">
-          {user.role}
-          {user.disabled ? ' · disabled' : ''}
+        <div className="min-w-32 @md:min-w-0">
+          <span className="break-all @md:break-normal">{user.username}</span>
+          {isMe && <span className="ml-2 text-xs font-normal whitespace-nowrap text-zinc-500">(you)</span>}
+          <div className="text-xs font-normal text-zinc-500 @md:hidden">
+            {user.role}
+            {user.disabled ? ' · disabled' : ''}
+          </div>
         </div>
       </td>
       <td className={`${td} hidden @md:table-cell`}>

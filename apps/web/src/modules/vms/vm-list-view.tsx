@@ -6,7 +6,7 @@ import { useRouter } from 'next/navigation';
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { useLiveStats } from '../live/live-provider';
-import { btn, inputClass } from '../ui/buttons';
+import { btn, inputBase } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { plural } from '../ui/format';
 import { PlusIcon, SearchIcon } from '../ui/icons';
@@ -88,7 +88,7 @@ export function VmListView() {
                 type="search"
                 placeholder="Filter by name   ( / )"
                 aria-label="Filter virtual machines by name"
-                className={`${inputClass} h-7 pl-7`}
+                className={`${inputBase} h-7 pl-7`}
                 value={filter}
                 onChange={(e) => setFilter(e.target.value)}
               />
