@@ -182,9 +182,19 @@ test('behind the trusted proxy the forwarded address is throttled, and HTTPS giv
   assert.equal(JSON.parse((await me({})).body).result.data, null, 'the __Host- cookie counts only over HTTPS');
 });
 
+test('parallel logins cannot outrun the throttle: at most the limit is checked per address', async () => {
+  const replies = await Promise.all(Array.from({ length: 20 }, () => login(uniqueName('burst'), 'nope', '127.0.0.7')));
+  const statuses = replies.map((r) => r.status).sort();
+  assert.deepEqual(statuses, [...Array<number>(10).fill(401), ...Array<number>(10).fill(429)], statuses.join(','));
+});
+
 test('password guessing is throttled, and the real admin still gets in', async () => {
   const attacker = '127.0.0.3';
-  assert.equal((await login('admin', adminPassword(), '127.0.0.2')).status, 200, 'the admin uses 127.0.0.2');
+  const known = await login('admin', adminPassword(), '127.0.0.2');
+  assert.equal(known.status, 200, 'the admin uses 127.0.0.2');
+  const deviceCookie = known.headers['set-cookie']?.find((c) => c.startsWith('vireo_device=')) ?? '';
+  assert.match(deviceCookie, /^vireo_device=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=2592000$/);
+  const device = deviceCookie.split(';')[0] as string;
   for (let i = 0; i < 10; i++) {
     assert.equal((await login('admin', `guess-${i}`, attacker)).status, 401, `guess ${i} is checked`);
   }
@@ -200,6 +210,14 @@ test('password guessing is throttled, and the real admin still gets in', async (
   assert.equal(fresh.status, 429, 'the attacked account waits out the window from a new address');
   assert.ok(Number(fresh.headers['retry-after']) > 0);
   assert.equal((await login('admin', adminPassword(), '127.0.0.2')).status, 200, 'the admin’s own address gets in');
+  const travelling = await login('admin', adminPassword(), '127.0.0.6', { cookie: device });
+  assert.equal(travelling.status, 200, 'the admin’s browser gets in from a new address with its device cookie');
+  const forged = device.replace(/.(?=$)/, (ch) => (ch === 'A' ? 'B' : 'A'));
+  assert.equal(
+    (await login('admin', adminPassword(), '127.0.0.8', { cookie: forged })).status,
+    429,
+    'a forged one not',
+  );
   assert.equal((await login('admin', adminPassword(), '127.0.0.1')).status, 200);
 });
 

@@ -18,6 +18,8 @@ export interface Context {
   session: { id: string } | null;
   /** The client's address (for login throttling) and whether it came over HTTPS. */
   client: ClientInfo;
+  /** A cookie of the request (the login reads the device cookie). */
+  cookie: (name: string) => string | undefined;
   /** Sets a cookie on the response (login/logout). */
   setCookie: (value: string) => void;
 }
@@ -53,6 +55,7 @@ export async function createContext({ req, res }: { req: IncomingMessage; res: S
     user: found?.user ?? null,
     session: found?.session ?? null,
     client: clientInfo(req),
+    cookie: (name) => readCookie(req.headers.cookie, name),
     setCookie: (value) => {
       const prev = res.getHeader('Set-Cookie');
       const list = Array.isArray(prev) ? prev : prev ? [String(prev)] : [];

@@ -2,11 +2,11 @@ import { VireoError } from '@vireo/protocol';
 import { z } from 'zod';
 import { sessionCookieName } from '../context.ts';
 import { login, logout } from '../services/auth-service.ts';
+import { DEVICE_TTL_S, deviceCookieName } from '../services/device-cookie.ts';
 import { authedProcedure, publicProcedure, router } from '../trpc.ts';
 
 /** Over HTTPS (or a trusted TLS proxy): `__Host-` name and Secure, see sessionCookieName. */
-function cookie(value: string, maxAgeS: number, secure: boolean): string {
-  const name = sessionCookieName(secure);
+function cookie(value: string, maxAgeS: number, secure: boolean, name = sessionCookieName(secure)): string {
   return `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAgeS}${secure ? '; Secure' : ''}`;
 }
 
@@ -14,9 +14,12 @@ export const authRouter = router({
   login: publicProcedure
     .input(z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) }))
     .mutation(async ({ ctx, input }) => {
-      const result = await login(input.username, input.password, ctx.client.address);
+      const deviceName = deviceCookieName(ctx.client.secure);
+      const result = await login(input.username, input.password, ctx.client.address, ctx.cookie(deviceName));
       if (!result) throw new VireoError('UNAUTHORIZED', 'Wrong username or password.');
       ctx.setCookie(cookie(result.token, result.maxAgeS, ctx.client.secure));
+      // Kept at logout: it marks this browser as a known place for the account (device-cookie.ts).
+      ctx.setCookie(cookie(result.device, DEVICE_TTL_S, ctx.client.secure, deviceName));
       return result.user;
     }),
   logout: authedProcedure.mutation(async ({ ctx }) => {

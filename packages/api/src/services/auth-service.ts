@@ -2,33 +2,43 @@ import { DbConflictError, sessions, users, verifyPassword } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import { closeSessionConnections } from './console-tickets.ts';
+import { deviceCookieValue, deviceTrusted } from './device-cookie.ts';
 import { loginThrottle } from './login-throttle.ts';
 import type { Role, UserView } from '../views.ts';
 
 /**
  * Checks a password, throttled per account and per client address (policy: login-throttle.ts);
- * a throttled attempt throws TOO_MANY_REQUESTS before the password is looked at.
+ * a throttled attempt throws TOO_MANY_REQUESTS before the password is looked at. `deviceCookie`
+ * is the request's device cookie (device-cookie.ts); the result carries its new value.
  */
 export async function login(
   username: string,
   password: string,
   clientAddress: string,
-): Promise<{ user: UserView; token: string; maxAgeS: number } | null> {
-  loginThrottle.check(username, clientAddress);
+  deviceCookie?: string,
+): Promise<{ user: UserView; token: string; maxAgeS: number; device: string } | null> {
   const user = await users.byUsername(username);
+  const now = Date.now();
+  // Counted as a failure from here on (synchronously with the check) unless credited below.
+  const attempt = loginThrottle.check(user?.id ?? username, clientAddress, {
+    exists: user !== null,
+    trustedDevice: user !== null && deviceTrusted(deviceCookie, user, now),
+  });
   // Verify even for unknown users so the answer takes as long either way.
   const ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
-  if (!user || !ok) {
-    loginThrottle.failed(username, clientAddress);
-    return null;
-  }
+  if (!user || !ok) return null;
+  loginThrottle.succeeded(attempt);
   // Said only to whoever knows the password, so it reveals nothing to a guesser.
   if (user.disabledAt)
     throw new VireoError('FORBIDDEN', 'This account is disabled. Ask an administrator to enable it.');
-  loginThrottle.succeeded(username, clientAddress);
   const maxAgeS = managerEnv().VIREO_SESSION_TTL_H * 3600;
   const { token } = await sessions.create(user.id, maxAgeS * 1000);
-  return { user: { id: user.id, username: user.username, role: user.role as Role }, token, maxAgeS };
+  return {
+    user: { id: user.id, username: user.username, role: user.role as Role },
+    token,
+    maxAgeS,
+    device: deviceCookieValue(deviceCookie, user, now),
+  };
 }
 
 export async function logout(sessionId: string): Promise<void> {
