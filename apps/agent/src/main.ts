@@ -11,8 +11,8 @@ import { PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
 import { type AgentConfig, ConfigError, loadConfig } from './config.ts';
 import { openConsoleRelay } from './console-relay.ts';
 import { listVmFiles } from './files.ts';
-import { createHandlers, dispatch } from './handlers.ts';
-import { Jobs, settleJournal } from './jobs.ts';
+import { createHandlers, dispatch, operationKey } from './handlers.ts';
+import { Jobs, Settler } from './jobs.ts';
 import { Journal } from './journal.ts';
 import { ReportedDomains, watchLibvirt } from './libvirt-watch.ts';
 import { createLogger } from './logger.ts';
@@ -52,9 +52,12 @@ async function main(): Promise<void> {
     link?.send({ t: 'progress', id, progress, ...(message ? { message } : {}) }),
   );
   // What a killed run left half done is finished or rolled back before the manager hears from us;
-  // what cannot be settled yet (a file that will not go) is retried with every full state.
-  const settle = () => settleJournal({ hv, journal, jobs, vmStorageDir: config.vmStorageDir, logger });
+  // what cannot be settled yet (a file that will not go) is retried with every full state and
+  // every journalSettleIntervalMs.
+  const settler = new Settler({ hv, journal, jobs, vmStorageDir: config.vmStorageDir, logger });
+  const settle = () => settler.settle();
   await settle();
+  const stopSettling = settler.every(config.journalSettleIntervalMs);
 
   const reported = new ReportedDomains();
   const state = async (): Promise<StateMessage> => {
@@ -100,8 +103,22 @@ async function main(): Promise<void> {
     logger,
     identity: async () => ({ hostUuid: host.hostUuid, hostname: host.hostname }),
     state,
-    onRequest: (msg) => reported.during(msg, () => dispatch(handlers, jobs, msg, logger)),
+    onRequest: async (msg) => {
+      const reply = await reported.during(msg, () => dispatch(handlers, jobs, msg, logger));
+      if (!reply.ok && reply.error.code === 'OUTCOME_UNKNOWN') resyncWhenSettled(operationKey(msg));
+      return reply;
+    },
   });
+
+  // The manager was told the outcome is unknown: once settling the journal entry tells it, the
+  // full state goes again so the manager settles the VM without waiting for a reconnect.
+  function resyncWhenSettled(key: string): void {
+    void settler.whenDecided(key, 1000, config.journalSettleIntervalMs).then(async (decided) => {
+      if (!decided) return;
+      logger.info('the outcome of an operation is settled; resending the full state', { key });
+      await link?.resync().catch((err) => logger.error('could not resend the state after settling', { key, err }));
+    });
+  }
 
   const unsubscribe = hv.onDomainEvent((e) => {
     reported.pending++;
@@ -151,6 +168,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('stopping', { signal });
     clearInterval(stats);
+    stopSettling();
+    settler.stop();
     stopWatch();
     unsubscribe();
     offConnection();
