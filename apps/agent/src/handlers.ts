@@ -270,11 +270,11 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       // Only the VM's own files, named after its uuid, inside the VM storage dir: a template's
       // base image lives elsewhere, and another VM's disk attached to this one is that VM's.
       const disks = await hv.domainDiskPaths(uuid);
-      const { own, kept } = ownFiles(
+      const { own } = ownFiles(
         uuid,
         disks.filter((p) => isInside(dir, p)),
       );
-      const keptDisks = [...disks.filter((p) => !isInside(dir, p)), ...kept];
+      const keptDisks = disks.filter((p) => !own.includes(p));
       if (keptDisks.length > 0) logger.info("kept disks that are not the VM's own", { uuid, keptDisks });
       const files = [...own, serialLogPath(dir, uuid)];
       await journal.record({ ...entry, step: 'undefine', files });

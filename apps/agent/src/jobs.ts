@@ -3,7 +3,7 @@
  * restarted agent does with the ones its previous run left in the journal.
  */
 import type { Hypervisor } from '@vireo/hypervisor';
-import { type AgentMethod, VireoError } from '@vireo/protocol';
+import { type AgentMethod, type ReplyMessage, VireoError } from '@vireo/protocol';
 import { removeFiles, vmFileUuid } from './files.ts';
 import type { Journal, JournalEntry } from './journal.ts';
 import type { Logger } from './logger.ts';
@@ -241,6 +241,20 @@ export class Settler {
         this.waits.set(t, () => resolve(false));
       };
       attempt(firstMs);
+    });
+  }
+
+  /**
+   * After the reply to operation `key`: if it told the manager the outcome is unknown, calls
+   * `resync` (a fresh full state) once settling has decided it, so the manager settles the VM
+   * without waiting for a reconnect. Retries after `firstMs`, doubling up to `maxMs`.
+   */
+  afterReply(key: string, reply: ReplyMessage, resync: () => Promise<unknown>, firstMs: number, maxMs: number): void {
+    if (reply.ok || reply.error.code !== 'OUTCOME_UNKNOWN') return;
+    void this.whenDecided(key, firstMs, maxMs).then(async (decided) => {
+      if (!decided) return;
+      this.d.logger.info('the outcome of an operation is settled; resending the full state', { key });
+      await resync().catch((err) => this.d.logger.error('could not resend the state after settling', { key, err }));
     });
   }
 

@@ -105,20 +105,11 @@ async function main(): Promise<void> {
     state,
     onRequest: async (msg) => {
       const reply = await reported.during(msg, () => dispatch(handlers, jobs, msg, logger));
-      if (!reply.ok && reply.error.code === 'OUTCOME_UNKNOWN') resyncWhenSettled(operationKey(msg));
+      // Told OUTCOME_UNKNOWN, the manager gets the full state again once the outcome is settled.
+      settler.afterReply(operationKey(msg), reply, async () => link?.resync(), 1000, config.journalSettleIntervalMs);
       return reply;
     },
   });
-
-  // The manager was told the outcome is unknown: once settling the journal entry tells it, the
-  // full state goes again so the manager settles the VM without waiting for a reconnect.
-  function resyncWhenSettled(key: string): void {
-    void settler.whenDecided(key, 1000, config.journalSettleIntervalMs).then(async (decided) => {
-      if (!decided) return;
-      logger.info('the outcome of an operation is settled; resending the full state', { key });
-      await link?.resync().catch((err) => logger.error('could not resend the state after settling', { key, err }));
-    });
-  }
 
   const unsubscribe = hv.onDomainEvent((e) => {
     reported.pending++;

@@ -456,16 +456,23 @@ test('create: define fails and libvirt cannot be read → OUTCOME_UNKNOWN, disk 
     journal.list().map((e) => e.key),
     ['vm.create:t1'],
   );
-  // While libvirt stays away the outcome stays unknown; once it answers, settling decides.
-  let decided = false;
-  const waiting = settler.whenDecided('vm.create:t1', 5, 20).then((d) => {
-    decided = d;
-  });
+  // While libvirt stays away the outcome stays unknown; once it answers, settling decides and
+  // the full state is resent (once).
+  let resyncs = 0;
+  let entriesAtResync = -1;
+  const resync = async () => {
+    resyncs++;
+    entriesAtResync = journal.list().length;
+  };
+  settler.afterReply('vm.create:t1', reply, resync, 5, 20);
+  settler.afterReply('vm.create:t9', { t: 'reply', id: 'x', ok: true, result: {} }, resync, 5, 20);
   await new Promise((r) => setTimeout(r, 60));
-  assert.equal(decided, false);
+  assert.equal(resyncs, 0, 'not while the outcome is unknown');
   hv.domainError = undefined;
-  await waiting;
-  assert.equal(decided, true);
+  await waitUntil(() => resyncs > 0);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(resyncs, 1);
+  assert.equal(entriesAtResync, 0, 'the state goes once the entry is settled');
   assert.deepEqual(journal.list(), []);
   assert.ok(!existsSync(overlayPath(dir, UUID)), 'no domain was defined: rolled back');
   settler.stop();
@@ -554,7 +561,7 @@ test("a delete removes only the VM's own disks; another VM's disk attached to it
   assert.equal(reply.ok, true, JSON.stringify(reply));
   const result = (reply as { result: { deletedDisks: string[]; keptDisks?: string[]; notRemoved?: unknown } }).result;
   assert.deepEqual(result.deletedDisks, [overlayPath(dir, UUID)]);
-  assert.deepEqual(result.keptDisks, [base, overlayPath(dir, OTHER)]);
+  assert.deepEqual(result.keptDisks, [overlayPath(dir, OTHER), base]);
   assert.equal(result.notRemoved, undefined, 'kept disks are not failures');
   assert.ok(existsSync(overlayPath(dir, OTHER)));
   assert.ok(existsSync(base));
