@@ -37,6 +37,12 @@ export const configSchema = z.object({
    * --config`) stays unseen.
    */
   libvirtWatchIntervalMs: z.number().int().min(500).max(600_000),
+  /**
+   * How often the agent retries the journal entries it could not settle yet (a file of a deleted
+   * VM that would not go, an operation whose outcome libvirt could not tell). Settling also runs
+   * at start-up and before every full state; runs never overlap.
+   */
+  journalSettleIntervalMs: z.number().int().min(1000).max(3_600_000),
   /** libvirt-dbus driver object: QEMU (qemu:///system) or Test (test:///default). */
   libvirtDriver: z.string().regex(/^[A-Za-z]+$/),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
@@ -52,6 +58,7 @@ const DEFAULTS: AgentConfig = {
   vmStorageDir: '/var/lib/vireo/vms',
   statsIntervalMs: 15_000,
   libvirtWatchIntervalMs: 3_000,
+  journalSettleIntervalMs: 60_000,
   libvirtDriver: 'QEMU',
   logLevel: 'info',
   logFormat: 'json',
@@ -66,13 +73,18 @@ const ENV: Record<string, keyof AgentConfig> = {
   VIREO_VM_STORAGE_DIR: 'vmStorageDir',
   VIREO_STATS_INTERVAL_MS: 'statsIntervalMs',
   VIREO_LIBVIRT_WATCH_INTERVAL_MS: 'libvirtWatchIntervalMs',
+  VIREO_JOURNAL_SETTLE_INTERVAL_MS: 'journalSettleIntervalMs',
   VIREO_LIBVIRT_DRIVER: 'libvirtDriver',
   VIREO_LOG_LEVEL: 'logLevel',
   VIREO_LOG_FORMAT: 'logFormat',
   VIREO_AGENT_FAULT: 'faultPoint',
 };
 
-const NUMERIC: ReadonlySet<keyof AgentConfig> = new Set(['statsIntervalMs', 'libvirtWatchIntervalMs']);
+const NUMERIC: ReadonlySet<keyof AgentConfig> = new Set([
+  'statsIntervalMs',
+  'libvirtWatchIntervalMs',
+  'journalSettleIntervalMs',
+]);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   const file = env.VIREO_AGENT_CONFIG ?? (existsSync('/etc/vireo/agent.json') ? '/etc/vireo/agent.json' : undefined);

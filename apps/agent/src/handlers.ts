@@ -20,7 +20,7 @@ import {
 } from '@vireo/protocol';
 import type { FaultPoint } from './config.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
-import type { Jobs, Operation } from './jobs.ts';
+import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
 import type { Logger } from './logger.ts';
 
@@ -42,6 +42,17 @@ export interface HandlerDeps {
 }
 
 type Handler<M extends AgentMethod> = (params: AgentParams<M>, op: Operation) => Promise<AgentResult<M>>;
+
+/**
+ * Whether libvirt may have carried out a call that failed: it did not answer in time (it may
+ * still be working), or the connection dropped mid-call (libvirtUnreachable carries no libvirt
+ * detail; an error libvirt itself returned does). Either way its answer is not a refusal.
+ */
+function mayHaveHappened(err: unknown): boolean {
+  return VireoError.is(err, 'TIMEOUT') || (VireoError.is(err, 'LIBVIRT_ERROR') && !err.libvirt);
+}
+
+const reason = (err: unknown) => toErrorPayload(err).message;
 
 async function mustExist(hv: Hypervisor, uuid: string): Promise<DomainInfo> {
   const d = await hv.domain(uuid);
@@ -105,10 +116,24 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     }
   }
 
+  /**
+   * A journal write once the host has changed (or once a failure is decided): the operation is
+   * what it is, so a failed write is logged, never reported as the operation's failure. An entry
+   * left behind is settled by the next settle; a missed one, by the manager's reconciliation of
+   * the next full state. (Writes *before* a change still stop the operation: see journal.ts.)
+   */
+  async function journalAfterChange(key: string, write: Promise<void>): Promise<void> {
+    try {
+      await write;
+    } catch (err) {
+      logger.error('could not update the operation journal after the host changed; carrying on', { key, err });
+    }
+  }
+
   /** A create that failed before its domain existed: its files go, then its journal entry. */
   async function rollBackCreate(key: string, files: string[]): Promise<void> {
     const { notRemoved } = await removeFiles(hv, dir, files);
-    if (notRemoved.length === 0) await journal.remove(key);
+    if (notRemoved.length === 0) await journalAfterChange(key, journal.remove(key));
     else logger.error('could not remove the files of a failed create; will retry', { notRemoved });
   }
 
@@ -119,7 +144,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
   async function removeDeletedVmFiles(key: string, files: string[]): Promise<AgentResult<'vm.delete'>> {
     const { removed, notRemoved } = await removeFiles(hv, dir, files);
     fault('delete:after-files');
-    if (notRemoved.length === 0) await journal.remove(key);
+    if (notRemoved.length === 0) await journalAfterChange(key, journal.remove(key));
     else logger.error('the VM is deleted but some of its files could not be removed', { key, notRemoved });
     const deletedDisks = removed.filter((p) => !p.endsWith('.serial.log'));
     return notRemoved.length > 0 ? { deletedDisks, notRemoved } : { deletedDisks };
@@ -151,7 +176,13 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       }
       fault('create:after-overlay');
       op.progress(30, 'disk created');
-      await journal.record({ ...entry, step: 'define' });
+      try {
+        await journal.record({ ...entry, step: 'define' });
+      } catch (err) {
+        // Nothing is defined without its journal entry: the overlay, made for it alone, goes.
+        await rollBackCreate(op.key, files);
+        throw err;
+      }
       let domain: DomainInfo;
       try {
         domain = await hv.defineDomain({
@@ -171,18 +202,25 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         // follow-up read): then the VM exists and create, being idempotent, has succeeded.
         const made = await hv.domain(spec.uuid).catch(() => undefined);
         if (made) {
-          await journal.remove(op.key);
+          await journalAfterChange(op.key, journal.remove(op.key));
           return { domain: made, diskPath: disk };
         }
-        // Unknown (libvirt unreachable): keep the disk rather than risk a domain without it; the
-        // journal entry stays, and settling it later keeps or removes the disk.
-        if (made === undefined) throw err;
+        // Unknown (the read failed too, or libvirt may still define it): keep the disk rather than
+        // risk a domain without it; the journal entry stays, and settling it later keeps or
+        // removes the disk. The agent resends its full state once it is settled.
+        if (made === undefined || mayHaveHappened(err)) {
+          throw new VireoError(
+            'OUTCOME_UNKNOWN',
+            `Could not tell whether VM ${spec.name} was defined on this host (${reason(err)}). The host will report it once libvirt answers again.`,
+            { object: 'vm' },
+          );
+        }
         // No litter: the overlay exists only for this domain, and there is none.
         await rollBackCreate(op.key, files);
         throw err;
       }
       fault('create:after-define');
-      await journal.remove(op.key);
+      await journalAfterChange(op.key, journal.remove(op.key));
       op.progress(80, 'domain defined');
       return { domain, diskPath: disk };
     },
@@ -229,27 +267,40 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       if (d.state !== 'shutoff' && d.state !== 'crashed') {
         throw new VireoError('INVALID_STATE', `The VM is ${d.state}; shut it down first.`, { object: 'vm' });
       }
-      const files: string[] = [];
-      for (const path of await hv.domainDiskPaths(uuid)) {
-        // Only the VM's own files: a template's base image lives elsewhere and must survive.
-        if (isInside(dir, path)) files.push(path);
-        else logger.info('kept a disk outside the VM storage dir', { uuid, path });
-      }
-      files.push(serialLogPath(dir, uuid));
+      // Only the VM's own files, named after its uuid, inside the VM storage dir: a template's
+      // base image lives elsewhere, and another VM's disk attached to this one is that VM's.
+      const disks = await hv.domainDiskPaths(uuid);
+      const { own } = ownFiles(
+        uuid,
+        disks.filter((p) => isInside(dir, p)),
+      );
+      const keptDisks = disks.filter((p) => !own.includes(p));
+      if (keptDisks.length > 0) logger.info("kept disks that are not the VM's own", { uuid, keptDisks });
+      const files = [...own, serialLogPath(dir, uuid)];
       await journal.record({ ...entry, step: 'undefine', files });
       try {
         await hv.undefineDomain(uuid);
       } catch (err) {
         // Whether libvirt undefined it before failing decides what is left to do.
         const still = await hv.domain(uuid).catch(() => undefined);
-        if (still !== null) {
-          if (still) await journal.remove(op.key); // refused: nothing changed
+        if (still === undefined || (still && mayHaveHappened(err))) {
+          // The journal entry stays: settling it later finishes the delete or keeps the VM, and
+          // the agent then resends its full state.
+          throw new VireoError(
+            'OUTCOME_UNKNOWN',
+            `Could not tell whether VM ${uuid} was deleted on this host (${reason(err)}). The host will report it once libvirt answers again.`,
+            { object: 'vm' },
+          );
+        }
+        if (still) {
+          await journalAfterChange(op.key, journal.remove(op.key)); // refused: nothing changed
           throw err;
         }
       }
-      await journal.record({ ...entry, step: 'files', files });
+      await journalAfterChange(op.key, journal.record({ ...entry, step: 'files', files }));
       fault('delete:after-undefine');
-      return removeDeletedVmFiles(op.key, files);
+      const result = await removeDeletedVmFiles(op.key, files);
+      return keptDisks.length > 0 ? { ...result, keptDisks } : result;
     },
 
     async 'storage.removeOrphans'({ files }) {
@@ -291,6 +342,11 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
   };
 }
 
+/** The journal key of a request: by task and method, as one task may send several (create, then start). */
+export function operationKey(msg: ManagerMessage): string {
+  return msg.taskId ? `${msg.method}:${msg.taskId}` : `request:${msg.id}`;
+}
+
 /**
  * Validates params, runs the handler as an operation (a re-sent request of a running operation
  * attaches to it), checks the result shape; always returns a reply.
@@ -315,11 +371,11 @@ export async function dispatch(
   const started = Date.now();
   try {
     const handler = handlers[msg.method] as (p: unknown, op: Operation) => Promise<unknown>;
-    // Keyed by task and method: one task may send several requests (create, then start).
-    const key = msg.taskId ? `${msg.method}:${msg.taskId}` : `request:${msg.id}`;
+    const key = operationKey(msg);
     const p = params.data as { uuid?: string; spec?: { uuid: string } };
     const uuid = p.uuid ?? p.spec?.uuid;
-    const result = spec.result.parse(await jobs.run(key, msg.id, uuid, (op) => handler(params.data, op)));
+    const claim = uuid ? { uuid, lock: VM_LOCKS[msg.method] } : undefined;
+    const result = spec.result.parse(await jobs.run(key, msg.id, claim, (op) => handler(params.data, op)));
     logger.info('request done', { id: msg.id, method: msg.method, ms: Date.now() - started });
     return { t: 'reply', id: msg.id, ok: true, result };
   } catch (err) {

@@ -11,8 +11,8 @@ import { PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
 import { type AgentConfig, ConfigError, loadConfig } from './config.ts';
 import { openConsoleRelay } from './console-relay.ts';
 import { listVmFiles } from './files.ts';
-import { createHandlers, dispatch } from './handlers.ts';
-import { Jobs, settleJournal } from './jobs.ts';
+import { createHandlers, dispatch, operationKey } from './handlers.ts';
+import { Jobs, Settler } from './jobs.ts';
 import { Journal } from './journal.ts';
 import { ReportedDomains, watchLibvirt } from './libvirt-watch.ts';
 import { createLogger } from './logger.ts';
@@ -52,9 +52,12 @@ async function main(): Promise<void> {
     link?.send({ t: 'progress', id, progress, ...(message ? { message } : {}) }),
   );
   // What a killed run left half done is finished or rolled back before the manager hears from us;
-  // what cannot be settled yet (a file that will not go) is retried with every full state.
-  const settle = () => settleJournal({ hv, journal, jobs, vmStorageDir: config.vmStorageDir, logger });
+  // what cannot be settled yet (a file that will not go) is retried with every full state and
+  // every journalSettleIntervalMs.
+  const settler = new Settler({ hv, journal, jobs, vmStorageDir: config.vmStorageDir, logger });
+  const settle = () => settler.settle();
   await settle();
+  const stopSettling = settler.every(config.journalSettleIntervalMs);
 
   const reported = new ReportedDomains();
   const state = async (): Promise<StateMessage> => {
@@ -100,7 +103,12 @@ async function main(): Promise<void> {
     logger,
     identity: async () => ({ hostUuid: host.hostUuid, hostname: host.hostname }),
     state,
-    onRequest: (msg) => reported.during(msg, () => dispatch(handlers, jobs, msg, logger)),
+    onRequest: async (msg) => {
+      const reply = await reported.during(msg, () => dispatch(handlers, jobs, msg, logger));
+      // Told OUTCOME_UNKNOWN, the manager gets the full state again once the outcome is settled.
+      settler.afterReply(operationKey(msg), reply, async () => link?.resync(), 1000, config.journalSettleIntervalMs);
+      return reply;
+    },
   });
 
   const unsubscribe = hv.onDomainEvent((e) => {
@@ -151,6 +159,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('stopping', { signal });
     clearInterval(stats);
+    stopSettling();
+    settler.stop();
     stopWatch();
     unsubscribe();
     offConnection();

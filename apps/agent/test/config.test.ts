@@ -28,3 +28,12 @@ test('the libvirt watch interval: default, override, and bounds', () => {
     (e) => e instanceof ConfigError && /libvirtWatchIntervalMs \(VIREO_LIBVIRT_WATCH_INTERVAL_MS\)/.test(e.message),
   );
 });
+
+test('the journal settle interval: default, override, and bounds', () => {
+  assert.equal(loadConfig({}).journalSettleIntervalMs, 60_000);
+  assert.equal(loadConfig({ VIREO_JOURNAL_SETTLE_INTERVAL_MS: '5000' }).journalSettleIntervalMs, 5000);
+  assert.throws(
+    () => loadConfig({ VIREO_JOURNAL_SETTLE_INTERVAL_MS: '50' }),
+    (e) => e instanceof ConfigError && /journalSettleIntervalMs \(VIREO_JOURNAL_SETTLE_INTERVAL_MS\)/.test(e.message),
+  );
+});

@@ -4,7 +4,7 @@
  * temporary VM storage dir, and the journal is the real one on disk.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,13 +15,14 @@ import type { DomainSpec, Hypervisor } from '@vireo/hypervisor';
 import { type DomainInfo, type ManagerMessage, VireoError } from '@vireo/protocol';
 import { overlayPath, serialLogPath } from '../src/files.ts';
 import { createHandlers, dispatch } from '../src/handlers.ts';
-import { Jobs, settleJournal } from '../src/jobs.ts';
+import { Jobs, Settler, settleJournal } from '../src/jobs.ts';
 import { JOURNAL_FILE, type JournalEntry, Journal } from '../src/journal.ts';
 import { createLogger } from '../src/logger.ts';
 
 const execFileP = promisify(execFile);
 const logger = createLogger('error', 'plain');
 const UUID = '0f6b3a52-8f64-4b8e-9a57-3a9d6f0c1e21';
+const OTHER = '6b1d2f8e-5a4c-4e3b-9d2a-1c0b9a8f7e6d';
 
 /** Just enough hypervisor: domains in a map, files on disk; hooks let a test look mid-operation. */
 class FakeHv {
@@ -29,7 +30,15 @@ class FakeHv {
   undeletable = new Set<string>();
   onCreateOverlay: () => void = () => {};
   onDefine: () => void = () => {};
+  onUndefine: () => void = () => {};
+  /** Set: the call fails with it (after doing its work when `*Anyway` is set). */
+  defineError: Error | undefined;
+  undefineError: Error | undefined;
+  domainError: Error | undefined;
+  domainCalls = 0;
   async domain(uuid: string) {
+    this.domainCalls++;
+    if (this.domainError) throw this.domainError;
     const d = this.domains.get(uuid);
     return d ? { ...d, disks: undefined } : null;
   }
@@ -48,6 +57,7 @@ class FakeHv {
   }
   async defineDomain(spec: DomainSpec) {
     this.onDefine();
+    if (this.defineError) throw this.defineError;
     const d = {
       uuid: spec.uuid,
       name: spec.name,
@@ -61,6 +71,8 @@ class FakeHv {
     return { ...d, disks: undefined };
   }
   async undefineDomain(uuid: string) {
+    this.onUndefine();
+    if (this.undefineError) throw this.undefineError;
     this.domains.delete(uuid);
   }
   async deleteVolume(path: string) {
@@ -96,8 +108,9 @@ async function setup() {
     jobs,
     openConsole: async () => {},
   });
-  const settle = () => settleJournal({ hv, journal, jobs, vmStorageDir: dir, logger });
-  return { journal, jobs, handlers, settle, sent };
+  const deps = { hv, journal, jobs, vmStorageDir: dir, logger };
+  const settle = () => settleJournal(deps);
+  return { journal, jobs, handlers, settle, sent, settler: new Settler(deps) };
 }
 
 const onDisk = async (): Promise<JournalEntry[]> =>
@@ -191,18 +204,21 @@ test('a create killed after define is kept: it is created', async () => {
   assert.deepEqual(journal.list(), []);
 });
 
-test('a delete killed after undefine is finished; a file outside the storage dir is never removed', async () => {
+test('a delete killed after undefine is finished; only files named after the VM are removed', async () => {
   const base = join(dir, '..', 'base.qcow2');
   await writeFile(base, 'template');
   await writeFile(overlayPath(dir, UUID), 'qcow2');
+  await writeFile(overlayPath(dir, OTHER), 'another VM');
   const j = await Journal.open(state);
-  const files = [overlayPath(dir, UUID), serialLogPath(dir, UUID), base];
+  // A journal may name another VM's disk that was attached to this one (older agents wrote it).
+  const files = [overlayPath(dir, UUID), serialLogPath(dir, UUID), base, overlayPath(dir, OTHER)];
   await j.record({ key: 'vm.delete:t', kind: 'vm.delete', uuid: UUID, step: 'files', files, at: 1 });
   const { settle, journal } = await setup();
   await settle();
   assert.ok(!existsSync(overlayPath(dir, UUID)));
   assert.ok(existsSync(base), "a template's base image survives");
-  assert.equal(journal.list().length, 1, 'the entry stays: one of its files was refused');
+  assert.ok(existsSync(overlayPath(dir, OTHER)), "another VM's disk survives");
+  assert.deepEqual(journal.list(), [], 'finished: the others are kept, not failures');
 });
 
 test('a delete killed before undefine leaves the VM as it is', async () => {
@@ -299,7 +315,7 @@ test('orphan removal keeps files of a defined domain and of a running operation'
   const running = jobs.run(
     'vm.create:t',
     'rx',
-    third,
+    { uuid: third, lock: 'exclusive' },
     () =>
       new Promise<void>((r) => {
         release = r;
@@ -337,3 +353,247 @@ test('a journal that cannot be written stops the create before it changes the ho
     await execFileP('chattr', ['-i', state]);
   }
 });
+
+const deleteRequest = (id: string, taskId: string): ManagerMessage => ({
+  t: 'request',
+  id,
+  method: 'vm.delete',
+  taskId,
+  params: { uuid: UUID },
+});
+
+/** Holds createOverlay until the returned release is called. */
+function holdOverlay(): () => void {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  const make = hv.createOverlay.bind(hv);
+  hv.createOverlay = async (b, p) => {
+    await writeFile(p, 'qcow2');
+    await gate;
+    return make(b, p);
+  };
+  return release;
+}
+
+const unreachable = () =>
+  new VireoError('LIBVIRT_ERROR', 'libvirt is not reachable on this host: the D-Bus connection was lost (define).');
+
+test('a delete while a create of the same VM runs is refused as busy; the create keeps its disk', async () => {
+  const { handlers, jobs } = await setup();
+  const release = holdOverlay();
+  const create = dispatch(handlers, jobs, createRequest('c1', 't1'), logger);
+  await waitUntil(() => existsSync(overlayPath(dir, UUID))); // the overlay is being made
+  const del = await dispatch(handlers, jobs, deleteRequest('d1', 't2'), logger);
+  assert.equal(del.ok, false);
+  assert.equal(!del.ok && del.error.code, 'BUSY', JSON.stringify(del));
+  assert.equal(!del.ok && del.error.object, 'vm');
+  assert.match(!del.ok ? del.error.message : '', /busy with another operation .*vm\.create/);
+  const start = await dispatch(
+    handlers,
+    jobs,
+    { t: 'request', id: 's1', method: 'vm.start', taskId: 't3', params: { uuid: UUID } },
+    logger,
+  );
+  assert.equal(!start.ok && start.error.code, 'BUSY', 'nothing else runs beside a create either');
+  release();
+  const created = await create;
+  assert.equal(created.ok, true, JSON.stringify(created));
+  assert.ok(existsSync(overlayPath(dir, UUID)), 'the defined domain has its disk');
+  assert.deepEqual(hv.domains.get(UUID)?.disks, [overlayPath(dir, UUID)]);
+  // Once the create is done the delete goes through.
+  assert.equal((await dispatch(handlers, jobs, deleteRequest('d2', 't2'), logger)).ok, true);
+  assert.ok(!existsSync(overlayPath(dir, UUID)));
+});
+
+test('start, shutdown and force off may run beside each other; never beside a delete', async () => {
+  const jobs = new Jobs(() => {});
+  const never = () => new Promise<never>(() => {});
+  void jobs.run('vm.shutdown:a', 'r1', { uuid: UUID, lock: 'shared' }, never);
+  void jobs.run('vm.forceOff:b', 'r2', { uuid: UUID, lock: 'shared' }, never);
+  void jobs.run('console.open:c', 'r3', { uuid: OTHER, lock: 'none' }, never);
+  await Promise.all([
+    assert.rejects(jobs.run('vm.delete:d', 'r4', { uuid: UUID, lock: 'exclusive' }, never), (e) =>
+      VireoError.is(e, 'BUSY', 'vm'),
+    ),
+    // Another VM, or an operation that changes nothing, is not held up.
+    jobs
+      .run('vm.delete:e', 'r5', { uuid: OTHER, lock: 'exclusive' }, async () => 'ok')
+      .then((v) => assert.equal(v, 'ok')),
+  ]);
+});
+
+test('settling leaves alone an old entry whose VM has a new operation running', async () => {
+  const j = await Journal.open(state);
+  const files = [overlayPath(dir, UUID), serialLogPath(dir, UUID)];
+  await j.record({ key: 'vm.create:old', kind: 'vm.create', uuid: UUID, step: 'define', files, at: 1 });
+  const { handlers, jobs, settle, journal } = await setup();
+  const release = holdOverlay();
+  const create = dispatch(handlers, jobs, createRequest('c1', 'new'), logger);
+  await waitUntil(() => existsSync(overlayPath(dir, UUID)));
+  await settle();
+  assert.ok(existsSync(overlayPath(dir, UUID)), "the running create's overlay is not rolled back");
+  release();
+  assert.equal((await create).ok, true);
+  await settle();
+  assert.deepEqual(journal.list(), [], 'the old entry settles once the VM is free: its domain exists');
+  assert.ok(existsSync(overlayPath(dir, UUID)));
+});
+
+test('create: define fails and libvirt cannot be read → OUTCOME_UNKNOWN, disk and entry kept until settled', async () => {
+  const { handlers, jobs, journal, settler } = await setup();
+  hv.defineError = unreachable();
+  hv.onDefine = () => {
+    hv.domainError = unreachable();
+  };
+  const reply = await dispatch(handlers, jobs, createRequest('c1', 't1'), logger);
+  assert.equal(!reply.ok && reply.error.code, 'OUTCOME_UNKNOWN', JSON.stringify(reply));
+  assert.equal(!reply.ok && reply.error.object, 'vm');
+  assert.match(!reply.ok ? reply.error.message : '', /Could not tell whether VM vm-one was defined/);
+  assert.ok(existsSync(overlayPath(dir, UUID)), 'the disk is kept: a domain may use it');
+  assert.deepEqual(
+    journal.list().map((e) => e.key),
+    ['vm.create:t1'],
+  );
+  // While libvirt stays away the outcome stays unknown; once it answers, settling decides and
+  // the full state is resent (once).
+  let resyncs = 0;
+  let entriesAtResync = -1;
+  const resync = async () => {
+    resyncs++;
+    entriesAtResync = journal.list().length;
+  };
+  settler.afterReply('vm.create:t1', reply, resync, 5, 20);
+  settler.afterReply('vm.create:t9', { t: 'reply', id: 'x', ok: true, result: {} }, resync, 5, 20);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(resyncs, 0, 'not while the outcome is unknown');
+  hv.domainError = undefined;
+  await waitUntil(() => resyncs > 0);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(resyncs, 1);
+  assert.equal(entriesAtResync, 0, 'the state goes once the entry is settled');
+  assert.deepEqual(journal.list(), []);
+  assert.ok(!existsSync(overlayPath(dir, UUID)), 'no domain was defined: rolled back');
+  settler.stop();
+});
+
+test('create: define times out and no domain is seen yet → OUTCOME_UNKNOWN; a refusal is rolled back', async () => {
+  const { handlers, jobs, journal } = await setup();
+  hv.defineError = new VireoError('TIMEOUT', 'libvirt did not answer in time (define).');
+  const timedOut = await dispatch(handlers, jobs, createRequest('c1', 't1'), logger);
+  assert.equal(!timedOut.ok && timedOut.error.code, 'OUTCOME_UNKNOWN', JSON.stringify(timedOut));
+  assert.equal(journal.list().length, 1);
+  await journal.remove('vm.create:t1');
+  hv.defineError = new VireoError('LIBVIRT_ERROR', 'libvirt refused to define: bad XML', {
+    libvirt: { message: 'bad XML' },
+  });
+  const refused = await dispatch(handlers, jobs, createRequest('c2', 't2'), logger);
+  assert.equal(!refused.ok && refused.error.code, 'LIBVIRT_ERROR');
+  assert.deepEqual(journal.list(), []);
+  assert.ok(!existsSync(overlayPath(dir, UUID)));
+});
+
+test('delete: undefine with an unknown outcome → OUTCOME_UNKNOWN and the entry stays; a refusal does not', async () => {
+  const { handlers, jobs, journal, settle } = await setup();
+  assert.equal((await dispatch(handlers, jobs, createRequest('c1', 't1'), logger)).ok, true);
+  // Timed out, the domain still there: libvirt may yet undefine it.
+  hv.undefineError = new VireoError('TIMEOUT', 'libvirt did not answer in time (undefine).');
+  const timedOut = await dispatch(handlers, jobs, deleteRequest('d1', 't2'), logger);
+  assert.equal(!timedOut.ok && timedOut.error.code, 'OUTCOME_UNKNOWN', JSON.stringify(timedOut));
+  assert.deepEqual(
+    journal.list().map((e) => e.key),
+    ['vm.delete:t2'],
+  );
+  // The connection dropped and the read-back fails too.
+  hv.undefineError = unreachable();
+  hv.onUndefine = () => {
+    hv.domainError = unreachable();
+  };
+  const lost = await dispatch(handlers, jobs, deleteRequest('d2', 't3'), logger);
+  assert.equal(!lost.ok && lost.error.code, 'OUTCOME_UNKNOWN', JSON.stringify(lost));
+  assert.match(!lost.ok ? lost.error.message : '', /Could not tell whether VM .* was deleted/);
+  assert.equal(journal.list().length, 2);
+  // libvirt had in fact undefined it: settling finishes the delete.
+  hv.onUndefine = () => {};
+  hv.domainError = undefined;
+  hv.domains.delete(UUID);
+  await settle();
+  assert.deepEqual(journal.list(), []);
+  assert.ok(!existsSync(overlayPath(dir, UUID)));
+  // A refusal (libvirt answered) changes nothing and leaves no entry.
+  assert.equal((await dispatch(handlers, jobs, createRequest('c3', 't4'), logger)).ok, true);
+  hv.undefineError = new VireoError('LIBVIRT_ERROR', 'libvirt refused to undefine: no', { libvirt: { message: 'no' } });
+  const refused = await dispatch(handlers, jobs, deleteRequest('d3', 't5'), logger);
+  assert.equal(!refused.ok && refused.error.code, 'LIBVIRT_ERROR');
+  assert.deepEqual(journal.list(), []);
+  assert.ok(existsSync(overlayPath(dir, UUID)));
+});
+
+test('a journal write that fails after the host changed does not fail the operation', async () => {
+  const { handlers, jobs } = await setup();
+  await mkdir(state, { recursive: true });
+  const lock = () => execFileSync('chattr', ['+i', state]);
+  try {
+    hv.onDefine = lock;
+    const created = await dispatch(handlers, jobs, createRequest('c1', 't1'), logger);
+    assert.equal(created.ok, true, JSON.stringify(created));
+    assert.ok(hv.domains.has(UUID));
+    execFileSync('chattr', ['-i', state]);
+    hv.onUndefine = lock;
+    const deleted = await dispatch(handlers, jobs, deleteRequest('d1', 't2'), logger);
+    assert.equal(deleted.ok, true, JSON.stringify(deleted));
+    assert.equal(hv.domains.has(UUID), false);
+    assert.ok(!existsSync(overlayPath(dir, UUID)), 'its files went all the same');
+  } finally {
+    execFileSync('chattr', ['-i', state]);
+  }
+});
+
+test("a delete removes only the VM's own disks; another VM's disk attached to it is kept and reported", async () => {
+  const { handlers, jobs, journal } = await setup();
+  assert.equal((await dispatch(handlers, jobs, createRequest('c1', 't1'), logger)).ok, true);
+  const base = join(dir, '..', 'base.qcow2');
+  await writeFile(overlayPath(dir, OTHER), 'another VM');
+  await writeFile(base, 'template');
+  hv.domains.get(UUID)?.disks.push(overlayPath(dir, OTHER), base);
+  const reply = await dispatch(handlers, jobs, deleteRequest('d1', 't2'), logger);
+  assert.equal(reply.ok, true, JSON.stringify(reply));
+  const result = (reply as { result: { deletedDisks: string[]; keptDisks?: string[]; notRemoved?: unknown } }).result;
+  assert.deepEqual(result.deletedDisks, [overlayPath(dir, UUID)]);
+  assert.deepEqual(result.keptDisks, [overlayPath(dir, OTHER), base]);
+  assert.equal(result.notRemoved, undefined, 'kept disks are not failures');
+  assert.ok(existsSync(overlayPath(dir, OTHER)));
+  assert.ok(existsSync(base));
+  assert.deepEqual(journal.list(), []);
+});
+
+test('settling never overlaps, and runs periodically to retry what could not be settled', async () => {
+  const { handlers, jobs, journal, settler } = await setup();
+  assert.equal((await dispatch(handlers, jobs, createRequest('c1', 't1'), logger)).ok, true);
+  hv.undeletable.add(overlayPath(dir, UUID));
+  assert.equal((await dispatch(handlers, jobs, deleteRequest('d1', 't2'), logger)).ok, true);
+  assert.equal(journal.list().length, 1);
+  // Two settles asked for at once: one run (one domain read for the one entry).
+  hv.domainCalls = 0;
+  const [a, b] = await Promise.all([settler.settle(), settler.settle()]);
+  assert.equal(a, b);
+  assert.equal(hv.domainCalls, 1);
+  assert.equal(journal.list().length, 1, 'the file still will not go');
+  hv.undeletable.clear();
+  const stop = settler.every(20);
+  try {
+    await waitUntil(() => journal.list().length === 0);
+  } finally {
+    stop();
+  }
+  assert.ok(!existsSync(overlayPath(dir, UUID)));
+});
+
+async function waitUntil(ok: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) assert.fail('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

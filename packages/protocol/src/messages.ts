@@ -106,11 +106,17 @@ export const agentRequests = {
   /**
    * Undefine the domain and delete its own files (never a template's base image). Once the
    * domain is gone the VM is deleted, even if some of its files could not be removed: those are
-   * listed in `notRemoved` with the storage error, and the agent retries them later.
+   * listed in `notRemoved` with the storage error, and the agent retries them later. Disks that
+   * are not the VM's own (a base image outside the VM storage dir, another VM's `<uuid>.qcow2`
+   * attached to it) are never removed: they are listed in `keptDisks`.
    */
   'vm.delete': {
     params: vmRef,
-    result: z.object({ deletedDisks: z.array(z.string()), notRemoved: z.array(fileErrorSchema).optional() }),
+    result: z.object({
+      deletedDisks: z.array(z.string()),
+      notRemoved: z.array(fileErrorSchema).optional(),
+      keptDisks: z.array(z.string()).optional(),
+    }),
   },
   /**
    * Remove files in the VM storage dir that the manager found belong to no VM. The agent removes
