@@ -74,14 +74,23 @@ export class LibvirtBus {
   }
 
   /**
-   * libvirtd was restarted behind libvirt-dbus: report down, then call libvirt-dbus at once so it
-   * reopens its libvirt connection and event callbacks, and report up (→ the owner resyncs).
+   * libvirtd was restarted behind libvirt-dbus: call libvirt-dbus at once so it reopens its
+   * libvirt connection and event callbacks, then report up (→ the owner resyncs what the gap
+   * hid). Requests are not refused meanwhile: libvirt-dbus reconnects on any call (seen in the
+   * lab: marking the link down here failed a request that raced the check). Only if that call
+   * fails is the link down, and recovered as any other loss.
    */
   restarted(reason: string): void {
-    if (!this.opened || this.closed) return;
-    this.attempt = 0;
-    this.markDown(reason);
-    this.scheduleRecovery(true);
+    if (!this.opened || this.closed || this.down !== undefined || this.recovering) return;
+    const losses = this.losses;
+    this.establish().then(
+      () => {
+        if (!this.closed && losses === this.losses) this.o.onChange({ up: true });
+      },
+      () => {
+        if (!this.closed && losses === this.losses) this.markDown(reason);
+      },
+    );
   }
 
   call(c: LibvirtCall): Promise<unknown[]> {
