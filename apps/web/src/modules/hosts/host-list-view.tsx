@@ -12,6 +12,7 @@ import { EmptyRow, PageHeader, stacked, TableHead, td as tdBase } from '../ui/pa
 import { HostStatusPill } from '../ui/status-pill';
 import { useNow } from '../ui/use-now';
 import { AddHostButton } from './add-host-dialog';
+import { RemoveHostButton } from './remove-host-button';
 
 const COLUMNS = ['Name', 'Status', 'CPU', 'Memory', 'VMs', 'libvirt / QEMU', 'Domain types', 'Last seen'];
 // On a phone each host is a card (label  value lines): as a table, only its name and status fit.
@@ -119,6 +120,7 @@ const HostRow = memo(function HostRow({ host, now }: { host: HostView; now: numb
       </td>
       <td data-label="Last seen" className={`${td} text-xs text-zinc-600`} title={host.lastSeenAt ?? undefined}>
         {formatAgo(host.lastSeenAt, now)}
+        <RemoveHostButton host={host} />
       </td>
     </tr>
   );
