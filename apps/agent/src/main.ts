@@ -7,7 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { LibvirtDbusHypervisor } from '@vireo/hypervisor';
-import { PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
+import { type ManagerMessage, PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
 import { type AgentConfig, ConfigError, loadConfig } from './config.ts';
 import { openConsoleRelay } from './console-relay.ts';
 import { listVmFiles } from './files.ts';
@@ -107,9 +107,27 @@ async function main(): Promise<void> {
       const reply = await reported.during(msg, () => dispatch(handlers, jobs, msg, logger));
       // Told OUTCOME_UNKNOWN, the manager gets the full state again once the outcome is settled.
       settler.afterReply(operationKey(msg), reply, async () => link?.resync(), 1000, config.journalSettleIntervalMs);
+      // A create or delete that failed says, besides its reply, what libvirt now has for the VM
+      // (a `checked` domain message). If the manager had given up waiting (timeout) the reply is
+      // lost, and a rolled-back create emits no libvirt event: this is what settles the VM then.
+      // Not after OUTCOME_UNKNOWN: libvirt may still finish; the settled journal resyncs then.
+      const settled = !reply.ok && reply.error.code !== 'OUTCOME_UNKNOWN';
+      if (settled && (msg.method === 'vm.create' || msg.method === 'vm.delete')) void reportDomain(msg);
       return reply;
     },
   });
+
+  async function reportDomain(msg: ManagerMessage): Promise<void> {
+    const p = msg.params as { uuid?: unknown; spec?: { uuid?: unknown } };
+    const uuid = p?.uuid ?? p?.spec?.uuid;
+    if (typeof uuid !== 'string' || !UUID.test(uuid)) return;
+    try {
+      const domain = await hv.domain(uuid);
+      if (link?.send({ t: 'domain', at: Date.now(), event: 'checked', uuid, domain })) reported.set(uuid, domain);
+    } catch (err) {
+      logger.warn('could not read a domain after a failed request', { uuid, err });
+    }
+  }
 
   const unsubscribe = hv.onDomainEvent((e) => {
     reported.pending++;

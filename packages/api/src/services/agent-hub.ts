@@ -167,13 +167,16 @@ async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage):
     if (msg.domain.state !== 'running') domainCpu.delete(vm.uuid);
   }
   const state = msg.domain?.state ?? 'unknown';
-  await events.add({
-    severity: state === 'crashed' ? 'error' : 'info',
-    kind: `vm.${msg.event}`,
-    message: `VM ${vm.name} on ${conn.hostName}: ${msg.event}${msg.domain?.reason ? ` (${msg.domain.reason})` : ''}.`,
-    vmId: vm.id,
-    hostId: conn.hostId,
-  });
+  // `checked` is the agent re-reading a domain after a failed request, not a libvirt event.
+  if (msg.event !== 'checked') {
+    await events.add({
+      severity: state === 'crashed' ? 'error' : 'info',
+      kind: `vm.${msg.event}`,
+      message: `VM ${vm.name} on ${conn.hostName}: ${msg.event}${msg.domain?.reason ? ` (${msg.domain.reason})` : ''}.`,
+      vmId: vm.id,
+      hostId: conn.hostId,
+    });
+  }
   await publishVm(vm.id);
 }
 

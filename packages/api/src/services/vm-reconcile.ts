@@ -128,11 +128,12 @@ async function forget(
 }
 
 /**
- * Its own host says the domain is gone (an `undefined` event). A delete that was cut off ends
- * here, without waiting for the next full state. Returns true when the VM was forgotten.
+ * Its own host says the domain is not there (an `undefined` event, or the `checked` report an
+ * agent sends after a create or delete failed). A create or delete that was cut off ends here,
+ * without waiting for the next full state. Returns true when the VM was forgotten.
  */
 export async function settleUndefined(vm: VmRow, host: HostRef): Promise<boolean> {
-  if (isVmLocked(vm.id) || interruptedOp(vm) !== 'delete') return false;
+  if (isVmLocked(vm.id) || interruptedOp(vm) === null) return false;
   await settleMissing(vm, host);
   return true;
 }
