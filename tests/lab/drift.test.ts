@@ -169,3 +169,31 @@ test('create refuses the name of a domain Vireo does not manage', async () => {
   const refused = await rejection(attempt);
   assert.equal(refused.code, 'CONFLICT', refused.message);
 });
+
+test('a rename that clashed is applied once the VM holding the name is deleted', async () => {
+  const { api } = await admin();
+  const a = await createTestVm(api, 'clash-c', { start: false });
+  after(() => deleteVm(api, a.vmId));
+  const hostA = await hostOfDomain(a.vm.uuid);
+  assert.ok(hostA);
+  let b: Awaited<ReturnType<typeof createTestVm>> | undefined;
+  for (let i = 0; i < 3 && !b; i++) {
+    const next = await createTestVm(api, 'clash-d', { start: false });
+    if ((await hostOfDomain(next.vm.uuid))?.name !== hostA.name) b = next;
+    else after(() => deleteVm(api, next.vmId));
+  }
+  assert.ok(b, 'a second VM on another host');
+  await ok(hostA, 'domrename', a.vm.uuid, b.vm.name);
+  await waitFor(
+    'the clash warning',
+    async () => (await api.event.list.query()).some((e) => e.kind === 'vm.nameClash' && e.vmId === a.vmId),
+    10_000,
+  );
+  assert.equal((await api.vm.byId.query({ vmId: a.vmId })).name, a.vm.name);
+  await deleteVm(api, b.vmId);
+  await waitFor(
+    'the waiting rename applied',
+    async () => (await api.vm.byId.query({ vmId: a.vmId })).name === b?.vm.name,
+    10_000,
+  );
+});

@@ -86,12 +86,19 @@ async function warnClash(conn: AgentConnection, vm: VmView, d: DomainInfo): Prom
   });
 }
 
-/** A VM gave up `name`: a rename that clashed on it can now be applied. */
-async function retryClashFor(name: string): Promise<void> {
-  for (const [uuid, { conn, domain }] of clashes) {
+/**
+ * A VM gave up `name` (renamed or deleted): a rename that clashed on it can now be applied.
+ * Every waiting rename is tried; the first to take the name wins, the others keep waiting.
+ */
+export async function retryClashFor(name: string): Promise<void> {
+  for (const [uuid, { conn, domain }] of [...clashes]) {
     if (domain.name !== name) continue;
     const vm = await vms.byUuid(uuid);
-    if (vm && vm.hostId === conn.hostId && differs(vm, domain)) await applyFacts(conn, vm, domain);
-    return;
+    if (!vm) {
+      clashes.delete(uuid);
+      continue;
+    }
+    if (vm.hostId === conn.hostId && differs(vm, domain)) await applyFacts(conn, vm, domain);
+    if ((await vms.byName(name))?.uuid === uuid) return;
   }
 }

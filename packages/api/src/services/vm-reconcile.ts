@@ -13,6 +13,7 @@ import { type DomainInfo, type DomainState, VireoError } from '@vireo/protocol';
 import { events, hosts, INTERRUPTED_REASON, tasks, vms } from '@vireo/db';
 import { publish } from './bus.ts';
 import { isHostConnected } from './agent-registry.ts';
+import { retryClashFor } from './domain-facts.ts';
 import { publishTask, publishVm } from './views.ts';
 import type { UserView } from '../views.ts';
 import { isVmLocked, lockVm } from './vm-locks.ts';
@@ -122,6 +123,7 @@ async function forget(
   // Its files (an overlay made before the host was lost) are left to the storage sweep, which
   // removes files that belong to no VM once this record is gone.
   if (!(await vms.delete(vm.id))) return;
+  await retryClashFor(vm.name);
   if (task && (await tasks.addOutcome(task.id, what.outcome))) await publishTask(task.id);
   await events.add({ severity: what.severity, kind: what.kind, message: what.event, hostId: vm.hostId });
   publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });

@@ -11,6 +11,7 @@ import { managerEnv } from '../env.ts';
 import type { CreateVmInput } from '../schemas/vm.ts';
 import type { UserView, VmView } from '../views.ts';
 import { agentFor, domainNameInUse, hostsWithDomain } from './agent-registry.ts';
+import { retryClashFor } from './domain-facts.ts';
 import { conflictingHosts } from './vm-reconcile.ts';
 import { publish } from './bus.ts';
 import { pickHost } from './placement.ts';
@@ -116,6 +117,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
     release();
     // No task row, so nothing will ever move this VM out of "creating": take it back.
     await vms.delete(vm.id);
+    await retryClashFor(vm.name);
     publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
     throw err;
   }
@@ -141,6 +143,7 @@ async function forgetFailedCreate(vm: VmRecord, err: unknown): Promise<void> {
     return;
   }
   await vms.delete(vm.id);
+  await retryClashFor(vm.name);
   publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
 }
 
@@ -244,6 +247,7 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
     // by the agent's journal and the orphan sweep), never shown as a VM that no longer exists.
     const deleted = result.deletedDisks;
     await vms.delete(vm.id);
+    await retryClashFor(vm.name);
     await events.add({
       severity: 'info',
       kind: 'vm.deleted',
