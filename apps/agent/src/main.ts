@@ -107,22 +107,28 @@ async function main(): Promise<void> {
       const reply = await reported.during(msg, () => dispatch(handlers, jobs, msg, logger));
       // Told OUTCOME_UNKNOWN, the manager gets the full state again once the outcome is settled.
       settler.afterReply(operationKey(msg), reply, async () => link?.resync(), 1000, config.journalSettleIntervalMs);
-      // A create or delete that failed says, besides its reply, what libvirt now has for the VM
-      // (a `checked` domain message). If the manager had given up waiting (timeout) the reply is
+      // A create or delete that ended says, besides its reply, what libvirt now has for the VM (a
+      // `checked` domain message). If the manager had given up waiting (timeout) the reply is
       // lost, and a rolled-back create emits no libvirt event: this is what settles the VM then.
-      // Not after OUTCOME_UNKNOWN: libvirt may still finish; the settled journal resyncs then.
-      const settled = !reply.ok && reply.error.code !== 'OUTCOME_UNKNOWN';
+      // Not after OUTCOME_UNKNOWN (libvirt may still finish; the settled journal resyncs then),
+      // nor after BUSY (another operation on the VM runs: it reports when it ends).
+      const settled = reply.ok || (reply.error.code !== 'OUTCOME_UNKNOWN' && reply.error.code !== 'BUSY');
       if (settled && (msg.method === 'vm.create' || msg.method === 'vm.delete')) void reportDomain(msg);
       return reply;
     },
   });
 
+  /**
+   * After a create or delete ended: the domain as libvirt now has it (or null), as a `checked`
+   * message. Not while another request works on that VM (it reports when it ends).
+   */
   async function reportDomain(msg: ManagerMessage): Promise<void> {
     const p = msg.params as { uuid?: unknown; spec?: { uuid?: unknown } };
     const uuid = p?.uuid ?? p?.spec?.uuid;
-    if (typeof uuid !== 'string' || !UUID.test(uuid)) return;
+    if (typeof uuid !== 'string' || !UUID.test(uuid) || reported.busy.has(uuid)) return;
     try {
       const domain = await hv.domain(uuid);
+      if (reported.busy.has(uuid)) return;
       if (link?.send({ t: 'domain', at: Date.now(), event: 'checked', uuid, domain })) reported.set(uuid, domain);
     } catch (err) {
       logger.warn('could not read a domain after a failed request', { uuid, err });

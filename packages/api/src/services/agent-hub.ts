@@ -21,6 +21,7 @@ import { publishStats } from './bus.ts';
 import { applyEventFacts, applyHostFacts } from './domain-facts.ts';
 import { sweepOrphanFiles } from './storage-reconcile.ts';
 import { publishHost, publishVm } from './views.ts';
+import { isVmLocked } from './vm-locks.ts';
 import { noteClaim, reconcileHostVms, settleUndefined } from './vm-reconcile.ts';
 
 const HEARTBEAT_MS = 10_000;
@@ -154,9 +155,12 @@ async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage):
   if (!vm) return; // not a Vireo VM
   // Only the VM's own host speaks for it; another host's report is at most a conflict.
   if (vm.hostId !== conn.hostId) {
-    await noteClaim({ id: conn.hostId, name: conn.hostName }, msg.uuid, msg.domain);
+    if (msg.event !== 'checked') await noteClaim({ id: conn.hostId, name: conn.hostName }, msg.uuid, msg.domain);
     return;
   }
+  // A `checked` report after a request ended is for a VM nobody works on; a task of ours sets
+  // the state from its own result.
+  if (msg.event === 'checked' && isVmLocked(vm.id)) return;
   // While a create or delete runs, its task sets the state from the result (events are still recorded).
   const taskOwnsState = vm.state === 'creating' || vm.state === 'deleting';
   if (msg.domain === null) {

@@ -23,6 +23,7 @@ export async function applyHostFacts(conn: AgentConnection, domains: readonly Do
   setHostDomains(conn.hostId, domains);
   const rows = new Map((await vms.list({ hostId: conn.hostId })).map((vm) => [vm.uuid, vm]));
   for (const domain of domains) {
+    dropStaleClash(domain.uuid, domain);
     const vm = rows.get(domain.uuid);
     if (vm && differs(vm, domain)) await applyFacts(conn, vm, domain);
   }
@@ -31,9 +32,16 @@ export async function applyHostFacts(conn: AgentConnection, domains: readonly Do
 /** A domain event (the domain as read after it; null once undefined). */
 export async function applyEventFacts(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {
   setHostDomain(conn.hostId, msg.uuid, msg.domain);
+  dropStaleClash(msg.uuid, msg.domain);
   if (!msg.domain) return;
   const vm = await vms.byUuid(msg.uuid);
   if (vm?.hostId === conn.hostId && differs(vm, msg.domain)) await applyFacts(conn, vm, msg.domain);
+}
+
+/** A rename waiting for its name is forgotten once libvirt no longer has that name (or domain). */
+function dropStaleClash(uuid: string, domain: DomainInfo | null): void {
+  const waiting = clashes.get(uuid);
+  if (waiting && waiting.domain.name !== domain?.name) clashes.delete(uuid);
 }
 
 function differs(vm: VmView, d: DomainInfo): boolean {
@@ -91,14 +99,19 @@ async function warnClash(conn: AgentConnection, vm: VmView, d: DomainInfo): Prom
  * Every waiting rename is tried; the first to take the name wins, the others keep waiting.
  */
 export async function retryClashFor(name: string): Promise<void> {
-  for (const [uuid, { conn, domain }] of [...clashes]) {
-    if (domain.name !== name) continue;
-    const vm = await vms.byUuid(uuid);
-    if (!vm) {
-      clashes.delete(uuid);
-      continue;
+  // Called after deletes: never fails the caller, whose work is already done.
+  try {
+    for (const [uuid, { conn, domain }] of [...clashes]) {
+      if (domain.name !== name) continue;
+      const vm = await vms.byUuid(uuid);
+      if (!vm) {
+        clashes.delete(uuid);
+        continue;
+      }
+      if (vm.hostId === conn.hostId && differs(vm, domain)) await applyFacts(conn, vm, domain);
+      if ((await vms.byName(name))?.uuid === uuid) return;
     }
-    if (vm.hostId === conn.hostId && differs(vm, domain)) await applyFacts(conn, vm, domain);
-    if ((await vms.byName(name))?.uuid === uuid) return;
+  } catch (err) {
+    console.error(`[facts] could not apply a waiting rename to "${name}":`, err);
   }
 }

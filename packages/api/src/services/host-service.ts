@@ -133,6 +133,8 @@ export async function removeHost(hostId: string, actor: { id: string; username: 
       { object: 'host' },
     );
   }
+  // An agent that connected meanwhile (its state not applied yet) speaks for nothing now.
+  connections.get(host.id)?.close('host removed');
   forgetHostStorage(host.id);
   forgetHostDomains(host.id);
   forgetClaimsOf(host.id);

@@ -220,7 +220,7 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
   if (elsewhere.length > 0 || conflictingHosts(vm.id).length > 0) {
     throw new VireoError(
       'CONFLICT',
-      `Another host has VM ${vm.name} defined. Adopt it there, or remove that definition, before deleting it.`,
+      `Another host has VM ${vm.name} defined. Adopt it there, or remove that definition (or that host, if it is gone for good), before deleting it.`,
       { object: 'vm' },
     );
   }
