@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type Api, admin, createTestVm, uniqueName, waitTask } from '../support/api.ts';
-import { type LabHost, hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
+import { hostOfDomain, lab, type LabHost, labHostsAllOnline, virsh, waitFor } from '../support/lab.ts';
 
 const exec = promisify(execFile);
 const vmsDir = () => join(lab().sharedDir, 'vms');
@@ -60,12 +60,7 @@ async function restartAgents(api: Api, hosts: LabHost[], fault?: string): Promis
     if (fault) armed.add(h.name);
     else armed.delete(h.name);
   }
-  await waitFor(
-    'every host online',
-    async () => (await api.host.list.query()).every((h) => h.status === 'online'),
-    45_000,
-    200,
-  );
+  await waitFor('every host online', async () => labHostsAllOnline(await api.host.list.query()), 45_000, 200);
 }
 
 /** Waits until one of the agents of `hosts` has killed itself; returns its host. */

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { AGENT_WS_PATH, ENROLL_PATH } from '@vireo/protocol';
 import WebSocket from 'ws';
 import { admin, baseUrl } from '../support/api.ts';
-import { inHost, lab, waitFor } from '../support/lab.ts';
+import { inHost, lab, waitFor, labHostsAllOnline } from '../support/lab.ts';
 
 const exec = promisify(execFile);
 const stackCtl = (...args: string[]) => exec('bash', ['scripts/stack-ctl.sh', ...args], { timeout: 60_000 });
@@ -94,12 +94,7 @@ test('re-enrolling an enrolled host is refused until an admin allows its re-inst
     // Leave the lab host's agent connected whatever happened above.
     await stackCtl('stop-agent', labHost.name);
     await stackCtl('start-agents');
-    await waitFor(
-      'host online',
-      async () => (await api.host.list.query()).every((h) => h.status === 'online'),
-      30_000,
-      250,
-    );
+    await waitFor('host online', async () => labHostsAllOnline(await api.host.list.query()), 30_000, 250);
   });
 
   const { id: tokenId, token } = await api.host.createEnrollmentToken.mutate();

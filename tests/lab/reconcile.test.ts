@@ -15,6 +15,9 @@ import { domState, hostOfDomain, lab, labHostsAllOnline, waitFor } from '../supp
 
 const exec = promisify(execFile);
 const stackCtl = (...args: string[]) => exec('bash', ['scripts/stack-ctl.sh', ...args], { timeout: 90_000 });
+/** stack-ctl with extra environment for the processes it starts. */
+const stackCtlWith = (env: Record<string, string>, ...args: string[]) =>
+  exec('bash', ['scripts/stack-ctl.sh', ...args], { timeout: 90_000, env: { ...process.env, ...env } });
 const stackDir = () => process.env.VIREO_TEST_STACK_DIR ?? '';
 const agentPid = (host: string) => Number(readFileSync(join(stackDir(), 'agents', host, 'agent.pid'), 'utf8'));
 const managerPid = () => Number(readFileSync(join(stackDir(), 'manager.pid'), 'utf8'));
@@ -164,6 +167,34 @@ test('agent killed before a create reached libvirt: failed create, record and di
   const task = await api.task.byId.query({ taskId });
   assert.equal(task.state, 'failed');
   assert.match(task.errorMessage ?? '', /did not exist in libvirt/);
+});
+
+test('manager gives up waiting on a slow delete: the VM is unknown, then deleted once the host finishes', async () => {
+  const { vmId, vm } = await createTestVm(api, 'slowdel', { start: false });
+  const host = await hostOfDomain(vm.uuid);
+  assert.ok(host);
+  // A manager that waits 3 s for disk work, and an agent whose storage takes 8 s after undefine.
+  await stackCtl('stop-manager');
+  await stackCtlWith({ VIREO_DISK_OPERATION_TIMEOUT_S: '3' }, 'start-manager');
+  await stackCtl('stop-agent', host.name);
+  await stackCtlWith({ VIREO_AGENT_FAULT: 'delete:slow-after-undefine' }, 'start-agents');
+  try {
+    await labHostsOnline();
+    const { taskId } = await api.vm.delete.mutate({ vmId });
+    const task = await waitTask(api, taskId, 20_000);
+    assert.equal(task.state, 'failed');
+    assert.equal(task.errorCode, 'TIMEOUT', task.errorMessage ?? '');
+    // The host finishes a few seconds later and says so; no reconnect is needed.
+    await waitFor('the VM record removed', () => vmGone(vmId), 20_000, 200);
+    assert.equal(await domState(host, vm.uuid), null);
+    assert.ok(!existsSync(overlay(vm.uuid)), 'its disk is gone');
+  } finally {
+    await stackCtl('stop-manager');
+    await stackCtl('start-manager');
+    await stackCtl('stop-agent', host.name);
+    await stackCtl('start-agents');
+    await labHostsOnline();
+  }
 });
 
 test('no task is left queued or running', async () => {

@@ -8,13 +8,16 @@ import { z } from 'zod';
 /**
  * FOR TESTS ONLY. Points inside create and delete where an agent started with
  * VIREO_AGENT_FAULT=<point> kills itself with SIGKILL, so lab tests can prove that a restarted
- * agent finishes or rolls back what it was doing. Never set it on a real host.
+ * agent finishes or rolls back what it was doing; `delete:slow-after-undefine` instead waits
+ * 8 s there (slow storage), so a test can make the manager give up waiting. Never set it on a
+ * real host.
  */
 export const FAULT_POINTS = [
   'create:after-overlay',
   'create:after-define',
   'delete:after-undefine',
   'delete:after-files',
+  'delete:slow-after-undefine',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 

@@ -70,6 +70,13 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     process.kill(process.pid, 'SIGKILL');
   }
 
+  /** Tests only: waits here, as slow storage would, when told to by VIREO_AGENT_FAULT. */
+  async function slow(point: FaultPoint): Promise<void> {
+    if (deps.faultPoint !== point) return;
+    logger.warn('fault injection: slowing down', { point });
+    await new Promise((r) => setTimeout(r, 8000));
+  }
+
   /** Resolves when the domain is shut off: on the stopped event, or a poll, whichever first. */
   async function waitForShutoff(uuid: string, timeoutMs: number): Promise<DomainInfo | null> {
     let off: () => void = () => {};
@@ -299,6 +306,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       }
       await journalAfterChange(op.key, journal.record({ ...entry, step: 'files', files }));
       fault('delete:after-undefine');
+      await slow('delete:slow-after-undefine');
       const result = await removeDeletedVmFiles(op.key, files);
       return keptDisks.length > 0 ? { ...result, keptDisks } : result;
     },

@@ -28,6 +28,8 @@ const schema = z.object({
     .min(1)
     .max(24 * 7)
     .default(24),
+  /** How long a create or delete waits for its host (disk work can be slow); then the VM is unknown until the host says. */
+  VIREO_DISK_OPERATION_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(120),
   VIREO_SHUTDOWN_TIMEOUT_S: z.coerce.number().int().min(1).max(600).default(60),
   /** Memory the scheduler keeps free on every host for the host itself. */
   VIREO_HOST_RESERVED_MIB: z.coerce.number().int().min(0).default(256),

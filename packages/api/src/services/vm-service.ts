@@ -88,7 +88,11 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
                 },
               },
             },
-            { timeoutMs: 120_000, taskId, onProgress: (p, m) => progress(5 + p * 0.7, m) },
+            {
+              timeoutMs: managerEnv().VIREO_DISK_OPERATION_TIMEOUT_S * 1000,
+              taskId,
+              onProgress: (p, m) => progress(5 + p * 0.7, m),
+            },
           );
         } catch (err) {
           await forgetFailedCreate(vm, err);
@@ -230,7 +234,11 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
     await publishVm(vm.id);
     let result: AgentResult<'vm.delete'>;
     try {
-      result = await agent.request('vm.delete', { uuid: vm.uuid }, { timeoutMs: 60_000, taskId });
+      result = await agent.request(
+        'vm.delete',
+        { uuid: vm.uuid },
+        { timeoutMs: managerEnv().VIREO_DISK_OPERATION_TIMEOUT_S * 1000, taskId },
+      );
     } catch (err) {
       // The record stays. If the host refused, it is as it was; if the host was lost mid-way,
       // nobody knows what is left until its full state arrives on reconnect.
