@@ -43,6 +43,8 @@ trap cleanup EXIT
 export VIREO_STATS_INTERVAL_MS=2000 VIREO_SHUTDOWN_TIMEOUT_S=30 VIREO_CONSOLE_TICKET_TTL_S=5
 # tests/lab/edge.test.ts plays a TLS reverse proxy from this loopback address.
 export VIREO_TRUSTED_PROXIES=127.0.0.5
+# tests/lab/metrics.test.ts scrapes /metrics with this token (a fixed test value, 40 characters).
+export VIREO_METRICS_TOKEN=vireo-test-metrics-token-0123456789abcde
 start_manager
 start_agents
 wait_hosts_online "$STACK_HOSTS"

@@ -49,6 +49,14 @@ const schema = z.object({
         .filter(Boolean),
     )
     .refine((list) => list.every((a) => isIP(a) !== 0), 'must be IP addresses, comma-separated'),
+  /**
+   * Bearer token for the Prometheus endpoint `/metrics`. Unset (the default): the endpoint
+   * answers 404, so nothing is exposed unless the admin chooses to.
+   */
+  VIREO_METRICS_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(32, 'must be at least 32 characters').optional(),
+  ),
   NODE_ENV: z.string().default('production'),
 });
 

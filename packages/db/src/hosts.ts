@@ -75,3 +75,25 @@ async function remove(id: string): Promise<boolean> {
   return count > 0;
 }
 export { remove as delete };
+
+export type HostGauges = {
+  id: string;
+  name: string;
+  status: string;
+  cpuUsagePercent: number;
+  memoryBytes: number;
+  memoryFreeBytes: number;
+};
+
+/** Every host's name, status and latest stats, for the metrics endpoint: one narrow query. */
+export async function gauges(): Promise<HostGauges[]> {
+  const rows = await getDb().host.findMany({
+    select: { id: true, name: true, status: true, cpuUsagePercent: true, memoryBytes: true, memoryFreeBytes: true },
+    orderBy: { name: 'asc' },
+  });
+  return rows.map((r) => ({
+    ...r,
+    memoryBytes: Number(r.memoryBytes),
+    memoryFreeBytes: Number(r.memoryFreeBytes),
+  }));
+}

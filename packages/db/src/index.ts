@@ -21,7 +21,7 @@ export { INTERRUPTED_REASON } from './vms.ts';
 export type { ClusterView } from './clusters.ts';
 export type { ConsumeResult, EnrollmentTokenStatus, EnrollmentTokenView } from './enrollment.ts';
 export type { EventInput, EventView } from './events.ts';
-export type { HostConnectInput, HostFacts, HostView } from './hosts.ts';
+export type { HostConnectInput, HostFacts, HostGauges, HostView } from './hosts.ts';
 export type { ValidSession } from './sessions.ts';
 export type { TaskCreateInput, TaskView } from './tasks.ts';
 export type { TemplateInput, TemplateView } from './templates.ts';

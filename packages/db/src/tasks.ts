@@ -187,3 +187,13 @@ export async function addOutcome(id: string, text: string): Promise<boolean> {
   });
   return count > 0;
 }
+
+/** Tasks created since `since`, counted per kind and state (uses the createdAt index). */
+export async function countByKindAndState(since: Date): Promise<{ kind: string; state: string; count: number }[]> {
+  const groups = await getDb().task.groupBy({
+    by: ['kind', 'state'],
+    where: { createdAt: { gte: since } },
+    _count: { _all: true },
+  });
+  return groups.map((g) => ({ kind: g.kind, state: g.state, count: g._count._all }));
+}

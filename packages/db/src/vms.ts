@@ -202,3 +202,9 @@ export async function markInterrupted(): Promise<number> {
   });
   return created.count + deleted.count;
 }
+
+/** How many VMs are in each state (states without VMs are absent): one grouped query. */
+export async function countByState(): Promise<{ state: string; count: number }[]> {
+  const groups = await getDb().vm.groupBy({ by: ['state'], _count: { _all: true } });
+  return groups.map((g) => ({ state: g.state, count: g._count._all }));
+}

@@ -1,7 +1,7 @@
 /**
  * The manager's network edge, beside Next.js in one Node server: tRPC over HTTP/SSE, the agent
- * enrollment endpoint, and the three WebSocket endpoints (agent link, agent console dial-back,
- * browser console). Other requests are left to Next; other WebSocket upgrades are refused.
+ * enrollment endpoint, Prometheus `/metrics` (metrics-endpoint.ts), and the three WebSocket
+ * endpoints (agent link, agent console dial-back, browser console). Other requests are left to Next; other WebSocket upgrades are refused.
  * Every state-changing request passes the body limit and the CSRF check (http-guards.ts) first,
  * and every response carries the security headers (security-headers.ts).
  */
@@ -28,6 +28,7 @@ import { LoginThrottledError } from '../services/login-throttle.ts';
 import { configuredOrigins } from './client-info.ts';
 import { acceptAgentConsole, authorizeBrowserConsole, relayBrowserConsole } from './console-proxy.ts';
 import { csrfRefusal, readBodyLimited, refuseUnread, sendJson } from './http-guards.ts';
+import { handleMetrics, METRICS_PATH, timeTrpcRequest } from './metrics-endpoint.ts';
 import { setApiSecurityHeaders, setPageSecurityHeaders } from './security-headers.ts';
 
 const TRPC_PREFIX = '/api/trpc/';
@@ -152,11 +153,16 @@ export function createManagerEdge(): ManagerEdge {
       };
       if (path.startsWith(TRPC_PREFIX)) {
         setApiSecurityHeaders(res);
+        timeTrpcRequest(res, path.slice(TRPC_PREFIX.length));
         trpc(req, res).catch(failed);
         return true;
       }
       if (path === HEALTH_PATH) {
         sendJson(res, 200, { ok: true, hostsOnline: connectedHostCount() });
+        return true;
+      }
+      if (path === METRICS_PATH) {
+        handleMetrics(req, res).catch(failed);
         return true;
       }
       if (path === ENROLL_PATH) {
