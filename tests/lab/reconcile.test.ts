@@ -54,8 +54,20 @@ function signalAgents(signal: NodeJS.Signals): void {
   for (const h of lab().hosts) process.kill(agentPid(h.name), signal);
 }
 
+/** Gone, or a zombie (nobody reaps here): a killed process takes a moment to exit, longer when frozen. */
+function dead(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
 async function killManagerAndRestart(whileDown: () => void): Promise<void> {
-  process.kill(managerPid(), 'SIGKILL');
+  const pid = managerPid();
+  process.kill(pid, 'SIGKILL');
+  await waitFor('the manager dead', async () => dead(pid), 15_000, 50);
   whileDown();
   await stackCtl('start-manager');
   await labHostsOnline();
@@ -155,7 +167,10 @@ test('agent killed before a create reached libvirt: failed create, record and di
     await sleep(300);
   } finally {
     // A frozen process takes SIGKILL: it dies without ever reading the request.
+    const pids = lab().hosts.map((h) => agentPid(h.name));
     signalAgents('SIGKILL');
+    // start-agents skips an agent whose process still exists: wait until they are really gone.
+    await waitFor('the agents dead', async () => pids.every(dead), 15_000, 50);
   }
   await waitFor('the create failed', async () => (await api.task.byId.query({ taskId })).state === 'failed');
   assert.equal((await api.vm.byId.query({ vmId })).state, 'unknown', 'unknown while its host is away');
