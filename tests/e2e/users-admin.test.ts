@@ -7,18 +7,9 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import {
-  admin,
-  adminPassword,
-  baseUrl,
-  createTestVm,
-  loginAs,
-  rejection,
-  uniqueName,
-  waitTask,
-} from '../support/api.ts';
-import { chromiumArgs, chromiumExecutable } from '../support/chromium.mjs';
+import type { Browser, Page } from 'playwright-core';
+import { admin, baseUrl, createTestVm, loginAs, rejection, uniqueName, waitTask } from '../support/api.ts';
+import { launchChromium, logInPage } from '../support/browser.ts';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/users`;
 let browser: Browser;
@@ -26,13 +17,9 @@ let page: Page;
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
-  browser = await chromium.launch({ executablePath: chromiumExecutable, args: chromiumArgs });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  await page.goto(`${baseUrl()}/login`);
-  await page.getByTestId('login-username').fill('admin');
-  await page.getByTestId('login-password').fill(adminPassword());
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('nav-vms').waitFor();
+  await logInPage(page);
 });
 
 after(async () => {

@@ -1,0 +1,17 @@
+/** Chromium for browser tests: one launch and one login, as a person would do them. */
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { adminPassword, baseUrl } from './api.ts';
+import { chromiumArgs, chromiumExecutable } from './chromium.mjs';
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumExecutable, args: chromiumArgs });
+}
+
+/** Logs in through the login page and waits for the console's navigation. */
+export async function logInPage(page: Page, username = 'admin', password = adminPassword()): Promise<void> {
+  await page.goto(`${baseUrl()}/login`);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('nav-vms').waitFor();
+}
