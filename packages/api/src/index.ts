@@ -5,3 +5,4 @@ export { managerEnv } from './env.ts';
 export { reconcileOnStart } from './services/startup.ts';
 export type * from './views.ts';
 export type { CreateVmInput } from './schemas/vm.ts';
+export type { StatsHistory, StatsHistoryPoint, StatsRange } from './services/stats-history.ts';

@@ -11,6 +11,7 @@ export * as enrollment from './enrollment.ts';
 export * as events from './events.ts';
 export * as hosts from './hosts.ts';
 export * as sessions from './sessions.ts';
+export * as stats from './stats.ts';
 export * as tasks from './tasks.ts';
 export * as templates from './templates.ts';
 export * as users from './users.ts';
@@ -23,6 +24,7 @@ export type { ConsumeResult, EnrollmentTokenStatus, EnrollmentTokenView } from '
 export type { EventInput, EventView } from './events.ts';
 export type { HostConnectInput, HostFacts, HostGauges, HostView } from './hosts.ts';
 export type { ValidSession } from './sessions.ts';
+export type { StatObjectKind, StatRow } from './stats.ts';
 export type { TaskCreateInput, TaskView } from './tasks.ts';
 export type { TemplateInput, TemplateView } from './templates.ts';
 export type { UserChangeRefusal, UserChangeResult, UserListItem, UserView, UserWithPassword } from './users.ts';

@@ -31,8 +31,17 @@ export interface DomainEvent {
 }
 
 export interface StatsSample {
-  host: { cpuUsagePercent: number; memoryFreeBytes: number };
-  domains: { uuid: string; cpuUsagePercent: number; memoryUsedBytes?: number }[];
+  host: { cpuUsagePercent: number; memoryFreeBytes: number; memoryTotalBytes?: number };
+  /** I/O rates (bytes/s) are absent in a domain's first sample: they need two sets of counters. */
+  domains: {
+    uuid: string;
+    cpuUsagePercent: number;
+    memoryUsedBytes?: number;
+    diskReadBps?: number;
+    diskWriteBps?: number;
+    netRxBps?: number;
+    netTxBps?: number;
+  }[];
 }
 
 /**

@@ -142,7 +142,7 @@ export function eventToWords(event: number, detail: number): { event: string; de
 }
 
 /** https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainStatsTypes */
-export const VIR_DOMAIN_STATS = { STATE: 1, CPU_TOTAL: 2, BALLOON: 4, VCPU: 8 } as const;
+export const VIR_DOMAIN_STATS = { STATE: 1, CPU_TOTAL: 2, BALLOON: 4, VCPU: 8, INTERFACE: 16, BLOCK: 32 } as const;
 
 /** https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdownFlagValues */
 export const VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN = 1;

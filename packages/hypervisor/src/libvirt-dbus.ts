@@ -17,6 +17,7 @@ import type {
   HypervisorConnection,
   StatsSample,
 } from './hypervisor.ts';
+import { type IoCounters, ioCounters, ioRates } from './domain-io.ts';
 import { LibvirtBus } from './libvirt-bus.ts';
 import { IFACE, domainPath, libvirtUnreachable, uuidFromDomainPath } from './libvirt-call.ts';
 import {
@@ -72,7 +73,7 @@ interface CpuSample {
   atNs: bigint;
   hostBusy: bigint;
   hostTotal: bigint;
-  domains: Map<string, bigint>;
+  domains: Map<string, { cpuTime: bigint; io: IoCounters }>;
 }
 
 export class LibvirtDbusHypervisor implements Hypervisor {
@@ -307,7 +308,10 @@ export class LibvirtDbusHypervisor implements Hypervisor {
       this.connectCall(
         'GetAllDomainStats',
         'uu',
-        [VIR_DOMAIN_STATS.CPU_TOTAL | VIR_DOMAIN_STATS.BALLOON, ACTIVE_ONLY],
+        [
+          VIR_DOMAIN_STATS.CPU_TOTAL | VIR_DOMAIN_STATS.BALLOON | VIR_DOMAIN_STATS.INTERFACE | VIR_DOMAIN_STATS.BLOCK,
+          ACTIVE_ONLY,
+        ],
         'read domain stats',
       ),
       this.connectCall('NodeGetCPUStats', 'iu', [VIR_NODE_CPU_STATS_ALL_CPUS, 0], 'read host CPU stats'),
@@ -327,26 +331,32 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     if ((records as unknown[]).some((r) => !byName.has((r as [string])[0]))) {
       for (const d of await this.listDomains()) byName.set(d.name, d.uuid);
     }
-    const domainCpu = new Map<string, bigint>();
+    const domainCounters: CpuSample['domains'] = new Map();
     const domains: StatsSample['domains'] = [];
     for (const [name, params] of records as [string, Record<string, unknown>][]) {
       const uuid = byName.get(name);
       if (!uuid) continue;
       const cpuTime = BigInt((unwrap(params['cpu.time']) as bigint | number | undefined) ?? 0);
-      domainCpu.set(uuid, cpuTime);
+      const io = ioCounters(params, num);
+      domainCounters.set(uuid, { cpuTime, io });
       const before = prev?.domains.get(uuid);
       const dWall = prev ? atNs - prev.atNs : 0n;
-      const pct = before !== undefined && dWall > 0n ? (Number(cpuTime - before) / Number(dWall)) * 100 : 0;
+      const pct = before !== undefined && dWall > 0n ? (Number(cpuTime - before.cpuTime) / Number(dWall)) * 100 : 0;
       const rssKiB = params['balloon.rss'] ?? params['balloon.current'];
       domains.push({
         uuid,
         cpuUsagePercent: Math.max(0, Math.round(pct * 10) / 10),
         ...(rssKiB !== undefined ? { memoryUsedBytes: num(rssKiB) * 1024 } : {}),
+        ...(before !== undefined && dWall > 0n ? ioRates(io, before.io, Number(dWall) / 1e9) : {}),
       });
     }
-    this.prevCpu = { atNs, hostBusy, hostTotal, domains: domainCpu };
+    this.prevCpu = { atNs, hostBusy, hostTotal, domains: domainCounters };
     return {
-      host: { cpuUsagePercent: Math.round(hostPct * 10) / 10, memoryFreeBytes: memory.freeBytes },
+      host: {
+        cpuUsagePercent: Math.round(hostPct * 10) / 10,
+        memoryFreeBytes: memory.freeBytes,
+        memoryTotalBytes: memory.totalBytes,
+      },
       domains,
     };
   }

@@ -213,12 +213,20 @@ export const statsMessageSchema = z.object({
   host: z.object({
     cpuUsagePercent: z.number().min(0).max(100),
     memoryFreeBytes: z.number().int().nonnegative(),
+    /** Optional (agents before stats history did not send it). */
+    memoryTotalBytes: z.number().int().nonnegative().optional(),
   }),
   domains: z.array(
     z.object({
       uuid: uuidSchema,
       cpuUsagePercent: z.number().min(0),
       memoryUsedBytes: z.number().int().nonnegative().optional(),
+      // Rates in bytes per second over the last interval, summed over the domain's disks and
+      // interfaces; absent in a domain's first sample (no previous counters) and from older agents.
+      diskReadBps: z.number().nonnegative().optional(),
+      diskWriteBps: z.number().nonnegative().optional(),
+      netRxBps: z.number().nonnegative().optional(),
+      netTxBps: z.number().nonnegative().optional(),
     }),
   ),
 });

@@ -2,12 +2,18 @@ import { issueConsoleTicket } from '../services/console-tickets.ts';
 import { createVm, deleteVm, forceOffVm, listVmsFor, shutdownVm, startVm, vmView } from '../services/vm-service.ts';
 import { z } from 'zod';
 import { adoptVm } from '../services/vm-reconcile.ts';
+import { objectHistory } from '../services/stats-history.ts';
+import { statsRangeInput } from '../schemas/stats.ts';
 import { authedProcedure, router, vmProcedure } from '../trpc.ts';
 import { createVmInput } from '../schemas/vm.ts';
 
 export const vmRouter = router({
   list: authedProcedure.query(({ ctx }) => listVmsFor(ctx.user)),
   byId: vmProcedure.query(({ ctx }) => vmView(ctx.vm.id)),
+  /** CPU, memory, disk and network I/O over a range (1h, 24h, 7d, 30d), oldest point first. */
+  statsHistory: vmProcedure
+    .input(z.object({ range: statsRangeInput }))
+    .query(({ ctx, input }) => objectHistory('vm', ctx.vm.id, input.range)),
   create: authedProcedure.input(createVmInput).mutation(({ ctx, input }) => createVm(input, ctx.user)),
   start: vmProcedure.mutation(({ ctx }) => startVm(ctx.vm, ctx.user)),
   shutdown: vmProcedure.mutation(({ ctx }) => shutdownVm(ctx.vm, ctx.user)),

@@ -19,6 +19,7 @@ import { hostFromCredential } from './host-credentials.ts';
 import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
 import { publishStats } from './bus.ts';
 import { applyEventFacts, applyHostFacts } from './domain-facts.ts';
+import { recordStats } from './stats-history.ts';
 import { sweepOrphanFiles } from './storage-reconcile.ts';
 import { publishHost, publishVm } from './views.ts';
 import { isVmLocked } from './vm-locks.ts';
@@ -198,6 +199,10 @@ async function applyStats(conn: AgentConnection, msg: StatsMessage): Promise<voi
     cpuUsagePercent: vm.state === 'running' ? domainCpuPercent(vm.uuid) : null,
   }));
   publishStats({ at: msg.at, hostId: conn.hostId, cpu });
+  // History is a record, not the live view: a failed write is logged, never fails the sample.
+  await recordStats(conn.hostId, msg, new Map(hostVms.map((vm) => [vm.uuid, vm.id]))).catch((err) =>
+    console.error(`[agent ${conn.hostName}] stats history write failed:`, err),
+  );
 }
 
 async function markOffline(hostId: string, hostName: string): Promise<void> {
