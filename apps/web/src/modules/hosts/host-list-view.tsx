@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
 import { memo, useMemo } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { useSession } from '../auth/use-session';
@@ -72,7 +73,9 @@ const HostRow = memo(function HostRow({ host, now }: { host: HostView; now: numb
     >
       <td data-label="Name" className={td}>
         <div className="min-w-0">
-          <div className="font-medium text-zinc-900">{host.name}</div>
+          <Link href={`/hosts/${host.id}`} className="font-medium text-zinc-900 hover:text-teal-700 hover:underline">
+            {host.name}
+          </Link>
           <div className="text-xs text-zinc-500">
             {host.hostname}
             {host.address ? ` · ${host.address}` : ''} · {host.clusterName}

@@ -16,6 +16,7 @@ import { hasConsole } from './vm-actions';
 import { VmActionBar } from './vm-action-bar';
 import { TaskPanel } from './task-panel';
 import { useLiveStats } from '../live/live-provider';
+import { PerformancePanel } from '../stats/performance-panel';
 import { useVmTask } from './use-vm-task';
 
 export function VmDetailView({ vmId }: { vmId: string }) {
@@ -100,6 +101,9 @@ export function VmDetailView({ vmId }: { vmId: string }) {
               <VmDetails vm={v} />
             </Card>
           </aside>
+        </div>
+        <div className="px-4 pb-4">
+          <PerformancePanel kind="vm" vmId={v.id} memoryTotalBytes={v.memoryMiB * 1024 * 1024} />
         </div>
       </div>
     </>
