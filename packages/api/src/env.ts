@@ -34,6 +34,18 @@ const schema = z.object({
   /** Memory the scheduler keeps free on every host for the host itself. */
   VIREO_HOST_RESERVED_MIB: z.coerce.number().int().min(0).default(256),
   /**
+   * How long stats history keeps its 10 s buckets (hours) and its 5 min buckets (days). Each
+   * host or VM costs ~230 bytes per bucket on SQLite: 8,640 buckets a day at 10 s, 288 a day at
+   * 5 min (docs/stats-history.md has the sums for 10,000 VMs).
+   */
+  VIREO_STATS_RAW_RETENTION_H: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 7)
+    .default(24),
+  VIREO_STATS_ROLLUP_RETENTION_D: z.coerce.number().int().min(1).max(400).default(30),
+  /**
    * Addresses of the reverse proxies the admin trusts, comma-separated (e.g. `127.0.0.1`). Only
    * for a request whose socket comes from one of them are X-Forwarded-For (the client's address,
    * for login throttling) and X-Forwarded-Proto (`https`: Secure `__Host-` session cookie)

@@ -42,11 +42,15 @@ test('a bucket written twice is replaced, not a failed batch', async () => {
 });
 
 test('prune deletes one resolution before a cutoff', async () => {
-  await stats.insertMany([row('d', 10, 0, 1), row('d', 10, 60, 2), row('d', 300, 0, 3)]);
-  assert.equal((await stats.prune(10, new Date(T0 + 30_000))) >= 1, true);
+  await stats.insertMany([row('d', 10, 0, 1), row('d', 10, 10, 4), row('d', 10, 60, 2), row('d', 300, 0, 3)]);
+  // Every object's 10 s rows before the cutoff go (one bucket start per statement): d's two, and
+  // the ones the tests above wrote there.
+  const before = (await stats.range('vm', 'a', 10, new Date(0))).length;
+  assert.ok((await stats.prune(10, new Date(T0 + 30_000))) >= 2);
   assert.deepEqual(
     (await stats.range('vm', 'd', 10, new Date(0))).map((r) => r.cpuPercent),
     [2],
   );
+  assert.equal((await stats.range('vm', 'a', 10, new Date(0))).length, before - 3, 'a: the buckets at 0, 10 and 20 s');
   assert.equal((await stats.range('vm', 'd', 300, new Date(0))).length, 1, 'the other resolution stays');
 });

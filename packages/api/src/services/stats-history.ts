@@ -11,13 +11,14 @@
 import { hosts, type StatObjectKind, type StatRow, stats } from '@vireo/db';
 import type { StatsMessage } from '@vireo/protocol';
 import { VireoError } from '@vireo/protocol';
+import { managerEnv } from '../env.ts';
 import { BucketAccumulator, mergeBuckets, type StatPoint } from './stats-buckets.ts';
 
-const RETENTION_MS: Record<number, number> = { 10: 24 * 3600_000, 300: 30 * 24 * 3600_000 };
 /** A bucket is closed this long after its end if no later sample closed it. */
 const STALE_GRACE_MS = 15_000;
 const FLUSH_EVERY_MS = 15_000;
-const PRUNE_EVERY_MS = 10 * 60_000;
+/** Often enough that one pass deletes a few buckets, not hours of them. */
+const PRUNE_EVERY_MS = 60_000;
 /** The most points one chart gets; coarser steps are merged on read. */
 const MAX_POINTS = 720;
 
@@ -89,9 +90,9 @@ async function housekeeping(now: number): Promise<void> {
   if (stale.length > 0) await stats.insertMany(stale);
   if (now - lastPruneAt < PRUNE_EVERY_MS) return;
   lastPruneAt = now;
-  for (const [resolution, keepMs] of Object.entries(RETENTION_MS)) {
-    await stats.prune(Number(resolution), new Date(now - keepMs));
-  }
+  const env = managerEnv();
+  await stats.prune(10, new Date(now - env.VIREO_STATS_RAW_RETENTION_H * 3600_000));
+  await stats.prune(300, new Date(now - env.VIREO_STATS_ROLLUP_RETENTION_D * 24 * 3600_000));
 }
 
 export interface StatsHistoryPoint extends StatPoint {
