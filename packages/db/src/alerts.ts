@@ -120,7 +120,11 @@ export async function deleteRule(id: string): Promise<void> {
 export async function list(filter: { resolvedLimit?: number } = {}): Promise<AlertRecord[]> {
   const db = getDb();
   const [firing, resolved] = await Promise.all([
-    db.alert.findMany({ where: { state: 'firing' }, select: alertSelect, orderBy: [{ firedAt: 'desc' }, { id: 'desc' }] }),
+    db.alert.findMany({
+      where: { state: 'firing' },
+      select: alertSelect,
+      orderBy: [{ firedAt: 'desc' }, { id: 'desc' }],
+    }),
     db.alert.findMany({
       where: { state: 'resolved' },
       select: alertSelect,

@@ -27,7 +27,14 @@ test('one open alert per (rule, object); resolving frees the key for the next on
     forSeconds: 0,
     enabled: true,
   });
-  const input = { ruleId: rule.id, objectType: 'host', objectId: 'h1', objectName: 'h1', value: 60, message: 'hot' } as const;
+  const input = {
+    ruleId: rule.id,
+    objectType: 'host',
+    objectId: 'h1',
+    objectName: 'h1',
+    value: 60,
+    message: 'hot',
+  } as const;
   const first = await alerts.open(input);
   assert.ok(first);
   assert.equal(first.state, 'firing');
