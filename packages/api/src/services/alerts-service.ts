@@ -100,9 +100,11 @@ function onChange(change: LiveChange): void {
       return;
     case 'hostRemoved':
       storageFree.delete(change.hostId);
-      return objectGone({ type: 'host', id: change.hostId });
+      objectGone({ type: 'host', id: change.hostId });
+      return;
     case 'vmRemoved':
-      return objectGone({ type: 'vm', id: change.vmId });
+      objectGone({ type: 'vm', id: change.vmId });
+      return;
     case 'alertRule':
     case 'alertRuleRemoved': {
       // Whoever changed the rule resolved its open alerts; every manager starts it afresh.
