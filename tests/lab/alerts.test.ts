@@ -1,8 +1,8 @@
 /**
  * Alerts on the real stack: a "host offline" rule fires when a lab host's agent stops and
  * resolves when it is back, both pushed live and POSTed (signed) to a webhook receiver on
- * loopback; a CPU rule at 0 % fires from a running VM's real stats and resolves when the VM is
- * off; nonsense rules are refused.
+ * loopback; a CPU rule at 0 % fires from a running VM's real stats, stays one alert across a
+ * manager restart, and resolves when the VM is off; nonsense rules and non-admins are refused.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,7 +11,16 @@ import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { AlertView, LiveChange } from '@vireo/api';
-import { type Api, admin, createTestVm, rejection, uniqueName, waitTask, watchChanges } from '../support/api.ts';
+import {
+  type Api,
+  admin,
+  createTestVm,
+  loginAs,
+  rejection,
+  uniqueName,
+  waitTask,
+  watchChanges,
+} from '../support/api.ts';
 import { lab, labHostsAllOnline, waitFor } from '../support/lab.ts';
 
 const exec = promisify(execFile);
@@ -75,6 +84,15 @@ test('nonsense rules are refused with BAD_INPUT or NOT_FOUND', async () => {
   }
   const r = await rejection(api.alert.updateRule.mutate({ ...base, ruleId: 'no-such-rule' }));
   assert.equal(r.code, 'NOT_FOUND');
+
+  // Alerts name hosts and every user's VMs: admins only.
+  const username = uniqueName('alertuser')
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 30);
+  await api.user.create.mutate({ username, password: 'alert-user-password', role: 'user' });
+  const { api: userApi } = await loginAs(username, 'alert-user-password');
+  assert.equal((await rejection(userApi.alert.list.query())).code, 'FORBIDDEN');
+  assert.equal((await rejection(userApi.alert.createRule.mutate(base))).code, 'FORBIDDEN');
 });
 
 test('host offline: fires after its duration when the agent stops, resolves when it is back; live and webhook', async () => {
@@ -193,6 +211,23 @@ test('a CPU rule at 0 % fires from a running VM’s real stats and resolves once
   assert.equal(fired.objectName, vm.name);
   assert.ok(fired.value >= 0 && fired.value <= 100 * vm.vcpus, `a CPU percentage: ${fired.value}`);
   assert.match(fired.message, new RegExp(`VM ${vm.name}: CPU at or above 0 %`));
+
+  // A manager restart reloads open alerts as firing: the breach going on is not a new alert.
+  await stackCtl('stop-manager');
+  await stackCtl('start-manager');
+  await waitFor(
+    'lab hosts back after the manager restart',
+    async () => labHostsAllOnline(await api.host.list.query()),
+    60_000,
+    250,
+  );
+  await new Promise((r) => setTimeout(r, 5_000)); // two stats samples at least (every 2 s here)
+  const afterRestart = await alertOf(rule.id, vmId);
+  assert.deepEqual(
+    afterRestart.map((a) => [a.id, a.state]),
+    [[fired.id, 'firing']],
+    'still the one firing alert after the restart',
+  );
 
   await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId);
   const resolved = await waitFor(
