@@ -5,7 +5,8 @@ import { after, test } from 'node:test';
 
 // The manager's env is read once: the receiver must exist before the module is loaded.
 const received: { body: string; signature: string | undefined; at: number }[] = [];
-let failFirst = 1;
+/** The first POST about alert a1 is refused. */
+let refuseA1 = true;
 const server = createServer((req: IncomingMessage, res) => {
   let body = '';
   req.on('data', (c) => {
@@ -13,7 +14,9 @@ const server = createServer((req: IncomingMessage, res) => {
   });
   req.on('end', () => {
     received.push({ body, signature: req.headers['x-vireo-signature'] as string | undefined, at: Date.now() });
-    res.writeHead(failFirst-- > 0 ? 503 : 204).end();
+    const refuse = refuseA1 && JSON.parse(body).alert.id === 'a1';
+    if (refuse) refuseA1 = false;
+    res.writeHead(refuse ? 503 : 204).end();
   });
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -23,9 +26,9 @@ process.env.VIREO_ALERT_WEBHOOK_URL = `http://127.0.0.1:${port}/hook`;
 process.env.VIREO_ALERT_WEBHOOK_SECRET = 'a-test-secret-of-32-characters!!';
 const { sendAlertWebhook, signature } = await import('../src/services/alerts-webhook.ts');
 
-const payload = (state: 'firing' | 'resolved') => ({
+const payload = (state: 'firing' | 'resolved', id = 'a1') => ({
   alert: {
-    id: 'a1',
+    id,
     ruleId: 'r1',
     ruleName: 'cpu',
     metric: 'cpu' as const,
@@ -45,15 +48,22 @@ const payload = (state: 'firing' | 'resolved') => ({
   at: new Date(0).toISOString(),
 });
 
-test('a refused POST is retried after a pause, deliveries keep their order and are signed', async () => {
+test('a refused POST is retried after a pause, one alert’s deliveries keep their order and are signed', async () => {
   const t0 = Date.now();
   sendAlertWebhook(payload('firing'));
   sendAlertWebhook(payload('resolved'));
-  while (received.length < 3 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(received.length, 3, 'the failed first attempt, its retry, then the resolve');
-  assert.ok((received[1]?.at ?? 0) - (received[0]?.at ?? 0) >= 900, 'backoff before the retry');
-  const states = received.map((r) => JSON.parse(r.body).state);
-  assert.deepEqual(states, ['firing', 'firing', 'resolved']);
+  sendAlertWebhook(payload('firing', 'a2'));
+  while (received.length < 4 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+  const seen = received.map((r) => `${JSON.parse(r.body).alert.id}:${JSON.parse(r.body).state}`);
+  assert.equal(received.length, 4, seen.join(' '));
+  // a1's fire is refused and retried after the backoff; a2 does not wait for it; a1's resolve follows its fire.
+  assert.deepEqual(
+    seen.filter((x) => x.startsWith('a1')),
+    ['a1:firing', 'a1:firing', 'a1:resolved'],
+  );
+  assert.ok(seen.indexOf('a2:firing') < 2, `a2 went out during a1's backoff: ${seen.join(' ')}`);
+  const a1 = received.filter((r) => JSON.parse(r.body).alert.id === 'a1');
+  assert.ok((a1[1]?.at ?? 0) - (a1[0]?.at ?? 0) >= 900, 'backoff before the retry');
   for (const r of received) assert.equal(r.signature, signature(r.body, 'a-test-secret-of-32-characters!!'));
   assert.match(received[0]?.signature ?? '', /^sha256=[0-9a-f]{64}$/);
 });

@@ -1,7 +1,8 @@
 /**
  * Sends alert transitions to `VIREO_ALERT_WEBHOOK_URL`: one JSON POST per fire and per resolve,
- * in order, from a queue of its own so a slow or dead receiver never holds up evaluation. Each
- * POST has a timeout and is retried with backoff; failures are logged and counted (/metrics).
+ * never awaited by evaluation. One alert's POSTs go in order (its resolve never overtakes its
+ * fire); different alerts do not wait for each other, so one alert's retries do not delay the
+ * next. Each POST has a timeout and is retried with backoff; failures are logged and counted.
  */
 import { createHmac } from 'node:crypto';
 import { managerEnv } from '../env.ts';
@@ -30,28 +31,30 @@ export function signature(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-const queue: WebhookPayload[] = [];
-let draining = false;
+/** Per alert id, the delivery of its latest POST: the next one for that alert waits for it. */
+const chains = new Map<string, Promise<void>>();
+let pending = 0;
 
 /** Queues a POST; returns at once. Does nothing when no webhook is configured. */
 export function sendAlertWebhook(payload: WebhookPayload): void {
   if (!managerEnv().VIREO_ALERT_WEBHOOK_URL) return;
-  if (queue.length >= MAX_QUEUED) {
+  if (pending >= MAX_QUEUED) {
     recordAlertWebhook('dropped');
-    console.warn(`[alerts] webhook queue full (${MAX_QUEUED}); dropped ${payload.state} of alert ${payload.alert.id}`);
+    console.warn(
+      `[alerts] webhook backlog full (${MAX_QUEUED}); dropped ${payload.state} of alert ${payload.alert.id}`,
+    );
     return;
   }
-  queue.push(payload);
-  if (!draining) void drain();
-}
-
-async function drain(): Promise<void> {
-  draining = true;
-  try {
-    for (let next = queue.shift(); next; next = queue.shift()) await deliver(next);
-  } finally {
-    draining = false;
-  }
+  pending += 1;
+  const id = payload.alert.id;
+  // deliver() never rejects: it counts and logs its own failures.
+  const next = (chains.get(id) ?? Promise.resolve())
+    .then(() => deliver(payload))
+    .finally(() => {
+      pending -= 1;
+      if (chains.get(id) === next) chains.delete(id);
+    });
+  chains.set(id, next);
 }
 
 async function deliver(payload: WebhookPayload): Promise<void> {
