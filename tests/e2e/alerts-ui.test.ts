@@ -77,4 +77,7 @@ test('add a rule on the Alerts page: bad input refused, then it fires live with 
   );
   assert.equal(await resolvedRows.count(), lab().hosts.length);
   await page.screenshot({ path: `${artifacts}/alerts-resolved.png`, fullPage: true });
+  // On a phone the tables stack as cards.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: `${artifacts}/alerts-phone.png`, fullPage: true });
 });
