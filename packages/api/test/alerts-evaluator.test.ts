@@ -74,3 +74,18 @@ test('thresholds: cpu and memory at or above, storage free at or below, offline 
   assert.equal(breaches({ metric: 'hostOffline', threshold: 0 }, 0), false);
   assert.equal(breaches({ metric: 'cpu', threshold: 0 }, null), false, 'no data never breaches');
 });
+
+test('tick does not fire a breach whose samples stopped (a VM on a host that went away)', () => {
+  const rule = { id: 'vmcpu', forSeconds: 60, metric: 'cpu', threshold: 50 } as const;
+  const rules = new Map([[rule.id, rule]]);
+  const vm = { type: 'vm', id: 'v1' } as const;
+  const stopped = new AlertEvaluator();
+  stopped.observe(rule, vm, true, 80, 0);
+  stopped.observe(rule, vm, true, 80, 10 * S); // then nothing more
+  assert.deepEqual(stopped.tick(rules, 70 * S), [], 'last sample 60 s old: stale');
+  // With samples still arriving, the tick fires between them.
+  const flowing = new AlertEvaluator();
+  flowing.observe(rule, vm, true, 80, 0);
+  flowing.observe(rule, vm, true, 80, 55 * S);
+  assert.equal(flowing.tick(rules, 62 * S)[0]?.kind, 'fire');
+});

@@ -11,7 +11,14 @@
  */
 
 export type AlertObject = { type: 'host' | 'vm'; id: string };
-export type EvaluatedRule = { id: string; forSeconds: number };
+export type EvaluatedRule = { id: string; forSeconds: number; metric?: string };
+
+/**
+ * `tick` fires a breach between samples only while its last sample is this fresh: samples that
+ * stopped (a VM whose host went away) prove nothing. Host offline is the exception: an offline
+ * host sends nothing, its absence is the condition.
+ */
+export const STALE_MS = 30_000;
 
 export type Transition = {
   kind: 'fire' | 'resolve';
@@ -28,6 +35,8 @@ type State = {
   /** When the current unbroken breach began; null while not breaching. */
   breachSince: number | null;
   value: number | null;
+  /** When the last sample arrived. */
+  seenAt: number;
   firing: boolean;
 };
 
@@ -54,9 +63,10 @@ export class AlertEvaluator {
       this.states.delete(key);
       return state.firing ? { kind: 'resolve', ruleId: rule.id, object, value, at: now } : null;
     }
-    const current = state ?? { ruleId: rule.id, object, breachSince: now, value, firing: false };
+    const current = state ?? { ruleId: rule.id, object, breachSince: now, value, seenAt: now, firing: false };
     current.breachSince ??= now;
     current.value = value;
+    current.seenAt = now;
     this.states.set(key, current);
     return this.fireIfDue(current, rule, now);
   }
@@ -67,6 +77,7 @@ export class AlertEvaluator {
     for (const state of this.states.values()) {
       const rule = rules.get(state.ruleId);
       if (!rule) continue;
+      if (rule.metric !== 'hostOffline' && now - state.seenAt > STALE_MS) continue;
       const t = this.fireIfDue(state, rule, now);
       if (t) out.push(t);
     }
@@ -75,7 +86,7 @@ export class AlertEvaluator {
 
   /** An alert already open in the database (start-up): further breaches are not new alerts. */
   markFiring(ruleId: string, object: AlertObject, value: number, since: number): void {
-    this.states.set(keyOf(ruleId, object), { ruleId, object, breachSince: since, value, firing: true });
+    this.states.set(keyOf(ruleId, object), { ruleId, object, breachSince: since, value, seenAt: since, firing: true });
   }
 
   /** Forgets a rule's states (rule edited, disabled or deleted); returns the objects that fired. */
