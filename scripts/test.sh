@@ -45,6 +45,11 @@ export VIREO_STATS_INTERVAL_MS=2000 VIREO_SHUTDOWN_TIMEOUT_S=30 VIREO_CONSOLE_TI
 export VIREO_TRUSTED_PROXIES=127.0.0.5
 # tests/lab/metrics.test.ts scrapes /metrics with this token (a fixed test value, 40 characters).
 export VIREO_METRICS_TOKEN=vireo-test-metrics-token-0123456789abcde
+# tests/lab/alerts.test.ts receives the alert webhook on this loopback port (the stack's port + 1000,
+# so parallel stacks do not collide) and checks the signature made with this fixed test secret.
+export VIREO_TEST_WEBHOOK_PORT=$((STACK_PORT + 1000))
+export VIREO_ALERT_WEBHOOK_URL="http://127.0.0.1:$VIREO_TEST_WEBHOOK_PORT/vireo-alerts"
+export VIREO_ALERT_WEBHOOK_SECRET=vireo-test-alert-webhook-secret-0123
 start_manager
 start_agents
 wait_hosts_online "$STACK_HOSTS"

@@ -4,7 +4,7 @@
  * agent connections and the browser subscriptions in the same memory, with no broker between.
  */
 import { createServer } from 'node:http';
-import { createManagerEdge, managerEnv, reconcileOnStart } from '@vireo/api';
+import { createManagerEdge, managerEnv, reconcileOnStart, startAlerts } from '@vireo/api';
 import next from 'next';
 
 const env = managerEnv();
@@ -14,6 +14,7 @@ const handleNext = app.getRequestHandler();
 await app.prepare();
 const { tasksFailed } = await reconcileOnStart();
 if (tasksFailed > 0) console.log(`Failed ${tasksFailed} task(s) interrupted by the last stop.`);
+await startAlerts();
 
 const edge = createManagerEdge();
 const upgradeNext = app.getUpgradeHandler();

@@ -69,6 +69,19 @@ const schema = z.object({
     (v) => (v === '' ? undefined : v),
     z.string().min(32, 'must be at least 32 characters').optional(),
   ),
+  /**
+   * Where alerts are POSTed (JSON) when they fire and resolve. Unset (the default): alerts are only
+   * shown in the UI.
+   */
+  VIREO_ALERT_WEBHOOK_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  ),
+  /** When set, each webhook POST carries `X-Vireo-Signature: sha256=<HMAC-SHA256 of the body>`. */
+  VIREO_ALERT_WEBHOOK_SECRET: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(16, 'must be at least 16 characters').optional(),
+  ),
   NODE_ENV: z.string().default('production'),
 });
 

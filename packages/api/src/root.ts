@@ -1,3 +1,4 @@
+import { alertRouter } from './routers/alert.ts';
 import { authRouter } from './routers/auth.ts';
 import { eventRouter } from './routers/event.ts';
 import { hostRouter } from './routers/host.ts';
@@ -17,6 +18,7 @@ export const appRouter = router({
   event: eventRouter,
   user: userRouter,
   live: liveRouter,
+  alert: alertRouter,
 });
 
 export type AppRouter = typeof appRouter;

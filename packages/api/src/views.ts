@@ -96,6 +96,40 @@ export interface EventView {
   hostId: string | null;
 }
 
+export type AlertMetric = 'cpu' | 'memory' | 'storageFree' | 'hostOffline';
+export type AlertScope = 'hosts' | 'host' | 'vms' | 'vm';
+
+export interface AlertView {
+  id: string;
+  ruleId: string;
+  ruleName: string;
+  metric: AlertMetric;
+  objectType: 'host' | 'vm';
+  objectId: string;
+  /** As it was when the alert fired. */
+  objectName: string;
+  state: 'firing' | 'resolved';
+  /** The sample that fired it, then the one that resolved it; percent, or 1/0 for offline. */
+  value: number;
+  message: string;
+  firedAt: string;
+  resolvedAt: string | null;
+}
+
+export interface AlertRuleView {
+  id: string;
+  name: string;
+  scope: AlertScope;
+  scopeId: string | null;
+  /** The host's or VM's name for a single-object rule; null for every host/VM, or if it is gone. */
+  scopeName: string | null;
+  metric: AlertMetric;
+  threshold: number;
+  forSeconds: number;
+  enabled: boolean;
+  updatedAt: string;
+}
+
 /** CPU % of the VMs one stats sample touched; null while a VM is not running. */
 export type VmCpuSample = { vmId: string; cpuUsagePercent: number | null };
 /** One stats batch: the VMs a stream watches (`live.watchStats`) that a single sample touched. */
@@ -108,7 +142,11 @@ export type LiveChange =
   | { kind: 'vmRemoved'; vmId: string; ownerId: string }
   | { kind: 'hostRemoved'; hostId: string }
   | { kind: 'task'; task: TaskView }
-  | { kind: 'event'; event: EventView };
+  | { kind: 'event'; event: EventView }
+  // Alerts and their rules are for admins only (live.ts shows non-admins only what they own).
+  | { kind: 'alert'; alert: AlertView }
+  | { kind: 'alertRule'; rule: AlertRuleView }
+  | { kind: 'alertRuleRemoved'; ruleId: string };
 
 /** What the one live stream per browser tab (`live.onChange`) carries: changes and stats. */
 export type LiveMessage = LiveChange | { kind: 'stats'; stats: StatsBatch };

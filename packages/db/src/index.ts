@@ -6,6 +6,7 @@ export { DbConflictError, DbError, type DbErrorCode, DbNotFoundError } from './e
 export { hashPassword, verifyPassword } from './password.ts';
 export { generateToken, hashToken } from './tokens.ts';
 
+export * as alerts from './alerts.ts';
 export * as clusters from './clusters.ts';
 export * as enrollment from './enrollment.ts';
 export * as events from './events.ts';
@@ -19,6 +20,17 @@ export * as vms from './vms.ts';
 export { INTERRUPTED_REASON } from './vms.ts';
 
 // Repository result types (plain numbers for byte sizes, parsed JSON, typed enums).
+export type {
+  AlertMetric,
+  AlertObjectType,
+  AlertOpenInput,
+  AlertRecord,
+  AlertRuleInput,
+  AlertRuleRecord,
+  AlertScope,
+  AlertState,
+} from './alerts.ts';
+export { ALERT_METRICS, ALERT_SCOPES, ALERT_STATES } from './alerts.ts';
 export type { ClusterView } from './clusters.ts';
 export type { ConsumeResult, EnrollmentTokenStatus, EnrollmentTokenView } from './enrollment.ts';
 export type { EventInput, EventView } from './events.ts';

@@ -6,6 +6,10 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@vireo/api';
 
 export type {
+  AlertMetric,
+  AlertRuleView,
+  AlertScope,
+  AlertView,
   EventView,
   HostStatus,
   HostView,

@@ -15,6 +15,7 @@ import {
 import type { WebSocket } from 'ws';
 import { events, hosts, vms } from '@vireo/db';
 import { AgentConnection } from './agent-connection.ts';
+import { observeHostStorage } from './alerts-service.ts';
 import { hostFromCredential } from './host-credentials.ts';
 import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
 import { publishStats } from './bus.ts';
@@ -132,7 +133,8 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
     connections.set(conn.hostId, conn);
     previous?.close('replaced by a newer connection');
   }
-  const { hostUuid, storage: _storage, ...facts } = msg.host;
+  const { hostUuid, storage, ...facts } = msg.host;
+  observeHostStorage(conn.hostId, storage);
   await hosts.upsertOnConnect({ ...facts, libvirtHostUuid: hostUuid, clusterId: host.clusterId });
   await reconcileHostVms({ id: conn.hostId, name: conn.hostName }, msg.domains, msg.inFlight);
   await applyHostFacts(conn, msg.domains);

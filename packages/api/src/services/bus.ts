@@ -31,6 +31,11 @@ export function publishStats(sample: StatsSample): void {
   statsEmitter.emit('stats', sample);
 }
 
+export function subscribeStats(listener: (sample: StatsSample) => void): () => void {
+  statsEmitter.on('stats', listener);
+  return () => statsEmitter.off('stats', listener);
+}
+
 export type BusMessage = { type: 'change'; change: LiveChange } | { type: 'stats'; sample: StatsSample };
 
 /**

@@ -28,6 +28,13 @@ export function recordTrpcRequest(procedures: readonly string[], seconds: number
 
 const startedAt = Date.now();
 
+/** Alert webhook POSTs by outcome: `ok`, `retried` (an attempt failed, another follows), `failed` (gave up), `dropped` (queue full). */
+const webhookOutcomes = new Map<string, number>();
+
+export function recordAlertWebhook(outcome: 'ok' | 'retried' | 'failed' | 'dropped'): void {
+  webhookOutcomes.set(outcome, (webhookOutcomes.get(outcome) ?? 0) + 1);
+}
+
 export async function collectMetrics(): Promise<MetricFamily[]> {
   const since = new Date(Date.now() - TASK_WINDOW_S * 1000);
   const [hostRows, vmStates, hostLoads, taskCounts] = await Promise.all([
@@ -103,6 +110,12 @@ export async function collectMetrics(): Promise<MetricFamily[]> {
       help: `Tasks created in the last ${TASK_WINDOW_S} s, by kind and current state.`,
       type: 'gauge',
       samples: taskCounts.map(({ kind, state, count }) => ({ labels: { kind, state }, value: count })),
+    },
+    {
+      name: 'vireo_alert_webhook_total',
+      help: 'Alert webhook deliveries by outcome (ok, retried, failed, dropped).',
+      type: 'counter',
+      samples: [...webhookOutcomes].map(([outcome, value]) => ({ labels: { outcome }, value })),
     },
     {
       name: 'vireo_trpc_request_duration_seconds',

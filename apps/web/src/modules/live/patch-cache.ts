@@ -58,12 +58,32 @@ export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: Li
       );
       return;
     }
+    case 'alert': {
+      // A resolve replaces its firing row in place; a new alert goes to the front.
+      queryClient.setQueryData(trpc.alert.list.queryKey(), (list) => upsertById(list, change.alert, true));
+      return;
+    }
+    case 'alertRule': {
+      queryClient.setQueryData(trpc.alert.rules.queryKey(), (list) => upsertById(list, change.rule));
+      return;
+    }
+    case 'alertRuleRemoved': {
+      queryClient.setQueryData(trpc.alert.rules.queryKey(), (list) => list?.filter((r) => r.id !== change.ruleId));
+      queryClient.setQueryData(trpc.alert.list.queryKey(), (list) => list?.filter((a) => a.ruleId !== change.ruleId));
+      return;
+    }
   }
 }
 
 /** After a reconnect, changes may have been missed: refetch what is on screen. */
 export function resyncAfterReconnect(queryClient: QueryClient, trpc: Trpc): void {
-  for (const key of [trpc.vm.pathKey(), trpc.host.pathKey(), trpc.task.pathKey(), trpc.event.pathKey()]) {
+  for (const key of [
+    trpc.vm.pathKey(),
+    trpc.host.pathKey(),
+    trpc.task.pathKey(),
+    trpc.event.pathKey(),
+    trpc.alert.pathKey(),
+  ]) {
     void queryClient.invalidateQueries({ queryKey: key });
   }
 }

@@ -3,8 +3,9 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { type ReactNode, useEffect } from 'react';
+import { useFiringAlertCount } from '../alerts/alerts-view';
 import { useSession } from '../auth/use-session';
-import { HostIcon, TaskIcon, UserIcon, VmIcon } from '../ui/icons';
+import { BellIcon, HostIcon, TaskIcon, UserIcon, VmIcon } from '../ui/icons';
 import { NAV_ID } from './top-bar';
 
 interface NavItem {
@@ -13,6 +14,8 @@ interface NavItem {
   icon: ReactNode;
   testId: string;
   matches: (path: string) => boolean;
+  /** A count shown beside the label (firing alerts); hidden at 0. */
+  badge?: number;
 }
 
 function inventoryItems(isAdmin: boolean): NavItem[] {
@@ -47,9 +50,19 @@ function inventoryItems(isAdmin: boolean): NavItem[] {
   ];
 }
 
-const ADMIN_ITEMS: NavItem[] = [
-  { href: '/users', label: 'Users', icon: <UserIcon />, testId: 'nav-users', matches: (p) => p.startsWith('/users') },
-];
+function adminItems(firingAlerts: number): NavItem[] {
+  return [
+    {
+      href: '/alerts',
+      label: 'Alerts',
+      icon: <BellIcon />,
+      testId: 'nav-alerts',
+      matches: (p) => p.startsWith('/alerts'),
+      badge: firingAlerts,
+    },
+    { href: '/users', label: 'Users', icon: <UserIcon />, testId: 'nav-users', matches: (p) => p.startsWith('/users') },
+  ];
+}
 
 /**
  * The left navigation. From the `md` breakpoint up it is a fixed column; below it (phones) it is a
@@ -60,6 +73,7 @@ export function Nav({ open, onClose }: { open: boolean; onClose: () => void }) {
   const pathname = usePathname() ?? '/';
   const { user } = useSession();
   const isAdmin = user?.role === 'admin';
+  const firingAlerts = useFiringAlertCount(isAdmin);
 
   useEffect(() => {
     if (!open) return;
@@ -94,7 +108,7 @@ export function Nav({ open, onClose }: { open: boolean; onClose: () => void }) {
         {isAdmin && (
           <>
             <NavHeading>Administration</NavHeading>
-            {ADMIN_ITEMS.map((item) => (
+            {adminItems(firingAlerts).map((item) => (
               <NavLink key={item.href} item={item} active={item.matches(pathname)} />
             ))}
           </>
@@ -127,6 +141,15 @@ function NavLink({ item, active }: { item: NavItem; active: boolean }) {
     >
       <span className={active ? 'text-teal-700' : 'text-zinc-500'}>{item.icon}</span>
       {item.label}
+      {item.badge ? (
+        <span
+          data-testid={`${item.testId}-badge`}
+          className="ml-auto min-w-5 rounded-full bg-red-600 px-1.5 text-center text-[11px] leading-4 font-semibold text-white tabular-nums"
+        >
+          {item.badge}
+          <span className="sr-only"> firing</span>
+        </span>
+      ) : null}
     </Link>
   );
 }

@@ -2,9 +2,10 @@
 
 import Link from 'next/link';
 import type { UserView } from '@/trpc/types';
+import { useFiringAlertCount } from '../alerts/alerts-view';
 import { useLogout } from '../auth/use-session';
 import { type LiveStatus, useLive } from '../live/live-provider';
-import { CloseIcon, MenuIcon } from '../ui/icons';
+import { BellIcon, CloseIcon, MenuIcon } from '../ui/icons';
 
 const LIVE_LABEL: Record<LiveStatus, { text: string; dot: string }> = {
   pending: { text: 'Live', dot: 'bg-emerald-400' },
@@ -29,6 +30,7 @@ export function TopBar({
   // The browser being offline outranks a stream that has not noticed yet.
   const live: LiveStatus = status === 'pending' && !online ? 'connecting' : status;
   const liveLabel = LIVE_LABEL[live];
+  const firingAlerts = useFiringAlertCount(user?.role === 'admin');
   return (
     <header className="flex h-11 shrink-0 items-center gap-3 bg-zinc-900 px-3 text-sm text-zinc-300">
       <button
@@ -60,6 +62,19 @@ export function TopBar({
           {/* On a phone the dot alone says "live"; trouble is spelled out (and bannered). */}
           <span className={live === 'pending' ? 'sr-only sm:not-sr-only' : ''}>{liveLabel.text}</span>
         </span>
+        {firingAlerts > 0 && (
+          // The nav (a drawer on phones) shows it too; up here it is seen on every screen size.
+          <Link
+            href="/alerts"
+            data-testid="topbar-alerts"
+            title={`${firingAlerts} firing ${firingAlerts === 1 ? 'alert' : 'alerts'}`}
+            className="flex h-7 items-center gap-1 rounded-md bg-red-600 px-2 text-xs font-semibold text-white hover:bg-red-700"
+          >
+            <BellIcon />
+            <span className="tabular-nums">{firingAlerts}</span>
+            <span className="sr-only">firing alerts</span>
+          </Link>
+        )}
         {user && (
           <span className="flex min-w-0 items-center gap-2" data-testid="current-user">
             <span className="truncate text-zinc-100">{user.username}</span>

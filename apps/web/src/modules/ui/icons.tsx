@@ -57,6 +57,15 @@ export function UserIcon() {
   );
 }
 
+export function BellIcon() {
+  return (
+    <Icon>
+      <path d="M4 11.5V7a4 4 0 0 1 8 0v4.5l1 1H3z" />
+      <path d="M6.75 14a1.35 1.35 0 0 0 2.5 0" />
+    </Icon>
+  );
+}
+
 export function PlusIcon() {
   return (
     <Icon>
