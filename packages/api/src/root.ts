@@ -1,4 +1,5 @@
 import { authRouter } from './routers/auth.ts';
+import { clusterRouter } from './routers/cluster.ts';
 import { eventRouter } from './routers/event.ts';
 import { hostRouter } from './routers/host.ts';
 import { liveRouter } from './routers/live.ts';
@@ -17,6 +18,7 @@ export const appRouter = router({
   event: eventRouter,
   user: userRouter,
   live: liveRouter,
+  cluster: clusterRouter,
 });
 
 export type AppRouter = typeof appRouter;

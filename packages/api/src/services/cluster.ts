@@ -130,3 +130,15 @@ export async function leaveCluster(): Promise<void> {
   timer = undefined;
   await managers.markStopped(selfId());
 }
+
+/** This manager's id and the live managers (id, internal URL, last heartbeat), for admins. */
+export async function listManagers(): Promise<{
+  managerId: string;
+  managers: { id: string; hostname: string; heartbeatAt: string }[];
+}> {
+  const live = await managers.live(new Date(Date.now() - MANAGER_STALE_MS));
+  return {
+    managerId: selfId(),
+    managers: live.map((m) => ({ id: m.id, hostname: m.hostname, heartbeatAt: m.heartbeatAt.toISOString() })),
+  };
+}

@@ -47,6 +47,7 @@ export function toHostView(host: HostRow): HostView {
     domainTypes: host.domainTypes,
     vmCount: host.vmCount,
     lastSeenAt: host.lastSeenAt?.toISOString() ?? null,
+    managerId: host.status === 'online' ? host.managerId : null,
   };
 }
 
