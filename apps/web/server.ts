@@ -1,10 +1,10 @@
 /**
  * The manager process: one Node HTTP server in which the manager's edge (tRPC, agent link,
- * console WebSockets) sits in front of Next.js, which renders the UI. One process keeps the
- * agent connections and the browser subscriptions in the same memory, with no broker between.
+ * console WebSockets) sits in front of Next.js, which renders the UI. Several such processes may
+ * share one PostgreSQL database (see docs/architecture.md, "Several managers").
  */
 import { createServer } from 'node:http';
-import { createManagerEdge, managerEnv, reconcileOnStart, startAlerts } from '@vireo/api';
+import { createManagerEdge, leaveCluster, managerEnv, reconcileOnStart, startAlerts } from '@vireo/api';
 import next from 'next';
 
 const env = managerEnv();
@@ -39,9 +39,14 @@ server.listen(env.VIREO_PORT, env.VIREO_LISTEN, () => {
   console.log(`Vireo manager listening on http://${env.VIREO_LISTEN}:${env.VIREO_PORT}`);
 });
 
+let stopping = false;
 const stop = () => {
+  if (stopping) return;
+  stopping = true;
   server.close();
-  process.exit(0);
+  // Tell the other managers at once; never hang the stop on a slow database.
+  const left = leaveCluster().catch((err) => console.error('Could not leave the cluster cleanly:', err));
+  Promise.race([left, new Promise((resolve) => setTimeout(resolve, 2000))]).finally(() => process.exit(0));
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -12,7 +12,7 @@ export const adminPassword = () => process.env.VIREO_TEST_ADMIN_PASSWORD ?? '';
 
 export type Api = ReturnType<typeof makeClient>['api'];
 
-function makeClient() {
+function makeClient(url = baseUrl()) {
   let cookie = '';
   const cookieFetch: typeof fetch = async (input, init) => {
     const headers = new Headers(init?.headers);
@@ -37,22 +37,23 @@ function makeClient() {
     links: [
       splitLink({
         condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({ url: `${baseUrl()}/api/trpc`, EventSource: CookieEventSource as never }),
-        false: httpBatchLink({ url: `${baseUrl()}/api/trpc`, fetch: cookieFetch }),
+        true: httpSubscriptionLink({ url: `${url}/api/trpc`, EventSource: CookieEventSource as never }),
+        false: httpBatchLink({ url: `${url}/api/trpc`, fetch: cookieFetch }),
       }),
     ],
   });
   return { api, cookie: () => cookie };
 }
 
-export async function loginAs(username: string, password: string) {
-  const client = makeClient();
+/** `url`: another manager of the same installation (tests of several managers). */
+export async function loginAs(username: string, password: string, url = baseUrl()) {
+  const client = makeClient(url);
   await client.api.auth.login.mutate({ username, password });
   return client;
 }
 
-export async function admin() {
-  return loginAs('admin', adminPassword());
+export async function admin(url = baseUrl()) {
+  return loginAs('admin', adminPassword(), url);
 }
 
 /** The error's stable code (data.vireoCode) and message, for assertions. */

@@ -21,12 +21,35 @@ export const FAULT_POINTS = [
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
+function isHttpUrl(u: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(u).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** The manager URLs of a `managerUrl` setting (one, or several comma-separated). */
+export function managerUrls(setting: string): string[] {
+  return setting
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+}
+
 export const configSchema = z.object({
-  /** http(s) base URL of the manager; the WebSocket URL is derived from it. */
+  /**
+   * http(s) base URL of the manager; the WebSocket URL is derived from it. Several managers
+   * sharing one database: their URLs, comma-separated; the agent connects to one and moves to
+   * the next when that one goes away.
+   */
   managerUrl: z
     .string()
-    .url()
-    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL'),
+    .max(4000)
+    .refine(
+      (list) => managerUrls(list).length > 0 && managerUrls(list).every(isHttpUrl),
+      'must be http:// or https:// URLs, comma-separated',
+    ),
   /** One-time token for the first enrollment; unused once STATE_DIR/credential.json exists. */
   enrollmentToken: z.string().min(16).max(128).optional(),
   stateDir: z.string().regex(/^\//, 'must be an absolute path'),

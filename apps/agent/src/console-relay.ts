@@ -9,7 +9,8 @@ import WebSocket from 'ws';
 import type { Logger } from './logger.ts';
 
 export interface ConsoleRelayDeps {
-  wsBase: string;
+  /** The manager the agent is connected to now (several managers: it may change). */
+  wsBase: () => string;
   bearer: () => string | undefined;
   vncSocketPath: (uuid: string) => Promise<string>;
   logger: Logger;
@@ -28,7 +29,7 @@ export async function openConsoleRelay(deps: ConsoleRelayDeps, p: { uuid: string
       rej(new VireoError('INVALID_STATE', `Cannot reach the VM's VNC socket: ${err.message}`, { object: 'vm' })),
     );
   });
-  const url = `${deps.wsBase}${AGENT_CONSOLE_WS_PATH}?channel=${encodeURIComponent(p.channelId)}`;
+  const url = `${deps.wsBase()}${AGENT_CONSOLE_WS_PATH}?channel=${encodeURIComponent(p.channelId)}`;
   const ws = new WebSocket(url, { headers: { authorization: `Bearer ${bearer}` }, handshakeTimeout: timeoutMs });
   ws.binaryType = 'nodebuffer';
   try {

@@ -16,7 +16,7 @@ import { Jobs, Settler } from './jobs.ts';
 import { Journal } from './journal.ts';
 import { ReportedDomains, watchLibvirt } from './libvirt-watch.ts';
 import { createLogger } from './logger.ts';
-import { ManagerLink, wsBase } from './manager-link.ts';
+import { ManagerLink } from './manager-link.ts';
 
 export const AGENT_VERSION = '0.1.0';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     openConsole: (p) =>
       openConsoleRelay(
         {
-          wsBase: wsBase(config.managerUrl),
+          wsBase: () => link?.currentWsBase ?? '',
           bearer: () => link?.bearer,
           vncSocketPath: (u) => hv.vncSocketPath(u),
           logger,

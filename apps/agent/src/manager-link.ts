@@ -18,11 +18,13 @@ import {
   managerMessageSchema,
 } from '@vireo/protocol';
 import WebSocket from 'ws';
+import { managerUrls } from './config.ts';
 import type { Logger } from './logger.ts';
 
 export interface Credential extends EnrollResponse {}
 
 export interface ManagerLinkOptions {
+  /** One manager URL, or several (comma-separated) managers sharing one database. */
   managerUrl: string;
   stateDir: string;
   enrollmentToken?: string | undefined;
@@ -56,7 +58,7 @@ export async function loadOrEnroll(
     throw new Error(`Not enrolled yet (no ${file}) and no enrollment token: set VIREO_ENROLLMENT_TOKEN.`);
   }
   const body = { token: o.enrollmentToken, ...(await o.identity()) };
-  const res = await fetch(new URL(ENROLL_PATH, o.managerUrl), {
+  const res = await fetch(new URL(ENROLL_PATH, managerUrls(o.managerUrl)[0]), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -83,8 +85,18 @@ export class ManagerLink {
   private ready = false;
   /** A domain event came while the state message was being built: it may predate the snapshot. */
   private missedWhileBuilding = false;
+  private readonly urls: string[];
+  /** Which of `urls` the current (or next) connection goes to. */
+  private current = 0;
 
-  constructor(private readonly o: ManagerLinkOptions) {}
+  constructor(private readonly o: ManagerLinkOptions) {
+    this.urls = managerUrls(o.managerUrl);
+  }
+
+  /** The WebSocket base of the manager connected to now (console channels dial back there). */
+  get currentWsBase(): string {
+    return wsBase(this.urls[this.current] ?? this.urls[0] ?? this.o.managerUrl);
+  }
 
   get connected(): boolean {
     return this.ready;
@@ -145,7 +157,7 @@ export class ManagerLink {
       this.o.logger.error('cannot get a host credential', { err });
       return this.retry();
     }
-    const url = `${wsBase(this.o.managerUrl)}${AGENT_WS_PATH}`;
+    const url = `${this.currentWsBase}${AGENT_WS_PATH}`;
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.credential.credential}` } });
     this.ws = ws;
     this.ready = false;
@@ -164,6 +176,8 @@ export class ManagerLink {
       if (this.ws !== ws) return;
       this.ready = false;
       this.o.logger.info('manager link closed', { code });
+      // Several managers: the next attempt goes to the next one (this one may be gone for good).
+      if (this.urls.length > 1) this.current = (this.current + 1) % this.urls.length;
       this.retry();
     });
   }

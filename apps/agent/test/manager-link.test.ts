@@ -158,3 +158,34 @@ test('resync sends a freshly built full state on the open socket, and nothing wh
     m.close();
   }
 });
+
+test('several managers: when the one it is connected to goes away, the agent moves to the next', async () => {
+  const a = await fakeManager();
+  const b = await fakeManager();
+  const link = new ManagerLink({
+    managerUrl: `${a.url}, ${b.url}`,
+    stateDir: await mkdtemp(join(tmpdir(), 'vireo-agent-')),
+    enrollmentToken: 't'.repeat(20),
+    logger: createLogger('error'),
+    identity: async () => ({ hostUuid: HOST_UUID, hostname: 'h1' }),
+    state: async () => state,
+    onRequest: async (msg) => ({ t: 'reply', id: msg.id, ok: true, result: {} }),
+    backoff: { initialMs: 20, maxMs: 100 },
+  });
+  link.start();
+  try {
+    await a.until(() => a.sockets[0]?.messages.length === 1);
+    assert.equal(link.currentWsBase, a.url.replace('http', 'ws'));
+    assert.equal(b.sockets.length, 0);
+    // Manager A dies: its sockets drop and it no longer listens.
+    a.sockets[0]!.ws.terminate();
+    a.close();
+    await b.until(() => (b.sockets[0]?.messages.length ?? 0) >= 1);
+    assert.equal((b.sockets[0]!.messages[0] as { t: string }).t, 'state');
+    assert.equal(link.currentWsBase, b.url.replace('http', 'ws'));
+    assert.equal(a.enrolls.length + b.enrolls.length, 1, 'enrolled once, at the first manager');
+  } finally {
+    await link.stop();
+    b.close();
+  }
+});

@@ -82,6 +82,33 @@ const schema = z.object({
     (v) => (v === '' ? undefined : v),
     z.string().min(16, 'must be at least 16 characters').optional(),
   ),
+  /**
+   * This manager's id among several sharing one database. Default `<hostname>:<port>`: stable
+   * across restarts, so a restarted manager takes over what its previous run left at once.
+   * Must be unique per manager process.
+   */
+  VIREO_MANAGER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits, ".", "_", ":" or "-", at most 100')
+    .optional(),
+  /**
+   * How the other managers reach this one directly (request routing to the agents it holds,
+   * console bridging), e.g. `http://10.0.0.5:3000`. Default `http://127.0.0.1:<port>`.
+   */
+  VIREO_INTERNAL_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+    .optional(),
+  /**
+   * Shared by every manager of one installation; authenticates manager-to-manager requests
+   * (`/internal/...`). Unset (one manager): those endpoints answer 404 and a host held by another
+   * manager is reported offline.
+   */
+  VIREO_CLUSTER_SECRET: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(32, 'must be at least 32 characters').optional(),
+  ),
   NODE_ENV: z.string().default('production'),
 });
 

@@ -2,6 +2,7 @@ export type { AppRouter } from './root.ts';
 export { appRouter } from './root.ts';
 export { createManagerEdge, type ManagerEdge } from './edge/manager-edge.ts';
 export { managerEnv } from './env.ts';
+export { leaveCluster } from './services/cluster.ts';
 export { reconcileOnStart } from './services/startup.ts';
 export { startAlerts } from './services/alerts-service.ts';
 export type * from './views.ts';

@@ -1,5 +1,6 @@
 import { alertRouter } from './routers/alert.ts';
 import { authRouter } from './routers/auth.ts';
+import { clusterRouter } from './routers/cluster.ts';
 import { eventRouter } from './routers/event.ts';
 import { hostRouter } from './routers/host.ts';
 import { liveRouter } from './routers/live.ts';
@@ -19,6 +20,7 @@ export const appRouter = router({
   user: userRouter,
   live: liveRouter,
   alert: alertRouter,
+  cluster: clusterRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -39,6 +39,8 @@ export interface HostView {
   domainTypes: string[];
   vmCount: number;
   lastSeenAt: string | null;
+  /** The manager holding the host's agent connection (several managers), if any. */
+  managerId: string | null;
 }
 
 export interface VmView {

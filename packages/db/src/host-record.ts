@@ -27,6 +27,8 @@ export type HostView = {
   lastSeenAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** The manager holding the host's agent connection, if any. */
+  managerId: string | null;
 };
 
 /** What an agent reports about its host when it connects. */
@@ -50,6 +52,8 @@ export type HostConnectInput = HostFacts & {
   name?: string;
   /** SHA-256 of the agent credential; replaces the stored one when given. */
   credentialHash?: string;
+  /** The manager taking this host's lease (the one its agent is connected to). */
+  managerId?: string;
 };
 
 export const hostSelect = {
@@ -73,6 +77,7 @@ export const hostSelect = {
   lastSeenAt: true,
   createdAt: true,
   updatedAt: true,
+  managerId: true,
   _count: { select: { vms: true } },
 } satisfies Prisma.HostSelect;
 
@@ -116,6 +121,7 @@ export async function upsertHostOnConnect(db: Prisma.TransactionClient, input: H
     connectedAt: now,
     lastSeenAt: now,
     ...(input.credentialHash !== undefined && { credentialHash: input.credentialHash }),
+    ...(input.managerId !== undefined && { managerId: input.managerId }),
   } satisfies Prisma.HostUpdateInput;
   const row = await db.host.upsert({
     where: { libvirtHostUuid: input.libvirtHostUuid },

@@ -54,10 +54,53 @@ export async function updateStats(
   );
 }
 
-/** On manager start no agent is connected yet; returns how many hosts changed. */
-export async function markAllOffline(): Promise<number> {
-  const { count } = await getDb().host.updateMany({ where: { status: 'online' }, data: { status: 'offline' } });
-  return count;
+/**
+ * The agent left this manager: offline, lease cleared, but only if this manager still holds the
+ * lease (the agent may already be connected to another manager). True if it changed the host.
+ */
+export async function releaseLease(id: string, managerId: string): Promise<boolean> {
+  const { count } = await getDb().host.updateMany({
+    where: { id, managerId },
+    data: { status: 'offline', managerId: null },
+  });
+  return count > 0;
+}
+
+/**
+ * Hosts shown online that no live manager holds: a dead manager's (`managerIds`) or, with
+ * `null` in the list, no manager's (rows from before leases). They go offline; returns their ids.
+ */
+export async function markOfflineHeldBy(managerIds: readonly (string | null)[]): Promise<string[]> {
+  const ids = managerIds.filter((id): id is string => id !== null);
+  const where = {
+    status: 'online',
+    OR: [{ managerId: { in: ids } }, ...(managerIds.includes(null) ? [{ managerId: null }] : [])],
+  };
+  const db = getDb();
+  const rows = await db.host.findMany({ where, select: { id: true } });
+  if (rows.length === 0) return [];
+  await db.host.updateMany({ where: { ...where, id: { in: rows.map((r) => r.id) } }, data: { status: 'offline' } });
+  return rows.map((r) => r.id);
+}
+
+/** Takes a host's lease for a manager whose agent connection to it is live. */
+export async function claimLease(id: string, managerId: string): Promise<void> {
+  await getDb().host.updateMany({ where: { id }, data: { managerId, status: 'online' } });
+}
+
+/** Which manager holds the host's lease, and where to reach it. */
+export async function leaseHolder(id: string): Promise<{ managerId: string; internalUrl: string } | null> {
+  const row = await getDb().host.findUnique({
+    where: { id },
+    select: { manager: { select: { id: true, internalUrl: true } } },
+  });
+  return row?.manager ? { managerId: row.manager.id, internalUrl: row.manager.internalUrl } : null;
+}
+
+/** The ids of hosts whose lease this manager holds (to drop connections it lost to another). */
+export async function heldBy(managerId: string): Promise<string[]> {
+  const rows = await getDb().host.findMany({ where: { managerId }, select: { id: true } });
+  return rows.map((r) => r.id);
 }
 
 /**

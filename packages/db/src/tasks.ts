@@ -39,6 +39,8 @@ export type TaskCreateInput = {
   message?: string | null;
   /** A retried request with the same key gets the existing task back. */
   idempotencyKey?: string | null;
+  /** The manager running it; when that manager dies another one fails what it left. */
+  managerId?: string | null;
 };
 
 const taskSelect = {
@@ -152,10 +154,21 @@ export async function listRecent(
   return rows.map(toView);
 }
 
-/** Queued or running, oldest first (e.g. to fail orphans after a manager restart, or a VM's busy check). */
-export async function listUnfinished(filter: { vmId?: string } = {}): Promise<TaskView[]> {
+/**
+ * Queued or running, oldest first (e.g. to fail orphans after a manager restart, or a VM's busy
+ * check). `managerIds`: only those run by these managers (`null` in it: by no known manager).
+ */
+export async function listUnfinished(
+  filter: { vmId?: string; managerIds?: readonly (string | null)[] } = {},
+): Promise<TaskView[]> {
+  const byManager = filter.managerIds && {
+    OR: [
+      { managerId: { in: filter.managerIds.filter((id): id is string => id !== null) } },
+      ...(filter.managerIds.includes(null) ? [{ managerId: null }] : []),
+    ],
+  };
   const rows = await getDb().task.findMany({
-    where: { ...unfinished, vmId: filter.vmId },
+    where: { ...unfinished, vmId: filter.vmId, ...byManager },
     select: taskSelect,
     orderBy: { createdAt: 'asc' },
   });

@@ -189,15 +189,16 @@ export const INTERRUPTED_REASON = {
  * Start-up: VMs caught mid-create or mid-delete by a manager stop cannot be trusted; mark them
  * unknown until their host's full state says what they are. Returns how many.
  */
-export async function markInterrupted(): Promise<number> {
+export async function markInterrupted(exceptVmIds: readonly string[] = []): Promise<number> {
   const db = getDb();
   const now = new Date();
+  const spared = exceptVmIds.length > 0 ? { id: { notIn: [...exceptVmIds] } } : {};
   const created = await db.vm.updateMany({
-    where: { state: 'creating' },
+    where: { state: 'creating', ...spared },
     data: { state: 'unknown', stateReason: INTERRUPTED_REASON.createManagerRestart, stateChangedAt: now },
   });
   const deleted = await db.vm.updateMany({
-    where: { state: 'deleting' },
+    where: { state: 'deleting', ...spared },
     data: { state: 'unknown', stateReason: INTERRUPTED_REASON.deleteManagerRestart, stateChangedAt: now },
   });
   return created.count + deleted.count;

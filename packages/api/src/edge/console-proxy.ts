@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { toErrorPayload } from '@vireo/protocol';
 import type { RawData, WebSocket } from 'ws';
-import { agentFor } from '../services/agent-registry.ts';
+import { hostAgent } from '../services/agent-router.ts';
 import { consumeConsoleTicket, trackSessionConnection } from '../services/console-tickets.ts';
 import { sessionFromRequest } from '../context.ts';
 import { isAllowedOrigin } from './client-info.ts';
@@ -36,7 +36,7 @@ export async function authorizeBrowserConsole(
   }
   const found = await sessionFromRequest(req);
   if (!found) return { status: 401, reason: 'not logged in' };
-  const ticket = consumeConsoleTicket(url.searchParams.get('ticket') ?? '');
+  const ticket = await consumeConsoleTicket(url.searchParams.get('ticket') ?? '');
   if (!ticket) return { status: 403, reason: 'ticket invalid, used or expired' };
   if (ticket.sessionId !== found.session.id || ticket.userId !== found.user.id) {
     return { status: 403, reason: 'ticket belongs to another session' };
@@ -85,7 +85,7 @@ export async function relayBrowserConsole(
 
   let agent: { ws: WebSocket; held: Held };
   try {
-    await agentFor(vm.hostId, vm.hostName).request(
+    await (await hostAgent(vm.hostId, vm.hostName)).request(
       'console.open',
       { uuid: vm.uuid, channelId },
       { timeoutMs: AGENT_DIAL_TIMEOUT_MS },
@@ -129,6 +129,34 @@ function pipe(a: WebSocket, heldA: Held, b: WebSocket, heldB: Held): void {
   a.on('error', closeBoth);
   b.on('error', closeBoth);
   if (a.readyState !== a.OPEN || b.readyState !== b.OPEN) closeBoth();
+}
+
+/**
+ * The manager holding a host's agent, asked by another manager to open a console: the agent dials
+ * back here, and this manager bridges that socket to the asking manager's internal console
+ * channel, where the browser waits (see internal-endpoint.ts).
+ */
+export function expectAgentConsole(channelId: string, hostId: string, attach: (agentWs: WebSocket) => void): void {
+  const timer = setTimeout(() => channels.delete(channelId), AGENT_DIAL_TIMEOUT_MS);
+  timer.unref();
+  channels.set(channelId, {
+    hostId,
+    attach: (ws) => {
+      clearTimeout(timer);
+      channels.delete(channelId);
+      attach(ws);
+    },
+  });
+}
+
+/** Joins two sockets once `b` is open; what `a` says before that is held. */
+export function bridgeSockets(a: WebSocket, b: WebSocket): void {
+  const heldA = holdMessages(a);
+  const heldB = holdMessages(b);
+  a.on('error', () => a.terminate());
+  b.on('error', () => a.close());
+  b.once('open', () => pipe(a, heldA, b, heldB));
+  b.once('unexpected-response', () => a.close());
 }
 
 /** The agent's dial-back for a channel; false if no such channel for this host. */

@@ -3,6 +3,7 @@
  * than the endpoint's limit (refused with 413 before it is read), and proof that it was not
  * forged by another site (CSRF).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { isAllowedOrigin } from './client-info.ts';
@@ -10,6 +11,16 @@ import { setApiSecurityHeaders } from './security-headers.ts';
 
 /** After refusing a body, how long the client gets to read our answer before the socket is cut. */
 const LINGER_MS = 2000;
+
+/**
+ * `Authorization: Bearer <token>` against a configured token. Hashing both sides first gives
+ * equal lengths, so the comparison leaks neither length nor content.
+ */
+export function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '';
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(token)) && given.length > 0;
+}
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   setApiSecurityHeaders(res);

@@ -28,6 +28,12 @@ import { LoginThrottledError } from '../services/login-throttle.ts';
 import { configuredOrigins } from './client-info.ts';
 import { acceptAgentConsole, authorizeBrowserConsole, relayBrowserConsole } from './console-proxy.ts';
 import { csrfRefusal, readBodyLimited, refuseUnread, sendJson } from './http-guards.ts';
+import {
+  handleInternalAgentRequest,
+  INTERNAL_AGENT_REQUEST_PATH,
+  INTERNAL_CONSOLE_WS_PATH,
+  internalConsoleTarget,
+} from './internal-endpoint.ts';
 import { handleMetrics, METRICS_PATH, timeTrpcRequest } from './metrics-endpoint.ts';
 import { setApiSecurityHeaders, setPageSecurityHeaders } from './security-headers.ts';
 
@@ -169,6 +175,10 @@ export function createManagerEdge(): ManagerEdge {
         handleEnroll(req, res, allowedOrigins).catch(failed);
         return true;
       }
+      if (path === INTERNAL_AGENT_REQUEST_PATH) {
+        handleInternalAgentRequest(req, res).catch(failed);
+        return true;
+      }
       return false;
     },
 
@@ -201,6 +211,13 @@ export function createManagerEdge(): ManagerEdge {
             () => refuseUpgrade(socket, 500, 'Internal Error'),
           );
           return true;
+        case INTERNAL_CONSOLE_WS_PATH: {
+          const target = internalConsoleTarget(req, url);
+          const attach = target && acceptAgentConsole(target.channelId, target.hostId);
+          if (!attach) refuseUpgrade(socket, 403, 'Forbidden');
+          else upgrade(req, socket, head, attach);
+          return true;
+        }
         case BROWSER_CONSOLE_WS_PATH:
           authorizeBrowserConsole(req, url, allowedOrigins).then(
             (result) => {

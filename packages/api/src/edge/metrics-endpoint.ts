@@ -3,23 +3,15 @@
  * constant time. Without the setting the endpoint does not exist (404). Also the tRPC latency
  * instrumentation, which belongs to the edge because that is where tRPC requests are dispatched.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { managerEnv } from '../env.ts';
 import { appRouter } from '../root.ts';
 import { collectMetrics, OTHER_PROCEDURE, recordTrpcRequest } from '../services/metrics.ts';
 import { formatMetrics, METRICS_CONTENT_TYPE } from '../services/metrics-format.ts';
-import { sendJson } from './http-guards.ts';
+import { sendJson, tokenMatches } from './http-guards.ts';
 import { setApiSecurityHeaders } from './security-headers.ts';
 
 export const METRICS_PATH = '/metrics';
-
-/** Hashing both sides first gives equal lengths, so the comparison leaks neither length nor content. */
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = /^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '';
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(token)) && given.length > 0;
-}
 
 export async function handleMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const token = managerEnv().VIREO_METRICS_TOKEN;

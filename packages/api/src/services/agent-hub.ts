@@ -18,7 +18,8 @@ import { AgentConnection } from './agent-connection.ts';
 import { observeHostStorage } from './alerts-service.ts';
 import { hostFromCredential } from './host-credentials.ts';
 import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
-import { publishStats } from './bus.ts';
+import { onControl, publishControl, publishStats } from './bus.ts';
+import { selfId } from './cluster.ts';
 import { applyEventFacts, applyHostFacts } from './domain-facts.ts';
 import { recordStats } from './stats-history.ts';
 import { sweepOrphanFiles } from './storage-reconcile.ts';
@@ -74,7 +75,7 @@ export function attachAgent(ws: WebSocket, host: { id: string; name: string }): 
     if (connections.get(host.id) !== conn) return;
     connections.delete(host.id);
     queue = queue
-      .then(() => markOffline(host.id, host.name))
+      .then(() => releaseHost(host.id, host.name))
       .catch((err) => console.error(`[agent ${host.name}] failed to mark the host offline:`, err));
   });
 }
@@ -135,7 +136,10 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
   }
   const { hostUuid, storage, ...facts } = msg.host;
   observeHostStorage(conn.hostId, storage);
-  await hosts.upsertOnConnect({ ...facts, libvirtHostUuid: hostUuid, clusterId: host.clusterId });
+  // The lease moves here (the newest connection wins, as within one manager): a manager still
+  // holding an older connection of this host drops it when it hears this.
+  await hosts.upsertOnConnect({ ...facts, libvirtHostUuid: hostUuid, clusterId: host.clusterId, managerId: selfId() });
+  if (previous !== conn) publishControl({ type: 'lease-taken', hostId: conn.hostId, managerId: selfId() });
   await reconcileHostVms({ id: conn.hostId, name: conn.hostName }, msg.domains, msg.inFlight);
   await applyHostFacts(conn, msg.domains);
   // A repeated state on the same connection is a resync (the agent may have missed events), not
@@ -163,7 +167,7 @@ async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage):
   }
   // A `checked` report after a request ended is for a VM nobody works on; a task of ours sets
   // the state from its own result.
-  if (msg.event === 'checked' && isVmLocked(vm.id)) return;
+  if (msg.event === 'checked' && (await isVmLocked(vm.id))) return;
   // While a create or delete runs, its task sets the state from the result (events are still recorded).
   const taskOwnsState = vm.state === 'creating' || vm.state === 'deleting';
   if (msg.domain === null) {
@@ -207,9 +211,19 @@ async function applyStats(conn: AgentConnection, msg: StatsMessage): Promise<voi
   );
 }
 
-async function markOffline(hostId: string, hostName: string): Promise<void> {
+/** The agent left: offline, unless it is already connected again (here or to another manager). */
+async function releaseHost(hostId: string, hostName: string): Promise<void> {
   if (connections.has(hostId)) return; // it reconnected meanwhile
-  await hosts.setStatus(hostId, 'offline');
+  if (!(await hosts.releaseLease(hostId, selfId()))) return;
   await events.add({ severity: 'warning', kind: 'host.offline', message: `Host ${hostName} disconnected.`, hostId });
   await publishHost(hostId);
 }
+
+// Another manager took a host whose older connection is still here: that one speaks for no one.
+onControl((message) => {
+  if (message.type !== 'lease-taken' || message.managerId === selfId()) return;
+  const conn = connections.get(message.hostId);
+  if (!conn) return;
+  connections.delete(message.hostId);
+  conn.close('the host connected to another manager');
+});

@@ -14,7 +14,9 @@ import type { AlertView, HostView, LiveChange } from '../views.ts';
 import { type AlertObject, AlertEvaluator, type Transition } from './alerts-evaluator.ts';
 import { alertMessage, breaches, ruleCovers } from './alerts-rules.ts';
 import { sendAlertWebhook } from './alerts-webhook.ts';
+import { isHostConnected } from './agent-registry.ts';
 import { publish, type StatsSample, subscribe, subscribeStats } from './bus.ts';
+import { isClusterLeader, selfId } from './cluster.ts';
 import { toHostView } from './views.ts';
 
 const TICK_MS = 2_000;
@@ -30,13 +32,18 @@ let writes: Promise<void> = Promise.resolve();
 let started = false;
 
 /**
- * Whether this manager evaluates (and writes the alerts of) this host and its VMs. One manager
- * today: always. With several managers this must become "this manager holds the host's lease"
- * (for a host that went offline: the manager that held it last), so one manager alone judges it.
+ * Whether this manager evaluates (and writes the alerts of) this host and its VMs: the manager
+ * holding the host's lease; a host nobody holds (offline) is judged by the cluster's leader (the
+ * longest-running live manager), so one manager alone judges each host.
  */
-function evaluatesHost(_hostId: string): boolean {
-  return true;
+function evaluatesHost(hostId: string): boolean {
+  if (isHostConnected(hostId)) return true;
+  const holder = hostHolders.get(hostId);
+  return holder ? holder === selfId() : isClusterLeader();
 }
+
+/** Who holds each host, from the host changes every manager sees (several managers). */
+const hostHolders = new Map<string, string | null>();
 
 export function toAlertView(a: AlertRecord): AlertView {
   return {
@@ -131,6 +138,7 @@ function hostValue(rule: AlertRuleRecord, host: HostView): number | null {
 }
 
 function onHost(host: HostView): void {
+  hostHolders.set(host.id, host.managerId);
   if (host.status === 'enrolling' || !evaluatesHost(host.id)) return;
   const object: AlertObject = { type: 'host', id: host.id };
   const now = Date.now();

@@ -1,53 +1,44 @@
 /**
- * Console tickets: short-lived, single-use, bound to user, VM and session. Held in memory: a
- * ticket lives seconds, and a manager restart rightly voids them.
+ * Console tickets: short-lived, single-use, bound to user, VM and session. Kept in the database
+ * (by hash) because the browser's console WebSocket may reach another manager than the one that
+ * issued the ticket.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { type ConsoleTicketView, consoleTickets } from '@vireo/db';
 import { BROWSER_CONSOLE_WS_PATH, VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import type { UserView } from '../views.ts';
+import { onControl, publishControl } from './bus.ts';
 import type { VmRecord } from './vm-access.ts';
-
-interface Ticket {
-  userId: string;
-  vmId: string;
-  sessionId: string;
-  expiresAt: number;
-}
-
-const tickets = new Map<string, Ticket>();
 
 const hash = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
 
-function sweep(now: number): void {
-  for (const [key, t] of tickets) if (t.expiresAt <= now) tickets.delete(key);
-}
-
-export function issueConsoleTicket(
+export async function issueConsoleTicket(
   vm: VmRecord,
   user: UserView,
   sessionId: string,
-): { ticket: string; path: string; expiresInS: number } {
+): Promise<{ ticket: string; path: string; expiresInS: number }> {
   if (vm.state !== 'running' && vm.state !== 'paused') {
     throw new VireoError('INVALID_STATE', `VM ${vm.name} is ${vm.state}; start it to open its console.`, {
       object: 'vm',
     });
   }
-  const now = Date.now();
-  sweep(now);
   const ttl = managerEnv().VIREO_CONSOLE_TICKET_TTL_S;
   const ticket = randomBytes(24).toString('base64url');
-  tickets.set(hash(ticket), { userId: user.id, vmId: vm.id, sessionId, expiresAt: now + ttl * 1000 });
+  await consoleTickets.create({
+    hash: hash(ticket),
+    userId: user.id,
+    vmId: vm.id,
+    sessionId,
+    expiresAt: new Date(Date.now() + ttl * 1000),
+  });
   return { ticket, path: BROWSER_CONSOLE_WS_PATH, expiresInS: ttl };
 }
 
-/** Takes the ticket (it can never be used again) and returns it if still valid. */
-export function consumeConsoleTicket(ticket: string): Ticket | null {
-  const key = hash(ticket);
-  const found = tickets.get(key);
-  tickets.delete(key);
-  if (!found || found.expiresAt <= Date.now()) return null;
-  return found;
+/** Takes the ticket (it can never be used again, on any manager) and returns it if still valid. */
+export async function consumeConsoleTicket(ticket: string): Promise<ConsoleTicketView | null> {
+  if (ticket.length === 0 || ticket.length > 128) return null;
+  return consoleTickets.consume(hash(ticket));
 }
 
 /**
@@ -66,7 +57,13 @@ export function trackSessionConnection(sessionId: string, close: () => void): ()
   };
 }
 
+/** Closes them on every manager (the session's streams may be served by any). */
 export function closeSessionConnections(sessionId: string): void {
-  for (const close of openConsoles.get(sessionId) ?? []) close();
-  openConsoles.delete(sessionId);
+  publishControl({ type: 'session-ended', sessionId });
 }
+
+onControl((message) => {
+  if (message.type !== 'session-ended') return;
+  for (const close of openConsoles.get(message.sessionId) ?? []) close();
+  openConsoles.delete(message.sessionId);
+});

@@ -20,7 +20,7 @@ const clashes = new Map<string, { conn: AgentConnection; domain: DomainInfo }>()
 
 /** A host's full state: every domain of it that is a Vireo VM of this host. */
 export async function applyHostFacts(conn: AgentConnection, domains: readonly DomainInfo[]): Promise<void> {
-  setHostDomains(conn.hostId, domains);
+  await setHostDomains(conn.hostId, domains);
   const rows = new Map((await vms.list({ hostId: conn.hostId })).map((vm) => [vm.uuid, vm]));
   for (const domain of domains) {
     dropStaleClash(domain.uuid, domain);
@@ -31,7 +31,7 @@ export async function applyHostFacts(conn: AgentConnection, domains: readonly Do
 
 /** A domain event (the domain as read after it; null once undefined). */
 export async function applyEventFacts(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {
-  setHostDomain(conn.hostId, msg.uuid, msg.domain);
+  await setHostDomain(conn.hostId, msg.uuid, msg.domain);
   dropStaleClash(msg.uuid, msg.domain);
   if (!msg.domain) return;
   const vm = await vms.byUuid(msg.uuid);

@@ -2,7 +2,7 @@ import { clusters, enrollment, events, hosts } from '@vireo/db';
 import { type EnrollRequest, type EnrollResponse, VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import type { HostView } from '../views.ts';
-import { connections, forgetHostDomains } from './agent-registry.ts';
+import { connections } from './agent-registry.ts';
 import { forgetHostStorage } from './storage-reconcile.ts';
 import { forgetClaimsOf } from './vm-reconcile.ts';
 import { newCredential } from './host-credentials.ts';
@@ -119,7 +119,8 @@ export async function cancelReinstall(hostId: string, actor: { id: string; usern
  */
 export async function removeHost(hostId: string, actor: { id: string; username: string }): Promise<void> {
   const host = await hostOrThrow(hostId);
-  if (connections.has(host.id)) {
+  // Online here, or held by another manager.
+  if (connections.has(host.id) || host.status === 'online') {
     throw new VireoError(
       'INVALID_STATE',
       `Host ${host.name} is online. Stop its agent (and take it out of service) before removing it.`,
@@ -136,7 +137,6 @@ export async function removeHost(hostId: string, actor: { id: string; username: 
   // An agent that connected meanwhile (its state not applied yet) speaks for nothing now.
   connections.get(host.id)?.close('host removed');
   forgetHostStorage(host.id);
-  forgetHostDomains(host.id);
   forgetClaimsOf(host.id);
   publish({ kind: 'hostRemoved', hostId: host.id });
   await events.add({

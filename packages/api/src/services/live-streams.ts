@@ -12,6 +12,7 @@
  * without a subscriber is forgotten after a grace period (EventSource reconnects reuse the id).
  */
 import { VireoError } from '@vireo/protocol';
+import { onControl, publishControl } from './bus.ts';
 
 export const MAX_WATCHED_VMS = 500;
 /** Per user: more tabs than anyone opens, few enough that junk ids cannot grow memory. */
@@ -79,7 +80,18 @@ export function attachStream(
   };
 }
 
-/** Replaces the set of VMs whose stats this stream carries (already filtered for access). */
+/**
+ * Replaces the set of VMs whose stats this stream carries (already filtered for access). The
+ * tab's stream may be served by another manager (behind one address, requests spread): the
+ * other managers hear it on the bus and apply it to a stream they serve.
+ */
 export function setWatchedVms(streamId: string, userId: string, vmIds: ReadonlySet<string>): void {
   streamFor(streamId, userId).vmIds = vmIds;
+  publishControl({ type: 'watch', streamId, userId, vmIds: [...vmIds] });
 }
+
+onControl((message) => {
+  if (message.type !== 'watch') return;
+  const stream = streams.get(message.streamId);
+  if (stream && stream.userId === message.userId) stream.vmIds = new Set(message.vmIds);
+});

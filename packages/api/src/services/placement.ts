@@ -8,12 +8,13 @@
 import { VireoError } from '@vireo/protocol';
 import { hosts, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
-import { domainsOn, isHostConnected } from './agent-registry.ts';
+import { domainsOn } from './agent-registry.ts';
 
 const MIB = 1024 * 1024;
 
 export async function pickHost(memoryMiB: number): Promise<{ id: string; name: string }> {
-  const online = (await hosts.list()).filter((h) => isHostConnected(h.id));
+  // Online by the row: the host may be held by another manager (requests are routed there).
+  const online = (await hosts.list()).filter((h) => h.status === 'online');
   if (online.length === 0) {
     throw new VireoError('HOST_OFFLINE', 'No host is online. Start an agent on a host (see the README) and try again.');
   }
@@ -38,7 +39,7 @@ async function committedMiB(hostIds: string[]): Promise<Map<string, number>> {
   const rows = await vms.list();
   const out = new Map<string, number>();
   for (const hostId of hostIds) {
-    const domains = domainsOn(hostId);
+    const domains = await domainsOn(hostId, true);
     const defined = new Set(domains.map((d) => d.uuid));
     let sum = domains.reduce((n, d) => n + Math.max(d.memoryMiB, d.maxMemoryMiB ?? 0), 0);
     for (const vm of rows) if (vm.hostId === hostId && !defined.has(vm.uuid)) sum += vm.memoryMiB;

@@ -1,13 +1,14 @@
-import { hosts, vms } from '@vireo/db';
-import { reconcileTasks } from './tasks.ts';
+import { connectBus } from './bus.ts';
+import { joinCluster } from './cluster.ts';
 
 /**
- * Start-up: no agent is connected yet, so every host is offline until it says otherwise; tasks
- * the last manager left running are failed; VMs caught mid-create/delete become "unknown" until
- * their host's full state settles them.
+ * Start-up: join the change bus (PostgreSQL: shared with the other managers), then the cluster
+ * of managers: what this manager's previous run left (hosts it held go offline until their
+ * agents reconnect, its tasks fail, VMs it was creating or deleting become "unknown" until their
+ * host's full state settles them) and what dead managers left. Live managers' hosts and tasks
+ * are never touched (cluster.ts).
  */
 export async function reconcileOnStart(): Promise<{ tasksFailed: number }> {
-  await hosts.markAllOffline();
-  await vms.markInterrupted();
-  return { tasksFailed: await reconcileTasks() };
+  await connectBus();
+  return joinCluster();
 }

@@ -41,7 +41,11 @@ export function forgetHostStorage(hostId: string): void {
 }
 
 async function sweepPending(): Promise<void> {
-  const unseen = (await hosts.list()).filter((h) => !connections.has(h.id) || !domainsByHost.has(h.id));
+  // Every host must have reported: ours through their full state here, the others' held by
+  // other managers through being online (their domain lists are in the database).
+  const unseen = (await hosts.list()).filter((h) =>
+    connections.has(h.id) ? !domainsByHost.has(h.id) : h.status !== 'online',
+  );
   if (unseen.length > 0) return; // retried with the next full state of any host
   for (const [hostId, listed] of pending) {
     pending.delete(hostId);
@@ -56,7 +60,9 @@ export async function orphanFiles(files: VmFile[]): Promise<VmFile[]> {
   const owned = new Set((await vms.list()).map((vm) => vm.uuid));
   for (const uuids of domainsByHost.values()) for (const uuid of uuids) owned.add(uuid);
   // Domains defined since the last full states arrive as events: the registry has them.
-  return files.filter((f) => !owned.has(f.uuid) && hostsWithDomain(f.uuid).length === 0);
+  const out: VmFile[] = [];
+  for (const f of files) if (!owned.has(f.uuid) && (await hostsWithDomain(f.uuid)).length === 0) out.push(f);
+  return out;
 }
 
 async function sweep(conn: AgentConnection, listed: VmFile[]): Promise<void> {

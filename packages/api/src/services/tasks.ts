@@ -1,11 +1,12 @@
 /**
  * Durable tasks: every long operation is a row (state, progress, owner) created before the work
  * starts and finished when it ends, so callers get a task id at once and progress is visible to
- * anyone. Rows left unfinished by a manager restart are failed on start-up (reconcileTasks) and
+ * anyone. Rows a stopped manager left unfinished are failed by whoever takes over (cluster.ts), and
  * the VM state is then re-read from the agents' full state.
  */
 import { toErrorPayload } from '@vireo/protocol';
 import { tasks } from '@vireo/db';
+import { selfId } from './cluster.ts';
 import { publishTask } from './views.ts';
 
 export interface TaskMeta {
@@ -26,7 +27,12 @@ export async function startTask(
   /** Runs once the task has ended, however it ended. */
   onSettled: () => void = () => {},
 ): Promise<string> {
-  const { task } = await tasks.create({ ...meta, vmId: meta.vmId ?? null, hostId: meta.hostId ?? null });
+  const { task } = await tasks.create({
+    ...meta,
+    vmId: meta.vmId ?? null,
+    hostId: meta.hostId ?? null,
+    managerId: selfId(),
+  });
   await publishTask(task.id);
   run(task.id, work)
     .catch((err) => console.error(`[task ${task.id}] could not record its end:`, err))
@@ -55,16 +61,4 @@ async function run(taskId: string, work: TaskWork): Promise<void> {
     if (payload.code === 'INTERNAL') console.error(`[task ${taskId}]`, err);
   }
   await publishTask(taskId);
-}
-
-/** Start-up: tasks that were running when the manager stopped cannot be resumed; fail them. */
-export async function reconcileTasks(): Promise<number> {
-  const unfinished = await tasks.listUnfinished();
-  for (const task of unfinished) {
-    await tasks.fail(task.id, {
-      code: 'INTERNAL',
-      message: 'Interrupted by a manager restart; the VM state was re-read from its host.',
-    });
-  }
-  return unfinished.length;
 }

@@ -34,8 +34,9 @@ export function toHostView(host: HostRow): HostView {
     hostname: host.hostname,
     clusterName: host.clusterName,
     address: host.address,
-    // The connection, not the row, is the truth about "online" (a row can outlive a crash).
-    status: isHostConnected(host.id) ? 'online' : host.status === 'enrolling' ? 'enrolling' : 'offline',
+    // A connection here is the truth; else the row, which the manager holding the host keeps
+    // (and which the survivors correct within seconds when a manager dies: cluster.ts).
+    status: isHostConnected(host.id) ? 'online' : (host.status as HostView['status']),
     cpuCount: host.cpuCount,
     cpuModel: host.cpuModel,
     cpuUsagePercent: host.cpuUsagePercent,
@@ -46,6 +47,7 @@ export function toHostView(host: HostRow): HostView {
     domainTypes: host.domainTypes,
     vmCount: host.vmCount,
     lastSeenAt: host.lastSeenAt?.toISOString() ?? null,
+    managerId: host.status === 'online' ? host.managerId : null,
   };
 }
 

@@ -1,28 +1,26 @@
 /**
- * One operation per VM at a time, checked and taken in one synchronous step (no await between),
- * so two requests racing cannot both pass. In memory: one manager process owns its tasks, and
- * tasks a previous process left unfinished are failed at start-up. (Several managers will need
- * these locks where every manager sees them: the scale issue.)
+ * One operation per VM at a time, across every manager: the lock is a database row keyed by the
+ * VM (the primary key decides a race, whichever managers the two requests reached). A lock is
+ * released when its operation ends; a dead manager's locks go with its row (cluster.ts).
  */
+import { vmLocks } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
-
-const held = new Map<string, string>();
+import { selfId } from './cluster.ts';
 
 /** Takes the VM's lock for `what`, or throws BUSY naming the operation that holds it. */
-export function lockVm(vm: { id: string; name: string }, what: string): () => void {
-  const holder = held.get(vm.id);
+export async function lockVm(vm: { id: string; name: string }, what: string): Promise<() => void> {
+  const holder = await vmLocks.tryLock(vm.id, what, selfId());
   if (holder)
     throw new VireoError('BUSY', `VM ${vm.name} is busy with ${holder}; wait for it to finish.`, { object: 'vm' });
-  held.set(vm.id, what);
   let released = false;
   return () => {
     if (released) return;
     released = true;
-    held.delete(vm.id);
+    vmLocks.release(vm.id, selfId()).catch((err) => console.error(`[vm ${vm.name}] could not release its lock:`, err));
   };
 }
 
-/** True while an operation of this manager is running on the VM. */
-export function isVmLocked(vmId: string): boolean {
-  return held.has(vmId);
+/** True while an operation (of any manager) is running on the VM. */
+export function isVmLocked(vmId: string): Promise<boolean> {
+  return vmLocks.isLocked(vmId);
 }

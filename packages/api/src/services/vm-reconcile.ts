@@ -10,9 +10,8 @@
  *   host.
  */
 import { type DomainInfo, type DomainState, VireoError } from '@vireo/protocol';
-import { events, hosts, INTERRUPTED_REASON, tasks, vms } from '@vireo/db';
+import { events, hosts, INTERRUPTED_REASON, tasks, vmLocks, vms } from '@vireo/db';
 import { publish } from './bus.ts';
-import { isHostConnected } from './agent-registry.ts';
 import { retryClashFor } from './domain-facts.ts';
 import { publishTask, publishVm } from './views.ts';
 import type { UserView } from '../views.ts';
@@ -66,16 +65,19 @@ export function conflictingHosts(vmId: string): string[] {
 export async function reconcileHostVms(host: HostRef, domains: DomainInfo[], inFlight: string[] = []): Promise<void> {
   const busy = new Set(inFlight);
   const byUuid = new Map(domains.map((d) => [d.uuid, d]));
-  for (const vm of await vms.list({ hostId: host.id })) {
+  const hostVms = await vms.list({ hostId: host.id });
+  // Locks of every manager: a task run by another manager works on this VM as much as ours.
+  const locked = await vmLocks.lockedAmong(hostVms.map((vm) => vm.id));
+  for (const vm of hostVms) {
     const domain = byUuid.get(vm.uuid);
     if (domain) {
       // A create or delete in progress sets the state from its own result.
-      if (isVmLocked(vm.id) && (vm.state === 'creating' || vm.state === 'deleting')) continue;
+      if (locked.has(vm.id) && (vm.state === 'creating' || vm.state === 'deleting')) continue;
       if (vm.state !== domain.state || vm.stateReason !== (domain.reason ?? null)) {
         await vms.updateState(vm.uuid, domain.state, domain.reason ?? null);
         await publishVm(vm.id);
       }
-    } else if (!busy.has(vm.uuid) && !isVmLocked(vm.id)) {
+    } else if (!busy.has(vm.uuid) && !locked.has(vm.id)) {
       await settleMissing(vm, host);
     }
   }
@@ -135,7 +137,7 @@ async function forget(
  * without waiting for the next full state. Returns true when the VM was forgotten.
  */
 export async function settleUndefined(vm: VmRow, host: HostRef): Promise<boolean> {
-  if (isVmLocked(vm.id) || interruptedOp(vm) === null) return false;
+  if (interruptedOp(vm) === null || (await isVmLocked(vm.id))) return false;
   await settleMissing(vm, host);
   return true;
 }
@@ -194,7 +196,7 @@ export async function noteClaim(host: HostRef, uuid: string, domain: DomainInfo 
 export async function adoptVm(vm: VmRow, hostId: string, user: UserView): Promise<void> {
   if (user.role !== 'admin') throw new VireoError('FORBIDDEN', 'Only an administrator can adopt a VM.');
   if (vm.hostId === hostId) return;
-  const release = lockVm(vm, 'vm.adopt');
+  const release = await lockVm(vm, 'vm.adopt');
   try {
     await adopt(vm, hostId, user.id);
   } finally {
@@ -213,7 +215,7 @@ async function adopt(vm: VmRow, hostId: string, userId: string): Promise<void> {
       { object: 'vm' },
     );
   }
-  if (vm.hostId && isHostConnected(vm.hostId) && vm.state !== 'unknown') {
+  if (vm.hostId && vm.hostStatus === 'online' && vm.state !== 'unknown') {
     throw new VireoError(
       'CONFLICT',
       `VM ${vm.name} is still ${vm.state} on ${vm.hostName ?? 'its host'}; adopt it only once its recorded host no longer has it.`,

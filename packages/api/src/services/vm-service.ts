@@ -10,7 +10,8 @@ import { DbConflictError, events, INTERRUPTED_REASON, templates, vms } from '@vi
 import { managerEnv } from '../env.ts';
 import type { CreateVmInput } from '../schemas/vm.ts';
 import type { UserView, VmView } from '../views.ts';
-import { agentFor, domainNameInUse, hostsWithDomain } from './agent-registry.ts';
+import { domainNameInUse, hostsWithDomain } from './agent-registry.ts';
+import { hostAgent } from './agent-router.ts';
 import { retryClashFor } from './domain-facts.ts';
 import { conflictingHosts } from './vm-reconcile.ts';
 import { publish } from './bus.ts';
@@ -36,14 +37,14 @@ function nameTaken(name: string): VireoError {
 }
 
 export async function createVm(input: CreateVmInput, user: UserView): Promise<{ taskId: string; vmId: string }> {
-  if ((await vms.byName(input.name)) || domainNameInUse(input.name)) throw nameTaken(input.name);
+  if ((await vms.byName(input.name)) || (await domainNameInUse(input.name))) throw nameTaken(input.name);
   const template = await templates.byId(input.templateId);
   if (!template)
     throw new VireoError('NOT_FOUND', 'That template does not exist (any more). Choose another.', {
       object: 'template',
     });
   const host = await pickHost(input.memoryMiB);
-  const agent = agentFor(host.id, host.name);
+  const agent = await hostAgent(host.id, host.name);
 
   let vm: VmRecord;
   try {
@@ -63,7 +64,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
   await publishVm(vm.id);
 
   // Held until the task ends: the host's full state must not settle a VM still being created.
-  const release = lockVm(vm, 'vm.create');
+  const release = await lockVm(vm, 'vm.create');
   let taskId: string;
   try {
     taskId = await startTask(
@@ -162,7 +163,7 @@ async function runVmTask(
   user: UserView,
   work: (progress: ProgressFn, taskId: string) => Promise<string>,
 ): Promise<string> {
-  const release = lockVm(vm, kind);
+  const release = await lockVm(vm, kind);
   try {
     return await startTask({ kind, vmId: vm.id, hostId: vm.hostId, ownerId: user.id }, work, release);
   } catch (err) {
@@ -177,7 +178,7 @@ async function prepare(vm: VmRecord, allowed: readonly string[], verb: string) {
     throw new VireoError('INVALID_STATE', `Cannot ${verb} VM ${vm.name} while it is ${vm.state}.`, { object: 'vm' });
   }
   if (!vm.hostId || !vm.hostName) throw new VireoError('NOT_FOUND', `VM ${vm.name} has no host.`, { object: 'host' });
-  return agentFor(vm.hostId, vm.hostName);
+  return hostAgent(vm.hostId, vm.hostName);
 }
 
 export async function startVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
@@ -220,7 +221,7 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
   const agent = await prepare(vm, ['shutoff', 'crashed', 'unknown'], 'delete');
   // Its disk lives where every host can see it: while another host has its domain (moved or
   // started there by hand), deleting here would pull the disk from under that copy.
-  const elsewhere = hostsWithDomain(vm.uuid).filter((id) => id !== vm.hostId);
+  const elsewhere = (await hostsWithDomain(vm.uuid)).filter((id) => id !== vm.hostId);
   if (elsewhere.length > 0 || conflictingHosts(vm.id).length > 0) {
     throw new VireoError(
       'CONFLICT',
