@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type Api, admin, adminPassword, baseUrl, createTestVm, uniqueName, waitTask } from '../support/api.ts';
+import {
+  admin,
+  adminPassword,
+  baseUrl,
+  createTestVm,
+  listAllVms,
+  type Api,
+  uniqueName,
+  waitTask,
+} from '../support/api.ts';
 import { chromiumArgs, chromiumExecutable } from '../support/chromium.mjs';
 import { domState, hostOfDomain, waitFor } from '../support/lab.ts';
 
@@ -56,7 +65,7 @@ after(async () => {
   await browser?.close();
   for (const vm of [vmA, vmB]) {
     if (!vm) continue;
-    const state = (await api.vm.list.query()).find((v) => v.id === vm.id)?.state;
+    const state = (await listAllVms(api)).find((v) => v.id === vm.id)?.state;
     if (!state) continue;
     if (state === 'running') await waitTask(api, (await api.vm.forceOff.mutate({ vmId: vm.id })).taskId);
     await waitTask(api, (await api.vm.delete.mutate({ vmId: vm.id })).taskId);

@@ -3,10 +3,11 @@ import { createVm, deleteVm, forceOffVm, listVmsFor, shutdownVm, startVm, vmView
 import { z } from 'zod';
 import { adoptVm } from '../services/vm-reconcile.ts';
 import { authedProcedure, router, vmProcedure } from '../trpc.ts';
-import { createVmInput } from '../schemas/vm.ts';
+import { createVmInput, listVmsInput } from '../schemas/vm.ts';
 
 export const vmRouter = router({
-  list: authedProcedure.query(({ ctx }) => listVmsFor(ctx.user)),
+  /** One page ({ rows, total }), filtered and sorted by the database; see listVmsInput. */
+  list: authedProcedure.input(listVmsInput).query(({ ctx, input }) => listVmsFor(ctx.user, input)),
   byId: vmProcedure.query(({ ctx }) => vmView(ctx.vm.id)),
   create: authedProcedure.input(createVmInput).mutation(({ ctx, input }) => createVm(input, ctx.user)),
   start: vmProcedure.mutation(({ ctx }) => startVm(ctx.vm, ctx.user)),

@@ -77,3 +77,14 @@ function CpuCell({ percent }: { percent: number | null }) {
     </div>
   );
 }
+
+/** A row whose block is still being fetched: the same height, so the scrollbar never jumps. */
+export function VmRowPlaceholder() {
+  return (
+    <tr data-testid="vm-row-placeholder" aria-hidden>
+      <td colSpan={VM_COLUMNS.length} className={cell}>
+        <div className="h-2.5 w-48 animate-pulse rounded bg-zinc-100" />
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,92 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { type RefObject, useEffect, useState } from 'react';
+import { useTRPC } from '@/trpc/client';
+import { useSession } from '../auth/use-session';
+import { inputBase } from '../ui/buttons';
+import { SearchIcon } from '../ui/icons';
+import { VM_STATE_OPTIONS, type VmListParams } from './vm-list-params';
+
+/** Typing settles this long before the list (and the URL) follow it. */
+const SEARCH_DEBOUNCE_MS = 250;
+
+const select = `${inputBase} h-7 w-auto pr-7`;
+
+interface FiltersProps {
+  params: VmListParams;
+  onChange: (next: Partial<VmListParams>) => void;
+  filterRef: RefObject<HTMLInputElement | null>;
+}
+
+/** Name search, state and host filters. The host list is for administrators only. */
+export function VmListFilters({ params, onChange, filterRef }: FiltersProps) {
+  const trpc = useTRPC();
+  const { user } = useSession();
+  const isAdmin = user?.role === 'admin';
+  const hosts = useQuery(trpc.host.list.queryOptions(undefined, { enabled: isAdmin }));
+  const [text, setText] = useState(params.q);
+
+  // The URL changed under us (back/forward, a link): the box follows it.
+  useEffect(() => setText(params.q), [params.q]);
+  useEffect(() => {
+    if (text.trim() === params.q.trim()) return;
+    const timer = setTimeout(() => onChange({ q: text }), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [text, params.q, onChange]);
+
+  return (
+    <>
+      <div className="relative w-full min-w-0 flex-1 sm:w-56 sm:flex-none">
+        <span className="pointer-events-none absolute top-1/2 left-2 -translate-y-1/2 text-zinc-400">
+          <SearchIcon />
+        </span>
+        <input
+          ref={filterRef}
+          data-testid="vm-filter"
+          type="search"
+          placeholder="Filter by name   ( / )"
+          aria-label="Filter virtual machines by name"
+          className={`${inputBase} h-7 pl-7`}
+          maxLength={63}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+      </div>
+      <select
+        data-testid="vm-state-filter"
+        aria-label="Filter by state"
+        className={select}
+        value={params.state ?? ''}
+        onChange={(e) => onChange({ state: (e.target.value || null) as VmListParams['state'] })}
+      >
+        <option value="">All states</option>
+        {VM_STATE_OPTIONS.map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+      {isAdmin && (
+        <select
+          data-testid="vm-host-filter"
+          aria-label="Filter by host"
+          className={`${select} max-w-40`}
+          value={params.hostId ?? ''}
+          onChange={(e) => onChange({ hostId: e.target.value || null })}
+        >
+          <option value="">All hosts</option>
+          {hosts.data?.map((h) => (
+            <option key={h.id} value={h.id}>
+              {h.name}
+            </option>
+          ))}
+          {/* A host id from the URL that is not (yet) listed still shows as chosen. */}
+          {params.hostId && hosts.data && !hosts.data.some((h) => h.id === params.hostId) && (
+            <option value={params.hostId}>unknown host</option>
+          )}
+        </select>
+      )}
+    </>
+  );
+}
