@@ -44,13 +44,28 @@ after(async () => {
 test('10,000 VMs scroll top to bottom smoothly with only a window of rows in the DOM', async () => {
   const expectedTotal = (await api.vm.list.query({ limit: 0 })).total;
   assert.ok(expectedTotal >= COUNT);
+  const opened = Date.now();
   await page.goto(`${baseUrl()}/vms`);
   await page.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 30_000 });
+  console.log(`first rows shown ${Date.now() - opened} ms after navigation`);
   assert.equal(await total(), expectedTotal);
   assert.match(await page.getByTestId('vm-count').innerText(), new RegExp(`^${expectedTotal} VMs`));
   await page.screenshot({ path: `${artifacts}/vm-list-10k-top.png` });
 
-  // Scroll a screen-and-a-half a frame, measuring every frame's delta and the rows in the DOM.
+  // The machine's own frame pace first (nothing moving), then a scroll of a screen-and-a-half a
+  // frame to the bottom, measuring every frame's delta and the rows in the DOM.
+  const idle = (await page.evaluate(`new Promise((resolve) => {
+    const deltas = [];
+    let last = performance.now();
+    const tick = (now) => {
+      deltas.push(now - last);
+      last = now;
+      if (deltas.length < 61) requestAnimationFrame(tick);
+      else resolve(deltas.slice(1));
+    };
+    requestAnimationFrame(tick);
+  })`)) as number[];
+  const t0 = Date.now();
   const measured = (await page.evaluate(`(async () => {
     const el = document.querySelector('[data-testid="vm-table"]');
     const deltas = [];
@@ -69,18 +84,19 @@ test('10,000 VMs scroll top to bottom smoothly with only a window of rows in the
     });
     return { deltas: deltas.slice(1), maxRows, scrollHeight: el.scrollHeight };
   })()`)) as { deltas: number[]; maxRows: number; scrollHeight: number };
-  const sorted = [...measured.deltas].sort((a, b) => a - b);
-  const p95 = sorted[Math.ceil(0.95 * sorted.length) - 1] as number;
-  const median = sorted[Math.floor(sorted.length / 2)] as number;
+  const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.ceil(p * values.length) - 1] ?? 0;
+  const [p95, median, idleP95] = [pct(measured.deltas, 0.95), pct(measured.deltas, 0.5), pct(idle, 0.95)];
   console.log(
-    `scrolled ${measured.deltas.length} frames: median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, ` +
-      `at most ${measured.maxRows} rows in the DOM`,
+    `scrolled ${measured.deltas.length} frames in ${Date.now() - t0} ms: median ${median.toFixed(1)} ms, ` +
+      `p95 ${p95.toFixed(1)} ms (idle p95 ${idleP95.toFixed(1)} ms), at most ${measured.maxRows} rows in the DOM`,
   );
   assert.ok(measured.deltas.length > 200, 'the scroll took many frames');
   assert.ok(measured.scrollHeight >= expectedTotal * ROW_HEIGHT, 'the spacers give every VM its height');
   assert.ok(measured.maxRows < 150, `only a window of rows in the DOM (${measured.maxRows})`);
-  // Generous: headless Chromium without a GPU on a shared 2-core machine; 60 fps is 16.7 ms.
-  assert.ok(p95 < 100, `p95 frame time ${p95.toFixed(1)} ms`);
+  // Generous, and relative to the machine: headless Chromium rasters without a GPU, on 2 cores
+  // shared with other stacks (60 fps is 16.7 ms). Rendering all 10,000 rows takes seconds a frame.
+  const bound = Math.max(100, 6 * idleP95);
+  assert.ok(p95 < bound, `p95 frame time ${p95.toFixed(1)} ms (bound ${bound.toFixed(0)} ms)`);
 
   // At the bottom the last page arrives: the last VM as the server sorts it.
   const [lastVm] = (await api.vm.list.query({ offset: expectedTotal - 1, limit: 1 })).rows;
@@ -167,7 +183,10 @@ test('keyboard: j/PageDown move the selection through rows not loaded yet; Enter
 
 test('a VM created or deleted elsewhere appears and goes without a reload', async () => {
   const tag = uniqueName('sl');
-  const unfiltered = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  // A second window (its own session) watching the whole list.
+  const other = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const unfiltered = await other.newPage();
+  await logInPage(unfiltered);
   await unfiltered.goto(`${baseUrl()}/vms`);
   await unfiltered.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 30_000 });
   const before = Number(await unfiltered.getByTestId('vm-table').getAttribute('data-total'));
@@ -184,5 +203,5 @@ test('a VM created or deleted elsewhere appears and goes without a reload', asyn
   await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId);
   await page.locator(`[data-testid="vm-row"][data-name="${created}"]`).waitFor({ state: 'detached', timeout: 10_000 });
   await unfiltered.locator(`[data-testid="vm-table"][data-total="${before}"]`).waitFor({ timeout: 10_000 });
-  await unfiltered.close();
+  await other.close();
 });

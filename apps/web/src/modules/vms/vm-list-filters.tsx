@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { type RefObject, useEffect, useState } from 'react';
+import { memo, type RefObject, useEffect, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { useSession } from '../auth/use-session';
 import { inputBase } from '../ui/buttons';
@@ -19,8 +19,11 @@ interface FiltersProps {
   filterRef: RefObject<HTMLInputElement | null>;
 }
 
-/** Name search, state and host filters. The host list is for administrators only. */
-export function VmListFilters({ params, onChange, filterRef }: FiltersProps) {
+/**
+ * Name search, state and host filters. The host list is for administrators only. Memoised: the
+ * list re-renders on every scrolled frame, the filters need not.
+ */
+export const VmListFilters = memo(function VmListFilters({ params, onChange, filterRef }: FiltersProps) {
   const trpc = useTRPC();
   const { user } = useSession();
   const isAdmin = user?.role === 'admin';
@@ -89,4 +92,4 @@ export function VmListFilters({ params, onChange, filterRef }: FiltersProps) {
       )}
     </>
   );
-}
+});

@@ -1,6 +1,6 @@
 'use client';
 
-import type { RefObject } from 'react';
+import { memo, type RefObject } from 'react';
 import { th } from '../ui/page-header';
 import type { SortDir, VmSortKey } from './vm-list-params';
 import { VM_COLUMNS } from './vm-row';
@@ -23,7 +23,7 @@ interface HeadProps {
 }
 
 /** Sortable column headers: a click sorts by the column, a second click reverses it. */
-export function VmListHead({ sort, dir, onSort, headerRef }: HeadProps) {
+export const VmListHead = memo(function VmListHead({ sort, dir, onSort, headerRef }: HeadProps) {
   return (
     <thead ref={headerRef}>
       <tr>
@@ -63,4 +63,4 @@ export function VmListHead({ sort, dir, onSort, headerRef }: HeadProps) {
       </tr>
     </thead>
   );
-}
+});

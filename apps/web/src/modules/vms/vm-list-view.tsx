@@ -88,6 +88,10 @@ function VmList() {
   }, [pages.rows]);
 
   const open = useCallback((id: string) => router.push(`/vms/${id}`), [router]);
+  const sortBy = useCallback(
+    (sort: VmListParams['sort'], dir: VmListParams['dir']) => setParams({ sort, dir }),
+    [setParams],
+  );
   const select = useCallback(
     (id: string) => {
       for (const [index, vm] of pages.rows) if (vm.id === id) return setSelected({ index, id });
@@ -155,17 +159,13 @@ function VmList() {
       )}
       <div
         ref={win.scrollRef}
-        className="min-h-0 flex-1 overflow-auto"
+        // Strict containment: a scrolled frame lays out and paints this box alone.
+        className="min-h-0 flex-1 overflow-auto [contain:strict]"
         data-testid="vm-table"
         data-total={pages.total ?? ''}
       >
         <table className="w-full border-separate border-spacing-0 text-sm">
-          <VmListHead
-            sort={params.sort}
-            dir={params.dir}
-            onSort={(sort, dir) => setParams({ sort, dir })}
-            headerRef={win.headerRef}
-          />
+          <VmListHead sort={params.sort} dir={params.dir} onSort={sortBy} headerRef={win.headerRef} />
           <tbody>
             {win.padTop > 0 && <tr aria-hidden style={{ height: win.padTop }} />}
             {indexes.map((i) => {
