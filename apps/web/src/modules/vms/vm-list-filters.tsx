@@ -1,7 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { memo, type RefObject, useEffect, useState } from 'react';
+import { memo, type RefObject, useEffect, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { useSession } from '../auth/use-session';
 import { inputBase } from '../ui/buttons';
@@ -29,14 +29,23 @@ export const VmListFilters = memo(function VmListFilters({ params, onChange, fil
   const isAdmin = user?.role === 'admin';
   const hosts = useQuery(trpc.host.list.queryOptions(undefined, { enabled: isAdmin }));
   const [text, setText] = useState(params.q);
+  const sent = useRef(params.q);
 
-  // The URL changed under us (back/forward, a link): the box follows it.
-  useEffect(() => setText(params.q), [params.q]);
+  // The URL changed by other means (back/forward, a link): the box follows it. Our own updates
+  // arrive after a delay and must not undo what was typed meanwhile.
   useEffect(() => {
-    if (text.trim() === params.q.trim()) return;
-    const timer = setTimeout(() => onChange({ q: text }), SEARCH_DEBOUNCE_MS);
+    if (params.q.trim() === sent.current.trim()) return;
+    sent.current = params.q;
+    setText(params.q);
+  }, [params.q]);
+  useEffect(() => {
+    if (text.trim() === sent.current.trim()) return;
+    const timer = setTimeout(() => {
+      sent.current = text;
+      onChange({ q: text });
+    }, SEARCH_DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [text, params.q, onChange]);
+  }, [text, onChange]);
 
   return (
     <>

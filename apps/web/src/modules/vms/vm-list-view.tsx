@@ -92,12 +92,12 @@ function VmList() {
     (sort: VmListParams['sort'], dir: VmListParams['dir']) => setParams({ sort, dir }),
     [setParams],
   );
-  const select = useCallback(
-    (id: string) => {
-      for (const [index, vm] of pages.rows) if (vm.id === id) return setSelected({ index, id });
-    },
-    [pages.rows],
-  );
+  // Read through a ref so `select` keeps its identity and memoised rows skip re-rendering.
+  const loaded = useRef(pages.rows);
+  loaded.current = pages.rows;
+  const select = useCallback((id: string) => {
+    for (const [index, vm] of loaded.current) if (vm.id === id) return setSelected({ index, id });
+  }, []);
 
   const move = useCallback(
     (delta: number) => {
