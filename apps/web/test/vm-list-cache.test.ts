@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { VmView } from '@vireo/api';
-import { mayMove, patchPage, removeFromPage } from '../src/modules/live/vm-list-cache.ts';
+import {
+  LIST_REFETCH_DEBOUNCE_MS,
+  mayMove,
+  patchPage,
+  removeFromPage,
+  scheduleListRefetch,
+} from '../src/modules/live/vm-list-cache.ts';
 import { formatParams, listFilter, parseParams } from '../src/modules/vms/vm-list-params.ts';
 
 const vm = (id: string, patch: Partial<VmView> = {}): VmView => ({
@@ -56,4 +62,30 @@ test('URL params: defaults stay out of the URL, junk falls back, filters reach v
   assert.deepEqual(listFilter(p), { sort: 'memory', dir: 'desc', name: 'Web', states: ['running'], hostId: 'h1' });
   const junk = parseParams(new URLSearchParams('state=bogus&sort=ram&dir=up'));
   assert.deepEqual(junk, { q: '', state: null, hostId: null, sort: 'name', dir: 'asc' });
+});
+
+test('refetches are debounced: a storm of changes costs at most one a second, a lone one 300 ms later', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  let refetches = 0;
+  const queryClient = {
+    invalidateQueries: async () => {
+      refetches++;
+    },
+  } as unknown as Parameters<typeof scheduleListRefetch>[0];
+  const trpc = { vm: { list: { pathKey: () => [['vm', 'list']] } } } as unknown as Parameters<
+    typeof scheduleListRefetch
+  >[1];
+  // 5 s of changes, one every 50 ms.
+  for (let i = 0; i < 100; i++) {
+    scheduleListRefetch(queryClient, trpc);
+    t.mock.timers.tick(50);
+  }
+  assert.ok(refetches >= 4 && refetches <= 5, `${refetches} refetches for 100 changes`);
+  t.mock.timers.tick(LIST_REFETCH_DEBOUNCE_MS);
+  const afterStorm = refetches;
+  scheduleListRefetch(queryClient, trpc);
+  t.mock.timers.tick(LIST_REFETCH_DEBOUNCE_MS - 1);
+  assert.equal(refetches, afterStorm, 'not before the quiet time');
+  t.mock.timers.tick(1);
+  assert.equal(refetches, afterStorm + 1);
 });
