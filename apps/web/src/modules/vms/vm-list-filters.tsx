@@ -11,7 +11,10 @@ import { VM_STATE_OPTIONS, type VmListParams } from './vm-list-params';
 /** Typing settles this long before the list (and the URL) follow it. */
 const SEARCH_DEBOUNCE_MS = 250;
 
-const select = `${inputBase} h-7 w-auto pr-7`;
+// Not inputBase: its w-full would win over a width set here (stylesheet order, see buttons.ts).
+const select =
+  'h-7 min-w-0 rounded-md border border-zinc-300 bg-white px-2 text-sm text-zinc-900 shadow-xs ' +
+  'focus:border-sky-600 focus:outline-none focus:ring-2 focus:ring-sky-600/20';
 
 interface FiltersProps {
   params: VmListParams;
@@ -47,9 +50,10 @@ export const VmListFilters = memo(function VmListFilters({ params, onChange, fil
     return () => clearTimeout(timer);
   }, [text, onChange]);
 
+  // On a phone the search box has the first line, the two selects share the second.
   return (
-    <>
-      <div className="relative w-full min-w-0 flex-1 sm:w-56 sm:flex-none">
+    <div className="flex min-w-0 flex-1 flex-wrap items-center gap-2 sm:flex-none sm:flex-nowrap">
+      <div className="relative min-w-0 basis-full sm:w-56 sm:basis-auto">
         <span className="pointer-events-none absolute top-1/2 left-2 -translate-y-1/2 text-zinc-400">
           <SearchIcon />
         </span>
@@ -68,7 +72,7 @@ export const VmListFilters = memo(function VmListFilters({ params, onChange, fil
       <select
         data-testid="vm-state-filter"
         aria-label="Filter by state"
-        className={select}
+        className={`${select} flex-1 sm:w-32 sm:flex-none`}
         value={params.state ?? ''}
         onChange={(e) => onChange({ state: (e.target.value || null) as VmListParams['state'] })}
       >
@@ -83,7 +87,7 @@ export const VmListFilters = memo(function VmListFilters({ params, onChange, fil
         <select
           data-testid="vm-host-filter"
           aria-label="Filter by host"
-          className={`${select} max-w-40`}
+          className={`${select} flex-1 sm:w-36 sm:flex-none`}
           value={params.hostId ?? ''}
           onChange={(e) => onChange({ hostId: e.target.value || null })}
         >
@@ -99,6 +103,6 @@ export const VmListFilters = memo(function VmListFilters({ params, onChange, fil
           )}
         </select>
       )}
-    </>
+    </div>
   );
 });
