@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { admin, adminPassword, baseUrl, uniqueName } from '../support/api.ts';
+import { admin, adminPassword, baseUrl, listAllVms, uniqueName } from '../support/api.ts';
 import { chromiumArgs, chromiumExecutable } from '../support/chromium.mjs';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e`;
@@ -93,7 +93,7 @@ test('log in, create and start a VM, read its screen in the console', async () =
   await page.getByTestId('confirm-input').fill(name);
   await page.getByTestId('confirm-ok').click();
   const { api } = await admin();
-  const gone = async () => !(await api.vm.list.query()).some((v) => v.name === name);
+  const gone = async () => !(await listAllVms(api)).some((v) => v.name === name);
   for (let i = 0; i < 100 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 200));
   assert.ok(await gone(), 'the VM was deleted');
   await page.getByTestId('nav-vms').click();

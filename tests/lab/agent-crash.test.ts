@@ -12,7 +12,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import { type Api, admin, createTestVm, uniqueName, waitTask } from '../support/api.ts';
+import { admin, createTestVm, listAllVms, type Api, uniqueName, waitTask } from '../support/api.ts';
 import { hostOfDomain, lab, type LabHost, labHostsAllOnline, virsh, waitFor } from '../support/lab.ts';
 
 const exec = promisify(execFile);
@@ -113,7 +113,7 @@ async function domainUuids(host: LabHost): Promise<string[]> {
 }
 
 async function vireoView(api: Api): Promise<string[]> {
-  return (await api.vm.list.query())
+  return (await listAllVms(api))
     .filter((v) => ours.has(v.uuid))
     .map((v) => `${v.uuid} ${v.name} ${v.state} @${v.hostName}`)
     .sort();
@@ -121,7 +121,7 @@ async function vireoView(api: Api): Promise<string[]> {
 
 /** Vireo-named files in the VM storage dir whose uuid is no VM in Vireo and no domain in libvirt. */
 async function orphanFiles(api: Api): Promise<string[]> {
-  const uuids = new Set((await api.vm.list.query()).map((v) => v.uuid));
+  const uuids = new Set((await listAllVms(api)).map((v) => v.uuid));
   for (const host of lab().hosts) for (const uuid of await domainUuids(host)) uuids.add(uuid);
   return (await readdir(vmsDir())).filter((name) => {
     const m = VM_FILE.exec(name);
@@ -153,7 +153,7 @@ async function assertConsistent(api: Api, what: string): Promise<void> {
 
 /** A test's leftovers must not fail the next one: rows in `unknown` are deleted through the API. */
 async function removeUnknownVms(api: Api): Promise<void> {
-  for (const v of await api.vm.list.query()) {
+  for (const v of await listAllVms(api)) {
     if (v.state !== 'unknown' || !ours.has(v.uuid)) continue;
     await waitTask(api, (await api.vm.delete.mutate({ vmId: v.id })).taskId).catch(() => {});
   }
@@ -173,7 +173,7 @@ after(async () => {
   const rearmed = lab().hosts.filter((h) => armed.has(h.name));
   if (rearmed.length > 0) await restartAgents(api, rearmed);
   await stackCtl({}, 'start-agents'); // one killed by a test that failed half way
-  for (const v of await api.vm.list.query()) {
+  for (const v of await listAllVms(api)) {
     if (!ours.has(v.uuid)) continue;
     if (v.state !== 'shutoff' && v.state !== 'unknown') continue;
     await waitTask(api, (await api.vm.delete.mutate({ vmId: v.id })).taskId).catch(() => {});
@@ -205,7 +205,7 @@ for (const fault of ['create:after-overlay', 'create:after-define'] as const) {
         assert.ok(task.errorMessage, 'the task says why');
         await waitFor(
           'the failed create removed from Vireo (manager-side settling)',
-          async () => !(await api.vm.list.query()).some((v) => v.id === vmId),
+          async () => !(await listAllVms(api)).some((v) => v.id === vmId),
           15_000,
           250,
         ).catch(async () =>
@@ -249,7 +249,7 @@ for (const fault of ['delete:after-undefine', 'delete:after-files'] as const) {
       await waitTask(api, taskId);
       await waitFor(
         'the deleted VM removed from Vireo (manager-side settling)',
-        async () => !(await api.vm.list.query()).some((v) => v.id === vmId),
+        async () => !(await listAllVms(api)).some((v) => v.id === vmId),
         15_000,
         250,
       ).catch(async () =>
@@ -280,7 +280,7 @@ test('delete halfway: the overlay cannot be removed after undefine; the VM is go
     assert.match(task.errorMessage ?? '', /not permitted/i);
     assert.equal(await hostOfDomain(vm.uuid), null, 'the domain is gone');
     assert.equal(
-      (await api.vm.list.query()).some((v) => v.id === vmId),
+      (await listAllVms(api)).some((v) => v.id === vmId),
       false,
       'no VM shown whose domain no longer exists',
     );

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { admin, rejection, uniqueName, waitTask } from '../support/api.ts';
+import { admin, listAllVms, rejection, uniqueName, waitTask } from '../support/api.ts';
 import { allDomainUuids } from '../support/lab.ts';
 
 test('invalid VM input is rejected with clear messages and creates nothing', async () => {
@@ -12,7 +12,7 @@ test('invalid VM input is rejected with clear messages and creates nothing', asy
   const [template] = await api.template.list.query();
   assert.ok(template);
   const domainsBefore = await allDomainUuids();
-  const vmsBefore = (await api.vm.list.query()).length;
+  const vmsBefore = (await listAllVms(api)).length;
   const good = { name: uniqueName('bad'), templateId: template.id, vcpus: 1, memoryMiB: 128, start: false };
 
   const cases: [string, Record<string, unknown>, RegExp][] = [
@@ -42,7 +42,7 @@ test('invalid VM input is rejected with clear messages and creates nothing', asy
   assert.match(tooBig.message, /No online host has 1048576 MiB/);
 
   assert.deepEqual(await allDomainUuids(), domainsBefore, 'no domain was defined in libvirt');
-  assert.equal((await api.vm.list.query()).length, vmsBefore, 'no VM record was created');
+  assert.equal((await listAllVms(api)).length, vmsBefore, 'no VM record was created');
 
   // A name that is taken: the first create works, the second is refused and changes nothing.
   const first = await api.vm.create.mutate(good);
@@ -52,7 +52,7 @@ test('invalid VM input is rejected with clear messages and creates nothing', asy
   assert.equal(dup.code, 'CONFLICT');
   assert.match(dup.message, new RegExp(`A VM named "${good.name}" already exists`));
   assert.deepEqual(await allDomainUuids(), domainsWithOne);
-  assert.equal((await api.vm.list.query()).length, vmsBefore + 1);
+  assert.equal((await listAllVms(api)).length, vmsBefore + 1);
   await waitTask(api, (await api.vm.delete.mutate({ vmId: first.vmId })).taskId);
   assert.deepEqual(await allDomainUuids(), domainsBefore);
 });

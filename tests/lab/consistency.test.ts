@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { admin, createTestVm, rejection, waitTask } from '../support/api.ts';
+import { admin, createTestVm, listAllVms, rejection, waitTask } from '../support/api.ts';
 import { domState, hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
 
 test('two operations racing on one VM: one runs, the other is refused as busy', async () => {
@@ -41,7 +41,7 @@ test('a VM undefined behind Vireo’s back is shown as unknown, and deleting it 
   assert.equal(task.state, 'succeeded', task.errorMessage ?? '');
   assert.ok(!existsSync(overlay), 'the orphaned overlay was removed');
   assert.equal(
-    (await api.vm.list.query()).some((v) => v.id === vmId),
+    (await listAllVms(api)).some((v) => v.id === vmId),
     false,
   );
 });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { admin, type Api, createTestVm, rejection, uniqueName, waitTask } from '../support/api.ts';
+import { admin, createTestVm, listAllVms, rejection, type Api, uniqueName, waitTask } from '../support/api.ts';
 import { type LabHost, hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
 
 async function dominfo(host: LabHost, uuid: string) {
@@ -97,7 +97,7 @@ test('a rename outside Vireo to another Vireo VM’s name: no duplicate, a warni
     10_000,
   );
   console.log(`warning: ${warning.message}`);
-  const vms = await api.vm.list.query();
+  const vms = await listAllVms(api);
   const names = vms.map((v) => v.name);
   assert.equal(new Set(names).size, names.length, 'VM names stay unique');
   assert.equal(vms.find((v) => v.id === a.vmId)?.name, a.vm.name, 'the renamed VM keeps its Vireo name');

@@ -3,7 +3,7 @@
  * live changes over SSE, exactly as the UI does.
  */
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
-import type { AppRouter, LiveChange, StatsBatch } from '@vireo/api';
+import type { AppRouter, LiveChange, StatsBatch, VmView } from '@vireo/api';
 import { randomUUID } from 'node:crypto';
 import { EventSource } from 'eventsource';
 
@@ -107,6 +107,16 @@ export function watchStats(api: Api, vmIds: string[], onBatch: (b: StatsBatch) =
     },
   );
   return () => sub.unsubscribe();
+}
+
+/** Every VM the caller may see: `vm.list` pages (at most 500 rows a call), read to the end. */
+export async function listAllVms(api: Api): Promise<VmView[]> {
+  const all: VmView[] = [];
+  for (;;) {
+    const page = await api.vm.list.query({ offset: all.length, limit: 500 });
+    all.push(...page.rows);
+    if (page.rows.length === 0 || all.length >= page.total) return all;
+  }
 }
 
 export function uniqueName(prefix: string): string {

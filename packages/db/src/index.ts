@@ -22,6 +22,7 @@ export * as templates from './templates.ts';
 export * as users from './users.ts';
 export * as vmLocks from './vm-locks.ts';
 export * as vms from './vms.ts';
+export * as vmSeed from './vm-seed.ts';
 export { INTERRUPTED_REASON } from './vms.ts';
 
 // Repository result types (plain numbers for byte sizes, parsed JSON, typed enums).
@@ -48,7 +49,8 @@ export type { StatObjectKind, StatRow } from './stats.ts';
 export type { TaskCreateInput, TaskView } from './tasks.ts';
 export type { TemplateInput, TemplateView } from './templates.ts';
 export type { UserChangeRefusal, UserChangeResult, UserListItem, UserView, UserWithPassword } from './users.ts';
-export type { HostLoad, VmCreateInput, VmView } from './vms.ts';
+export type { HostLoad, VmCreateInput, VmPageQuery, VmSortKey, VmView } from './vms.ts';
+export { VM_SORT_KEYS } from './vms.ts';
 
 // Raw row types as Prisma generates them (BigInt memory, String enums).
 export type {

@@ -73,7 +73,7 @@ function toView(row: Prisma.VmGetPayload<{ select: typeof vmSelect }>): VmView {
   };
 }
 
-/** Ordered by name. */
+/** Every VM matching the filter, ordered by name: for reconciliation and placement, not pages. */
 export async function list(filter: { ownerId?: string; hostId?: string } = {}): Promise<VmView[]> {
   const rows = await getDb().vm.findMany({
     where: { ownerId: filter.ownerId, hostId: filter.hostId },
@@ -81,6 +81,74 @@ export async function list(filter: { ownerId?: string; hostId?: string } = {}): 
     orderBy: { name: 'asc' },
   });
   return rows.map(toView);
+}
+
+/**
+ * The name as the list filters and sorts it (the nameKey column): lower-cased, so matching
+ * ignores case on every database, and "_" as "^", because LIKE reads "_" as any character and
+ * Prisma's `contains` does not escape it. "^" sorts just before "_", after "-", "." and digits.
+ */
+export function nameKey(name: string): string {
+  return name.toLowerCase().replaceAll('_', '^');
+}
+
+/** VM names hold only these; a needle with anything else matches nothing (and "%" never reaches LIKE). */
+const NAME_CHARS = /^[A-Za-z0-9._-]*$/;
+
+export const VM_SORT_KEYS = ['name', 'state', 'host', 'memory', 'vcpus', 'created'] as const;
+export type VmSortKey = (typeof VM_SORT_KEYS)[number];
+
+export type VmPageQuery = {
+  offset: number;
+  limit: number;
+  sort: VmSortKey;
+  dir: 'asc' | 'desc';
+  /** Substring of the name, any case. */
+  name?: string;
+  states?: VmState[];
+  hostId?: string;
+  ownerId?: string;
+};
+
+function sortOrder(sort: VmSortKey, dir: 'asc' | 'desc'): Prisma.VmOrderByWithRelationInput[] {
+  const first = (
+    {
+      name: { nameKey: dir },
+      state: { state: dir },
+      host: { host: { name: dir } },
+      memory: { memoryMiB: dir },
+      vcpus: { vcpus: dir },
+      created: { createdAt: dir },
+    } satisfies Record<VmSortKey, Prisma.VmOrderByWithRelationInput>
+  )[sort];
+  // Ties (same state, same memory...) go by id, so no row shows on two pages or on none.
+  return [first, { id: dir }];
+}
+
+/**
+ * One page of VMs, filtered and sorted by the database, and how many match the filter.
+ * Names are matched lower-cased against nameKey, so "Web" finds "web-1" on every database.
+ */
+export async function page(query: VmPageQuery): Promise<{ rows: VmView[]; total: number }> {
+  if (query.name && !NAME_CHARS.test(query.name)) return { rows: [], total: 0 };
+  const where: Prisma.VmWhereInput = {
+    ownerId: query.ownerId,
+    hostId: query.hostId,
+    state: query.states ? { in: query.states } : undefined,
+    nameKey: query.name ? { contains: nameKey(query.name) } : undefined,
+  };
+  const db = getDb();
+  const [rows, total] = await Promise.all([
+    db.vm.findMany({
+      where,
+      select: vmSelect,
+      orderBy: sortOrder(query.sort, query.dir),
+      skip: query.offset,
+      take: query.limit,
+    }),
+    db.vm.count({ where }),
+  ]);
+  return { rows: rows.map(toView), total };
 }
 
 export async function byId(id: string): Promise<VmView | null> {
@@ -101,7 +169,10 @@ export async function byName(name: string): Promise<VmView | null> {
 /** @throws DbConflictError with fields ["name"] or ["uuid"] on duplicates. */
 export async function create(input: VmCreateInput): Promise<VmView> {
   const row = await mapDbErrors(() =>
-    getDb().vm.create({ data: { ...input, state: input.state ?? 'creating' }, select: vmSelect }),
+    getDb().vm.create({
+      data: { ...input, nameKey: nameKey(input.name), state: input.state ?? 'creating' },
+      select: vmSelect,
+    }),
   );
   return toView(row);
 }
@@ -136,10 +207,24 @@ export async function applyFacts(uuid: string, facts: VmFacts): Promise<boolean>
   const { count } = await mapDbErrors(() =>
     getDb().vm.updateMany({
       where: { uuid, NOT: { name: facts.name, vcpus: facts.vcpus, memoryMiB: facts.memoryMiB } },
-      data: facts,
+      data: { ...facts, nameKey: nameKey(facts.name) },
     }),
   );
   return count > 0;
+}
+
+/**
+ * Bulk insert without reading back (test seeds and scale runs: thousands of rows at once).
+ * Returns how many rows were inserted. @throws DbConflictError on a duplicate name or uuid.
+ */
+export async function insertMany(inputs: VmCreateInput[]): Promise<number> {
+  const data = inputs.map((input) => ({
+    ...input,
+    nameKey: nameKey(input.name),
+    state: input.state ?? 'creating',
+  }));
+  const { count } = await mapDbErrors(() => getDb().vm.createMany({ data }));
+  return count;
 }
 
 /** Assign (or clear) the VM's host. @throws DbNotFoundError */

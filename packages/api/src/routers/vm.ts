@@ -5,10 +5,11 @@ import { adoptVm } from '../services/vm-reconcile.ts';
 import { objectHistory } from '../services/stats-history.ts';
 import { statsRangeInput } from '../schemas/stats.ts';
 import { authedProcedure, router, vmProcedure } from '../trpc.ts';
-import { createVmInput } from '../schemas/vm.ts';
+import { createVmInput, listVmsInput } from '../schemas/vm.ts';
 
 export const vmRouter = router({
-  list: authedProcedure.query(({ ctx }) => listVmsFor(ctx.user)),
+  /** One page ({ rows, total }), filtered and sorted by the database; see listVmsInput. */
+  list: authedProcedure.input(listVmsInput).query(({ ctx, input }) => listVmsFor(ctx.user, input)),
   byId: vmProcedure.query(({ ctx }) => vmView(ctx.vm.id)),
   /** CPU, memory, disk and network I/O over a range (1h, 24h, 7d, 30d), oldest point first. */
   statsHistory: vmProcedure

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type AgentResult, type DomainInfo, type FileError, VireoError } from '@vireo/protocol';
 import { DbConflictError, events, INTERRUPTED_REASON, templates, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
-import type { CreateVmInput } from '../schemas/vm.ts';
+import type { CreateVmInput, ListVmsInput } from '../schemas/vm.ts';
 import type { UserView, VmView } from '../views.ts';
 import { domainNameInUse, hostsWithDomain } from './agent-registry.ts';
 import { hostAgent } from './agent-router.ts';
@@ -21,9 +21,17 @@ import type { VmRecord } from './vm-access.ts';
 import { lockVm } from './vm-locks.ts';
 import { publishVm, toVmView } from './views.ts';
 
-export async function listVmsFor(user: UserView): Promise<VmView[]> {
-  const rows = await vms.list(user.role === 'admin' ? {} : { ownerId: user.id });
-  return rows.map(toVmView);
+/**
+ * One page of the VMs this user may see: admins all (or one owner's), other users only their
+ * own; asking for another user's VMs is refused rather than answered with an empty page.
+ */
+export async function listVmsFor(user: UserView, input: ListVmsInput): Promise<{ rows: VmView[]; total: number }> {
+  if (user.role !== 'admin' && input.ownerId !== undefined && input.ownerId !== user.id) {
+    throw new VireoError('FORBIDDEN', 'Only administrators can list other users’ VMs.', { object: 'vm' });
+  }
+  const ownerId = user.role === 'admin' ? input.ownerId : user.id;
+  const page = await vms.page({ ...input, name: input.name || undefined, ownerId });
+  return { rows: page.rows.map(toVmView), total: page.total };
 }
 
 export async function vmView(vmId: string): Promise<VmView> {

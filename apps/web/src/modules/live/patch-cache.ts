@@ -6,6 +6,7 @@
 import type { QueryClient } from '@tanstack/react-query';
 import type { useTRPC } from '@/trpc/client';
 import type { LiveChange } from '@/trpc/types';
+import { applyVmToLists, removeVmFromLists } from './vm-list-cache';
 
 type Trpc = ReturnType<typeof useTRPC>;
 
@@ -26,12 +27,18 @@ export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: Li
   switch (change.kind) {
     case 'vm': {
       const { vm } = change;
-      queryClient.setQueryData(trpc.vm.list.queryKey(), (list) => upsertById(list, vm));
+      applyVmToLists(queryClient, trpc, vm);
       queryClient.setQueryData(trpc.vm.byId.queryKey({ vmId: vm.id }), vm);
       return;
     }
     case 'vmRemoved': {
-      queryClient.setQueryData(trpc.vm.list.queryKey(), (list) => list?.filter((vm) => vm.id !== change.vmId));
+      removeVmFromLists(queryClient, trpc, change.vmId);
+      // Task history: its tasks no longer link to it (the database set their vmId to null too).
+      queryClient.setQueryData(trpc.task.list.queryKey(), (list) =>
+        list?.some((t) => t.vmId === change.vmId)
+          ? list.map((t) => (t.vmId === change.vmId ? { ...t, vmId: null } : t))
+          : list,
+      );
       // The detail page refetches and shows "no longer exists" from the server's own answer.
       void queryClient.invalidateQueries({ queryKey: trpc.vm.byId.queryKey({ vmId: change.vmId }) });
       return;

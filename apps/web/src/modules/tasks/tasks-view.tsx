@@ -2,7 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { memo, type ReactNode, useId, useMemo, useState } from 'react';
+import { memo, type ReactNode, useId, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { EventView, TaskView } from '@/trpc/types';
 import { useSession } from '../auth/use-session';
@@ -48,9 +48,7 @@ const TASK_COLUMNS = ['Task', 'State', 'Progress', 'Result', 'VM', 'By', 'Starte
 function TaskTable() {
   const trpc = useTRPC();
   const tasks = useQuery(trpc.task.list.queryOptions());
-  const vms = useQuery(trpc.vm.list.queryOptions());
   const now = useNow(5_000);
-  const liveVms = useMemo(() => new Set((vms.data ?? []).map((vm) => vm.id)), [vms.data]);
   return (
     <Section title="Recent tasks">
       {tasks.error && (
@@ -62,7 +60,7 @@ function TaskTable() {
         <TableHead columns={TASK_COLUMNS} className={stacked.thead} />
         <tbody className={stacked.tbody}>
           {tasks.data?.map((task) => (
-            <TaskRow key={task.id} task={task} vmExists={task.vmId !== null && liveVms.has(task.vmId)} now={now} />
+            <TaskRow key={task.id} task={task} now={now} />
           ))}
           {tasks.isPending && <EmptyRow colSpan={TASK_COLUMNS.length}>Loading tasks…</EmptyRow>}
           {tasks.data?.length === 0 && <EmptyRow colSpan={TASK_COLUMNS.length}>No tasks yet.</EmptyRow>}
@@ -72,7 +70,7 @@ function TaskTable() {
   );
 }
 
-const TaskRow = memo(function TaskRow({ task, vmExists, now }: { task: TaskView; vmExists: boolean; now: number }) {
+const TaskRow = memo(function TaskRow({ task, now }: { task: TaskView; now: number }) {
   const failed = task.state === 'failed';
   const percent = task.state === 'succeeded' ? 100 : task.progress;
   return (
@@ -107,7 +105,7 @@ const TaskRow = memo(function TaskRow({ task, vmExists, now }: { task: TaskView;
         )}
       </td>
       <td data-label="VM" className={td} data-testid="task-vm">
-        <TaskVm task={task} vmExists={vmExists} />
+        <TaskVm task={task} />
       </td>
       <td data-label="By" className={`${td} text-zinc-700`} data-testid="task-owner">
         {task.ownerName ?? <span className="text-zinc-500">deleted user</span>}
@@ -151,11 +149,11 @@ function ExpandableText({ text }: { text: string }) {
 
 /**
  * A task keeps its VM's name (stored on the task): a deleted VM's tasks still say which VM it
- * was (the database sets vmId to null; tasks still in the cache keep the old id). A create that
+ * was (the database sets vmId to null, and the live `vmRemoved` change does so in the cache). A create that
  * failed before the VM existed may have no VM at all.
  */
-function TaskVm({ task, vmExists }: { task: TaskView; vmExists: boolean }) {
-  if (task.vmId && vmExists) {
+function TaskVm({ task }: { task: TaskView }) {
+  if (task.vmId) {
     return (
       <Link href={`/vms/${task.vmId}`} className="text-teal-700 hover:underline">
         {task.vmName ?? 'VM'}

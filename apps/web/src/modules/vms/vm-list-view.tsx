@@ -2,97 +2,149 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useRouter } from 'next/navigation';
-import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { useLiveStats } from '../live/live-provider';
-import { btn, inputBase } from '../ui/buttons';
+import { btn } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { plural } from '../ui/format';
-import { PlusIcon, SearchIcon } from '../ui/icons';
-import { EmptyRow, PageHeader, th } from '../ui/page-header';
+import { PlusIcon } from '../ui/icons';
+import { EmptyRow, PageHeader } from '../ui/page-header';
 import { useWindowedRows } from '../ui/use-windowed-rows';
-import { VM_COLUMNS, VM_ROW_HEIGHT, VmRow } from './vm-row';
 import { useListKeys } from './use-list-keys';
+import { useVmPages } from './use-vm-pages';
+import { VmListFilters } from './vm-list-filters';
+import { VmListHead } from './vm-list-head';
+import { formatParams, listFilter, parseParams, type VmListParams } from './vm-list-params';
+import { VM_COLUMNS, VM_ROW_HEIGHT, VmRow, VmRowPlaceholder } from './vm-row';
 
-const RIGHT_ALIGNED = new Set<string>(['vCPU', 'Memory']);
-
+/** useSearchParams needs a Suspense boundary above it. */
 export function VmListView() {
+  return (
+    <Suspense>
+      <VmList />
+    </Suspense>
+  );
+}
+
+/** The filter and sort in the URL; changes replace the history entry (no back-button trail). */
+function useListParams(): [VmListParams, (next: Partial<VmListParams>) => void] {
+  const router = useRouter();
+  const pathname = usePathname();
+  const search = useSearchParams();
+  const params = useMemo(() => parseParams(new URLSearchParams(search.toString())), [search]);
+  const current = useRef(params);
+  current.current = params;
+  const update = useCallback(
+    (next: Partial<VmListParams>) => {
+      router.replace(`${pathname}${formatParams({ ...current.current, ...next })}`, { scroll: false });
+    },
+    [router, pathname],
+  );
+  return [params, update];
+}
+
+/** Selection by list position, remembering the VM so it can be found again after rows move. */
+type Selection = { index: number; id: string | null };
+
+function VmList() {
   const trpc = useTRPC();
   const router = useRouter();
-  const vms = useQuery(trpc.vm.list.queryOptions());
-  const [filter, setFilter] = useState('');
-  const deferredFilter = useDeferredValue(filter);
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [params, setParams] = useListParams();
+  const filter = useMemo(() => listFilter(params), [params]);
+  const filterKey = JSON.stringify(filter);
   const filterRef = useRef<HTMLInputElement>(null);
 
-  const rows = useMemo(() => {
-    const needle = deferredFilter.trim().toLowerCase();
-    const list = vms.data ?? [];
-    const matching = needle ? list.filter((vm) => vm.name.toLowerCase().includes(needle)) : list;
-    return [...matching].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
-  }, [vms.data, deferredFilter]);
+  // The whole inventory and how much of it runs: counts only (limit 0), whatever the filter.
+  const all = useQuery(trpc.vm.list.queryOptions({ limit: 0 }));
+  const running = useQuery(trpc.vm.list.queryOptions({ limit: 0, states: ['running'] }));
 
-  const running = useMemo(() => (vms.data ?? []).filter((vm) => vm.state === 'running').length, [vms.data]);
-  const win = useWindowedRows(rows.length, VM_ROW_HEIGHT);
-  const selectedIndex = selectedId ? rows.findIndex((vm) => vm.id === selectedId) : -1;
+  const [count, setCount] = useState(0);
+  const win = useWindowedRows(count, VM_ROW_HEIGHT);
+  const pages = useVmPages(filter, win.start, win.end);
+  useEffect(() => setCount(pages.total ?? 0), [pages.total]);
+
+  const [selected, setSelected] = useState<Selection | null>(null);
+  const { scrollToIndex, scrollRef } = win;
+
+  // A new filter or sort: back to the top, nothing selected.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the filter changes
+  useEffect(() => {
+    setSelected(null);
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+  }, [filterKey, scrollRef]);
+
+  // Rows moved (a refetch) or the selected row arrived: keep the selection on its VM.
+  useEffect(() => {
+    setSelected((sel) => {
+      if (!sel) return sel;
+      const atIndex = pages.rows.get(sel.index);
+      if (sel.id === null) return atIndex ? { index: sel.index, id: atIndex.id } : sel;
+      if (atIndex?.id === sel.id) return sel;
+      for (const [index, vm] of pages.rows) if (vm.id === sel.id) return { index, id: sel.id };
+      return sel;
+    });
+  }, [pages.rows]);
 
   const open = useCallback((id: string) => router.push(`/vms/${id}`), [router]);
-  const select = useCallback((id: string) => setSelectedId(id), []);
+  const sortBy = useCallback(
+    (sort: VmListParams['sort'], dir: VmListParams['dir']) => setParams({ sort, dir }),
+    [setParams],
+  );
+  // Read through a ref so `select` keeps its identity and memoised rows skip re-rendering.
+  const loaded = useRef(pages.rows);
+  loaded.current = pages.rows;
+  const select = useCallback((id: string) => {
+    for (const [index, vm] of loaded.current) if (vm.id === id) return setSelected({ index, id });
+  }, []);
 
-  const { scrollToIndex } = win;
   const move = useCallback(
     (delta: number) => {
-      if (rows.length === 0) return;
-      const next = Math.max(0, Math.min(rows.length - 1, selectedIndex === -1 ? 0 : selectedIndex + delta));
-      const vm = rows[next];
-      if (!vm) return;
-      setSelectedId(vm.id);
+      if (count === 0) return;
+      const from = selected?.index ?? -1;
+      const next = Math.max(0, Math.min(count - 1, from === -1 ? 0 : from + delta));
+      setSelected({ index: next, id: pages.rows.get(next)?.id ?? null });
       scrollToIndex(next);
     },
-    [rows, selectedIndex, scrollToIndex],
+    [count, selected, pages.rows, scrollToIndex],
   );
 
   useListKeys({
     filterRef,
     onMove: move,
     onOpen: () => {
-      const vm = selectedIndex >= 0 ? rows[selectedIndex] : undefined;
-      if (vm) open(vm.id);
+      if (selected?.id) open(selected.id);
     },
   });
 
-  // Keep the selection on screen when filtering changes the rows under it.
-  useEffect(() => {
-    if (selectedIndex >= 0) scrollToIndex(selectedIndex);
-  }, [selectedIndex, scrollToIndex]);
-
-  const visible = rows.slice(win.start, win.end);
+  const indexes = useMemo(() => {
+    const out: number[] = [];
+    for (let i = win.start; i < Math.min(win.end, count); i++) out.push(i);
+    return out;
+  }, [win.start, win.end, count]);
   // Only the rendered (windowed) rows stream CPU %: what is on screen.
-  useLiveStats(visible.map((vm) => vm.id));
+  const visibleIds = indexes.flatMap((i) => pages.rows.get(i)?.id ?? []);
+  useLiveStats(visibleIds);
+
+  const filtered = Boolean(filter.name || filter.states || filter.hostId);
+  const loading = pages.total === null && !pages.error;
+  const error = pages.error ?? all.error;
 
   return (
     <>
       <PageHeader
         title="Virtual machines"
-        meta={vms.data && <span data-testid="vm-count">{`${plural(vms.data.length, 'VM')} · ${running} running`}</span>}
+        meta={
+          all.data && (
+            <span data-testid="vm-count">
+              {`${plural(all.data.total, 'VM')}${running.data ? ` · ${running.data.total} running` : ''}`}
+            </span>
+          )
+        }
         actions={
           <>
-            <div className="relative w-full min-w-0 flex-1 sm:w-64 sm:flex-none">
-              <span className="pointer-events-none absolute top-1/2 left-2 -translate-y-1/2 text-zinc-400">
-                <SearchIcon />
-              </span>
-              <input
-                ref={filterRef}
-                data-testid="vm-filter"
-                type="search"
-                placeholder="Filter by name   ( / )"
-                aria-label="Filter virtual machines by name"
-                className={`${inputBase} h-7 pl-7`}
-                value={filter}
-                onChange={(e) => setFilter(e.target.value)}
-              />
-            </div>
+            <VmListFilters params={params} onChange={setParams} filterRef={filterRef} />
             <Link href="/vms/new" data-testid="vm-new" className={btn.primary}>
               <PlusIcon />
               New VM
@@ -100,34 +152,35 @@ export function VmListView() {
           </>
         }
       />
-      {vms.error && (
+      {error && (
         <div className="p-4">
-          <ErrorText error={vms.error} />
+          <ErrorText error={error} />
         </div>
       )}
-      <div ref={win.scrollRef} className="min-h-0 flex-1 overflow-auto" data-testid="vm-table">
+      <div
+        ref={win.scrollRef}
+        // Strict containment: a scrolled frame lays out and paints this box alone.
+        className="min-h-0 flex-1 overflow-auto [contain:strict]"
+        data-testid="vm-table"
+        data-total={pages.total ?? ''}
+      >
         <table className="w-full border-separate border-spacing-0 text-sm">
-          <thead ref={win.headerRef}>
-            <tr>
-              {VM_COLUMNS.map((c) => (
-                <th key={c} className={`${th} ${RIGHT_ALIGNED.has(c) ? 'text-right' : ''}`}>
-                  {c}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <VmListHead sort={params.sort} dir={params.dir} onSort={sortBy} headerRef={win.headerRef} />
           <tbody>
             {win.padTop > 0 && <tr aria-hidden style={{ height: win.padTop }} />}
-            {visible.map((vm) => (
-              <VmRow key={vm.id} vm={vm} selected={vm.id === selectedId} onSelect={select} onOpen={open} />
-            ))}
+            {indexes.map((i) => {
+              const vm = pages.rows.get(i);
+              return vm ? (
+                <VmRow key={vm.id} vm={vm} selected={selected?.index === i} onSelect={select} onOpen={open} />
+              ) : (
+                <VmRowPlaceholder key={`i${i}`} />
+              );
+            })}
             {win.padBottom > 0 && <tr aria-hidden style={{ height: win.padBottom }} />}
-            {vms.isPending && <EmptyRow colSpan={VM_COLUMNS.length}>Loading virtual machines…</EmptyRow>}
-            {vms.data && rows.length === 0 && (
+            {loading && <EmptyRow colSpan={VM_COLUMNS.length}>Loading virtual machines…</EmptyRow>}
+            {pages.total === 0 && (
               <EmptyRow colSpan={VM_COLUMNS.length}>
-                {vms.data.length === 0
-                  ? 'No virtual machines yet. Create one with “New VM”.'
-                  : 'No VM name matches the filter.'}
+                {filtered ? 'No VM matches the filter.' : 'No virtual machines yet. Create one with “New VM”.'}
               </EmptyRow>
             )}
           </tbody>
@@ -144,7 +197,9 @@ export function VmListView() {
         <span>
           <Kbd>/</Kbd> filter
         </span>
-        {rows.length !== (vms.data?.length ?? 0) && <span className="ml-auto">{`${rows.length} shown`}</span>}
+        {filtered && pages.total !== null && (
+          <span className="ml-auto" data-testid="vm-shown">{`${pages.total} shown`}</span>
+        )}
       </div>
     </>
   );

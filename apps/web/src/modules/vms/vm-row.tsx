@@ -77,3 +77,17 @@ function CpuCell({ percent }: { percent: number | null }) {
     </div>
   );
 }
+
+/**
+ * A row whose block is still being fetched: the same height, so the scrollbar never jumps. Not
+ * animated: dozens of pulsing bars repaint every frame while a long list is flung through.
+ */
+export function VmRowPlaceholder() {
+  return (
+    <tr data-testid="vm-row-placeholder" aria-hidden>
+      <td colSpan={VM_COLUMNS.length} className={cell}>
+        <div className="h-2.5 w-48 rounded bg-zinc-100" />
+      </td>
+    </tr>
+  );
+}

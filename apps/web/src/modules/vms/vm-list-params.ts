@@ -1,0 +1,80 @@
+/**
+ * The VM list's filter and sort, as the URL holds them (`?q=web&state=running&host=…&sort=memory
+ * &dir=desc`), so a reload or a shared link shows the same list. Unknown values fall back to the
+ * defaults rather than failing: a URL is user input.
+ */
+import type { RouterInputs, VmState } from '@/trpc/types';
+
+// The router's input type is `void | {…}` (the input may be omitted).
+type ListInput = Extract<RouterInputs['vm']['list'], object>;
+export type VmSortKey = NonNullable<ListInput['sort']>;
+export type SortDir = 'asc' | 'desc';
+
+export interface VmListParams {
+  q: string;
+  state: VmState | null;
+  hostId: string | null;
+  sort: VmSortKey;
+  dir: SortDir;
+}
+
+export const DEFAULT_PARAMS: VmListParams = { q: '', state: null, hostId: null, sort: 'name', dir: 'asc' };
+
+// Objects keyed by every member, so a state or sort key added to the API must be added here.
+const STATE_KEYS = {
+  creating: 1,
+  shutoff: 1,
+  running: 1,
+  paused: 1,
+  shutdown: 1,
+  crashed: 1,
+  pmsuspended: 1,
+  unknown: 1,
+  deleting: 1,
+} satisfies Record<VmState, 1>;
+export const VM_STATE_OPTIONS = Object.keys(STATE_KEYS) as VmState[];
+
+const SORT_KEYS = { name: 1, state: 1, host: 1, memory: 1, vcpus: 1, created: 1 } satisfies Record<VmSortKey, 1>;
+
+function isState(value: string | null): value is VmState {
+  return value !== null && Object.hasOwn(STATE_KEYS, value);
+}
+
+function isSort(value: string | null): value is VmSortKey {
+  return value !== null && Object.hasOwn(SORT_KEYS, value);
+}
+
+export function parseParams(search: URLSearchParams): VmListParams {
+  const state = search.get('state');
+  const sort = search.get('sort');
+  return {
+    q: (search.get('q') ?? '').slice(0, 63),
+    state: isState(state) ? state : null,
+    hostId: search.get('host') || null,
+    sort: isSort(sort) ? sort : 'name',
+    dir: search.get('dir') === 'desc' ? 'desc' : 'asc',
+  };
+}
+
+/** Only what differs from the defaults, so the plain list keeps a plain URL. */
+export function formatParams(p: VmListParams): string {
+  const out = new URLSearchParams();
+  if (p.q.trim()) out.set('q', p.q.trim());
+  if (p.state) out.set('state', p.state);
+  if (p.hostId) out.set('host', p.hostId);
+  if (p.sort !== 'name') out.set('sort', p.sort);
+  if (p.dir !== 'asc') out.set('dir', p.dir);
+  const s = out.toString();
+  return s ? `?${s}` : '';
+}
+
+/** What `vm.list` is asked for these params (without offset/limit). */
+export function listFilter(p: VmListParams) {
+  return {
+    sort: p.sort,
+    dir: p.dir,
+    ...(p.q.trim() ? { name: p.q.trim() } : {}),
+    ...(p.state ? { states: [p.state] } : {}),
+    ...(p.hostId ? { hostId: p.hostId } : {}),
+  } satisfies ListInput;
+}
