@@ -161,12 +161,13 @@ function RuleForm({ rule, onDone }: { rule: AlertRuleView | null; onDone: () => 
   const [threshold, setThreshold] = useState(String(rule?.threshold ?? 90));
   const [forSeconds, setForSeconds] = useState(String(rule?.forSeconds ?? 300));
   const hosts = useQuery({ ...trpc.host.list.queryOptions(), enabled: scope === 'host' });
-  const vms = useQuery({ ...trpc.vm.list.queryOptions(), enabled: scope === 'vm' });
+  // The first 500 VMs by name (a choice list; beyond that, a search field would be needed).
+  const vms = useQuery({ ...trpc.vm.list.queryOptions({ limit: 500, sort: 'name' }), enabled: scope === 'vm' });
   const create = useMutation(trpc.alert.createRule.mutationOptions({ onSuccess: onDone }));
   const update = useMutation(trpc.alert.updateRule.mutationOptions({ onSuccess: onDone }));
   const saving = create.isPending || update.isPending;
   const metrics = METRICS_FOR[scope];
-  const options = scope === 'host' ? (hosts.data ?? []) : scope === 'vm' ? (vms.data ?? []) : [];
+  const options = scope === 'host' ? (hosts.data ?? []) : scope === 'vm' ? (vms.data?.rows ?? []) : [];
 
   const submit = () => {
     const input = {
