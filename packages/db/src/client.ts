@@ -1,7 +1,10 @@
-// The one PrismaClient of the process, over better-sqlite3 (no native Prisma engine).
+// The one PrismaClient of the process: SQLite through better-sqlite3 or PostgreSQL through
+// node-postgres, chosen by DATABASE_URL (no native Prisma engine either way).
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import { databaseUrl } from './database-url.ts';
-import { PrismaClient } from './generated/client.ts';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { databaseProvider, databaseUrl } from './database-url.ts';
+import { type Prisma, PrismaClient } from './generated/client.ts';
+import { PrismaClient as PgPrismaClient } from './generated-pg/client.ts';
 
 export { defaultDatabaseUrl } from './database-url.ts';
 
@@ -19,7 +22,7 @@ const CONNECTION_PRAGMAS = `
   PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS};
 `;
 
-function adapterFor(url: string): PrismaBetterSQLite3 {
+function sqliteAdapter(url: string): PrismaBetterSQLite3 {
   const factory = new PrismaBetterSQLite3({ url, timeout: BUSY_TIMEOUT_MS });
   const connect = factory.connect.bind(factory);
   factory.connect = async () => {
@@ -30,15 +33,23 @@ function adapterFor(url: string): PrismaBetterSQLite3 {
   return factory;
 }
 
+/**
+ * The client type every repository uses. The PostgreSQL client is generated from the same
+ * schema with another provider, so its API is this one (plus PostgreSQL-only options such as
+ * `mode: 'insensitive'`, which we keep out of the code to stay portable).
+ */
 export type DbClient = PrismaClient;
 
-let client: PrismaClient | undefined;
+let client: DbClient | undefined;
+
+function open(url: string): DbClient {
+  if (databaseProvider(url) === 'sqlite') return new PrismaClient({ adapter: sqliteAdapter(url) });
+  return new PgPrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as DbClient;
+}
 
 /** The process-wide client; DATABASE_URL is read on first use. */
-export function getDb(): PrismaClient {
-  client ??= new PrismaClient({
-    adapter: adapterFor(databaseUrl()),
-  });
+export function getDb(): DbClient {
+  client ??= open(databaseUrl());
   return client;
 }
 
@@ -47,4 +58,25 @@ export async function closeDb(): Promise<void> {
   const current = client;
   client = undefined;
   await current?.$disconnect();
+}
+
+/** How often a serializable transaction is retried after losing to a concurrent one. */
+const SERIALIZATION_RETRIES = 5;
+
+/**
+ * A read-check-write transaction that behaves alike on both databases. SQLite runs one
+ * transaction at a time (the adapter serialises them), so a check such as "is this the last
+ * admin?" cannot be overtaken; PostgreSQL's default READ COMMITTED would let two of them pass
+ * together. SERIALIZABLE (the only level SQLite accepts) restores that, and PostgreSQL's
+ * serialization failures (P2034) are retried.
+ */
+export async function serializable<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getDb().$transaction(fn, { isolationLevel: 'Serializable' });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code !== 'P2034' || attempt >= SERIALIZATION_RETRIES) throw err;
+    }
+  }
 }
