@@ -4,9 +4,10 @@
 // `prisma migrate status` keeps working on SQLite.
 //
 // Why not `prisma migrate deploy`: offline, Prisma 6.19 runs its schema engine in JS through the
-// driver adapter, and on PostgreSQL that fails reading its own table ("Column type 'name' could not
-// be deserialized", docs/architecture.md "Database"). Plain SQL in order is all deploy does anyway;
-// here each file is atomic too (Prisma runs it without a transaction and can leave half a file).
+// driver adapter, and on PostgreSQL that fails introspecting the catalog ("Column type 'name'
+// could not be deserialized"). prisma.config.ts now works around that for `migrate diff/status`,
+// but the runner stays: deploy runs each file outside a transaction (a failure can leave half a
+// file applied) and needs the whole Prisma CLI; this is ~300 lines, one path for both databases.
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
