@@ -171,7 +171,7 @@ function refuseBroken(rows: AppliedRow[], files: MigrationFile[]): void {
       failed.migration_name,
       `Migration ${failed.migration_name} failed earlier (started ${failed.started_at}) and may have left the ` +
         `database half-changed${failed.logs ? `: ${failed.logs}` : ''}. Repair the database, then mark the row ` +
-        `rolled back (rolled_back_at) in _prisma_migrations before migrating again.`,
+        `rolled back (scripts/prisma.sh migrate resolve --rolled-back NAME) before migrating again.`,
     );
   }
   const byName = new Map(files.map((f) => [f.name, f]));
