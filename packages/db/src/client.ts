@@ -2,7 +2,7 @@
 // node-postgres, chosen by DATABASE_URL (no native Prisma engine either way).
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { databaseProvider, databaseUrl } from './database-url.ts';
+import { type DatabaseProvider, databaseProvider, databaseUrl } from './database-url.ts';
 import { type Prisma, PrismaClient } from './generated/client.ts';
 import { PrismaClient as PgPrismaClient } from './generated-pg/client.ts';
 
@@ -41,9 +41,11 @@ function sqliteAdapter(url: string): PrismaBetterSQLite3 {
 export type DbClient = PrismaClient;
 
 let client: DbClient | undefined;
+let provider: DatabaseProvider = 'sqlite';
 
 function open(url: string): DbClient {
-  if (databaseProvider(url) === 'sqlite') return new PrismaClient({ adapter: sqliteAdapter(url) });
+  provider = databaseProvider(url);
+  if (provider === 'sqlite') return new PrismaClient({ adapter: sqliteAdapter(url) });
   return new PgPrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as DbClient;
 }
 
@@ -60,23 +62,24 @@ export async function closeDb(): Promise<void> {
   await current?.$disconnect();
 }
 
-/** How often a serializable transaction is retried after losing to a concurrent one. */
-const SERIALIZATION_RETRIES = 5;
+/** Critical sections that must not run side by side, whichever manager runs them. */
+export type ExclusiveSection = 'users' | 'enrollment';
 
 /**
- * A read-check-write transaction that behaves alike on both databases. SQLite runs one
- * transaction at a time (the adapter serialises them), so a check such as "is this the last
- * admin?" cannot be overtaken; PostgreSQL's default READ COMMITTED would let two of them pass
- * together. SERIALIZABLE (the only level SQLite accepts) restores that, and PostgreSQL's
- * serialization failures (P2034) are retried.
+ * A read-check-write transaction (e.g. "is this the last admin?" then disable) that behaves alike
+ * on both databases. SQLite runs one transaction at a time (the adapter serialises them), so the
+ * check cannot be overtaken. PostgreSQL's READ COMMITTED would let two such transactions both
+ * pass their checks; a transaction-scoped advisory lock per section makes them queue instead.
+ * (SERIALIZABLE with retries was tried first: a conflict detected at COMMIT left
+ * @prisma/adapter-pg 6.19.3 with a pool connection that was never released.)
  */
-export async function serializable<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await getDb().$transaction(fn, { isolationLevel: 'Serializable' });
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (code !== 'P2034' || attempt >= SERIALIZATION_RETRIES) throw err;
-    }
-  }
+export async function exclusive<T>(
+  section: ExclusiveSection,
+  fn: (tx: Prisma.TransactionClient) => Promise<T>,
+): Promise<T> {
+  const db = getDb();
+  return db.$transaction(async (tx) => {
+    if (provider === 'postgresql') await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`vireo.${section}`}))`;
+    return fn(tx);
+  });
 }
