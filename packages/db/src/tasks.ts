@@ -157,7 +157,8 @@ export async function listUnfinished(filter: { vmId?: string } = {}): Promise<Ta
   const rows = await getDb().task.findMany({
     where: { ...unfinished, vmId: filter.vmId },
     select: taskSelect,
-    orderBy: { createdAt: 'asc' },
+    // id breaks ties in the same millisecond (SQLite happened to return insertion order, PostgreSQL need not).
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
   return rows.map(toView);
 }
