@@ -1,4 +1,4 @@
-// Idempotent seed: `npx tsx prisma/seed.ts` (after scripts/prisma.sh migrate deploy).
+// Idempotent seed: `npx tsx prisma/seed.ts` (after `npm run db:migrate`).
 //   VIREO_ADMIN_PASSWORD       sets/resets the `admin` password; without it an
 //                              existing admin is left alone and a new one gets a
 //                              random password, printed once.

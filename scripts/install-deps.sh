@@ -14,6 +14,8 @@ PACKAGES=(
   iproute2 util-linux procps jq kmod gzip coreutils
   # browser tests
   chromium chromium-driver fonts-dejavu-core
+  # PostgreSQL, the second supported database (VIREO_DATABASE=postgres; db tests run on both)
+  postgresql
 )
 
 missing=()

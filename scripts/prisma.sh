@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Run the repo-local Prisma CLI offline.
-#   scripts/prisma.sh generate | migrate deploy | migrate status | ...
-#   scripts/prisma.sh new-migration NAME   # prisma/migrations/<UTC timestamp>_NAME/migration.sql
-# DATABASE_URL defaults to file:$REPO/var/vireo.db; an existing value wins.
+#   scripts/prisma.sh generate            # both clients: SQLite (src/generated), PostgreSQL (src/generated-pg)
+#   scripts/prisma.sh migrate status | migrate diff ... | ...
+#   scripts/prisma.sh new-migration NAME  # prisma/migrations{,-postgresql}/<UTC timestamp>_NAME/migration.sql
+#   scripts/prisma.sh drift-check         # PostgreSQL: the committed PG migrations yield schema.prisma
+# Migrations are applied by our runner, `npm run db:migrate` (packages/db/src/migrate.ts), on
+# SQLite and PostgreSQL alike; `prisma migrate deploy` fails on PostgreSQL offline.
+# DATABASE_URL defaults to file:$REPO/var/vireo.db; an existing value wins. A postgresql:// URL
+# points the CLI at the PostgreSQL schema and migrations (prisma.config.ts).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +29,33 @@ esac
 
 cd "$REPO"
 prisma=(node "$REPO/node_modules/prisma/build/index.js")
+PG_SCHEMA=prisma/.generated/schema.postgresql.prisma
+
+# The PostgreSQL schema is prisma/schema.prisma with another provider and client output: one
+# source of truth, never committed (the schema must stay portable, so nothing else differs).
+derive_pg_schema() {
+  mkdir -p "$(dirname "$PG_SCHEMA")"
+  sed -e 's/^\(  provider *= *\)"sqlite"/\1"postgresql"/' \
+    -e 's#^\(  output *= *\)"../packages/db/src/generated"#\1"../../packages/db/src/generated-pg"#' \
+    prisma/schema.prisma >"$PG_SCHEMA.tmp"
+  grep -q '"postgresql"' "$PG_SCHEMA.tmp" && grep -q 'generated-pg"' "$PG_SCHEMA.tmp" ||
+    { echo "prisma.sh: could not derive $PG_SCHEMA (provider/output lines changed?)" >&2; exit 1; }
+  mv "$PG_SCHEMA.tmp" "$PG_SCHEMA"
+}
+
+generate() {
+  derive_pg_schema
+  "${prisma[@]}" generate --schema prisma/schema.prisma "$@"
+  "${prisma[@]}" generate --schema "$PG_SCHEMA" "$@"
+}
+
+# A PostgreSQL URL for diffs that need a server (a shadow database is created and dropped there).
+pg_diff_url() {
+  case "$DATABASE_URL" in
+    postgres://* | postgresql://*) echo "$DATABASE_URL" ;;
+    *) echo "${VIREO_PG_DIFF_URL:-postgresql://$(id -un)@localhost/postgres?host=/var/run/postgresql}" ;;
+  esac
+}
 
 new_migration() {
   local name="${1:-}"
@@ -51,11 +83,29 @@ new_migration() {
   mkdir -p "$dir"
   printf '%s\n' "$sql" >"$dir/migration.sql"
   echo "Created $dir/migration.sql"
+  # The same change for PostgreSQL, in a folder of the same name (needs a PostgreSQL server).
+  local pgdir="prisma/migrations-postgresql/${dir#prisma/migrations/}" pgsql
+  derive_pg_schema
+  if ! pgsql="$(DATABASE_URL="$(pg_diff_url)" "${prisma[@]}" migrate diff \
+    --from-migrations prisma/migrations-postgresql --to-schema-datamodel "$PG_SCHEMA" --script)"; then
+    echo "Could not diff for PostgreSQL (is it running? set VIREO_PG_DIFF_URL); write $pgdir/migration.sql by hand" >&2
+    exit 1
+  fi
+  mkdir -p "$pgdir"
+  printf '%s\n' "$pgsql" >"$pgdir/migration.sql"
+  echo "Created $pgdir/migration.sql"
 }
 
-if [[ "${1:-}" == "new-migration" ]]; then
-  shift
-  new_migration "$@"
-else
-  exec "${prisma[@]}" "$@"
-fi
+# Exit 0 when replaying prisma/migrations-postgresql gives exactly the schema, 2 when it differs.
+drift_check() {
+  derive_pg_schema
+  DATABASE_URL="$(pg_diff_url)" "${prisma[@]}" migrate diff \
+    --from-migrations prisma/migrations-postgresql --to-schema-datamodel "$PG_SCHEMA" --exit-code "$@"
+}
+
+case "${1:-}" in
+  new-migration) shift; new_migration "$@" ;;
+  drift-check) shift; drift_check "$@" ;;
+  generate) shift; generate "$@" ;;
+  *) exec "${prisma[@]}" "$@" ;;
+esac

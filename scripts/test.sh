@@ -6,6 +6,8 @@
 # For development: `bash scripts/test.sh FILE...` runs only those test files (lint and type-check
 # are skipped then); VIREO_TEST_STACK, VIREO_TEST_SUBNET and VIREO_TEST_PORT give a second lab
 # (e.g. vdev1, 10.79.0, 3101) so two developers on one machine do not stop each other's stack.
+# VIREO_DATABASE=postgres runs the manager (and the database tests) on PostgreSQL; the whole suite
+# also runs the database tests (packages/db/test) once more on the other database.
 set -euo pipefail
 source "$(dirname "$0")/lib/stack.sh"
 
@@ -32,6 +34,11 @@ fi
 stop_stack 2>/dev/null || true
 rm -rf "$STACK_DIR" && mkdir -p "$STACK_DIR"
 ensure_db
+export VIREO_TEST_DATABASE=${VIREO_DATABASE:-sqlite}
+if [ "$VIREO_TEST_DATABASE" = postgres ] || [ $# -eq 0 ]; then
+  ensure_postgres
+  VIREO_TEST_POSTGRES_URL=$(postgres_url postgres) && export VIREO_TEST_POSTGRES_URL
+fi
 ensure_guest_image
 ensure_lab
 (VIREO_ADMIN_PASSWORD=$ADMIN_PASSWORD tsx_node prisma/seed.ts >"$STACK_DIR/seed.log")
@@ -68,13 +75,20 @@ node --import tsx --test --test-concurrency=1 --test-timeout=300000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$STACK_DIR/results.tap" "${files[@]}"
 status=$?
+if [ $# -eq 0 ]; then
+  other=$([ "$VIREO_TEST_DATABASE" = postgres ] && echo sqlite || echo postgres)
+  log "database tests on $other"
+  VIREO_TEST_DATABASE=$other node --import tsx --test --test-concurrency=1 --test-reporter=spec \
+    --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$STACK_DIR/results-$other.tap" \
+    packages/db/test/*.test.ts || status=1
+fi
 set -e
 cleanup
 trap - EXIT
-passed=$(grep -c '^ok ' "$STACK_DIR/results.tap" || true)
-failed=$(grep -c '^not ok ' "$STACK_DIR/results.tap" || true)
-pass=$(sed -n 's/^# pass //p' "$STACK_DIR/results.tap" | tail -1)
-fail=$(sed -n 's/^# fail //p' "$STACK_DIR/results.tap" | tail -1)
+passed=$(cat "$STACK_DIR"/results*.tap | grep -c '^ok ' || true)
+failed=$(cat "$STACK_DIR"/results*.tap | grep -c '^not ok ' || true)
+pass=$(for f in "$STACK_DIR"/results*.tap; do sed -n 's/^# pass //p' "$f" | tail -1; done | awk '{n += $1} END {if (NR) print n}')
+fail=$(for f in "$STACK_DIR"/results*.tap; do sed -n 's/^# fail //p' "$f" | tail -1; done | awk '{n += $1} END {if (NR) print n}')
 echo "total time $(( $(date +%s) - t0 )) s"
 echo "${pass:-$passed} passed, ${fail:-$failed} failed"
 exit $status

@@ -7,6 +7,8 @@
 #   STACK_HOSTS  number of lab hosts                           e.g. 2
 #   STACK_PORT   manager port                                  e.g. 3000
 #   STACK_DIR    state directory (db, pids, logs, agent state)
+#   VIREO_DATABASE  sqlite (default: $STACK_DIR/vireo.db) or postgres (database vireo_<stack> in
+#                the local PostgreSQL, see lib/postgres.sh)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IMAGE_DIR=/var/lib/vireo-lab/images
@@ -16,6 +18,8 @@ LAB_STATE_ROOT=/var/lib/vireo-lab
 export TURBO_TELEMETRY_DISABLED=1 NEXT_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 CHECKPOINT_DISABLE=1
 
 log() { printf '\033[1m[vireo]\033[0m %s\n' "$*" >&2; }
+
+source "$REPO/scripts/lib/postgres.sh"
 
 # Node from the repo, with tsx, so TypeScript runs as is.
 tsx_node() { node --import tsx "$@"; }
@@ -40,10 +44,31 @@ ensure_node_modules() {
   sha256sum "$REPO/package-lock.json" | cut -d' ' -f1 >"$stamp"
 }
 
+# The stack's database URL. Worked out from VIREO_DATABASE each time (not from DATABASE_URL, which
+# callers such as stack-ctl.sh may have set to the SQLite default), so every process of the
+# stack opens the same database.
+stack_database_url() {
+  case "${VIREO_DATABASE:-sqlite}" in
+    sqlite) echo "file:$STACK_DIR/vireo.db" ;;
+    postgres) postgres_url "vireo_${STACK_NAME//[^A-Za-z0-9_]/_}" ;;
+    *) log "VIREO_DATABASE must be sqlite or postgres"; return 1 ;;
+  esac
+}
+
+# The PostgreSQL database belongs to the stack like its SQLite file: a state directory without
+# the marker (new, or wiped by test.sh for a fresh run) gets a new, empty database.
 ensure_db() {
-  export DATABASE_URL="file:$STACK_DIR/vireo.db"
+  DATABASE_URL=$(stack_database_url)
+  export DATABASE_URL
+  if [ "${VIREO_DATABASE:-sqlite}" = postgres ]; then
+    ensure_postgres
+    if [ ! -f "$STACK_DIR/postgres-db" ]; then
+      recreate_postgres_db "vireo_${STACK_NAME//[^A-Za-z0-9_]/_}"
+      echo "$DATABASE_URL" >"$STACK_DIR/postgres-db"
+    fi
+  fi
   bash "$REPO/scripts/prisma.sh" generate >/dev/null
-  bash "$REPO/scripts/prisma.sh" migrate deploy >/dev/null
+  (cd "$REPO" && tsx_node packages/db/src/migrate-cli.ts >/dev/null)
 }
 
 ensure_guest_image() {
@@ -74,7 +99,7 @@ start_manager() {
   rm -f "$pidfile"
   # Detached into its own session (-f: setsid forks and returns at once), the process records
   # its own PID, then becomes the server by exec, so the PID file names the server itself.
-  (cd "$REPO/apps/web" && VIREO_PORT="$STACK_PORT" DATABASE_URL="$DATABASE_URL" PIDFILE="$pidfile" \
+  (cd "$REPO/apps/web" && VIREO_PORT="$STACK_PORT" DATABASE_URL="$(stack_database_url)" PIDFILE="$pidfile" \
     setsid -f bash -c 'echo $$ >"$PIDFILE"; exec node --import tsx server.ts' </dev/null >>"$STACK_DIR/manager.log" 2>&1)
   for _ in $(seq 1 50); do [ -s "$pidfile" ] && break; sleep 0.1; done
   local url="http://127.0.0.1:$STACK_PORT/api/trpc/auth.me"
@@ -96,7 +121,7 @@ start_agent() {
   mkdir -p "$state"
   if pidfile_alive "$pidfile"; then return; fi
   if [ ! -f "$state/credential.json" ]; then
-    token=$(cd "$REPO" && DATABASE_URL="$DATABASE_URL" tsx_node scripts/enrollment-token.ts)
+    token=$(cd "$REPO" && DATABASE_URL="$(stack_database_url)" tsx_node scripts/enrollment-token.ts)
   fi
   log "starting the agent on $name"
   rm -f "$pidfile"

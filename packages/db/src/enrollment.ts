@@ -2,7 +2,7 @@
 // agent presents it once and receives its long-lived credential. A token never
 // re-enrolls a host that is already enrolled (same libvirt host UUID) unless an
 // admin granted that host a re-install (Host.reinstallAllowedUntil).
-import { getDb } from './client.ts';
+import { exclusive, getDb } from './client.ts';
 import { mapDbErrors } from './errors.ts';
 import { type HostConnectInput, type HostView, upsertHostOnConnect } from './host-record.ts';
 import { generateToken, hashToken } from './tokens.ts';
@@ -105,7 +105,7 @@ export type ConsumeResult =
 export async function consume(token: string, host: Omit<HostConnectInput, 'clusterId'>): Promise<ConsumeResult> {
   const tokenHash = hashToken(token);
   return mapDbErrors(() =>
-    getDb().$transaction(async (tx): Promise<ConsumeResult> => {
+    exclusive('enrollment', async (tx): Promise<ConsumeResult> => {
       const now = new Date();
       const row = await tx.enrollmentToken.findFirst({
         where: { tokenHash, usedAt: null, revokedAt: null, expiresAt: { gt: now } },

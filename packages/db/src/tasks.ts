@@ -170,7 +170,8 @@ export async function listUnfinished(
   const rows = await getDb().task.findMany({
     where: { ...unfinished, vmId: filter.vmId, ...byManager },
     select: taskSelect,
-    orderBy: { createdAt: 'asc' },
+    // id breaks ties in the same millisecond (SQLite happened to return insertion order, PostgreSQL need not).
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
   return rows.map(toView);
 }

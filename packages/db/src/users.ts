@@ -1,4 +1,4 @@
-import { getDb } from './client.ts';
+import { exclusive, getDb } from './client.ts';
 import type { UserRole } from './enums.ts';
 import { DbNotFoundError, mapDbErrors } from './errors.ts';
 import type { Prisma } from './generated/client.ts';
@@ -89,7 +89,7 @@ async function isLastEnabledAdmin(tx: Tx, id: string): Promise<boolean> {
 export async function setPassword(id: string, password: string): Promise<{ sessionIds: string[] }> {
   const passwordHash = await hashPassword(password);
   return mapDbErrors(() =>
-    getDb().$transaction(async (tx) => {
+    exclusive('users', async (tx) => {
       await tx.user.update({ where: { id }, data: { passwordHash }, select: { id: true } });
       return { sessionIds: await endSessions(tx, id) };
     }),
@@ -99,7 +99,7 @@ export async function setPassword(id: string, password: string): Promise<{ sessi
 /** Signs the user out everywhere. @throws DbNotFoundError */
 export async function revokeSessions(id: string): Promise<{ sessionIds: string[] }> {
   return mapDbErrors(() =>
-    getDb().$transaction(async (tx) => {
+    exclusive('users', async (tx) => {
       const found = await tx.user.count({ where: { id } });
       if (!found) throw new DbNotFoundError('User');
       return { sessionIds: await endSessions(tx, id) };
@@ -113,7 +113,7 @@ export async function revokeSessions(id: string): Promise<{ sessionIds: string[]
  */
 export async function setDisabled(id: string, disabled: boolean): Promise<UserChangeResult> {
   return mapDbErrors(() =>
-    getDb().$transaction(async (tx): Promise<UserChangeResult> => {
+    exclusive('users', async (tx): Promise<UserChangeResult> => {
       if (disabled && (await isLastEnabledAdmin(tx, id))) return { ok: false, reason: 'last-admin' };
       const current = await tx.user.findUniqueOrThrow({ where: { id }, select: { disabledAt: true } });
       // Re-disabling keeps the original time.
@@ -127,7 +127,7 @@ export async function setDisabled(id: string, disabled: boolean): Promise<UserCh
 /** Changes the role; demoting the last enabled admin is refused. @throws DbNotFoundError */
 export async function setRole(id: string, role: UserRole): Promise<UserChangeResult> {
   return mapDbErrors(() =>
-    getDb().$transaction(async (tx): Promise<UserChangeResult> => {
+    exclusive('users', async (tx): Promise<UserChangeResult> => {
       if (role !== 'admin' && (await isLastEnabledAdmin(tx, id))) return { ok: false, reason: 'last-admin' };
       await tx.user.update({ where: { id }, data: { role }, select: { id: true } });
       return { ok: true, sessionIds: [] };
@@ -142,7 +142,7 @@ export async function setRole(id: string, role: UserRole): Promise<UserChangeRes
  */
 async function remove(id: string, newOwnerId?: string): Promise<UserChangeResult> {
   return mapDbErrors(() =>
-    getDb().$transaction(async (tx): Promise<UserChangeResult> => {
+    exclusive('users', async (tx): Promise<UserChangeResult> => {
       if (await isLastEnabledAdmin(tx, id)) return { ok: false, reason: 'last-admin' };
       const vmCount = await tx.vm.count({ where: { ownerId: id } });
       if (vmCount > 0) {

@@ -1,5 +1,5 @@
 // Enrollment tokens (list, revoke, no silent re-enrollment) and user administration (disable,
-// delete with reassignment, password reset, last-admin guard), against a migrated SQLite file.
+// delete with reassignment, password reset, last-admin guard), against a migrated database (SQLite or PostgreSQL, see helpers.ts).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -129,6 +129,25 @@ describe('users', () => {
     assert.deepEqual(await users.delete(root.id), { ok: false, reason: 'last-admin' });
     assert.ok((await users.setDisabled(other.id, false)).ok);
     assert.ok((await users.setRole(root.id, 'user')).ok, 'with another enabled admin it is allowed');
+  });
+
+  test('two admins disabled at the same moment: one of them stays enabled', async () => {
+    // Read-check-write under concurrency: on PostgreSQL this needs SERIALIZABLE (READ COMMITTED
+    // would let both checks see the other admin still enabled).
+    for (const u of await users.list()) if (u.role === 'admin') await users.setDisabled(u.id, true).catch(() => {});
+    const a = await users.create({ username: 'race-a', password: 'pw-race-123', role: 'admin' });
+    const b = await users.create({ username: 'race-b', password: 'pw-race-123', role: 'admin' });
+    for (const u of await users.list())
+      if (u.role === 'admin' && u.id !== a.id && u.id !== b.id) await users.setDisabled(u.id, true);
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all([users.setDisabled(a.id, true), users.setDisabled(b.id, true)]);
+      assert.equal(results.filter((r) => r.ok).length, 1, `round ${round}: ${JSON.stringify(results)}`);
+      assert.deepEqual(
+        results.find((r) => !r.ok),
+        { ok: false, reason: 'last-admin' },
+      );
+      assert.ok((await users.setDisabled(a.id, false)).ok && (await users.setDisabled(b.id, false)).ok);
+    }
   });
 
   test('delete is refused while the user owns VMs, and works with reassignment', async () => {

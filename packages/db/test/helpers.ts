@@ -1,23 +1,63 @@
-// Each test file gets its own SQLite file, migrated with the real migrations
-// through scripts/prisma.sh (the same path production takes).
+// Each test file gets its own database, migrated with the real migrations by the real runner
+// (`npm run db:migrate`, the path production takes): a SQLite file by default, or with
+// VIREO_TEST_DATABASE=postgres a fresh PostgreSQL database on VIREO_TEST_POSTGRES_URL (a server
+// URL whose role may create databases; default: the local server over its socket, as this user).
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type DatabaseProvider, withDatabaseName } from '../src/database-url.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const prismaSh = path.join(repoRoot, 'scripts', 'prisma.sh');
+const migrateCli = path.join(repoRoot, 'packages', 'db', 'src', 'migrate-cli.ts');
 
-export function migratedTempDb(): { url: string; cleanup: () => void } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'vireo-db-test-'));
-  const url = `file:${path.join(dir, 'test.db')}`;
-  const env = { ...process.env, DATABASE_URL: url };
-  if (!existsSync(path.join(repoRoot, 'packages/db/src/generated/client.ts'))) {
-    execFileSync(prismaSh, ['generate'], { env, stdio: 'pipe' });
+export const testProvider: DatabaseProvider = process.env.VIREO_TEST_DATABASE === 'postgres' ? 'postgresql' : 'sqlite';
+
+export const postgresServerUrl =
+  process.env.VIREO_TEST_POSTGRES_URL ||
+  `postgresql://${userInfo().username}@localhost/postgres?host=/var/run/postgresql`;
+
+/** psql against the server URL; throws with psql's message on error. */
+export function psql(sql: string, url = postgresServerUrl): string {
+  return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql], { encoding: 'utf8', stdio: 'pipe' });
+}
+
+/** An empty database of the chosen kind (not migrated). */
+export function emptyTempDb(provider: DatabaseProvider = testProvider): { url: string; cleanup: () => void } {
+  if (provider === 'sqlite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vireo-db-test-'));
+    return { url: `file:${path.join(dir, 'test.db')}`, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
   }
-  execFileSync(prismaSh, ['migrate', 'deploy'], { env, stdio: 'pipe' });
-  return { url, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const name = `vireo_test_${randomBytes(6).toString('hex')}`;
+  // C collation: names sort by code point, as on SQLite.
+  psql(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+  return {
+    url: withDatabaseName(postgresServerUrl, name),
+    cleanup: () => psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+}
+
+/** Runs the migration CLI on `url`; returns its output. */
+export function runMigrate(url: string): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', migrateCli], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: url },
+    encoding: 'utf8',
+    stdio: 'pipe',
+  });
+}
+
+export function migratedTempDb(provider: DatabaseProvider = testProvider): { url: string; cleanup: () => void } {
+  const db = emptyTempDb(provider);
+  const generated = path.join(repoRoot, 'packages/db/src', provider === 'sqlite' ? 'generated' : 'generated-pg');
+  if (!existsSync(path.join(generated, 'client.ts'))) {
+    execFileSync(prismaSh, ['generate'], { stdio: 'pipe' });
+  }
+  runMigrate(db.url);
+  return db;
 }
 
 /** Migrates a temp DB, points DATABASE_URL at it, then loads the package. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { setupTestDb } from './helpers.ts';
+import { setupTestDb, testProvider } from './helpers.ts';
 
 const { db, teardown } = await setupTestDb();
 const { clusters, enrollment, events, hashToken, hosts, sessions, tasks, templates, users, vms } = db;
@@ -43,11 +43,25 @@ function facts(uuid: string, hostname: string) {
   };
 }
 
-test('the connection runs in WAL mode with foreign keys on', async () => {
-  const [mode] = await db.getDb().$queryRawUnsafe<{ journal_mode: string }[]>('PRAGMA journal_mode');
-  assert.equal(mode?.journal_mode, 'wal');
-  const [fk] = await db.getDb().$queryRawUnsafe<{ foreign_keys: bigint | number }[]>('PRAGMA foreign_keys');
-  assert.equal(Number(fk?.foreign_keys), 1);
+test(`the ${testProvider} connection is set up as the repositories expect`, async () => {
+  if (testProvider === 'sqlite') {
+    // WAL mode with foreign keys on.
+    const [mode] = await db.getDb().$queryRawUnsafe<{ journal_mode: string }[]>('PRAGMA journal_mode');
+    assert.equal(mode?.journal_mode, 'wal');
+    const [fk] = await db.getDb().$queryRawUnsafe<{ foreign_keys: bigint | number }[]>('PRAGMA foreign_keys');
+    assert.equal(Number(fk?.foreign_keys), 1);
+  } else {
+    // PostgreSQL, and names sort by code point as on SQLite (the test database's C collation).
+    const [version] = await db.getDb().$queryRawUnsafe<{ server_version_num: string }[]>('SHOW server_version_num');
+    assert.ok(Number(version?.server_version_num) >= 150000);
+    const rows = await db
+      .getDb()
+      .$queryRawUnsafe<{ n: string }[]>(`SELECT n FROM (VALUES ('b'), ('B'), ('a-1'), ('a1')) AS t(n) ORDER BY n`);
+    assert.deepEqual(
+      rows.map((r) => r.n),
+      ['B', 'a-1', 'a1', 'b'],
+    );
+  }
 });
 
 describe('users', () => {
