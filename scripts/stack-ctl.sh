@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Small controls over a running stack, for tests and operators: start-agents (those not
-# running), stop-agent HOSTNAME (by its recorded PID; KILL with --kill), start-manager,
-# stop-manager.
+# running), stop-agent HOSTNAME (by its recorded PID; KILL with --kill), start-manager [N],
+# stop-manager [N] [--kill] (N: which of several managers, default 1).
 # Needs STACK_NAME and STACK_DIR (and STACK_PORT) as set by up.sh / test.sh.
 set -euo pipefail
 source "$(dirname "$0")/lib/stack.sh"
@@ -10,10 +10,16 @@ LAB_JSON="$LAB_STATE_ROOT/$STACK_NAME/lab.json"
 export DATABASE_URL="file:$STACK_DIR/vireo.db"
 case "${1:-}" in
   start-agents) start_agents ;;
-  start-manager) start_manager ;;
-  stop-manager) stop_pidfile "$STACK_DIR/manager.pid" ;;
+  start-manager) start_manager "${2:-1}" ;;
+  stop-manager)
+    pidfile="$STACK_DIR/manager$(manager_suffix "${2:-1}").pid"
+    if [ "${3:-}" = "--kill" ]; then
+      pid=$(cat "$pidfile"); kill -KILL "$pid"; rm -f "$pidfile"
+      # Gone for real before returning (PID 1 may not reap it: a zombie counts as gone).
+      for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.1; done
+    else stop_pidfile "$pidfile"; fi ;;
   stop-agent)
     pidfile="$STACK_DIR/agents/${2:?host name}/agent.pid"
     if [ "${3:-}" = "--kill" ]; then kill -KILL "$(cat "$pidfile")"; rm -f "$pidfile"; else stop_pidfile "$pidfile"; fi ;;
-  *) echo "usage: stack-ctl.sh start-agents | stop-agent HOST [--kill] | start-manager | stop-manager" >&2; exit 2 ;;
+  *) echo "usage: stack-ctl.sh start-agents | stop-agent HOST [--kill] | start-manager [N] | stop-manager [N] [--kill]" >&2; exit 2 ;;
 esac

@@ -68,19 +68,48 @@ mkdir -p "$VIREO_TEST_ARTIFACTS"
 
 shopt -s nullglob
 if [ $# -gt 0 ]; then files=("$@"); else
-  files=(packages/*/test/*.test.ts apps/*/test/*.test.ts tests/lab/*.test.ts tests/e2e/*.test.ts)
+  files=(packages/*/test/*.test.ts apps/*/test/*.test.ts tests/lab/*.test.ts tests/e2e/*.test.ts tests/cluster/*.test.ts)
 fi
+# tests/cluster/* need several managers: they run last, on a stack of their own (below).
+single=() cluster=()
+for f in "${files[@]}"; do case "$f" in tests/cluster/*) cluster+=("$f") ;; *) single+=("$f") ;; esac; done
+
+# run_tests TAP FILE...: the node test runner, spec to stdout, TAP to the file for the totals.
+run_tests() {
+  local tap=$1
+  shift
+  node --import tsx --test --test-concurrency=1 --test-timeout=300000 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" "$@"
+}
 set +e
-node --import tsx --test --test-concurrency=1 --test-timeout=300000 \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$STACK_DIR/results.tap" "${files[@]}"
-status=$?
+status=0
+if [ ${#single[@]} -gt 0 ]; then run_tests "$STACK_DIR/results.tap" "${single[@]}" || status=1; fi
 if [ $# -eq 0 ]; then
   other=$([ "$VIREO_TEST_DATABASE" = postgres ] && echo sqlite || echo postgres)
   log "database tests on $other"
   VIREO_TEST_DATABASE=$other node --import tsx --test --test-concurrency=1 --test-reporter=spec \
     --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$STACK_DIR/results-$other.tap" \
     packages/db/test/*.test.ts || status=1
+fi
+if [ ${#cluster[@]} -gt 0 ]; then
+  # Two managers on PostgreSQL, each lab host's agent connected to a different one, on the same
+  # lab hosts: the first stack's manager and agents stop, fresh ones enroll into a new database.
+  log "several managers: two managers on PostgreSQL"
+  for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  first_dir=$STACK_DIR
+  export STACK_DIR="$first_dir/cluster" VIREO_DATABASE=postgres STACK_MANAGERS=2
+  rm -rf "$STACK_DIR" && mkdir -p "$STACK_DIR"
+  if (ensure_db && VIREO_ADMIN_PASSWORD=$ADMIN_PASSWORD tsx_node prisma/seed.ts >"$STACK_DIR/seed.log" &&
+    start_managers && start_agents && wait_hosts_online "$STACK_HOSTS"); then
+    export VIREO_TEST_URL2="http://127.0.0.1:$(manager_port 2)" VIREO_TEST_STACK_DIR="$STACK_DIR"
+    run_tests "$first_dir/results-cluster.tap" "${cluster[@]}" || status=1
+  else
+    status=1
+    printf 'not ok 1 - the stack of two managers did not start (see %s)\n# fail 1\n' "$STACK_DIR" >"$first_dir/results-cluster.tap"
+  fi
+  for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  export STACK_DIR=$first_dir
 fi
 set -e
 cleanup

@@ -90,25 +90,52 @@ ensure_web_build() {
   (cd "$REPO" && npx turbo run build --filter=@vireo/web --output-logs=errors-only >&2)
 }
 
-manager_url() { echo "http://$(lab_field lab.gateway):$STACK_PORT"; }
+# Several managers (STACK_MANAGERS=2, PostgreSQL only): manager N listens on manager_port N.
+manager_port() { if [ "${1:-1}" = 1 ]; then echo "$STACK_PORT"; else echo $((STACK_PORT + 200 * ($1 - 1))); fi; }
+manager_suffix() { [ "${1:-1}" = 1 ] || echo "$1"; }
+manager_url() { echo "http://$(lab_field lab.gateway):$(manager_port "${1:-1}")"; }
 
+# Every manager of the stack shares one secret (made once, root-readable only).
+cluster_secret() {
+  local f="$STACK_DIR/cluster-secret"
+  [ -f "$f" ] || (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=' >"$f")
+  cat "$f"
+}
+
+# start_manager [N]: manager N (default 1) of the stack.
 start_manager() {
-  local pidfile="$STACK_DIR/manager.pid"
+  local n=${1:-1} sfx port pidfile log secret=""
+  sfx=$(manager_suffix "$n"); port=$(manager_port "$n")
+  pidfile="$STACK_DIR/manager$sfx.pid"; log="$STACK_DIR/manager$sfx.log"
   if pidfile_alive "$pidfile"; then return; fi
-  log "starting the manager on port $STACK_PORT"
+  [ "${STACK_MANAGERS:-1}" -gt 1 ] && secret=$(cluster_secret)
+  log "starting manager $n on port $port"
   rm -f "$pidfile"
   # Detached into its own session (-f: setsid forks and returns at once), the process records
   # its own PID, then becomes the server by exec, so the PID file names the server itself.
-  (cd "$REPO/apps/web" && VIREO_PORT="$STACK_PORT" DATABASE_URL="$(stack_database_url)" PIDFILE="$pidfile" \
-    setsid -f bash -c 'echo $$ >"$PIDFILE"; exec node --import tsx server.ts' </dev/null >>"$STACK_DIR/manager.log" 2>&1)
+  (cd "$REPO/apps/web" && VIREO_PORT="$port" DATABASE_URL="$(stack_database_url)" PIDFILE="$pidfile" \
+    VIREO_CLUSTER_SECRET="$secret" setsid -f bash -c 'echo $$ >"$PIDFILE"; exec node --import tsx server.ts' \
+    </dev/null >>"$log" 2>&1)
   for _ in $(seq 1 50); do [ -s "$pidfile" ] && break; sleep 0.1; done
-  local url="http://127.0.0.1:$STACK_PORT/api/trpc/auth.me"
+  local url="http://127.0.0.1:$port/api/trpc/auth.me"
   for _ in $(seq 1 150); do
     if curl -fsS -o /dev/null "$url" 2>/dev/null; then return; fi
-    pidfile_alive "$pidfile" || { tail -30 "$STACK_DIR/manager.log" >&2; log "the manager failed to start"; return 1; }
+    pidfile_alive "$pidfile" || { tail -30 "$log" >&2; log "manager $n failed to start"; return 1; }
     sleep 0.2
   done
-  log "the manager did not answer within 30 s"; tail -30 "$STACK_DIR/manager.log" >&2; return 1
+  log "manager $n did not answer within 30 s"; tail -30 "$log" >&2; return 1
+}
+
+start_managers() {
+  for n in $(seq 1 "${STACK_MANAGERS:-1}"); do start_manager "$n"; done
+}
+
+# The managers an agent dials, its own first: agent INDEX starts at manager INDEX mod N, so the
+# hosts spread over the managers; it moves to the next one when its manager goes away.
+agent_manager_urls() {
+  local i=$1 m=${STACK_MANAGERS:-1} list=() k
+  for k in $(seq 0 $((m - 1))); do list+=("$(manager_url $(((i + k) % m + 1)))"); done
+  (IFS=,; echo "${list[*]}")
 }
 
 # start_agent INDEX: one agent inside lab host INDEX (0-based), entering the host by its PID.
@@ -125,7 +152,7 @@ start_agent() {
   fi
   log "starting the agent on $name"
   rm -f "$pidfile"
-  (cd "$REPO" && VIREO_MANAGER_URL="$(manager_url)" VIREO_ENROLLMENT_TOKEN="$token" \
+  (cd "$REPO" && VIREO_MANAGER_URL="$(agent_manager_urls "$i")" VIREO_ENROLLMENT_TOKEN="$token" \
     VIREO_AGENT_STATE_DIR="$state" VIREO_VM_STORAGE_DIR="$(lab_field lab.sharedDir)/vms" \
     VIREO_STATS_INTERVAL_MS="${VIREO_STATS_INTERVAL_MS:-10000}" \
     PIDFILE="$pidfile" HOSTPID="$hostpid" REPO="$REPO" setsid -f bash -c \
@@ -159,6 +186,6 @@ stop_pidfile() {
 
 stop_stack() {
   for f in "$STACK_DIR"/agents/*/agent.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
-  stop_pidfile "$STACK_DIR/manager.pid"
+  for f in "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
   bash "$REPO/lab/lab.sh" down --name "$STACK_NAME" >&2 || true
 }

@@ -83,6 +83,11 @@ export async function markOfflineHeldBy(managerIds: readonly (string | null)[]):
   return rows.map((r) => r.id);
 }
 
+/** How many hosts are online, whichever manager holds them. */
+export function countOnline(): Promise<number> {
+  return getDb().host.count({ where: { status: 'online' } });
+}
+
 /** Takes a host's lease for a manager whose agent connection to it is live. */
 export async function claimLease(id: string, managerId: string): Promise<void> {
   await getDb().host.updateMany({ where: { id }, data: { managerId, status: 'online' } });

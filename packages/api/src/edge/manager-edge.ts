@@ -17,6 +17,7 @@ import {
   toErrorPayload,
   VireoError,
 } from '@vireo/protocol';
+import { hosts } from '@vireo/db';
 import { WebSocketServer } from 'ws';
 import { createContext } from '../context.ts';
 import { managerEnv } from '../env.ts';
@@ -45,7 +46,7 @@ export const MAX_TRPC_BATCH = 20;
 export const MAX_ENROLL_BODY = 4096;
 /** Next.js's development server pushes code changes over this WebSocket (HMR). */
 const NEXT_DEV_UPGRADE_PREFIX = '/_next/';
-/** Unauthenticated liveness: up, and how many agents are connected (no names, no inventory). */
+/** Unauthenticated liveness: up, and how many hosts are online (no names, no inventory). */
 const HEALTH_PATH = '/api/health';
 
 export interface ManagerEdge {
@@ -164,7 +165,11 @@ export function createManagerEdge(): ManagerEdge {
         return true;
       }
       if (path === HEALTH_PATH) {
-        sendJson(res, 200, { ok: true, hostsOnline: connectedHostCount() });
+        // hostsOnline: of the installation (several managers share the hosts); agentsConnected: here.
+        hosts
+          .countOnline()
+          .then((online) => sendJson(res, 200, { ok: true, hostsOnline: online, agentsConnected: connectedHostCount() }))
+          .catch(failed);
         return true;
       }
       if (path === METRICS_PATH) {
