@@ -36,6 +36,7 @@ export type VmCreateInput = {
   hostId?: string | null;
   diskPath?: string | null;
   state?: VmState;
+  stateReason?: string | null;
 };
 
 /** Per-host allocation, for placement. */
@@ -207,4 +208,17 @@ export async function markInterrupted(): Promise<number> {
 export async function countByState(): Promise<{ state: string; count: number }[]> {
   const groups = await getDb().vm.groupBy({ by: ['state'], _count: { _all: true } });
   return groups.map((g) => ({ state: g.state, count: g._count._all }));
+}
+
+/**
+ * Records many VMs at once (scale runs seed thousands), in chunks of one statement each; the
+ * input's state is kept (default `creating`). Returns how many were inserted.
+ */
+export async function createMany(inputs: readonly VmCreateInput[]): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < inputs.length; i += 500) {
+    const data = inputs.slice(i, i + 500).map((v) => ({ ...v, state: v.state ?? 'creating' }));
+    n += (await mapDbErrors(() => getDb().vm.createMany({ data }))).count;
+  }
+  return n;
 }

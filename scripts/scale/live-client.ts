@@ -1,0 +1,80 @@
+/**
+ * A lean browser stand-in for scale runs: logs in (its own session, as each browser has) and
+ * holds the `live.onChange` SSE stream the UI holds, parsing only what the measurement needs.
+ * Lean on purpose: fifty tRPC client stacks in the harness process would measure the harness.
+ */
+
+export interface VmChange {
+  uuid: string;
+  state: string;
+}
+
+/** POST auth.login; returns the session cookie. */
+export async function login(baseUrl: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/trpc/auth.login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!res.ok) throw new Error(`login failed: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0] ?? '')
+    .find((c) => c.startsWith('vireo_session='));
+  if (!cookie) throw new Error('login answered without a session cookie');
+  return cookie;
+}
+
+export interface LiveClient {
+  /** Resolves once the stream is open (the server sent its first event). */
+  opened: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Opens the live stream; `onVm` gets every VM change (uuid and state) with its arrival time.
+ * Other kinds (hosts, tasks, events) are only counted.
+ */
+export function openLive(
+  baseUrl: string,
+  cookie: string,
+  onVm: (change: VmChange, at: number) => void,
+  counts: { messages: number; bytes: number } = { messages: 0, bytes: 0 },
+): LiveClient {
+  const abort = new AbortController();
+  let markOpen: () => void = () => {};
+  const opened = new Promise<void>((resolve) => {
+    markOpen = resolve;
+  });
+  const run = async () => {
+    const res = await fetch(`${baseUrl}/api/trpc/live.onChange`, {
+      headers: { cookie, accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    if (!res.ok || !res.body) throw new Error(`live stream refused: HTTP ${res.status}`);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body) {
+      const at = Date.now();
+      markOpen();
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf('\n\n');
+        counts.messages += 1;
+        counts.bytes += block.length;
+        for (const line of block.split('\n')) {
+          if (!line.startsWith('data: ') || !line.includes('"kind":"vm"')) continue;
+          const msg = JSON.parse(line.slice(6)) as { kind?: string; vm?: VmChange };
+          if (msg.kind === 'vm' && msg.vm) onVm({ uuid: msg.vm.uuid, state: msg.vm.state }, at);
+        }
+      }
+    }
+  };
+  run().catch((err) => {
+    if (!abort.signal.aborted) console.error('live stream failed:', err instanceof Error ? err.message : err);
+  });
+  return { opened, close: () => abort.abort() };
+}
