@@ -43,8 +43,10 @@ export function openLive(
 ): LiveClient {
   const abort = new AbortController();
   let markOpen: () => void = () => {};
-  const opened = new Promise<void>((resolve) => {
+  let failOpen: (err: unknown) => void = () => {};
+  const opened = new Promise<void>((resolve, reject) => {
     markOpen = resolve;
+    failOpen = reject;
   });
   const run = async () => {
     const res = await fetch(`${baseUrl}/api/trpc/live.onChange`, {
@@ -74,7 +76,10 @@ export function openLive(
     }
   };
   run().catch((err) => {
-    if (!abort.signal.aborted) console.error('live stream failed:', err instanceof Error ? err.message : err);
+    if (abort.signal.aborted) return;
+    const cause = (err as { cause?: unknown }).cause;
+    console.error('live stream failed:', err instanceof Error ? err.message : err, cause ?? '');
+    failOpen(err);
   });
   return { opened, close: () => abort.abort() };
 }
