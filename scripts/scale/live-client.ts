@@ -39,7 +39,7 @@ export function openLive(
   baseUrl: string,
   cookie: string,
   onVm: (change: VmChange, at: number) => void,
-  counts: { messages: number; bytes: number } = { messages: 0, bytes: 0 },
+  counts: { messages: number; bytes: number; reconnects?: number } = { messages: 0, bytes: 0 },
 ): LiveClient {
   const abort = new AbortController();
   let markOpen: () => void = () => {};
@@ -75,11 +75,24 @@ export function openLive(
       }
     }
   };
-  run().catch((err) => {
-    if (abort.signal.aborted) return;
-    const cause = (err as { cause?: unknown }).cause;
-    console.error('live stream failed:', err instanceof Error ? err.message : err, cause ?? '');
-    failOpen(err);
-  });
+  // Reconnects as EventSource does. A keep-alive connection the server is closing just as it is
+  // reused (ECONNRESET) was seen when the manager was busy; a browser would simply retry too.
+  const loop = async () => {
+    for (let attempt = 1; !abort.signal.aborted; attempt++) {
+      try {
+        await run();
+      } catch (err) {
+        if (abort.signal.aborted) return;
+        const cause = (err as { cause?: { code?: string } }).cause;
+        counts.reconnects = (counts.reconnects ?? 0) + 1;
+        if (attempt >= 10) {
+          failOpen(new Error(`live stream failed 10 times: ${String(err)} ${cause?.code ?? ''}`));
+          return;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  void loop();
   return { opened, close: () => abort.abort() };
 }

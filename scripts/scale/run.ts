@@ -88,6 +88,18 @@ log(`database ${results.database}: migrating and seeding`);
 const managerOpts = { databaseUrl, port: Number(args.port), dir, adminPassword, next: args.next };
 prepareDatabase(managerOpts);
 const manager = await startManager(managerOpts);
+// Children go with the harness, whichever way it ends.
+const children: (number | undefined)[] = [manager.child.pid];
+process.on('exit', () => {
+  for (const pid of children) {
+    try {
+      if (pid) process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+process.on('SIGINT', () => process.exit(130));
 log(`manager up at ${manager.url} (pid ${manager.child.pid})`);
 process.env.VIREO_TEST_URL = manager.url;
 process.env.VIREO_TEST_ADMIN_PASSWORD = adminPassword;
@@ -155,6 +167,7 @@ for (let i = 0; i < HOSTS; i++) tokens.push((await api.host.createEnrollmentToke
 // One host alone in its own process (its figures are one agent's), the rest together.
 const single = new Sim(tokens.slice(0, 1), 0);
 const fleet = new Sim(tokens.slice(1), 1);
+children.push(single.pid, fleet.pid);
 const simOf = new Map<string, Sim>();
 const hosts = [...(await single.hosts), ...(await fleet.hosts)];
 for (const h of await single.hosts) for (const d of h.domains) simOf.set(d.uuid, single);
@@ -210,7 +223,7 @@ log(`opening ${CLIENTS} logged-in live streams`);
 const state = new Map(all.map((d) => [d.uuid, d.state as string]));
 type Arrival = (uuid: string, state: string, at: number) => void;
 const listeners: Arrival[][] = [];
-const counts = { messages: 0, bytes: 0 };
+const counts: { messages: number; bytes: number; reconnects?: number } = { messages: 0, bytes: 0 };
 const clients = [];
 for (let c = 0; c < CLIENTS; c++) {
   const cookie = await login(manager.url, 'admin', adminPassword);
@@ -404,6 +417,7 @@ results.storm = {
   oneAgentCpuPercent: cpuPct(u0s, u1s, stormEnd - stormStart),
   fleetCpuPercentPerAgent: Math.round((cpuPct(u0f, u1f, stormEnd - stormStart) / (HOSTS - 1)) * 100) / 100,
   streamMessages: counts.messages,
+  streamReconnects: counts.reconnects ?? 0,
 };
 log(`storm: ${JSON.stringify(results.storm)}`);
 
@@ -418,4 +432,5 @@ log(`results written to ${out}`);
 for (const c of clients) c.close();
 await Promise.all([single.stop(), fleet.stop()]);
 await manager.stop();
+children.length = 0;
 process.exit(0);
