@@ -76,7 +76,10 @@ export async function startManager(o: ManagerOptions): Promise<Manager> {
     throw new Error('--next needs a web build (npx turbo run build --filter=@vireo/web)');
   const { openSync } = await import('node:fs');
   const log = openSync(join(o.dir, 'manager.log'), 'w');
-  const child = spawn('node', ['--import', 'tsx', '--import', join(REPO, 'scripts/scale/manager-probe.ts'), entry], {
+  // e.g. SCALE_MANAGER_NODE_ARGS="--cpu-prof --cpu-prof-dir=var/scale/prof" profiles the manager.
+  const nodeArgs = process.env.SCALE_MANAGER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const probe = join(REPO, 'scripts/scale/manager-probe.ts');
+  const child = spawn('node', [...nodeArgs, '--import', 'tsx', '--import', probe, entry], {
     cwd: o.next ? join(REPO, 'apps/web') : REPO,
     env: {
       ...process.env,

@@ -222,3 +222,19 @@ export async function createMany(inputs: readonly VmCreateInput[]): Promise<numb
   }
   return n;
 }
+
+/**
+ * The VMs among these uuids that are recorded on another host than `hostId` (or on none): one
+ * query per 500 uuids, for checking a host's full state against the inventory in bulk.
+ */
+export async function notOnHost(uuids: readonly string[], hostId: string): Promise<VmView[]> {
+  const out: VmView[] = [];
+  for (let i = 0; i < uuids.length; i += 500) {
+    const rows = await getDb().vm.findMany({
+      where: { uuid: { in: uuids.slice(i, i + 500) }, OR: [{ hostId: { not: hostId } }, { hostId: null }] },
+      select: vmSelect,
+    });
+    out.push(...rows.map(toView));
+  }
+  return out;
+}

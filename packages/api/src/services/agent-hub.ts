@@ -13,14 +13,14 @@ import {
   PROTOCOL_VERSION,
 } from '@vireo/protocol';
 import type { WebSocket } from 'ws';
-import { events, hosts, vms } from '@vireo/db';
+import { events, hosts, type VmView, vms } from '@vireo/db';
 import { AgentConnection } from './agent-connection.ts';
 import { hostFromCredential } from './host-credentials.ts';
 import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
-import { publishStats } from './bus.ts';
+import { publish, publishStats } from './bus.ts';
 import { applyEventFacts, applyHostFacts } from './domain-facts.ts';
 import { sweepOrphanFiles } from './storage-reconcile.ts';
-import { publishHost, publishVm } from './views.ts';
+import { publishHost, publishVm, toVmView } from './views.ts';
 import { isVmLocked } from './vm-locks.ts';
 import { noteClaim, reconcileHostVms, settleUndefined } from './vm-reconcile.ts';
 
@@ -150,8 +150,10 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
 }
 
 async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {
-  await applyEventFacts(conn, msg);
-  const vm = await vms.byUuid(msg.uuid);
+  // One read of the VM serves the facts, the state and the published view (an event storm is
+  // thousands of these); read again only if the facts changed the record.
+  const found = await vms.byUuid(msg.uuid);
+  const vm = (await applyEventFacts(conn, msg, found)) ? await vms.byUuid(msg.uuid) : found;
   if (!vm) return; // not a Vireo VM
   // Only the VM's own host speaks for it; another host's report is at most a conflict.
   if (vm.hostId !== conn.hostId) {
@@ -163,11 +165,13 @@ async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage):
   if (msg.event === 'checked' && isVmLocked(vm.id)) return;
   // While a create or delete runs, its task sets the state from the result (events are still recorded).
   const taskOwnsState = vm.state === 'creating' || vm.state === 'deleting';
+  let updated: VmView | null = null;
   if (msg.domain === null) {
     if (await settleUndefined(vm, { id: conn.hostId, name: conn.hostName })) return;
-    if (!taskOwnsState) await vms.updateState(vm.uuid, 'unknown', 'undefined outside Vireo');
+    if (!taskOwnsState) updated = (await vms.updateState(vm.uuid, 'unknown', 'undefined outside Vireo'))?.vm ?? null;
   } else {
-    if (!taskOwnsState) await vms.updateState(vm.uuid, msg.domain.state, msg.domain.reason ?? null);
+    if (!taskOwnsState)
+      updated = (await vms.updateState(vm.uuid, msg.domain.state, msg.domain.reason ?? null))?.vm ?? null;
     if (msg.domain.state !== 'running') domainCpu.delete(vm.uuid);
   }
   const state = msg.domain?.state ?? 'unknown';
@@ -181,7 +185,9 @@ async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage):
       hostId: conn.hostId,
     });
   }
-  await publishVm(vm.id);
+  // updateState re-read the row after writing it: publish that rather than read it a third time.
+  if (updated) publish({ kind: 'vm', vm: toVmView(updated) });
+  else await publishVm(vm.id);
 }
 
 async function applyStats(conn: AgentConnection, msg: StatsMessage): Promise<void> {
