@@ -23,6 +23,7 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { login, openLive } from './live-client.ts';
@@ -63,7 +64,15 @@ const results: Record<string, unknown> = {
   vmsPerHost: VMS,
   clients: CLIENTS,
   manager: args.next ? 'apps/web/server.ts' : 'headless edge',
+  machine: { cores: cpus().length, loadAvg: {} as Record<string, number[]> },
 };
+/** The machine is shared: its load average goes with the figures taken under it. */
+const noteLoad = (when: string) => {
+  (results.machine as { loadAvg: Record<string, number[]> }).loadAvg[when] = loadavg().map(
+    (l) => Math.round(l * 10) / 10,
+  );
+};
+noteLoad('start');
 
 const log = (msg: string) => console.log(`[scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -349,12 +358,14 @@ function managerFigures(probe: ProbeLine[], first?: ProbeLine, last?: ProbeLine)
   };
 }
 
+noteLoad('beforeQuiet');
 log(`quiet window of ${QUIET_MS / 1000} s (stats every ${args['stats-ms']} ms, libvirt checks every 3 s)`);
 results.quiet = await measureWindow(QUIET_MS);
 log(`quiet: ${JSON.stringify(results.quiet)}`);
 
 // ---- 4d. the storm -------------------------------------------------------------------------
 
+noteLoad('beforeStorm');
 log(`storm: all ${all.length} VMs change state within ${STORM_MS / 1000} s, ${CLIENTS} streams open`);
 const index = new Map(all.map((d, i) => [d.uuid, i]));
 const expected = all.map((d) => (state.get(d.uuid) === 'running' ? 'paused' : 'running'));
@@ -421,6 +432,7 @@ results.storm = {
 };
 log(`storm: ${JSON.stringify(results.storm)}`);
 
+noteLoad('afterStorm');
 const allProbe = manager.probe();
 results.managerOverall = managerFigures(allProbe, allProbe[0], allProbe.at(-1));
 
