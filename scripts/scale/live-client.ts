@@ -56,10 +56,13 @@ export function openLive(
     if (!res.ok || !res.body) throw new Error(`live stream refused: HTTP ${res.status}`);
     const decoder = new TextDecoder();
     let buffer = '';
-    for await (const chunk of res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error('the live stream ended');
       const at = Date.now();
       markOpen();
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      buffer += decoder.decode(value, { stream: true });
       let end = buffer.indexOf('\n\n');
       while (end >= 0) {
         const block = buffer.slice(0, end);

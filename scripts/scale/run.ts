@@ -74,6 +74,25 @@ const noteLoad = (when: string) => {
 };
 noteLoad('start');
 
+/**
+ * A request on a kept-alive connection that the manager closes at that very moment (its 5 s idle
+ * timeout, late when its event loop is busy) fails with ECONNRESET before the manager read it;
+ * browsers retry those, and so does the harness, counting them.
+ */
+let connectionResets = 0;
+const plainFetch = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await plainFetch(input, init);
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (attempt >= 3 || init?.signal?.aborted || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw err;
+      connectionResets++;
+    }
+  }
+};
+
 const log = (msg: string) => console.log(`[scale ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
@@ -433,6 +452,7 @@ results.storm = {
 log(`storm: ${JSON.stringify(results.storm)}`);
 
 noteLoad('afterStorm');
+results.connectionResetsRetried = connectionResets;
 const allProbe = manager.probe();
 results.managerOverall = managerFigures(allProbe, allProbe[0], allProbe.at(-1));
 

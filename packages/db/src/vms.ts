@@ -238,3 +238,9 @@ export async function notOnHost(uuids: readonly string[], hostId: string): Promi
   }
   return out;
 }
+
+/** id, uuid and state of every VM on a host: the narrow read each stats sample needs. */
+export async function statesOnHost(hostId: string): Promise<{ id: string; uuid: string; state: VmState }[]> {
+  const rows = await getDb().vm.findMany({ where: { hostId }, select: { id: true, uuid: true, state: true } });
+  return rows.map((r) => ({ ...r, state: r.state as VmState }));
+}

@@ -54,6 +54,11 @@ test('createMany keeps each state and reason; notOnHost finds VMs recorded elsew
   assert.deepEqual([first?.state, first?.stateReason, first?.hostId], ['running', 'booted', a.id]);
   assert.equal((await vms.byName('bulk-1'))?.state, 'shutoff');
   assert.equal((await vms.list({ hostId: a.id })).length, 1200);
+  const states = await vms.statesOnHost(b.id);
+  assert.deepEqual(
+    states.map((v) => [v.uuid, v.state]),
+    [[inputs[1200]?.uuid, 'running']],
+  );
 
   // Host a reports all 1203 domains plus one that is no Vireo VM.
   const reported = [...inputs.map((v) => v.uuid), randomUUID()];

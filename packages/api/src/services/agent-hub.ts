@@ -196,7 +196,7 @@ async function applyStats(conn: AgentConnection, msg: StatsMessage): Promise<voi
   // One query per sample maps libvirt uuids to VM ids; VMs of this host missing from the
   // sample (not running) report null, so a stopped VM's CPU column clears. Only this host's own
   // VMs take its figures: a host cannot set the CPU shown for another host's VM.
-  const hostVms = await vms.list({ hostId: conn.hostId });
+  const hostVms = await vms.statesOnHost(conn.hostId);
   const own = new Set(hostVms.map((vm) => vm.uuid));
   for (const d of msg.domains) if (own.has(d.uuid)) domainCpu.set(d.uuid, d.cpuUsagePercent);
   const cpu = hostVms.map((vm) => ({
