@@ -244,3 +244,41 @@ export async function statesOnHost(hostId: string): Promise<{ id: string; uuid: 
   const rows = await getDb().vm.findMany({ where: { hostId }, select: { id: true, uuid: true, state: true } });
   return rows.map((r) => ({ ...r, state: r.state as VmState }));
 }
+
+/** VMs by uuid, for a batch of host reports: one query per 500. */
+export async function byUuids(uuids: readonly string[]): Promise<VmView[]> {
+  const out: VmView[] = [];
+  for (let i = 0; i < uuids.length; i += 500) {
+    const rows = await getDb().vm.findMany({ where: { uuid: { in: uuids.slice(i, i + 500) } }, select: vmSelect });
+    out.push(...rows.map(toView));
+  }
+  return out;
+}
+
+/** VMs by id, for publishing a batch of changes: one query per 500. */
+export async function byIds(ids: readonly string[]): Promise<VmView[]> {
+  const out: VmView[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await getDb().vm.findMany({ where: { id: { in: ids.slice(i, i + 500) } }, select: vmSelect });
+    out.push(...rows.map(toView));
+  }
+  return out;
+}
+
+/**
+ * updateState for many VMs reported in the same state: one statement per 500. As there,
+ * stateChangedAt (and the reason) move only for VMs whose state actually changes. Returns how
+ * many changed.
+ */
+export async function setStates(uuids: readonly string[], state: VmState, reason: string | null): Promise<number> {
+  let n = 0;
+  const now = new Date();
+  for (let i = 0; i < uuids.length; i += 500) {
+    const { count } = await getDb().vm.updateMany({
+      where: { uuid: { in: uuids.slice(i, i + 500) }, state: { not: state } },
+      data: { state, stateReason: reason, stateChangedAt: now },
+    });
+    n += count;
+  }
+  return n;
+}
