@@ -66,3 +66,49 @@ test('createMany keeps each state and reason; notOnHost finds VMs recorded elsew
   assert.deepEqual(elsewhere.map((v) => v.name).sort(), ['bulk-1200', 'bulk-1201', 'bulk-1202']);
   assert.deepEqual((await vms.notOnHost(reported, b.id)).length, 1202);
 });
+
+test('setStates moves only VMs whose state changes; byUuids, byIds and events.addMany in bulk', async () => {
+  const [template] = await templates.list();
+  const owner = await users.byUsername('carol');
+  assert.ok(template && owner);
+  const make = (name: string, state: 'running' | 'paused') => ({
+    uuid: randomUUID(),
+    name,
+    templateId: template.id,
+    ownerId: owner.id,
+    vcpus: 1,
+    memoryMiB: 128,
+    state,
+    stateReason: 'before',
+  });
+  const inputs = [make('s-1', 'running'), make('s-2', 'paused'), make('s-3', 'running')];
+  await vms.createMany(inputs);
+  const uuids = inputs.map((v) => v.uuid);
+  const before = await vms.byUuids(uuids);
+  assert.equal(before.length, 3);
+
+  assert.equal(await vms.setStates(uuids, 'paused', 'user'), 2, 'the paused one does not change');
+  const after = new Map((await vms.byIds(before.map((v) => v.id))).map((v) => [v.name, v]));
+  assert.deepEqual(
+    ['s-1', 's-2', 's-3'].map((n) => [after.get(n)?.state, after.get(n)?.stateReason]),
+    [
+      ['paused', 'user'],
+      ['paused', 'before'],
+      ['paused', 'user'],
+    ],
+  );
+  const s2 = before.find((v) => v.name === 's-2');
+  assert.equal(after.get('s-2')?.stateChangedAt.getTime(), s2?.stateChangedAt.getTime());
+
+  const { events } = db;
+  const vmId = after.get('s-1')?.id ?? null;
+  assert.equal(
+    await events.addMany([
+      { severity: 'info', kind: 'vm.suspended', message: 'one', vmId },
+      { severity: 'info', kind: 'vm.resumed', message: 'two', vmId },
+    ]),
+    2,
+  );
+  assert.equal(await events.addMany([]), 0);
+  assert.deepEqual((await events.listRecent({ vmId: vmId ?? undefined })).map((e) => e.message).sort(), ['one', 'two']);
+});
