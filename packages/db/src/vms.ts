@@ -282,3 +282,12 @@ export async function setStates(uuids: readonly string[], state: VmState, reason
   }
   return n;
 }
+
+/** Host, uuid and memory of every VM placed on a host: the narrow read placement needs. */
+export async function allocations(): Promise<{ hostId: string; uuid: string; memoryMiB: number }[]> {
+  const rows = await getDb().vm.findMany({
+    where: { hostId: { not: null } },
+    select: { hostId: true, uuid: true, memoryMiB: true },
+  });
+  return rows.flatMap((r) => (r.hostId === null ? [] : [{ hostId: r.hostId, uuid: r.uuid, memoryMiB: r.memoryMiB }]));
+}

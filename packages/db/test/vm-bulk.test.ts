@@ -54,6 +54,9 @@ test('createMany keeps each state and reason; notOnHost finds VMs recorded elsew
   assert.deepEqual([first?.state, first?.stateReason, first?.hostId], ['running', 'booted', a.id]);
   assert.equal((await vms.byName('bulk-1'))?.state, 'shutoff');
   assert.equal((await vms.list({ hostId: a.id })).length, 1200);
+  const placed = await vms.allocations();
+  assert.equal(placed.filter((v) => v.hostId === a.id).length, 1200);
+  assert.ok(!placed.some((v) => v.uuid === inputs[1202]?.uuid), 'a VM on no host is not placed');
   const states = await vms.statesOnHost(b.id);
   assert.deepEqual(
     states.map((v) => [v.uuid, v.state]),
