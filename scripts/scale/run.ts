@@ -59,7 +59,7 @@ process.env.DATABASE_URL = databaseUrl;
 const adminPassword = randomBytes(12).toString('hex');
 const results: Record<string, unknown> = {
   at: new Date().toISOString(),
-  database: databaseUrl.replace(/\/\/[^@]*@/, '//…@').split(':')[0],
+  database: databaseUrl.startsWith('file:') ? 'sqlite' : databaseUrl.split(':')[0],
   hosts: HOSTS,
   vmsPerHost: VMS,
   clients: CLIENTS,
