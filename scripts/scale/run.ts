@@ -2,7 +2,8 @@
  * The scale harness and its benchmarks (issue 11: 100 hosts, 10,000 VMs). Not part of `npm test`.
  *
  *   node --import tsx scripts/scale/run.ts [--hosts 100] [--vms 100] [--clients 50]
- *        [--changes 200] [--storm-s 60] [--quiet-s 30] [--creates 20] [--next] [--port 3190]
+ *        [--changes 200] [--storm-s 60] [--quiet-s 30] [--creates 20] [--stats-ms 10000]
+ *        [--stagger-ms <stats-ms / hosts>] [--next] [--port 3190]
  *
  * What it does, all over the real paths except the hypervisor:
  *  1. a fresh database (DATABASE_URL; default SQLite var/scale/vireo.db), migrated and seeded by
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     creates: { type: 'string', default: '20' },
     'stats-ms': { type: 'string', default: '10000' },
     port: { type: 'string', default: '3190' },
+    'stagger-ms': { type: 'string' },
     next: { type: 'boolean', default: false },
   },
 });
@@ -229,9 +231,14 @@ await closeDb();
 results.seedMs = Math.round(performance.now() - t);
 log(`${all.length} VMs recorded in ${results.seedMs} ms`);
 
+// Agents start spread over one stats interval, as a fleet's do (each samples on its own clock
+// from its start): all at once, their 100 stats samples would land in the same instant every
+// interval, a burst no real fleet makes. --stagger-ms 0 starts them together (a reconnect storm).
+const staggerMs = Number(args['stagger-ms'] ?? Math.floor(Number(args['stats-ms']) / HOSTS));
+results.agentStartSpreadMs = staggerMs * (HOSTS - 1);
 t = performance.now();
 single.send({ t: 'start', staggerMs: 0 });
-fleet.send({ t: 'start', staggerMs: 0 });
+fleet.send({ t: 'start', staggerMs });
 await Promise.all([single.next('started'), fleet.next('started')]);
 for (;;) {
   const list = await api.host.list.query();
@@ -241,7 +248,9 @@ for (;;) {
   await sleep(250);
 }
 results.allOnlineMs = Math.round(performance.now() - t);
-log(`all ${HOSTS} hosts online ${results.allOnlineMs} ms after the agents started`);
+log(
+  `all ${HOSTS} hosts online ${results.allOnlineMs} ms after the first agent started (spread ${results.agentStartSpreadMs} ms)`,
+);
 // Let the first full states' work drain before measuring.
 await sleep(5000);
 
