@@ -48,8 +48,12 @@ export async function applyDomainEvents(conn: AgentConnection, msgs: readonly Do
     const taskOwnsState = vm.state === 'creating' || vm.state === 'deleting';
     if (msg.domain === null) {
       if (await settleUndefined(vm, host)) {
+        // Its record is gone: earlier events of this run keep their rows, without the VM (as
+        // rows written before a delete do).
+        const gone = vm.id;
         states.delete(vm.uuid);
-        toPublish.delete(vm.id);
+        toPublish.delete(gone);
+        for (const e of toRecord) if (e.vmId === gone) e.vmId = null;
         continue;
       }
       if (!taskOwnsState) states.set(vm.uuid, { state: 'unknown', reason: 'undefined outside Vireo' });
