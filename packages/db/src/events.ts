@@ -55,3 +55,9 @@ export async function listRecent(
   });
   return rows.map(toView);
 }
+
+/** Records many events in one statement (a batch of host reports). Returns how many. */
+export async function addMany(inputs: readonly EventInput[]): Promise<number> {
+  if (inputs.length === 0) return 0;
+  return (await getDb().event.createMany({ data: [...inputs] })).count;
+}

@@ -36,6 +36,7 @@ export type VmCreateInput = {
   hostId?: string | null;
   diskPath?: string | null;
   state?: VmState;
+  stateReason?: string | null;
 };
 
 /** Per-host allocation, for placement. */
@@ -293,4 +294,86 @@ export async function markInterrupted(exceptVmIds: readonly string[] = []): Prom
 export async function countByState(): Promise<{ state: string; count: number }[]> {
   const groups = await getDb().vm.groupBy({ by: ['state'], _count: { _all: true } });
   return groups.map((g) => ({ state: g.state, count: g._count._all }));
+}
+
+/**
+ * Records many VMs at once (scale runs seed thousands), in chunks of one statement each; the
+ * input's state is kept (default `creating`). Returns how many were inserted.
+ */
+export async function createMany(inputs: readonly VmCreateInput[]): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < inputs.length; i += 500) {
+    const data = inputs.slice(i, i + 500).map((v) => ({ ...v, state: v.state ?? 'creating' }));
+    n += (await mapDbErrors(() => getDb().vm.createMany({ data }))).count;
+  }
+  return n;
+}
+
+/**
+ * The VMs among these uuids that are recorded on another host than `hostId` (or on none): one
+ * query per 500 uuids, for checking a host's full state against the inventory in bulk.
+ */
+export async function notOnHost(uuids: readonly string[], hostId: string): Promise<VmView[]> {
+  const out: VmView[] = [];
+  for (let i = 0; i < uuids.length; i += 500) {
+    const rows = await getDb().vm.findMany({
+      where: { uuid: { in: uuids.slice(i, i + 500) }, OR: [{ hostId: { not: hostId } }, { hostId: null }] },
+      select: vmSelect,
+    });
+    out.push(...rows.map(toView));
+  }
+  return out;
+}
+
+/** id, uuid and state of every VM on a host: the narrow read each stats sample needs. */
+export async function statesOnHost(hostId: string): Promise<{ id: string; uuid: string; state: VmState }[]> {
+  const rows = await getDb().vm.findMany({ where: { hostId }, select: { id: true, uuid: true, state: true } });
+  return rows.map((r) => ({ ...r, state: r.state as VmState }));
+}
+
+/** VMs by uuid, for a batch of host reports: one query per 500. */
+export async function byUuids(uuids: readonly string[]): Promise<VmView[]> {
+  const out: VmView[] = [];
+  for (let i = 0; i < uuids.length; i += 500) {
+    const rows = await getDb().vm.findMany({ where: { uuid: { in: uuids.slice(i, i + 500) } }, select: vmSelect });
+    out.push(...rows.map(toView));
+  }
+  return out;
+}
+
+/** VMs by id, for publishing a batch of changes: one query per 500. */
+export async function byIds(ids: readonly string[]): Promise<VmView[]> {
+  const out: VmView[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await getDb().vm.findMany({ where: { id: { in: ids.slice(i, i + 500) } }, select: vmSelect });
+    out.push(...rows.map(toView));
+  }
+  return out;
+}
+
+/**
+ * updateState for many VMs reported in the same state: one statement per 500. As there,
+ * stateChangedAt (and the reason) move only for VMs whose state actually changes. Returns how
+ * many changed.
+ */
+export async function setStates(uuids: readonly string[], state: VmState, reason: string | null): Promise<number> {
+  let n = 0;
+  const now = new Date();
+  for (let i = 0; i < uuids.length; i += 500) {
+    const { count } = await getDb().vm.updateMany({
+      where: { uuid: { in: uuids.slice(i, i + 500) }, state: { not: state } },
+      data: { state, stateReason: reason, stateChangedAt: now },
+    });
+    n += count;
+  }
+  return n;
+}
+
+/** Host, uuid and memory of every VM placed on a host: the narrow read placement needs. */
+export async function allocations(): Promise<{ hostId: string; uuid: string; memoryMiB: number }[]> {
+  const rows = await getDb().vm.findMany({
+    where: { hostId: { not: null } },
+    select: { hostId: true, uuid: true, memoryMiB: true },
+  });
+  return rows.flatMap((r) => (r.hostId === null ? [] : [{ hostId: r.hostId, uuid: r.uuid, memoryMiB: r.memoryMiB }]));
 }

@@ -13,3 +13,4 @@ export { parseCapabilities, usableDomainTypes, kvmDeviceUsable, type HostCapabil
 export { validateXml } from './validate-xml.ts';
 export { wrapLibvirtError } from './libvirt-call.ts';
 export { storageCodeOfErrno } from './volumes.ts';
+export { FakeHypervisor, type FakeDomainSeed, type FakeHypervisorOptions } from './fake.ts';

@@ -168,7 +168,9 @@ export function createManagerEdge(): ManagerEdge {
         // hostsOnline: of the installation (several managers share the hosts); agentsConnected: here.
         hosts
           .countOnline()
-          .then((online) => sendJson(res, 200, { ok: true, hostsOnline: online, agentsConnected: connectedHostCount() }))
+          .then((online) =>
+            sendJson(res, 200, { ok: true, hostsOnline: online, agentsConnected: connectedHostCount() }),
+          )
           .catch(failed);
         return true;
       }

@@ -20,12 +20,12 @@ import { hostFromCredential } from './host-credentials.ts';
 import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
 import { onControl, publishControl, publishStats } from './bus.ts';
 import { selfId } from './cluster.ts';
-import { applyEventFacts, applyHostFacts } from './domain-facts.ts';
+import { applyHostFacts } from './domain-facts.ts';
+import { applyDomainEvents } from './domain-events.ts';
 import { recordStats } from './stats-history.ts';
 import { sweepOrphanFiles } from './storage-reconcile.ts';
-import { publishHost, publishVm } from './views.ts';
-import { isVmLocked } from './vm-locks.ts';
-import { noteClaim, reconcileHostVms, settleUndefined } from './vm-reconcile.ts';
+import { publishHost } from './views.ts';
+import { reconcileHostVms } from './vm-reconcile.ts';
 
 const HEARTBEAT_MS = 10_000;
 
@@ -56,12 +56,20 @@ export function attachAgent(ws: WebSocket, host: { id: string; name: string }): 
   }, HEARTBEAT_MS);
 
   // Messages are applied strictly in arrival order: a full state must land before the deltas
-  // that follow it, so each handler waits for the previous one.
+  // that follow it, so each handler waits for the previous one. What arrived while earlier work
+  // ran is taken together, so consecutive domain events are applied as one run (domain-events.ts).
   let queue: Promise<void> = Promise.resolve();
+  let pending: string[] = [];
   ws.on('message', (data, isBinary) => {
     if (isBinary) return;
+    pending.push(data.toString());
+    if (pending.length > 1) return; // a drain is already queued and will take this one too
     queue = queue
-      .then(() => handleMessage(conn, data.toString()))
+      .then(() => {
+        const texts = pending;
+        pending = [];
+        return handleMessages(conn, texts);
+      })
       .catch((err) => {
         console.error(`[agent ${host.name}] failed to apply message:`, err);
       });
@@ -80,20 +88,53 @@ export function attachAgent(ws: WebSocket, host: { id: string; name: string }): 
   });
 }
 
-async function handleMessage(conn: AgentConnection, text: string): Promise<void> {
+/**
+ * Parses and applies messages in order; runs of domain events go as one batch. A message (or
+ * run) that fails is logged and the next ones still apply, as when each was applied alone.
+ */
+async function handleMessages(conn: AgentConnection, texts: string[]): Promise<void> {
+  let run: DomainEventMessage[] = [];
+  const guarded = async (what: () => Promise<void>) => {
+    try {
+      await what();
+    } catch (err) {
+      console.error(`[agent ${conn.hostName}] failed to apply message:`, err);
+    }
+  };
+  const flush = async () => {
+    if (run.length === 0) return;
+    const batch = run;
+    run = [];
+    // As in apply(): until its full state is accepted (or once replaced), a connection speaks for no one.
+    if (connections.get(conn.hostId) === conn) await guarded(() => applyDomainEvents(conn, batch));
+  };
+  for (const text of texts) {
+    const msg = parseMessage(conn, text);
+    if (!msg) continue;
+    if (msg.t === 'domain') {
+      run.push(msg);
+      continue;
+    }
+    await flush();
+    await guarded(() => apply(conn, msg));
+  }
+  await flush();
+}
+
+function parseMessage(conn: AgentConnection, text: string): AgentMessage | null {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     console.warn(`[agent ${conn.hostName}] sent a message that is not JSON; ignored`);
-    return;
+    return null;
   }
   const parsed = agentMessageSchema.safeParse(json);
   if (!parsed.success) {
     console.warn(`[agent ${conn.hostName}] sent an invalid message; ignored: ${parsed.error.message.slice(0, 300)}`);
-    return;
+    return null;
   }
-  await apply(conn, parsed.data);
+  return parsed.data;
 }
 
 async function apply(conn: AgentConnection, msg: AgentMessage): Promise<void> {
@@ -103,7 +144,7 @@ async function apply(conn: AgentConnection, msg: AgentMessage): Promise<void> {
     case 'state':
       return applyState(conn, msg);
     case 'domain':
-      return applyDomainEvent(conn, msg);
+      return applyDomainEvents(conn, [msg]);
     case 'stats':
       return applyStats(conn, msg);
     case 'reply':
@@ -156,48 +197,13 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
   sweepOrphanFiles(conn, msg);
 }
 
-async function applyDomainEvent(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {
-  await applyEventFacts(conn, msg);
-  const vm = await vms.byUuid(msg.uuid);
-  if (!vm) return; // not a Vireo VM
-  // Only the VM's own host speaks for it; another host's report is at most a conflict.
-  if (vm.hostId !== conn.hostId) {
-    if (msg.event !== 'checked') await noteClaim({ id: conn.hostId, name: conn.hostName }, msg.uuid, msg.domain);
-    return;
-  }
-  // A `checked` report after a request ended is for a VM nobody works on; a task of ours sets
-  // the state from its own result.
-  if (msg.event === 'checked' && (await isVmLocked(vm.id))) return;
-  // While a create or delete runs, its task sets the state from the result (events are still recorded).
-  const taskOwnsState = vm.state === 'creating' || vm.state === 'deleting';
-  if (msg.domain === null) {
-    if (await settleUndefined(vm, { id: conn.hostId, name: conn.hostName })) return;
-    if (!taskOwnsState) await vms.updateState(vm.uuid, 'unknown', 'undefined outside Vireo');
-  } else {
-    if (!taskOwnsState) await vms.updateState(vm.uuid, msg.domain.state, msg.domain.reason ?? null);
-    if (msg.domain.state !== 'running') domainCpu.delete(vm.uuid);
-  }
-  const state = msg.domain?.state ?? 'unknown';
-  // `checked` is the agent re-reading a domain after a failed request, not a libvirt event.
-  if (msg.event !== 'checked') {
-    await events.add({
-      severity: state === 'crashed' ? 'error' : 'info',
-      kind: `vm.${msg.event}`,
-      message: `VM ${vm.name} on ${conn.hostName}: ${msg.event}${msg.domain?.reason ? ` (${msg.domain.reason})` : ''}.`,
-      vmId: vm.id,
-      hostId: conn.hostId,
-    });
-  }
-  await publishVm(vm.id);
-}
-
 async function applyStats(conn: AgentConnection, msg: StatsMessage): Promise<void> {
   await hosts.updateStats(conn.hostId, msg.host);
   await publishHost(conn.hostId);
   // One query per sample maps libvirt uuids to VM ids; VMs of this host missing from the
   // sample (not running) report null, so a stopped VM's CPU column clears. Only this host's own
   // VMs take its figures: a host cannot set the CPU shown for another host's VM.
-  const hostVms = await vms.list({ hostId: conn.hostId });
+  const hostVms = await vms.statesOnHost(conn.hostId);
   const own = new Set(hostVms.map((vm) => vm.uuid));
   for (const d of msg.domains) if (own.has(d.uuid)) domainCpu.set(d.uuid, d.cpuUsagePercent);
   const cpu = hostVms.map((vm) => ({

@@ -29,13 +29,23 @@ export async function applyHostFacts(conn: AgentConnection, domains: readonly Do
   }
 }
 
-/** A domain event (the domain as read after it; null once undefined). */
-export async function applyEventFacts(conn: AgentConnection, msg: DomainEventMessage): Promise<void> {
+/**
+ * A domain event (the domain as read after it; null once undefined). `vm` is the VM's record
+ * when the caller already read it (null: not a Vireo VM), saving a read per event. Returns
+ * whether the record changed.
+ */
+export async function applyEventFacts(
+  conn: AgentConnection,
+  msg: DomainEventMessage,
+  vm?: VmView | null,
+): Promise<boolean> {
   await setHostDomain(conn.hostId, msg.uuid, msg.domain);
   dropStaleClash(msg.uuid, msg.domain);
-  if (!msg.domain) return;
-  const vm = await vms.byUuid(msg.uuid);
-  if (vm?.hostId === conn.hostId && differs(vm, msg.domain)) await applyFacts(conn, vm, msg.domain);
+  if (!msg.domain) return false;
+  const row = vm === undefined ? await vms.byUuid(msg.uuid) : vm;
+  if (row?.hostId !== conn.hostId || !differs(row, msg.domain)) return false;
+  await applyFacts(conn, row, msg.domain);
+  return true;
 }
 
 /** A rename waiting for its name is forgotten once libvirt no longer has that name (or domain). */

@@ -152,7 +152,10 @@ async function noteClaims(host: HostRef, domains: DomainInfo[]): Promise<void> {
     if (!vm || !reported.has(vm.uuid)) hostIds.delete(host.id);
     if (hostIds.size === 0) claims.delete(vmId);
   }
-  for (const domain of domains) await noteClaim(host, domain.uuid, domain);
+  // One query finds the domains that are Vireo VMs recorded elsewhere; only those can be claims
+  // (a per-domain lookup here cost 100 queries per host on every full state).
+  const elsewhere = new Set((await vms.notOnHost([...reported], host.id)).map((vm) => vm.uuid));
+  for (const domain of domains) if (elsewhere.has(domain.uuid)) await noteClaim(host, domain.uuid, domain);
 }
 
 /**
