@@ -101,14 +101,19 @@ if [ ${#cluster[@]} -gt 0 ]; then
   export STACK_DIR="$first_dir/cluster" VIREO_DATABASE=postgres STACK_MANAGERS=2
   rm -rf "$STACK_DIR" && mkdir -p "$STACK_DIR"
   if (ensure_db && VIREO_ADMIN_PASSWORD=$ADMIN_PASSWORD tsx_node prisma/seed.ts >"$STACK_DIR/seed.log" &&
-    start_managers && start_agents && wait_hosts_online "$STACK_HOSTS"); then
+    start_managers && start_agents && wait_hosts_online "$STACK_HOSTS" && ensure_proxy_installed &&
+    start_proxy $((STACK_PORT + 300)) "$(manager_port 2)" "$(manager_port 1)"); then
+    # The proxy sends everything to manager 2 while it lives, then to manager 1 (a browser's
+    # reconnect after manager 2 dies: tests/cluster).
     export VIREO_TEST_URL2="http://127.0.0.1:$(manager_port 2)" VIREO_TEST_STACK_DIR="$STACK_DIR"
+    export VIREO_TEST_PROXY_URL="http://127.0.0.1:$((STACK_PORT + 300))"
     run_tests "$first_dir/results-cluster.tap" "${cluster[@]}" || status=1
   else
     status=1
     printf 'not ok 1 - the stack of two managers did not start (see %s)\n# fail 1\n' "$STACK_DIR" >"$first_dir/results-cluster.tap"
   fi
   for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  stop_proxy
   export STACK_DIR=$first_dir
 fi
 set -e

@@ -20,6 +20,7 @@ export TURBO_TELEMETRY_DISABLED=1 NEXT_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 CHECK
 log() { printf '\033[1m[vireo]\033[0m %s\n' "$*" >&2; }
 
 source "$REPO/scripts/lib/postgres.sh"
+source "$REPO/scripts/lib/proxy.sh"
 
 # Node from the repo, with tsx, so TypeScript runs as is.
 tsx_node() { node --import tsx "$@"; }
@@ -187,5 +188,6 @@ stop_pidfile() {
 stop_stack() {
   for f in "$STACK_DIR"/agents/*/agent.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
   for f in "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  stop_proxy
   bash "$REPO/lab/lab.sh" down --name "$STACK_NAME" >&2 || true
 }
