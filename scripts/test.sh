@@ -102,7 +102,7 @@ if [ ${#cluster[@]} -gt 0 ]; then
   rm -rf "$STACK_DIR" && mkdir -p "$STACK_DIR"
   if (ensure_db && VIREO_ADMIN_PASSWORD=$ADMIN_PASSWORD tsx_node prisma/seed.ts >"$STACK_DIR/seed.log" &&
     start_managers && start_agents && wait_hosts_online "$STACK_HOSTS" && ensure_proxy_installed &&
-    start_proxy $((STACK_PORT + 300)) "$(manager_port 2)" "$(manager_port 1)"); then
+    start_proxy $((STACK_PORT + 300)) "$(manager_port 2)" "$(manager_port 1)" backup); then
     # The proxy sends everything to manager 2 while it lives, then to manager 1 (a browser's
     # reconnect after manager 2 dies: tests/cluster).
     export VIREO_TEST_URL2="http://127.0.0.1:$(manager_port 2)" VIREO_TEST_STACK_DIR="$STACK_DIR"

@@ -11,6 +11,13 @@ STACK_HOSTS=${VIREO_LAB_HOSTS:-2}
 STACK_PORT=${VIREO_PORT:-3000}
 STACK_DIR="$REPO/var/$STACK_NAME"
 mkdir -p "$STACK_DIR"
+# VIREO_MANAGERS=2: two managers on PostgreSQL behind nginx (README, "Several managers").
+export STACK_MANAGERS=${VIREO_MANAGERS:-1}
+PROXY_PORT=${VIREO_PROXY_PORT:-8080}
+if [ "$STACK_MANAGERS" -gt 1 ]; then
+  [ "${VIREO_DATABASE:-postgres}" = postgres ] || { log "several managers need VIREO_DATABASE=postgres"; exit 1; }
+  export VIREO_DATABASE=postgres
+fi
 
 [ "$(id -u)" = 0 ] || { log "run as root (the lab creates network namespaces)"; exit 1; }
 start=$(date +%s)
@@ -31,16 +38,23 @@ chmod 600 "$pwfile"
 (cd "$REPO" && VIREO_ADMIN_PASSWORD="$(cat "$pwfile")" tsx_node prisma/seed.ts >&2)
 
 ensure_web_build
-start_manager
+start_managers
 start_agents
 wait_hosts_online "$STACK_HOSTS"
+url="http://127.0.0.1:$STACK_PORT"
+if [ "$STACK_MANAGERS" -gt 1 ]; then
+  ensure_proxy_installed
+  start_proxy "$PROXY_PORT" "$(manager_port 1)" "$(manager_port 2)"
+  url="http://127.0.0.1:$PROXY_PORT   (nginx in front of managers on ports $(manager_port 1) and $(manager_port 2))"
+fi
 
 cat <<TXT
 
   Vireo is up ($(( $(date +%s) - start )) s).
-  URL:      http://127.0.0.1:$STACK_PORT   (agents reach it at $(manager_url))
+  URL:      $url
+            (agents reach the managers at $(agent_manager_urls 0))
   Login:    admin / $(cat "$pwfile")
-  Logs:     $STACK_DIR/manager.log, $STACK_DIR/agents/*/agent.log
+  Logs:     $STACK_DIR/manager*.log, $STACK_DIR/agents/*/agent.log
   Stop:     npm run down
 
 TXT

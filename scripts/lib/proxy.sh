@@ -2,9 +2,9 @@
 # stack starts and stops by its PID. Sourced by stack.sh; needs its log() and STACK_DIR.
 #
 #   ensure_proxy_installed           nginx-light installed, without starting Debian's default site
-#   start_proxy PORT PRIMARY BACKUP  listen on 127.0.0.1:PORT and on the lab gateway, send
-#                                    everything to the managers on ports PRIMARY and BACKUP
-#                                    (BACKUP only while PRIMARY is down: tests know who serves)
+#   start_proxy PORT A B [backup]    listen on 127.0.0.1:PORT, spread requests over the managers
+#                                    on ports A and B; with `backup`, B only while A is down
+#                                    (tests then know which manager serves a browser)
 #   stop_proxy
 
 ensure_proxy_installed() {
@@ -20,7 +20,7 @@ ensure_proxy_installed() {
 }
 
 start_proxy() {
-  local port=$1 primary=$2 backup=$3 dir="$STACK_DIR/proxy"
+  local port=$1 primary=$2 backup=$3 role=${4:+ backup} dir="$STACK_DIR/proxy"
   mkdir -p "$dir/tmp"
   if [ -f "$dir/nginx.pid" ] && pid_alive "$(cat "$dir/nginx.pid")"; then return 0; fi
   cat >"$dir/nginx.conf" <<CONF
@@ -39,7 +39,7 @@ http {
   map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
   upstream vireo_managers {
     server 127.0.0.1:$primary max_fails=1 fail_timeout=5s;
-    server 127.0.0.1:$backup backup;
+    server 127.0.0.1:$backup max_fails=1 fail_timeout=5s$role;
   }
   server {
     listen 127.0.0.1:$port;
