@@ -31,8 +31,8 @@ export interface ProbeLine {
 
 /**
  * SQLite: the file is removed first, so every run starts empty. Any other URL (PostgreSQL) must
- * name an empty database; SCALE_MIGRATE_CMD replaces the migrate command if that database needs
- * another one than `scripts/prisma.sh migrate deploy`.
+ * name an empty database. Migrated by the project's runner (`npm run db:migrate`'s), for both;
+ * SCALE_MIGRATE_CMD replaces that command if needed.
  */
 export function prepareDatabase(o: ManagerOptions): void {
   const env = { ...process.env, DATABASE_URL: o.databaseUrl };
@@ -40,7 +40,7 @@ export function prepareDatabase(o: ManagerOptions): void {
     const file = o.databaseUrl.slice('file:'.length);
     for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
   }
-  const migrate = process.env.SCALE_MIGRATE_CMD ?? 'bash scripts/prisma.sh migrate deploy';
+  const migrate = process.env.SCALE_MIGRATE_CMD ?? 'node --import tsx packages/db/src/migrate-cli.ts';
   execFileSync('bash', ['-c', migrate], { cwd: REPO, env, stdio: ['ignore', 'ignore', 'inherit'] });
   // A template the fake hosts "clone": paths that exist nowhere (the fake makes no files).
   const image = join(o.dir, 'image.json');

@@ -7,15 +7,18 @@
  * with no task left running.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { LiveChange } from '@vireo/api';
 import WebSocket from 'ws';
 import { admin, type Api, createTestVm, rejection, waitTask, watchChanges } from '../support/api.ts';
+import { launchChromium, logInPage } from '../support/browser.ts';
 import { domState, hostOfDomain, waitFor } from '../support/lab.ts';
 
 const run = promisify(execFile);
+const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e`;
 const url1 = process.env.VIREO_TEST_URL ?? '';
 const url2 = process.env.VIREO_TEST_URL2 ?? '';
 /** nginx in front of both managers: manager 2 while it lives, then manager 1. */
@@ -64,6 +67,22 @@ test('each manager holds one lab host, and both see both hosts online', async ()
     const hosts = (await hostsSeenBy(api)).filter((h) => h.status === 'online');
     assert.equal(hosts.length, 2);
     assert.equal(new Set(hosts.map((h) => h.managerId)).size, 2, 'the two hosts are held by two managers');
+  }
+});
+
+test('the Hosts page shows which manager holds each host', async () => {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await logInPage(page);
+    await page.goto(`${url1}/hosts`);
+    await page.getByText('2 managers').waitFor({ timeout: 20_000 });
+    const ids = (await hostsSeenBy(m1.api)).map((h) => h.managerId);
+    for (const id of ids) assert.ok(id && (await page.getByText(`via ${id}`).count()) === 1, `host via ${id} shown`);
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: `${artifacts}/cluster-hosts.png` });
+  } finally {
+    await browser.close();
   }
 });
 

@@ -209,7 +209,9 @@ test('a CPU rule at 0 % fires from a running VM’s real stats, survives a manag
   assert.ok(fired);
   assert.equal(fired.objectType, 'vm');
   assert.equal(fired.objectName, vm.name);
-  assert.ok(fired.value >= 0 && fired.value <= 100 * vm.vcpus, `a CPU percentage: ${fired.value}`);
+  // libvirt's CPU time over the agent's wall-clock interval: timer jitter lets a busy TCG guest
+  // read a little over 100 % per vCPU (100.6 seen).
+  assert.ok(fired.value >= 0 && fired.value <= 105 * vm.vcpus, `a CPU percentage: ${fired.value}`);
   assert.match(fired.message, new RegExp(`VM ${vm.name}: CPU at or above 0 %`));
 
   // A manager restart reloads open alerts as firing: the breach going on is not a new alert.

@@ -96,7 +96,9 @@ export function toHostView(row: Prisma.HostGetPayload<{ select: typeof hostSelec
     ...rest,
     clusterName: cluster.name,
     datacenterName: cluster.datacenter.name,
-    status: row.status as HostStatus,
+    // Online means an agent is connected to some manager, which then holds the lease; a row
+    // marked online without a holder (enrolled, never connected) is not.
+    status: (row.status === 'online' && !row.managerId ? 'offline' : row.status) as HostStatus,
     memoryBytes: Number(row.memoryBytes),
     memoryFreeBytes: Number(row.memoryFreeBytes),
     domainTypes: parseDomainTypes(row.domainTypes),

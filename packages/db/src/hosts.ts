@@ -85,7 +85,7 @@ export async function markOfflineHeldBy(managerIds: readonly (string | null)[]):
 
 /** How many hosts are online, whichever manager holds them. */
 export function countOnline(): Promise<number> {
-  return getDb().host.count({ where: { status: 'online' } });
+  return getDb().host.count({ where: { status: 'online', managerId: { not: null } } });
 }
 
 /** Takes a host's lease for a manager whose agent connection to it is live. */

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { setupTestDb, testProvider } from './helpers.ts';
 
 const { db, teardown } = await setupTestDb();
-const { clusters, enrollment, events, hashToken, hosts, sessions, tasks, templates, users, vms } = db;
+const { clusters, enrollment, events, hashToken, hosts, managers, sessions, tasks, templates, users, vms } = db;
 
 let clusterId: string;
 let ownerId: string;
@@ -110,7 +110,8 @@ describe('enrollment and hosts', () => {
     const result = await enrollment.consume(token, { ...facts(randomUUID(), 'node1'), credentialHash });
     assert.ok(result.ok);
     const { host } = result;
-    assert.equal(host.status, 'online');
+    // Enrolled, but no agent connected to any manager yet: not online.
+    assert.equal(host.status, 'offline');
     assert.equal(host.clusterName, 'Default');
     assert.equal(host.memoryBytes, 64 * GiB);
     assert.deepEqual(host.domainTypes, ['kvm', 'qemu']);
@@ -123,9 +124,17 @@ describe('enrollment and hosts', () => {
     assert.deepEqual(await enrollment.consume(token, facts(randomUUID(), 'late')), { ok: false, reason: 'token' });
   });
 
-  test('reconnect refreshes facts but keeps name; stats and offline marking', async () => {
+  test('reconnect refreshes facts but keeps name; stats, leases and offline marking', async () => {
     const uuid = randomUUID();
-    const first = await hosts.upsertOnConnect({ ...facts(uuid, 'node3'), clusterId, name: 'rack-3' });
+    await managers.register({ id: 'manager-a', internalUrl: 'http://127.0.0.1:1', hostname: 'a' });
+    const first = await hosts.upsertOnConnect({
+      ...facts(uuid, 'node3'),
+      clusterId,
+      name: 'rack-3',
+      managerId: 'manager-a',
+    });
+    assert.equal(first.status, 'online');
+    assert.equal(first.managerId, 'manager-a');
     const again = await hosts.upsertOnConnect({ ...facts(uuid, 'node3.lab'), clusterId, qemuVersion: '9.0.0' });
     assert.equal(again.id, first.id);
     assert.equal(again.name, 'rack-3');
@@ -137,10 +146,15 @@ describe('enrollment and hosts', () => {
     assert.equal(stats?.memoryFreeBytes, 5 * GiB);
     assert.equal(stats?.cpuUsagePercent, 12.5);
 
-    assert.ok((await hosts.markOfflineHeldBy([null])).includes(first.id));
+    // A lease is released only by the manager holding it.
+    assert.equal(await hosts.releaseLease(first.id, 'manager-b'), false);
+    assert.deepEqual(await hosts.markOfflineHeldBy(['manager-b']), []);
+    assert.ok((await hosts.markOfflineHeldBy(['manager-a'])).includes(first.id));
     assert.equal((await hosts.byId(first.id))?.status, 'offline');
-    await hosts.setStatus(first.id, 'online');
+    await hosts.claimLease(first.id, 'manager-a');
     assert.ok((await hosts.list()).some((h) => h.id === first.id && h.status === 'online'));
+    assert.equal(await hosts.releaseLease(first.id, 'manager-a'), true);
+    assert.equal((await hosts.byId(first.id))?.managerId, null);
     await assert.rejects(hosts.setStatus('missing', 'online'), (err) => db.DbNotFoundError.is(err));
   });
 });

@@ -24,6 +24,9 @@ export function HostListView() {
   const { user } = useSession();
   const isAdmin = user?.role === 'admin';
   const hosts = useQuery(trpc.host.list.queryOptions());
+  // Several managers: which one holds each host's agent (admins; one manager: not shown).
+  const cluster = useQuery({ ...trpc.cluster.self.queryOptions(), enabled: isAdmin, refetchInterval: 15_000 });
+  const managerCount = cluster.data?.managers.length ?? 1;
   const now = useNow(5_000);
   const sorted = useMemo(() => [...(hosts.data ?? [])].sort((a, b) => a.name.localeCompare(b.name)), [hosts.data]);
   const online = sorted.filter((h) => h.status === 'online').length;
@@ -32,7 +35,14 @@ export function HostListView() {
     <>
       <PageHeader
         title="Hosts"
-        meta={hosts.data && <span>{`${online} of ${sorted.length} online`}</span>}
+        meta={
+          hosts.data && (
+            <span>
+              {`${online} of ${sorted.length} online`}
+              {managerCount > 1 && ` · ${managerCount} managers`}
+            </span>
+          )
+        }
         actions={isAdmin && <AddHostButton />}
       />
       {hosts.error && (
@@ -45,7 +55,7 @@ export function HostListView() {
           <TableHead columns={COLUMNS} className={stacked.thead} />
           <tbody className={stacked.tbody}>
             {sorted.map((host) => (
-              <HostRow key={host.id} host={host} now={now} />
+              <HostRow key={host.id} host={host} now={now} showManager={managerCount > 1} />
             ))}
             {hosts.isPending && <EmptyRow colSpan={COLUMNS.length}>Loading hosts…</EmptyRow>}
             {hosts.data?.length === 0 && (
@@ -60,7 +70,15 @@ export function HostListView() {
   );
 }
 
-const HostRow = memo(function HostRow({ host, now }: { host: HostView; now: number }) {
+const HostRow = memo(function HostRow({
+  host,
+  now,
+  showManager,
+}: {
+  host: HostView;
+  now: number;
+  showManager: boolean;
+}) {
   const usedBytes = Math.max(0, host.memoryBytes - host.memoryFreeBytes);
   const memPercent = host.memoryBytes > 0 ? (usedBytes / host.memoryBytes) * 100 : 0;
   const offline = host.status !== 'online';
@@ -84,6 +102,11 @@ const HostRow = memo(function HostRow({ host, now }: { host: HostView; now: numb
       </td>
       <td data-label="Status" className={td}>
         <HostStatusPill status={host.status} />
+        {showManager && host.managerId && (
+          <div className="mt-1 text-xs text-zinc-500" title="The manager this host's agent is connected to">
+            via {host.managerId}
+          </div>
+        )}
       </td>
       <td data-label="CPU" className={`${td} ${offline ? 'opacity-50' : ''}`}>
         <div className="min-w-0">
