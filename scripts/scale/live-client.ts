@@ -72,8 +72,12 @@ export function openLive(
         counts.bytes += block.length;
         for (const line of block.split('\n')) {
           if (!line.startsWith('data: ') || !line.includes('"kind":"vm"')) continue;
-          const msg = JSON.parse(line.slice(6)) as { kind?: string; vm?: VmChange };
-          if (msg.kind === 'vm' && msg.vm) onVm({ uuid: msg.vm.uuid, state: msg.vm.state }, at);
+          type Item = { kind?: string; vm?: VmChange };
+          const msg = JSON.parse(line.slice(6)) as Item & { items?: Item[] };
+          // A storm arrives in batches (several items per message).
+          for (const item of msg.kind === 'batch' ? (msg.items ?? []) : [msg]) {
+            if (item.kind === 'vm' && item.vm) onVm({ uuid: item.vm.uuid, state: item.vm.state }, at);
+          }
         }
       }
     }

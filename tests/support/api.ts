@@ -85,7 +85,7 @@ export async function waitTask(api: Api, taskId: string, timeoutMs = 90_000) {
 export function watchChanges(api: Api, onChange: (c: LiveChange) => void) {
   const sub = api.live.onChange.subscribe(undefined, {
     onData: (d) => {
-      if (d.data.kind !== 'stats') onChange(d.data);
+      for (const item of d.data.kind === 'batch' ? d.data.items : [d.data]) if (item.kind !== 'stats') onChange(item);
     },
   });
   return () => sub.unsubscribe();
@@ -102,7 +102,8 @@ export function watchStats(api: Api, vmIds: string[], onBatch: (b: StatsBatch) =
     {
       onStarted: () => void api.live.watchStats.mutate({ streamId, vmIds }),
       onData: (d) => {
-        if (d.data.kind === 'stats') onBatch(d.data.stats);
+        for (const item of d.data.kind === 'batch' ? d.data.items : [d.data])
+          if (item.kind === 'stats') onBatch(item.stats);
       },
     },
   );

@@ -150,5 +150,10 @@ export type LiveChange =
   | { kind: 'alertRule'; rule: AlertRuleView }
   | { kind: 'alertRuleRemoved'; ruleId: string };
 
-/** What the one live stream per browser tab (`live.onChange`) carries: changes and stats. */
-export type LiveMessage = LiveChange | { kind: 'stats'; stats: StatsBatch };
+/** One thing the live stream carries: a change, or the stats of the VMs the tab watches. */
+export type LiveItem = LiveChange | { kind: 'stats'; stats: StatsBatch };
+/**
+ * What the one live stream per browser tab (`live.onChange`) sends: one item, or, when several
+ * were waiting (an event storm), all of them in order in one message (`batch`).
+ */
+export type LiveMessage = LiveItem | { kind: 'batch'; items: LiveItem[] };

@@ -2,6 +2,7 @@
 // manager can check name clashes, count foreign domains' memory for placement, and see which
 // hosts have a domain before deleting it, whichever manager holds each host.
 import { getDb } from './client.ts';
+import { Prisma } from './generated/client.ts';
 
 export type HostDomainInput = {
   uuid: string;
@@ -42,15 +43,31 @@ export async function replaceForHost(hostId: string, domains: readonly HostDomai
   ]);
 }
 
-/** A domain event: the domain as read after it, or null once it is undefined. */
-export async function set(hostId: string, uuid: string, domain: HostDomainInput | null): Promise<void> {
+/**
+ * A run of domain events from one host, in one delete and one multi-row upsert (the last report
+ * of each domain wins). Raw SQL: `INSERT … ON CONFLICT … DO UPDATE` is the same in SQLite and
+ * PostgreSQL, and an event storm would otherwise cost one round trip per event.
+ */
+export async function setMany(
+  hostId: string,
+  changes: readonly { uuid: string; domain: HostDomainInput | null }[],
+): Promise<void> {
+  const last = new Map(changes.map((c) => [c.uuid, c.domain]));
+  const gone = [...last].filter(([, d]) => d === null).map(([uuid]) => uuid);
+  const present = [...last.values()].filter((d): d is HostDomainInput => d !== null);
   const db = getDb();
-  if (!domain) {
-    await db.hostDomain.deleteMany({ where: { hostId, uuid } });
-    return;
-  }
-  const data = row(hostId, domain);
-  await db.hostDomain.upsert({ where: { hostId_uuid: { hostId, uuid } }, create: data, update: data });
+  if (gone.length > 0) await db.hostDomain.deleteMany({ where: { hostId, uuid: { in: gone } } });
+  if (present.length === 0) return;
+  const now = new Date();
+  const values = present.map((d) => {
+    const r = row(hostId, d);
+    return Prisma.sql`(${r.hostId}, ${r.uuid}, ${r.name}, ${r.state}, ${r.vcpus}, ${r.memoryMiB}, ${r.maxMemoryMiB}, ${now})`;
+  });
+  await db.$executeRaw`INSERT INTO "HostDomain" ("hostId", "uuid", "name", "state", "vcpus", "memoryMiB", "maxMemoryMiB", "updatedAt")
+    VALUES ${Prisma.join(values)}
+    ON CONFLICT ("hostId", "uuid") DO UPDATE SET
+      "name" = excluded."name", "state" = excluded."state", "vcpus" = excluded."vcpus",
+      "memoryMiB" = excluded."memoryMiB", "maxMemoryMiB" = excluded."maxMemoryMiB", "updatedAt" = excluded."updatedAt"`;
 }
 
 export async function onHost(hostId: string): Promise<HostDomainView[]> {

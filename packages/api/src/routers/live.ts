@@ -6,7 +6,7 @@ import { attachStream, MAX_WATCHED_VMS, setWatchedVms } from '../services/live-s
 import { taskForViewer } from '../services/visibility.ts';
 import { visibleVmIds } from '../services/vm-access.ts';
 import { authedProcedure, router } from '../trpc.ts';
-import type { LiveChange, LiveMessage, StatsBatch } from '../views.ts';
+import type { LiveChange, LiveItem, LiveMessage, StatsBatch } from '../views.ts';
 
 const streamId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'A stream id is 16 to 64 letters, digits, "-" or "_".');
 const onChangeInput = z.object({ streamId: streamId.optional() }).optional();
@@ -43,16 +43,20 @@ export const liveRouter = router({
     const untrack = trackSessionConnection(ctx.session.id, () => ended.abort());
     try {
       const stop = signal ? AbortSignal.any([signal, ended.signal]) : ended.signal;
-      for await (const message of changesAndStats(stop)) {
-        let out: LiveMessage | null = null;
-        if (message.type === 'change') {
-          if (visible(message.change, ctx.user)) out = forViewer(message.change, ctx.user.role);
-        } else if (stream) {
-          const wanted = stream.vmIds();
-          const cpu = message.sample.cpu.filter((c) => wanted.has(c.vmId));
-          if (cpu.length > 0) out = { kind: 'stats', stats: { at: message.sample.at, cpu } satisfies StatsBatch };
+      for await (const messages of changesAndStats(stop)) {
+        const items: LiveItem[] = [];
+        for (const message of messages) {
+          if (message.type === 'change') {
+            if (visible(message.change, ctx.user)) items.push(forViewer(message.change, ctx.user.role));
+          } else if (stream) {
+            const wanted = stream.vmIds();
+            const cpu = message.sample.cpu.filter((c) => wanted.has(c.vmId));
+            if (cpu.length > 0)
+              items.push({ kind: 'stats', stats: { at: message.sample.at, cpu } satisfies StatsBatch });
+          }
         }
-        if (!out) continue;
+        if (items.length === 0) continue;
+        const out: LiveMessage = items.length === 1 ? (items[0] as LiveItem) : { kind: 'batch', items };
         seq += 1;
         yield tracked(String(seq), out);
       }

@@ -18,11 +18,6 @@ export async function setHostDomains(hostId: string, domains: readonly DomainInf
   await hostDomains.replaceForHost(hostId, domains);
 }
 
-/** A domain event: the domain as read after it, or null once it is undefined. */
-export async function setHostDomain(hostId: string, uuid: string, domain: DomainInfo | null): Promise<void> {
-  await hostDomains.set(hostId, uuid, domain);
-}
-
 /** The domains an online host last reported; [] for a host that is not online. */
 export async function domainsOn(hostId: string, online: boolean): Promise<HostDomainView[]> {
   return online ? hostDomains.onHost(hostId) : [];

@@ -134,8 +134,11 @@ export async function connectBus(): Promise<void> {
 /**
  * Changes and stats samples in the order they were published, as one async iterator ending when
  * the signal aborts: a browser tab gets both over a single connection (see live-streams.ts).
+ * Each step yields everything published since the last one (at most `maxBatch`): one message
+ * normally, many in a storm, so a slow consumer sends fewer, larger messages instead of falling
+ * behind one message at a time.
  */
-export async function* changesAndStats(signal: AbortSignal | undefined): AsyncGenerator<BusMessage> {
+export async function* changesAndStats(signal: AbortSignal | undefined, maxBatch = 1000): AsyncGenerator<BusMessage[]> {
   const queue: BusMessage[] = [];
   let wake: (() => void) | null = null;
   const push = (message: BusMessage) => {
@@ -148,8 +151,7 @@ export async function* changesAndStats(signal: AbortSignal | undefined): AsyncGe
   signal?.addEventListener('abort', onAbort);
   try {
     while (!signal?.aborted) {
-      const next = queue.shift();
-      if (next) yield next;
+      if (queue.length > 0) yield queue.splice(0, maxBatch);
       else
         await new Promise<void>((resolve) => {
           wake = resolve;

@@ -10,7 +10,7 @@
  * a create or delete in progress sets the state from its own result, and an undefined domain
  * settles an interrupted create or delete.
  */
-import { type EventInput, events, type VmState, type VmView, vms } from '@vireo/db';
+import { type EventInput, events, hostDomains, type VmState, type VmView, vms } from '@vireo/db';
 import type { DomainEventMessage } from '@vireo/protocol';
 import type { AgentConnection } from './agent-connection.ts';
 import { domainCpu } from './agent-registry.ts';
@@ -23,6 +23,11 @@ import { noteClaim, settleUndefined } from './vm-reconcile.ts';
 /** Applies the events in order; writes and publishes once for the whole run. */
 export async function applyDomainEvents(conn: AgentConnection, msgs: readonly DomainEventMessage[]): Promise<void> {
   const host = { id: conn.hostId, name: conn.hostName };
+  // The host's domain list first (as each event did before), for the whole run in one write.
+  await hostDomains.setMany(
+    conn.hostId,
+    msgs.map((m) => ({ uuid: m.uuid, domain: m.domain })),
+  );
   const rows = new Map((await vms.byUuids([...new Set(msgs.map((m) => m.uuid))])).map((vm) => [vm.uuid, vm]));
   /** uuid → the state its last event in the run reports (later events win). */
   const states = new Map<string, { state: VmState; reason: string | null }>();

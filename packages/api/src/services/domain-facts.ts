@@ -12,7 +12,7 @@
 import { DbConflictError, events, type VmView, vms } from '@vireo/db';
 import type { DomainEventMessage, DomainInfo } from '@vireo/protocol';
 import type { AgentConnection } from './agent-connection.ts';
-import { setHostDomain, setHostDomains } from './agent-registry.ts';
+import { setHostDomains } from './agent-registry.ts';
 import { publishVm } from './views.ts';
 
 /** uuid → the rename that clashed, to warn once and to retry once the name is free. */
@@ -32,14 +32,14 @@ export async function applyHostFacts(conn: AgentConnection, domains: readonly Do
 /**
  * A domain event (the domain as read after it; null once undefined). `vm` is the VM's record
  * when the caller already read it (null: not a Vireo VM), saving a read per event. Returns
- * whether the record changed.
+ * whether the record changed. The host's domain list is updated by the caller, for the whole
+ * run of events at once (domain-events.ts).
  */
 export async function applyEventFacts(
   conn: AgentConnection,
   msg: DomainEventMessage,
   vm?: VmView | null,
 ): Promise<boolean> {
-  await setHostDomain(conn.hostId, msg.uuid, msg.domain);
   dropStaleClash(msg.uuid, msg.domain);
   if (!msg.domain) return false;
   const row = vm === undefined ? await vms.byUuid(msg.uuid) : vm;

@@ -110,8 +110,11 @@ export function LiveProvider({ enabled, children }: { enabled: boolean; children
           if (sentKey.current) sendWatched(sentKey.current);
         },
         onData: ({ data }) => {
-          if (data.kind === 'stats') applyStatsBatch(queryClient, trpc, data.stats);
-          else applyLiveChange(queryClient, trpc, data);
+          // A storm arrives as batches: the items in order, as if sent one by one.
+          for (const item of data.kind === 'batch' ? data.items : [data]) {
+            if (item.kind === 'stats') applyStatsBatch(queryClient, trpc, item.stats);
+            else applyLiveChange(queryClient, trpc, item);
+          }
         },
         onError: (err) => {
           if (isUnauthorized(err)) window.location.assign('/login');
