@@ -57,12 +57,25 @@ export async function loadOrEnroll(
   if (!o.enrollmentToken) {
     throw new Error(`Not enrolled yet (no ${file}) and no enrollment token: set VIREO_ENROLLMENT_TOKEN.`);
   }
-  const body = { token: o.enrollmentToken, ...(await o.identity()) };
-  const res = await fetch(new URL(ENROLL_PATH, managerUrls(o.managerUrl)[0]), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const body = JSON.stringify({ token: o.enrollmentToken, ...(await o.identity()) });
+  // Several managers: any of them enrolls (they share one database); one that cannot be reached
+  // is skipped. A refusal (bad token) is an answer, not a reason to try the next.
+  let res: Response | undefined;
+  let unreachable: unknown;
+  for (const url of managerUrls(o.managerUrl)) {
+    try {
+      res = await fetch(new URL(ENROLL_PATH, url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      break;
+    } catch (err) {
+      unreachable = err;
+      o.logger.warn('manager unreachable for enrollment; trying the next', { url, err: (err as Error).message });
+    }
+  }
+  if (!res) throw unreachable instanceof Error ? unreachable : new Error('no manager could be reached to enroll');
   const text = await res.text();
   if (!res.ok) throw new Error(`Enrollment refused (HTTP ${res.status}): ${text.slice(0, 500)}`);
   const cred = enrollResponseSchema.parse(JSON.parse(text));

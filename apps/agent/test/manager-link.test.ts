@@ -189,3 +189,27 @@ test('several managers: when the one it is connected to goes away, the agent mov
     b.close();
   }
 });
+
+test('several managers: enrollment skips a manager that cannot be reached', async () => {
+  const b = await fakeManager();
+  // Nothing listens on port 1 of loopback: the first manager is down.
+  const link = new ManagerLink({
+    managerUrl: `http://127.0.0.1:1,${b.url}`,
+    stateDir: await mkdtemp(join(tmpdir(), 'vireo-agent-')),
+    enrollmentToken: 't'.repeat(20),
+    logger: createLogger('error'),
+    identity: async () => ({ hostUuid: HOST_UUID, hostname: 'h1' }),
+    state: async () => state,
+    onRequest: async (msg) => ({ t: 'reply', id: msg.id, ok: true, result: {} }),
+    backoff: { initialMs: 20, maxMs: 100 },
+  });
+  link.start();
+  try {
+    await b.until(() => (b.sockets[0]?.messages.length ?? 0) >= 1);
+    assert.equal(b.enrolls.length, 1, 'enrolled at the second manager');
+    assert.equal((b.sockets[0]!.messages[0] as { t: string }).t, 'state');
+  } finally {
+    await link.stop();
+    b.close();
+  }
+});
