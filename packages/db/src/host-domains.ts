@@ -74,6 +74,23 @@ export async function onHost(hostId: string): Promise<HostDomainView[]> {
   return getDb().hostDomain.findMany({ where: { hostId }, select });
 }
 
+/** Every domain these hosts last reported, in one query (placement over many hosts). */
+export async function onHosts(hostIds: readonly string[]): Promise<HostDomainView[]> {
+  if (hostIds.length === 0) return [];
+  return getDb().hostDomain.findMany({ where: { hostId: { in: [...hostIds] } }, select });
+}
+
+/** Which of these domain uuids any host (online or not) last reported, in one query. */
+export async function reportedAmong(uuids: readonly string[]): Promise<Set<string>> {
+  if (uuids.length === 0) return new Set();
+  const rows = await getDb().hostDomain.findMany({
+    where: { uuid: { in: [...uuids] } },
+    select: { uuid: true },
+    distinct: ['uuid'],
+  });
+  return new Set(rows.map((r) => r.uuid));
+}
+
 /** Hosts whose last report has this domain, online or not (stale knowledge errs on the safe side). */
 export async function hostsWith(uuid: string): Promise<string[]> {
   const rows = await getDb().hostDomain.findMany({ where: { uuid }, select: { hostId: true } });

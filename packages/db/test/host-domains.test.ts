@@ -50,6 +50,9 @@ test('a full state replaces a host’s list; a run of events upserts and deletes
   // The same domain on two hosts (a migration in flight, or a clash): both are kept.
   assert.deepEqual((await hostDomains.hostsWith(u3)).sort(), [hostA, hostB].sort());
   assert.deepEqual(await hostDomains.hostsWith(u2), []);
+  assert.deepEqual([...(await hostDomains.reportedAmong([u1, u2, u3]))].sort(), [u1, u3].sort());
+  assert.equal((await hostDomains.onHosts([hostA, hostB])).length, 3);
+  assert.deepEqual(await hostDomains.onHosts([]), []);
   await hostDomains.setMany(hostA, []);
   assert.equal((await hostDomains.onHost(hostA)).length, 2);
 });

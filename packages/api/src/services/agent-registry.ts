@@ -1,40 +1,16 @@
 /**
- * Who is connected to this manager: one AgentConnection per host, every domain each host reported
- * (Vireo's or not; kept in the database, so every manager reads it), and the latest CPU sample per
- * domain. Kept
+ * Who is connected to this manager: one AgentConnection per host, and the latest CPU sample per
+ * domain. (Every domain each host reported, Vireo's or not, is in the database, `hostDomains`,
+ * so that every manager reads it.) Kept
  * apart from the hub that fills it so that views and placement can read it without importing
  * the hub (which publishes views: that would be an import circle).
  */
-import { type HostDomainView, hostDomains } from '@vireo/db';
-import { type DomainInfo, VireoError } from '@vireo/protocol';
+import { VireoError } from '@vireo/protocol';
 import type { AgentConnection } from './agent-connection.ts';
 
 export const connections = new Map<string, AgentConnection>();
 /** Latest CPU % per domain uuid, from the bulk stats samples. Kept in memory: it is ephemeral. */
 export const domainCpu = new Map<string, number>();
-
-/** A host's full state: its domain list, as every manager reads it (host-domains in the db). */
-export async function setHostDomains(hostId: string, domains: readonly DomainInfo[]): Promise<void> {
-  await hostDomains.replaceForHost(hostId, domains);
-}
-
-/** The domains an online host last reported; [] for a host that is not online. */
-export async function domainsOn(hostId: string, online: boolean): Promise<HostDomainView[]> {
-  return online ? hostDomains.onHost(hostId) : [];
-}
-
-/**
- * Every host whose last report has this domain, online or not (a host that went away may
- * still run it: for deciding what may be deleted, stale knowledge errs on the safe side).
- */
-export function hostsWithDomain(uuid: string): Promise<string[]> {
-  return hostDomains.hostsWith(uuid);
-}
-
-/** Whether a domain on any online host has this name (Vireo's own VMs included). */
-export function domainNameInUse(name: string): Promise<boolean> {
-  return hostDomains.nameInUseOnline(name);
-}
 
 export function domainCpuPercent(uuid: string): number | null {
   return domainCpu.get(uuid) ?? null;

@@ -11,8 +11,7 @@ import { hostname } from 'node:os';
 import { events, hosts, managers, tasks, vmLocks, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
 import { connections } from './agent-registry.ts';
-import { publishHost } from './views.ts';
-import { publishTask } from './views.ts';
+import { publishHost, publishTask } from './views.ts';
 
 export const MANAGER_HEARTBEAT_MS = 3000;
 /** A manager silent this long is dead: five missed heartbeats, so a busy event loop is not. */

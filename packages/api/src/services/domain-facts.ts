@@ -9,10 +9,9 @@
  * event names both, once per clash. The domain's real name is in the host's domain list, so
  * create refuses it as well. When the other VM gives the name up, the rename is applied.
  */
-import { DbConflictError, events, type VmView, vms } from '@vireo/db';
+import { DbConflictError, events, hostDomains, type VmView, vms } from '@vireo/db';
 import type { DomainEventMessage, DomainInfo } from '@vireo/protocol';
 import type { AgentConnection } from './agent-connection.ts';
-import { setHostDomains } from './agent-registry.ts';
 import { publishVm } from './views.ts';
 
 /** uuid → the rename that clashed, to warn once and to retry once the name is free. */
@@ -20,7 +19,7 @@ const clashes = new Map<string, { conn: AgentConnection; domain: DomainInfo }>()
 
 /** A host's full state: every domain of it that is a Vireo VM of this host. */
 export async function applyHostFacts(conn: AgentConnection, domains: readonly DomainInfo[]): Promise<void> {
-  await setHostDomains(conn.hostId, domains);
+  await hostDomains.replaceForHost(conn.hostId, domains);
   const rows = new Map((await vms.list({ hostId: conn.hostId })).map((vm) => [vm.uuid, vm]));
   for (const domain of domains) {
     dropStaleClash(domain.uuid, domain);

@@ -6,9 +6,8 @@
  * domains Vireo does not manage count too), plus Vireo VMs of the host not defined there yet.
  */
 import { VireoError } from '@vireo/protocol';
-import { hosts, vms } from '@vireo/db';
+import { hostDomains, hosts, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
-import { domainsOn } from './agent-registry.ts';
 
 const MIB = 1024 * 1024;
 
@@ -38,9 +37,10 @@ export async function pickHost(memoryMiB: number): Promise<{ id: string; name: s
 async function committedMiB(hostIds: string[]): Promise<Map<string, number>> {
   // Narrow (no names, owners or templates): with 10,000 VMs the full list made every create slow.
   const rows = await vms.allocations();
+  const reported = await hostDomains.onHosts(hostIds);
   const out = new Map<string, number>();
   for (const hostId of hostIds) {
-    const domains = await domainsOn(hostId, true);
+    const domains = reported.filter((d) => d.hostId === hostId);
     const defined = new Set(domains.map((d) => d.uuid));
     let sum = domains.reduce((n, d) => n + Math.max(d.memoryMiB, d.maxMemoryMiB ?? 0), 0);
     for (const vm of rows) if (vm.hostId === hostId && !defined.has(vm.uuid)) sum += vm.memoryMiB;

@@ -13,9 +13,9 @@
  * and the rows are read here after the agent listed its files.
  */
 import type { StateMessage, VmFile } from '@vireo/protocol';
-import { events, hosts, vms } from '@vireo/db';
+import { events, hostDomains, hosts, vms } from '@vireo/db';
 import type { AgentConnection } from './agent-connection.ts';
-import { connections, hostsWithDomain } from './agent-registry.ts';
+import { connections } from './agent-registry.ts';
 
 /** Domain uuids per host, from each host's latest full state. */
 const domainsByHost = new Map<string, Set<string>>();
@@ -59,10 +59,9 @@ async function sweepPending(): Promise<void> {
 export async function orphanFiles(files: VmFile[]): Promise<VmFile[]> {
   const owned = new Set((await vms.list()).map((vm) => vm.uuid));
   for (const uuids of domainsByHost.values()) for (const uuid of uuids) owned.add(uuid);
-  // Domains defined since the last full states arrive as events: the registry has them.
-  const out: VmFile[] = [];
-  for (const f of files) if (!owned.has(f.uuid) && (await hostsWithDomain(f.uuid)).length === 0) out.push(f);
-  return out;
+  // Domains defined since the last full states arrive as events: the database has them.
+  const reported = await hostDomains.reportedAmong(files.map((f) => f.uuid));
+  return files.filter((f) => !owned.has(f.uuid) && !reported.has(f.uuid));
 }
 
 async function sweep(conn: AgentConnection, listed: VmFile[]): Promise<void> {

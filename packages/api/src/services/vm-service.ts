@@ -6,11 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type AgentResult, type DomainInfo, type FileError, VireoError } from '@vireo/protocol';
-import { DbConflictError, events, INTERRUPTED_REASON, templates, vms } from '@vireo/db';
+import { DbConflictError, events, hostDomains, INTERRUPTED_REASON, templates, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
 import type { CreateVmInput, ListVmsInput } from '../schemas/vm.ts';
 import type { UserView, VmView } from '../views.ts';
-import { domainNameInUse, hostsWithDomain } from './agent-registry.ts';
 import { hostAgent } from './agent-router.ts';
 import { retryClashFor } from './domain-facts.ts';
 import { conflictingHosts } from './vm-reconcile.ts';
@@ -45,7 +44,7 @@ function nameTaken(name: string): VireoError {
 }
 
 export async function createVm(input: CreateVmInput, user: UserView): Promise<{ taskId: string; vmId: string }> {
-  if ((await vms.byName(input.name)) || (await domainNameInUse(input.name))) throw nameTaken(input.name);
+  if ((await vms.byName(input.name)) || (await hostDomains.nameInUseOnline(input.name))) throw nameTaken(input.name);
   const template = await templates.byId(input.templateId);
   if (!template)
     throw new VireoError('NOT_FOUND', 'That template does not exist (any more). Choose another.', {
@@ -229,7 +228,7 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
   const agent = await prepare(vm, ['shutoff', 'crashed', 'unknown'], 'delete');
   // Its disk lives where every host can see it: while another host has its domain (moved or
   // started there by hand), deleting here would pull the disk from under that copy.
-  const elsewhere = (await hostsWithDomain(vm.uuid)).filter((id) => id !== vm.hostId);
+  const elsewhere = (await hostDomains.hostsWith(vm.uuid)).filter((id) => id !== vm.hostId);
   if (elsewhere.length > 0 || conflictingHosts(vm.id).length > 0) {
     throw new VireoError(
       'CONFLICT',
