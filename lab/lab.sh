@@ -330,8 +330,9 @@ lab_up() {
     die "subnet $SUBNET.0/24 is already in use: $(ip -4 -o addr show | grep " ${SUBNET}\." | awk '{print $2}' | head -n1)"
   fi
 
-  # The guest image (kernel/initrd/base disk) is built once per machine, offline.
-  if [[ ! -s "$LAB_ROOT/images/image.json" ]]; then
+  # The guest image (kernel/initrd/base disk/boot disks) is built once per machine, offline;
+  # again when an older image.json has no boot disks yet.
+  if ! jq -e '.bootDisks.uefi' "$LAB_ROOT/images/image.json" >/dev/null 2>&1; then
     "$(dirname "$SELF")/guest/build-image.sh" "$LAB_ROOT/images"
   fi
 

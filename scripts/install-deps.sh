@@ -10,6 +10,9 @@ PACKAGES=(
   libvirt-clients libvirt-dbus dbus
   # guest image build (busybox initramfs) and XML checks
   cpio busybox-static libxml2-utils
+  # bootable guest disks (BIOS: syslinux MBR + FAT; UEFI: systemd's EFI stub, GPT, OVMF),
+  # written without loop mounts (mtools, sfdisk); NoCloud seed ISOs; libvirt NAT networks' DHCP
+  syslinux syslinux-common mtools dosfstools fdisk systemd-boot-efi ovmf genisoimage dnsmasq-base
   # lab networking / namespaces / process handling
   iproute2 util-linux procps jq kmod gzip coreutils
   # browser tests
