@@ -1,3 +1,4 @@
+export * from './cloud-init.ts';
 export * from './errors.ts';
 export * from './messages.ts';
 export * from './names.ts';
