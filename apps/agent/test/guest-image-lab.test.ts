@@ -3,8 +3,8 @@
  * virsh (not Vireo's XML builder): boot-bios.qcow2 on machine 'pc' by SeaBIOS + syslinux and
  * boot-uefi.qcow2 on 'q35' by OVMF, each as a linked clone, with a NIC on a libvirt NAT network
  * defined here and a NoCloud seed ISO made by the agent's builder (apps/agent/src/cloud-init.ts)
- * as a CD-ROM (IDE on pc, virtio-scsi on q35). Checked on the serial line and in libvirt: the
- * seed's hostname and user-data output, a DHCP address that libvirt's own lease table agrees
+ * as a CD-ROM (IDE on pc, virtio-scsi on q35). Checked on the serial line, on the screen and in
+ * libvirt: the banner, the seed's hostname and user-data output, a DHCP address that libvirt's own lease table agrees
  * with, the guest answering ping, ACPI power-off. Both guests boot at the same time (two hosts).
  */
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -164,6 +165,51 @@ const cases: Case[] = (['bios', 'uefi'] as const).map((firmware, i) => {
   };
 });
 
+/**
+ * Pixels of an 8-bit RGB PNG (what `virsh screenshot` writes) within ±8 of a colour. Minimal
+ * decoder: IHDR + IDAT chunks, the five scanline filters, no interlace.
+ */
+function countColour(png: Buffer, [r, g, b]: [number, number, number]): number {
+  assert.equal(png.toString('latin1', 1, 4), 'PNG');
+  let width = 0;
+  let height = 0;
+  const idat: Buffer[] = [];
+  for (let off = 8; off < png.length; ) {
+    const len = png.readUInt32BE(off);
+    const type = png.toString('latin1', off + 4, off + 8);
+    const data = png.subarray(off + 8, off + 8 + len);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      assert.deepEqual([data[8], data[9], data[12]], [8, 2, 0], '8-bit RGB, not interlaced');
+    } else if (type === 'IDAT') idat.push(data);
+    off += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * 3;
+  const prev = Buffer.alloc(stride);
+  const line = Buffer.alloc(stride);
+  let count = 0;
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)]!;
+    const src = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let x = 0; x < stride; x++) {
+      const a = x >= 3 ? line[x - 3]! : 0;
+      const up = prev[x]!;
+      const c = x >= 3 ? prev[x - 3]! : 0;
+      const p = a + up - c;
+      const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - up), Math.abs(p - c)];
+      const pred = [0, a, up, (a + up) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? up : c][filter]!;
+      line[x] = (src[x]! + pred) & 0xff;
+    }
+    for (let x = 0; x < stride; x += 3) {
+      if (Math.abs(line[x]! - r) <= 8 && Math.abs(line[x + 1]! - g) <= 8 && Math.abs(line[x + 2]! - b) <= 8) count++;
+    }
+    line.copy(prev);
+  }
+  return count;
+}
+
 const serialText = (c: Case) => (existsSync(c.serial) ? readFileSync(c.serial, 'latin1') : '');
 const serialLine = (c: Case, re: RegExp) => re.exec(serialText(c)) ?? undefined;
 
@@ -219,6 +265,15 @@ for (const c of cases) {
     assert.match(text, new RegExp(`VIREO GUEST ${c.hostname} CLOUDINIT hostname=${c.hostname}\\r?\\n`));
     // Booted from the boot disk itself (its marker partition), not by direct kernel boot.
     assert.match(text, new RegExp(`DISK vda2 marker=VIREO-BOOT-DISK \\S+ ${c.firmware} boots=1\\r?\\n`));
+    // The banner on the screen: VGA text mode under SeaBIOS (720x400), the EFI framebuffer
+    // under OVMF; both show the 3 green and 3 magenta rows (each about 30 000 pixels or more).
+    const shot = join(dir, `${c.name}.png`);
+    await virsh(c.host.pid, 'screenshot', c.name, shot);
+    const png = readFileSync(shot);
+    const green = countColour(png, [0, 168, 0]);
+    const magenta = countColour(png, [168, 0, 168]);
+    log(`${c.firmware}: screenshot green ${green} px, magenta ${magenta} px`);
+    assert.ok(green >= 30_000 && magenta >= 30_000, `banner bars on screen: green ${green}, magenta ${magenta} px`);
     const dom = await virsh(c.host.pid, 'dumpxml', c.name);
     assert.doesNotMatch(dom, /<kernel>/);
     if (c.firmware === 'uefi')
