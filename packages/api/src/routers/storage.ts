@@ -6,7 +6,7 @@ import {
   volumeSizeSchema,
 } from '@vireo/protocol';
 import { z } from 'zod';
-import { createPool, deletePool, listPools } from '../services/storage-pools.ts';
+import { createPool, deletePool, listPools, poolTargets } from '../services/storage-pools.ts';
 import { cloneVolume, createVolume, deleteVolume, resizeVolume } from '../services/storage-volumes.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
@@ -17,6 +17,8 @@ const id = z.string().min(1).max(64);
 export const storageRouter = router({
   /** Every pool with its figures on each of its hosts and its volumes (who uses each). */
   list: adminProcedure.query(() => listPools()),
+  /** Where a pool can go: clusters and their hosts. */
+  targets: adminProcedure.query(() => poolTargets()),
   createPool: adminProcedure
     .input(
       z.discriminatedUnion('scope', [

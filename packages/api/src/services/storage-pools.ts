@@ -114,6 +114,17 @@ function mergeVolumes(name: string, reads: { host: HostView; pools: HostPools | 
   }));
 }
 
+/** Clusters with their hosts, for choosing where a new pool goes. */
+export async function poolTargets(): Promise<{ id: string; name: string; hosts: { id: string; name: string }[] }[]> {
+  const byCluster = new Map<string, { id: string; name: string; hosts: { id: string; name: string }[] }>();
+  for (const h of await hosts.list()) {
+    const c = byCluster.get(h.clusterId) ?? { id: h.clusterId, name: h.clusterName, hosts: [] };
+    c.hosts.push({ id: h.id, name: h.name });
+    byCluster.set(h.clusterId, c);
+  }
+  return [...byCluster.values()];
+}
+
 export async function needPool(name: string): Promise<StoragePoolRecord> {
   const pool = await storagePools.byName(name);
   if (!pool) throw new VireoError('NOT_FOUND', `No storage pool named ${name}.`, { object: 'pool' });
