@@ -7,6 +7,7 @@
  * ask about.
  */
 import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Hypervisor, StorageVolumeInfo } from '@vireo/hypervisor';
 import {
@@ -43,14 +44,26 @@ interface Usage {
 /**
  * The backing chain of a file outside every pool (e.g. a VM overlay in the VM storage dir), from
  * qemu-img. `-U`: a running QEMU holds a write lock on its disks; reading the header is safe.
+ * Cached per file (path and inode): the page polls, and one spawn per VM disk each time would not
+ * do on a host with a hundred VMs. Not by ctime, which a running guest's writes move constantly.
+ * A file made anew at the same path has a new inode; an in-place `qemu-img rebase` done behind
+ * Vireo's back is not seen until the agent restarts (Vireo itself never rebases).
  */
+const chainCache = new Map<string, { ino: number; chain: string[] }>();
+
 async function chainOfFile(path: string): Promise<string[]> {
   try {
+    const { ino } = await stat(path);
+    const cached = chainCache.get(path);
+    if (cached?.ino === ino) return cached.chain;
     const { stdout } = await run('qemu-img', ['info', '-U', '--backing-chain', '--output=json', path], {
       timeout: 30_000,
     });
-    const infos = JSON.parse(stdout) as { filename: string; 'full-backing-filename'?: string }[];
-    return infos.slice(1).map((i) => i.filename);
+    const infos = JSON.parse(stdout) as { filename: string }[];
+    const chain = infos.slice(1).map((i) => i.filename);
+    if (chainCache.size > 10_000) chainCache.clear();
+    chainCache.set(path, { ino, chain });
+    return chain;
   } catch {
     return []; // unreadable or gone: it cannot pin anything we could tell
   }
