@@ -98,7 +98,10 @@ export async function listPools(): Promise<PoolView[]> {
   });
 }
 
-/** The volume list of the first host that read it, with the users every host reported. */
+/**
+ * The volume list of the first host that read it (a cluster pool's directory is shared), with the
+ * users and dependants every host reported (a clone may sit in another host's own pool).
+ */
 function mergeVolumes(name: string, reads: { host: HostView; pools: HostPools | null }[]): VolumeView[] | null {
   const lists = reads.flatMap((r) => {
     const vols = r.pools?.find((p) => p.name === name)?.volumes;
@@ -108,6 +111,7 @@ function mergeVolumes(name: string, reads: { host: HostView; pools: HostPools | 
   if (!first) return null;
   return first.vols.map((v) => ({
     ...v,
+    dependants: [...new Set(lists.flatMap(({ vols }) => vols.find((o) => o.path === v.path)?.dependants ?? []))],
     usedBy: lists.flatMap(({ host, vols }) =>
       (vols.find((o) => o.path === v.path)?.usedBy ?? []).map((u) => ({ ...u, hostId: host.id, hostName: host.name })),
     ),
