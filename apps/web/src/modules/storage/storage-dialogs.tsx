@@ -1,96 +1,15 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
-import { btn, inputClass } from '../ui/buttons';
-import { Dialog } from '../ui/dialog';
-import { ErrorText } from '../ui/error-text';
+import { inputClass } from '../ui/buttons';
+import { Field, FormDialog } from './form-dialog';
 import { formatSize, parseSize } from './storage-format';
 import type { TrackTask } from './storage-tasks';
 import type { PoolView } from './storage-view';
 
 type Volume = NonNullable<PoolView['volumes']>[number];
-
-/** A labelled control: `children` renders it with the id the label points at. */
-function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: (id: string) => ReactNode }) {
-  const id = useId();
-  return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="block text-xs font-medium text-zinc-700">
-        {label}
-      </label>
-      {children(id)}
-      {hint && <span className="block text-xs text-zinc-500">{hint}</span>}
-    </div>
-  );
-}
-
-/** A form dialog: Enter submits, Escape closes; the first field takes focus. */
-function FormDialog({
-  title,
-  submitLabel,
-  busy,
-  canSubmit,
-  error,
-  testId,
-  onSubmit,
-  onClose,
-  children,
-}: {
-  title: string;
-  submitLabel: string;
-  busy: boolean;
-  canSubmit: boolean;
-  error: unknown;
-  testId: string;
-  onSubmit: () => void;
-  onClose: () => void;
-  children: ReactNode;
-}) {
-  const formId = useId();
-  const formRef = useRef<HTMLFormElement>(null);
-  useEffect(() => {
-    // After Dialog's own effect (a child's runs first), so the first field wins over the frame.
-    formRef.current?.querySelector<HTMLElement>('input, select')?.focus();
-  }, []);
-  return (
-    <Dialog
-      title={title}
-      testId={testId}
-      onClose={onClose}
-      footer={
-        <>
-          <button type="button" className={btn.secondary} onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form={formId}
-            data-testid="dialog-submit"
-            className={btn.primary}
-            disabled={busy || !canSubmit}
-          >
-            {busy ? 'Working…' : submitLabel}
-          </button>
-        </>
-      }
-    >
-      <form
-        ref={formRef}
-        id={formId}
-        className="space-y-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (canSubmit && !busy) onSubmit();
-        }}
-      >
-        {children}
-        <ErrorText error={error} testId="dialog-error" />
-      </form>
-    </Dialog>
-  );
-}
 
 const SIZE_HINT = 'A number with a unit: 512M, 2G, 1.5 GiB (MiB when none).';
 
@@ -320,112 +239,6 @@ export function VolumeCloneDialog({
               </option>
             ))}
           </select>
-        )}
-      </Field>
-    </FormDialog>
-  );
-}
-
-export function PoolCreateDialog({ onClose }: { onClose: () => void }) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const targets = useQuery(trpc.storage.targets.queryOptions());
-  const clusters = targets.data ?? [];
-  const hosts = clusters.flatMap((c) => c.hosts);
-  const [name, setName] = useState('');
-  const [path, setPath] = useState('');
-  const [scope, setScope] = useState<'cluster' | 'host'>('cluster');
-  const [owner, setOwner] = useState('');
-  const ownerId = owner || (scope === 'cluster' ? clusters[0]?.id : hosts[0]?.id) || '';
-  const create = useMutation(
-    trpc.storage.createPool.mutationOptions({
-      onSuccess: () => {
-        void queryClient.invalidateQueries({ queryKey: trpc.storage.list.queryKey() });
-        onClose();
-      },
-    }),
-  );
-  return (
-    <FormDialog
-      title="New storage pool"
-      submitLabel="Create pool"
-      testId="pool-create-dialog"
-      busy={create.isPending}
-      canSubmit={name.length > 0 && path.startsWith('/') && ownerId !== ''}
-      error={create.error}
-      onClose={onClose}
-      onSubmit={() =>
-        create.mutate(
-          scope === 'cluster' ? { scope, clusterId: ownerId, name, path } : { scope, hostId: ownerId, name, path },
-        )
-      }
-    >
-      <Field label="Name" hint="a-z 0-9 _ . - ; the libvirt pool name on every host.">
-        {(id) => (
-          <input
-            id={id}
-            className={`${inputClass} font-mono`}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            spellCheck={false}
-            autoComplete="off"
-          />
-        )}
-      </Field>
-      <Field label="Directory" hint="Absolute path; created on each host if missing.">
-        {(id) => (
-          <input
-            id={id}
-            className={`${inputClass} font-mono`}
-            value={path}
-            onChange={(e) => setPath(e.target.value)}
-            spellCheck={false}
-            autoComplete="off"
-            placeholder="/var/lib/vireo/pools/fast"
-          />
-        )}
-      </Field>
-      <Field
-        label="Where"
-        hint={
-          scope === 'cluster'
-            ? 'Every host of the cluster must see the same directory (a shared filesystem).'
-            : 'One host only.'
-        }
-      >
-        {(id) => (
-          <div className="flex gap-2">
-            <select
-              id={id}
-              className={`${inputClass} w-32`}
-              value={scope}
-              onChange={(e) => {
-                setScope(e.target.value as 'cluster' | 'host');
-                setOwner('');
-              }}
-            >
-              <option value="cluster">Cluster</option>
-              <option value="host">Host</option>
-            </select>
-            <select
-              aria-label={scope === 'cluster' ? 'Cluster' : 'Host'}
-              className={inputClass}
-              value={ownerId}
-              onChange={(e) => setOwner(e.target.value)}
-            >
-              {scope === 'cluster'
-                ? clusters.map((c) => (
-                    <option key={c.id} value={c.id}>
-                      {c.name}
-                    </option>
-                  ))
-                : hosts.map((h) => (
-                    <option key={h.id} value={h.id}>
-                      {h.name}
-                    </option>
-                  ))}
-            </select>
-          </div>
         )}
       </Field>
     </FormDialog>
