@@ -115,7 +115,7 @@ start_manager() {
   # Detached into its own session (-f: setsid forks and returns at once), the process records
   # its own PID, then becomes the server by exec, so the PID file names the server itself.
   (cd "$REPO/apps/web" && VIREO_PORT="$port" DATABASE_URL="$(stack_database_url)" PIDFILE="$pidfile" \
-    VIREO_CLUSTER_SECRET="$secret" setsid -f bash -c 'echo $$ >"$PIDFILE"; exec node --import tsx server.ts' \
+    VIREO_CLUSTER_SECRET="$secret" VIREO_DEFAULT_POOL_PATH="$(lab_field lab.sharedDir)/pool-default" setsid -f bash -c 'echo $$ >"$PIDFILE"; exec node --import tsx server.ts' \
     </dev/null >>"$log" 2>&1)
   for _ in $(seq 1 50); do [ -s "$pidfile" ] && break; sleep 0.1; done
   local url="http://127.0.0.1:$port/api/trpc/auth.me"

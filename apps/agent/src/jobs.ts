@@ -37,6 +37,14 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'vm.forceOff': 'shared',
   'console.open': 'none',
   'storage.removeOrphans': 'none',
+  // Pools and volumes are not VMs; the storage handlers guard what they touch themselves.
+  'pool.list': 'none',
+  'pool.ensure': 'none',
+  'pool.remove': 'none',
+  'volume.create': 'none',
+  'volume.clone': 'none',
+  'volume.resize': 'none',
+  'volume.delete': 'none',
 };
 
 /** The VM an operation works on and how it holds it. */

@@ -3,6 +3,7 @@
  * Defaults → environment; invalid values stop the process with a message naming the variable.
  */
 import { isIP } from 'node:net';
+import { normalizedPathSchema } from '@vireo/protocol';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -109,6 +110,11 @@ const schema = z.object({
     (v) => (v === '' ? undefined : v),
     z.string().min(32, 'must be at least 32 characters').optional(),
   ),
+  /**
+   * Directory of the `default` storage pool, created once as a cluster pool of the first cluster
+   * a host connects from: a directory every host of that cluster sees (a shared filesystem).
+   */
+  VIREO_DEFAULT_POOL_PATH: normalizedPathSchema.default('/var/lib/vireo/pool-default'),
   NODE_ENV: z.string().default('production'),
 });
 

@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './messages.ts';
 export * from './names.ts';
 export * from './version.ts';
+export * from './methods/storage.ts';

@@ -15,6 +15,7 @@ import {
 import type { WebSocket } from 'ws';
 import { events, hosts, vms } from '@vireo/db';
 import { AgentConnection } from './agent-connection.ts';
+import { applyPoolsOnConnect } from './storage-pools.ts';
 import { observeHostStorage } from './alerts-service.ts';
 import { hostFromCredential } from './host-credentials.ts';
 import { connections, domainCpu, domainCpuPercent } from './agent-registry.ts';
@@ -192,6 +193,7 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
       message: `Host ${conn.hostName} connected.`,
       hostId: conn.hostId,
     });
+    void applyPoolsOnConnect({ id: conn.hostId, name: conn.hostName, clusterId: host.clusterId });
   }
   await publishHost(conn.hostId);
   sweepOrphanFiles(conn, msg);

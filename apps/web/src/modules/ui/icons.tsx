@@ -30,6 +30,16 @@ export function HostIcon() {
   );
 }
 
+export function StorageIcon() {
+  return (
+    <Icon>
+      <ellipse cx="8" cy="3.75" rx="5.5" ry="1.75" />
+      <path d="M2.5 3.75v8.5c0 .97 2.46 1.75 5.5 1.75s5.5-.78 5.5-1.75v-8.5" />
+      <path d="M2.5 8c0 .97 2.46 1.75 5.5 1.75S13.5 8.97 13.5 8" />
+    </Icon>
+  );
+}
+
 export function VmIcon() {
   return (
     <Icon>

@@ -1,0 +1,112 @@
+/**
+ * The agent's storage guards over the in-memory FakeHypervisor (the lab test proves them against
+ * real libvirt): a disk of a domain, a base with a linked clone, a running VM's disk.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { FakeHypervisor } from '@vireo/hypervisor';
+import { VireoError } from '@vireo/protocol';
+import { createStorageHandlers } from '../src/handlers/storage.ts';
+import { createLogger } from '../src/logger.ts';
+
+const op = { key: 'k', progress: () => {} };
+const GIB = 1024 ** 3;
+
+async function setup(path = '/pool') {
+  const hv = new FakeHypervisor({ shutdownDelayMs: 10 });
+  await hv.connect();
+  const h = createStorageHandlers({ hv, logger: createLogger('error') });
+  await h['pool.ensure']({ name: 'default', path }, op);
+  return { hv, h };
+}
+
+function domainWithDisk(uuid: string, path: string, format: 'qcow2' | 'raw') {
+  return {
+    uuid,
+    name: 'web',
+    type: 'qemu' as const,
+    vcpus: 1,
+    memoryMiB: 64,
+    kernelPath: '/k',
+    initrdPath: '/i',
+    cmdline: '',
+    disks: [{ path, format }],
+    serialLogPath: '/s',
+  };
+}
+
+test('a base with a linked clone cannot be deleted; the clone can, then the base', async () => {
+  const { h } = await setup();
+  const base = await h['volume.create']({ pool: 'default', name: 'base', format: 'qcow2', capacityBytes: GIB }, op);
+  const clone = await h['volume.clone'](
+    { pool: 'default', name: 'clone', sourcePath: base.volume.path, mode: 'linked', format: 'qcow2' },
+    op,
+  );
+  assert.equal(clone.volume.backingPath, '/pool/base');
+  const listed = await h['pool.list']({}, op);
+  assert.deepEqual(listed.pools[0]?.volumes?.find((v) => v.name === 'base')?.dependants, ['/pool/clone']);
+  await assert.rejects(h['volume.delete']({ pool: 'default', name: 'base' }, op), (e) =>
+    VireoError.is(e, 'CONFLICT', 'volume'),
+  );
+  await h['volume.delete']({ pool: 'default', name: 'clone' }, op);
+  await h['volume.delete']({ pool: 'default', name: 'base' }, op);
+  assert.deepEqual((await h['pool.list']({}, op)).pools[0]?.volumes, []);
+});
+
+test('a disk of a domain cannot be deleted, nor resized while the domain runs; the pool cannot be removed', async () => {
+  const { hv, h } = await setup();
+  const { volume } = await h['volume.create']({ pool: 'default', name: 'd', format: 'raw', capacityBytes: GIB }, op);
+  const uuid = randomUUID();
+  await hv.defineDomain(domainWithDisk(uuid, volume.path, 'raw'));
+  const listed = await h['pool.list']({ name: 'default' }, op);
+  assert.deepEqual(listed.pools[0]?.volumes?.[0]?.usedBy, [{ uuid, name: 'web', state: 'shutoff', via: 'disk' }]);
+  await assert.rejects(h['volume.delete']({ pool: 'default', name: 'd' }, op), (e) => VireoError.is(e, 'CONFLICT'));
+  await assert.rejects(h['pool.remove']({ name: 'default' }, op), (e) => VireoError.is(e, 'CONFLICT', 'pool'));
+  const grown = await h['volume.resize']({ pool: 'default', name: 'd', capacityBytes: 2 * GIB }, op);
+  assert.equal(grown.volume.capacityBytes, 2 * GIB);
+  await hv.startDomain(uuid);
+  await assert.rejects(h['volume.resize']({ pool: 'default', name: 'd', capacityBytes: 3 * GIB }, op), (e) =>
+    VireoError.is(e, 'INVALID_STATE', 'volume'),
+  );
+});
+
+test('create is idempotent for the same volume, a conflict for another', async () => {
+  const { h } = await setup();
+  const p = { pool: 'default', name: 'v', format: 'qcow2', capacityBytes: GIB } as const;
+  const a = await h['volume.create'](p, op);
+  const b = await h['volume.create'](p, op);
+  assert.equal(a.volume.path, b.volume.path);
+  await assert.rejects(h['volume.create']({ ...p, capacityBytes: 2 * GIB }, op), (e) =>
+    VireoError.is(e, 'CONFLICT', 'volume'),
+  );
+});
+
+test("a base a domain's disk outside the pools is backed by (read with qemu-img) cannot be deleted", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vireo-chain-'));
+  try {
+    const { hv, h } = await setup(join(dir, 'pool'));
+    const { volume } = await h['volume.create'](
+      { pool: 'default', name: 'base.qcow2', format: 'qcow2', capacityBytes: GIB },
+      op,
+    );
+    // The fake keeps volumes in memory: make the real files qemu-img will read.
+    execFileSync('mkdir', ['-p', join(dir, 'pool')]);
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', volume.path, '1M']);
+    const overlay = join(dir, 'vm.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', volume.path, overlay]);
+    const uuid = randomUUID();
+    await hv.defineDomain(domainWithDisk(uuid, overlay, 'qcow2'));
+    const listed = await h['pool.list']({}, op);
+    assert.deepEqual(listed.pools[0]?.volumes?.[0]?.usedBy, [{ uuid, name: 'web', state: 'shutoff', via: 'backing' }]);
+    await assert.rejects(h['volume.delete']({ pool: 'default', name: 'base.qcow2' }, op), (e) =>
+      VireoError.is(e, 'CONFLICT', 'volume'),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
