@@ -3,6 +3,7 @@ import { authRouter } from './routers/auth.ts';
 import { clusterRouter } from './routers/cluster.ts';
 import { eventRouter } from './routers/event.ts';
 import { hostRouter } from './routers/host.ts';
+import { imageRouter } from './routers/image.ts';
 import { liveRouter } from './routers/live.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
@@ -21,6 +22,7 @@ export const appRouter = router({
   live: liveRouter,
   alert: alertRouter,
   cluster: clusterRouter,
+  image: imageRouter,
 });
 
 export type AppRouter = typeof appRouter;

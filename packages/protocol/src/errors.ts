@@ -55,6 +55,7 @@ export const OBJECT_TYPES = [
   'enrollmentToken',
   'disk',
   'cluster',
+  'image',
 ] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
