@@ -23,7 +23,7 @@ import {
   VireoError,
   formatFromName,
 } from '@vireo/protocol';
-import type WebSocket from 'ws';
+import type { ManagerChannel } from './console-relay.ts';
 import { checkImage, refused } from './image-checks.ts';
 import { isInside } from './files.ts';
 import type { Logger } from './logger.ts';
@@ -47,7 +47,7 @@ export interface ImageStoreDeps {
   /** Directories `image.import` may read from (realpath of the source must be inside one). */
   importDirs: readonly string[];
   /** Dials the manager's channel for a chunk's bytes (agent → manager WebSocket). */
-  dialChannel: (channelId: string) => Promise<WebSocket>;
+  dialChannel: (channelId: string) => Promise<ManagerChannel>;
 }
 
 /** Past this many bytes waiting to be written, the channel is paused (backpressure). */
@@ -153,7 +153,8 @@ export class ImageStore {
     const fh = await this.openPart(this.partPath(dir, p.uploadId), p.offset);
     let pos = p.offset;
     try {
-      const ws = await this.deps.dialChannel(p.channelId);
+      const channel = await this.deps.dialChannel(p.channelId);
+      const ws = channel.ws;
       await new Promise<void>((resolve, reject) => {
         let pending = 0;
         let chain = Promise.resolve();
@@ -162,7 +163,7 @@ export class ImageStore {
         const end = pos + p.length;
         const finish = () =>
           chain.then(() => (failed ? reject(storageError(failed, 'Cannot write the upload')) : resolve()));
-        ws.on('message', (data: Buffer) => {
+        channel.onMessage((data) => {
           if (failed) return;
           if (pos + pending + data.length > end) {
             failed = new VireoError('BAD_INPUT', `The chunk carried more than the ${p.length} bytes announced.`);
@@ -215,7 +216,6 @@ export class ImageStore {
   async uploadCommit(p: AgentParams<'image.uploadCommit'>): Promise<{ volume: ImageVolume }> {
     if (this.active.has(p.uploadId))
       throw new VireoError('BUSY', 'A chunk of this upload is still being written.', { object: 'image' });
-    checkNameMatchesFormat(p.name, p.format);
     const dir = await this.poolDir(p.pool);
     const part = this.partPath(dir, p.uploadId);
     const { offset } = await this.uploadStatus(p);
@@ -243,6 +243,7 @@ export class ImageStore {
     const final = join(dir, name);
     let facts: Awaited<ReturnType<typeof checkImage>>;
     try {
+      checkNameMatchesFormat(name, format);
       const fh = await open(part, O_RDONLY | O_NOFOLLOW);
       await fh.sync().finally(() => fh.close());
       facts = await checkImage(part, dir, format, limit);
