@@ -4,6 +4,7 @@
  * protocol's, so they cross to the manager unchanged.
  */
 import type { DomainInfo, DomainState, DomainType, HostInfo } from '@vireo/protocol';
+import type { StorageOps } from './ops/storage.ts';
 
 export interface DomainSpec {
   uuid: string;
@@ -61,6 +62,8 @@ export interface DomainDigest {
 export type HypervisorConnection = { up: true } | { up: false; reason: string };
 
 export interface Hypervisor {
+  /** libvirt storage pools and volumes (ops/storage.ts). */
+  readonly storage: StorageOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

@@ -55,6 +55,11 @@ export const OBJECT_TYPES = [
   'enrollmentToken',
   'disk',
   'cluster',
+  /** A libvirt storage pool. */
+  'pool',
+  /** A volume in a storage pool. */
+  'volume',
+  /** An image being uploaded or imported into a pool. */
   'image',
 ] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
