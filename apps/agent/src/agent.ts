@@ -73,7 +73,7 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
   };
 
   const images = new ImageStore({
-    pools: libvirtPools(),
+    pools: libvirtPools(hv),
     logger,
     maxVirtualBytes: (config.imageMaxVirtualGiB ?? DEFAULT_MAX_VIRTUAL_GIB) * 1024 ** 3,
     importDirs: config.imageImportDirs ?? [],

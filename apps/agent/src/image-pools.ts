@@ -1,39 +1,27 @@
 /**
- * The image store's view of libvirt storage pools on this host.
- * TEMPORARY: reads the pool through virsh until the hypervisor's storage facet (hv.storage,
- * branch i6-storage) is merged; then this becomes a thin adapter over it.
+ * The image store's view of libvirt storage pools on this host, over the hypervisor's storage
+ * facet: the pool's directory, and a refresh so libvirt lists a file that appeared in it.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import type { Hypervisor } from '@vireo/hypervisor';
 import { VireoError } from '@vireo/protocol';
 import type { ImagePools } from './image-store.ts';
 
-const run = promisify(execFile);
+/** Pool types whose target is a directory of files, where an image can be written. */
+const FILE_POOLS = new Set(['dir', 'fs', 'netfs']);
 
-export function libvirtPools(): ImagePools {
-  const virsh = async (...args: string[]) => {
-    try {
-      return (await run('virsh', ['-q', '-c', 'qemu:///system', ...args], { timeout: 30_000 })).stdout;
-    } catch (err) {
-      const text = ((err as { stderr?: string }).stderr ?? String(err)).trim();
-      if (/Storage pool not found|no storage pool with matching name/i.test(text))
-        throw new VireoError('NOT_FOUND', `No storage pool ${args.at(-1)} on this host.`, { object: 'image' });
-      throw new VireoError('LIBVIRT_ERROR', text, { libvirt: { message: text } });
-    }
-  };
+export function libvirtPools(hv: Pick<Hypervisor, 'storage'>): ImagePools {
   return {
-    async targetPath(pool) {
-      const xml = await virsh('pool-dumpxml', pool);
-      if (!/<pool type=['"](dir|fs|netfs)['"]/.test(xml))
-        throw new VireoError('INVALID_STATE', `Pool ${pool} is not a directory pool; images go to directory pools.`, {
-          object: 'image',
+    async targetPath(name) {
+      const pool = await hv.storage.pool(name);
+      if (!pool) throw new VireoError('NOT_FOUND', `No storage pool ${name} on this host.`, { object: 'pool' });
+      if (!FILE_POOLS.has(pool.type))
+        throw new VireoError('INVALID_STATE', `Pool ${name} is a ${pool.type} pool; images go to directory pools.`, {
+          object: 'pool',
         });
-      const path = /<target>\s*<path>([^<]+)<\/path>/.exec(xml)?.[1];
-      if (!path) throw new VireoError('INVALID_STATE', `Pool ${pool} has no target path.`, { object: 'image' });
-      return path;
+      if (pool.state !== 'running')
+        throw new VireoError('INVALID_STATE', `Pool ${name} is ${pool.state}; start it first.`, { object: 'pool' });
+      return pool.path;
     },
-    async refresh(pool) {
-      await virsh('pool-refresh', pool);
-    },
+    refresh: (name) => hv.storage.refreshPool(name),
   };
 }
