@@ -29,7 +29,7 @@ export async function putChunk(
       'content-type': 'application/octet-stream',
       'upload-offset': String(offset),
     },
-    body: new Uint8Array(body.buffer, body.byteOffset, body.length),
+    body: new Blob([new Uint8Array(body)]),
   });
   return { status: res.status, offset: Number(res.headers.get('upload-offset') ?? -1), body: await res.text() };
 }
