@@ -5,7 +5,7 @@ import { usePathname } from 'next/navigation';
 import { type ReactNode, useEffect } from 'react';
 import { useFiringAlertCount } from '../alerts/alerts-view';
 import { useSession } from '../auth/use-session';
-import { BellIcon, HostIcon, TaskIcon, UserIcon, VmIcon } from '../ui/icons';
+import { BellIcon, HostIcon, ImageIcon, TaskIcon, UserIcon, VmIcon } from '../ui/icons';
 import { NAV_ID } from './top-bar';
 
 interface NavItem {
@@ -36,6 +36,13 @@ function inventoryItems(isAdmin: boolean): NavItem[] {
             icon: <HostIcon />,
             testId: 'nav-hosts',
             matches: (p: string) => p.startsWith('/hosts'),
+          },
+          {
+            href: '/images',
+            label: 'Images',
+            icon: <ImageIcon />,
+            testId: 'nav-images',
+            matches: (p: string) => p.startsWith('/images'),
           },
         ]
       : []),
