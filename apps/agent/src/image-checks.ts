@@ -54,24 +54,24 @@ const stderrOf = (err: unknown) =>
   ((err as { stderr?: string }).stderr || (err as Error).message || String(err)).trim().slice(0, 500);
 
 /** Not a symlink, not a device or directory, no other name (hard link), inside the pool. */
-export async function checkPlainFile(path: string, poolDir: string): Promise<void> {
+export async function checkPlainFile(path: string, poolDir: string, label = path): Promise<void> {
   const st = await lstat(path);
   if (st.isSymbolicLink())
-    throw refused('symlink', `${path} is a symbolic link. Give the path of the image file itself.`);
+    throw refused('symlink', `${label} is a symbolic link. Give the path of the image file itself.`);
   if (!st.isFile())
-    throw refused('not a file', `${path} is not a regular file (a device, directory or socket). Give an image file.`);
+    throw refused('not a file', `${label} is not a regular file (a device, directory or socket). Give an image file.`);
   if (st.nlink !== 1)
     throw refused(
       'hard link',
-      `${path} has ${st.nlink} names (hard links); an image must be a file of its own. Copy it instead of linking it.`,
+      `${label} has ${st.nlink} names (hard links); an image must be a file of its own. Copy it instead of linking it.`,
     );
   const [real, pool] = await Promise.all([realpath(path), realpath(poolDir)]);
   if (!isInside(pool, real))
-    throw refused('outside the pool', `${path} resolves to ${real}, outside the pool ${pool}.`);
+    throw refused('outside the pool', `${label} resolves to ${real}, outside the pool ${pool}.`);
 }
 
 /** The backing file, if any, must be a file inside the same pool. */
-async function checkBacking(info: QemuImgInfo, path: string, poolDir: string): Promise<void> {
+async function checkBacking(info: QemuImgInfo, label: string, poolDir: string): Promise<void> {
   const backing = info['backing-filename'];
   if (!backing) return;
   const pool = await realpath(poolDir);
@@ -85,13 +85,13 @@ async function checkBacking(info: QemuImgInfo, path: string, poolDir: string): P
   if (!real || !isInside(pool, real) || !(await lstat(real)).isFile()) {
     throw refused(
       'backing file',
-      `${path} has the backing file "${backing.slice(0, 300)}", which is not a file inside the pool ${pool}. Upload a standalone image (qemu-img convert -O qcow2 to flatten it).`,
+      `${label} has the backing file "${backing.slice(0, 300)}", which is not a file inside the pool ${pool}. Upload a standalone image (qemu-img convert -O qcow2 to flatten it).`,
     );
   }
 }
 
 /** For an ISO: the ISO 9660 signature. */
-async function checkIsoSignature(path: string): Promise<void> {
+async function checkIsoSignature(path: string, label: string): Promise<void> {
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(ISO_MAGIC.length);
@@ -99,7 +99,7 @@ async function checkIsoSignature(path: string): Promise<void> {
     if (bytesRead !== buf.length || buf.toString('latin1') !== ISO_MAGIC) {
       throw refused(
         'format',
-        `${path} was given as an ISO but has no ISO 9660 signature ("CD001" at byte ${ISO_MAGIC_OFFSET}). Give the right format, or a real ISO.`,
+        `${label} was given as an ISO but has no ISO 9660 signature ("CD001" at byte ${ISO_MAGIC_OFFSET}). Give the right format, or a real ISO.`,
       );
     }
   } finally {
@@ -116,14 +116,16 @@ export async function checkImage(
   poolDir: string,
   claimed: ImageFormat,
   maxVirtualBytes: number,
+  /** How the file is named in messages (the volume's name, not the part file's). */
+  label = path,
 ): Promise<ImageFacts> {
-  await checkPlainFile(path, poolDir);
+  await checkPlainFile(path, poolDir, label);
   const qemuFormat = claimed === 'qcow2' ? 'qcow2' : 'raw';
   let info: QemuImgInfo;
   try {
     info = await qemuImgInfo(path, qemuFormat);
   } catch (err) {
-    throw refused('format', `${path} is not a valid ${claimed} image: qemu-img says: ${stderrOf(err)}`);
+    throw refused('format', `${label} is not a valid ${claimed} image: qemu-img says: ${stderrOf(err)}`);
   }
   // Opened as raw, any file "works": probe too, so a qcow2 (whose backing file or data file
   // QEMU would then follow) cannot pass as raw and be handed to a guest as its disk bytes.
@@ -131,28 +133,28 @@ export async function checkImage(
   try {
     probed = await qemuImgInfo(path);
   } catch (err) {
-    throw refused('format', `qemu-img could not read ${path}: ${stderrOf(err)}`);
+    throw refused('format', `qemu-img could not read ${label}: ${stderrOf(err)}`);
   }
   if (probed.format !== qemuFormat) {
     throw refused(
       'format',
-      `${path} was given as ${claimed} but its content is ${probed.format ?? 'unknown'}. Give its real format (and the matching file name ending).`,
+      `${label} was given as ${claimed} but its content is ${probed.format ?? 'unknown'}. Give its real format (and the matching file name ending).`,
     );
   }
-  if (claimed === 'iso') await checkIsoSignature(path);
-  await checkBacking(info, path, poolDir);
+  if (claimed === 'iso') await checkIsoSignature(path, label);
+  await checkBacking(info, label, poolDir);
   const dataFile = info['format-specific']?.data?.['data-file'];
   if (dataFile) {
     throw refused(
       'data file',
-      `${path} keeps its data in an external file "${dataFile.slice(0, 300)}". Upload a self-contained image.`,
+      `${label} keeps its data in an external file "${dataFile.slice(0, 300)}". Upload a self-contained image.`,
     );
   }
   const virtualBytes = info['virtual-size'] ?? 0;
   if (virtualBytes > maxVirtualBytes) {
     throw refused(
       'virtual size',
-      `${path} has a virtual size of ${gib(virtualBytes)}, over the limit of ${gib(maxVirtualBytes)}. Shrink the image, or raise the limit (VIREO_IMAGE_MAX_VIRTUAL_GIB on the manager and the agent).`,
+      `${label} has a virtual size of ${gib(virtualBytes)}, over the limit of ${gib(maxVirtualBytes)}. Shrink the image, or raise the limit (VIREO_IMAGE_MAX_VIRTUAL_GIB on the manager and the agent).`,
     );
   }
   return { format: claimed, virtualBytes, allocationBytes: info['actual-size'] ?? 0 };

@@ -246,7 +246,7 @@ export class ImageStore {
       checkNameMatchesFormat(name, format);
       const fh = await open(part, O_RDONLY | O_NOFOLLOW);
       await fh.sync().finally(() => fh.close());
-      facts = await checkImage(part, dir, format, limit);
+      facts = await checkImage(part, dir, format, limit, name);
       await chmod(part, 0o644);
       await link(part, final);
     } catch (err) {
