@@ -131,6 +131,21 @@ test('an interrupted upload resumes from the offset the host reached, and the re
   // A chunk at the wrong offset is refused with 409, and the host's offset in the answer.
   const wrong = await putChunk(u, upload.id, 0, Buffer.alloc(10));
   assert.equal(wrong.status, 409);
+  // Another site's page, or no session, cannot send bytes.
+  const forged = await fetch(`${baseUrl()}/api/images/uploads/${upload.id}`, {
+    method: 'PUT',
+    headers: {
+      cookie: u.cookie(),
+      origin: 'http://evil.example',
+      'content-type': 'application/octet-stream',
+      'upload-offset': String(offset),
+    },
+    body: 'xx',
+  });
+  assert.equal(forged.status, 403);
+  const anonymous = await putChunk({ ...u, cookie: () => '' }, upload.id, offset, Buffer.alloc(10));
+  assert.equal(anonymous.status, 401);
+  assert.equal(await uploadOffset(u, upload.id), offset, 'refused requests wrote nothing');
   await sendFile(u, upload.id, file, offset, 4 * 1024 * 1024);
   await u.api.image.commitUpload.mutate({ uploadId: upload.id });
   assert.equal(await sha256(join(poolDir, 'disk-b.qcow2')), await sha256(file));
