@@ -198,11 +198,15 @@ function UploadLine({ u }: { u: UploadRow }) {
       <td className={td} data-label="Pool">
         {u.pool}
       </td>
-      <td className={`${td} max-w-md whitespace-normal`} data-label="State">
+      <td className={td} data-label="State">
         <span className={`font-medium ${STATE_LOOK[u.state] ?? ''}`}>
           {u.state === 'open' ? 'in progress' : u.state}
         </span>
-        {u.errorMessage && <div className="text-xs text-red-700">{u.errorMessage}</div>}
+        {u.errorMessage && (
+          <div className="max-w-md text-xs whitespace-normal text-red-700" data-testid="upload-row-error">
+            {u.errorMessage}
+          </div>
+        )}
       </td>
       <td className={`${td} text-zinc-600`} data-label="Started">
         {formatDateTime(typeof u.createdAt === 'string' ? u.createdAt : new Date(u.createdAt).toISOString())}

@@ -9,7 +9,7 @@ import { ProgressBar } from '../ui/bars';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { formatBytes } from '../ui/format';
-import { resumeKey, sendFile, type UploadProgress } from './upload-client';
+import { resumeKey, sendFile, UploadError, type UploadProgress } from './upload-client';
 
 type Phase =
   | { t: 'idle' }
@@ -42,14 +42,16 @@ export function HostSelect({
   hosts,
   value,
   onChange,
+  disabled = false,
 }: {
   id: string;
   hosts: HostView[];
   value: string;
   onChange: (v: string) => void;
+  disabled?: boolean;
 }) {
   return (
-    <select id={id} className={inputClass} value={value} onChange={(e) => onChange(e.target.value)}>
+    <select id={id} className={inputClass} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)}>
       <option value="">Choose a host…</option>
       {hosts.map((h) => (
         <option key={h.id} value={h.id} disabled={h.status !== 'online'}>
@@ -178,7 +180,7 @@ export function UploadForm({ hosts }: { hosts: HostView[] }) {
           />
         </Field>
         <Field label="Host" htmlFor={`${ids}-host`}>
-          <HostSelect id={`${ids}-host`} hosts={hosts} value={hostId} onChange={setHostId} />
+          <HostSelect id={`${ids}-host`} hosts={hosts} value={hostId} onChange={setHostId} disabled={busy} />
         </Field>
         <Field label="Storage pool (directory pool on that host)" htmlFor={`${ids}-pool`}>
           <input
@@ -258,10 +260,12 @@ export function UploadForm({ hosts }: { hosts: HostView[] }) {
         {phase.t === 'failed' && (
           <div data-testid="upload-error">
             <ErrorText error={phase.error} />
-            <p className="mt-1 text-xs text-zinc-600">
-              If the connection was lost, choose the same file and press Upload again: it continues where the host
-              stopped.
-            </p>
+            {/* Bytes that did not get through stay on the host; a refused image is gone. */}
+            {phase.error instanceof UploadError && (
+              <p className="mt-1 text-xs text-zinc-600">
+                Press Upload again with the same file: it continues where the host stopped.
+              </p>
+            )}
           </div>
         )}
       </div>
