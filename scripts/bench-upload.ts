@@ -40,7 +40,10 @@ const api = createTRPCClient<AppRouter>({
       fetch: async (input, init) => {
         const headers = new Headers(init?.headers);
         if (cookie) headers.set('cookie', cookie);
-        const res = await fetch(input, { ...init, headers });
+        // An idle keep-alive connection the server closed at the same moment (its 5 s timeout,
+        // reached while the chunks went over another connection) fails at once: send again, as
+        // browsers do on a reused connection.
+        const res = await fetch(input, { ...init, headers }).catch(() => fetch(input, { ...init, headers }));
         for (const c of res.headers.getSetCookie()) if (c.startsWith('vireo_session=')) cookie = c.split(';')[0] ?? '';
         return res;
       },
