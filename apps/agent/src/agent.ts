@@ -10,7 +10,10 @@ import { mkdir } from 'node:fs/promises';
 import type { Hypervisor } from '@vireo/hypervisor';
 import { type ManagerMessage, PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
 import type { AgentConfig } from './config.ts';
-import { openConsoleRelay } from './console-relay.ts';
+import { dialManagerChannel, openConsoleRelay } from './console-relay.ts';
+import { DEFAULT_MAX_VIRTUAL_GIB } from './image-checks.ts';
+import { libvirtPools } from './image-pools.ts';
+import { ImageStore } from './image-store.ts';
 import { listVmFiles } from './files.ts';
 import { createHandlers, dispatch, operationKey } from './handlers.ts';
 import { Jobs, Settler } from './jobs.ts';
@@ -69,7 +72,16 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
     return msg;
   };
 
+  const images = new ImageStore({
+    pools: libvirtPools(hv),
+    logger,
+    maxVirtualBytes: (config.imageMaxVirtualGiB ?? DEFAULT_MAX_VIRTUAL_GIB) * 1024 ** 3,
+    importDirs: config.imageImportDirs ?? [],
+    dialChannel: (channelId) =>
+      dialManagerChannel({ wsBase: () => link?.currentWsBase ?? '', bearer: () => link?.bearer }, channelId),
+  });
   const handlers = createHandlers({
+    images,
     hv,
     vmStorageDir: config.vmStorageDir,
     logger,

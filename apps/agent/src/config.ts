@@ -73,6 +73,21 @@ export const configSchema = z.object({
   libvirtDriver: z.string().regex(/^[A-Za-z]+$/),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
   logFormat: z.enum(['json', 'plain']),
+  /**
+   * The largest virtual size an uploaded or imported image may have, in GiB. The manager has its
+   * own limit (VIREO_IMAGE_MAX_VIRTUAL_GIB); the lower of the two applies.
+   */
+  imageMaxVirtualGiB: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024 * 1024)
+    .optional(),
+  /**
+   * Directories `image.import` may copy from (absolute; env: comma-separated). A path outside
+   * them is refused, so the console cannot read arbitrary files of the host.
+   */
+  imageImportDirs: z.array(z.string().regex(/^\//, 'must be absolute paths')).max(32).optional(),
   /** Tests only (VIREO_AGENT_FAULT): see FAULT_POINTS. */
   faultPoint: z.enum(FAULT_POINTS).optional(),
 });
@@ -88,6 +103,8 @@ const DEFAULTS: AgentConfig = {
   libvirtDriver: 'QEMU',
   logLevel: 'info',
   logFormat: 'json',
+  imageMaxVirtualGiB: 512,
+  imageImportDirs: ['/var/lib/vireo/import'],
 };
 
 export class ConfigError extends Error {}
@@ -104,13 +121,17 @@ const ENV: Record<string, keyof AgentConfig> = {
   VIREO_LOG_LEVEL: 'logLevel',
   VIREO_LOG_FORMAT: 'logFormat',
   VIREO_AGENT_FAULT: 'faultPoint',
+  VIREO_IMAGE_MAX_VIRTUAL_GIB: 'imageMaxVirtualGiB',
+  VIREO_IMAGE_IMPORT_DIRS: 'imageImportDirs',
 };
 
 const NUMERIC: ReadonlySet<keyof AgentConfig> = new Set([
   'statsIntervalMs',
   'libvirtWatchIntervalMs',
   'journalSettleIntervalMs',
+  'imageMaxVirtualGiB',
 ]);
+const LISTS: ReadonlySet<keyof AgentConfig> = new Set(['imageImportDirs']);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   const file = env.VIREO_AGENT_CONFIG ?? (existsSync('/etc/vireo/agent.json') ? '/etc/vireo/agent.json' : undefined);
@@ -126,7 +147,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   for (const [name, key] of Object.entries(ENV)) {
     const v = env[name];
     if (v === undefined || v === '') continue;
-    fromEnv[key] = NUMERIC.has(key) ? Number(v) : v;
+    fromEnv[key] = NUMERIC.has(key)
+      ? Number(v)
+      : LISTS.has(key)
+        ? v
+            .split(',')
+            .map((d) => d.trim())
+            .filter(Boolean)
+        : v;
   }
   const parsed = configSchema.strict().safeParse({ ...DEFAULTS, ...fromFile, ...fromEnv });
   if (!parsed.success) {

@@ -20,6 +20,8 @@ import {
 } from '@vireo/protocol';
 import type { FaultPoint } from './config.ts';
 import { createStorageHandlers } from './handlers/storage.ts';
+import { imageHandlers } from './handlers/images.ts';
+import type { ImageStore } from './image-store.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -34,6 +36,8 @@ export interface HandlerDeps {
   journal: Journal;
   jobs: Jobs;
   openConsole: (params: AgentParams<'console.open'>) => Promise<void>;
+  /** Uploads and imports into storage pools; without it image requests are refused. */
+  images?: ImageStore;
   /** Tests only (VIREO_AGENT_FAULT): the agent SIGKILLs itself on reaching this point. */
   faultPoint?: FaultPoint | undefined;
   /** How often vm.shutdown re-reads the state in case an event was missed. */
@@ -350,6 +354,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     },
 
     ...createStorageHandlers({ hv, logger }),
+    ...imageHandlers(deps.images),
   };
 }
 

@@ -45,6 +45,12 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'volume.clone': 'none',
   'volume.resize': 'none',
   'volume.delete': 'none',
+  // Images touch no VM; the image store orders the chunks of one upload itself.
+  'image.uploadChunk': 'none',
+  'image.uploadStatus': 'none',
+  'image.uploadCommit': 'none',
+  'image.uploadAbort': 'none',
+  'image.import': 'none',
 };
 
 /** The VM an operation works on and how it holds it. */

@@ -115,6 +115,23 @@ const schema = z.object({
    * a host connects from: a directory every host of that cluster sees (a shared filesystem).
    */
   VIREO_DEFAULT_POOL_PATH: normalizedPathSchema.default('/var/lib/vireo/pool-default'),
+  /**
+   * The largest virtual size an uploaded or imported image may have (GiB); each agent has its own
+   * limit too (`imageMaxVirtualGiB`), and the lower one applies.
+   */
+  VIREO_IMAGE_MAX_VIRTUAL_GIB: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024 * 1024)
+    .default(512),
+  /** The largest file one upload may send (GiB). */
+  VIREO_IMAGE_MAX_UPLOAD_GIB: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024 * 1024)
+    .default(512),
   NODE_ENV: z.string().default('production'),
 });
 

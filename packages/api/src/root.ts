@@ -3,6 +3,7 @@ import { authRouter } from './routers/auth.ts';
 import { clusterRouter } from './routers/cluster.ts';
 import { eventRouter } from './routers/event.ts';
 import { hostRouter } from './routers/host.ts';
+import { imageRouter } from './routers/image.ts';
 import { liveRouter } from './routers/live.ts';
 import { storageRouter } from './routers/storage.ts';
 import { taskRouter } from './routers/task.ts';
@@ -23,6 +24,7 @@ export const appRouter = router({
   alert: alertRouter,
   cluster: clusterRouter,
   storage: storageRouter,
+  image: imageRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -34,6 +34,7 @@ export const TASK_KINDS = [
   'vm.pause',
   'vm.resume',
   'vm.delete',
+  'image.import',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 

@@ -14,6 +14,7 @@ export * as events from './events.ts';
 export * as consoleTickets from './console-tickets.ts';
 export * as hostDomains from './host-domains.ts';
 export * as hosts from './hosts.ts';
+export * as imageUploads from './image-uploads.ts';
 export * as managers from './managers.ts';
 export * as sessions from './sessions.ts';
 export * as stats from './stats.ts';
@@ -43,6 +44,7 @@ export type { ConsumeResult, EnrollmentTokenStatus, EnrollmentTokenView } from '
 export type { EventInput, EventView } from './events.ts';
 export type { HostConnectInput, HostFacts, HostGauges, HostView } from './hosts.ts';
 export type { HostDomainInput, HostDomainView } from './host-domains.ts';
+export type { ImageUploadInput, ImageUploadState, ImageUploadView } from './image-uploads.ts';
 export type { ManagerView } from './managers.ts';
 export type { ConsoleTicketView } from './console-tickets.ts';
 export type { ValidSession } from './sessions.ts';

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, OBJECT_TYPES } from './errors.ts';
 import { storageRequests } from './methods/storage.ts';
+import { imageRequests } from './methods/images.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
 export const DOMAIN_STATES = [
@@ -137,6 +138,7 @@ export const agentRequests = {
     result: z.object({}),
   },
   ...storageRequests,
+  ...imageRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;

@@ -113,13 +113,34 @@ function holdMessages(ws: WebSocket): Held {
   return { messages, release: () => ws.off('message', listener) };
 }
 
+const rawSize = (data: RawData) =>
+  Array.isArray(data) ? data.reduce((n, d) => n + d.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+
+/**
+ * from → to, pausing `from` while `to` has more than 4 MiB not yet written to its socket (an
+ * upload chunk bridged between managers must not pile up in memory when the agent writes slowly).
+ */
+function forward(from: WebSocket, to: WebSocket): void {
+  let queued = 0;
+  from.on('message', (data) => {
+    if (to.readyState !== to.OPEN) return;
+    const n = rawSize(data);
+    queued += n;
+    to.send(data, { binary: true }, () => {
+      queued -= n;
+      if (from.isPaused && queued < 1024 * 1024) from.resume();
+    });
+    if (queued > 4 * 1024 * 1024 && !from.isPaused) from.pause();
+  });
+}
+
 function pipe(a: WebSocket, heldA: Held, b: WebSocket, heldB: Held): void {
   heldA.release();
   heldB.release();
   for (const data of heldA.messages) b.send(data, { binary: true });
   for (const data of heldB.messages) a.send(data, { binary: true });
-  a.on('message', (data) => b.readyState === b.OPEN && b.send(data, { binary: true }));
-  b.on('message', (data) => a.readyState === a.OPEN && a.send(data, { binary: true }));
+  forward(a, b);
+  forward(b, a);
   const closeBoth = () => {
     a.close();
     b.close();

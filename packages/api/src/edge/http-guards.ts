@@ -118,6 +118,8 @@ export function isJsonContentType(value: string | undefined): boolean {
 export function csrfRefusal(
   req: IncomingMessage,
   allowedOrigins: readonly string[],
+  /** The body types the endpoint takes (JSON unless said); image chunks are octet-stream PUTs. */
+  acceptsType: (contentType: string | undefined) => boolean = isJsonContentType,
 ): { status: number; message: string } | null {
   const origin = req.headers.origin;
   if (origin !== undefined) {
@@ -130,7 +132,7 @@ export function csrfRefusal(
       return { status: 403, message: 'Cross-site requests are not allowed.' };
     }
   }
-  if (!isJsonContentType(req.headers['content-type'])) {
+  if (!acceptsType(req.headers['content-type'])) {
     return { status: 415, message: 'Send the request body as JSON (content-type: application/json).' };
   }
   return null;

@@ -59,7 +59,9 @@ export async function handleInternalAgentRequest(req: IncomingMessage, res: Serv
   try {
     const conn = connections.get(body.hostId);
     if (!conn) throw hostOffline(body.hostId);
-    if (body.method === 'console.open') {
+    // A console's or an upload chunk's bytes: the agent dials back here, and they are bridged to
+    // the asking manager, where the browser is.
+    if (body.method === 'console.open' || body.method === 'image.uploadChunk') {
       const { channelId } = params.data as unknown as { channelId: string };
       const target = new URL(INTERNAL_CONSOLE_WS_PATH, body.replyTo);
       target.protocol = target.protocol === 'https:' ? 'wss:' : 'ws:';

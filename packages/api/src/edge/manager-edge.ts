@@ -1,6 +1,7 @@
 /**
  * The manager's network edge, beside Next.js in one Node server: tRPC over HTTP/SSE, the agent
- * enrollment endpoint, Prometheus `/metrics` (metrics-endpoint.ts), and the three WebSocket
+ * enrollment endpoint, Prometheus `/metrics` (metrics-endpoint.ts), image upload chunks
+ * (image-upload.ts), and the three WebSocket
  * endpoints (agent link, agent console dial-back, browser console). Other requests are left to Next; other WebSocket upgrades are refused.
  * Every state-changing request passes the body limit and the CSRF check (http-guards.ts) first,
  * and every response carries the security headers (security-headers.ts).
@@ -35,6 +36,7 @@ import {
   INTERNAL_CONSOLE_WS_PATH,
   internalConsoleTarget,
 } from './internal-endpoint.ts';
+import { handleImageUpload, IMAGE_UPLOAD_PREFIX } from './image-upload.ts';
 import { handleMetrics, METRICS_PATH, timeTrpcRequest } from './metrics-endpoint.ts';
 import { setApiSecurityHeaders, setPageSecurityHeaders } from './security-headers.ts';
 
@@ -180,6 +182,11 @@ export function createManagerEdge(): ManagerEdge {
       }
       if (path === ENROLL_PATH) {
         handleEnroll(req, res, allowedOrigins).catch(failed);
+        return true;
+      }
+      if (path.startsWith(IMAGE_UPLOAD_PREFIX)) {
+        setApiSecurityHeaders(res);
+        handleImageUpload(req, res, path, allowedOrigins).catch(failed);
         return true;
       }
       if (path === INTERNAL_AGENT_REQUEST_PATH) {

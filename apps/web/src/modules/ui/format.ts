@@ -41,6 +41,7 @@ export function formatTaskKind(kind: string): string {
     'vm.shutdown': 'Shut down',
     'vm.forceOff': 'Force off',
     'vm.delete': 'Delete',
+    'image.import': 'Import image',
   };
   return words[kind] ?? kind;
 }

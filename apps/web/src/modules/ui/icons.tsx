@@ -40,6 +40,16 @@ export function StorageIcon() {
   );
 }
 
+/** A disc: images (qcow2, raw, ISO). */
+export function ImageIcon() {
+  return (
+    <Icon>
+      <circle cx="8" cy="8" r="5.75" />
+      <circle cx="8" cy="8" r="1.5" />
+    </Icon>
+  );
+}
+
 export function VmIcon() {
   return (
     <Icon>
