@@ -5,6 +5,7 @@
  * a channel the agent dials back (like a console), not on the agent's message link.
  */
 import { z } from 'zod';
+import { poolNameSchema, volumeNameSchema } from './storage.ts';
 
 export const IMAGE_FORMATS = ['qcow2', 'raw', 'iso'] as const;
 export const imageFormatSchema = z.enum(IMAGE_FORMATS);
@@ -22,20 +23,6 @@ export function formatFromName(name: string): ImageFormat | undefined {
   const lower = name.toLowerCase();
   return IMAGE_FORMATS.find((f) => IMAGE_EXTENSIONS[f].some((ext) => lower.endsWith(ext)));
 }
-
-/** A volume name: a file name in the pool's directory; no path, no leading dot, no `..`. */
-export const volumeNameSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
-    'Name may contain only letters, digits, ".", "-" and "_" (at most 128), and must start with a letter or digit.',
-  )
-  .refine((n) => !n.includes('..'), 'Name must not contain "..".');
-
-/** A libvirt storage pool name as Vireo accepts it. */
-export const poolNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Pool name may contain only letters, digits, ".", "-" and "_".');
 
 /** Upload ids are the manager's record ids (cuid). */
 export const uploadIdSchema = z.string().regex(/^[a-z0-9]{8,40}$/, 'not an upload id');
