@@ -4,6 +4,7 @@
  * protocol's, so they cross to the manager unchanged.
  */
 import type { DomainInfo, DomainState, DomainType, HostInfo } from '@vireo/protocol';
+import type { NetworkOps } from './ops/networks.ts';
 
 export interface DomainSpec {
   uuid: string;
@@ -61,6 +62,8 @@ export interface DomainDigest {
 export type HypervisorConnection = { up: true } | { up: false; reason: string };
 
 export interface Hypervisor {
+  /** libvirt networks, DHCP leases and network filters (security groups). */
+  readonly networks: NetworkOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

@@ -14,3 +14,12 @@ export { validateXml } from './validate-xml.ts';
 export { wrapLibvirtError } from './libvirt-call.ts';
 export { storageCodeOfErrno } from './volumes.ts';
 export { FakeHypervisor, type FakeDomainSeed, type FakeHypervisorOptions } from './fake.ts';
+export {
+  type LibvirtCallFn,
+  LibvirtNetworkOps,
+  libvirtNetworkName,
+  type NetworkOps,
+  securityGroupFilterName,
+} from './ops/networks.ts';
+export { buildNetworkXml, buildNwfilterXml, parseNetworkXml } from './network-xml.ts';
+export { FakeNetworkOps } from './fake-networks.ts';

@@ -31,6 +31,7 @@ import {
   versionToString,
 } from './libvirt-constants.ts';
 import { watchLibvirtd } from './libvirtd-identity.ts';
+import { LibvirtNetworkOps, type NetworkOps } from './ops/networks.ts';
 import { validateXml } from './validate-xml.ts';
 import * as volumes from './volumes.ts';
 
@@ -85,9 +86,11 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   private readonly names = new Map<string, string>();
   private prevCpu: CpuSample | undefined;
   private stopWatch: (() => void) | undefined;
+  readonly networks: NetworkOps;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
+    this.networks = new LibvirtNetworkOps((...a) => this.call(...a), this.connectPath);
   }
 
   async connect(): Promise<void> {

@@ -55,6 +55,8 @@ export const OBJECT_TYPES = [
   'enrollmentToken',
   'disk',
   'cluster',
+  'network',
+  'securityGroup',
 ] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES, OBJECT_TYPES } from './errors.ts';
+import { networkRequests } from './methods/networks.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
 export const DOMAIN_STATES = [
@@ -135,6 +136,7 @@ export const agentRequests = {
     params: vmRef.extend({ channelId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) }),
     result: z.object({}),
   },
+  ...networkRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;
