@@ -19,6 +19,7 @@ import {
   toErrorPayload,
 } from '@vireo/protocol';
 import type { FaultPoint } from './config.ts';
+import { networkHandlers } from './handlers/networks.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -347,6 +348,8 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       await deps.openConsole(params);
       return {};
     },
+
+    ...networkHandlers(hv, logger),
   };
 }
 

@@ -37,6 +37,13 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'vm.forceOff': 'shared',
   'console.open': 'none',
   'storage.removeOrphans': 'none',
+  'network.ensure': 'none',
+  'network.remove': 'none',
+  'network.list': 'none',
+  'network.leases': 'none',
+  'network.setStaticLeases': 'none',
+  'filter.ensure': 'none',
+  'filter.remove': 'none',
 };
 
 /** The VM an operation works on and how it holds it. */

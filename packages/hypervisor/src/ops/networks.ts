@@ -145,7 +145,13 @@ export class LibvirtNetworkOps implements NetworkOps {
     const xml = buildNetworkXml(spec);
     await validateXml(xml, 'network');
     const [path] = await this.connectCall('NetworkDefineXML', 's', [xml], `define network ${spec.name}`);
-    await this.call(path as string, IFACE.network, 'Create', '', [], `start network ${spec.name}`);
+    try {
+      await this.call(path as string, IFACE.network, 'Create', '', [], `start network ${spec.name}`);
+    } catch (err) {
+      // e.g. its range is already routed on this host: leave no half-made network behind.
+      await this.call(path as string, IFACE.network, 'Undefine', '', [], `undefine network ${spec.name}`).catch(() => {});
+      throw err;
+    }
     await this.autostartAt(path as string, spec.name, true);
     return this.stateAt(path as string);
   }
