@@ -4,6 +4,7 @@ import { clusterRouter } from './routers/cluster.ts';
 import { eventRouter } from './routers/event.ts';
 import { hostRouter } from './routers/host.ts';
 import { liveRouter } from './routers/live.ts';
+import { networkRouter } from './routers/network.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
 import { userRouter } from './routers/user.ts';
@@ -21,6 +22,7 @@ export const appRouter = router({
   live: liveRouter,
   alert: alertRouter,
   cluster: clusterRouter,
+  network: networkRouter,
 });
 
 export type AppRouter = typeof appRouter;

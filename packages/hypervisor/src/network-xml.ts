@@ -122,9 +122,8 @@ function ruleXml(r: SecurityRule): string {
     if (r.portEnd !== undefined && r.portEnd !== r.portStart) attrs.push(xml`dstportend='${r.portEnd}'`);
   }
   const body = `<${r.protocol}${attrs.length ? ` ${attrs.join(' ')}` : ''}/>`;
-  return (
-    xml`  <rule action='accept' direction='${r.direction}' priority='${PRIORITY.rule}'>\n    ` + `${body}\n  </rule>`
-  );
+  const open = xml`  <rule action='accept' direction='${r.direction}' priority='${PRIORITY.rule}'>`;
+  return `${open}\n    ${body}\n  </rule>`;
 }
 
 /**

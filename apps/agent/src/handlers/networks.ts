@@ -23,7 +23,8 @@ type NetworkMethod =
   | 'filter.ensure'
   | 'filter.remove';
 
-const sameHost = (a: DhcpHost, b: DhcpHost) => a.mac === b.mac && a.ip === b.ip && (a.hostname ?? '') === (b.hostname ?? '');
+const sameHost = (a: DhcpHost, b: DhcpHost) =>
+  a.mac === b.mac && a.ip === b.ip && (a.hostname ?? '') === (b.hostname ?? '');
 
 /** What cannot be changed on a defined network without redefining it (and cutting its guests off). */
 function shapeDiffers(have: NetworkState, want: NetworkSpec): string | null {
@@ -45,7 +46,8 @@ export function networkHandlers(hv: Hypervisor, logger: Logger) {
     const add = want.filter((w) => !have.some((h) => sameHost(h, w)));
     for (const h of remove) await nets.updateDhcpHost(name, 'delete', h);
     for (const h of add) await nets.updateDhcpHost(name, 'add', h);
-    if (remove.length + add.length > 0) logger.info('static leases synced', { name, added: add.length, removed: remove.length });
+    if (remove.length + add.length > 0)
+      logger.info('static leases synced', { name, added: add.length, removed: remove.length });
     return { added: add.length, removed: remove.length };
   }
 
@@ -79,7 +81,9 @@ export function networkHandlers(hv: Hypervisor, logger: Logger) {
         );
       }
       if (!have.persistent) {
-        throw new VireoError('CONFLICT', `Network ${spec.name} exists on this host but is transient.`, { object: 'network' });
+        throw new VireoError('CONFLICT', `Network ${spec.name} exists on this host but is transient.`, {
+          object: 'network',
+        });
       }
       if (spec.ipv4) await syncHosts(spec.name, have.ipv4?.hosts ?? [], spec.ipv4.hosts);
       if (!have.active) await nets.start(spec.name);
@@ -112,7 +116,8 @@ export function networkHandlers(hv: Hypervisor, logger: Logger) {
 
     async 'network.setStaticLeases'({ name, hosts }) {
       const n = await mustGet(name);
-      if (!n.ipv4) throw new VireoError('INVALID_STATE', `Network ${name} has no DHCP on this host.`, { object: 'network' });
+      if (!n.ipv4)
+        throw new VireoError('INVALID_STATE', `Network ${name} has no DHCP on this host.`, { object: 'network' });
       return syncHosts(name, n.ipv4.hosts, hosts);
     },
 

@@ -149,7 +149,9 @@ export class LibvirtNetworkOps implements NetworkOps {
       await this.call(path as string, IFACE.network, 'Create', '', [], `start network ${spec.name}`);
     } catch (err) {
       // e.g. its range is already routed on this host: leave no half-made network behind.
-      await this.call(path as string, IFACE.network, 'Undefine', '', [], `undefine network ${spec.name}`).catch(() => {});
+      await this.call(path as string, IFACE.network, 'Undefine', '', [], `undefine network ${spec.name}`).catch(
+        () => {},
+      );
       throw err;
     }
     await this.autostartAt(path as string, spec.name, true);
