@@ -1,4 +1,5 @@
 import { SG_DIRECTIONS, SG_PROTOCOLS, bridgeNameSchema, ipv4Schema, macSchema } from '@vireo/protocol';
+import { clusters } from '@vireo/db';
 import { z } from 'zod';
 import {
   addStaticLease,
@@ -26,6 +27,8 @@ const ruleInput = z.object({
 /** Networks, static leases and security groups: admins only (they shape every host). */
 export const networkRouter = router({
   list: adminProcedure.query(() => listNetworks()),
+  /** Where a network can be made (the create form's choice). */
+  clusters: adminProcedure.query(() => clusters.list()),
   create: adminProcedure
     .input(
       z.object({

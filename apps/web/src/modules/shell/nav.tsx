@@ -5,7 +5,7 @@ import { usePathname } from 'next/navigation';
 import { type ReactNode, useEffect } from 'react';
 import { useFiringAlertCount } from '../alerts/alerts-view';
 import { useSession } from '../auth/use-session';
-import { BellIcon, HostIcon, TaskIcon, UserIcon, VmIcon } from '../ui/icons';
+import { BellIcon, HostIcon, NetworkIcon, TaskIcon, UserIcon, VmIcon } from '../ui/icons';
 import { NAV_ID } from './top-bar';
 
 interface NavItem {
@@ -36,6 +36,13 @@ function inventoryItems(isAdmin: boolean): NavItem[] {
             icon: <HostIcon />,
             testId: 'nav-hosts',
             matches: (p: string) => p.startsWith('/hosts'),
+          },
+          {
+            href: '/networks',
+            label: 'Networks',
+            icon: <NetworkIcon />,
+            testId: 'nav-networks',
+            matches: (p: string) => p.startsWith('/networks'),
           },
         ]
       : []),
