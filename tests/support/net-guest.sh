@@ -3,7 +3,7 @@
 # with an /init that takes an address by DHCP, prints it on the serial line, and, given
 # vireo.ping=ADDRESS on the kernel command line, pings it once a second printing OK or FAIL.
 #   net-guest.sh OUT_INITRD   (reads the lab's initrd.img and the cached kernel .deb)
-# TODO(i6-guest): the bootable guest image with NIC/DHCP support replaces this.
+# Used until the bootable guest image (issue 6) has a NIC and DHCP of its own.
 set -euo pipefail
 out=$1
 images=${VIREO_LAB_IMAGES:-/var/lib/vireo-lab/images}
