@@ -22,6 +22,7 @@ import type { FaultPoint } from './config.ts';
 import { createStorageHandlers } from './handlers/storage.ts';
 import { imageHandlers } from './handlers/images.ts';
 import type { ImageStore } from './image-store.ts';
+import { networkHandlers } from './handlers/networks.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -355,6 +356,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
 
     ...createStorageHandlers({ hv, logger }),
     ...imageHandlers(deps.images),
+    ...networkHandlers(hv, logger),
   };
 }
 

@@ -51,6 +51,13 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'image.uploadCommit': 'none',
   'image.uploadAbort': 'none',
   'image.import': 'none',
+  'network.ensure': 'none',
+  'network.remove': 'none',
+  'network.list': 'none',
+  'network.leases': 'none',
+  'network.setStaticLeases': 'none',
+  'filter.ensure': 'none',
+  'filter.remove': 'none',
 };
 
 /** The VM an operation works on and how it holds it. */

@@ -6,6 +6,7 @@ import { hostRouter } from './routers/host.ts';
 import { imageRouter } from './routers/image.ts';
 import { liveRouter } from './routers/live.ts';
 import { storageRouter } from './routers/storage.ts';
+import { networkRouter } from './routers/network.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
 import { userRouter } from './routers/user.ts';
@@ -25,6 +26,7 @@ export const appRouter = router({
   cluster: clusterRouter,
   storage: storageRouter,
   image: imageRouter,
+  network: networkRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -16,6 +16,7 @@ export * as hostDomains from './host-domains.ts';
 export * as hosts from './hosts.ts';
 export * as imageUploads from './image-uploads.ts';
 export * as managers from './managers.ts';
+export * as networks from './networks.ts';
 export * as sessions from './sessions.ts';
 export * as stats from './stats.ts';
 export * as storagePools from './storage-pools.ts';
@@ -46,6 +47,16 @@ export type { HostConnectInput, HostFacts, HostGauges, HostView } from './hosts.
 export type { HostDomainInput, HostDomainView } from './host-domains.ts';
 export type { ImageUploadInput, ImageUploadState, ImageUploadView } from './image-uploads.ts';
 export type { ManagerView } from './managers.ts';
+export type {
+  NetworkInput,
+  NetworkRecord,
+  NetworkScope,
+  SecurityGroupRecord,
+  SecurityRuleInput,
+  SecurityRuleRecord,
+  StaticLeaseRecord,
+} from './networks.ts';
+export { NETWORK_SCOPES } from './networks.ts';
 export type { ConsoleTicketView } from './console-tickets.ts';
 export type { ValidSession } from './sessions.ts';
 export type { StatObjectKind, StatRow } from './stats.ts';

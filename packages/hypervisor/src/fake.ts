@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DomainInfo, DomainState, DomainType, HostInfo } from '@vireo/protocol';
 import { VireoError } from '@vireo/protocol';
+import { FakeNetworkOps } from './fake-networks.ts';
 import type {
   DomainDigest,
   DomainEvent,
@@ -61,6 +62,7 @@ interface FakeDomain {
 export class FakeHypervisor implements Hypervisor {
   readonly storage = new FakeStorage();
   readonly hostUuid: string;
+  readonly networks = new FakeNetworkOps();
   private readonly domains = new Map<string, FakeDomain>();
   private readonly volumes = new Set<string>();
   private readonly listeners = new Set<(e: DomainEvent) => void>();

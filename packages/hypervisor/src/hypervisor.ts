@@ -5,6 +5,7 @@
  */
 import type { DomainInfo, DomainState, DomainType, HostInfo } from '@vireo/protocol';
 import type { StorageOps } from './ops/storage.ts';
+import type { NetworkOps } from './ops/networks.ts';
 
 export interface DomainSpec {
   uuid: string;
@@ -64,6 +65,8 @@ export type HypervisorConnection = { up: true } | { up: false; reason: string };
 export interface Hypervisor {
   /** libvirt storage pools and volumes (ops/storage.ts). */
   readonly storage: StorageOps;
+  /** libvirt networks, DHCP leases and network filters (security groups). */
+  readonly networks: NetworkOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

@@ -24,3 +24,12 @@ export type {
 } from './ops/storage.ts';
 export { buildDirPoolXml, buildVolumeXml, parsePoolXml, parseVolumeXml } from './ops/storage-xml.ts';
 export { FakeStorage } from './ops/fake-storage.ts';
+export {
+  LibvirtNetworkOps,
+  libvirtNetworkName,
+  type NetworkOps,
+  securityGroupFilterName,
+} from './ops/networks.ts';
+export { buildNetworkXml, buildNwfilterXml, parseNetworkXml } from './network-xml.ts';
+export { FakeNetworkOps } from './fake-networks.ts';
+export type { LibvirtCallFn } from './libvirt-call.ts';

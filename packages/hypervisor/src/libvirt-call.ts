@@ -120,3 +120,17 @@ export function uuidFromDomainPath(path: string): string | null {
   const m = /\/domain\/_([0-9a-f_]{36})$/i.exec(path);
   return m?.[1] ? m[1].replaceAll('_', '-') : null;
 }
+
+/**
+ * LibvirtDbusHypervisor's one path to libvirt, as the facets (ops/*.ts) receive it: every error
+ * already wrapped (wrapLibvirtError).
+ */
+export type LibvirtCallFn = (
+  path: string,
+  iface: string,
+  method: string,
+  signature: string,
+  args: unknown[],
+  what: string,
+  timeoutMs?: number,
+) => Promise<unknown[]>;

@@ -61,6 +61,8 @@ export const OBJECT_TYPES = [
   'volume',
   /** An image being uploaded or imported into a pool. */
   'image',
+  'network',
+  'securityGroup',
 ] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 

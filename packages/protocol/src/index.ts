@@ -5,3 +5,4 @@ export * from './names.ts';
 export * from './version.ts';
 export * from './methods/storage.ts';
 export * from './methods/images.ts';
+export * from './methods/networks.ts';

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ERROR_CODES, OBJECT_TYPES } from './errors.ts';
 import { storageRequests } from './methods/storage.ts';
 import { imageRequests } from './methods/images.ts';
+import { networkRequests } from './methods/networks.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
 export const DOMAIN_STATES = [
@@ -139,6 +140,7 @@ export const agentRequests = {
   },
   ...storageRequests,
   ...imageRequests,
+  ...networkRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;

@@ -27,6 +27,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import dbus from 'dbus-next';
 import { VireoError } from '@vireo/protocol';
+import type { LibvirtCallFn } from '../libvirt-call.ts';
 import { validateXml } from '../validate-xml.ts';
 import {
   type ParsedVolumeXml,
@@ -86,17 +87,6 @@ export interface StorageOps {
   resizeVolume(pool: string, name: string, capacityBytes: number): Promise<StorageVolumeInfo>;
   deleteVolume(pool: string, name: string): Promise<void>;
 }
-
-/** LibvirtDbusHypervisor's call: every error already wrapped (wrapLibvirtError). */
-export type LibvirtCallFn = (
-  path: string,
-  iface: string,
-  method: string,
-  signature: string,
-  args: unknown[],
-  what: string,
-  timeoutMs?: number,
-) => Promise<unknown[]>;
 
 const POOL = 'org.libvirt.StoragePool';
 const VOL = 'org.libvirt.StorageVol';

@@ -5,7 +5,7 @@ import { usePathname } from 'next/navigation';
 import { type ReactNode, useEffect } from 'react';
 import { useFiringAlertCount } from '../alerts/alerts-view';
 import { useSession } from '../auth/use-session';
-import { BellIcon, HostIcon, ImageIcon, StorageIcon, TaskIcon, UserIcon, VmIcon } from '../ui/icons';
+import { BellIcon, HostIcon, ImageIcon, NetworkIcon, StorageIcon, TaskIcon, UserIcon, VmIcon } from '../ui/icons';
 import { NAV_ID } from './top-bar';
 
 interface NavItem {
@@ -50,6 +50,13 @@ function inventoryItems(isAdmin: boolean): NavItem[] {
             icon: <ImageIcon />,
             testId: 'nav-images',
             matches: (p: string) => p.startsWith('/images'),
+          },
+          {
+            href: '/networks',
+            label: 'Networks',
+            icon: <NetworkIcon />,
+            testId: 'nav-networks',
+            matches: (p: string) => p.startsWith('/networks'),
           },
         ]
       : []),
