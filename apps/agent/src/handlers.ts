@@ -198,10 +198,17 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
           type,
           vcpus: spec.vcpus,
           memoryMiB: spec.memoryMiB,
-          kernelPath: spec.template.kernelPath,
-          initrdPath: spec.template.initrdPath,
-          cmdline: `${spec.template.cmdline} vireo.hostname=${spec.name}`.trim(),
-          disks: [{ path: disk, format: 'qcow2' }],
+          boot: {
+            firmware: 'bios',
+            order: ['hd'],
+            kernel: {
+              kernelPath: spec.template.kernelPath,
+              initrdPath: spec.template.initrdPath,
+              cmdline: `${spec.template.cmdline} vireo.hostname=${spec.name}`.trim(),
+            },
+          },
+          disks: [{ path: disk, device: 'disk', bus: 'virtio', format: 'qcow2' }],
+          nics: [],
           serialLogPath: serialLogPath(dir, spec.uuid),
         });
       } catch (err) {

@@ -65,7 +65,7 @@ class FakeHv {
       vcpus: spec.vcpus,
       memoryMiB: spec.memoryMiB,
       persistent: true,
-      disks: spec.disks.map((x) => x.path),
+      disks: spec.disks.flatMap((x) => (x.path ? [x.path] : [])),
     };
     this.domains.set(spec.uuid, d);
     return { ...d, disks: undefined };

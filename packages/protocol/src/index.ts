@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './messages.ts';
 export * from './names.ts';
 export * from './version.ts';
+export * from './methods/vm-hardware.ts';
