@@ -22,6 +22,7 @@ import type {
   HypervisorConnection,
   StatsSample,
 } from './hypervisor.ts';
+import { FakeStorage } from './ops/fake-storage.ts';
 
 const MIB = 1024 * 1024;
 
@@ -62,6 +63,7 @@ interface FakeDomain {
 }
 
 export class FakeHypervisor implements Hypervisor {
+  readonly storage = new FakeStorage();
   readonly hostUuid: string;
   private readonly domains = new Map<string, FakeDomain>();
   private readonly volumes = new Set<string>();

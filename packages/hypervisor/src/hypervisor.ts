@@ -15,6 +15,7 @@ import type {
   HostInfo,
   NicModel,
 } from '@vireo/protocol';
+import type { StorageOps } from './ops/storage.ts';
 import type { DomainPlatform } from './platform.ts';
 import type { ParsedDisk, ParsedNic } from './xml/parse.ts';
 
@@ -110,6 +111,8 @@ export interface DomainDigest {
 export type HypervisorConnection = { up: true } | { up: false; reason: string };
 
 export interface Hypervisor {
+  /** libvirt storage pools and volumes (ops/storage.ts). */
+  readonly storage: StorageOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

@@ -28,3 +28,13 @@ export { validateXml } from './validate-xml.ts';
 export { wrapLibvirtError } from './libvirt-call.ts';
 export { storageCodeOfErrno } from './volumes.ts';
 export { FakeHypervisor, type FakeDomainSeed, type FakeHypervisorOptions } from './fake.ts';
+export type {
+  PoolState,
+  StorageOps,
+  StoragePoolInfo,
+  StorageVolumeInfo,
+  VolumeCreate,
+  VolumeFormat,
+} from './ops/storage.ts';
+export { buildDirPoolXml, buildVolumeXml, parsePoolXml, parseVolumeXml } from './ops/storage-xml.ts';
+export { FakeStorage } from './ops/fake-storage.ts';

@@ -8,6 +8,7 @@
  */
 import dbus from 'dbus-next';
 import { VireoError } from '@vireo/protocol';
+import { storageErrorOf } from './ops/storage-errors.ts';
 
 export const LIBVIRT_BUS_NAME = 'org.libvirt';
 export const IFACE = {
@@ -86,6 +87,8 @@ export function wrapLibvirtError(err: unknown, what: string): VireoError {
   if (err instanceof dbus.DBusError) {
     const libvirt = { message: err.text ?? err.message };
     if (err.type === 'org.libvirt.Error') {
+      const storage = storageErrorOf(libvirt, what);
+      if (storage) return storage;
       if (/^Domain not found\b/.test(libvirt.message)) {
         return new VireoError('NOT_FOUND', `The VM does not exist on this host (${what}).`, {
           object: 'vm',

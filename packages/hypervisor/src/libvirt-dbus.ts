@@ -33,6 +33,7 @@ import {
   versionToString,
 } from './libvirt-constants.ts';
 import { watchLibvirtd } from './libvirtd-identity.ts';
+import { LibvirtStorage, type StorageOps } from './ops/storage.ts';
 import { validateXml } from './validate-xml.ts';
 import * as volumes from './volumes.ts';
 
@@ -90,8 +91,11 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   /** Platform choices by `<type>/<firmware>`; dropped whenever the connection to libvirt changes. */
   private readonly platforms = new Map<string, DomainPlatform>();
 
+  readonly storage: StorageOps;
+
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
+    this.storage = new LibvirtStorage(this.call.bind(this), this.connectPath);
   }
 
   async connect(): Promise<void> {
@@ -129,9 +133,17 @@ export class LibvirtDbusHypervisor implements Hypervisor {
 
   // ---- the one path to libvirt ---------------------------------------------------------------
 
-  private async call(path: string, iface: string, method: string, signature: string, args: unknown[], what: string) {
+  private async call(
+    path: string,
+    iface: string,
+    method: string,
+    signature: string,
+    args: unknown[],
+    what: string,
+    timeoutMs?: number,
+  ) {
     if (!this.link) throw libvirtUnreachable('the agent has not connected to it', what);
-    return this.link.call({ path, iface, method, signature, args, what });
+    return this.link.call({ path, iface, method, signature, args, what, ...(timeoutMs ? { timeoutMs } : {}) });
   }
   private connectCall(method: string, signature: string, args: unknown[], what: string) {
     return this.call(this.connectPath, IFACE.connect, method, signature, args, what);

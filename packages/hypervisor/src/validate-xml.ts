@@ -11,7 +11,10 @@ import { VireoError } from '@vireo/protocol';
 
 const run = promisify(execFile);
 
-export async function validateXml(xml: string, schema: 'domain' | 'capability' = 'domain'): Promise<void> {
+export async function validateXml(
+  xml: string,
+  schema: 'domain' | 'capability' | 'storagepool' | 'storagevol' = 'domain',
+): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'vireo-xml-'));
   const file = join(dir, `${schema}.xml`);
   try {

@@ -55,6 +55,10 @@ export const OBJECT_TYPES = [
   'enrollmentToken',
   'disk',
   'cluster',
+  /** A libvirt storage pool. */
+  'pool',
+  /** A volume in a storage pool. */
+  'volume',
 ] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
