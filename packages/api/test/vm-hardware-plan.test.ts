@@ -18,6 +18,7 @@ test('MACs are random, in 52:54:00:xx:xx:xx, lower case', () => {
 test('a plan names the volumes Vireo makes after the VM, keeps attached ones, and asks the agent for them', () => {
   const input = createVmInput.parse({
     ...base,
+    memoryMiB: 256,
     firmware: 'uefi',
     disks: [
       { bus: 'sata', source: { kind: 'blank', sizeBytes: 1024 ** 3 } },
@@ -71,4 +72,6 @@ test('input rules: bus/device combinations, sizes, counts, names', () => {
   assert.ok(bad({ nics: [{ network: "lan'/><x" }] }), 'hostile network name');
   assert.ok(bad({ disks: [{ pool: '../etc', source: { kind: 'blank', sizeBytes: 1024 ** 2 } }] }), 'hostile pool');
   assert.ok(!bad({ disks: [{ device: 'cdrom', bus: 'sata', source: { kind: 'empty' } }] }));
+  assert.ok(bad({ firmware: 'uefi', memoryMiB: 128 }), 'OVMF needs 256 MiB');
+  assert.ok(!bad({ firmware: 'uefi', memoryMiB: 256 }));
 });

@@ -12,6 +12,7 @@ import {
   MAX_VM_NICS,
   memoryMiBSchema,
   nicModelSchema,
+  UEFI_MIN_MEMORY_MIB,
   VM_NAME_MAX,
   vcpusSchema,
   vmNameSchema,
@@ -65,22 +66,32 @@ export const nicInput = z.object({
   model: nicModelSchema.default('virtio'),
 });
 
-export const createVmInput = z.object({
-  name: vmNameSchema,
-  templateId: z.string().min(1, 'Choose a template.').max(64),
-  vcpus: vcpusSchema,
-  memoryMiB: memoryMiBSchema,
-  /** Start the VM as soon as it is defined. */
-  start: z.boolean().default(false),
-  firmware: firmwareSchema.default('bios'),
-  /** Disks after the template's own (which is always the first). */
-  disks: z
-    .array(diskInput)
-    .max(MAX_VM_DISKS - 1, `A VM has at most ${MAX_VM_DISKS} disks, the template's included.`)
-    .default([]),
-  /** Network cards; Vireo chooses their MACs. */
-  nics: z.array(nicInput).max(MAX_VM_NICS, `A VM has at most ${MAX_VM_NICS} network cards.`).default([]),
-});
+export const createVmInput = z
+  .object({
+    name: vmNameSchema,
+    templateId: z.string().min(1, 'Choose a template.').max(64),
+    vcpus: vcpusSchema,
+    memoryMiB: memoryMiBSchema,
+    /** Start the VM as soon as it is defined. */
+    start: z.boolean().default(false),
+    firmware: firmwareSchema.default('bios'),
+    /** Disks after the template's own (which is always the first). */
+    disks: z
+      .array(diskInput)
+      .max(MAX_VM_DISKS - 1, `A VM has at most ${MAX_VM_DISKS} disks, the template's included.`)
+      .default([]),
+    /** Network cards; Vireo chooses their MACs. */
+    nics: z.array(nicInput).max(MAX_VM_NICS, `A VM has at most ${MAX_VM_NICS} network cards.`).default([]),
+  })
+  .superRefine((v, ctx) => {
+    if (v.firmware === 'uefi' && v.memoryMiB < UEFI_MIN_MEMORY_MIB) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['memoryMiB'],
+        message: `UEFI (OVMF) needs at least ${UEFI_MIN_MEMORY_MIB} MiB of memory.`,
+      });
+    }
+  });
 
 /** What `vm.create` takes, as the service receives it (defaults applied). */
 export type CreateVmInput = z.output<typeof createVmInput>;

@@ -12,6 +12,13 @@ export const DISK_BYTES_MIN = 1024 * 1024;
 export const DISK_BYTES_MAX = 64 * 1024 ** 4;
 
 export const firmwareSchema = z.enum(['bios', 'uefi']);
+
+/**
+ * UEFI guests need this much memory: OVMF 2022.11 on q35 with 128 MiB stopped with an exception
+ * ("Can't find image information") before loading the kernel; with 256 MiB the lab guest booted
+ * to READY (lab, TCG, firmware autoselected).
+ */
+export const UEFI_MIN_MEMORY_MIB = 256;
 export type Firmware = z.infer<typeof firmwareSchema>;
 
 export const bootDeviceSchema = z.enum(['hd', 'cdrom', 'network']);

@@ -3,7 +3,14 @@
  * the browser says the same thing the server would, before the round trip.
  */
 import type { CreateVmInput } from '@vireo/api';
-import { DISK_BYTES_MAX, libvirtNameSchema, memoryMiBSchema, vcpusSchema, vmNameSchema } from '@vireo/protocol';
+import {
+  DISK_BYTES_MAX,
+  libvirtNameSchema,
+  memoryMiBSchema,
+  UEFI_MIN_MEMORY_MIB,
+  vcpusSchema,
+  vmNameSchema,
+} from '@vireo/protocol';
 import type { z } from 'zod';
 
 export type DiskBusChoice = 'virtio' | 'sata' | 'scsi';
@@ -68,7 +75,11 @@ export function validateDraft(draft: CreateVmDraft): FieldErrors {
     name: firstIssue(vmNameSchema, draft.name),
     templateId: draft.templateId ? undefined : 'Choose a template.',
     vcpus: numberIssue(vcpusSchema, draft.vcpus, 'vCPUs'),
-    memoryMiB: numberIssue(memoryMiBSchema, draft.memoryMiB, 'Memory'),
+    memoryMiB:
+      numberIssue(memoryMiBSchema, draft.memoryMiB, 'Memory') ??
+      (draft.firmware === 'uefi' && Number(draft.memoryMiB) < UEFI_MIN_MEMORY_MIB
+        ? `UEFI (OVMF) needs at least ${UEFI_MIN_MEMORY_MIB} MiB of memory.`
+        : undefined),
     diskSizeGiB: draft.extraDisk ? diskSizeIssue(draft.diskSizeGiB) : undefined,
     nicNetwork: draft.extraNic ? firstIssue(libvirtNameSchema, draft.nicNetwork.trim()) : undefined,
   };
