@@ -128,21 +128,19 @@ export const vmNicSchema = z.object({
 export type VmNic = z.infer<typeof vmNicSchema>;
 
 /**
- * NoCloud seed for cloud-init. A typed slot for now: the agent refuses it until the seed builder
- * (the bootable guest image's part of issue 6) is merged.
+ * A NoCloud seed for cloud-init: a typed slot. The agent refuses it for now; when the guest
+ * image work's `cloudInitSeedSchema` (packages/protocol/src/cloud-init.ts on i6-guest) and its
+ * seed ISO builder are merged, this slot takes that schema and the agent attaches the ISO.
  */
-export const cloudInitSeedSchema = z.object({
-  hostname: z.string().max(63).optional(),
-  userData: z
-    .string()
-    .max(64 * 1024)
-    .optional(),
-  sshAuthorizedKeys: z
-    .array(z.string().max(16 * 1024))
-    .max(32)
-    .optional(),
-});
-export type CloudInitSeed = z.infer<typeof cloudInitSeedSchema>;
+export const cloudInitSlotSchema = z
+  .object({
+    hostname: z.string().max(63).optional(),
+    userData: z
+      .string()
+      .max(64 * 1024)
+      .optional(),
+  })
+  .passthrough();
 
 /** The hardware part of vm.create, as the agent receives it: every name and MAC already chosen. */
 export const vmHardwareSchema = z
@@ -157,7 +155,7 @@ export const vmHardwareSchema = z
     }),
     disks: z.array(vmDiskSchema).max(MAX_VM_DISKS),
     nics: z.array(vmNicSchema).max(MAX_VM_NICS),
-    cloudInit: cloudInitSeedSchema.optional(),
+    cloudInit: cloudInitSlotSchema.optional(),
   })
   .superRefine((h, ctx) => {
     const seen = new Set<string>();
