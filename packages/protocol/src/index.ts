@@ -6,3 +6,4 @@ export * from './version.ts';
 export * from './methods/storage.ts';
 export * from './methods/images.ts';
 export * from './methods/networks.ts';
+export * from './methods/vm-hardware.ts';
