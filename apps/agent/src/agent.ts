@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Hypervisor } from '@vireo/hypervisor';
 import { type ManagerMessage, PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
 import type { AgentConfig } from './config.ts';
-import { openConsoleRelay } from './console-relay.ts';
+import { dialManagerChannel, openConsoleRelay } from './console-relay.ts';
 import { DEFAULT_MAX_VIRTUAL_GIB } from './image-checks.ts';
 import { libvirtPools } from './image-pools.ts';
 import { ImageStore } from './image-store.ts';
@@ -21,7 +21,6 @@ import { Journal } from './journal.ts';
 import { ReportedDomains, watchLibvirt } from './libvirt-watch.ts';
 import type { Logger } from './logger.ts';
 import { ManagerLink } from './manager-link.ts';
-import { pullChunk } from './upload-pull.ts';
 
 export const AGENT_VERSION = '0.1.0';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -78,8 +77,8 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
     logger,
     maxVirtualBytes: (config.imageMaxVirtualGiB ?? DEFAULT_MAX_VIRTUAL_GIB) * 1024 ** 3,
     importDirs: config.imageImportDirs ?? [],
-    pullChunk: (channelId, length) =>
-      pullChunk({ wsBase: () => link?.currentWsBase ?? '', bearer: () => link?.bearer }, channelId, length),
+    dialChannel: (channelId) =>
+      dialManagerChannel({ wsBase: () => link?.currentWsBase ?? '', bearer: () => link?.bearer }, channelId),
   });
   const handlers = createHandlers({
     images,

@@ -76,3 +76,57 @@ export async function openConsoleRelay(deps: ConsoleRelayDeps, p: { uuid: string
   ws.on('close', () => closeBoth('manager closed'));
   ws.on('error', (err) => closeBoth(`ws error: ${err.message}`));
 }
+
+/** A dialled-back channel; messages that came before `onMessage` was called are replayed to it. */
+export interface ManagerChannel {
+  ws: WebSocket;
+  onMessage(listener: (data: Buffer) => void): void;
+}
+
+/**
+ * Dials a byte channel back to the manager (the same dial-back as a console's), e.g. for an
+ * upload chunk's bytes; resolves once open. The manager may send at once (its bytes can arrive
+ * with the handshake's answer), so messages are held from the start until a listener takes them.
+ */
+export async function dialManagerChannel(
+  deps: Pick<ConsoleRelayDeps, 'wsBase' | 'bearer' | 'connectTimeoutMs'>,
+  channelId: string,
+): Promise<ManagerChannel> {
+  const bearer = deps.bearer();
+  if (!bearer) throw new VireoError('UNAUTHORIZED', 'The agent has no credential yet.');
+  const url = `${deps.wsBase()}${AGENT_CONSOLE_WS_PATH}?channel=${encodeURIComponent(channelId)}`;
+  const ws = new WebSocket(url, {
+    headers: { authorization: `Bearer ${bearer}` },
+    handshakeTimeout: deps.connectTimeoutMs ?? 10_000,
+    maxPayload: 16 * 1024 * 1024,
+  });
+  ws.binaryType = 'nodebuffer';
+  const channel = holdChannel(ws);
+  await new Promise<void>((res, rej) => {
+    ws.once('open', () => res());
+    ws.once('error', (err) =>
+      rej(new VireoError('HOST_UNREACHABLE', `Cannot open a channel to the manager: ${err.message}`)),
+    );
+    ws.once('unexpected-response', (_q, r) =>
+      rej(new VireoError('TICKET_INVALID', `The manager refused the channel (HTTP ${r.statusCode}).`)),
+    );
+  }).catch((err) => {
+    ws.terminate();
+    throw err;
+  });
+  return channel;
+}
+
+/** Holds a socket's messages until a listener is given, then replays them to it. */
+export function holdChannel(ws: WebSocket): ManagerChannel {
+  const held: Buffer[] = [];
+  let listener: ((data: Buffer) => void) | undefined;
+  ws.on('message', (data: Buffer) => (listener ? listener(data) : held.push(data)));
+  return {
+    ws,
+    onMessage(fn) {
+      listener = fn;
+      for (const data of held.splice(0)) fn(data);
+    },
+  };
+}

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { type FileHandle, chmod, link, open, realpath, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { storageCodeOfErrno } from '@vireo/hypervisor';
 import {
@@ -23,6 +23,7 @@ import {
   VireoError,
   formatFromName,
 } from '@vireo/protocol';
+import type { ManagerChannel } from './console-relay.ts';
 import { checkImage, refused } from './image-checks.ts';
 import { isInside } from './files.ts';
 import type { Logger } from './logger.ts';
@@ -45,12 +46,12 @@ export interface ImageStoreDeps {
   maxVirtualBytes: number;
   /** Directories `image.import` may read from (realpath of the source must be inside one). */
   importDirs: readonly string[];
-  /** The bytes of a chunk: the body of `length` bytes the manager serves for `channelId`. */
-  pullChunk: (channelId: string, length: number) => Promise<Readable>;
+  /** Dials the manager's channel for a chunk's bytes (agent → manager WebSocket). */
+  dialChannel: (channelId: string) => Promise<ManagerChannel>;
 }
 
-/** Past this many bytes waiting to be written, the chunk's body is paused (backpressure). */
-const WRITE_HIGH_WATER = 8 * 1024 * 1024;
+/** Past this many bytes waiting to be written, the channel is paused (backpressure). */
+const MAX_PENDING_WRITE = 8 * 1024 * 1024;
 const COPY_CHUNK = 1024 * 1024;
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = constants;
@@ -150,42 +151,73 @@ export class ImageStore {
       throw new VireoError('BAD_INPUT', `The chunk ends at ${p.offset + p.length}, past the size ${p.size}.`);
     const dir = await this.poolDir(p.pool);
     const fh = await this.openPart(this.partPath(dir, p.uploadId), p.offset);
+    let pos = p.offset;
     try {
-      const body = await this.deps.pullChunk(p.channelId, p.length);
-      let failed: unknown;
-      await new Promise<void>((resolve) => {
-        // One fd for the chunk (the number: given the FileHandle, the stream would hold it and
-        // our stat and close would wait); the stream batches what arrives while a write is under way into
-        // one writev, and pauses the body past WRITE_HIGH_WATER bytes waiting.
-        const out = createWriteStream('', {
-          fd: fh.fd,
-          start: p.offset,
-          autoClose: false,
-          highWaterMark: WRITE_HIGH_WATER,
+      const channel = await this.deps.dialChannel(p.channelId);
+      const ws = channel.ws;
+      await new Promise<void>((resolve, reject) => {
+        // What arrived and waits to be written: written together (one writev) whenever the
+        // previous write ends, so a chunk costs a few system calls, not one per message.
+        let queue: Buffer[] = [];
+        let queued = 0;
+        let received = 0;
+        let writing: Promise<void> | null = null;
+        let failed: unknown;
+        let closed = false;
+        const end = pos + p.length;
+        const flush = async (): Promise<void> => {
+          while (queue.length > 0 && !failed) {
+            const batch = queue;
+            const bytes = queued;
+            queue = [];
+            queued = 0;
+            if (ws.isPaused) ws.resume();
+            try {
+              let done = 0;
+              while (done < bytes) {
+                const { bytesWritten } = await fh.writev(
+                  done === 0 ? batch : [Buffer.concat(batch).subarray(done)],
+                  pos,
+                );
+                done += bytesWritten;
+                pos += bytesWritten;
+              }
+            } catch (err) {
+              failed = err;
+              ws.close(1011, 'write failed');
+            }
+          }
+          writing = null;
+          if (pos === end && !closed) ws.close(1000, 'chunk written');
+        };
+        channel.onMessage((data) => {
+          if (failed) return;
+          received += data.length;
+          if (p.offset + received > end) {
+            failed = new VireoError('BAD_INPUT', `The chunk carried more than the ${p.length} bytes announced.`);
+            ws.close(1008, 'too many bytes');
+            return;
+          }
+          queue.push(data);
+          queued += data.length;
+          if (queued > MAX_PENDING_WRITE) ws.pause();
+          writing ??= flush();
         });
-        out.on('finish', resolve);
-        out.on('error', (err) => {
-          failed = err;
-          body.destroy();
-          resolve();
+        // Closed early (the browser went away): what arrived is written; the offset says so.
+        ws.on('close', () => {
+          closed = true;
+          void (writing ?? Promise.resolve()).then(() =>
+            failed ? reject(storageError(failed, 'Cannot write the upload')) : resolve(),
+          );
         });
-        // Cut short (the browser went away): what arrived is still written; the offset says so.
-        body.on('close', () => {
-          if (body.readableEnded) return;
-          body.unpipe(out);
-          out.end();
+        ws.on('error', (err) => {
+          this.deps.logger.warn('upload channel error', { uploadId: p.uploadId, err: err.message });
         });
-        body.on('error', (err) =>
-          this.deps.logger.warn('upload chunk cut short', { uploadId: p.uploadId, err: err.message }),
-        );
-        body.pipe(out);
       });
-      if (failed) throw storageError(failed, 'Cannot write the upload');
-      // The offset is what the file really holds, however the body ended.
-      return { offset: (await fh.stat()).size };
     } finally {
       await fh.close();
     }
+    return { offset: pos };
   }
 
   async uploadAbort(p: AgentParams<'image.uploadAbort'>): Promise<{ removed: boolean }> {

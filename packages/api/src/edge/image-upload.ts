@@ -5,22 +5,26 @@
  * resumes after a network loss. Creating, committing and cancelling an upload are tRPC mutations
  * (routers/image.ts). Admins only; a PUT passes the same origin check as every mutation.
  *
- * A chunk is never held whole: the manager asks the pool's agent to pull it and pipes the request
- * body into the agent's pull (upload-pull.ts; through the manager holding the agent when that is
- * another one).
+ * A chunk is never held whole: the manager asks the pool's agent to dial back a channel (as for a
+ * console; through the manager holding the agent when that is another one) and pipes the request
+ * body into it, pausing the request while the channel's send buffer is full.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ErrorCode, toErrorPayload, uploadIdSchema, VireoError } from '@vireo/protocol';
+import type { WebSocket } from 'ws';
 import { sessionFromRequest } from '../context.ts';
 import { hostAgent } from '../services/agent-router.ts';
 import { uploadById, uploadOffset } from '../services/images.ts';
-import { expectUploadPull, serveRequestBody } from './upload-pull.ts';
+import { expectAgentConsole } from './console-proxy.ts';
 import { csrfRefusal, refuseUnread, sendJson } from './http-guards.ts';
 
 export const IMAGE_UPLOAD_PREFIX = '/api/images/uploads/';
 /** The largest chunk one PUT may carry; the UI sends 16 MiB. */
 export const MAX_UPLOAD_CHUNK = 64 * 1024 * 1024;
+/** Past this many bytes sent to the channel but not yet written to its socket, stop reading. */
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_INPUT: 400,
@@ -120,12 +124,38 @@ async function sendChunk(
   length: number,
 ): Promise<{ offset: number }> {
   const channelId = randomBytes(18).toString('base64url');
-  expectUploadPull(channelId, upload.hostId, serveRequestBody(req, length));
+  expectAgentConsole(channelId, upload.hostId, (ws) => pump(req, ws));
   const agent = await hostAgent(upload.hostId, upload.hostName ?? upload.hostId);
   return agent.request(
     'image.uploadChunk',
     { uploadId: upload.id, pool: upload.pool, offset, length, size: upload.sizeBytes, channelId },
-    // The slowest browser we wait for: 256 KiB/s, plus the agent's pull.
+    // The slowest browser we wait for: 256 KiB/s, plus the dial-back.
     { timeoutMs: 60_000 + Math.ceil(length / (256 * 1024)) * 1000 },
   );
+}
+
+/** Request body → channel, pausing the request while the channel's buffer is full. */
+function pump(req: IncomingMessage, ws: WebSocket): void {
+  let queued = 0;
+  let paused = false;
+  req.on('data', (chunk: Buffer) => {
+    if (ws.readyState !== ws.OPEN) return;
+    queued += chunk.length;
+    ws.send(chunk, { binary: true }, () => {
+      queued -= chunk.length;
+      if (paused && queued < LOW_WATER) {
+        paused = false;
+        req.resume();
+      }
+    });
+    if (!paused && queued > HIGH_WATER) {
+      paused = true;
+      req.pause();
+    }
+  });
+  // The browser went away mid-chunk: the host keeps what arrived and says how far it got.
+  req.on('close', () => {
+    if (!req.complete && ws.readyState === ws.OPEN) ws.close(1001, 'client went away');
+  });
+  ws.on('error', () => ws.terminate());
 }

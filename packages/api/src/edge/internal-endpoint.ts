@@ -6,8 +6,6 @@
  *   answer streams as NDJSON: progress lines, then the reply (agent-router.ts reads it).
  * - WebSocket /internal/console-channel: the bridged console of an agent connected to another
  *   manager, arriving where the browser waits (console-proxy.ts).
- * - GET /internal/upload-chunk: an upload chunk's bytes, pulled by the manager holding the agent
- *   from the one where the browser's PUT is (upload-pull.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AgentMethod, agentRequests, toErrorPayload } from '@vireo/protocol';
@@ -18,7 +16,6 @@ import { connections, hostOffline } from '../services/agent-registry.ts';
 import { INTERNAL_AGENT_REQUEST_PATH, type RelayLine } from '../services/agent-router.ts';
 import { bridgeSockets, expectAgentConsole } from './console-proxy.ts';
 import { readBodyLimited, sendJson, tokenMatches } from './http-guards.ts';
-import { expectUploadPull, serveFromManager } from './upload-pull.ts';
 
 export { INTERNAL_AGENT_REQUEST_PATH };
 export const INTERNAL_CONSOLE_WS_PATH = '/internal/console-channel';
@@ -62,23 +59,18 @@ export async function handleInternalAgentRequest(req: IncomingMessage, res: Serv
   try {
     const conn = connections.get(body.hostId);
     if (!conn) throw hostOffline(body.hostId);
-    const secret = managerEnv().VIREO_CLUSTER_SECRET as string;
-    // A console's bytes: the agent dials back here, and they are bridged to the asking manager,
-    // where the browser is. An upload chunk's: the agent pulls them here, and this manager pulls
-    // them from the asking one.
-    if (body.method === 'console.open') {
+    // A console's or an upload chunk's bytes: the agent dials back here, and they are bridged to
+    // the asking manager, where the browser is.
+    if (body.method === 'console.open' || body.method === 'image.uploadChunk') {
       const { channelId } = params.data as unknown as { channelId: string };
       const target = new URL(INTERNAL_CONSOLE_WS_PATH, body.replyTo);
       target.protocol = target.protocol === 'https:' ? 'wss:' : 'ws:';
       target.searchParams.set('channel', channelId);
       target.searchParams.set('host', body.hostId);
+      const secret = managerEnv().VIREO_CLUSTER_SECRET as string;
       expectAgentConsole(channelId, body.hostId, (agentWs) => {
         bridgeSockets(agentWs, new WebSocket(target, { headers: { authorization: `Bearer ${secret}` } }));
       });
-    }
-    if (body.method === 'image.uploadChunk') {
-      const { channelId } = params.data as unknown as { channelId: string };
-      expectUploadPull(channelId, body.hostId, serveFromManager(body.replyTo, channelId, body.hostId, secret));
     }
     const result = await conn.request(body.method, params.data as never, {
       timeoutMs: body.timeoutMs,

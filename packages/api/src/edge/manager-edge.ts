@@ -1,7 +1,7 @@
 /**
  * The manager's network edge, beside Next.js in one Node server: tRPC over HTTP/SSE, the agent
  * enrollment endpoint, Prometheus `/metrics` (metrics-endpoint.ts), image upload chunks
- * (image-upload.ts) and the agent's pull of them (upload-pull.ts), and the three WebSocket
+ * (image-upload.ts), and the three WebSocket
  * endpoints (agent link, agent console dial-back, browser console). Other requests are left to Next; other WebSocket upgrades are refused.
  * Every state-changing request passes the body limit and the CSRF check (http-guards.ts) first,
  * and every response carries the security headers (security-headers.ts).
@@ -35,17 +35,10 @@ import {
   INTERNAL_AGENT_REQUEST_PATH,
   INTERNAL_CONSOLE_WS_PATH,
   internalConsoleTarget,
-  isInternalCaller,
 } from './internal-endpoint.ts';
 import { handleImageUpload, IMAGE_UPLOAD_PREFIX } from './image-upload.ts';
 import { handleMetrics, METRICS_PATH, timeTrpcRequest } from './metrics-endpoint.ts';
 import { setApiSecurityHeaders, setPageSecurityHeaders } from './security-headers.ts';
-import {
-  AGENT_UPLOAD_PULL_PATH,
-  handleAgentUploadPull,
-  handleInternalUploadPull,
-  INTERNAL_UPLOAD_PULL_PATH,
-} from './upload-pull.ts';
 
 const TRPC_PREFIX = '/api/trpc/';
 /** Generous for any form in the UI; nothing the API takes comes near it. */
@@ -194,12 +187,6 @@ export function createManagerEdge(): ManagerEdge {
       if (path.startsWith(IMAGE_UPLOAD_PREFIX)) {
         setApiSecurityHeaders(res);
         handleImageUpload(req, res, path, allowedOrigins).catch(failed);
-        return true;
-      }
-      if (path === AGENT_UPLOAD_PULL_PATH || path === INTERNAL_UPLOAD_PULL_PATH) {
-        const url = new URL(req.url ?? '/', 'http://manager.invalid');
-        if (path === AGENT_UPLOAD_PULL_PATH) handleAgentUploadPull(req, res, url).catch(failed);
-        else handleInternalUploadPull(req, res, url, isInternalCaller(req));
         return true;
       }
       if (path === INTERNAL_AGENT_REQUEST_PATH) {

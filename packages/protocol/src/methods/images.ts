@@ -1,15 +1,11 @@
 /**
  * Image upload and import requests (manager → agent). An upload is written by chunks to
  * `<pool dir>/.upload-<id>.part`; the offset reached is the part file's size, which the agent
- * alone knows, so a browser resumes from what the host really has. The bytes of a chunk do not
- * travel on the agent's message link: the agent pulls them from its manager as one HTTP response
- * body (AGENT_UPLOAD_PULL_PATH), into which the manager pipes the browser's PUT.
+ * alone knows, so a browser resumes from what the host really has. The bytes of a chunk travel on
+ * a channel the agent dials back (like a console), not on the agent's message link.
  */
 import { z } from 'zod';
 import { poolNameSchema, volumeNameSchema } from './storage.ts';
-
-/** Where an agent pulls a chunk's bytes: `GET ?channel=<channelId>` with its bearer. */
-export const AGENT_UPLOAD_PULL_PATH = '/api/agent/upload-chunk';
 
 export const IMAGE_FORMATS = ['qcow2', 'raw', 'iso'] as const;
 export const imageFormatSchema = z.enum(IMAGE_FORMATS);
@@ -56,8 +52,8 @@ const checkLimits = z.object({
 export const imageRequests = {
   /**
    * Append `length` bytes at `offset` (must equal the part file's size) to the upload's part
-   * file; the agent pulls the bytes from its manager with `channelId` (AGENT_UPLOAD_PULL_PATH). A
-   * body cut short leaves what arrived written: the reply's offset says how far it got.
+   * file; the bytes arrive on a WebSocket the agent dials back with `channelId`. A channel closed
+   * early leaves what arrived written: the reply's offset says how far it got.
    */
   'image.uploadChunk': {
     params: uploadRef.extend({
