@@ -2,7 +2,9 @@
  * Images in Chromium: a qcow2 of a few tens of MiB is uploaded from the page with visible
  * progress (bytes and rate; the upload is throttled to 12 MiB/s through Chromium's network
  * emulation so progress can be seen), lands in a libvirt pool on a lab host and is listed; a
- * lying file is refused with the host's reason on the page.
+ * lying file is refused with the host's reason on the page. The pool is picked from a list of the
+ * host's pools (made through the Storage API, with free space shown), and an uploaded image links
+ * to its pool's volume list on the Storage page.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +16,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { admin, baseUrl } from '../support/api.ts';
 import { launchChromium, logInPage } from '../support/browser.ts';
-import { dropLabPool, labPool } from '../support/images.ts';
+import { dropLabPool } from '../support/images.ts';
 import { type LabHost, lab, virsh } from '../support/lab.ts';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/images`;
@@ -30,12 +32,13 @@ before(async () => {
   mkdirSync(artifacts, { recursive: true });
   host = lab().hosts[0] as LabHost;
   poolDir = join(lab().sharedDir, `pool-${POOL}`);
-  await labPool(host, POOL, poolDir);
   work = await mkdtemp(join(tmpdir(), 'vireo-images-ui-'));
   const { api } = await admin();
   const found = (await api.host.list.query()).find((h) => h.name === host.name);
   assert.ok(found);
   hostId = found.id;
+  const made = await api.storage.createPool.mutate({ scope: 'host', hostId, name: POOL, path: poolDir });
+  assert.deepEqual(made.notApplied, []);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   await logInPage(page);
@@ -43,7 +46,9 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await dropLabPool(host, POOL);
+  const { api } = await admin();
+  // The pool holds the uploaded image: take it out of libvirt directly when Vireo refuses.
+  await api.storage.deletePool.mutate({ name: POOL }).catch(() => dropLabPool(host, POOL));
   await rm(poolDir, { recursive: true, force: true });
   await rm(work, { recursive: true, force: true });
 });
@@ -51,7 +56,11 @@ after(async () => {
 async function fillForm(file: string, name?: string) {
   await page.getByTestId('upload-file').setInputFiles(file);
   await page.getByLabel('Host').first().selectOption(hostId);
-  await page.getByTestId('upload-pool').fill(POOL);
+  const pool = page.getByTestId('upload-pool');
+  // The host's pools, with free space: the test's pool among them.
+  await pool.locator(`option[value="${POOL}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+  assert.match((await pool.locator(`option[value="${POOL}"]`).textContent()) ?? '', /free$/);
+  await pool.selectOption(POOL);
   if (name) await page.getByTestId('upload-name').fill(name);
 }
 
@@ -106,6 +115,13 @@ test('upload a qcow2 with visible progress; it lands in the pool and is listed',
   await page.screenshot({ path: `${artifacts}/upload-done.png` });
   const vols = await virsh(host, 'vol-list', POOL);
   assert.match(vols.stdout, /ui-disk\.qcow2/);
+  // The image's pool links to that pool's volumes on the Storage page, where the image is one.
+  await row.getByTestId('upload-pool-link').click();
+  await page.waitForURL(`**/storage#pool-${POOL}`);
+  const section = page.locator(`[data-testid="pool"][data-name="${POOL}"]`);
+  await section.getByText('ui-disk.qcow2').first().waitFor({ timeout: 15_000 });
+  await section.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${artifacts}/image-in-storage.png` });
 });
 
 test('a qcow2 given as a raw .img is refused with the reason, and nothing is left', async () => {

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { formatFromName, IMAGE_FORMATS, type ImageFormat } from '@vireo/protocol';
+import Link from 'next/link';
 import { useId, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { HostView, RouterOutputs } from '@/trpc/types';
@@ -10,6 +11,7 @@ import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { formatBytes, formatDateTime } from '../ui/format';
 import { EmptyRow, PageHeader, stacked, TableHead, td as tdBase } from '../ui/page-header';
+import { PoolSelect } from './pool-select';
 import { Field, HostSelect, UploadForm, volumeNameOf } from './upload-form';
 
 type UploadRow = RouterOutputs['image']['uploads'][number];
@@ -94,7 +96,7 @@ function ImportForm({ hosts }: { hosts: HostView[] }) {
           />
         </Field>
         <Field label="Storage pool" htmlFor={`${ids}-pool`}>
-          <input id={`${ids}-pool`} className={inputClass} value={pool} onChange={(e) => setPool(e.target.value)} />
+          <PoolSelect id={`${ids}-pool`} testId="import-pool" hostId={hostId} value={pool} onChange={setPool} />
         </Field>
         <Field label="Volume name" htmlFor={`${ids}-name`}>
           <input id={`${ids}-name`} className={inputClass} value={name} onChange={(e) => setName(e.target.value)} />
@@ -196,7 +198,15 @@ function UploadLine({ u }: { u: UploadRow }) {
         {u.hostName ?? '—'}
       </td>
       <td className={td} data-label="Pool">
-        {u.pool}
+        {/* The pool's volume list on the Storage page (an installed image is one of its volumes). */}
+        <Link
+          href={`/storage#pool-${u.pool}`}
+          className="text-sky-700 hover:underline"
+          data-testid="upload-pool-link"
+          title={`Volumes of pool ${u.pool}`}
+        >
+          {u.pool}
+        </Link>
       </td>
       <td className={td} data-label="State">
         <span className={`font-medium ${STATE_LOOK[u.state] ?? ''}`}>

@@ -9,6 +9,7 @@ import { ProgressBar } from '../ui/bars';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { formatBytes } from '../ui/format';
+import { PoolSelect } from './pool-select';
 import { resumeKey, sendFile, UploadError, type UploadProgress } from './upload-client';
 
 type Phase =
@@ -182,14 +183,14 @@ export function UploadForm({ hosts }: { hosts: HostView[] }) {
         <Field label="Host" htmlFor={`${ids}-host`}>
           <HostSelect id={`${ids}-host`} hosts={hosts} value={hostId} onChange={setHostId} disabled={busy} />
         </Field>
-        <Field label="Storage pool (directory pool on that host)" htmlFor={`${ids}-pool`}>
-          <input
+        <Field label="Storage pool (free space on that host)" htmlFor={`${ids}-pool`}>
+          <PoolSelect
             id={`${ids}-pool`}
-            data-testid="upload-pool"
-            className={inputClass}
+            testId="upload-pool"
+            hostId={hostId}
             value={pool}
             disabled={busy}
-            onChange={(e) => setPool(e.target.value)}
+            onChange={setPool}
           />
         </Field>
         <Field label="Volume name" htmlFor={`${ids}-name`}>

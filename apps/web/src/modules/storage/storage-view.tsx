@@ -77,6 +77,7 @@ function PoolSection({ pool, pools, track }: { pool: PoolView; pools: PoolView[]
 
   return (
     <section
+      id={`pool-${pool.name}`}
       data-testid="pool"
       data-name={pool.name}
       aria-label={`Storage pool ${pool.name}`}
