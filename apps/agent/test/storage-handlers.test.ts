@@ -32,10 +32,13 @@ function domainWithDisk(uuid: string, path: string, format: 'qcow2' | 'raw') {
     type: 'qemu' as const,
     vcpus: 1,
     memoryMiB: 64,
-    kernelPath: '/k',
-    initrdPath: '/i',
-    cmdline: '',
-    disks: [{ path, format }],
+    boot: {
+      firmware: 'bios' as const,
+      order: ['hd' as const],
+      kernel: { kernelPath: '/k', initrdPath: '/i', cmdline: '' },
+    },
+    disks: [{ path, format, device: 'disk' as const, bus: 'virtio' as const }],
+    nics: [],
     serialLogPath: '/s',
   };
 }
