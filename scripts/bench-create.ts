@@ -7,7 +7,8 @@
  *   + Create.
  * Both clocks stop on libvirt's own "started" lifecycle event for that domain, read over the lab
  * host's D-Bus (the same signal the agent follows), so neither side pays a polling delay.
- * Rounds are interleaved (Vireo, direct, Vireo, …) so machine load hits both alike.
+ * Rounds are interleaved (Vireo then direct, direct then Vireo, …), each VM removed before the
+ * next is made, so machine load hits both alike.
  * Goal: median(Vireo) / median(direct) ≤ 1.1.
  *
  *   BENCH_ROUNDS=10 VIREO_STACK_DIR=var/vdev6 VIREO_PORT=3106 VIREO_LAB_NAME=vdev6 \
@@ -207,11 +208,14 @@ try {
   await directRound();
   vireoMs.length = 0;
   directMs.length = 0;
+  for (const f of cleanup.splice(0)) await f();
   for (let i = 0; i < ROUNDS; i++) {
-    await vireoRound();
-    await directRound();
-    // Keep the host light: a round's VMs are removed before the next.
-    for (const f of cleanup.splice(0)) await f();
+    // Each VM is removed before the next is made (a booting guest would slow the next start),
+    // and the order alternates so neither side always follows the other.
+    for (const round of i % 2 === 0 ? [vireoRound, directRound] : [directRound, vireoRound]) {
+      await round();
+      for (const f of cleanup.splice(0)) await f();
+    }
   }
 } finally {
   for (const f of cleanup.splice(0)) await f().catch((err) => console.error('cleanup:', err));
