@@ -266,7 +266,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       // When every disk's path is known before it is made (the template's overlay, empty CD-ROMs),
       // the XML is validated while the disks are made; define checks it is the same XML.
       if (!(hw?.disks ?? []).some((d) => d.volume)) {
-        hv.prepareDomain(
+        hv.prepareDomain?.(
           domainSpec([
             ...(overlay ? [{ path: overlay, device: 'disk', bus: 'virtio', format: 'qcow2' } as const] : []),
             ...(hw?.disks ?? []).map((d) => ({ device: d.device, bus: d.bus, format: d.format })),
