@@ -5,7 +5,7 @@
  * (journal.ts), so a killed agent's successor can finish or roll them back (jobs.ts).
  */
 import { existsSync } from 'node:fs';
-import type { DomainDisk, Hypervisor } from '@vireo/hypervisor';
+import type { DomainDisk, DomainSpec, Hypervisor } from '@vireo/hypervisor';
 import {
   type AgentMethod,
   type AgentParams,
@@ -223,18 +223,61 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
 
   return {
     async 'vm.create'({ spec }, op) {
+      // Three independent reads at once; their answers are still looked at in this order.
+      const listed = hv.listDomains();
+      const hostInfo = hv.hostInfo();
+      listed.catch(() => {});
+      hostInfo.catch(() => {});
       const existing = await hv.domain(spec.uuid);
       if (existing) return { domain: existing, ...(await createdHardware(spec)) };
-      const clash = (await hv.listDomains()).find((d) => d.name === spec.name);
+      const clash = (await listed).find((d) => d.name === spec.name);
       if (clash)
         throw new VireoError('CONFLICT', `A VM named ${spec.name} already exists on this host.`, { object: 'vm' });
       if (spec.hardware?.cloudInit) {
         throw new VireoError('BAD_INPUT', 'cloud-init seeds are not supported by this agent yet.', { object: 'vm' });
       }
-      const host = await hv.hostInfo();
+      const host = await hostInfo;
       const type = host.domainTypes[0];
       if (!type) throw new VireoError('NO_HOST_CAPACITY', 'This host offers no usable domain type (kvm/qemu/xen).');
       const overlay = spec.template ? overlayPath(dir, spec.uuid) : undefined;
+      const hw = spec.hardware;
+      const kernel = spec.template
+        ? {
+            kernelPath: spec.template.kernelPath,
+            initrdPath: spec.template.initrdPath,
+            cmdline: `${spec.template.cmdline} vireo.hostname=${spec.name}`.trim(),
+          }
+        : hw?.boot.kernel;
+      const domainSpec = (disks: DomainDisk[]): DomainSpec => ({
+        uuid: spec.uuid,
+        name: spec.name,
+        type,
+        vcpus: spec.vcpus,
+        memoryMiB: spec.memoryMiB,
+        boot: {
+          firmware: hw?.boot.firmware ?? 'bios',
+          order: hw?.boot.order ?? ['hd'],
+          ...(kernel ? { kernel } : {}),
+        },
+        disks,
+        nics: (hw?.nics ?? []).map((n) => ({
+          network: n.network,
+          model: n.model,
+          mac: n.mac,
+          ...(n.filter ? { filter: n.filter } : {}),
+        })),
+        serialLogPath: serialLogPath(dir, spec.uuid),
+      });
+      // When every disk's path is known before it is made (the template's overlay, empty CD-ROMs),
+      // the XML is validated while the disks are made; define checks it is the same XML.
+      if (!(hw?.disks ?? []).some((d) => d.volume)) {
+        hv.prepareDomain?.(
+          domainSpec([
+            ...(overlay ? [{ path: overlay, device: 'disk', bus: 'virtio', format: 'qcow2' } as const] : []),
+            ...(hw?.disks ?? []).map((d) => ({ device: d.device, bus: d.bus, format: d.format })),
+          ]),
+        );
+      }
       const files = [...(overlay ? [overlay] : []), serialLogPath(dir, spec.uuid)];
       const made: VolumeRef[] = [];
       const entry = { key: op.key, kind: 'vm.create', uuid: spec.uuid, files, at: Date.now() } as const;
@@ -285,36 +328,9 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         await rollBack();
         throw err;
       }
-      const hw = spec.hardware;
-      const kernel = spec.template
-        ? {
-            kernelPath: spec.template.kernelPath,
-            initrdPath: spec.template.initrdPath,
-            cmdline: `${spec.template.cmdline} vireo.hostname=${spec.name}`.trim(),
-          }
-        : hw?.boot.kernel;
       let domain: DomainInfo;
       try {
-        domain = await hv.defineDomain({
-          uuid: spec.uuid,
-          name: spec.name,
-          type,
-          vcpus: spec.vcpus,
-          memoryMiB: spec.memoryMiB,
-          boot: {
-            firmware: hw?.boot.firmware ?? 'bios',
-            order: hw?.boot.order ?? ['hd'],
-            ...(kernel ? { kernel } : {}),
-          },
-          disks,
-          nics: (hw?.nics ?? []).map((n) => ({
-            network: n.network,
-            model: n.model,
-            mac: n.mac,
-            ...(n.filter ? { filter: n.filter } : {}),
-          })),
-          serialLogPath: serialLogPath(dir, spec.uuid),
-        });
+        domain = await hv.defineDomain(domainSpec(disks));
       } catch (err) {
         // The define may have gone through before the failure (e.g. the bus dropped before the
         // follow-up read): then the VM exists and create, being idempotent, has succeeded.

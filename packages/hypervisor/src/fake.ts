@@ -186,6 +186,10 @@ export class FakeHypervisor implements Hypervisor {
     return d ? { ...d.info } : null;
   }
 
+  prepareDomain(_spec: DomainSpec): void {
+    // Nothing to validate ahead: the fake builds no XML.
+  }
+
   async defineDomain(spec: DomainSpec): Promise<DomainInfo> {
     this.check(`define domain ${spec.name}`);
     this.count('defineDomain');

@@ -124,6 +124,12 @@ export interface Hypervisor {
   domainDigests(): Promise<{ uuids: string[]; domains: DomainDigest[] }>;
   /** null when no such domain. */
   domain(uuid: string): Promise<DomainInfo | null>;
+  /**
+   * Starts checking the XML of a domain about to be defined (returns at once); defineDomain of
+   * the same spec then reuses that verdict. Optional (test doubles leave it out): define
+   * validates regardless.
+   */
+  prepareDomain?(spec: DomainSpec): void;
   /** Defines (persistently) from the typed spec; the XML is validated before libvirt sees it. */
   defineDomain(spec: DomainSpec): Promise<DomainInfo>;
   startDomain(uuid: string): Promise<void>;

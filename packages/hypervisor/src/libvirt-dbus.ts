@@ -70,6 +70,8 @@ const num = (v: unknown): number => Number(unwrap(v) ?? 0);
 /** virConnectGetAllDomainStats flags: https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStatsFlags */
 const ACTIVE_ONLY = 1; // VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE
 const INACTIVE_ONLY = 2; // VIR_CONNECT_GET_ALL_DOMAINS_STATS_INACTIVE
+/** Early validations kept at most (creates in flight on one host). */
+const PREPARED_MAX = 32;
 /** One GetAllDomainStats record: (domain name, typed parameters). */
 type StatsRecord = [string, Record<string, unknown>];
 
@@ -92,6 +94,8 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   readonly networks: NetworkOps;
   /** Platform choices by `<type>/<firmware>`; dropped whenever the connection to libvirt changes. */
   private readonly platforms = new Map<string, DomainPlatform>();
+  /** uuid → the XML prepareDomain validated (or is validating) for it. */
+  private readonly prepared = new Map<string, Promise<string>>();
 
   readonly storage: StorageOps;
 
@@ -225,10 +229,39 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     }
   }
 
-  async defineDomain(spec: DomainSpec): Promise<DomainInfo> {
+  /**
+   * Starts validating the XML `spec` will be defined with, so the validator (a process spawn,
+   * ~100-200 ms) runs while the caller makes the disks. defineDomain of a spec that yields the
+   * very same XML waits for this verdict instead of validating again; any other XML is validated
+   * as usual. Nothing reaches libvirt unvalidated either way.
+   */
+  prepareDomain(spec: DomainSpec): void {
+    const verdict = (async () => {
+      const xml = await this.domainXmlOf(spec);
+      await validateXml(xml, 'domain');
+      return xml;
+    })();
+    verdict.catch(() => {}); // a rejection is reported to defineDomain, if it comes
+    this.prepared.set(spec.uuid, verdict);
+    // Abandoned creates must not grow the map: keep the newest few.
+    for (const key of this.prepared.keys()) {
+      if (this.prepared.size <= PREPARED_MAX) break;
+      this.prepared.delete(key);
+    }
+  }
+
+  private async domainXmlOf(spec: DomainSpec): Promise<string> {
     const platform = spec.platform ?? (await this.platformFor(spec.type, spec.boot.firmware));
-    const xml = buildDomainXml({ ...spec, platform });
-    await validateXml(xml, 'domain');
+    return buildDomainXml({ ...spec, platform });
+  }
+
+  async defineDomain(spec: DomainSpec): Promise<DomainInfo> {
+    const xml = await this.domainXmlOf(spec);
+    const prepared = this.prepared.get(spec.uuid);
+    this.prepared.delete(spec.uuid);
+    // Only the verdict on this exact text counts; a failed early check (e.g. the validator could
+    // not start) is not trusted either way: validate again.
+    if (!prepared || (await prepared.catch(() => null)) !== xml) await validateXml(xml, 'domain');
     // libvirt-dbus 1.4.1: DomainDefineXML(s xml) → o, no flags argument.
     const [path] = await this.connectCall('DomainDefineXML', 's', [xml], `define domain ${spec.name}`);
     return this.domainInfoAt(path as string);

@@ -124,6 +124,10 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
           await forgetFailedCreate(vm, err);
           throw err;
         }
+        // The host starts the VM while its creation is recorded here: the two are independent,
+        // and the rows are written in the same order as before (start's state last).
+        const starting = input.start ? agent.request('vm.start', { uuid: vm.uuid }) : null;
+        starting?.catch(() => {}); // awaited below, after the records
         await vms.setDiskPath(vm.id, created.diskPath);
         await applyCreated(vm.id, created.hardware);
         await vms.updateState(vm.uuid, created.domain.state, created.domain.reason ?? null);
@@ -136,9 +140,9 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
           userId: user.id,
         });
         await publishVm(vm.id);
-        if (!input.start) return 'Created';
+        if (!starting) return 'Created';
         progress(85, 'Starting');
-        const started = await agent.request('vm.start', { uuid: vm.uuid });
+        const started = await starting;
         await applyDomain(vm, started.domain);
         return 'Created and started';
       },
