@@ -5,7 +5,7 @@
  * (journal.ts), so a killed agent's successor can finish or roll them back (jobs.ts).
  */
 import { existsSync } from 'node:fs';
-import type { Hypervisor } from '@vireo/hypervisor';
+import type { DomainDisk, Hypervisor } from '@vireo/hypervisor';
 import {
   type AgentMethod,
   type AgentParams,
@@ -15,6 +15,8 @@ import {
   type ManagerMessage,
   type ReplyMessage,
   VireoError,
+  type VolumeRef,
+  provisionMakesVolume,
   agentRequests,
   toErrorPayload,
 } from '@vireo/protocol';
@@ -24,6 +26,7 @@ import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from '.
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
 import type { Logger } from './logger.ts';
+import { deleteOwnVolumes, findVolume, makeVolume, mustBeFree } from './vm-volumes.ts';
 
 export { isInside, overlayPath, serialLogPath } from './files.ts';
 
@@ -138,59 +141,153 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     }
   }
 
-  /** A create that failed before its domain existed: its files go, then its journal entry. */
-  async function rollBackCreate(key: string, files: string[]): Promise<void> {
+  /**
+   * A create that failed before its domain existed: its files and the volumes it made go, then
+   * its journal entry.
+   */
+  async function rollBackCreate(key: string, files: string[], volumes: VolumeRef[]): Promise<void> {
     const { notRemoved } = await removeFiles(hv, dir, files);
-    if (notRemoved.length === 0) await journalAfterChange(key, journal.remove(key));
-    else logger.error('could not remove the files of a failed create; will retry', { notRemoved });
+    const gone = await deleteOwnVolumes(hv.storage, volumes);
+    const left = [...notRemoved, ...gone.notRemoved];
+    if (left.length === 0) await journalAfterChange(key, journal.remove(key));
+    else logger.error('could not remove the disks of a failed create; will retry', { notRemoved: left });
+  }
+
+  /** The created VM's disk path, drives and NICs, read back from libvirt with their volumes. */
+  async function createdHardware(
+    spec: AgentParams<'vm.create'>['spec'],
+  ): Promise<Pick<AgentResult<'vm.create'>, 'diskPath' | 'hardware'>> {
+    const hw = await hv.domainHardware(spec.uuid);
+    // Drives are defined in the spec's order: the template's overlay first, then hardware.disks.
+    const refs = [...(spec.template ? [undefined] : []), ...(spec.hardware?.disks ?? []).map((d) => d.volume)];
+    const drives = await Promise.all(
+      hw.drives.map(async (d, i) => {
+        const volume = refs[i];
+        const size = volume ? (await hv.storage.volume(volume.pool, volume.volume))?.capacityBytes : undefined;
+        return {
+          ...(volume ? { volume } : {}),
+          ...(d.path ? { path: d.path } : {}),
+          device: d.device,
+          bus: d.bus ?? '',
+          target: d.target ?? '',
+          format: d.format ?? '',
+          readOnly: d.readOnly,
+          ...(size !== undefined ? { sizeBytes: size } : {}),
+        };
+      }),
+    );
+    const nics = hw.nics.flatMap((n) =>
+      n.mac
+        ? [{ mac: n.mac, ...(n.network ? { network: n.network } : {}), ...(n.model ? { model: n.model } : {}) }]
+        : [],
+    );
+    const first = hw.drives.find((d) => d.device === 'disk' && d.path)?.path ?? '';
+    return { diskPath: first, hardware: { firmware: hw.firmware, drives, nics } };
   }
 
   /**
    * The domain is gone, so the VM is deleted whatever happens to its files; the ones that will
    * not go are reported (and stay journalled, to be retried) rather than failing the delete.
    */
-  async function removeDeletedVmFiles(key: string, files: string[]): Promise<AgentResult<'vm.delete'>> {
-    const { removed, notRemoved } = await removeFiles(hv, dir, files);
+  async function removeDeletedVmFiles(
+    key: string,
+    files: string[],
+    volumes: VolumeRef[],
+  ): Promise<AgentResult<'vm.delete'>> {
+    const gone = await removeFiles(hv, dir, files);
+    const vols = await deleteOwnVolumes(hv.storage, volumes);
+    const notRemoved = [...gone.notRemoved, ...vols.notRemoved];
     fault('delete:after-files');
     if (notRemoved.length === 0) await journalAfterChange(key, journal.remove(key));
     else logger.error('the VM is deleted but some of its files could not be removed', { key, notRemoved });
-    const deletedDisks = removed.filter((p) => !p.endsWith('.serial.log'));
+    const deletedDisks = [...gone.removed.filter((p) => !p.endsWith('.serial.log')), ...vols.removed];
     return notRemoved.length > 0 ? { deletedDisks, notRemoved } : { deletedDisks };
+  }
+
+  /** Of these volumes, the ones that still exist (a retried delete may have removed some). */
+  async function existingVolumes(refs: VolumeRef[]): Promise<VolumeRef[]> {
+    const found = await Promise.all(
+      refs.map((r) =>
+        hv.storage
+          .volume(r.pool, r.volume)
+          .catch((err) => (VireoError.is(err, 'NOT_FOUND') ? null : Promise.reject(err))),
+      ),
+    );
+    return refs.filter((_, i) => found[i]);
   }
 
   return {
     async 'vm.create'({ spec }, op) {
       const existing = await hv.domain(spec.uuid);
-      if (existing) {
-        const [disk] = await hv.domainDiskPaths(spec.uuid);
-        return { domain: existing, diskPath: disk ?? overlayPath(dir, spec.uuid) };
-      }
+      if (existing) return { domain: existing, ...(await createdHardware(spec)) };
       const clash = (await hv.listDomains()).find((d) => d.name === spec.name);
       if (clash)
         throw new VireoError('CONFLICT', `A VM named ${spec.name} already exists on this host.`, { object: 'vm' });
+      if (spec.hardware?.cloudInit) {
+        throw new VireoError('BAD_INPUT', 'cloud-init seeds are not supported by this agent yet.', { object: 'vm' });
+      }
       const host = await hv.hostInfo();
       const type = host.domainTypes[0];
       if (!type) throw new VireoError('NO_HOST_CAPACITY', 'This host offers no usable domain type (kvm/qemu/xen).');
-      const disk = overlayPath(dir, spec.uuid);
-      const files = [disk, serialLogPath(dir, spec.uuid)];
+      const overlay = spec.template ? overlayPath(dir, spec.uuid) : undefined;
+      const files = [...(overlay ? [overlay] : []), serialLogPath(dir, spec.uuid)];
+      const made: VolumeRef[] = [];
       const entry = { key: op.key, kind: 'vm.create', uuid: spec.uuid, files, at: Date.now() } as const;
-      await journal.record({ ...entry, step: 'overlay' });
+      const rollBack = () => rollBackCreate(op.key, files, made);
+      const disks: DomainDisk[] = [];
+      if (spec.template && overlay) {
+        await journal.record({ ...entry, step: 'overlay' });
+        try {
+          await hv.createOverlay(spec.template.diskPath, overlay);
+        } catch (err) {
+          // qemu-img can fail half way (ENOSPC after creating the file): the file is ours alone.
+          await rollBack();
+          throw err;
+        }
+        fault('create:after-overlay');
+        disks.push({ path: overlay, device: 'disk', bus: 'virtio', format: 'qcow2' });
+        op.progress(30, 'disk created');
+      }
+      const wanted = spec.hardware?.disks ?? [];
       try {
-        await hv.createOverlay(spec.template.diskPath, disk);
+        for (const [i, disk] of wanted.entries()) {
+          const { volume } = disk;
+          if (!volume) {
+            disks.push({ device: disk.device, bus: disk.bus, format: disk.format });
+            continue;
+          }
+          let path: string;
+          if (provisionMakesVolume(disk.provision)) {
+            // Taken names are refused before the journal lists them: roll-back deletes only ours.
+            await mustBeFree(hv.storage, volume);
+            made.push(volume);
+            await journal.record({ ...entry, step: 'volumes', volumes: [...made] });
+            path = (await makeVolume(hv.storage, { ...disk, volume })).path;
+            op.progress(30 + Math.round((40 * (i + 1)) / wanted.length), `volume ${volume.volume} created`);
+          } else {
+            path = (await findVolume(hv.storage, volume)).path;
+          }
+          disks.push({ path, device: disk.device, bus: disk.bus, format: disk.format, readOnly: disk.readOnly });
+        }
       } catch (err) {
-        // qemu-img can fail half way (ENOSPC after creating the file): the file is ours alone.
-        await rollBackCreate(op.key, files);
+        await rollBack();
         throw err;
       }
-      fault('create:after-overlay');
-      op.progress(30, 'disk created');
       try {
-        await journal.record({ ...entry, step: 'define' });
+        await journal.record({ ...entry, step: 'define', volumes: [...made] });
       } catch (err) {
-        // Nothing is defined without its journal entry: the overlay, made for it alone, goes.
-        await rollBackCreate(op.key, files);
+        // Nothing is defined without its journal entry: the disks, made for it alone, go.
+        await rollBack();
         throw err;
       }
+      const hw = spec.hardware;
+      const kernel = spec.template
+        ? {
+            kernelPath: spec.template.kernelPath,
+            initrdPath: spec.template.initrdPath,
+            cmdline: `${spec.template.cmdline} vireo.hostname=${spec.name}`.trim(),
+          }
+        : hw?.boot.kernel;
       let domain: DomainInfo;
       try {
         domain = await hv.defineDomain({
@@ -199,38 +296,46 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
           type,
           vcpus: spec.vcpus,
           memoryMiB: spec.memoryMiB,
-          kernelPath: spec.template.kernelPath,
-          initrdPath: spec.template.initrdPath,
-          cmdline: `${spec.template.cmdline} vireo.hostname=${spec.name}`.trim(),
-          disks: [{ path: disk, format: 'qcow2' }],
+          boot: {
+            firmware: hw?.boot.firmware ?? 'bios',
+            order: hw?.boot.order ?? ['hd'],
+            ...(kernel ? { kernel } : {}),
+          },
+          disks,
+          nics: (hw?.nics ?? []).map((n) => ({
+            network: n.network,
+            model: n.model,
+            mac: n.mac,
+            ...(n.filter ? { filter: n.filter } : {}),
+          })),
           serialLogPath: serialLogPath(dir, spec.uuid),
         });
       } catch (err) {
         // The define may have gone through before the failure (e.g. the bus dropped before the
         // follow-up read): then the VM exists and create, being idempotent, has succeeded.
-        const made = await hv.domain(spec.uuid).catch(() => undefined);
-        if (made) {
+        const found = await hv.domain(spec.uuid).catch(() => undefined);
+        if (found) {
           await journalAfterChange(op.key, journal.remove(op.key));
-          return { domain: made, diskPath: disk };
+          return { domain: found, ...(await createdHardware(spec)) };
         }
-        // Unknown (the read failed too, or libvirt may still define it): keep the disk rather than
-        // risk a domain without it; the journal entry stays, and settling it later keeps or
-        // removes the disk. The agent resends its full state once it is settled.
-        if (made === undefined || mayHaveHappened(err)) {
+        // Unknown (the read failed too, or libvirt may still define it): keep the disks rather
+        // than risk a domain without them; the journal entry stays, and settling it later keeps
+        // or removes them. The agent resends its full state once it is settled.
+        if (found === undefined || mayHaveHappened(err)) {
           throw new VireoError(
             'OUTCOME_UNKNOWN',
             `Could not tell whether VM ${spec.name} was defined on this host (${reason(err)}). The host will report it once libvirt answers again.`,
             { object: 'vm' },
           );
         }
-        // No litter: the overlay exists only for this domain, and there is none.
-        await rollBackCreate(op.key, files);
+        // No litter: the disks exist only for this domain, and there is none.
+        await rollBack();
         throw err;
       }
       fault('create:after-define');
       await journalAfterChange(op.key, journal.remove(op.key));
       op.progress(80, 'domain defined');
-      return { domain, diskPath: disk };
+      return { domain, ...(await createdHardware(spec)) };
     },
 
     async 'vm.start'({ uuid }) {
@@ -261,16 +366,17 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       return { domain: await mustExist(hv, uuid) };
     },
 
-    async 'vm.delete'({ uuid }, op) {
+    async 'vm.delete'({ uuid, ownVolumes = [] }, op) {
       const d = await hv.domain(uuid);
       const entry = { key: op.key, kind: 'vm.delete', uuid, at: Date.now() } as const;
       if (!d) {
         // Undefined already (a retry after a lost reply, or behind our back): the VM's own
         // files, named by its uuid, must still go, or they leak forever.
         const files = [overlayPath(dir, uuid), serialLogPath(dir, uuid)].filter((p) => existsSync(p));
-        if (files.length === 0) return { deletedDisks: [] };
-        await journal.record({ ...entry, step: 'files', files });
-        return removeDeletedVmFiles(op.key, files);
+        const volumes = await existingVolumes(ownVolumes);
+        if (files.length === 0 && volumes.length === 0) return { deletedDisks: [] };
+        await journal.record({ ...entry, step: 'files', files, volumes });
+        return removeDeletedVmFiles(op.key, files, volumes);
       }
       if (d.state !== 'shutoff' && d.state !== 'crashed') {
         throw new VireoError('INVALID_STATE', `The VM is ${d.state}; shut it down first.`, { object: 'vm' });
@@ -282,10 +388,21 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         uuid,
         disks.filter((p) => isInside(dir, p)),
       );
-      const keptDisks = disks.filter((p) => !own.includes(p));
+      // The pool volumes the manager says are the VM's own, and only those this domain uses: a
+      // mistaken list can never take another VM's disk or a base.
+      const volumes: VolumeRef[] = [];
+      const volumePaths: string[] = [];
+      for (const ref of ownVolumes) {
+        const v = await hv.storage.volume(ref.pool, ref.volume);
+        if (v && disks.includes(v.path)) {
+          volumes.push(ref);
+          volumePaths.push(v.path);
+        }
+      }
+      const keptDisks = disks.filter((p) => !own.includes(p) && !volumePaths.includes(p));
       if (keptDisks.length > 0) logger.info("kept disks that are not the VM's own", { uuid, keptDisks });
       const files = [...own, serialLogPath(dir, uuid)];
-      await journal.record({ ...entry, step: 'undefine', files });
+      await journal.record({ ...entry, step: 'undefine', files, volumes });
       try {
         await hv.undefineDomain(uuid);
       } catch (err) {
@@ -305,10 +422,10 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
           throw err;
         }
       }
-      await journalAfterChange(op.key, journal.record({ ...entry, step: 'files', files }));
+      await journalAfterChange(op.key, journal.record({ ...entry, step: 'files', files, volumes }));
       fault('delete:after-undefine');
       await slow('delete:slow-after-undefine');
-      const result = await removeDeletedVmFiles(op.key, files);
+      const result = await removeDeletedVmFiles(op.key, files, volumes);
       return keptDisks.length > 0 ? { ...result, keptDisks } : result;
     },
 

@@ -5,6 +5,7 @@
 import type { Hypervisor } from '@vireo/hypervisor';
 import { type AgentMethod, type ReplyMessage, VireoError } from '@vireo/protocol';
 import { removeFiles, vmFileUuid } from './files.ts';
+import { deleteOwnVolumes } from './vm-volumes.ts';
 import type { Journal, JournalEntry } from './journal.ts';
 import type { Logger } from './logger.ts';
 
@@ -126,7 +127,7 @@ function describe(key: string): string {
 }
 
 export interface SettleDeps {
-  hv: Pick<Hypervisor, 'domain' | 'deleteVolume'>;
+  hv: Pick<Hypervisor, 'domain' | 'deleteVolume' | 'storage'>;
   journal: Journal;
   jobs: Jobs;
   vmStorageDir: string;
@@ -178,7 +179,10 @@ async function settleEntry(d: SettleDeps, e: JournalEntry): Promise<boolean> {
   // Only files named after this VM: another VM's disk attached to this domain is not its to remove.
   const { own, kept } = ownFiles(e.uuid, e.files);
   if (kept.length > 0) d.logger.info('kept files that belong to another VM', { key: e.key, uuid: e.uuid, kept });
-  const { removed, notRemoved } = await removeFiles(d.hv, d.vmStorageDir, own);
+  const files = await removeFiles(d.hv, d.vmStorageDir, own);
+  const volumes = await deleteOwnVolumes(d.hv.storage, e.volumes ?? []);
+  const removed = [...files.removed, ...volumes.removed];
+  const notRemoved = [...files.notRemoved, ...volumes.notRemoved];
   if (notRemoved.length > 0) {
     d.logger.warn('files of an interrupted operation could not be removed yet; will retry', {
       key: e.key,

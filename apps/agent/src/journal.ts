@@ -10,7 +10,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { storageCodeOfErrno } from '@vireo/hypervisor';
-import { VireoError, uuidSchema } from '@vireo/protocol';
+import { VireoError, uuidSchema, volumeRefSchema } from '@vireo/protocol';
 import { z } from 'zod';
 
 const entrySchema = z.discriminatedUnion('kind', [
@@ -18,10 +18,15 @@ const entrySchema = z.discriminatedUnion('kind', [
     key: z.string().min(1).max(200),
     kind: z.literal('vm.create'),
     uuid: uuidSchema,
-    /** The step about to run: `overlay` (creating the disk), `define` (defining the domain). */
-    step: z.enum(['overlay', 'define']),
+    /**
+     * The step about to run: `overlay` (creating the template disk), `volumes` (creating the
+     * pool volumes of its disks), `define` (defining the domain).
+     */
+    step: z.enum(['overlay', 'volumes', 'define']),
     /** The files this create makes, all inside the VM storage dir: removed on roll-back. */
     files: z.array(z.string()),
+    /** Pool volumes this create made (or is making) for its VM alone: deleted on roll-back. */
+    volumes: z.array(volumeRefSchema).optional(),
     at: z.number().int(),
   }),
   z.object({
@@ -32,6 +37,8 @@ const entrySchema = z.discriminatedUnion('kind', [
     step: z.enum(['undefine', 'files']),
     /** The VM's own files inside the VM storage dir, to remove once the domain is gone. */
     files: z.array(z.string()),
+    /** The VM's own pool volumes, to delete once the domain is gone. */
+    volumes: z.array(volumeRefSchema).optional(),
     at: z.number().int(),
   }),
 ]);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { DomainSpec, Hypervisor } from '@vireo/hypervisor';
+import { type DomainSpec, FakeStorage, type Hypervisor } from '@vireo/hypervisor';
 import { type DomainInfo, type ManagerMessage, VireoError } from '@vireo/protocol';
 import { overlayPath, serialLogPath } from '../src/files.ts';
 import { createHandlers, dispatch } from '../src/handlers.ts';
@@ -27,6 +27,7 @@ const OTHER = '6b1d2f8e-5a4c-4e3b-9d2a-1c0b9a8f7e6d';
 /** Just enough hypervisor: domains in a map, files on disk; hooks let a test look mid-operation. */
 class FakeHv {
   domains = new Map<string, DomainInfo & { disks: string[] }>();
+  storage = new FakeStorage();
   undeletable = new Set<string>();
   onCreateOverlay: () => void = () => {};
   onDefine: () => void = () => {};
@@ -48,6 +49,14 @@ class FakeHv {
   async hostInfo() {
     return { domainTypes: ['qemu'] };
   }
+  async domainHardware(uuid: string) {
+    const disks = this.domains.get(uuid)?.disks ?? [];
+    return {
+      firmware: 'bios' as const,
+      drives: disks.map((path) => ({ path, device: 'disk', readOnly: false })),
+      nics: [],
+    };
+  }
   async domainDiskPaths(uuid: string) {
     return this.domains.get(uuid)?.disks ?? [];
   }
@@ -65,7 +74,7 @@ class FakeHv {
       vcpus: spec.vcpus,
       memoryMiB: spec.memoryMiB,
       persistent: true,
-      disks: spec.disks.map((x) => x.path),
+      disks: spec.disks.flatMap((x) => (x.path ? [x.path] : [])),
     };
     this.domains.set(spec.uuid, d);
     return { ...d, disks: undefined };

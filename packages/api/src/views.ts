@@ -157,3 +157,34 @@ export type LiveItem = LiveChange | { kind: 'stats'; stats: StatsBatch };
  * were waiting (an event storm), all of them in order in one message (`batch`).
  */
 export type LiveMessage = LiveItem | { kind: 'batch'; items: LiveItem[] };
+
+/** A VM's hardware as its page shows it (`vm.hardware`). */
+export interface VmHardwareView {
+  firmware: 'bios' | 'uefi';
+  disks: {
+    position: number;
+    pool: string | null;
+    volume: string | null;
+    path: string | null;
+    device: 'disk' | 'cdrom';
+    bus: 'virtio' | 'sata' | 'scsi';
+    format: 'qcow2' | 'raw';
+    sizeBytes: number | null;
+    readOnly: boolean;
+    /** Made for this VM (deleted with it), rather than attached. */
+    owned: boolean;
+  }[];
+  nics: {
+    position: number;
+    network: string;
+    model: 'virtio' | 'e1000';
+    mac: string;
+    /**
+     * Addresses from the network's DHCP leases. Empty until networks are managed by Vireo
+     * (`network.leases`); `addressSource` says why.
+     */
+    addresses: string[];
+  }[];
+  /** 'leases' once Vireo reads DHCP leases of its networks; 'none' until then. */
+  addressSource: 'leases' | 'none';
+}

@@ -23,6 +23,7 @@ export * as templates from './templates.ts';
 export * as users from './users.ts';
 export * as vmLocks from './vm-locks.ts';
 export * as vms from './vms.ts';
+export * as vmHardware from './vm-hardware.ts';
 export * as vmSeed from './vm-seed.ts';
 export { INTERRUPTED_REASON } from './vms.ts';
 
@@ -54,6 +55,7 @@ export type { TemplateInput, TemplateView } from './templates.ts';
 export type { UserChangeRefusal, UserChangeResult, UserListItem, UserView, UserWithPassword } from './users.ts';
 export type { HostLoad, VmCreateInput, VmPageQuery, VmSortKey, VmView } from './vms.ts';
 export { VM_SORT_KEYS } from './vms.ts';
+export type { VmDiskRow, VmHardwareView, VmNicRow } from './vm-hardware.ts';
 
 // Raw row types as Prisma generates them (BigInt memory, String enums).
 export type {

@@ -12,8 +12,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DomainInfo, DomainState, DomainType, HostInfo } from '@vireo/protocol';
 import { VireoError } from '@vireo/protocol';
+import { diskTargets } from './xml/build.ts';
 import type {
   DomainDigest,
+  DomainHardware,
   DomainEvent,
   DomainSpec,
   Hypervisor,
@@ -52,6 +54,8 @@ export interface FakeHypervisorOptions {
 interface FakeDomain {
   info: DomainInfo;
   disks: string[];
+  /** What it was defined from (absent for seeded domains). */
+  spec?: DomainSpec;
   /** CPU % the guest wanders around while running. */
   cpuBase: number;
   cpu: number;
@@ -193,7 +197,8 @@ export class FakeHypervisor implements Hypervisor {
     const d =
       existing ??
       this.seed({ uuid: spec.uuid, name: spec.name, state: 'shutoff', vcpus: spec.vcpus, memoryMiB: spec.memoryMiB });
-    d.disks = spec.disks.map((disk) => disk.path);
+    d.disks = spec.disks.flatMap((disk) => (disk.device === 'disk' && disk.path ? [disk.path] : []));
+    d.spec = spec;
     this.emit(d, 'defined', existing ? 'updated' : 'added');
     return { ...d.info };
   }
@@ -250,6 +255,30 @@ export class FakeHypervisor implements Hypervisor {
 
   async domainDiskPaths(uuid: string): Promise<string[]> {
     return [...this.must(uuid, 'read the XML of domain').disks];
+  }
+
+  async domainHardware(uuid: string): Promise<DomainHardware> {
+    const spec = this.must(uuid, 'read the XML of domain').spec;
+    if (!spec) return { firmware: 'bios', drives: [], nics: [] };
+    const targets = diskTargets(spec.disks, spec.type === 'xen');
+    return {
+      firmware: spec.boot.firmware,
+      drives: spec.disks.map((d, i) => ({
+        ...(d.path ? { path: d.path } : {}),
+        device: d.device,
+        bus: targets[i]!.bus,
+        target: targets[i]!.dev,
+        format: d.format,
+        readOnly: Boolean(d.readOnly) || d.device === 'cdrom',
+      })),
+      nics: spec.nics.map((n) => ({
+        type: 'network',
+        mac: n.mac,
+        network: n.network,
+        model: n.model,
+        ...(n.filter ? { filter: n.filter } : {}),
+      })),
+    };
   }
 
   async vncSocketPath(uuid: string): Promise<string> {

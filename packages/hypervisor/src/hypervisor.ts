@@ -3,8 +3,46 @@
  * implementation knows D-Bus; the agent sees these plain types. Domain and host shapes are the
  * protocol's, so they cross to the manager unchanged.
  */
-import type { DomainInfo, DomainState, DomainType, HostInfo } from '@vireo/protocol';
+import type {
+  BootDevice,
+  DiskBus,
+  DiskDevice,
+  DiskFormat,
+  DomainInfo,
+  DomainState,
+  DomainType,
+  Firmware,
+  HostInfo,
+  NicModel,
+} from '@vireo/protocol';
 import type { StorageOps } from './ops/storage.ts';
+import type { DomainPlatform } from './platform.ts';
+import type { ParsedDisk, ParsedNic } from './xml/parse.ts';
+
+export interface DomainDisk {
+  /** Absent for an empty CD-ROM drive. */
+  path?: string;
+  device: DiskDevice;
+  bus: DiskBus;
+  format: DiskFormat;
+  readOnly?: boolean;
+}
+
+export interface DomainNic {
+  /** A libvirt network's name: `<interface type='network'><source network=…>`. */
+  network: string;
+  model: NicModel;
+  mac: string;
+  /** A libvirt nwfilter's name, enforced on this NIC. */
+  filter?: string;
+}
+
+export interface DomainBoot {
+  firmware: Firmware;
+  order: BootDevice[];
+  /** Direct kernel boot (the lab's original template): kept as an option. */
+  kernel?: { kernelPath: string; initrdPath: string; cmdline: string };
+}
 
 export interface DomainSpec {
   uuid: string;
@@ -13,12 +51,23 @@ export interface DomainSpec {
   type: DomainType;
   vcpus: number;
   memoryMiB: number;
-  kernelPath: string;
-  initrdPath: string;
-  cmdline: string;
-  disks: { path: string; format: 'qcow2' | 'raw' }[];
+  boot: DomainBoot;
+  disks: DomainDisk[];
+  nics: DomainNic[];
   /** Where the serial line is logged on the host, so the banner can be read. */
   serialLogPath: string;
+  /**
+   * Machine type, CPU mode, UEFI loader: defineDomain fills them from the host's capabilities when
+   * absent (see platform.ts); given here only by tests and callers that already know.
+   */
+  platform?: DomainPlatform;
+}
+
+export interface DomainHardware {
+  firmware: Firmware;
+  machine?: string;
+  drives: ParsedDisk[];
+  nics: ParsedNic[];
 }
 
 export interface DomainEvent {
@@ -79,6 +128,8 @@ export interface Hypervisor {
   shutdownDomain(uuid: string): Promise<void>;
   destroyDomain(uuid: string): Promise<void>;
   undefineDomain(uuid: string): Promise<void>;
+  /** Firmware, drives (CD-ROMs too) and NICs of a defined domain, as libvirt has them. */
+  domainHardware(uuid: string): Promise<DomainHardware>;
   /** Disk file paths of a defined domain, from its XML. */
   domainDiskPaths(uuid: string): Promise<string[]>;
   /** Path of the VNC unix socket of a running domain. */

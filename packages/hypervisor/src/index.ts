@@ -2,13 +2,27 @@ export type {
   DomainDigest,
   DomainEvent,
   DomainSpec,
+  DomainBoot,
+  DomainDisk,
+  DomainHardware,
+  DomainNic,
   Hypervisor,
   HypervisorConnection,
   StatsSample,
 } from './hypervisor.ts';
 export { LIBVIRTD_PIDFILES, libvirtdIdentity } from './libvirtd-identity.ts';
 export { LibvirtDbusHypervisor, type LibvirtDbusOptions } from './libvirt-dbus.ts';
-export { buildDomainXml, parseDomainXml, escapeXml, VIREO_XMLNS, type ParsedDomain } from './domain-xml.ts';
+export {
+  buildDomainXml,
+  parseDomainXml,
+  escapeXml,
+  diskTargets,
+  VIREO_XMLNS,
+  type ParsedDisk,
+  type ParsedDomain,
+  type ParsedNic,
+} from './domain-xml.ts';
+export { canonicalMachine, choosePlatform, machineAlias, type DomainPlatform } from './platform.ts';
 export { parseCapabilities, usableDomainTypes, kvmDeviceUsable, type HostCapabilities } from './capabilities.ts';
 export { validateXml } from './validate-xml.ts';
 export { wrapLibvirtError } from './libvirt-call.ts';

@@ -5,12 +5,13 @@
  */
 import { statfs } from 'node:fs/promises';
 import dbus from 'dbus-next';
-import type { DomainInfo, HostInfo } from '@vireo/protocol';
+import type { DomainInfo, DomainType, Firmware, HostInfo } from '@vireo/protocol';
 import { VireoError } from '@vireo/protocol';
 import { parseCapabilities, usableDomainTypes } from './capabilities.ts';
 import { buildDomainXml, parseDomainXml } from './domain-xml.ts';
 import type {
   DomainDigest,
+  DomainHardware,
   DomainEvent,
   DomainSpec,
   Hypervisor,
@@ -19,6 +20,7 @@ import type {
 } from './hypervisor.ts';
 import { type IoCounters, ioCounters, ioRates } from './domain-io.ts';
 import { LibvirtBus } from './libvirt-bus.ts';
+import { type DomainPlatform, canonicalMachine, choosePlatform, machineAlias } from './platform.ts';
 import { IFACE, domainPath, libvirtUnreachable, uuidFromDomainPath } from './libvirt-call.ts';
 import {
   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
@@ -86,6 +88,8 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   private readonly names = new Map<string, string>();
   private prevCpu: CpuSample | undefined;
   private stopWatch: (() => void) | undefined;
+  /** Platform choices by `<type>/<firmware>`; dropped whenever the connection to libvirt changes. */
+  private readonly platforms = new Map<string, DomainPlatform>();
 
   readonly storage: StorageOps;
 
@@ -100,7 +104,10 @@ export class LibvirtDbusHypervisor implements Hypervisor {
       ...(this.opts.bus ? { bus: this.opts.bus } : {}),
       ...(this.opts.reconnectBackoff ? { backoff: this.opts.reconnectBackoff } : {}),
       onMessage: (msg) => this.onMessage(msg),
-      onChange: (c) => this.notify(this.connectionListeners, c),
+      onChange: (c) => {
+        this.platforms.clear();
+        this.notify(this.connectionListeners, c);
+      },
       onError: (err) => this.opts.onError?.(err),
     });
     try {
@@ -216,7 +223,8 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   }
 
   async defineDomain(spec: DomainSpec): Promise<DomainInfo> {
-    const xml = buildDomainXml(spec);
+    const platform = spec.platform ?? (await this.platformFor(spec.type, spec.boot.firmware));
+    const xml = buildDomainXml({ ...spec, platform });
     await validateXml(xml, 'domain');
     // libvirt-dbus 1.4.1: DomainDefineXML(s xml) → o, no flags argument.
     const [path] = await this.connectCall('DomainDefineXML', 's', [xml], `define domain ${spec.name}`);
@@ -242,6 +250,33 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     const f = VIR_DOMAIN_UNDEFINE;
     const flags = f.MANAGED_SAVE | f.SNAPSHOTS_METADATA | f.NVRAM | f.CHECKPOINTS_METADATA;
     await this.domainCall(uuid, 'Undefine', 'u', [flags], `undefine domain ${this.label(uuid)}`);
+  }
+
+  /**
+   * Machine type, CPU mode and UEFI loader for a new domain, from the host's capabilities and the
+   * domain capabilities of that machine (both cached: they change only with a new QEMU/libvirt,
+   * which means a libvirtd restart, after which the cache is dropped).
+   */
+  private async platformFor(type: DomainType, firmware: Firmware): Promise<DomainPlatform> {
+    const key = `${type}/${firmware}`;
+    const cached = this.platforms.get(key);
+    if (cached) return cached;
+    const [capsXml] = await this.connectCall('GetCapabilities', '', [], 'read host capabilities');
+    const machine = canonicalMachine(capsXml as string, type, machineAlias(type, firmware));
+    const [domCapsXml] = await this.connectCall(
+      'GetDomainCapabilities',
+      'ssssu',
+      ['', 'x86_64', machine, type, 0],
+      `read the domain capabilities of ${type}/${machine}`,
+    );
+    const platform = choosePlatform({ machine, domCapsXml: domCapsXml as string, type, firmware });
+    this.platforms.set(key, platform);
+    return platform;
+  }
+
+  async domainHardware(uuid: string): Promise<DomainHardware> {
+    const d = await this.domainXml(uuid);
+    return { firmware: d.firmware, drives: d.drives, nics: d.nics, ...(d.machine ? { machine: d.machine } : {}) };
   }
 
   private label(uuid: string): string {

@@ -48,10 +48,13 @@ test('lifecycle calls change state and emit libvirt events afterwards', async ()
     type: 'qemu' as const,
     vcpus: 2,
     memoryMiB: 256,
-    kernelPath: '/k',
-    initrdPath: '/i',
-    cmdline: '',
-    disks: [{ path: '/s/x.qcow2', format: 'qcow2' as const }],
+    boot: {
+      firmware: 'bios' as const,
+      order: ['hd' as const],
+      kernel: { kernelPath: '/k', initrdPath: '/i', cmdline: '' },
+    },
+    disks: [{ path: '/s/x.qcow2', device: 'disk' as const, bus: 'virtio' as const, format: 'qcow2' as const }],
+    nics: [],
     serialLogPath: '/s/x.log',
   };
   let events = nextEvents(hv, 1);
@@ -99,10 +102,9 @@ test('a name another domain has is refused; a known uuid is an update', async ()
     type: 'qemu' as const,
     vcpus: 1,
     memoryMiB: 128,
-    kernelPath: '/k',
-    initrdPath: '/i',
-    cmdline: '',
+    boot: { firmware: 'bios' as const, order: ['hd' as const] },
     disks: [],
+    nics: [],
     serialLogPath: '/s/x.log',
   };
   await assert.rejects(hv.defineDomain(spec), (e) => VireoError.is(e, 'CONFLICT', 'vm'));

@@ -4,3 +4,4 @@ export * from './messages.ts';
 export * from './names.ts';
 export * from './version.ts';
 export * from './methods/storage.ts';
+export * from './methods/vm-hardware.ts';

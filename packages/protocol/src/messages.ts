@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, OBJECT_TYPES } from './errors.ts';
 import { storageRequests } from './methods/storage.ts';
+import { MAX_VM_DISKS, createdHardwareSchema, vmHardwareSchema, volumeRefSchema } from './methods/vm-hardware.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
 export const DOMAIN_STATES = [
@@ -64,18 +65,28 @@ export type HostInfo = z.infer<typeof hostInfoSchema>;
 const absolutePath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute path');
 
 /** What the manager asks the agent to create: everything the agent needs, nothing it decides. */
-export const vmCreateSpecSchema = z.object({
-  uuid: uuidSchema,
-  name: vmNameSchema,
-  vcpus: vcpusSchema,
-  memoryMiB: memoryMiBSchema,
-  template: z.object({
-    kernelPath: absolutePath,
-    initrdPath: absolutePath,
-    diskPath: absolutePath,
-    cmdline: z.string().max(1024),
-  }),
-});
+export const vmCreateSpecSchema = z
+  .object({
+    uuid: uuidSchema,
+    name: vmNameSchema,
+    vcpus: vcpusSchema,
+    memoryMiB: memoryMiBSchema,
+    /** The original template: kernel boot and a qcow2 overlay of its disk in the VM storage dir. */
+    template: z
+      .object({
+        kernelPath: absolutePath,
+        initrdPath: absolutePath,
+        diskPath: absolutePath,
+        cmdline: z.string().max(1024),
+      })
+      .optional(),
+    /**
+     * Boot, pool-volume disks and NICs (methods/vm-hardware.ts). With a template, its disk comes
+     * first and its kernel boots the VM; the firmware, further disks and the NICs come from here.
+     */
+    hardware: vmHardwareSchema.optional(),
+  })
+  .refine((s) => s.template || s.hardware, 'A VM needs a template or hardware.');
 export type VmCreateSpec = z.infer<typeof vmCreateSpecSchema>;
 
 const vmRef = z.object({ uuid: uuidSchema });
@@ -96,7 +107,13 @@ export type FileError = z.infer<typeof fileErrorSchema>;
 export const agentRequests = {
   'vm.create': {
     params: z.object({ spec: vmCreateSpecSchema }),
-    result: z.object({ domain: domainInfoSchema, diskPath: z.string() }),
+    result: z.object({
+      domain: domainInfoSchema,
+      /** The first disk's path ('' when the VM has none). */
+      diskPath: z.string(),
+      /** Drives and NICs as libvirt has them (agents before VM hardware omit it). */
+      hardware: createdHardwareSchema.optional(),
+    }),
   },
   'vm.start': { params: vmRef, result: z.object({ domain: domainInfoSchema }) },
   'vm.shutdown': {
@@ -112,7 +129,11 @@ export const agentRequests = {
    * attached to it) are never removed: they are listed in `keptDisks`.
    */
   'vm.delete': {
-    params: vmRef,
+    /**
+     * `ownVolumes`: pool volumes made for this VM (linked clones, copies, blank disks), deleted
+     * with it once its domain is gone; never a base or a volume it merely attached.
+     */
+    params: vmRef.extend({ ownVolumes: z.array(volumeRefSchema).max(MAX_VM_DISKS).optional() }),
     result: z.object({
       deletedDisks: z.array(z.string()),
       notRemoved: z.array(fileErrorSchema).optional(),

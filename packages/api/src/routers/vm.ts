@@ -2,6 +2,7 @@ import { issueConsoleTicket } from '../services/console-tickets.ts';
 import { createVm, deleteVm, forceOffVm, listVmsFor, shutdownVm, startVm, vmView } from '../services/vm-service.ts';
 import { z } from 'zod';
 import { adoptVm } from '../services/vm-reconcile.ts';
+import { hardwareView } from '../services/vm-hardware.ts';
 import { objectHistory } from '../services/stats-history.ts';
 import { statsRangeInput } from '../schemas/stats.ts';
 import { authedProcedure, router, vmProcedure } from '../trpc.ts';
@@ -11,6 +12,8 @@ export const vmRouter = router({
   /** One page ({ rows, total }), filtered and sorted by the database; see listVmsInput. */
   list: authedProcedure.input(listVmsInput).query(({ ctx, input }) => listVmsFor(ctx.user, input)),
   byId: vmProcedure.query(({ ctx }) => vmView(ctx.vm.id)),
+  /** Firmware, disks and NICs (with MACs and, once networks are Vireo's, DHCP addresses). */
+  hardware: vmProcedure.query(({ ctx }) => hardwareView(ctx.vm.id)),
   /** CPU, memory, disk and network I/O over a range (1h, 24h, 7d, 30d), oldest point first. */
   statsHistory: vmProcedure
     .input(z.object({ range: statsRangeInput }))

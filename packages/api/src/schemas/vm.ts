@@ -1,15 +1,97 @@
 import { VM_SORT_KEYS, VM_STATES } from '@vireo/db';
-import { memoryMiBSchema, VM_NAME_MAX, vcpusSchema, vmNameSchema } from '@vireo/protocol';
+import {
+  busAllowsDevice,
+  DISK_BYTES_MAX,
+  DISK_BYTES_MIN,
+  diskBusSchema,
+  diskDeviceSchema,
+  diskFormatSchema,
+  firmwareSchema,
+  libvirtNameSchema,
+  MAX_VM_DISKS,
+  MAX_VM_NICS,
+  memoryMiBSchema,
+  nicModelSchema,
+  UEFI_MIN_MEMORY_MIB,
+  VM_NAME_MAX,
+  vcpusSchema,
+  vmNameSchema,
+  volumeRefSchema,
+} from '@vireo/protocol';
 import { z } from 'zod';
 
-export const createVmInput = z.object({
-  name: vmNameSchema,
-  templateId: z.string().min(1, 'Choose a template.').max(64),
-  vcpus: vcpusSchema,
-  memoryMiB: memoryMiBSchema,
-  /** Start the VM as soon as it is defined. */
-  start: z.boolean().default(false),
+/**
+ * Where a further disk's volume comes from. `blank` and `empty` (a CD-ROM drive with no disc)
+ * are for everyone; attaching, cloning or copying a named volume is for admins only, since a
+ * volume may hold someone else's data.
+ */
+export const diskSourceInput = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('blank'),
+    sizeBytes: z
+      .number()
+      .int()
+      .min(DISK_BYTES_MIN, 'A disk must be at least 1 MiB.')
+      .max(DISK_BYTES_MAX, 'A disk must be at most 64 TiB.'),
+  }),
+  z.object({ kind: z.literal('existing'), volume: libvirtNameSchema }),
+  z.object({ kind: z.literal('linkedFrom'), base: volumeRefSchema }),
+  z.object({ kind: z.literal('copyFrom'), source: volumeRefSchema }),
+  z.object({ kind: z.literal('empty') }),
+]);
+
+export const diskInput = z
+  .object({
+    device: diskDeviceSchema.default('disk'),
+    bus: diskBusSchema.default('virtio'),
+    format: diskFormatSchema.default('qcow2'),
+    readOnly: z.boolean().default(false),
+    /** The storage pool (on the VM's host) the volume is in or goes to. */
+    pool: libvirtNameSchema.default('default'),
+    source: diskSourceInput,
+  })
+  .superRefine((d, ctx) => {
+    const issue = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+    if (!busAllowsDevice(d.bus, d.device)) issue('A CD-ROM must be on the SATA or SCSI bus.');
+    if (d.device === 'cdrom' && d.source.kind !== 'existing' && d.source.kind !== 'empty') {
+      issue('A CD-ROM shows an existing volume (an ISO) or is empty.');
+    }
+    if (d.device === 'disk' && d.source.kind === 'empty') issue('Only a CD-ROM drive can be empty.');
+    if (d.source.kind === 'linkedFrom' && d.format !== 'qcow2') issue('A linked clone is a qcow2 volume.');
+  });
+export type DiskInput = z.output<typeof diskInput>;
+
+export const nicInput = z.object({
+  network: libvirtNameSchema,
+  model: nicModelSchema.default('virtio'),
 });
+
+export const createVmInput = z
+  .object({
+    name: vmNameSchema,
+    templateId: z.string().min(1, 'Choose a template.').max(64),
+    vcpus: vcpusSchema,
+    memoryMiB: memoryMiBSchema,
+    /** Start the VM as soon as it is defined. */
+    start: z.boolean().default(false),
+    firmware: firmwareSchema.default('bios'),
+    /** Disks after the template's own (which is always the first). */
+    disks: z
+      .array(diskInput)
+      .max(MAX_VM_DISKS - 1, `A VM has at most ${MAX_VM_DISKS} disks, the template's included.`)
+      .default([]),
+    /** Network cards; Vireo chooses their MACs. */
+    nics: z.array(nicInput).max(MAX_VM_NICS, `A VM has at most ${MAX_VM_NICS} network cards.`).default([]),
+  })
+  .superRefine((v, ctx) => {
+    if (v.firmware === 'uefi' && v.memoryMiB < UEFI_MIN_MEMORY_MIB) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['memoryMiB'],
+        message: `UEFI (OVMF) needs at least ${UEFI_MIN_MEMORY_MIB} MiB of memory.`,
+      });
+    }
+  });
 
 /** What `vm.create` takes, as the service receives it (defaults applied). */
 export type CreateVmInput = z.output<typeof createVmInput>;

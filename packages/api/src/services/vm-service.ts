@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type AgentResult, type DomainInfo, type FileError, VireoError } from '@vireo/protocol';
-import { DbConflictError, events, hostDomains, INTERRUPTED_REASON, templates, vms } from '@vireo/db';
+import { DbConflictError, events, hostDomains, INTERRUPTED_REASON, templates, type VmNicRow, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
 import type { CreateVmInput, ListVmsInput } from '../schemas/vm.ts';
 import type { UserView, VmView } from '../views.ts';
@@ -17,6 +17,14 @@ import { publish } from './bus.ts';
 import { pickHost } from './placement.ts';
 import { type ProgressFn, startTask } from './tasks.ts';
 import type { VmRecord } from './vm-access.ts';
+import {
+  applyCreated,
+  type HardwarePlan,
+  hardwareRequest,
+  ownVolumes,
+  planHardware,
+  recordHardware,
+} from './vm-hardware.ts';
 import { lockVm } from './vm-locks.ts';
 import { publishVm, toVmView } from './views.ts';
 
@@ -68,6 +76,15 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
     if (err instanceof DbConflictError) throw nameTaken(input.name);
     throw err;
   }
+  let plan: HardwarePlan;
+  let nics: VmNicRow[];
+  try {
+    plan = planHardware(vm.uuid, input, user);
+    nics = await recordHardware(vm.id, plan);
+  } catch (err) {
+    await vms.delete(vm.id);
+    throw err;
+  }
   await publishVm(vm.id);
 
   // Held until the task ends: the host's full state must not settle a VM still being created.
@@ -78,7 +95,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
       { kind: 'vm.create', vmId: vm.id, hostId: host.id, ownerId: user.id },
       async (progress, taskId) => {
         progress(5, 'Creating');
-        let created: { domain: DomainInfo; diskPath: string };
+        let created: AgentResult<'vm.create'>;
         try {
           created = await agent.request(
             'vm.create',
@@ -94,6 +111,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
                   diskPath: template.diskPath,
                   cmdline: template.cmdline,
                 },
+                hardware: hardwareRequest(plan, nics),
               },
             },
             {
@@ -107,6 +125,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
           throw err;
         }
         await vms.setDiskPath(vm.id, created.diskPath);
+        await applyCreated(vm.id, created.hardware);
         await vms.updateState(vm.uuid, created.domain.state, created.domain.reason ?? null);
         await events.add({
           severity: 'info',
@@ -244,7 +263,7 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
     try {
       result = await agent.request(
         'vm.delete',
-        { uuid: vm.uuid },
+        { uuid: vm.uuid, ownVolumes: await ownVolumes(vm.id) },
         { timeoutMs: managerEnv().VIREO_DISK_OPERATION_TIMEOUT_S * 1000, taskId },
       );
     } catch (err) {

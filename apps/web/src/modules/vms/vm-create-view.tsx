@@ -15,11 +15,20 @@ import {
   type CreateVmDraft,
   type CreateVmField,
   type FieldErrors,
+  HARDWARE_DEFAULTS,
   toInput,
   validateDraft,
 } from './vm-create-form-state';
+import { VmCreateHardware } from './vm-create-hardware';
 
-const EMPTY: CreateVmDraft = { name: '', templateId: '', vcpus: '', memoryMiB: '', start: true };
+const EMPTY: CreateVmDraft = {
+  name: '',
+  templateId: '',
+  vcpus: '',
+  memoryMiB: '',
+  start: true,
+  ...HARDWARE_DEFAULTS,
+};
 
 function withTemplate(draft: CreateVmDraft, template: TemplateView | undefined): CreateVmDraft {
   if (!template) return { ...draft, templateId: '' };
@@ -172,6 +181,7 @@ export function VmCreateView() {
                 />
               </Field>
             </div>
+            <VmCreateHardware draft={draft} set={set} shown={shown} blur={blur} />
             <label className="flex items-center gap-2 text-sm text-zinc-800">
               <input
                 data-testid="vm-start-after"

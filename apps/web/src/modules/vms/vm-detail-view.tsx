@@ -18,6 +18,7 @@ import { TaskPanel } from './task-panel';
 import { useLiveStats } from '../live/live-provider';
 import { PerformancePanel } from '../stats/performance-panel';
 import { useVmTask } from './use-vm-task';
+import { VmHardwarePanel } from './vm-hardware-panel';
 
 export function VmDetailView({ vmId }: { vmId: string }) {
   const trpc = useTRPC();
@@ -101,6 +102,9 @@ export function VmDetailView({ vmId }: { vmId: string }) {
               <VmDetails vm={v} />
             </Card>
           </aside>
+        </div>
+        <div className="px-4 pb-4">
+          <VmHardwarePanel vmId={v.id} version={v.state} />
         </div>
         <div className="px-4 pb-4">
           <PerformancePanel kind="vm" vmId={v.id} memoryTotalBytes={v.memoryMiB * 1024 * 1024} />

@@ -1,0 +1,118 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { useTRPC } from '@/trpc/client';
+import type { RouterOutputs } from '@/trpc/types';
+import { ErrorText } from '../ui/error-text';
+import { formatBytes } from '../ui/format';
+
+type Hardware = RouterOutputs['vm']['hardware'];
+
+/**
+ * Firmware, disks (pool/volume, bus, size) and NICs (MAC, network, addresses). Re-read whenever
+ * the VM record changes (`version`): a create fills in paths and sizes as the host reports them.
+ */
+export function VmHardwarePanel({ vmId, version }: { vmId: string; version: string }) {
+  const trpc = useTRPC();
+  const hw = useQuery(trpc.vm.hardware.queryOptions({ vmId }));
+  const { refetch } = hw;
+  useEffect(() => {
+    if (version) void refetch();
+  }, [version, refetch]);
+
+  return (
+    <section className="rounded-lg border border-zinc-200 bg-white shadow-xs" data-testid="vm-hardware">
+      <h2 className="flex items-center justify-between border-b border-zinc-100 px-3 py-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+        Hardware
+        {hw.data && (
+          <span className="font-normal normal-case tracking-normal text-zinc-600" data-testid="vm-firmware-value">
+            {hw.data.firmware === 'uefi' ? 'UEFI (OVMF)' : 'BIOS'}
+          </span>
+        )}
+      </h2>
+      <div className="space-y-3 p-3">
+        {hw.error && <ErrorText error={hw.error} />}
+        {hw.data && <Disks disks={hw.data.disks} />}
+        {hw.data && <Nics nics={hw.data.nics} addressSource={hw.data.addressSource} />}
+      </div>
+    </section>
+  );
+}
+
+const th = 'px-2 py-1 text-left text-xs font-medium text-zinc-500';
+const td = 'px-2 py-1 align-top';
+
+function Disks({ disks }: { disks: Hardware['disks'] }) {
+  return (
+    <table className="w-full text-sm" data-testid="vm-disks">
+      <thead>
+        <tr className="border-b border-zinc-100">
+          <th className={th}>Disk</th>
+          <th className={th}>Pool / volume</th>
+          <th className={th}>Bus</th>
+          <th className={th}>Size</th>
+        </tr>
+      </thead>
+      <tbody>
+        {disks.map((d) => (
+          <tr key={d.position} data-testid="vm-disk-row" className="border-b border-zinc-50 last:border-0">
+            <td className={td}>
+              {d.device === 'cdrom' ? 'CD-ROM' : `Disk ${d.position + 1}`}
+              {d.readOnly && d.device !== 'cdrom' && <span className="ml-1 text-xs text-zinc-500">(read-only)</span>}
+            </td>
+            <td className={`${td} font-mono text-xs break-all`}>
+              {d.pool && d.volume ? (
+                `${d.pool}/${d.volume}`
+              ) : d.position === 0 && d.device === 'disk' ? (
+                <span className="font-sans text-zinc-600">template disk {d.path ? `(${d.path})` : ''}</span>
+              ) : (
+                <span className="font-sans text-zinc-500">empty</span>
+              )}
+            </td>
+            <td className={td} data-testid="vm-disk-bus">
+              {d.bus}
+            </td>
+            <td className={`${td} tabular-nums`}>{d.sizeBytes === null ? '—' : formatBytes(d.sizeBytes)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Nics({ nics, addressSource }: { nics: Hardware['nics']; addressSource: Hardware['addressSource'] }) {
+  if (nics.length === 0) return <p className="text-xs text-zinc-500">No network cards.</p>;
+  return (
+    <table className="w-full text-sm" data-testid="vm-nics">
+      <thead>
+        <tr className="border-b border-zinc-100">
+          <th className={th}>NIC</th>
+          <th className={th}>MAC</th>
+          <th className={th}>Network</th>
+          <th className={th}>Address</th>
+        </tr>
+      </thead>
+      <tbody>
+        {nics.map((n) => (
+          <tr key={n.position} data-testid="vm-nic-row" className="border-b border-zinc-50 last:border-0">
+            <td className={td}>
+              NIC {n.position + 1} <span className="text-xs text-zinc-500">{n.model}</span>
+            </td>
+            <td className={`${td} font-mono text-xs`} data-testid="vm-nic-mac">
+              {n.mac}
+            </td>
+            <td className={`${td} font-mono text-xs`}>{n.network}</td>
+            <td className={`${td} text-xs text-zinc-600`}>
+              {n.addresses.length > 0
+                ? n.addresses.join(', ')
+                : addressSource === 'none'
+                  ? 'not known (network not managed by Vireo)'
+                  : 'no lease yet'}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * A new VM's hardware: the rows (VmDisk, VmNic) Vireo records before asking the host, the
+ * hardware part of the agent's vm.create, and what the host reports back. Volume names and MACs
+ * are chosen here, so a re-sent request makes nothing twice and MACs stay unique across the
+ * installation (the VmNic.mac unique index; a clash picks new MACs and tries again).
+ */
+import { randomBytes } from 'node:crypto';
+import { DbConflictError, type VmDiskRow, type VmNicRow, vmHardware } from '@vireo/db';
+import { type CreatedHardware, type VmDisk, type VmHardware, type VolumeRef, VireoError } from '@vireo/protocol';
+import type { CreateVmInput, DiskInput } from '../schemas/vm.ts';
+import type { UserView, VmHardwareView } from '../views.ts';
+
+const MAC_ATTEMPTS = 8;
+
+/** A random MAC in QEMU's locally administered range 52:54:00:xx:xx:xx. */
+export function randomMac(): string {
+  const [a, b, c] = randomBytes(3);
+  return ['52', '54', '00', a, b, c]
+    .map((x) => (typeof x === 'number' ? x.toString(16).padStart(2, '0') : x))
+    .join(':');
+}
+
+export interface HardwarePlan {
+  firmware: 'bios' | 'uefi';
+  /** Every drive, the template's overlay at position 0. */
+  disks: (VmDiskRow & { provision: VmDisk['provision'] })[];
+  nics: Omit<VmNicRow, 'mac'>[];
+}
+
+/** Only admins attach, clone or copy named volumes: they may hold someone else's data. */
+function checkSource(d: DiskInput, user: UserView): void {
+  if (user.role === 'admin' || d.source.kind === 'blank' || d.source.kind === 'empty') return;
+  throw new VireoError('FORBIDDEN', 'Only administrators can attach, clone or copy existing volumes.', {
+    object: 'disk',
+  });
+}
+
+function provisionOf(d: DiskInput): VmDisk['provision'] {
+  const s = d.source;
+  if (s.kind === 'blank') return { kind: 'blank', sizeBytes: s.sizeBytes };
+  if (s.kind === 'linkedFrom') return { kind: 'linkedFrom', base: s.base };
+  if (s.kind === 'copyFrom') return { kind: 'copyFrom', source: s.source };
+  if (s.kind === 'existing') return { kind: 'existing' };
+  return { kind: 'empty' };
+}
+
+/** The rows of a new VM's hardware; volumes Vireo makes are named after the VM's uuid. */
+export function planHardware(uuid: string, input: CreateVmInput, user: UserView): HardwarePlan {
+  const template: HardwarePlan['disks'][number] = {
+    position: 0,
+    pool: null,
+    volume: null,
+    path: null,
+    device: 'disk',
+    bus: 'virtio',
+    format: 'qcow2',
+    sizeBytes: null,
+    readOnly: false,
+    owned: false,
+    provision: { kind: 'existing' },
+  };
+  const extra = input.disks.map((d, i): HardwarePlan['disks'][number] => {
+    checkSource(d, user);
+    const position = i + 1;
+    const provision = provisionOf(d);
+    const made = provision.kind === 'blank' || provision.kind === 'linkedFrom' || provision.kind === 'copyFrom';
+    const volume = made ? `${uuid}-disk${position}.${d.format}` : d.source.kind === 'existing' ? d.source.volume : null;
+    return {
+      position,
+      pool: volume ? d.pool : null,
+      volume,
+      path: null,
+      device: d.device,
+      bus: d.bus,
+      format: d.format,
+      sizeBytes: d.source.kind === 'blank' ? d.source.sizeBytes : null,
+      readOnly: d.readOnly || d.device === 'cdrom',
+      owned: made,
+      provision,
+    };
+  });
+  return {
+    firmware: input.firmware,
+    disks: [template, ...extra],
+    nics: input.nics.map((n, position) => ({ position, network: n.network, model: n.model })),
+  };
+}
+
+/** Records the plan with freshly chosen MACs, choosing again while a MAC is taken. */
+export async function recordHardware(vmId: string, plan: HardwarePlan): Promise<VmNicRow[]> {
+  for (let attempt = 1; ; attempt++) {
+    const nics = plan.nics.map((n) => ({ ...n, mac: randomMac() }));
+    try {
+      await vmHardware.add(vmId, {
+        firmware: plan.firmware,
+        disks: plan.disks.map(({ provision: _p, ...row }) => row),
+        nics,
+      });
+      return nics;
+    } catch (err) {
+      if (!(err instanceof DbConflictError) || attempt >= MAC_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** The hardware part of the agent's vm.create: the drives after the template's, and the NICs. */
+export function hardwareRequest(plan: HardwarePlan, nics: VmNicRow[]): VmHardware {
+  return {
+    boot: { firmware: plan.firmware, order: ['hd', 'cdrom'] },
+    disks: plan.disks.slice(1).map((d) => ({
+      device: d.device,
+      bus: d.bus,
+      format: d.format,
+      readOnly: d.readOnly,
+      ...(d.pool && d.volume ? { volume: { pool: d.pool, volume: d.volume } } : {}),
+      provision: d.provision,
+    })),
+    nics: nics.map((n) => ({ network: n.network, model: n.model, mac: n.mac })),
+  };
+}
+
+/** Paths and sizes as the host made them; drives come back in the order they were asked for. */
+export async function applyCreated(vmId: string, created: CreatedHardware | undefined): Promise<void> {
+  if (!created) return;
+  await vmHardware.setCreated(
+    vmId,
+    created.drives.map((d, position) => ({ position, path: d.path ?? null, sizeBytes: d.sizeBytes ?? null })),
+  );
+}
+
+/** The pool volumes made for this VM: deleted with it (never a base or an attached volume). */
+export async function ownVolumes(vmId: string): Promise<VolumeRef[]> {
+  const hw = await vmHardware.ofVm(vmId);
+  return (hw?.disks ?? []).flatMap((d) => (d.owned && d.pool && d.volume ? [{ pool: d.pool, volume: d.volume }] : []));
+}
+
+/**
+ * The Hardware section of a VM's page. NIC addresses: the seam for the networks work (`network.leases`
+ * of the VM's host, matched by MAC); until Vireo manages networks there are none to show.
+ */
+export async function hardwareView(vmId: string): Promise<VmHardwareView> {
+  const hw = await vmHardware.ofVm(vmId);
+  if (!hw) throw new VireoError('NOT_FOUND', 'No such VM.', { object: 'vm' });
+  return {
+    firmware: hw.firmware,
+    disks: hw.disks,
+    nics: hw.nics.map((n) => ({ ...n, addresses: [] })),
+    addressSource: 'none',
+  };
+}
