@@ -8,6 +8,8 @@ PACKAGES=(
   # hypervisor stack (no systemd here: the lab starts the daemons itself)
   libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils
   libvirt-clients libvirt-dbus dbus
+  # libvirt NAT/isolated networks: DHCP and DNS (nwfilter uses iptables/ebtables, already present)
+  dnsmasq-base iptables
   # guest image build (busybox initramfs) and XML checks
   cpio busybox-static libxml2-utils
   # bootable guest disks (BIOS: syslinux MBR + FAT; UEFI: systemd's EFI stub, GPT, OVMF),

@@ -22,6 +22,7 @@ import {
 } from '@vireo/protocol';
 import type { FaultPoint } from './config.ts';
 import { createStorageHandlers } from './handlers/storage.ts';
+import { networkHandlers } from './handlers/networks.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -467,6 +468,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     },
 
     ...createStorageHandlers({ hv, logger }),
+    ...networkHandlers(hv, logger),
   };
 }
 

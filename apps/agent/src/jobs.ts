@@ -46,6 +46,13 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'volume.clone': 'none',
   'volume.resize': 'none',
   'volume.delete': 'none',
+  'network.ensure': 'none',
+  'network.remove': 'none',
+  'network.list': 'none',
+  'network.leases': 'none',
+  'network.setStaticLeases': 'none',
+  'filter.ensure': 'none',
+  'filter.remove': 'none',
 };
 
 /** The VM an operation works on and how it holds it. */

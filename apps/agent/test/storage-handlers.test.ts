@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FakeHypervisor } from '@vireo/hypervisor';
+import { type DomainSpec, FakeHypervisor } from '@vireo/hypervisor';
 import { VireoError } from '@vireo/protocol';
 import { createStorageHandlers } from '../src/handlers/storage.ts';
 import { createLogger } from '../src/logger.ts';
@@ -25,17 +25,16 @@ async function setup(path = '/pool') {
   return { hv, h };
 }
 
-function domainWithDisk(uuid: string, path: string, format: 'qcow2' | 'raw') {
+function domainWithDisk(uuid: string, path: string, format: 'qcow2' | 'raw'): DomainSpec {
   return {
     uuid,
     name: 'web',
     type: 'qemu' as const,
     vcpus: 1,
     memoryMiB: 64,
-    kernelPath: '/k',
-    initrdPath: '/i',
-    cmdline: '',
-    disks: [{ path, format }],
+    boot: { firmware: 'bios', order: ['hd'], kernel: { kernelPath: '/k', initrdPath: '/i', cmdline: '' } },
+    disks: [{ path, format, device: 'disk', bus: 'virtio' }],
+    nics: [],
     serialLogPath: '/s',
   };
 }

@@ -5,6 +5,7 @@ import { eventRouter } from './routers/event.ts';
 import { hostRouter } from './routers/host.ts';
 import { liveRouter } from './routers/live.ts';
 import { storageRouter } from './routers/storage.ts';
+import { networkRouter } from './routers/network.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
 import { userRouter } from './routers/user.ts';
@@ -23,6 +24,7 @@ export const appRouter = router({
   alert: alertRouter,
   cluster: clusterRouter,
   storage: storageRouter,
+  network: networkRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -15,6 +15,7 @@ export * as consoleTickets from './console-tickets.ts';
 export * as hostDomains from './host-domains.ts';
 export * as hosts from './hosts.ts';
 export * as managers from './managers.ts';
+export * as networks from './networks.ts';
 export * as sessions from './sessions.ts';
 export * as stats from './stats.ts';
 export * as storagePools from './storage-pools.ts';
@@ -45,6 +46,16 @@ export type { EventInput, EventView } from './events.ts';
 export type { HostConnectInput, HostFacts, HostGauges, HostView } from './hosts.ts';
 export type { HostDomainInput, HostDomainView } from './host-domains.ts';
 export type { ManagerView } from './managers.ts';
+export type {
+  NetworkInput,
+  NetworkRecord,
+  NetworkScope,
+  SecurityGroupRecord,
+  SecurityRuleInput,
+  SecurityRuleRecord,
+  StaticLeaseRecord,
+} from './networks.ts';
+export { NETWORK_SCOPES } from './networks.ts';
 export type { ConsoleTicketView } from './console-tickets.ts';
 export type { ValidSession } from './sessions.ts';
 export type { StatObjectKind, StatRow } from './stats.ts';

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { DomainInfo, DomainState, DomainType, HostInfo } from '@vireo/protocol';
 import { VireoError } from '@vireo/protocol';
 import { diskTargets } from './xml/build.ts';
+import { FakeNetworkOps } from './fake-networks.ts';
 import type {
   DomainDigest,
   DomainHardware,
@@ -65,6 +66,7 @@ interface FakeDomain {
 export class FakeHypervisor implements Hypervisor {
   readonly storage = new FakeStorage();
   readonly hostUuid: string;
+  readonly networks = new FakeNetworkOps();
   private readonly domains = new Map<string, FakeDomain>();
   private readonly volumes = new Set<string>();
   private readonly listeners = new Set<(e: DomainEvent) => void>();

@@ -15,6 +15,7 @@ import type {
   HostInfo,
   NicModel,
 } from '@vireo/protocol';
+import type { NetworkOps } from './ops/networks.ts';
 import type { StorageOps } from './ops/storage.ts';
 import type { DomainPlatform } from './platform.ts';
 import type { ParsedDisk, ParsedNic } from './xml/parse.ts';
@@ -113,6 +114,8 @@ export type HypervisorConnection = { up: true } | { up: false; reason: string };
 export interface Hypervisor {
   /** libvirt storage pools and volumes (ops/storage.ts). */
   readonly storage: StorageOps;
+  /** libvirt networks, DHCP leases and network filters (security groups). */
+  readonly networks: NetworkOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

@@ -38,3 +38,12 @@ export type {
 } from './ops/storage.ts';
 export { buildDirPoolXml, buildVolumeXml, parsePoolXml, parseVolumeXml } from './ops/storage-xml.ts';
 export { FakeStorage } from './ops/fake-storage.ts';
+export {
+  type LibvirtCallFn,
+  LibvirtNetworkOps,
+  libvirtNetworkName,
+  type NetworkOps,
+  securityGroupFilterName,
+} from './ops/networks.ts';
+export { buildNetworkXml, buildNwfilterXml, parseNetworkXml } from './network-xml.ts';
+export { FakeNetworkOps } from './fake-networks.ts';

@@ -34,6 +34,7 @@ import {
 } from './libvirt-constants.ts';
 import { watchLibvirtd } from './libvirtd-identity.ts';
 import { LibvirtStorage, type StorageOps } from './ops/storage.ts';
+import { LibvirtNetworkOps, type NetworkOps } from './ops/networks.ts';
 import { validateXml } from './validate-xml.ts';
 import * as volumes from './volumes.ts';
 
@@ -92,10 +93,12 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   private readonly platforms = new Map<string, DomainPlatform>();
 
   readonly storage: StorageOps;
+  readonly networks: NetworkOps;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
     this.storage = new LibvirtStorage(this.call.bind(this), this.connectPath);
+    this.networks = new LibvirtNetworkOps((...a) => this.call(...a), this.connectPath);
   }
 
   async connect(): Promise<void> {

@@ -13,7 +13,7 @@ const run = promisify(execFile);
 
 export async function validateXml(
   xml: string,
-  schema: 'domain' | 'capability' | 'storagepool' | 'storagevol' = 'domain',
+  schema: 'domain' | 'capability' | 'storagepool' | 'storagevol' | 'network' | 'nwfilter' = 'domain',
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'vireo-xml-'));
   const file = join(dir, `${schema}.xml`);

@@ -59,6 +59,8 @@ export const OBJECT_TYPES = [
   'pool',
   /** A volume in a storage pool. */
   'volume',
+  'network',
+  'securityGroup',
 ] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 

@@ -5,3 +5,6 @@ export * from './names.ts';
 export * from './version.ts';
 export * from './methods/storage.ts';
 export * from './methods/vm-hardware.ts';
+export * from './methods/networks.ts';
+// Both facets define a MAC schema; the networks one (lower-casing input) is the public one.
+export { macSchema } from './methods/networks.ts';

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ERROR_CODES, OBJECT_TYPES } from './errors.ts';
 import { storageRequests } from './methods/storage.ts';
 import { MAX_VM_DISKS, createdHardwareSchema, vmHardwareSchema, volumeRefSchema } from './methods/vm-hardware.ts';
+import { networkRequests } from './methods/networks.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
 export const DOMAIN_STATES = [
@@ -158,6 +159,7 @@ export const agentRequests = {
     result: z.object({}),
   },
   ...storageRequests,
+  ...networkRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;

@@ -23,6 +23,7 @@ import { onControl, publishControl, publishStats } from './bus.ts';
 import { selfId } from './cluster.ts';
 import { applyHostFacts } from './domain-facts.ts';
 import { applyDomainEvents } from './domain-events.ts';
+import { reapplyToHost } from './networks.ts';
 import { recordStats } from './stats-history.ts';
 import { sweepOrphanFiles } from './storage-reconcile.ts';
 import { publishHost } from './views.ts';
@@ -194,6 +195,10 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
       hostId: conn.hostId,
     });
     void applyPoolsOnConnect({ id: conn.hostId, name: conn.hostName, clusterId: host.clusterId });
+    // Networks and security groups made or changed while it was away (never holds up the state).
+    void reapplyToHost(conn.hostId, conn.hostName).catch((err) =>
+      console.warn(`[agent ${conn.hostName}] networks:`, err),
+    );
   }
   await publishHost(conn.hostId);
   sweepOrphanFiles(conn, msg);

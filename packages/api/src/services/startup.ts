@@ -1,5 +1,6 @@
 import { connectBus } from './bus.ts';
 import { joinCluster } from './cluster.ts';
+import { ensureDefaultNetworks } from './networks.ts';
 
 /**
  * Start-up: join the change bus (PostgreSQL: shared with the other managers), then the cluster
@@ -10,5 +11,7 @@ import { joinCluster } from './cluster.ts';
  */
 export async function reconcileOnStart(): Promise<{ tasksFailed: number }> {
   await connectBus();
-  return joinCluster();
+  const joined = await joinCluster();
+  await ensureDefaultNetworks();
+  return joined;
 }

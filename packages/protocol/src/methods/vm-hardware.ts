@@ -4,6 +4,7 @@
  * same thing everywhere. libvirt's names are kept (virtio, sata, scsi, e1000, hd, cdrom, network).
  */
 import { z } from 'zod';
+import { cloudInitSeedSchema } from '../cloud-init.ts';
 
 export const MAX_VM_DISKS = 16;
 export const MAX_VM_NICS = 8;
@@ -126,23 +127,6 @@ export const vmNicSchema = z.object({
   filter: libvirtNameSchema.optional(),
 });
 export type VmNic = z.infer<typeof vmNicSchema>;
-
-/**
- * NoCloud seed for cloud-init. A typed slot for now: the agent refuses it until the seed builder
- * (the bootable guest image's part of issue 6) is merged.
- */
-export const cloudInitSeedSchema = z.object({
-  hostname: z.string().max(63).optional(),
-  userData: z
-    .string()
-    .max(64 * 1024)
-    .optional(),
-  sshAuthorizedKeys: z
-    .array(z.string().max(16 * 1024))
-    .max(32)
-    .optional(),
-});
-export type CloudInitSeed = z.infer<typeof cloudInitSeedSchema>;
 
 /** The hardware part of vm.create, as the agent receives it: every name and MAC already chosen. */
 export const vmHardwareSchema = z

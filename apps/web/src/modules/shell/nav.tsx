@@ -5,7 +5,7 @@ import { usePathname } from 'next/navigation';
 import { type ReactNode, useEffect } from 'react';
 import { useFiringAlertCount } from '../alerts/alerts-view';
 import { useSession } from '../auth/use-session';
-import { BellIcon, HostIcon, StorageIcon, TaskIcon, UserIcon, VmIcon } from '../ui/icons';
+import { BellIcon, HostIcon, NetworkIcon, StorageIcon, TaskIcon, UserIcon, VmIcon } from '../ui/icons';
 import { NAV_ID } from './top-bar';
 
 interface NavItem {
@@ -43,6 +43,13 @@ function inventoryItems(isAdmin: boolean): NavItem[] {
             icon: <StorageIcon />,
             testId: 'nav-storage',
             matches: (p: string) => p.startsWith('/storage'),
+          },
+          {
+            href: '/networks',
+            label: 'Networks',
+            icon: <NetworkIcon />,
+            testId: 'nav-networks',
+            matches: (p: string) => p.startsWith('/networks'),
           },
         ]
       : []),

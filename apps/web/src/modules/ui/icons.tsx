@@ -76,6 +76,17 @@ export function BellIcon() {
   );
 }
 
+export function NetworkIcon() {
+  return (
+    <Icon>
+      <rect x="6" y="1.5" width="4" height="3.5" rx="0.75" />
+      <rect x="1.5" y="11" width="4" height="3.5" rx="0.75" />
+      <rect x="10.5" y="11" width="4" height="3.5" rx="0.75" />
+      <path d="M8 5v3M3.5 11V8h9v3" />
+    </Icon>
+  );
+}
+
 export function PlusIcon() {
   return (
     <Icon>

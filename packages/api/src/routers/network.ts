@@ -1,0 +1,91 @@
+import { SG_DIRECTIONS, SG_PROTOCOLS, bridgeNameSchema, ipv4Schema, macSchema } from '@vireo/protocol';
+import { clusters } from '@vireo/db';
+import { z } from 'zod';
+import {
+  addStaticLease,
+  createNetwork,
+  deleteNetwork,
+  listNetworks,
+  networkLeases,
+  removeStaticLease,
+} from '../services/networks.ts';
+import { addRule, createGroup, deleteGroup, listGroups, removeRule } from '../services/security-groups.ts';
+import { adminProcedure, router } from '../trpc.ts';
+
+const id = z.string().min(1).max(64);
+/** Vireo network names become libvirt names (`vireo-<name>`) and appear in bridge-less XML. */
+const networkName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, 'lowercase letters, digits and -, at most 31');
+
+const ruleInput = z.object({
+  direction: z.enum(SG_DIRECTIONS),
+  protocol: z.enum(SG_PROTOCOLS),
+  portStart: z.number().int().min(1).max(65535).nullable().default(null),
+  portEnd: z.number().int().min(1).max(65535).nullable().default(null),
+  cidr: z.string().max(18).nullable().default(null),
+});
+
+/** Networks, static leases and security groups: admins only (they shape every host). */
+export const networkRouter = router({
+  list: adminProcedure.query(() => listNetworks()),
+  /** Where a network can be made (the create form's choice). */
+  clusters: adminProcedure.query(() => clusters.list()),
+  create: adminProcedure
+    .input(
+      z.object({
+        name: networkName,
+        clusterId: id,
+        scope: z.enum(['cluster', 'host']).default('cluster'),
+        hostId: id.optional(),
+        mode: z.enum(['nat', 'isolated', 'bridged']),
+        bridge: bridgeNameSchema.optional(),
+        vlan: z.number().int().min(1).max(4094).optional(),
+        cidr: z.string().max(18).optional(),
+        dhcpStart: ipv4Schema.optional(),
+        dhcpEnd: ipv4Schema.optional(),
+      }),
+    )
+    .mutation(({ input }) => createNetwork(input)),
+  delete: adminProcedure.input(z.object({ networkId: id })).mutation(async ({ input }) => {
+    await deleteNetwork(input.networkId);
+    return { networkId: input.networkId };
+  }),
+  /** Live from libvirt (dnsmasq's leases) on every online host of the network. */
+  leases: adminProcedure.input(z.object({ networkId: id })).query(({ input }) => networkLeases(input.networkId)),
+  addStaticLease: adminProcedure
+    .input(
+      z.object({
+        networkId: id,
+        mac: macSchema,
+        ip: ipv4Schema,
+        hostname: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, 'a host name: letters, digits and -')
+          .optional(),
+      }),
+    )
+    .mutation(({ input: { networkId, ...lease } }) => addStaticLease(networkId, lease)),
+  removeStaticLease: adminProcedure
+    .input(z.object({ networkId: id, leaseId: id }))
+    .mutation(({ input }) => removeStaticLease(input.networkId, input.leaseId)),
+
+  securityGroups: adminProcedure.query(() => listGroups()),
+  createSecurityGroup: adminProcedure
+    .input(
+      z.object({
+        name: z.string().trim().min(1).max(64),
+        description: z.string().max(500).default(''),
+        rules: z.array(ruleInput).max(200).default([]),
+      }),
+    )
+    .mutation(({ input }) => createGroup(input)),
+  deleteSecurityGroup: adminProcedure.input(z.object({ groupId: id })).mutation(async ({ input }) => {
+    await deleteGroup(input.groupId);
+    return { groupId: input.groupId };
+  }),
+  addRule: adminProcedure
+    .input(z.object({ groupId: id, rule: ruleInput }))
+    .mutation(({ input }) => addRule(input.groupId, input.rule)),
+  removeRule: adminProcedure
+    .input(z.object({ groupId: id, ruleId: id }))
+    .mutation(({ input }) => removeRule(input.groupId, input.ruleId)),
+});
