@@ -23,6 +23,29 @@ export async function checkNicGroups(input: CreateVmInput): Promise<void> {
   }
 }
 
+/**
+ * The hosts a VM may be placed on so that each NIC's Vireo network exists there: a host network
+ * only on its host, a cluster network on its cluster's hosts. Undefined: no constraint (no NIC on
+ * a Vireo network; other libvirt networks are the admin's to have on every host).
+ */
+export async function hostsForNics(input: CreateVmInput): Promise<Set<string> | undefined> {
+  if (input.nics.length === 0) return undefined;
+  const managed = await networks.list();
+  const all = await hosts.list();
+  let allowed: Set<string> | undefined;
+  for (const nic of input.nics) {
+    const matches = managed.filter((n) => libvirtNetworkName(n.name) === nic.network);
+    if (matches.length === 0) continue;
+    const here = new Set(
+      all
+        .filter((h) => matches.some((n) => (n.scope === 'host' ? n.hostId === h.id : n.clusterId === h.clusterId)))
+        .map((h) => h.id),
+    );
+    allowed = allowed ? new Set([...allowed].filter((id) => here.has(id))) : here;
+  }
+  return allowed;
+}
+
 export interface NicNetworkFacts {
   /** The Vireo network the NIC is on (null: a libvirt network Vireo does not manage). */
   networkId: string | null;

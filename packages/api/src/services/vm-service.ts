@@ -26,7 +26,7 @@ import {
   recordHardware,
 } from './vm-hardware.ts';
 import { lockVm } from './vm-locks.ts';
-import { checkNicGroups } from './vm-network.ts';
+import { checkNicGroups, hostsForNics } from './vm-network.ts';
 import { publishVm, toVmView } from './views.ts';
 
 /**
@@ -60,7 +60,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
       object: 'template',
     });
   await checkNicGroups(input);
-  const host = await pickHost(input.memoryMiB);
+  const host = await pickHost(input.memoryMiB, await hostsForNics(input));
   const agent = await hostAgent(host.id, host.name);
 
   let vm: VmRecord;
