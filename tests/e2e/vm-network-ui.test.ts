@@ -54,7 +54,8 @@ test('the create form takes a cloud-init seed; the VM page shows the NIC MAC and
   await page.getByTestId('vm-ci-user-data').fill('#!/bin/sh\necho from-the-form $(hostname)\n');
   await page.screenshot({ path: `${artifacts}/create-form.png`, fullPage: true });
   await page.getByTestId('vm-create-submit').click();
-  await page.waitForURL(/\/vms\/[^/?]+/, { timeout: 30_000 });
+  // The form itself is /vms/new: wait for the VM's own page.
+  await page.waitForURL((u) => /^\/vms\/(?!new$)[^/]+$/.test(u.pathname), { timeout: 30_000 });
   vmId = new URL(page.url()).pathname.split('/').pop() ?? '';
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 120_000 });
 
