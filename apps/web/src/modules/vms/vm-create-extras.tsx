@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { CreateVmInput } from '@vireo/api';
 import { cloudInitSeedSchema } from '@vireo/protocol';
 import { useTRPC } from '@/trpc/client';
-import { inputClass } from '../ui/buttons';
+import { inputBase, inputClass } from '../ui/buttons';
 
 /**
  * The create form's network-and-boot extras: the security group of the NIC and a cloud-init
@@ -131,7 +131,7 @@ export function VmCreateExtras({
               data-testid="vm-ci-user-data"
               rows={4}
               spellCheck={false}
-              className={`${inputClass} font-mono text-xs`}
+              className={`${inputBase} py-1.5 font-mono text-xs`}
               value={draft.userData}
               onChange={(e) => set({ userData: e.target.value })}
             />
