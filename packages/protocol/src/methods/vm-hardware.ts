@@ -141,7 +141,7 @@ export const vmHardwareSchema = z
     }),
     disks: z.array(vmDiskSchema).max(MAX_VM_DISKS),
     nics: z.array(vmNicSchema).max(MAX_VM_NICS),
-    cloudInit: cloudInitSlotSchema.optional(),
+    cloudInit: cloudInitSeedSchema.optional(),
   })
   .superRefine((h, ctx) => {
     const seen = new Set<string>();
