@@ -4,7 +4,5 @@ export * from './messages.ts';
 export * from './names.ts';
 export * from './version.ts';
 export * from './methods/storage.ts';
-export * from './methods/vm-hardware.ts';
 export * from './methods/networks.ts';
-// Both facets define a MAC schema; the networks one (lower-casing input) is the public one.
-export { macSchema } from './methods/networks.ts';
+export * from './methods/vm-hardware.ts';

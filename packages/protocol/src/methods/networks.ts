@@ -15,8 +15,9 @@ export const bridgeNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,1
 export const ipv4Schema = z.ipv4();
 export const macSchema = z
   .string()
-  .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, 'a MAC address like 52:54:00:12:34:56')
-  .transform((m) => m.toLowerCase());
+  .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i, 'MAC address must look like 52:54:00:12:34:56.')
+  .transform((m) => m.toLowerCase())
+  .refine((m) => (Number.parseInt(m.slice(0, 2), 16) & 1) === 0, 'MAC address must be unicast.');
 export const dhcpHostSchema = z.object({
   mac: macSchema,
   ip: ipv4Schema,

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { cloudInitSeedSchema } from '../cloud-init.ts';
+import { macSchema } from './networks.ts';
 
 export const MAX_VM_DISKS = 16;
 export const MAX_VM_NICS = 8;
@@ -36,15 +37,6 @@ export type DiskFormat = z.infer<typeof diskFormatSchema>;
 
 export const nicModelSchema = z.enum(['virtio', 'e1000']);
 export type NicModel = z.infer<typeof nicModelSchema>;
-
-/**
- * A MAC address as libvirt writes it (lower case, colons). Vireo chooses them in QEMU's
- * locally administered range 52:54:00:xx:xx:xx; any unicast address is accepted from libvirt.
- */
-export const macSchema = z
-  .string()
-  .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, 'MAC address must look like 52:54:00:12:34:56 (lower case).')
-  .refine((m) => (Number.parseInt(m.slice(0, 2), 16) & 1) === 0, 'MAC address must be unicast.');
 
 /**
  * libvirt object names Vireo writes into XML and file names: pools, volumes, networks, network
