@@ -16,8 +16,8 @@ export function isInside(dir: string, path: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
-/** Files named after a VM: its overlay and its serial log. */
-const VM_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(qcow2|serial\.log)$/;
+/** Files named after a VM: its overlay, its serial log and its cloud-init seed (vm-seed.ts). */
+const VM_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(qcow2|serial\.log|seed\.iso)$/;
 
 /** The uuid a Vireo-named file belongs to, or null for any other file. */
 export function vmFileUuid(path: string): string | null {

@@ -29,6 +29,7 @@ import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from '.
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
 import type { Logger } from './logger.ts';
+import { seedIsoPath, writeSeedDrive } from './vm-seed.ts';
 import { deleteOwnVolumes, findVolume, makeVolume, mustBeFree } from './vm-volumes.ts';
 
 export { isInside, overlayPath, serialLogPath } from './files.ts';
@@ -233,9 +234,6 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       const clash = (await listed).find((d) => d.name === spec.name);
       if (clash)
         throw new VireoError('CONFLICT', `A VM named ${spec.name} already exists on this host.`, { object: 'vm' });
-      if (spec.hardware?.cloudInit) {
-        throw new VireoError('BAD_INPUT', 'cloud-init seeds are not supported by this agent yet.', { object: 'vm' });
-      }
       const host = await hostInfo;
       const type = host.domainTypes[0];
       if (!type) throw new VireoError('NO_HOST_CAPACITY', 'This host offers no usable domain type (kvm/qemu/xen).');
@@ -321,6 +319,19 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         await rollBack();
         throw err;
       }
+      if (spec.hardware?.cloudInit) {
+        // Last of the drives: the hardware disks keep the positions the manager recorded.
+        const seed = seedIsoPath(dir, spec.uuid);
+        files.push(seed);
+        try {
+          await journal.record({ ...entry, step: 'volumes', volumes: [...made] });
+          disks.push(await writeSeedDrive(spec.hardware.cloudInit, seed, spec.uuid));
+        } catch (err) {
+          await rollBack();
+          throw err;
+        }
+        op.progress(75, 'cloud-init seed written');
+      }
       try {
         await journal.record({ ...entry, step: 'define', volumes: [...made] });
       } catch (err) {
@@ -393,7 +404,9 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       if (!d) {
         // Undefined already (a retry after a lost reply, or behind our back): the VM's own
         // files, named by its uuid, must still go, or they leak forever.
-        const files = [overlayPath(dir, uuid), serialLogPath(dir, uuid)].filter((p) => existsSync(p));
+        const files = [overlayPath(dir, uuid), seedIsoPath(dir, uuid), serialLogPath(dir, uuid)].filter((p) =>
+          existsSync(p),
+        );
         const volumes = await existingVolumes(ownVolumes);
         if (files.length === 0 && volumes.length === 0) return { deletedDisks: [] };
         await journal.record({ ...entry, step: 'files', files, volumes });
@@ -422,7 +435,8 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       }
       const keptDisks = disks.filter((p) => !own.includes(p) && !volumePaths.includes(p));
       if (keptDisks.length > 0) logger.info("kept disks that are not the VM's own", { uuid, keptDisks });
-      const files = [...own, serialLogPath(dir, uuid)];
+      const seed = seedIsoPath(dir, uuid);
+      const files = [...own, ...(existsSync(seed) ? [seed] : []), serialLogPath(dir, uuid)];
       await journal.record({ ...entry, step: 'undefine', files, volumes });
       try {
         await hv.undefineDomain(uuid);

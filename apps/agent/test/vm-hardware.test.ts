@@ -207,9 +207,10 @@ test('the agent refuses bad hardware before touching anything', async () => {
   const sameMac = { ...hw, nics: [hw.nics[0]!, { ...hw.nics[1]!, mac: hw.nics[0]!.mac }] };
   const r2 = await send('vm.create', spec(sameMac), 't2');
   assert.ok(!r2.ok && r2.error.code === 'BAD_INPUT' && /share a MAC/.test(r2.error.message));
-  const seed = { ...hw, cloudInit: { hostname: 'x' } };
+  // A seed is built by the agent now; one it would have to paste a bad hostname into is refused.
+  const seed = { ...hw, cloudInit: { hostname: 'not a label' } };
   const r3 = await send('vm.create', spec(seed), 't3');
-  assert.ok(!r3.ok && r3.error.code === 'BAD_INPUT');
+  assert.ok(!r3.ok && r3.error.code === 'BAD_INPUT' && /Hostname/.test(r3.error.message), JSON.stringify(r3));
   assert.deepEqual(await volumeNames(), ['base.qcow2', 'tools.iso']);
   await assert.rejects(hv.storage.volume('nope', 'x'), (e) => VireoError.is(e, 'NOT_FOUND', 'pool'));
 });

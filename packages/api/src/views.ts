@@ -179,12 +179,13 @@ export interface VmHardwareView {
     network: string;
     model: 'virtio' | 'e1000';
     mac: string;
-    /**
-     * Addresses from the network's DHCP leases. Empty until networks are managed by Vireo
-     * (`network.leases`); `addressSource` says why.
-     */
+    /** The Vireo network (null: a libvirt network Vireo does not manage). */
+    networkId: string | null;
+    securityGroupId: string | null;
+    securityGroupName: string | null;
+    /** Current addresses (`ip/prefix`) from the DHCP leases of the VM's host, matched by MAC. */
     addresses: string[];
   }[];
-  /** 'leases' once Vireo reads DHCP leases of its networks; 'none' until then. */
-  addressSource: 'leases' | 'none';
+  /** 'leases': read from the host just now; 'none': no NIC on a Vireo NAT/isolated network; 'unavailable': the host did not answer. */
+  addressSource: 'leases' | 'none' | 'unavailable';
 }

@@ -19,7 +19,14 @@ export type VmDiskRow = {
   owned: boolean;
 };
 
-export type VmNicRow = { position: number; network: string; model: 'virtio' | 'e1000'; mac: string };
+export type VmNicRow = {
+  position: number;
+  network: string;
+  model: 'virtio' | 'e1000';
+  mac: string;
+  /** The security group enforced on the NIC, if any (absent: none). */
+  securityGroupId?: string | null;
+};
 
 export type VmHardwareView = { firmware: 'bios' | 'uefi'; disks: VmDiskRow[]; nics: VmNicRow[] };
 
@@ -35,7 +42,7 @@ const diskSelect = {
   readOnly: true,
   owned: true,
 } as const;
-const nicSelect = { position: true, network: true, model: true, mac: true } as const;
+const nicSelect = { position: true, network: true, model: true, mac: true, securityGroupId: true } as const;
 
 /**
  * Records a new VM's hardware in one transaction.

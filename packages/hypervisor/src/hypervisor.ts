@@ -15,8 +15,8 @@ import type {
   HostInfo,
   NicModel,
 } from '@vireo/protocol';
-import type { StorageOps } from './ops/storage.ts';
 import type { NetworkOps } from './ops/networks.ts';
+import type { StorageOps } from './ops/storage.ts';
 import type { DomainPlatform } from './platform.ts';
 import type { ParsedDisk, ParsedNic } from './xml/parse.ts';
 

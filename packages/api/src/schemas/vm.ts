@@ -1,6 +1,7 @@
 import { VM_SORT_KEYS, VM_STATES } from '@vireo/db';
 import {
   busAllowsDevice,
+  cloudInitSeedSchema,
   DISK_BYTES_MAX,
   DISK_BYTES_MIN,
   diskBusSchema,
@@ -64,6 +65,8 @@ export type DiskInput = z.output<typeof diskInput>;
 export const nicInput = z.object({
   network: libvirtNameSchema,
   model: nicModelSchema.default('virtio'),
+  /** A security group (Networks page) enforced on this NIC with libvirt's nwfilter. */
+  securityGroupId: z.string().min(1).max(64).optional(),
 });
 
 export const createVmInput = z
@@ -82,6 +85,8 @@ export const createVmInput = z
       .default([]),
     /** Network cards; Vireo chooses their MACs. */
     nics: z.array(nicInput).max(MAX_VM_NICS, `A VM has at most ${MAX_VM_NICS} network cards.`).default([]),
+    /** A NoCloud seed the host builds into an ISO and attaches as a CD-ROM. */
+    cloudInit: cloudInitSeedSchema.optional(),
   })
   .superRefine((v, ctx) => {
     if (v.firmware === 'uefi' && v.memoryMiB < UEFI_MIN_MEMORY_MIB) {

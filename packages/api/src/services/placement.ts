@@ -11,11 +11,17 @@ import { managerEnv } from '../env.ts';
 
 const MIB = 1024 * 1024;
 
-export async function pickHost(memoryMiB: number): Promise<{ id: string; name: string }> {
+/** `allowed`: only these hosts may take the VM (e.g. where its NICs' networks exist). */
+export async function pickHost(memoryMiB: number, allowed?: Set<string>): Promise<{ id: string; name: string }> {
   // Online by the row: the host may be held by another manager (requests are routed there).
-  const online = (await hosts.list()).filter((h) => h.status === 'online');
+  const online = (await hosts.list()).filter((h) => h.status === 'online' && (!allowed || allowed.has(h.id)));
   if (online.length === 0) {
-    throw new VireoError('HOST_OFFLINE', 'No host is online. Start an agent on a host (see the README) and try again.');
+    throw new VireoError(
+      'HOST_OFFLINE',
+      allowed
+        ? 'No host that has all of this VM’s networks is online. Choose other networks or bring such a host online.'
+        : 'No host is online. Start an agent on a host (see the README) and try again.',
+    );
   }
   const committed = await committedMiB(online.map((h) => h.id));
   const reserve = managerEnv().VIREO_HOST_RESERVED_MIB;

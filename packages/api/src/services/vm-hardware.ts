@@ -6,9 +6,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DbConflictError, type VmDiskRow, type VmNicRow, vmHardware } from '@vireo/db';
-import { type CreatedHardware, type VmDisk, type VmHardware, type VolumeRef, VireoError } from '@vireo/protocol';
+import {
+  type CloudInitSeed,
+  type CreatedHardware,
+  securityGroupFilterName,
+  type VmDisk,
+  type VmHardware,
+  type VolumeRef,
+  VireoError,
+} from '@vireo/protocol';
 import type { CreateVmInput, DiskInput } from '../schemas/vm.ts';
 import type { UserView, VmHardwareView } from '../views.ts';
+import { nicNetworkFacts } from './vm-network.ts';
 
 const MAC_ATTEMPTS = 8;
 
@@ -25,6 +34,7 @@ export interface HardwarePlan {
   /** Every drive, the template's overlay at position 0. */
   disks: (VmDiskRow & { provision: VmDisk['provision'] })[];
   nics: Omit<VmNicRow, 'mac'>[];
+  cloudInit?: CloudInitSeed;
 }
 
 /** Only admins attach, clone or copy named volumes: they may hold someone else's data. */
@@ -82,7 +92,13 @@ export function planHardware(uuid: string, input: CreateVmInput, user: UserView)
   return {
     firmware: input.firmware,
     disks: [template, ...extra],
-    nics: input.nics.map((n, position) => ({ position, network: n.network, model: n.model })),
+    nics: input.nics.map((n, position) => ({
+      position,
+      network: n.network,
+      model: n.model,
+      securityGroupId: n.securityGroupId ?? null,
+    })),
+    ...(input.cloudInit ? { cloudInit: input.cloudInit } : {}),
   };
 }
 
@@ -115,7 +131,13 @@ export function hardwareRequest(plan: HardwarePlan, nics: VmNicRow[]): VmHardwar
       ...(d.pool && d.volume ? { volume: { pool: d.pool, volume: d.volume } } : {}),
       provision: d.provision,
     })),
-    nics: nics.map((n) => ({ network: n.network, model: n.model, mac: n.mac })),
+    nics: nics.map((n) => ({
+      network: n.network,
+      model: n.model,
+      mac: n.mac,
+      ...(n.securityGroupId ? { filter: securityGroupFilterName(n.securityGroupId) } : {}),
+    })),
+    ...(plan.cloudInit ? { cloudInit: plan.cloudInit } : {}),
   };
 }
 
@@ -134,17 +156,21 @@ export async function ownVolumes(vmId: string): Promise<VolumeRef[]> {
   return (hw?.disks ?? []).flatMap((d) => (d.owned && d.pool && d.volume ? [{ pool: d.pool, volume: d.volume }] : []));
 }
 
-/**
- * The Hardware section of a VM's page. NIC addresses: the seam for the networks work (`network.leases`
- * of the VM's host, matched by MAC); until Vireo manages networks there are none to show.
- */
+/** The Hardware section of a VM's page; NIC addresses are the host's DHCP leases, read live. */
 export async function hardwareView(vmId: string): Promise<VmHardwareView> {
   const hw = await vmHardware.ofVm(vmId);
   if (!hw) throw new VireoError('NOT_FOUND', 'No such VM.', { object: 'vm' });
+  const { facts, source } = await nicNetworkFacts(vmId, hw.nics);
   return {
     firmware: hw.firmware,
     disks: hw.disks,
-    nics: hw.nics.map((n) => ({ ...n, addresses: [] })),
-    addressSource: 'none',
+    nics: hw.nics.map((n) => ({
+      ...n,
+      securityGroupId: n.securityGroupId ?? null,
+      networkId: facts.get(n.position)?.networkId ?? null,
+      securityGroupName: facts.get(n.position)?.securityGroupName ?? null,
+      addresses: facts.get(n.position)?.addresses ?? [],
+    })),
+    addressSource: source,
   };
 }

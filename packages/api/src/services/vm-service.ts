@@ -26,6 +26,7 @@ import {
   recordHardware,
 } from './vm-hardware.ts';
 import { lockVm } from './vm-locks.ts';
+import { checkNicGroups, hostsForNics } from './vm-network.ts';
 import { publishVm, toVmView } from './views.ts';
 
 /**
@@ -58,7 +59,8 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
     throw new VireoError('NOT_FOUND', 'That template does not exist (any more). Choose another.', {
       object: 'template',
     });
-  const host = await pickHost(input.memoryMiB);
+  await checkNicGroups(input);
+  const host = await pickHost(input.memoryMiB, await hostsForNics(input));
   const agent = await hostAgent(host.id, host.name);
 
   let vm: VmRecord;

@@ -4,6 +4,7 @@
  * same thing everywhere. libvirt's names are kept (virtio, sata, scsi, e1000, hd, cdrom, network).
  */
 import { z } from 'zod';
+import { cloudInitSeedSchema } from '../cloud-init.ts';
 import { macSchema } from './networks.ts';
 
 export const MAX_VM_DISKS = 16;
@@ -119,21 +120,6 @@ export const vmNicSchema = z.object({
 });
 export type VmNic = z.infer<typeof vmNicSchema>;
 
-/**
- * A NoCloud seed for cloud-init: a typed slot. The agent refuses it for now; when the guest
- * image work's `cloudInitSeedSchema` (packages/protocol/src/cloud-init.ts on i6-guest) and its
- * seed ISO builder are merged, this slot takes that schema and the agent attaches the ISO.
- */
-export const cloudInitSlotSchema = z
-  .object({
-    hostname: z.string().max(63).optional(),
-    userData: z
-      .string()
-      .max(64 * 1024)
-      .optional(),
-  })
-  .passthrough();
-
 /** The hardware part of vm.create, as the agent receives it: every name and MAC already chosen. */
 export const vmHardwareSchema = z
   .object({
@@ -147,7 +133,7 @@ export const vmHardwareSchema = z
     }),
     disks: z.array(vmDiskSchema).max(MAX_VM_DISKS),
     nics: z.array(vmNicSchema).max(MAX_VM_NICS),
-    cloudInit: cloudInitSlotSchema.optional(),
+    cloudInit: cloudInitSeedSchema.optional(),
   })
   .superRefine((h, ctx) => {
     const seen = new Set<string>();

@@ -19,6 +19,8 @@ import {
   toInput,
   validateDraft,
 } from './vm-create-form-state';
+import { useSession } from '../auth/use-session';
+import { EXTRAS_DEFAULTS, type ExtrasDraft, extrasIssue, VmCreateExtras, withExtras } from './vm-create-extras';
 import { VmCreateHardware } from './vm-create-hardware';
 
 const EMPTY: CreateVmDraft = {
@@ -47,6 +49,8 @@ export function VmCreateView() {
   const [draft, setDraft] = useState<CreateVmDraft>(EMPTY);
   const [touched, setTouched] = useState<Partial<Record<CreateVmField, boolean>>>({});
   const [submitted, setSubmitted] = useState(false);
+  const [extras, setExtras] = useState<ExtrasDraft>(EXTRAS_DEFAULTS);
+  const { user } = useSession();
   const nameRef = useRef<HTMLInputElement>(null);
   useEffect(() => nameRef.current?.focus(), []);
 
@@ -100,11 +104,11 @@ export function VmCreateView() {
           onSubmit={(e) => {
             e.preventDefault();
             setSubmitted(true);
-            if (Object.keys(errors).length > 0) return;
+            if (Object.keys(errors).length > 0 || extrasIssue(extras)) return;
             // Offline, nothing is sent (nor queued to run later): say so at once.
             const reason = offlineReason(live);
             setNotSent(reason);
-            if (!reason) create.mutate(toInput(draft));
+            if (!reason) create.mutate(withExtras(toInput(draft), extras));
           }}
         >
           <div className="space-y-4 p-4">
@@ -182,6 +186,13 @@ export function VmCreateView() {
               </Field>
             </div>
             <VmCreateHardware draft={draft} set={set} shown={shown} blur={blur} />
+            <VmCreateExtras
+              draft={extras}
+              set={(patch) => setExtras((d) => ({ ...d, ...patch }))}
+              hasNic={draft.extraNic}
+              isAdmin={user?.role === 'admin'}
+              error={submitted ? extrasIssue(extras) : undefined}
+            />
             <label className="flex items-center gap-2 text-sm text-zinc-800">
               <input
                 data-testid="vm-start-after"

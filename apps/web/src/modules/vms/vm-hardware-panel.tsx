@@ -15,7 +15,8 @@ type Hardware = RouterOutputs['vm']['hardware'];
  */
 export function VmHardwarePanel({ vmId, version }: { vmId: string; version: string }) {
   const trpc = useTRPC();
-  const hw = useQuery(trpc.vm.hardware.queryOptions({ vmId }));
+  // Polled: NIC addresses are the host's DHCP leases, which signal no changes.
+  const hw = useQuery({ ...trpc.vm.hardware.queryOptions({ vmId }), refetchInterval: ADDRESS_POLL_MS });
   const { refetch } = hw;
   useEffect(() => {
     if (version) void refetch();
@@ -40,6 +41,7 @@ export function VmHardwarePanel({ vmId, version }: { vmId: string; version: stri
   );
 }
 
+const ADDRESS_POLL_MS = 5000;
 const th = 'px-2 py-1 text-left text-xs font-medium text-zinc-500';
 const td = 'px-2 py-1 align-top';
 
@@ -90,6 +92,7 @@ function Nics({ nics, addressSource }: { nics: Hardware['nics']; addressSource: 
           <th className={th}>NIC</th>
           <th className={th}>MAC</th>
           <th className={th}>Network</th>
+          <th className={th}>Security group</th>
           <th className={th}>Address</th>
         </tr>
       </thead>
@@ -103,12 +106,25 @@ function Nics({ nics, addressSource }: { nics: Hardware['nics']; addressSource: 
               {n.mac}
             </td>
             <td className={`${td} font-mono text-xs`}>{n.network}</td>
-            <td className={`${td} text-xs text-zinc-600`}>
-              {n.addresses.length > 0
-                ? n.addresses.join(', ')
-                : addressSource === 'none'
-                  ? 'not known (network not managed by Vireo)'
-                  : 'no lease yet'}
+            <td className={`${td} text-xs`} data-testid="vm-nic-group">
+              {n.securityGroupId ? (
+                (n.securityGroupName ?? 'deleted group')
+              ) : (
+                <span className="text-zinc-500">none</span>
+              )}
+            </td>
+            <td className={`${td} font-mono text-xs text-zinc-700`} data-testid="vm-nic-address">
+              {n.addresses.length > 0 ? (
+                n.addresses.join(', ')
+              ) : (
+                <span className="font-sans text-zinc-500">
+                  {n.networkId === null
+                    ? 'not known (network not managed by Vireo)'
+                    : addressSource === 'unavailable'
+                      ? 'host not answering'
+                      : 'no lease yet'}
+                </span>
+              )}
             </td>
           </tr>
         ))}
