@@ -1,17 +1,13 @@
-import { templates } from '@vireo/db';
-import { authedProcedure, router } from '../trpc.ts';
-import type { TemplateView } from '../views.ts';
+import { createTemplateInput, publishVersionInput } from '../schemas/template.ts';
+import { createTemplate, listTemplates, publishVersion } from '../services/templates.ts';
+import { adminProcedure, authedProcedure, router } from '../trpc.ts';
+import type { TemplateListItem } from '../views.ts';
 
 export const templateRouter = router({
-  // Host paths of the template's files stay on the server: browsers need only what they show.
-  list: authedProcedure.query(
-    async (): Promise<TemplateView[]> =>
-      (await templates.list()).map((t) => ({
-        id: t.id,
-        name: t.name,
-        description: t.description,
-        defaultVcpus: t.defaultVcpus,
-        defaultMemoryMiB: t.defaultMemoryMiB,
-      })),
-  ),
+  /** Every template; disk templates with their versions (newest first), disks, NICs and VM counts. */
+  list: authedProcedure.query((): Promise<TemplateListItem[]> => listTemplates()),
+  /** A disk template from existing pool volumes, which become its version 1's bases. */
+  create: adminProcedure.input(createTemplateInput).mutation(({ input }) => createTemplate(input)),
+  /** The next version of a disk template, on new bases; VMs of older versions keep theirs. */
+  publishVersion: adminProcedure.input(publishVersionInput).mutation(({ input }) => publishVersion(input)),
 });
