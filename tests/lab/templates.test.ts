@@ -228,3 +228,26 @@ test('a VM cannot use a version of another template', async () => {
   );
   assert.equal(wrong.code, 'NOT_FOUND');
 });
+
+test('a template from a stopped VM: refused while it runs, then its disk becomes a flat base that boots', async () => {
+  const src = await createFrom(bios, { start: true, prefix: 'src' });
+  const running = await rejection(api.template.fromVm.mutate({ vmId: src.id, name: uniqueName('tfv') }));
+  assert.equal(running.code, 'INVALID_STATE');
+  await ready(src.uuid);
+  await stop(src.id);
+
+  const name = uniqueName('tfv');
+  const { taskId } = await api.template.fromVm.mutate({ vmId: src.id, name });
+  const task = await waitTask(api, taskId, 120_000);
+  assert.equal(task.state, 'succeeded', task.errorMessage ?? '');
+  // The VM is kept.
+  assert.equal((await api.vm.byId.query({ vmId: src.id })).state, 'shutoff');
+  const made = (await api.template.list.query()).find((t) => t.name === name);
+  assert.ok(made);
+  const baseVolume = made.versions[0]?.disks[0]?.volume ?? '';
+  assert.equal(imageInfo(await poolPath(baseVolume))['backing-filename'], undefined, 'the base is flat');
+
+  const vm = await createFrom(made, { start: true, prefix: 'fromt' });
+  assert.equal(imageInfo(await diskPath(vm.id))['full-backing-filename'], await poolPath(baseVolume));
+  await ready(vm.uuid);
+});

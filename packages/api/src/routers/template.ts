@@ -1,5 +1,8 @@
 import { createTemplateInput, publishVersionInput } from '../schemas/template.ts';
-import { createTemplate, listTemplates, publishVersion } from '../services/templates.ts';
+import { libvirtNameSchema } from '@vireo/protocol';
+import { z } from 'zod';
+import { createTemplate, listTemplates, publishVersion, templateFromVm } from '../services/templates.ts';
+import { loadVmForUser } from '../services/vm-access.ts';
 import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 import type { TemplateListItem } from '../views.ts';
 
@@ -10,4 +13,20 @@ export const templateRouter = router({
   create: adminProcedure.input(createTemplateInput).mutation(({ input }) => createTemplate(input)),
   /** The next version of a disk template, on new bases; VMs of older versions keep theirs. */
   publishVersion: adminProcedure.input(publishVersionInput).mutation(({ input }) => publishVersion(input)),
+  /**
+   * A template (name) or the next version of one (templateId) from a stopped VM: its disks are
+   * copied into new bases; the VM is kept.
+   */
+  fromVm: adminProcedure
+    .input(
+      z
+        .object({
+          vmId: z.string().min(1).max(64),
+          name: libvirtNameSchema.optional(),
+          templateId: z.string().min(1).max(64).optional(),
+          description: z.string().max(500).optional(),
+        })
+        .refine((v) => Boolean(v.name) !== Boolean(v.templateId), 'Give a new name or a template, not both.'),
+    )
+    .mutation(async ({ ctx, input }) => templateFromVm(await loadVmForUser(input.vmId, ctx.user), input, ctx.user)),
 });
