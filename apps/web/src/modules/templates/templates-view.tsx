@@ -23,6 +23,7 @@ export function TemplatesView() {
   const { user } = useSession();
   const list = useQuery({ ...trpc.template.list.queryOptions(), refetchInterval: 5_000 });
   const [form, setForm] = useState<{ templateId: string | null } | null>(null);
+  const [fromVm, setFromVm] = useState(false);
   const isAdmin = user?.role === 'admin';
   return (
     <>
@@ -31,24 +32,36 @@ export function TemplatesView() {
         meta={list.data && <span data-testid="templates-count">{list.data.length} templates</span>}
         actions={
           isAdmin && (
-            <button
-              type="button"
-              className={btn.primary}
-              data-testid="template-add"
-              onClick={() => setForm({ templateId: null })}
-            >
-              New template
-            </button>
+            <div className="flex gap-2">
+              <button
+                type="button"
+                className={btn.secondary}
+                data-testid="template-from-vm"
+                onClick={() => setFromVm(true)}
+              >
+                From a VM
+              </button>
+              <button
+                type="button"
+                className={btn.primary}
+                data-testid="template-add"
+                onClick={() => setForm({ templateId: null })}
+              >
+                New template
+              </button>
+            </div>
           )
         }
       />
       <div className="min-h-0 flex-1 overflow-auto bg-zinc-50 p-2 sm:p-4">
         <div className="space-y-4">
           <p className="max-w-3xl text-sm text-zinc-600">
-            A version’s disks are read-only bases: new VMs get linked clones of them (or full copies) and a version is
-            never changed. Publishing a new version points at new base volumes; VMs of older versions keep theirs, and a
-            base cannot be deleted while its version exists.
+            “From a VM” copies a stopped VM’s disks into new bases and keeps the VM. A version’s disks are read-only
+            bases: new VMs get linked clones of them (or full copies) and a version is never changed. Publishing a new
+            version points at new base volumes; VMs of older versions keep theirs, and a base cannot be deleted while
+            its version exists.
           </p>
+          {fromVm && <FromVmForm templates={list.data ?? []} onDone={() => setFromVm(false)} />}
           {form && (
             <TemplateForm templateId={form.templateId} templates={list.data ?? []} onDone={() => setForm(null)} />
           )}
@@ -244,6 +257,94 @@ function TemplateForm({
         </button>
         <button type="button" className={btn.secondary} onClick={onDone}>
           Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * A template (or a new version) from a stopped VM. Like oVirt's "make template": the VM's disks
+ * are copied into new read-only bases and the VM stays as it is.
+ */
+function FromVmForm({ templates, onDone }: { templates: TemplateListItem[]; onDone: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const stopped = useQuery(trpc.vm.list.queryOptions({ limit: 500, states: ['shutoff'] }));
+  const [vmId, setVmId] = useState('');
+  const [target, setTarget] = useState('');
+  const [name, setName] = useState('');
+  const [taskId, setTaskId] = useState<string | null>(null);
+  const make = useMutation(
+    trpc.template.fromVm.mutationOptions({
+      onSuccess: (r) => {
+        setTaskId(r.taskId);
+        void queryClient.invalidateQueries({ queryKey: trpc.template.list.queryKey() });
+      },
+    }),
+  );
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    make.mutate(target ? { vmId, templateId: target } : { vmId, name: name.trim() });
+  };
+  const label = 'block text-sm font-medium text-zinc-800';
+  return (
+    <form
+      onSubmit={submit}
+      data-testid="template-from-vm-form"
+      className="space-y-3 rounded-lg border border-zinc-200 bg-white p-4 shadow-xs"
+    >
+      <h2 className="text-sm font-semibold text-zinc-800">Template from a stopped VM</h2>
+      <p className="text-sm text-zinc-600">
+        The VM’s disks are copied in full into new base volumes (a linked clone is flattened); the VM is kept and can be
+        started again afterwards. A running VM cannot be used: shut it down first.
+      </p>
+      <div className="grid gap-3 sm:grid-cols-3">
+        <label className={label}>
+          Stopped VM
+          <select className={`${inputClass} mt-1`} value={vmId} onChange={(e) => setVmId(e.target.value)}>
+            <option value="">Choose…</option>
+            {stopped.data?.rows.map((vm) => (
+              <option key={vm.id} value={vm.id}>
+                {vm.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className={label}>
+          Becomes
+          <select className={`${inputClass} mt-1`} value={target} onChange={(e) => setTarget(e.target.value)}>
+            <option value="">a new template</option>
+            {templates
+              .filter((t) => t.kind === 'disk')
+              .map((t) => (
+                <option key={t.id} value={t.id}>{`the next version of ${t.name}`}</option>
+              ))}
+          </select>
+        </label>
+        {!target && (
+          <label className={label}>
+            Name
+            <input className={`${inputClass} mt-1`} value={name} onChange={(e) => setName(e.target.value)} />
+          </label>
+        )}
+      </div>
+      <ErrorText error={stopped.error ?? make.error} />
+      {taskId && (
+        <p className="text-sm text-teal-800">
+          Copying the disks; follow it under{' '}
+          <a className="underline" href="/tasks">
+            Tasks
+          </a>
+          . The template appears here when the copy is done.
+        </p>
+      )}
+      <div className="flex gap-2">
+        <button type="submit" className={btn.primary} disabled={!vmId || make.isPending}>
+          Make template
+        </button>
+        <button type="button" className={btn.secondary} onClick={onDone}>
+          Close
         </button>
       </div>
     </form>
