@@ -63,6 +63,12 @@ test('Templates page lists versions; the create form makes a full copy of the ch
     .first()
     .filter({ hasText: String(vmsBefore + 1) })
     .waitFor({ timeout: 15_000 });
+  // The make-a-template form explains that it copies and keeps the VM, and offers stopped VMs.
+  await page.getByTestId('template-from-vm').click();
+  const fromVm = page.getByTestId('template-from-vm-form');
+  await fromVm.locator('option', { hasText: name }).waitFor({ state: 'attached' });
+  assert.match(await fromVm.innerText(), /the VM is kept/);
+  await page.screenshot({ path: `${artifacts}/templates-from-vm.png`, fullPage: true });
 
   const del = await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId);
   assert.equal(del.state, 'succeeded', del.errorMessage ?? '');

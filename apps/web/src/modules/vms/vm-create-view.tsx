@@ -158,11 +158,11 @@ export function VmCreateView() {
             {templates.error && <ErrorText error={templates.error} />}
             {template?.kind === 'disk' && (
               <div className="grid grid-cols-2 gap-4">
-                <label className="block text-sm font-medium text-zinc-800">
+                <label className="block space-y-1 text-xs font-medium text-zinc-700">
                   Version
                   <select
                     data-testid="vm-template-version"
-                    className={`${inputClass} mt-1`}
+                    className={inputClass}
                     value={draft.templateVersionId}
                     onChange={(e) => setDraft((d) => withTemplate(d, template, e.target.value))}
                   >
@@ -172,11 +172,11 @@ export function VmCreateView() {
                     ))}
                   </select>
                 </label>
-                <label className="block text-sm font-medium text-zinc-800">
+                <label className="block space-y-1 text-xs font-medium text-zinc-700">
                   Template disks
                   <select
                     data-testid="vm-disk-mode"
-                    className={`${inputClass} mt-1`}
+                    className={inputClass}
                     value={draft.diskMode}
                     onChange={(e) => set({ diskMode: e.target.value === 'full' ? 'full' : 'linked' })}
                   >
@@ -217,7 +217,13 @@ export function VmCreateView() {
                 />
               </Field>
             </div>
-            <VmCreateHardware draft={draft} set={set} shown={shown} blur={blur} />
+            <VmCreateHardware
+              draft={draft}
+              set={set}
+              shown={shown}
+              blur={blur}
+              firmwareFromTemplate={template?.kind === 'disk'}
+            />
             <label className="flex items-center gap-2 text-sm text-zinc-800">
               <input
                 data-testid="vm-start-after"
