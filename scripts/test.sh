@@ -60,6 +60,7 @@ export VIREO_ALERT_WEBHOOK_SECRET=vireo-test-alert-webhook-secret-0123
 start_manager
 start_agents
 wait_hosts_online "$STACK_HOSTS"
+seed_disk_templates "$ADMIN_PASSWORD" >>"$STACK_DIR/seed.log"
 log "stack ready after $(( $(date +%s) - t0 )) s; running tests"
 
 export VIREO_TEST_URL="http://127.0.0.1:$STACK_PORT" VIREO_TEST_ADMIN_PASSWORD=$ADMIN_PASSWORD

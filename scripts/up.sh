@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bring Vireo up on this machine with its defaults: Debian packages, npm packages, database,
 # guest image, a lab of 2 libvirt hosts, one agent per host, the manager, an admin and the
-# default template. Idempotent: a second run only starts what is not running.
+# default templates (the bootable disk ones are imported once the hosts are online).
+# Idempotent: a second run only starts what is not running.
 set -euo pipefail
 source "$(dirname "$0")/lib/stack.sh"
 
@@ -41,6 +42,7 @@ ensure_web_build
 start_managers
 start_agents
 wait_hosts_online "$STACK_HOSTS"
+seed_disk_templates "$(cat "$pwfile")" >&2
 url="http://127.0.0.1:$STACK_PORT"
 if [ "$STACK_MANAGERS" -gt 1 ]; then
   ensure_proxy_installed

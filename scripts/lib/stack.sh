@@ -155,7 +155,7 @@ start_agent() {
   rm -f "$pidfile"
   (cd "$REPO" && VIREO_MANAGER_URL="$(agent_manager_urls "$i")" VIREO_ENROLLMENT_TOKEN="$token" \
     VIREO_AGENT_STATE_DIR="$state" VIREO_VM_STORAGE_DIR="$(lab_field lab.sharedDir)/vms" \
-    VIREO_IMAGE_IMPORT_DIRS="$(lab_field lab.sharedDir)/import" \
+    VIREO_IMAGE_IMPORT_DIRS="$(lab_field lab.sharedDir)/import,$IMAGE_DIR" \
     VIREO_STATS_INTERVAL_MS="${VIREO_STATS_INTERVAL_MS:-10000}" \
     PIDFILE="$pidfile" HOSTPID="$hostpid" REPO="$REPO" setsid -f bash -c \
       'echo $$ >"$PIDFILE"; exec nsenter -t "$HOSTPID" -m -n -u --wd="$REPO" node --import tsx apps/agent/src/main.ts' \
@@ -172,6 +172,12 @@ start_agents() {
 # wait_hosts_online N: until N hosts are online in the manager (checked through its API).
 wait_hosts_online() {
   (cd "$REPO" && VIREO_URL="http://127.0.0.1:$STACK_PORT" tsx_node scripts/wait-hosts.ts "$1")
+}
+
+# The bootable disk templates (imported by an agent into the `default` pool); needs hosts online.
+# Idempotent: quick when the templates already use this guest build's volumes.
+seed_disk_templates() {
+  (cd "$REPO" && VIREO_URL="http://127.0.0.1:$STACK_PORT" VIREO_ADMIN_PASSWORD="$1" tsx_node scripts/seed-templates.ts)
 }
 
 stop_pidfile() {

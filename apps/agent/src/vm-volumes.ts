@@ -15,9 +15,16 @@ export interface VolumeLocation {
 
 const label = (ref: VolumeRef) => `${ref.pool}/${ref.volume}`;
 
-/** An existing volume, or NOT_FOUND (object volume) naming it. */
+/**
+ * An existing volume, or NOT_FOUND (object volume) naming it. A cluster pool is one shared
+ * directory: a base another host imported (a template's) is listed here only after a refresh.
+ */
 export async function findVolume(storage: Storage, ref: VolumeRef): Promise<VolumeLocation> {
-  const v = await storage.volume(ref.pool, ref.volume);
+  let v = await storage.volume(ref.pool, ref.volume);
+  if (!v) {
+    await storage.refreshPool(ref.pool).catch(() => undefined);
+    v = await storage.volume(ref.pool, ref.volume);
+  }
   if (!v) throw new VireoError('NOT_FOUND', `No volume ${label(ref)} on this host.`, { object: 'volume' });
   return { path: v.path, capacityBytes: v.capacityBytes };
 }

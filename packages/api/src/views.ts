@@ -70,6 +70,26 @@ export interface TemplateView {
   defaultMemoryMiB: number;
 }
 
+export interface TemplateVersionItem {
+  id: string;
+  version: number;
+  firmware: 'bios' | 'uefi';
+  defaultVcpus: number;
+  defaultMemoryMiB: number;
+  note: string;
+  createdAt: string;
+  disks: { position: number; pool: string; volume: string; bus: string; format: string }[];
+  nics: { position: number; network: string; model: string }[];
+  /** VMs made from this version (that still exist). */
+  vmCount: number;
+}
+
+/** A template in the list: `kernel` (direct kernel boot, no versions) or `disk` (versions). */
+export interface TemplateListItem extends TemplateView {
+  kind: 'kernel' | 'disk';
+  versions: TemplateVersionItem[];
+}
+
 export interface TaskView {
   id: string;
   kind: string;

@@ -75,3 +75,37 @@ test('input rules: bus/device combinations, sizes, counts, names', () => {
   assert.ok(bad({ firmware: 'uefi', memoryMiB: 128 }), 'OVMF needs 256 MiB');
   assert.ok(!bad({ firmware: 'uefi', memoryMiB: 256 }));
 });
+
+test('a disk template: its disks first as linked clones (qcow2) or full copies, its NICs first, its firmware', () => {
+  const input = createVmInput.parse({
+    ...base,
+    firmware: 'bios',
+    disks: [{ source: { kind: 'blank', sizeBytes: 1024 ** 3 } }],
+    nics: [{ network: 'lan' }],
+  });
+  const template = {
+    firmware: 'uefi' as const,
+    disks: [{ position: 0, pool: 'default', volume: 'base.raw', bus: 'virtio' as const, format: 'raw' as const }],
+    nics: [{ position: 0, network: 'tpl-net', model: 'e1000' as const }],
+  };
+  const linked = planHardware(uuid, input, user, { ...template, diskMode: 'linked' });
+  assert.equal(linked.firmware, 'uefi');
+  assert.deepEqual(
+    linked.disks.map((d) => [d.position, d.volume, d.format, d.owned, d.provision.kind]),
+    [
+      [0, `${uuid}-disk0.qcow2`, 'qcow2', true, 'linkedFrom'],
+      [1, `${uuid}-disk1.qcow2`, 'qcow2', true, 'blank'],
+    ],
+  );
+  assert.deepEqual(
+    linked.nics.map((n) => n.network),
+    ['tpl-net', 'lan'],
+  );
+  const req = hardwareRequest(linked, []);
+  assert.equal(req.disks.length, 2, 'no overlay: every drive is in the hardware request');
+  assert.deepEqual(req.disks[0]?.provision, { kind: 'linkedFrom', base: { pool: 'default', volume: 'base.raw' } });
+
+  const full = planHardware(uuid, input, user, { ...template, diskMode: 'full' });
+  assert.deepEqual(full.disks[0]?.provision, { kind: 'copyFrom', source: { pool: 'default', volume: 'base.raw' } });
+  assert.equal(full.disks[0]?.format, 'raw', 'a full copy keeps the base format');
+});

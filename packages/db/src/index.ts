@@ -64,7 +64,15 @@ export type { StatObjectKind, StatRow } from './stats.ts';
 export type { PoolScope, StoragePoolInput, StoragePoolRecord } from './storage-pools.ts';
 export { POOL_SCOPES } from './storage-pools.ts';
 export type { TaskCreateInput, TaskView } from './tasks.ts';
-export type { TemplateInput, TemplateView } from './templates.ts';
+export type {
+  TemplateDiskRow,
+  TemplateInput,
+  TemplateNicRow,
+  TemplateVersionInput,
+  TemplateVersionView,
+  TemplateView,
+  TemplateWithVersions,
+} from './templates.ts';
 export type { UserChangeRefusal, UserChangeResult, UserListItem, UserView, UserWithPassword } from './users.ts';
 export type { HostLoad, VmCreateInput, VmPageQuery, VmSortKey, VmView } from './vms.ts';
 export { VM_SORT_KEYS } from './vms.ts';

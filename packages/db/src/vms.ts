@@ -30,6 +30,8 @@ export type VmCreateInput = {
   uuid: string;
   name: string;
   templateId: string;
+  /** The disk template version the VM is made from (none for a kernel template). */
+  templateVersionId?: string | null;
   ownerId: string;
   vcpus: number;
   memoryMiB: number;

@@ -17,6 +17,8 @@ export type {
   StatsBatch,
   TaskState,
   TaskView,
+  TemplateListItem,
+  TemplateVersionItem,
   TemplateView,
   UserView,
   VmState,

@@ -1,17 +1,32 @@
-import { templates } from '@vireo/db';
-import { authedProcedure, router } from '../trpc.ts';
-import type { TemplateView } from '../views.ts';
+import { createTemplateInput, publishVersionInput } from '../schemas/template.ts';
+import { libvirtNameSchema } from '@vireo/protocol';
+import { z } from 'zod';
+import { createTemplate, listTemplates, publishVersion, templateFromVm } from '../services/templates.ts';
+import { loadVmForUser } from '../services/vm-access.ts';
+import { adminProcedure, authedProcedure, router } from '../trpc.ts';
+import type { TemplateListItem } from '../views.ts';
 
 export const templateRouter = router({
-  // Host paths of the template's files stay on the server: browsers need only what they show.
-  list: authedProcedure.query(
-    async (): Promise<TemplateView[]> =>
-      (await templates.list()).map((t) => ({
-        id: t.id,
-        name: t.name,
-        description: t.description,
-        defaultVcpus: t.defaultVcpus,
-        defaultMemoryMiB: t.defaultMemoryMiB,
-      })),
-  ),
+  /** Every template; disk templates with their versions (newest first), disks, NICs and VM counts. */
+  list: authedProcedure.query((): Promise<TemplateListItem[]> => listTemplates()),
+  /** A disk template from existing pool volumes, which become its version 1's bases. */
+  create: adminProcedure.input(createTemplateInput).mutation(({ input }) => createTemplate(input)),
+  /** The next version of a disk template, on new bases; VMs of older versions keep theirs. */
+  publishVersion: adminProcedure.input(publishVersionInput).mutation(({ input }) => publishVersion(input)),
+  /**
+   * A template (name) or the next version of one (templateId) from a stopped VM: its disks are
+   * copied into new bases; the VM is kept.
+   */
+  fromVm: adminProcedure
+    .input(
+      z
+        .object({
+          vmId: z.string().min(1).max(64),
+          name: libvirtNameSchema.optional(),
+          templateId: z.string().min(1).max(64).optional(),
+          description: z.string().max(500).optional(),
+        })
+        .refine((v) => Boolean(v.name) !== Boolean(v.templateId), 'Give a new name or a template, not both.'),
+    )
+    .mutation(async ({ ctx, input }) => templateFromVm(await loadVmForUser(input.vmId, ctx.user), input, ctx.user)),
 });

@@ -73,12 +73,16 @@ export const createVmInput = z
   .object({
     name: vmNameSchema,
     templateId: z.string().min(1, 'Choose a template.').max(64),
+    /** A disk template's version; omitted: its latest. */
+    templateVersionId: z.string().min(1).max(64).optional(),
+    /** A disk template's disks as linked clones of its bases (qcow2 backing file) or full copies. */
+    diskMode: z.enum(['linked', 'full']).default('linked'),
     vcpus: vcpusSchema,
     memoryMiB: memoryMiBSchema,
     /** Start the VM as soon as it is defined. */
     start: z.boolean().default(false),
     firmware: firmwareSchema.default('bios'),
-    /** Disks after the template's own (which is always the first). */
+    /** Disks after the template's own (which come first). */
     disks: z
       .array(diskInput)
       .max(MAX_VM_DISKS - 1, `A VM has at most ${MAX_VM_DISKS} disks, the template's included.`)

@@ -7,7 +7,7 @@
  * round trip.
  */
 import { join } from 'node:path';
-import { type HostView, type StoragePoolRecord, hosts } from '@vireo/db';
+import { type HostView, type StoragePoolRecord, hosts, templates } from '@vireo/db';
 import { type AgentMethod, type AgentParams, VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import { hostAgent } from './agent-router.ts';
@@ -157,6 +157,12 @@ export async function cloneVolume(
 
 export async function deleteVolume(user: Actor, input: { pool: string; name: string }): Promise<{ taskId: string }> {
   const pool = await needPool(input.pool);
+  // A template version's base stays while the version exists (versions are never changed).
+  if (await templates.volumeIsBase(input.pool, input.name)) {
+    throw new VireoError('CONFLICT', `Volume ${input.name} is a base of a template version; it cannot be deleted.`, {
+      object: 'volume',
+    });
+  }
   const { runner, others } = await poolHosts(pool);
   await refuseIfUsed(pool, [runner, ...others], input.name, { users: 'any', dependants: true });
   return volumeTask(user, runner, 'volume.delete', input, `Volume ${input.name} deleted.`);

@@ -5,10 +5,18 @@
  * installation (the VmNic.mac unique index; a clash picks new MACs and tries again).
  */
 import { randomBytes } from 'node:crypto';
-import { DbConflictError, type VmDiskRow, type VmNicRow, vmHardware } from '@vireo/db';
+import {
+  DbConflictError,
+  type TemplateDiskRow,
+  type TemplateNicRow,
+  type VmDiskRow,
+  type VmNicRow,
+  vmHardware,
+} from '@vireo/db';
 import {
   type CloudInitSeed,
   type CreatedHardware,
+  type DiskFormat,
   securityGroupFilterName,
   type VmDisk,
   type VmHardware,
@@ -31,7 +39,9 @@ export function randomMac(): string {
 
 export interface HardwarePlan {
   firmware: 'bios' | 'uefi';
-  /** Every drive, the template's overlay at position 0. */
+  /** A kernel template's overlay is drive 0, made by the agent outside the hardware request. */
+  overlay: boolean;
+  /** Every drive: a kernel template's overlay or a disk template's disks first. */
   disks: (VmDiskRow & { provision: VmDisk['provision'] })[];
   nics: Omit<VmNicRow, 'mac'>[];
   cloudInit?: CloudInitSeed;
@@ -54,24 +64,52 @@ function provisionOf(d: DiskInput): VmDisk['provision'] {
   return { kind: 'empty' };
 }
 
-/** The rows of a new VM's hardware; volumes Vireo makes are named after the VM's uuid. */
-export function planHardware(uuid: string, input: CreateVmInput, user: UserView): HardwarePlan {
-  const template: HardwarePlan['disks'][number] = {
-    position: 0,
-    pool: null,
-    volume: null,
-    path: null,
-    device: 'disk',
-    bus: 'virtio',
-    format: 'qcow2',
-    sizeBytes: null,
-    readOnly: false,
-    owned: false,
-    provision: { kind: 'existing' },
-  };
+/** A disk template version as a new VM uses it: linked clones (default) or full copies of its disks. */
+export interface TemplateSource {
+  firmware: 'bios' | 'uefi';
+  disks: TemplateDiskRow[];
+  nics: TemplateNicRow[];
+  diskMode: 'linked' | 'full';
+}
+
+/**
+ * A disk template's disks for a new VM. Everyone may clone a template's bases (that is what a
+ * template is for); a linked clone is always qcow2, a full copy keeps the base's format.
+ */
+function templateDisks(uuid: string, t: TemplateSource): HardwarePlan['disks'] {
+  return t.disks.map((d, position): HardwarePlan['disks'][number] => {
+    const format: DiskFormat = t.diskMode === 'linked' ? 'qcow2' : d.format;
+    const base = { pool: d.pool, volume: d.volume };
+    return {
+      position,
+      pool: d.pool,
+      volume: `${uuid}-disk${position}.${format}`,
+      path: null,
+      device: 'disk',
+      bus: d.bus,
+      format,
+      sizeBytes: null,
+      readOnly: false,
+      owned: true,
+      provision: t.diskMode === 'linked' ? { kind: 'linkedFrom', base } : { kind: 'copyFrom', source: base },
+    };
+  });
+}
+
+/**
+ * The rows of a new VM's hardware; volumes Vireo makes are named after the VM's uuid. Without
+ * `template` the VM is made from a kernel template (its overlay is drive 0).
+ */
+export function planHardware(
+  uuid: string,
+  input: CreateVmInput,
+  user: UserView,
+  template?: TemplateSource,
+): HardwarePlan {
+  const first = template ? templateDisks(uuid, template) : [overlayDisk()];
   const extra = input.disks.map((d, i): HardwarePlan['disks'][number] => {
     checkSource(d, user);
-    const position = i + 1;
+    const position = first.length + i;
     const provision = provisionOf(d);
     const made = provision.kind === 'blank' || provision.kind === 'linkedFrom' || provision.kind === 'copyFrom';
     const volume = made ? `${uuid}-disk${position}.${d.format}` : d.source.kind === 'existing' ? d.source.volume : null;
@@ -89,16 +127,34 @@ export function planHardware(uuid: string, input: CreateVmInput, user: UserView)
       provision,
     };
   });
+  const nics = [...(template?.nics ?? []), ...input.nics];
   return {
-    firmware: input.firmware,
-    disks: [template, ...extra],
-    nics: input.nics.map((n, position) => ({
+    firmware: template?.firmware ?? input.firmware,
+    overlay: !template,
+    disks: [...first, ...extra],
+    nics: nics.map((n, position) => ({
       position,
       network: n.network,
       model: n.model,
-      securityGroupId: n.securityGroupId ?? null,
+      securityGroupId: ('securityGroupId' in n ? n.securityGroupId : null) ?? null,
     })),
     ...(input.cloudInit ? { cloudInit: input.cloudInit } : {}),
+  };
+}
+
+function overlayDisk(): HardwarePlan['disks'][number] {
+  return {
+    position: 0,
+    pool: null,
+    volume: null,
+    path: null,
+    device: 'disk',
+    bus: 'virtio',
+    format: 'qcow2',
+    sizeBytes: null,
+    readOnly: false,
+    owned: false,
+    provision: { kind: 'existing' },
   };
 }
 
@@ -123,7 +179,7 @@ export async function recordHardware(vmId: string, plan: HardwarePlan): Promise<
 export function hardwareRequest(plan: HardwarePlan, nics: VmNicRow[]): VmHardware {
   return {
     boot: { firmware: plan.firmware, order: ['hd', 'cdrom'] },
-    disks: plan.disks.slice(1).map((d) => ({
+    disks: plan.disks.slice(plan.overlay ? 1 : 0).map((d) => ({
       device: d.device,
       bus: d.bus,
       format: d.format,

@@ -5,8 +5,17 @@
  * (a task's owner may not be an admin); events, which only admins read, do.
  */
 import { randomUUID } from 'node:crypto';
-import { type AgentResult, type DomainInfo, type FileError, VireoError } from '@vireo/protocol';
-import { DbConflictError, events, hostDomains, INTERRUPTED_REASON, templates, type VmNicRow, vms } from '@vireo/db';
+import { type AgentResult, type DomainInfo, type FileError, UEFI_MIN_MEMORY_MIB, VireoError } from '@vireo/protocol';
+import {
+  DbConflictError,
+  events,
+  hostDomains,
+  INTERRUPTED_REASON,
+  type TemplateView,
+  templates,
+  type VmNicRow,
+  vms,
+} from '@vireo/db';
 import { managerEnv } from '../env.ts';
 import type { CreateVmInput, ListVmsInput } from '../schemas/vm.ts';
 import type { UserView, VmView } from '../views.ts';
@@ -24,6 +33,7 @@ import {
   ownVolumes,
   planHardware,
   recordHardware,
+  type TemplateSource,
 } from './vm-hardware.ts';
 import { lockVm } from './vm-locks.ts';
 import { checkNicGroups, hostsForNics } from './vm-network.ts';
@@ -60,6 +70,8 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
       object: 'template',
     });
   await checkNicGroups(input);
+  const source = await templateSource(template, input);
+  const kernel = kernelBoot(template);
   const host = await pickHost(input.memoryMiB, await hostsForNics(input));
   const agent = await hostAgent(host.id, host.name);
 
@@ -70,6 +82,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
       name: input.name,
       hostId: host.id,
       templateId: template.id,
+      templateVersionId: source?.versionId ?? null,
       ownerId: user.id,
       vcpus: input.vcpus,
       memoryMiB: input.memoryMiB,
@@ -81,7 +94,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
   let plan: HardwarePlan;
   let nics: VmNicRow[];
   try {
-    plan = planHardware(vm.uuid, input, user);
+    plan = planHardware(vm.uuid, input, user, source);
     nics = await recordHardware(vm.id, plan);
   } catch (err) {
     await vms.delete(vm.id);
@@ -107,10 +120,10 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
                 name: vm.name,
                 vcpus: vm.vcpus,
                 memoryMiB: vm.memoryMiB,
-                template: {
-                  kernelPath: template.kernelPath,
-                  initrdPath: template.initrdPath,
-                  diskPath: template.diskPath,
+                template: kernel && {
+                  kernelPath: kernel.kernelPath,
+                  initrdPath: kernel.initrdPath,
+                  diskPath: kernel.diskPath,
                   cmdline: template.cmdline,
                 },
                 hardware: hardwareRequest(plan, nics),
@@ -130,7 +143,7 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
         // and the rows are written in the same order as before (start's state last).
         const starting = input.start ? agent.request('vm.start', { uuid: vm.uuid }) : null;
         starting?.catch(() => {}); // awaited below, after the records
-        await vms.setDiskPath(vm.id, created.diskPath);
+        if (created.diskPath) await vms.setDiskPath(vm.id, created.diskPath);
         await applyCreated(vm.id, created.hardware);
         await vms.updateState(vm.uuid, created.domain.state, created.domain.reason ?? null);
         await events.add({
@@ -159,6 +172,40 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
     throw err;
   }
   return { taskId, vmId: vm.id };
+}
+
+/** A kernel template's files, or undefined for a disk template. */
+function kernelBoot(t: TemplateView): { kernelPath: string; initrdPath: string; diskPath: string } | undefined {
+  if (!t.kernelPath || !t.initrdPath || !t.diskPath) return undefined;
+  return { kernelPath: t.kernelPath, initrdPath: t.initrdPath, diskPath: t.diskPath };
+}
+
+/** The disk template version a VM is made from (the latest unless one is chosen). */
+async function templateSource(
+  template: TemplateView,
+  input: CreateVmInput,
+): Promise<(TemplateSource & { versionId: string }) | undefined> {
+  if (kernelBoot(template)) {
+    if (input.templateVersionId) {
+      throw new VireoError('BAD_INPUT', 'That template has no versions.', { object: 'template' });
+    }
+    return undefined;
+  }
+  const version = input.templateVersionId
+    ? await templates.versionById(input.templateVersionId)
+    : await templates.latestVersion(template.id);
+  if (!version || version.templateId !== template.id) {
+    throw new VireoError('NOT_FOUND', 'That template version does not exist. Choose another.', {
+      object: 'template',
+    });
+  }
+  const firmware = version.firmware === 'uefi' ? 'uefi' : 'bios';
+  if (firmware === 'uefi' && input.memoryMiB < UEFI_MIN_MEMORY_MIB) {
+    throw new VireoError('BAD_INPUT', `UEFI (OVMF) needs at least ${UEFI_MIN_MEMORY_MIB} MiB of memory.`, {
+      object: 'vm',
+    });
+  }
+  return { versionId: version.id, firmware, disks: version.disks, nics: version.nics, diskMode: input.diskMode };
 }
 
 /**

@@ -5,7 +5,17 @@ import { usePathname } from 'next/navigation';
 import { type ReactNode, useEffect } from 'react';
 import { useFiringAlertCount } from '../alerts/alerts-view';
 import { useSession } from '../auth/use-session';
-import { BellIcon, HostIcon, ImageIcon, NetworkIcon, StorageIcon, TaskIcon, UserIcon, VmIcon } from '../ui/icons';
+import {
+  BellIcon,
+  HostIcon,
+  ImageIcon,
+  NetworkIcon,
+  StorageIcon,
+  TaskIcon,
+  TemplateIcon,
+  UserIcon,
+  VmIcon,
+} from '../ui/icons';
 import { NAV_ID } from './top-bar';
 
 interface NavItem {
@@ -26,6 +36,13 @@ function inventoryItems(isAdmin: boolean): NavItem[] {
       icon: <VmIcon />,
       testId: 'nav-vms',
       matches: (p) => p === '/' || p.startsWith('/vms'),
+    },
+    {
+      href: '/templates',
+      label: 'Templates',
+      icon: <TemplateIcon />,
+      testId: 'nav-templates',
+      matches: (p) => p.startsWith('/templates'),
     },
     // Hosts are infrastructure: self-service users see their VMs, not where they run.
     ...(isAdmin

@@ -59,6 +59,16 @@ export function VmIcon() {
   );
 }
 
+/** Stacked sheets: a template and its versions. */
+export function TemplateIcon() {
+  return (
+    <Icon>
+      <rect x="3.5" y="4.5" width="10" height="9" rx="1" />
+      <path d="M2.5 11.5v-8a1 1 0 0 1 1-1h8" />
+    </Icon>
+  );
+}
+
 export function TaskIcon() {
   return (
     <Icon>

@@ -19,6 +19,10 @@ export type NicModelChoice = 'virtio' | 'e1000';
 export interface CreateVmDraft {
   name: string;
   templateId: string;
+  /** A disk template's version; '' is its latest. */
+  templateVersionId: string;
+  /** A disk template's disks as linked clones (default) or full copies. */
+  diskMode: 'linked' | 'full';
   vcpus: string;
   memoryMiB: string;
   start: boolean;
@@ -91,6 +95,8 @@ export function toInput(draft: CreateVmDraft): CreateVmInput {
   return {
     name: draft.name.trim(),
     templateId: draft.templateId,
+    ...(draft.templateVersionId ? { templateVersionId: draft.templateVersionId } : {}),
+    diskMode: draft.diskMode,
     vcpus: Number(draft.vcpus),
     memoryMiB: Number(draft.memoryMiB),
     start: draft.start,

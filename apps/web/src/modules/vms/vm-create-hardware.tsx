@@ -10,7 +10,10 @@ export function VmCreateHardware({
   set,
   shown,
   blur,
+  firmwareFromTemplate = false,
 }: {
+  /** A disk template's version decides the firmware (its disk boots one way only). */
+  firmwareFromTemplate?: boolean;
   draft: CreateVmDraft;
   set: (patch: Partial<CreateVmDraft>) => void;
   shown: (field: CreateVmField) => string | undefined;
@@ -24,6 +27,8 @@ export function VmCreateHardware({
           id="vm-firmware"
           data-testid="vm-firmware"
           className={inputClass}
+          disabled={firmwareFromTemplate}
+          title={firmwareFromTemplate ? 'Set by the template version' : undefined}
           value={draft.firmware}
           onChange={(e) => set({ firmware: e.target.value === 'uefi' ? 'uefi' : 'bios' })}
         >

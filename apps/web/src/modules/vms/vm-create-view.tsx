@@ -5,7 +5,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
-import type { TemplateView } from '@/trpc/types';
+import type { TemplateListItem } from '@/trpc/types';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { formatMiB } from '../ui/format';
@@ -26,19 +26,25 @@ import { VmCreateHardware } from './vm-create-hardware';
 const EMPTY: CreateVmDraft = {
   name: '',
   templateId: '',
+  templateVersionId: '',
+  diskMode: 'linked',
   vcpus: '',
   memoryMiB: '',
   start: true,
   ...HARDWARE_DEFAULTS,
 };
 
-function withTemplate(draft: CreateVmDraft, template: TemplateView | undefined): CreateVmDraft {
-  if (!template) return { ...draft, templateId: '' };
+/** A disk template's version decides the firmware (its disk boots one way) and the sizing. */
+function withTemplate(draft: CreateVmDraft, template: TemplateListItem | undefined, versionId = ''): CreateVmDraft {
+  if (!template) return { ...draft, templateId: '', templateVersionId: '' };
+  const version = template.versions.find((v) => v.id === versionId) ?? template.versions[0];
   return {
     ...draft,
     templateId: template.id,
-    vcpus: String(template.defaultVcpus),
-    memoryMiB: String(template.defaultMemoryMiB),
+    templateVersionId: versionId,
+    vcpus: String(version?.defaultVcpus ?? template.defaultVcpus),
+    memoryMiB: String(version?.defaultMemoryMiB ?? template.defaultMemoryMiB),
+    ...(version ? { firmware: version.firmware } : {}),
   };
 }
 
@@ -154,6 +160,36 @@ export function VmCreateView() {
               </select>
             </Field>
             {templates.error && <ErrorText error={templates.error} />}
+            {template?.kind === 'disk' && (
+              <div className="grid grid-cols-2 gap-4">
+                <label className="block space-y-1 text-xs font-medium text-zinc-700">
+                  Version
+                  <select
+                    data-testid="vm-template-version"
+                    className={inputClass}
+                    value={draft.templateVersionId}
+                    onChange={(e) => setDraft((d) => withTemplate(d, template, e.target.value))}
+                  >
+                    <option value="">{`Latest (v${template.versions[0]?.version ?? '?'})`}</option>
+                    {template.versions.map((v) => (
+                      <option key={v.id} value={v.id}>{`v${v.version} — ${v.firmware.toUpperCase()}`}</option>
+                    ))}
+                  </select>
+                </label>
+                <label className="block space-y-1 text-xs font-medium text-zinc-700">
+                  Template disks
+                  <select
+                    data-testid="vm-disk-mode"
+                    className={inputClass}
+                    value={draft.diskMode}
+                    onChange={(e) => set({ diskMode: e.target.value === 'full' ? 'full' : 'linked' })}
+                  >
+                    <option value="linked">Linked clones (fast, share the base)</option>
+                    <option value="full">Full copies (independent)</option>
+                  </select>
+                </label>
+              </div>
+            )}
             <div className="grid grid-cols-2 gap-4">
               <Field label="vCPUs" field="vcpus" error={shown('vcpus')}>
                 <input
@@ -185,7 +221,13 @@ export function VmCreateView() {
                 />
               </Field>
             </div>
-            <VmCreateHardware draft={draft} set={set} shown={shown} blur={blur} />
+            <VmCreateHardware
+              draft={draft}
+              set={set}
+              shown={shown}
+              blur={blur}
+              firmwareFromTemplate={template?.kind === 'disk'}
+            />
             <VmCreateExtras
               draft={extras}
               set={(patch) => setExtras((d) => ({ ...d, ...patch }))}
