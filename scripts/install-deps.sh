@@ -13,8 +13,8 @@ PACKAGES=(
   # guest image build (busybox initramfs) and XML checks
   cpio busybox-static libxml2-utils
   # bootable guest disks (BIOS: syslinux MBR + FAT; UEFI: systemd's EFI stub, GPT, OVMF),
-  # written without loop mounts (mtools, sfdisk); NoCloud seed ISOs; libvirt NAT networks' DHCP
-  syslinux syslinux-common mtools dosfstools fdisk systemd-boot-efi ovmf genisoimage dnsmasq-base
+  # written without loop mounts (mtools, sfdisk); NoCloud seed ISOs
+  syslinux syslinux-common mtools dosfstools fdisk systemd-boot-efi ovmf genisoimage
   # lab networking / namespaces / process handling
   iproute2 util-linux procps jq kmod gzip coreutils
   # browser tests

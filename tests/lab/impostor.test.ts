@@ -17,6 +17,8 @@ let cookie: () => string;
 let vm: Awaited<ReturnType<typeof createTestVm>>['vm'];
 let impostor: WebSocket;
 const requestsToImpostor: string[] = [];
+/** Sent to every host that connects (its cluster's pools, networks and filters): nothing about a VM. */
+const HOST_SETUP = new Set(['pool.ensure', 'network.ensure', 'filter.ensure']);
 let impostorHostId = '';
 
 before(async () => {
@@ -38,7 +40,7 @@ before(async () => {
   impostor.on('message', (data) => {
     const msg = JSON.parse(data.toString()) as { t: string; id: string; method: string };
     if (msg.t === 'request') {
-      requestsToImpostor.push(msg.method);
+      if (!HOST_SETUP.has(msg.method)) requestsToImpostor.push(msg.method);
       impostor.send(JSON.stringify({ t: 'reply', id: msg.id, ok: true, result: {} }));
     }
   });
@@ -120,7 +122,7 @@ test('the console still goes to the recorded host', async () => {
     ws.on('error', reject);
   });
   assert.match(greeting, /^RFB 003\.008/);
-  assert.deepEqual(requestsToImpostor, [], 'the impostor was asked nothing');
+  assert.deepEqual(requestsToImpostor, [], 'the impostor was asked nothing about the VM');
 });
 
 test('adoption by the claiming host is refused while the recorded host runs the VM', async () => {
