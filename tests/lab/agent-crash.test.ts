@@ -12,7 +12,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import { admin, createTestVm, listAllVms, type Api, uniqueName, waitTask } from '../support/api.ts';
+import { admin, createTestVm, listAllVms, type Api, uniqueName, waitTask, defaultTemplate } from '../support/api.ts';
 import { hostOfDomain, lab, type LabHost, labHostsAllOnline, virsh, waitFor } from '../support/lab.ts';
 
 const exec = promisify(execFile);
@@ -160,7 +160,7 @@ async function removeUnknownVms(api: Api): Promise<void> {
 }
 
 async function startCreate(api: Api, prefix: string) {
-  const [template] = await api.template.list.query();
+  const template = await defaultTemplate(api);
   assert.ok(template, 'the seeded template');
   return api.vm.create.mutate({ name: uniqueName(prefix), templateId: template.id, vcpus: 1, memoryMiB: 128 });
 }

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { admin, listAllVms, rejection, uniqueName, waitTask } from '../support/api.ts';
+import { admin, listAllVms, rejection, uniqueName, waitTask, defaultTemplate } from '../support/api.ts';
 import { allDomainUuids } from '../support/lab.ts';
 
 test('invalid VM input is rejected with clear messages and creates nothing', async () => {
   const { api } = await admin();
-  const [template] = await api.template.list.query();
+  const template = await defaultTemplate(api);
   assert.ok(template);
   const domainsBefore = await allDomainUuids();
   const vmsBefore = (await listAllVms(api)).length;

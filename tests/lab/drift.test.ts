@@ -7,7 +7,16 @@
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { admin, createTestVm, listAllVms, rejection, type Api, uniqueName, waitTask } from '../support/api.ts';
+import {
+  admin,
+  createTestVm,
+  listAllVms,
+  rejection,
+  type Api,
+  uniqueName,
+  waitTask,
+  defaultTemplate,
+} from '../support/api.ts';
 import { type LabHost, hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
 
 async function dominfo(host: LabHost, uuid: string) {
@@ -139,7 +148,7 @@ test('placement counts libvirt’s figures: a maximum raised with virsh, and dom
   // The setmem reaching Vireo shows the state that carried the new maximum arrived too.
   await waitFor('the new memory in Vireo', async () => (await api.vm.byId.query({ vmId })).memoryMiB === 96, 15_000);
   await new Promise((r) => setTimeout(r, 500)); // the foreign domain's "defined" event: milliseconds
-  const [template] = await api.template.list.query();
+  const template = await defaultTemplate(api);
   assert.ok(template);
   const refused = await rejection(
     api.vm.create.mutate({ name: uniqueName('nofit'), templateId: template.id, vcpus: 1, memoryMiB: 64, start: false }),
@@ -163,7 +172,7 @@ test('create refuses the name of a domain Vireo does not manage', async () => {
     rmSync(xmlPath, { force: true });
   });
   await new Promise((r) => setTimeout(r, 1500)); // the "defined" event reaches the manager in ms
-  const [template] = await api.template.list.query();
+  const template = await defaultTemplate(api);
   assert.ok(template);
   const attempt = api.vm.create.mutate({ name, templateId: template.id, vcpus: 1, memoryMiB: 64, start: false });
   const refused = await rejection(attempt);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { type IncomingHttpHeaders, request } from 'node:http';
 import { connect } from 'node:net';
 import { before, test } from 'node:test';
-import { admin, adminPassword, baseUrl, loginAs, rejection, uniqueName } from '../support/api.ts';
+import { admin, adminPassword, baseUrl, loginAs, rejection, uniqueName, defaultTemplate } from '../support/api.ts';
 
 const url = new URL(baseUrl());
 const port = Number(url.port);
@@ -286,7 +286,7 @@ test('a non-admin never learns host names or free memory from an error', async (
   const { api } = await admin();
   const hostNames = (await api.host.list.query()).flatMap((h) => [h.name, h.hostname]);
   assert.ok(hostNames.length > 0);
-  const [template] = await api.template.list.query();
+  const template = await defaultTemplate(api);
   assert.ok(template);
   const tooBig = { name: uniqueName('big'), templateId: template.id, vcpus: 1, memoryMiB: 1024 * 1024 };
 

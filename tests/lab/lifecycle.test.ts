@@ -7,14 +7,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { admin, listAllVms, uniqueName, waitTask } from '../support/api.ts';
+import { admin, listAllVms, uniqueName, waitTask, defaultTemplate } from '../support/api.ts';
 import { domState, hostOfDomain, lab, waitFor } from '../support/lab.ts';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 test('create → start → banner → graceful shutdown → delete, on a real lab host', async () => {
   const { api } = await admin();
-  const [template] = await api.template.list.query();
+  const template = await defaultTemplate(api);
   assert.ok(template, 'the seeded default template exists');
   const baseImage = JSON.parse(
     readFileSync(process.env.VIREO_TEMPLATE_IMAGE_JSON ?? '/var/lib/vireo-lab/images/image.json', 'utf8'),

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { type Api, admin, createTestVm, rejection, uniqueName, waitTask } from '../support/api.ts';
+import { type Api, admin, createTestVm, rejection, uniqueName, waitTask, defaultTemplate } from '../support/api.ts';
 import { domState, hostOfDomain, lab, labHostsAllOnline, waitFor } from '../support/lab.ts';
 
 const exec = promisify(execFile);
@@ -29,7 +29,7 @@ let templateId = '';
 
 before(async () => {
   ({ api } = await admin());
-  const [template] = await api.template.list.query();
+  const template = await defaultTemplate(api);
   assert.ok(template);
   templateId = template.id;
 });

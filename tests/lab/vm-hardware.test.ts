@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { admin, type Api, rejection, uniqueName, waitTask } from '../support/api.ts';
+import { admin, type Api, rejection, uniqueName, waitTask, defaultTemplate } from '../support/api.ts';
 import { ensureHardwareFixtures, poolVolumes, TEST_NETWORKS } from '../support/hardware-fixtures.ts';
 import { hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
 
@@ -19,7 +19,7 @@ const made: string[] = [];
 before(async () => {
   await ensureHardwareFixtures();
   ({ api } = await admin());
-  const [template] = await api.template.list.query();
+  const template = await defaultTemplate(api);
   assert.ok(template, 'the seeded default template exists');
   templateId = template.id;
 });

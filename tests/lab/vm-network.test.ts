@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { admin, type Api, rejection, uniqueName, waitTask } from '../support/api.ts';
+import { admin, type Api, rejection, uniqueName, waitTask, defaultTemplate } from '../support/api.ts';
 import { inHost, lab, virsh, waitFor } from '../support/lab.ts';
 
 let api: Api;
@@ -53,7 +53,7 @@ async function createGuest(
   network: string,
   extra: { securityGroupId?: string; cloudInit?: { hostname: string; userData: string } } = {},
 ): Promise<Guest> {
-  const [template] = await api.template.list.query();
+  const template = await defaultTemplate(api);
   assert.ok(template);
   const name = uniqueName(prefix);
   const { taskId, vmId } = await api.vm.create.mutate({
@@ -234,7 +234,7 @@ test('cloud-init: the seed hostname and the user-data output on the serial line;
 });
 
 test('a bad seed is refused before anything is made; an unknown security group too', async () => {
-  const [template] = await api.template.list.query();
+  const template = await defaultTemplate(api);
   assert.ok(template);
   const base = { templateId: template.id, vcpus: 1, memoryMiB: 128 };
   const bad = await rejection(

@@ -124,10 +124,18 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 }
 
+/** The seeded kernel-boot template, by name: tests make templates of their own, which may sort first. */
+export const DEFAULT_TEMPLATE = 'vireo-tiny';
+
+export async function defaultTemplate(api: Api) {
+  const template = (await api.template.list.query()).find((t) => t.name === DEFAULT_TEMPLATE);
+  if (!template) throw new Error(`the seeded default template ${DEFAULT_TEMPLATE} is missing`);
+  return template;
+}
+
 /** Creates a small VM from the default template (started unless told otherwise) and waits for it. */
 export async function createTestVm(api: Api, prefix: string, opts: { start?: boolean } = {}) {
-  const [template] = await api.template.list.query();
-  if (!template) throw new Error('the seeded default template is missing');
+  const template = await defaultTemplate(api);
   const { taskId, vmId } = await api.vm.create.mutate({
     name: uniqueName(prefix),
     templateId: template.id,

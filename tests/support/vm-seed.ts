@@ -4,7 +4,7 @@
  * They are records only, no libvirt domains. Remove them at the end; other tests share the stack.
  */
 import path from 'node:path';
-import type { Api } from './api.ts';
+import { type Api, defaultTemplate } from './api.ts';
 
 const stackDir = process.env.VIREO_TEST_STACK_DIR;
 if (!stackDir) throw new Error('VIREO_TEST_STACK_DIR is not set: run through scripts/test.sh');
@@ -15,7 +15,7 @@ export const { seededName, seededState } = db.vmSeed;
 
 /** Seeds `count` VMs whose owners alternate between the given users. */
 export async function seedVms(api: Api, prefix: string, count: number, ownerIds: string[]) {
-  const [template] = await api.template.list.query();
+  const template = await defaultTemplate(api);
   const [cluster] = await db.clusters.list();
   if (!template || !cluster) throw new Error('the stack has no template or cluster');
   return db.vmSeed.seedVms({ prefix, count, clusterId: cluster.id, templateId: template.id, ownerIds });
