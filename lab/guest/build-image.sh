@@ -259,8 +259,9 @@ done
 ser "VIREO GUEST $HOST READY"
 
 # Network, in the background: udhcpc on every NIC; /etc/udhcpc.script sets the address and
-# prints the NET line; a NIC without a lease after ~4 s gets "NET <if> <mac> none".
-# udhcpc stays running to renew the lease.
+# prints the NET line; a NIC without a lease after ~4 s gets "NET <if> <mac> none", and udhcpc
+# keeps trying in the background (a loaded host or a network just started can answer late; seen
+# in the suite): a later lease prints its NET line then. udhcpc stays running to renew the lease.
 NICS=""
 for d in /sys/class/net/*; do
   IF=${d##*/}
@@ -268,7 +269,8 @@ for d in /sys/class/net/*; do
   NICS="$NICS $IF"
   ip link set "$IF" up 2>/dev/null
   ( udhcpc -i "$IF" -s /etc/udhcpc.script -t 4 -T 1 -A 2 -n -x "hostname:$HOST" >/dev/null 2>&1 \
-      || { ser "VIREO GUEST $(hostname) NET $IF $(cat "$d/address") none"; touch "/run/net/$IF.done"; } ) &
+      || { ser "VIREO GUEST $(hostname) NET $IF $(cat "$d/address") none"; touch "/run/net/$IF.done"
+           exec udhcpc -i "$IF" -s /etc/udhcpc.script -T 2 -A 3 -x "hostname:$HOST" >/dev/null 2>&1; } ) &
 done
 
 # user-data after the network had its chance (cloud-init runs scripts late too): a "#!" script

@@ -79,7 +79,16 @@ async function addressOf(g: Guest): Promise<{ mac: string; address: string }> {
     async () => /VIREO GUEST \S+ NET eth0 (\S+) (\d+\.\d+\.\d+\.\d+\/\d+)/.exec(serial(g.uuid)),
     150_000,
     500,
-  );
+  ).catch((err: Error) => {
+    // The guest's own words say why (no NET line at all, or `NET eth0 <mac> none`: no DHCP answer).
+    throw new Error(
+      `${err.message}; its serial log ends:\n${serial(g.uuid)
+        .split('\n')
+        .filter((l) => !l.includes(' ALIVE ') && l.trim())
+        .slice(-20)
+        .join('\n')}`,
+    );
+  });
   const [, mac, address] = line;
   assert.ok(mac && address && address !== 'none');
   const hw = await waitFor(
