@@ -201,6 +201,8 @@ export interface VmHardwareView {
     mac: string;
     /** The Vireo network (null: a libvirt network Vireo does not manage). */
     networkId: string | null;
+    /** The Vireo network's name (null: not managed by Vireo; `network` is libvirt's name). */
+    networkName: string | null;
     securityGroupId: string | null;
     securityGroupName: string | null;
     /** Current addresses (`ip/prefix`) from the DHCP leases of the VM's host, matched by MAC. */

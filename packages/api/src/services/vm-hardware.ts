@@ -224,6 +224,7 @@ export async function hardwareView(vmId: string): Promise<VmHardwareView> {
       ...n,
       securityGroupId: n.securityGroupId ?? null,
       networkId: facts.get(n.position)?.networkId ?? null,
+      networkName: facts.get(n.position)?.networkName ?? null,
       securityGroupName: facts.get(n.position)?.securityGroupName ?? null,
       addresses: facts.get(n.position)?.addresses ?? [],
     })),

@@ -24,17 +24,18 @@ export async function checkNicGroups(input: CreateVmInput): Promise<void> {
 }
 
 /**
- * The hosts a VM may be placed on so that each NIC's Vireo network exists there: a host network
+ * The hosts a VM may be placed on so that each NIC's Vireo network (libvirt names, the template's
+ * NICs and the form's alike) exists there: a host network
  * only on its host, a cluster network on its cluster's hosts. Undefined: no constraint (no NIC on
  * a Vireo network; other libvirt networks are the admin's to have on every host).
  */
-export async function hostsForNics(input: CreateVmInput): Promise<Set<string> | undefined> {
-  if (input.nics.length === 0) return undefined;
+export async function hostsForNics(nicNetworks: string[]): Promise<Set<string> | undefined> {
+  if (nicNetworks.length === 0) return undefined;
   const managed = await networks.list();
   const all = await hosts.list();
   let allowed: Set<string> | undefined;
-  for (const nic of input.nics) {
-    const matches = managed.filter((n) => libvirtNetworkName(n.name) === nic.network);
+  for (const network of new Set(nicNetworks)) {
+    const matches = managed.filter((n) => libvirtNetworkName(n.name) === network);
     if (matches.length === 0) continue;
     const here = new Set(
       all
@@ -49,6 +50,8 @@ export async function hostsForNics(input: CreateVmInput): Promise<Set<string> | 
 export interface NicNetworkFacts {
   /** The Vireo network the NIC is on (null: a libvirt network Vireo does not manage). */
   networkId: string | null;
+  /** Its Vireo name, as the Networks page shows it (null when not managed). */
+  networkName: string | null;
   securityGroupName: string | null;
   addresses: string[];
 }
@@ -71,6 +74,7 @@ export async function nicNetworkFacts(
   for (const n of nics) {
     facts.set(n.position, {
       networkId: byLibvirtName.get(n.network)?.id ?? null,
+      networkName: byLibvirtName.get(n.network)?.name ?? null,
       securityGroupName: n.securityGroupId ? (groups.get(n.securityGroupId) ?? null) : null,
       addresses: [],
     });

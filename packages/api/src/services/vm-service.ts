@@ -72,7 +72,10 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
   await checkNicGroups(input);
   const source = await templateSource(template, input);
   const kernel = kernelBoot(template);
-  const host = await pickHost(input.memoryMiB, await hostsForNics(input));
+  const host = await pickHost(
+    input.memoryMiB,
+    await hostsForNics([...(source?.nics ?? []), ...input.nics].map((n) => n.network)),
+  );
   const agent = await hostAgent(host.id, host.name);
 
   let vm: VmRecord;

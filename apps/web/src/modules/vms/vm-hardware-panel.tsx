@@ -105,7 +105,9 @@ function Nics({ nics, addressSource }: { nics: Hardware['nics']; addressSource: 
             <td className={`${td} font-mono text-xs`} data-testid="vm-nic-mac">
               {n.mac}
             </td>
-            <td className={`${td} font-mono text-xs`}>{n.network}</td>
+            <td className={`${td} text-xs`} data-testid="vm-nic-network-name" title={`libvirt network ${n.network}`}>
+              {n.networkName ?? <span className="font-mono">{n.network}</span>}
+            </td>
             <td className={`${td} text-xs`} data-testid="vm-nic-group">
               {n.securityGroupId ? (
                 (n.securityGroupName ?? 'deleted group')
