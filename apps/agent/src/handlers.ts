@@ -365,9 +365,12 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
         throw err;
       }
       fault('create:after-define');
+      // Reading the defined hardware back does not wait for the journal's fsync (both only follow the define).
+      const hardware = createdHardware(spec);
+      hardware.catch(() => {});
       await journalAfterChange(op.key, journal.remove(op.key));
       op.progress(80, 'domain defined');
-      return { domain, ...(await createdHardware(spec)) };
+      return { domain, ...(await hardware) };
     },
 
     async 'vm.start'({ uuid }) {
