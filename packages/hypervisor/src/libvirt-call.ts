@@ -87,6 +87,17 @@ export function wrapLibvirtError(err: unknown, what: string): VireoError {
   if (err instanceof dbus.DBusError) {
     const libvirt = { message: err.text ?? err.message };
     if (err.type === 'org.libvirt.Error') {
+      // VIR_ERR_XML_INVALID_SCHEMA, from a call made with a *_VALIDATE flag: the same RNG check
+      // (and message) as virt-xml-validate.
+      if (/^XML document failed to validate against schema\b/.test(libvirt.message)) {
+        return new VireoError(
+          'BAD_INPUT',
+          `The generated XML does not match libvirt's schema (${what}): ${libvirt.message}`,
+          {
+            libvirt,
+          },
+        );
+      }
       const storage = storageErrorOf(libvirt, what);
       if (storage) return storage;
       if (/^Domain not found\b/.test(libvirt.message)) {

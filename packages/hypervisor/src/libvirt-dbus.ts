@@ -230,8 +230,8 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   }
 
   /**
-   * Starts validating the XML `spec` will be defined with, so the validator (a process spawn,
-   * ~100-200 ms) runs while the caller makes the disks. defineDomain of a spec that yields the
+   * Starts validating the XML `spec` will be defined with, so the validator (a long-lived xmllint
+   * that parses libvirt's domain schema per call, ~20-60 ms) runs while the caller makes the disks. defineDomain of a spec that yields the
    * very same XML waits for this verdict instead of validating again; any other XML is validated
    * as usual. Nothing reaches libvirt unvalidated either way.
    */

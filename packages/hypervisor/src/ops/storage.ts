@@ -100,6 +100,16 @@ const RESIZE_GROW = 0;
 /** A full copy of a large disk can take long; the default call timeout (60 s) is for quick calls. */
 const COPY_TIMEOUT_MS = 60 * 60_000;
 
+/**
+ * libvirt checks a pool's XML against its own RNG schema (the one virt-xml-validate uses) when
+ * asked: VIR_STORAGE_POOL_DEFINE_VALIDATE (virsh's `pool-define --validate`). A refusal is "XML
+ * document failed to validate against schema: …", which wrapLibvirtError makes BAD_INPUT.
+ * Volumes cannot: libvirt 9.0 refuses VIR_STORAGE_VOL_CREATE_VALIDATE on valid XML ("unsupported
+ * flags (0x4) in function virStorageVolDefParseXML", `virsh vol-create --validate` too), so their
+ * XML goes through validateXml (one long-lived xmllint, no spawn per call).
+ */
+const POOL_DEFINE_VALIDATE = 1 << 0;
+
 function unwrap(v: unknown): unknown {
   while (v instanceof dbus.Variant) v = v.value;
   return v;
@@ -176,10 +186,12 @@ export class LibvirtStorage implements StorageOps {
     let path: string;
     if (!existing) {
       const xml = buildDirPoolXml(p);
-      await validateXml(xml, 'storagepool');
-      [path] = (await this.connectCall('StoragePoolDefineXML', 'su', [xml, 0], `define storage pool ${p.name}`)) as [
-        string,
-      ];
+      [path] = (await this.connectCall(
+        'StoragePoolDefineXML',
+        'su',
+        [xml, POOL_DEFINE_VALIDATE],
+        `define storage pool ${p.name}`,
+      )) as [string];
       // Build = mkdir -p of the target (no-op when it exists; flags 0 never overwrites).
       await this.call(path, POOL, 'Build', 'u', [0], what);
       existing = await this.poolInfoAt(path);
@@ -267,8 +279,8 @@ export class LibvirtStorage implements StorageOps {
   }
 
   private async createFromXml(pool: string, xml: string, what: string): Promise<StorageVolumeInfo> {
-    await validateXml(xml, 'storagevol');
-    const [obj] = await this.call(await this.poolPath(pool), POOL, 'StorageVolCreateXML', 'su', [xml, 0], what);
+    const [poolObj] = await Promise.all([this.poolPath(pool), validateXml(xml, 'storagevol')]);
+    const [obj] = await this.call(poolObj, POOL, 'StorageVolCreateXML', 'su', [xml, 0], what);
     return this.volumeAt(obj as string, pool);
   }
 
@@ -293,18 +305,25 @@ export class LibvirtStorage implements StorageOps {
     onProgress?: (copiedBytes: number, totalBytes: number) => void,
   ): Promise<StorageVolumeInfo> {
     const what = `copy ${v.sourcePath} to volume ${v.name} in pool ${pool}`;
-    const [srcObj] = await this.connectCall('StorageVolLookupByPath', 's', [v.sourcePath], what);
-    const [key] = await this.call(srcObj as string, PROPS, 'Get', 'ss', [VOL, 'Key'], what);
-    const source = await this.volumeAt(srcObj as string, '');
+    // The source's key and XML and the target pool's directory are independent reads: at once.
+    const sourceObj = this.connectCall('StorageVolLookupByPath', 's', [v.sourcePath], what).then(
+      ([obj]) => obj as string,
+    );
+    const poolObj = this.poolPath(pool);
+    sourceObj.catch(() => {});
+    poolObj.catch(() => {});
+    const [[key], source, target] = await Promise.all([
+      sourceObj.then((obj) => this.call(obj, PROPS, 'Get', 'ss', [VOL, 'Key'], what)),
+      sourceObj.then((obj) => this.volumeAt(obj, '')),
+      poolObj.then(async (obj) => ({ obj, dir: onProgress ? (await this.poolInfoAt(obj)).path : '' })),
+    ]);
     const xml = buildVolumeXml({ name: v.name, format: v.format, capacityBytes: source.capacityBytes });
     await validateXml(xml, 'storagevol');
-    const poolObj = await this.poolPath(pool);
     // libvirt-dbus reports no progress for CreateXMLFrom: watch the new file grow instead.
-    const target = (await this.poolInfoAt(poolObj)).path;
-    const stopWatch = onProgress ? watchGrowth(join(target, v.name), source.allocationBytes, onProgress) : () => {};
+    const stopWatch = onProgress ? watchGrowth(join(target.dir, v.name), source.allocationBytes, onProgress) : () => {};
     try {
       const [obj] = await this.call(
-        poolObj,
+        target.obj,
         POOL,
         'StorageVolCreateXMLFrom',
         'ssu',
