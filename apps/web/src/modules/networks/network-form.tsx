@@ -70,7 +70,7 @@ export function NetworkForm({ onDone }: { onDone: () => void }) {
           <select data-testid="network-mode" className={inputClass} value={f.mode} onChange={set('mode')}>
             <option value="nat">NAT</option>
             <option value="isolated">Isolated</option>
-            <option value="bridged">Bridged (host bridge or VLAN)</option>
+            <option value="bridged">Bridged / VLAN</option>
           </select>
         </Field>
         {bridged ? (
