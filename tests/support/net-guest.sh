@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A network test guest for the lab (tests only): the lab's tiny guest initramfs plus virtio_net,
-# with an /init that takes an address by DHCP, prints it on the serial line, and, given
-# vireo.ping=ADDRESS on the kernel command line, pings it once a second printing OK or FAIL.
+# with an /init that takes an address by DHCP (or vireo.ip=ADDRESS/PREFIX on the kernel command
+# line: a static one, for bridged networks where Vireo runs no DHCP), prints it on the serial
+# line, and, given vireo.ping=ADDRESS, pings it once a second printing OK or FAIL.
 #   net-guest.sh OUT_INITRD   (reads the lab's initrd.img and the cached kernel .deb)
 # Used until the bootable guest image (issue 6) has a NIC and DHCP of its own.
 set -euo pipefail
@@ -39,12 +40,20 @@ for m in $(cat /lib/modules/load-order); do insmod "/lib/modules/$m.ko" 2>/dev/n
 S=/dev/ttyS0
 say() { printf '\n%s\n' "$*" >$S 2>/dev/null || true; }
 TARGET=
+STATIC=
 for arg in $(cat /proc/cmdline); do
-  case "$arg" in vireo.ping=?*) TARGET="${arg#vireo.ping=}" ;; esac
+  case "$arg" in
+    vireo.ping=?*) TARGET="${arg#vireo.ping=}" ;;
+    vireo.ip=?*) STATIC="${arg#vireo.ip=}" ;;
+  esac
 done
 ip link set lo up
 ip link set eth0 up
-until udhcpc -i eth0 -s /udhcpc.sh -q -n -t 5 -T 2 >/dev/null 2>&1; do say "NETGUEST NO LEASE YET"; done
+if [ -n "$STATIC" ]; then
+  ip addr add "$STATIC" dev eth0
+else
+  until udhcpc -i eth0 -s /udhcpc.sh -q -n -t 5 -T 2 >/dev/null 2>&1; do say "NETGUEST NO LEASE YET"; done
+fi
 say "NETGUEST IP $(ip -4 -o addr show eth0 | awk '{print $4}')"
 while true; do
   if [ -n "$TARGET" ]; then

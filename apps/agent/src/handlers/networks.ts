@@ -11,7 +11,9 @@ import {
   type NetworkSpec,
   type NetworkState,
   VireoError,
+  vlanInterfaceNames,
 } from '@vireo/protocol';
+import { type HostVlans, ipVlans } from '../host-vlan.ts';
 import type { Logger } from '../logger.ts';
 
 type NetworkMethod =
@@ -37,7 +39,7 @@ function shapeDiffers(have: NetworkState, want: NetworkSpec): string | null {
   return null;
 }
 
-export function networkHandlers(hv: Hypervisor, logger: Logger) {
+export function networkHandlers(hv: Hypervisor, logger: Logger, vlans: HostVlans = ipVlans(logger)) {
   const nets = hv.networks;
 
   /** Static DHCP hosts to exactly `want`: deletions first, so a MAC or IP can move. */
@@ -59,6 +61,8 @@ export function networkHandlers(hv: Hypervisor, logger: Logger) {
 
   const handlers: { [M in NetworkMethod]: (p: AgentParams<M>) => Promise<AgentResult<M>> } = {
     async 'network.ensure'({ network: spec }) {
+      // A tagged network's bridge is ours to make, before libvirt is pointed at it.
+      const plumbing = spec.vlan ? await vlans.ensure(spec.vlan) : null;
       let have = await nets.get(spec.name);
       if (!have) {
         try {
@@ -69,7 +73,10 @@ export function networkHandlers(hv: Hypervisor, logger: Logger) {
           // Two ensures at once (a host coming online while an admin creates the network): the
           // other one defined it; carry on with it. Anything else is the error it is.
           have = await nets.get(spec.name);
-          if (!have) throw err;
+          if (!have) {
+            if (spec.vlan && plumbing?.created) await vlans.remove(spec.vlan).catch(() => {});
+            throw err;
+          }
         }
       }
       const differs = shapeDiffers(have, spec);
@@ -91,7 +98,7 @@ export function networkHandlers(hv: Hypervisor, logger: Logger) {
       return { network: await mustGet(spec.name), created: false };
     },
 
-    async 'network.remove'({ name }) {
+    async 'network.remove'({ name, vlan }) {
       const users = await nets.domainsUsing(name).catch((err: unknown) => {
         if (VireoError.is(err, 'NOT_FOUND', 'network')) return [];
         throw err;
@@ -103,7 +110,15 @@ export function networkHandlers(hv: Hypervisor, logger: Logger) {
           { object: 'network' },
         );
       }
-      return { removed: await nets.remove(name) };
+      const removed = await nets.remove(name);
+      if (vlan) {
+        // Networks with the same parent and tag share the bridge: it goes with the last of them.
+        const { bridge } = vlanInterfaceNames(vlan);
+        const others = (await nets.list()).filter((n) => n.bridge === bridge).map((n) => n.name);
+        if (others.length === 0) await vlans.remove(vlan);
+        else logger.info('VLAN bridge kept', { bridge, usedBy: others });
+      }
+      return { removed };
     },
 
     async 'network.list'() {

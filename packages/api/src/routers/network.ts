@@ -1,4 +1,4 @@
-import { SG_DIRECTIONS, SG_PROTOCOLS, bridgeNameSchema, ipv4Schema, macSchema } from '@vireo/protocol';
+import { SG_DIRECTIONS, SG_PROTOCOLS, bridgeNameSchema, ipv4Schema, macSchema, vlanTagSchema } from '@vireo/protocol';
 import { clusters } from '@vireo/db';
 import { z } from 'zod';
 import {
@@ -37,8 +37,9 @@ export const networkRouter = router({
         scope: z.enum(['cluster', 'host']).default('cluster'),
         hostId: id.optional(),
         mode: z.enum(['nat', 'isolated', 'bridged']),
+        /** bridged: the host bridge; with `vlan`, the device carrying the VLAN (NIC or bridge). */
         bridge: bridgeNameSchema.optional(),
-        vlan: z.number().int().min(1).max(4094).optional(),
+        vlan: vlanTagSchema.optional(),
         cidr: z.string().max(18).optional(),
         dhcpStart: ipv4Schema.optional(),
         dhcpEnd: ipv4Schema.optional(),

@@ -12,7 +12,11 @@ import {
   type NetworkState,
   securityGroupFilterName,
   VireoError,
+  type VlanSpec,
+  bridgeNameSchema,
   toErrorPayload,
+  vlanInterfaceNames,
+  vlanTagSchema,
 } from '@vireo/protocol';
 import { hostAgent } from './agent-router.ts';
 import { toRules } from './security-groups.ts';
@@ -26,8 +30,9 @@ export interface NetworkCreateInput {
   scope: 'cluster' | 'host';
   hostId?: string | undefined;
   mode: 'nat' | 'isolated' | 'bridged';
-  /** bridged only: the existing host bridge. */
+  /** bridged only: the existing host bridge; with a VLAN, the parent device (NIC or bridge). */
   bridge?: string | undefined;
+  /** bridged only: 802.1Q tag; the agents make the sub-interface and bridge (host-vlan.ts). */
   vlan?: number | undefined;
   cidr?: string | undefined;
   dhcpStart?: string | undefined;
@@ -44,8 +49,15 @@ function bridgeName(clusterId: string, name: string): string {
   return `vb${createHash('sha256').update(`${clusterId}/${name}`).digest('hex').slice(0, 10)}`;
 }
 
+/** A tagged bridged network: the row's `bridge` is the parent device the VLAN rides on. */
+export function networkVlan(n: Pick<NetworkRecord, 'mode' | 'bridge' | 'vlan'>): VlanSpec | undefined {
+  return n.mode === 'bridged' && n.vlan !== null ? { parent: n.bridge, tag: n.vlan } : undefined;
+}
+
 export function networkSpec(n: NetworkRecord): NetworkSpec {
   const name = libvirtNetworkName(n.name);
+  const vlan = networkVlan(n);
+  if (vlan) return { name, mode: 'bridged', bridge: vlanInterfaceNames(vlan).bridge, vlan };
   if (n.mode === 'bridged' || !n.cidr) return { name, mode: 'bridged', bridge: n.bridge };
   const c = parseCidr(n.cidr);
   return {
@@ -81,7 +93,12 @@ async function ensureOn(h: HostView, n: NetworkRecord): Promise<void> {
 
 async function removeFrom(h: HostView, n: NetworkRecord): Promise<void> {
   const agent = await hostAgent(h.id, h.name);
-  await agent.request('network.remove', { name: libvirtNetworkName(n.name) }, { timeoutMs: AGENT_TIMEOUT_MS });
+  const vlan = networkVlan(n);
+  await agent.request(
+    'network.remove',
+    { name: libvirtNetworkName(n.name), ...(vlan ? { vlan } : {}) },
+    { timeoutMs: AGENT_TIMEOUT_MS },
+  );
 }
 
 export async function createNetwork(input: NetworkCreateInput): Promise<NetworkRecord> {
@@ -95,7 +112,20 @@ export async function createNetwork(input: NetworkCreateInput): Promise<NetworkR
   let cidr: string | null = null;
   let dhcp: { start: string; end: string } | null = null;
   if (input.mode === 'bridged') {
-    if (!input.bridge) throw new VireoError('BAD_INPUT', 'A bridged network needs the name of a host bridge.');
+    if (!input.bridge) {
+      throw new VireoError(
+        'BAD_INPUT',
+        input.vlan === undefined
+          ? 'A bridged network needs the name of a host bridge.'
+          : 'A VLAN network needs the host device (NIC or bridge) that carries the VLAN.',
+        { object: 'network' },
+      );
+    }
+    // Checked here too, not only at the tRPC edge: services are called from other places.
+    const v = vlanTagSchema.safeParse(input.vlan ?? 1);
+    if (!v.success) throw new VireoError('BAD_INPUT', 'A VLAN tag is a whole number from 1 to 4094.');
+    const b = bridgeNameSchema.safeParse(input.bridge);
+    if (!b.success) throw new VireoError('BAD_INPUT', `${input.bridge} is not a Linux interface name.`);
     bridge = input.bridge;
   } else {
     if (!input.cidr || !input.dhcpStart || !input.dhcpEnd) {

@@ -36,17 +36,32 @@ export const networkIpv4Schema = z.object({
   hosts: z.array(dhcpHostSchema).max(4096),
 });
 
+/** An 802.1Q tag: 0 and 4095 are reserved by the standard. */
+export const vlanTagSchema = z.number().int().min(1).max(4094);
+/**
+ * A tagged bridged network: the agent makes the VLAN sub-interface of `parent` (a host NIC or
+ * bridge) and a bridge over it (the spec's `bridge`, see vlanInterfaceNames), as Proxmox's
+ * "traditional" Linux-bridge VLAN mode does.
+ */
+export const vlanSchema = z.object({ parent: bridgeNameSchema, tag: vlanTagSchema });
+export type VlanSpec = z.infer<typeof vlanSchema>;
+
 export const networkSpecSchema = z
   .object({
     name: libvirtObjectNameSchema,
     mode: z.enum(NETWORK_MODES),
-    /** nat/isolated: the bridge libvirt makes; bridged: an existing host bridge. */
+    /** nat/isolated: the bridge libvirt makes; bridged: an existing host bridge, or the VLAN's. */
     bridge: bridgeNameSchema,
     /** nat and isolated only: libvirt runs DHCP (dnsmasq) there; a bridged network has none. */
     ipv4: networkIpv4Schema.optional(),
+    /** bridged only: the agent makes `bridge` itself, over a VLAN sub-interface of vlan.parent. */
+    vlan: vlanSchema.optional(),
   })
   .refine((n) => (n.mode === 'bridged') === (n.ipv4 === undefined), {
     message: 'nat and isolated networks need ipv4; bridged networks have none',
+  })
+  .refine((n) => !n.vlan || (n.mode === 'bridged' && n.bridge === vlanInterfaceNames(n.vlan).bridge), {
+    message: 'a VLAN is for bridged networks, on the bridge named after its parent and tag',
   });
 export type NetworkSpec = z.infer<typeof networkSpecSchema>;
 
@@ -105,8 +120,14 @@ export const networkRequests = {
     params: z.object({ network: networkSpecSchema }),
     result: z.object({ network: networkStateSchema, created: z.boolean() }),
   },
-  /** Stop and undefine; refused (CONFLICT) while a domain on the host has a NIC on it. */
-  'network.remove': { params: byName, result: z.object({ removed: z.boolean() }) },
+  /**
+   * Stop and undefine; refused (CONFLICT) while a domain on the host has a NIC on it. With `vlan`
+   * the VLAN's bridge and sub-interface go too, unless another libvirt network still uses them.
+   */
+  'network.remove': {
+    params: byName.extend({ vlan: vlanSchema.optional() }),
+    result: z.object({ removed: z.boolean() }),
+  },
   'network.list': { params: z.object({}), result: z.object({ networks: z.array(networkStateSchema) }) },
   'network.leases': { params: byName, result: z.object({ leases: z.array(dhcpLeaseSchema) }) },
   /** Make the network's static DHCP hosts exactly these, live and in its persistent config. */
@@ -133,4 +154,27 @@ export function libvirtNetworkName(vireoName: string): string {
 }
 export function securityGroupFilterName(groupId: string): string {
   return `vireo-sg-${groupId.toLowerCase()}`;
+}
+
+/** FNV-1a, 32 bits: a short stable tag for names (the protocol package also runs in browsers). */
+function shortHash(s: string): string {
+  let h = 0x811c9dc5;
+  for (const c of new TextEncoder().encode(s)) h = Math.imul(h ^ c, 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * The host interfaces of a tagged network, fixed by (parent, tag) so every host and every manager
+ * agrees and networks with the same parent and tag share them: the sub-interface `eth0.10`
+ * (Linux's own convention) and the bridge `vb-eth0-10` (Proxmox's is `vmbr0v10`). Names longer
+ * than Linux's 15 bytes (IFNAMSIZ - 1) use a hash of the parent instead.
+ */
+export function vlanInterfaceNames(v: VlanSpec): { sub: string; bridge: string } {
+  const sub = `${v.parent}.${v.tag}`;
+  const bridge = `vb-${v.parent}-${v.tag}`;
+  const h = shortHash(v.parent);
+  return {
+    sub: sub.length <= 15 ? sub : `vl${h}.${v.tag}`,
+    bridge: bridge.length <= 15 ? bridge : `vb-${h.slice(0, 6)}-${v.tag}`,
+  };
 }

@@ -70,16 +70,29 @@ export function NetworkForm({ onDone }: { onDone: () => void }) {
           <select data-testid="network-mode" className={inputClass} value={f.mode} onChange={set('mode')}>
             <option value="nat">NAT</option>
             <option value="isolated">Isolated</option>
-            <option value="bridged">Bridged (host bridge)</option>
+            <option value="bridged">Bridged / VLAN</option>
           </select>
         </Field>
         {bridged ? (
           <>
-            <Field label="Host bridge">
-              <input className={inputClass} placeholder="br-vlan100" value={f.bridge} onChange={set('bridge')} />
+            <Field label={f.vlan ? 'Device carrying the VLAN' : 'Host bridge'}>
+              <input
+                data-testid="network-bridge"
+                className={inputClass}
+                placeholder={f.vlan ? 'eth0' : 'br0'}
+                value={f.bridge}
+                onChange={set('bridge')}
+              />
             </Field>
-            <Field label="VLAN (the bridge's, optional)">
-              <input className={inputClass} inputMode="numeric" value={f.vlan} onChange={set('vlan')} />
+            <Field label="VLAN tag (1–4094, optional)">
+              <input
+                data-testid="network-vlan"
+                className={inputClass}
+                inputMode="numeric"
+                placeholder="none"
+                value={f.vlan}
+                onChange={set('vlan')}
+              />
             </Field>
           </>
         ) : (

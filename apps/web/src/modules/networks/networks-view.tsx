@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { vlanInterfaceNames } from '@vireo/protocol';
 import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/trpc/types';
 import { Section } from '../alerts/alerts-view';
@@ -74,8 +75,11 @@ export function NetworksView() {
                         ({n.scope === 'cluster' ? 'cluster' : 'one host'})
                       </span>
                     </td>
-                    <td className={`${td} font-mono text-xs`} data-label="Network">
-                      {n.cidr ?? `bridge ${n.bridge}`}
+                    <td className={`${td} font-mono text-xs`} data-label="Network" data-testid="network-where">
+                      {n.cidr ??
+                        (n.vlan
+                          ? `VLAN ${n.vlan} on ${n.bridge} → ${vlanInterfaceNames({ parent: n.bridge, tag: n.vlan }).bridge}`
+                          : `bridge ${n.bridge}`)}
                     </td>
                     <td className={`${td} font-mono text-xs`} data-label="DHCP range">
                       {n.dhcpStart ? `${n.dhcpStart} – ${n.dhcpEnd}` : '—'}
@@ -166,8 +170,18 @@ function NetworkDetail({ network: n }: { network: NetworkView }) {
     return (
       <Section title={`${n.name}: addresses`} testId="network-detail">
         <p className="px-3 py-3 text-sm text-zinc-600">
-          Bridged to the host bridge <span className="font-mono">{n.bridge}</span>: addresses come from that network's
-          own DHCP server, not from Vireo.
+          {n.vlan ? (
+            <>
+              VLAN {n.vlan} on <span className="font-mono">{n.bridge}</span>: each host carries it on{' '}
+              <span className="font-mono">{vlanInterfaceNames({ parent: n.bridge, tag: n.vlan }).sub}</span> in the
+              bridge <span className="font-mono">{vlanInterfaceNames({ parent: n.bridge, tag: n.vlan }).bridge}</span>
+            </>
+          ) : (
+            <>
+              Bridged to the host bridge <span className="font-mono">{n.bridge}</span>
+            </>
+          )}
+          : addresses come from that network's own DHCP server, not from Vireo.
         </p>
       </Section>
     );
