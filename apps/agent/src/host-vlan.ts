@@ -20,6 +20,12 @@ import type { Logger } from './logger.ts';
 
 const exec = promisify(execFile);
 
+/**
+ * The alias Vireo gives the devices it makes. Remove deletes only devices that carry it: an
+ * admin's own `eth0.10` that Vireo found and reused stays, or the host could lose its uplink.
+ */
+export const VIREO_MADE_ALIAS = 'vireo-made';
+
 export interface HostVlans {
   /** Make (or check) the sub-interface and its bridge, both up; the bridge's name. */
   ensure(v: VlanSpec): Promise<{ bridge: string; created: boolean }>;
@@ -32,6 +38,7 @@ interface IpLink {
   ifname: string;
   link?: string;
   master?: string;
+  ifalias?: string;
   operstate?: string;
   flags?: string[];
   linkinfo?: { info_kind?: string; info_data?: { id?: number; protocol?: string } };
@@ -75,11 +82,12 @@ export function ipVlans(logger: Logger, ip: IpRunner = runIp): HostVlans {
     }
   }
 
-  /** Add a link unless it exists; a concurrent add that won the race is fine. */
+  /** Add a link unless it exists, marked as Vireo's; a concurrent add that won the race is fine. */
   async function add(name: string, what: string, args: string[]): Promise<boolean> {
     if (await show(name)) return false;
     try {
       await ip(args);
+      await run(`mark ${name} as made by Vireo`, ['link', 'set', 'dev', name, 'alias', VIREO_MADE_ALIAS]);
       return true;
     } catch (err) {
       if (/File exists/i.test(ipMessage(err)) && (await show(name))) return false;
@@ -140,14 +148,15 @@ export function ipVlans(logger: Logger, ip: IpRunner = runIp): HostVlans {
     async remove(v) {
       const { sub, bridge } = vlanInterfaceNames(v);
       let removed = false;
+      const ours = (l: IpLink | null) => l?.ifalias === VIREO_MADE_ALIAS;
       const b = await show(bridge);
-      if (b?.linkinfo?.info_kind === 'bridge') {
+      if (b?.linkinfo?.info_kind === 'bridge' && ours(b)) {
         await run(`delete bridge ${bridge}`, ['link', 'del', 'dev', bridge]);
         removed = true;
       }
       // Only a sub-interface of this VLAN: a device of that name that is something else is not ours.
       const s = await show(sub);
-      if (s?.linkinfo?.info_kind === 'vlan' && s.linkinfo.info_data?.id === v.tag && s.link === v.parent) {
+      if (s?.linkinfo?.info_kind === 'vlan' && s.linkinfo.info_data?.id === v.tag && s.link === v.parent && ours(s)) {
         await run(`delete ${sub}`, ['link', 'del', 'dev', sub]);
         removed = true;
       }

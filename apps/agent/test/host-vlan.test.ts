@@ -18,6 +18,7 @@ interface Link {
   id?: number;
   link?: string;
   master?: string;
+  alias?: string;
   up: boolean;
 }
 
@@ -36,6 +37,7 @@ function fakeIp(opts: { vlans?: boolean } = {}) {
           ifname: l.ifname,
           ...(l.link ? { link: l.link } : {}),
           ...(l.master ? { master: l.master } : {}),
+          ...(l.alias ? { ifalias: l.alias } : {}),
           flags: l.up ? ['BROADCAST', 'UP'] : ['BROADCAST'],
           ...(l.kind ? { linkinfo: { info_kind: l.kind, ...(l.id ? { info_data: { id: l.id } } : {}) } } : {}),
         },
@@ -52,6 +54,11 @@ function fakeIp(opts: { vlans?: boolean } = {}) {
     m = /^link add name (\S+) type bridge$/.exec(a);
     if (m) {
       links.set(m[1]!, { ifname: m[1]!, kind: 'bridge', up: false });
+      return '';
+    }
+    m = /^link set dev (\S+) alias (\S+)$/.exec(a);
+    if (m) {
+      links.get(String(m[1]))!.alias = m[2]!;
       return '';
     }
     m = /^link set dev (\S+) (up|master (\S+))$/.exec(a);
@@ -83,6 +90,7 @@ test('ensure makes eth0.10 in vb-eth0-10, both up; again changes nothing', async
     id: 10,
     link: 'eth0',
     master: 'vb-eth0-10',
+    alias: 'vireo-made',
     up: true,
   });
   assert.equal(f.links.get('vb-eth0-10')?.up, true);
@@ -116,6 +124,16 @@ test('a missing parent, or a name taken by something else, is refused; nothing h
   // remove leaves a device that is not this VLAN alone.
   assert.equal(await vlans.remove(v10), false);
   assert.equal(f.links.has('eth0.10'), true);
+});
+
+test('an admin-made eth0.10 is reused, never deleted: remove deletes only what Vireo made', async () => {
+  const f = fakeIp();
+  f.links.set('eth0.10', { ifname: 'eth0.10', kind: 'vlan', id: 10, link: 'eth0', up: true });
+  const vlans = ipVlans(quiet, f.ip);
+  assert.deepEqual(await vlans.ensure(v10), { bridge: 'vb-eth0-10', created: true });
+  assert.equal(f.links.get('eth0.10')?.master, 'vb-eth0-10');
+  assert.equal(await vlans.remove(v10), true, 'the bridge Vireo made goes');
+  assert.deepEqual([...f.links.keys()], ['eth0', 'eth0.10'], "the admin's sub-interface stays");
 });
 
 test('handlers: ensure makes the VLAN bridge first; remove keeps it while another network uses it', async () => {
