@@ -392,7 +392,10 @@ export class FakeHypervisor implements Hypervisor {
         this.set(d, 'shutoff', 'saved');
         this.emit(d, 'stopped', 'saved');
       },
-      hasManagedSave: async (uuid) => (this.must(uuid, 'read managed save'), saved.has(uuid)),
+      hasManagedSave: async (uuid) => {
+        this.must(uuid, 'read managed save');
+        return saved.has(uuid);
+      },
       create: async (uuid, { paused }) => {
         await this.startDomain(uuid);
         const d = this.must(uuid, 'start domain');

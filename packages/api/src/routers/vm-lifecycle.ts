@@ -2,6 +2,8 @@
  * Lifecycle verbs of the `vm` router (spread into it, so they are `vm.reboot`, `vm.pause`, …).
  * Long operations return `{ taskId }`.
  */
+import { z } from 'zod';
+import { MAX_AUTOSTART_DELAY_S, autostartSettings, setAutostart } from '../services/vm-autostart.ts';
 import { deletePlan, runLifecycleVerb, saveVm } from '../services/vm-lifecycle.ts';
 import { vmProcedure } from '../trpc.ts';
 
@@ -15,4 +17,17 @@ export const vmLifecycleProcedures = {
   save: vmProcedure.mutation(({ ctx }) => saveVm(ctx.vm, ctx.user)),
   /** What a delete removes and keeps, for its confirmation. */
   deletePlan: vmProcedure.query(({ ctx }) => deletePlan(ctx.vm)),
+  /** Whether the VM starts with its host, in what order and with what delay after it. */
+  autostart: vmProcedure.query(({ ctx }) => autostartSettings(ctx.vm)),
+  setAutostart: vmProcedure
+    .input(
+      z.object({
+        autostart: z.boolean(),
+        order: z.number().int().min(0).max(1000),
+        delayS: z.number().int().min(0).max(MAX_AUTOSTART_DELAY_S),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      setAutostart(ctx.vm, { autostart: input.autostart, order: input.order, delayS: input.delayS }),
+    ),
 };

@@ -19,6 +19,7 @@ import { useLiveStats } from '../live/live-provider';
 import { PerformancePanel } from '../stats/performance-panel';
 import { useVmTask } from './use-vm-task';
 import { VmHardwarePanel } from './vm-hardware-panel';
+import { VmShutdownChoice } from './vm-shutdown-choice';
 
 export function VmDetailView({ vmId }: { vmId: string }) {
   const trpc = useTRPC();
@@ -97,6 +98,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
           <aside className="w-full shrink-0 space-y-4 xl:w-80">
             <Card title="Task">
               {task ? <TaskPanel task={task} /> : <p className="text-xs text-zinc-500">No task running for this VM.</p>}
+              <VmShutdownChoice vm={v} task={task} onTaskStarted={setStartedTaskId} />
             </Card>
             <Card title="Details">
               <VmDetails vm={v} />
