@@ -20,6 +20,7 @@ import { PerformancePanel } from '../stats/performance-panel';
 import { useVmTask } from './use-vm-task';
 import { VmHardwarePanel } from './vm-hardware-panel';
 import { VmShutdownChoice } from './vm-shutdown-choice';
+import { VmAutostartPanel } from './vm-autostart-panel';
 
 export function VmDetailView({ vmId }: { vmId: string }) {
   const trpc = useTRPC();
@@ -107,6 +108,9 @@ export function VmDetailView({ vmId }: { vmId: string }) {
         </div>
         <div className="px-4 pb-4">
           <VmHardwarePanel vmId={v.id} version={v.state} />
+        </div>
+        <div className="px-4 pb-4">
+          <VmAutostartPanel vmId={v.id} />
         </div>
         <div className="px-4 pb-4">
           <PerformancePanel kind="vm" vmId={v.id} memoryTotalBytes={v.memoryMiB * 1024 * 1024} />
