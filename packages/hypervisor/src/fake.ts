@@ -386,6 +386,11 @@ export class FakeHypervisor implements Hypervisor {
       reset: async (uuid) => void running(uuid, 'reset domain'),
       pause: async (uuid) => this.suspend(uuid),
       resume: async (uuid) => this.resume(uuid),
+      wakeup: async (uuid) => {
+        const d = this.must(uuid, 'wake up domain');
+        this.set(d, 'running', 'wakeup');
+        this.emit(d, 'started', 'wakeup');
+      },
       managedSave: async (uuid) => {
         const d = running(uuid, 'save domain');
         saved.add(uuid);

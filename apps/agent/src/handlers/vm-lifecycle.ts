@@ -51,7 +51,8 @@ export function vmLifecycleHandlers(hv: Hypervisor): { [M in LifecycleMethod]: H
 
     async 'vm.resume'({ uuid }) {
       const d = await inState(uuid, ['running', 'paused', 'pmsuspended'], 'resume');
-      if (d.state !== 'running') await ops.resume(uuid);
+      if (d.state === 'pmsuspended') await ops.wakeup(uuid);
+      else if (d.state === 'paused') await ops.resume(uuid);
       return { domain: await current(uuid) };
     },
 

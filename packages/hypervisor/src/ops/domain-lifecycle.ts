@@ -1,6 +1,6 @@
 /**
  * Domain lifecycle verbs beyond start/shutdown/destroy (org.libvirt.Domain in libvirt-dbus 1.4.1:
- * Reboot(u), Reset(u), Suspend(), Resume(), ManagedSave(u), HasManagedSaveImage(u) → b,
+ * Reboot(u), Reset(u), Suspend(), Resume(), PMWakeup(u), ManagedSave(u), HasManagedSaveImage(u) → b,
  * ManagedSaveRemove(u), Create(u)). Signatures: /usr/share/dbus-1/interfaces/org.libvirt.Domain.xml.
  */
 import { IFACE, type LibvirtCallFn, domainPath } from '../libvirt-call.ts';
@@ -18,6 +18,8 @@ export interface DomainLifecycleOps {
   /** Stops the vCPUs; memory stays in the host's RAM. */
   pause(uuid: string): Promise<void>;
   resume(uuid: string): Promise<void>;
+  /** Wakes a guest the guest itself suspended (pmsuspended, S3): Resume refuses those. */
+  wakeup(uuid: string): Promise<void>;
   /** Writes memory and device state to libvirt's managed save file and stops the domain. */
   managedSave(uuid: string): Promise<void>;
   hasManagedSave(uuid: string): Promise<boolean>;
@@ -46,6 +48,9 @@ export class LibvirtDomainLifecycle implements DomainLifecycleOps {
   }
   async resume(uuid: string): Promise<void> {
     await this.domain(uuid, 'Resume', '', [], 'resume domain');
+  }
+  async wakeup(uuid: string): Promise<void> {
+    await this.domain(uuid, 'PMWakeup', 'u', [0], 'wake up domain');
   }
   async managedSave(uuid: string): Promise<void> {
     // Writing guest memory to disk takes as long as the memory is big and the disk slow.
