@@ -25,6 +25,7 @@ import { createStorageHandlers } from './handlers/storage.ts';
 import { imageHandlers } from './handlers/images.ts';
 import type { ImageStore } from './image-store.ts';
 import { networkHandlers } from './handlers/networks.ts';
+import { vmLifecycleHandlers } from './handlers/vm-lifecycle.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -419,7 +420,10 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       return { domain: await mustExist(hv, uuid) };
     },
 
-    async 'vm.delete'({ uuid, ownVolumes = [] }, op) {
+    async 'vm.delete'({ uuid, ownVolumes: asked = [], keepDisks = false }, op) {
+      // Keeping the disks keeps its pool volumes. A template overlay (`<uuid>.qcow2` in the VM
+      // storage dir) still goes: a Vireo-named file of no VM is an orphan the sweep would remove.
+      const ownVolumes = keepDisks ? [] : asked;
       const d = await hv.domain(uuid);
       const entry = { key: op.key, kind: 'vm.delete', uuid, at: Date.now() } as const;
       if (!d) {
@@ -525,6 +529,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...createStorageHandlers({ hv, logger }),
     ...imageHandlers(deps.images),
     ...networkHandlers(hv, logger),
+    ...vmLifecycleHandlers(hv),
   };
 }
 

@@ -36,6 +36,13 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'vm.start': 'shared',
   'vm.shutdown': 'shared',
   'vm.forceOff': 'shared',
+  // Like start and shutdown: force off must still be able to cut any of them short.
+  'vm.reboot': 'shared',
+  'vm.reset': 'shared',
+  'vm.pause': 'shared',
+  'vm.resume': 'shared',
+  'vm.save': 'shared',
+  'vm.startPaused': 'shared',
   'console.open': 'none',
   'storage.removeOrphans': 'none',
   // Pools and volumes are not VMs; the storage handlers guard what they touch themselves.

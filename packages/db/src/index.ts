@@ -27,6 +27,7 @@ export * as vmLocks from './vm-locks.ts';
 export * as vms from './vms.ts';
 export * as vmHardware from './vm-hardware.ts';
 export * as vmSeed from './vm-seed.ts';
+export * as vmAutostart from './vm-autostart.ts';
 export { INTERRUPTED_REASON } from './vms.ts';
 
 // Repository result types (plain numbers for byte sizes, parsed JSON, typed enums).

@@ -24,6 +24,7 @@ import type {
   StatsSample,
 } from './hypervisor.ts';
 import { FakeStorage } from './ops/fake-storage.ts';
+import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
 
 const MIB = 1024 * 1024;
 
@@ -67,6 +68,7 @@ export class FakeHypervisor implements Hypervisor {
   readonly storage = new FakeStorage();
   readonly hostUuid: string;
   readonly networks = new FakeNetworkOps();
+  readonly lifecycle: DomainLifecycleOps = this.fakeLifecycle();
   private readonly domains = new Map<string, FakeDomain>();
   private readonly volumes = new Set<string>();
   private readonly listeners = new Set<(e: DomainEvent) => void>();
@@ -366,6 +368,46 @@ export class FakeHypervisor implements Hypervisor {
     if (d.info.state !== 'paused') throw new VireoError('INVALID_STATE', 'domain is not paused', { object: 'vm' });
     this.set(d, 'running', 'unpaused');
     this.emit(d, 'resumed', 'unpaused');
+  }
+
+  /** The lifecycle facet in memory: states and events as libvirt reports them, no guest. */
+  private fakeLifecycle(): DomainLifecycleOps {
+    const saved = new Set<string>();
+    const running = (uuid: string, what: string) => {
+      const d = this.must(uuid, what);
+      if (d.info.state !== 'running' && d.info.state !== 'paused')
+        throw new VireoError('INVALID_STATE', 'Requested operation is not valid: domain is not running', {
+          object: 'vm',
+        });
+      return d;
+    };
+    return {
+      reboot: async (uuid) => void running(uuid, 'reboot domain'),
+      reset: async (uuid) => void running(uuid, 'reset domain'),
+      pause: async (uuid) => this.suspend(uuid),
+      resume: async (uuid) => this.resume(uuid),
+      wakeup: async (uuid) => {
+        const d = this.must(uuid, 'wake up domain');
+        this.set(d, 'running', 'wakeup');
+        this.emit(d, 'started', 'wakeup');
+      },
+      managedSave: async (uuid) => {
+        const d = running(uuid, 'save domain');
+        saved.add(uuid);
+        this.set(d, 'shutoff', 'saved');
+        this.emit(d, 'stopped', 'saved');
+      },
+      hasManagedSave: async (uuid) => {
+        this.must(uuid, 'read managed save');
+        return saved.has(uuid);
+      },
+      create: async (uuid, { paused }) => {
+        await this.startDomain(uuid);
+        const d = this.must(uuid, 'start domain');
+        if (saved.delete(uuid)) this.set(d, 'running', 'restored');
+        if (paused) this.suspend(uuid);
+      },
+    };
   }
 
   /** Whether a volume was created (and not deleted) at this path. */

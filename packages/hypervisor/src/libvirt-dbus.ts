@@ -35,6 +35,7 @@ import {
 import { watchLibvirtd } from './libvirtd-identity.ts';
 import { LibvirtStorage, type StorageOps } from './ops/storage.ts';
 import { LibvirtNetworkOps, type NetworkOps } from './ops/networks.ts';
+import { type DomainLifecycleOps, LibvirtDomainLifecycle } from './ops/domain-lifecycle.ts';
 import { validateXml } from './validate-xml.ts';
 import * as volumes from './volumes.ts';
 
@@ -98,11 +99,13 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   private readonly prepared = new Map<string, Promise<string>>();
 
   readonly storage: StorageOps;
+  readonly lifecycle: DomainLifecycleOps;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
     this.storage = new LibvirtStorage(this.call.bind(this), this.connectPath);
     this.networks = new LibvirtNetworkOps((...a) => this.call(...a), this.connectPath);
+    this.lifecycle = new LibvirtDomainLifecycle((...a) => this.call(...a), this.connectPath);
   }
 
   async connect(): Promise<void> {

@@ -8,6 +8,7 @@ import { ERROR_CODES, OBJECT_TYPES } from './errors.ts';
 import { storageRequests } from './methods/storage.ts';
 import { imageRequests } from './methods/images.ts';
 import { networkRequests } from './methods/networks.ts';
+import { vmLifecycleRequests } from './methods/vm-lifecycle.ts';
 import { MAX_VM_DISKS, createdHardwareSchema, vmHardwareSchema, volumeRefSchema } from './methods/vm-hardware.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
@@ -135,7 +136,11 @@ export const agentRequests = {
      * `ownVolumes`: pool volumes made for this VM (linked clones, copies, blank disks), deleted
      * with it once its domain is gone; never a base or a volume it merely attached.
      */
-    params: vmRef.extend({ ownVolumes: z.array(volumeRefSchema).max(MAX_VM_DISKS).optional() }),
+    params: vmRef.extend({
+      ownVolumes: z.array(volumeRefSchema).max(MAX_VM_DISKS).optional(),
+      /** Keep the VM's own pool volumes (listed in `keptDisks`); its overlay, seed ISO, NVRAM and log still go. */
+      keepDisks: z.boolean().optional(),
+    }),
     result: z.object({
       deletedDisks: z.array(z.string()),
       notRemoved: z.array(fileErrorSchema).optional(),
@@ -162,6 +167,7 @@ export const agentRequests = {
   ...storageRequests,
   ...imageRequests,
   ...networkRequests,
+  ...vmLifecycleRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;

@@ -6,6 +6,7 @@ import { hardwareView } from '../services/vm-hardware.ts';
 import { objectHistory } from '../services/stats-history.ts';
 import { statsRangeInput } from '../schemas/stats.ts';
 import { authedProcedure, router, vmProcedure } from '../trpc.ts';
+import { vmLifecycleProcedures } from './vm-lifecycle.ts';
 import { createVmInput, listVmsInput } from '../schemas/vm.ts';
 
 export const vmRouter = router({
@@ -22,7 +23,11 @@ export const vmRouter = router({
   start: vmProcedure.mutation(({ ctx }) => startVm(ctx.vm, ctx.user)),
   shutdown: vmProcedure.mutation(({ ctx }) => shutdownVm(ctx.vm, ctx.user)),
   forceOff: vmProcedure.mutation(({ ctx }) => forceOffVm(ctx.vm, ctx.user)),
-  delete: vmProcedure.mutation(({ ctx }) => deleteVm(ctx.vm, ctx.user)),
+  /** `keepDisks`: keep the VM's own pool volumes (vm.deletePlan lists what goes and stays). */
+  delete: vmProcedure
+    .input(z.object({ keepDisks: z.boolean().optional() }))
+    .mutation(({ ctx, input }) => deleteVm(ctx.vm, ctx.user, input)),
+  ...vmLifecycleProcedures,
   /**
    * Admins only: record the VM on another host that reports its domain (after a host was lost
    * and the VM was started elsewhere by hand). A host's own report never moves a VM.

@@ -28,6 +28,7 @@ import { recordStats } from './stats-history.ts';
 import { sweepOrphanFiles } from './storage-reconcile.ts';
 import { publishHost } from './views.ts';
 import { reconcileHostVms } from './vm-reconcile.ts';
+import { autostartOnConnect } from './vm-autostart.ts';
 
 const HEARTBEAT_MS = 10_000;
 
@@ -195,6 +196,7 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
       hostId: conn.hostId,
     });
     void applyPoolsOnConnect({ id: conn.hostId, name: conn.hostName, clusterId: host.clusterId });
+    autostartOnConnect({ id: conn.hostId, name: conn.hostName }, msg.domains);
     // Networks and security groups made or changed while it was away (never holds up the state).
     void reapplyToHost(conn.hostId, conn.hostName).catch((err) =>
       console.warn(`[agent ${conn.hostName}] networks:`, err),

@@ -234,12 +234,12 @@ async function forgetFailedCreate(vm: VmRecord, err: unknown): Promise<void> {
   publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
 }
 
-async function applyDomain(vm: VmRecord, domain: DomainInfo): Promise<void> {
+export async function applyDomain(vm: VmRecord, domain: DomainInfo): Promise<void> {
   await vms.updateState(vm.uuid, domain.state, domain.reason ?? null);
   await publishVm(vm.id);
 }
 
-async function runVmTask(
+export async function runVmTask(
   vm: VmRecord,
   kind: string,
   user: UserView,
@@ -255,7 +255,7 @@ async function runVmTask(
 }
 
 /** Common checks for a lifecycle operation: the VM's state allows it and its host is connected. */
-async function prepare(vm: VmRecord, allowed: readonly string[], verb: string) {
+export async function prepare(vm: VmRecord, allowed: readonly string[], verb: string) {
   if (!allowed.includes(vm.state)) {
     throw new VireoError('INVALID_STATE', `Cannot ${verb} VM ${vm.name} while it is ${vm.state}.`, { object: 'vm' });
   }
@@ -299,7 +299,11 @@ export async function forceOffVm(vm: VmRecord, user: UserView): Promise<{ taskId
   return { taskId };
 }
 
-export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
+export async function deleteVm(
+  vm: VmRecord,
+  user: UserView,
+  opts: { keepDisks?: boolean } = {},
+): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['shutoff', 'crashed', 'unknown'], 'delete');
   // Its disk lives where every host can see it: while another host has its domain (moved or
   // started there by hand), deleting here would pull the disk from under that copy.
@@ -319,7 +323,7 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
     try {
       result = await agent.request(
         'vm.delete',
-        { uuid: vm.uuid, ownVolumes: await ownVolumes(vm.id) },
+        { uuid: vm.uuid, ownVolumes: await ownVolumes(vm.id), ...(opts.keepDisks ? { keepDisks: true } : {}) },
         { timeoutMs: managerEnv().VIREO_DISK_OPERATION_TIMEOUT_S * 1000, taskId },
       );
     } catch (err) {
@@ -348,7 +352,8 @@ export async function deleteVm(vm: VmRecord, user: UserView): Promise<{ taskId: 
     });
     publish({ kind: 'vmRemoved', vmId: vm.id, ownerId: vm.ownerId });
     if (result.notRemoved?.length) throw await filesLeftBehind(vm, user, result.notRemoved);
-    return `Deleted with ${deleted.length} disk${deleted.length === 1 ? '' : 's'}`;
+    const kept = result.keptDisks?.length ?? 0;
+    return `Deleted with ${deleted.length} disk${deleted.length === 1 ? '' : 's'}${kept ? `; kept ${kept}` : ''}`;
   });
   return { taskId };
 }

@@ -41,6 +41,12 @@ export function formatTaskKind(kind: string): string {
     'vm.shutdown': 'Shut down',
     'vm.forceOff': 'Force off',
     'vm.delete': 'Delete',
+    'vm.reboot': 'Reboot',
+    'vm.reset': 'Reset',
+    'vm.pause': 'Pause',
+    'vm.resume': 'Resume',
+    'vm.save': 'Save to disk',
+    'vm.startPaused': 'Start paused',
     'image.import': 'Import image',
   };
   return words[kind] ?? kind;

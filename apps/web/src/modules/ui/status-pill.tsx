@@ -58,7 +58,9 @@ export function Pill({ tone, label, testId, title }: { tone: Tone; label: string
 
 export function VmStatePill({ state, reason, testId }: { state: VmState; reason?: string | null; testId?: string }) {
   const hint = [VM_HINT[state], reason].filter(Boolean).join('; ');
-  return <Pill tone={VM_TONE[state] ?? 'grey'} label={state} testId={testId} title={hint || undefined} />;
+  // libvirt's managed save leaves the domain shut off with reason "saved": say so, it resumes on start.
+  const label = state === 'shutoff' && reason === 'saved' ? 'saved' : state;
+  return <Pill tone={VM_TONE[state] ?? 'grey'} label={label} testId={testId} title={hint || undefined} />;
 }
 
 export function HostStatusPill({ status }: { status: HostStatus }) {

@@ -10,6 +10,8 @@ import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorText } from '../ui/error-text';
 import { Spinner } from '../ui/icons';
 import { actionAllowed, type VmAction } from './vm-actions';
+import { VmDeleteDialog } from './vm-delete-dialog';
+import { VmLifecycleActions } from './vm-lifecycle-actions';
 
 interface VmActionBarProps {
   vm: VmView;
@@ -62,10 +64,11 @@ export function VmActionBar({ vm, busy, runningKind, onTaskStarted }: VmActionBa
     setNotSent(reason);
     return reason !== null;
   };
-  const run = (action: VmAction) => {
+  const run = (action: VmAction, opts: { keepDisks?: boolean } = {}) => {
     for (const m of Object.values(mutations)) m.reset();
     if (refusedOffline()) return;
-    mutations[action].mutate({ vmId: vm.id });
+    if (action === 'delete') remove.mutate({ vmId: vm.id, ...opts });
+    else mutations[action].mutate({ vmId: vm.id });
   };
   const ask = (action: 'forceOff' | 'delete') => {
     for (const m of Object.values(mutations)) m.reset();
@@ -102,6 +105,9 @@ export function VmActionBar({ vm, busy, runningKind, onTaskStarted }: VmActionBa
         {button('forceOff', btn.danger, () => ask('forceOff'))}
         {button('delete', btn.danger, () => ask('delete'))}
       </div>
+      <div className="flex flex-wrap items-center gap-1.5" title={why}>
+        <VmLifecycleActions vm={vm} disabled={busy || !!sending || hostDown} onTaskStarted={onTaskStarted} />
+      </div>
       {notSent && (
         <div className="max-w-xl" role="alert" data-testid="action-not-sent">
           <p className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">{notSent}</p>
@@ -126,18 +132,14 @@ export function VmActionBar({ vm, busy, runningKind, onTaskStarted }: VmActionBa
         </ConfirmDialog>
       )}
       {confirming === 'delete' && (
-        <ConfirmDialog
-          title={`Delete ${vm.name}?`}
-          confirmLabel="Delete VM"
-          requireText={vm.name}
+        <VmDeleteDialog
+          vm={vm}
           onCancel={() => setConfirming(null)}
-          onConfirm={() => {
+          onConfirm={(opts) => {
             setConfirming(null);
-            run('delete');
+            run('delete', opts);
           }}
-        >
-          The VM’s definition and its disks are removed from the host. This cannot be undone.
-        </ConfirmDialog>
+        />
       )}
     </div>
   );

@@ -19,6 +19,8 @@ import { useLiveStats } from '../live/live-provider';
 import { PerformancePanel } from '../stats/performance-panel';
 import { useVmTask } from './use-vm-task';
 import { VmHardwarePanel } from './vm-hardware-panel';
+import { VmShutdownChoice } from './vm-shutdown-choice';
+import { VmAutostartPanel } from './vm-autostart-panel';
 
 export function VmDetailView({ vmId }: { vmId: string }) {
   const trpc = useTRPC();
@@ -97,6 +99,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
           <aside className="w-full shrink-0 space-y-4 xl:w-80">
             <Card title="Task">
               {task ? <TaskPanel task={task} /> : <p className="text-xs text-zinc-500">No task running for this VM.</p>}
+              <VmShutdownChoice vm={v} task={task} onTaskStarted={setStartedTaskId} />
             </Card>
             <Card title="Details">
               <VmDetails vm={v} />
@@ -105,6 +108,9 @@ export function VmDetailView({ vmId }: { vmId: string }) {
         </div>
         <div className="px-4 pb-4">
           <VmHardwarePanel vmId={v.id} version={v.state} />
+        </div>
+        <div className="px-4 pb-4">
+          <VmAutostartPanel vmId={v.id} />
         </div>
         <div className="px-4 pb-4">
           <PerformancePanel kind="vm" vmId={v.id} memoryTotalBytes={v.memoryMiB * 1024 * 1024} />

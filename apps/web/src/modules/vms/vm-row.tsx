@@ -43,7 +43,7 @@ export const VmRow = memo(function VmRow({ vm, selected, onSelect, onOpen }: VmR
         </Link>
       </td>
       <td className={cell}>
-        <VmStatePill state={vm.state} />
+        <VmStatePill state={vm.state} reason={vm.stateReason} />
       </td>
       <td className={`${cell} max-w-48 truncate text-zinc-700`}>
         {vm.hostName ?? <span className="text-zinc-400">—</span>}
