@@ -25,6 +25,7 @@ import { createStorageHandlers } from './handlers/storage.ts';
 import { imageHandlers } from './handlers/images.ts';
 import type { ImageStore } from './image-store.ts';
 import { networkHandlers } from './handlers/networks.ts';
+import { deleteAllSnapshots, snapshotHandlers } from './handlers/snapshots.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -437,6 +438,10 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       if (keptDisks.length > 0) logger.info("kept disks that are not the VM's own", { uuid, keptDisks });
       const seed = seedIsoPath(dir, uuid);
       const files = [...own, ...(existsSync(seed) ? [seed] : []), serialLogPath(dir, uuid)];
+      // Snapshots first: undefine drops only libvirt's metadata, and an attached disk that is kept
+      // (not the VM's own) would otherwise keep the VM's internal snapshots, and their space.
+      const dropped = await deleteAllSnapshots(hv, uuid);
+      if (dropped > 0) logger.info('deleted the snapshots of a VM being deleted', { uuid, snapshots: dropped });
       await journal.record({ ...entry, step: 'undefine', files, volumes });
       try {
         await hv.undefineDomain(uuid);
@@ -504,6 +509,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...createStorageHandlers({ hv, logger }),
     ...imageHandlers(deps.images),
     ...networkHandlers(hv, logger),
+    ...snapshotHandlers(hv, logger),
   };
 }
 

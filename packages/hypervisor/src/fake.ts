@@ -24,6 +24,7 @@ import type {
   StatsSample,
 } from './hypervisor.ts';
 import { FakeStorage } from './ops/fake-storage.ts';
+import { FakeSnapshotOps } from './ops/fake-snapshots.ts';
 
 const MIB = 1024 * 1024;
 
@@ -68,6 +69,7 @@ export class FakeHypervisor implements Hypervisor {
   readonly hostUuid: string;
   readonly networks = new FakeNetworkOps();
   private readonly domains = new Map<string, FakeDomain>();
+  readonly snapshots = new FakeSnapshotOps((uuid) => this.domains.get(uuid)?.info.state);
   private readonly volumes = new Set<string>();
   private readonly listeners = new Set<(e: DomainEvent) => void>();
   private readonly connectionListeners = new Set<(c: HypervisorConnection) => void>();

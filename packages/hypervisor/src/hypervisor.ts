@@ -16,6 +16,7 @@ import type {
   NicModel,
 } from '@vireo/protocol';
 import type { NetworkOps } from './ops/networks.ts';
+import type { SnapshotOps } from './ops/snapshots.ts';
 import type { StorageOps } from './ops/storage.ts';
 import type { DomainPlatform } from './platform.ts';
 import type { ParsedDisk, ParsedNic } from './xml/parse.ts';
@@ -116,6 +117,8 @@ export interface Hypervisor {
   readonly storage: StorageOps;
   /** libvirt networks, DHCP leases and network filters (security groups). */
   readonly networks: NetworkOps;
+  /** VM snapshots, internal to the qcow2 files (ops/snapshots.ts). */
+  readonly snapshots: SnapshotOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

@@ -47,3 +47,12 @@ export {
 export { buildNetworkXml, buildNwfilterXml, parseNetworkXml } from './network-xml.ts';
 export { FakeNetworkOps } from './fake-networks.ts';
 export type { LibvirtCallFn } from './libvirt-call.ts';
+export {
+  LibvirtSnapshotOps,
+  type SnapshotCreate,
+  type SnapshotOps,
+  buildSnapshotXml,
+  parseSnapshotXml,
+  withDescription,
+} from './ops/snapshots.ts';
+export { FakeSnapshotOps } from './ops/fake-snapshots.ts';

@@ -35,6 +35,7 @@ import {
 import { watchLibvirtd } from './libvirtd-identity.ts';
 import { LibvirtStorage, type StorageOps } from './ops/storage.ts';
 import { LibvirtNetworkOps, type NetworkOps } from './ops/networks.ts';
+import { LibvirtSnapshotOps, type SnapshotOps } from './ops/snapshots.ts';
 import { validateXml } from './validate-xml.ts';
 import * as volumes from './volumes.ts';
 
@@ -98,11 +99,13 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   private readonly prepared = new Map<string, Promise<string>>();
 
   readonly storage: StorageOps;
+  readonly snapshots: SnapshotOps;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
     this.storage = new LibvirtStorage(this.call.bind(this), this.connectPath);
     this.networks = new LibvirtNetworkOps((...a) => this.call(...a), this.connectPath);
+    this.snapshots = new LibvirtSnapshotOps((...a) => this.call(...a), this.connectPath);
   }
 
   async connect(): Promise<void> {
