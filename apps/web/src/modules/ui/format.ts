@@ -42,6 +42,10 @@ export function formatTaskKind(kind: string): string {
     'vm.forceOff': 'Force off',
     'vm.delete': 'Delete',
     'image.import': 'Import image',
+    'snapshot.create': 'Snapshot',
+    'snapshot.scheduled': 'Scheduled snapshot',
+    'snapshot.revert': 'Revert to snapshot',
+    'snapshot.delete': 'Delete snapshot',
   };
   return words[kind] ?? kind;
 }

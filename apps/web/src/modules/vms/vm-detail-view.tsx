@@ -19,6 +19,7 @@ import { useLiveStats } from '../live/live-provider';
 import { PerformancePanel } from '../stats/performance-panel';
 import { useVmTask } from './use-vm-task';
 import { VmHardwarePanel } from './vm-hardware-panel';
+import { SnapshotsPanel } from '../snapshots/snapshots-panel';
 
 export function VmDetailView({ vmId }: { vmId: string }) {
   const trpc = useTRPC();
@@ -105,6 +106,14 @@ export function VmDetailView({ vmId }: { vmId: string }) {
         </div>
         <div className="px-4 pb-4">
           <VmHardwarePanel vmId={v.id} version={v.state} />
+        </div>
+        <div className="px-4 pb-4">
+          <SnapshotsPanel
+            vm={v}
+            busy={busy}
+            version={`${v.state}:${task?.id}:${task?.state}`}
+            onTaskStarted={setStartedTaskId}
+          />
         </div>
         <div className="px-4 pb-4">
           <PerformancePanel kind="vm" vmId={v.id} memoryTotalBytes={v.memoryMiB * 1024 * 1024} />
