@@ -48,7 +48,7 @@ test('disk-only and memory snapshots: create, tree, revert, describe, delete; VM
   assert.equal(await readDiskMarker(host, vm.uuid), 'SNAPMARK-A', 'the disk is back as it was at the snapshot');
 
   // Memory snapshot: let the ALIVE counter run, snapshot, let it run on, revert.
-  await waitFor('ALIVE 20s', async () => aliveCounters(serialText(vm.uuid), vm.name).some((n) => n >= 20), 60_000, 500);
+  await waitFor('ALIVE 10s', async () => aliveCounters(serialText(vm.uuid), vm.name).some((n) => n >= 10), 60_000, 500);
   await writeDiskMarker(host, vm.uuid, 'SNAPMARK-C');
   const before = aliveCounters(serialText(vm.uuid), vm.name).at(-1) ?? 0;
   await ok(api.snapshot.create.mutate({ vmId, name: 'mem1', withMemory: true }));
