@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { admin, createTestVm } from '../support/api.ts';
+import { admin, createTestVm, waitTask } from '../support/api.ts';
 import { launchChromium, logInPage } from '../support/browser.ts';
 import { hostOfDomain, virsh, waitFor } from '../support/lab.ts';
 
@@ -79,5 +79,7 @@ test('snapshots on the VM page: create, tree with the current one marked, revert
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
   await page.screenshot({ path: `${artifacts}/snapshots-reverted.png`, fullPage: true });
 
-  await api.vm.forceOff.mutate({ vmId });
+  assert.equal((await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId)).state, 'succeeded');
+  const deleted = await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId);
+  assert.equal(deleted.state, 'succeeded', `a VM with snapshots deletes: ${deleted.errorMessage}`);
 });

@@ -77,6 +77,7 @@ test("libvirt's refusals of a snapshot kind become coded errors", async () => {
     await codeOf('Operation not supported: internal snapshot of a running VM must include the memory state'),
     'INVALID_STATE/snapshot',
   );
+  assert.equal(await codeOf('operation failed: domain moment a already exists'), 'CONFLICT/snapshot');
   assert.equal(await codeOf('something else'), 'LIBVIRT_ERROR/undefined');
 });
 

@@ -31,16 +31,15 @@ export function snapshotHandlers(hv: Hypervisor, logger: Logger) {
 
     async 'snapshot.create'({ uuid, name, description, withMemory }) {
       const d = await mustDomain(uuid);
-      const existing = (await snaps.list(uuid)).find((s) => s.name === name);
-      if (existing) {
-        if (existing.withMemory === withMemory) return { snapshots: await snaps.list(uuid) };
-        throw new VireoError('CONFLICT', `The VM already has a snapshot named ${name}.`, { object: 'snapshot' });
-      }
       // Checked here for a clear message; libvirt refuses both too (see ops/snapshots.ts).
       if (withMemory && d.state !== 'running' && d.state !== 'paused') {
-        throw new VireoError('INVALID_STATE', 'A snapshot with memory needs a running VM: start it first, or take a disk-only snapshot.', {
-          object: 'snapshot',
-        });
+        throw new VireoError(
+          'INVALID_STATE',
+          'A snapshot with memory needs a running VM: start it first, or take a disk-only snapshot.',
+          {
+            object: 'snapshot',
+          },
+        );
       }
       if (!withMemory && d.state !== 'shutoff') {
         throw new VireoError(
@@ -50,7 +49,15 @@ export function snapshotHandlers(hv: Hypervisor, logger: Logger) {
         );
       }
       const started = Date.now();
-      await snaps.create(uuid, { name, description, withMemory });
+      try {
+        await snaps.create(uuid, { name, description, withMemory });
+      } catch (err) {
+        // A re-sent create (lost reply) finds its snapshot made: the list is the answer. Asked
+        // only on a conflict, so a create costs no listing before it.
+        if (!VireoError.is(err, 'CONFLICT')) throw err;
+        const same = (await snaps.list(uuid)).find((s) => s.name === name && s.withMemory === withMemory);
+        if (!same) throw err;
+      }
       logger.info('snapshot created', { uuid, name, withMemory, ms: Date.now() - started });
       return { snapshots: await snaps.list(uuid) };
     },

@@ -14,8 +14,8 @@ export class FakeSnapshotOps implements SnapshotOps {
 
   private vm(uuid: string): SnapshotInfo[] {
     if (this.stateOf(uuid) === undefined) throw new VireoError('NOT_FOUND', `No VM ${uuid}.`, { object: 'vm' });
-    let list = this.byVm.get(uuid);
-    if (!list) this.byVm.set(uuid, (list = []));
+    const list = this.byVm.get(uuid) ?? [];
+    this.byVm.set(uuid, list);
     return list;
   }
 

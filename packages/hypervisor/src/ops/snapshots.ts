@@ -91,7 +91,9 @@ function kindRefused(err: unknown): VireoError | null {
   const refuse = (message: string) =>
     new VireoError('INVALID_STATE', message, { object: 'snapshot', ...(err.libvirt ? { libvirt: err.libvirt } : {}) });
   if (/unsupported for storage type raw/.test(m)) {
-    return refuse('This VM has a raw disk, which cannot hold snapshots: only VMs whose disks are all qcow2 can be snapshotted.');
+    return refuse(
+      'This VM has a raw disk, which cannot hold snapshots: only VMs whose disks are all qcow2 can be snapshotted.',
+    );
   }
   if (/pflash based firmware/.test(m)) {
     return refuse(
@@ -101,7 +103,8 @@ function kindRefused(err: unknown): VireoError | null {
   if (/must include the memory state/.test(m)) {
     return refuse('A disk-only snapshot of a running VM is not supported: shut the VM down first, or include memory.');
   }
-  if (/already exists/.test(m) && /snapshot/i.test(m)) {
+  // libvirt 9.0: "operation failed: domain moment a already exists" (a snapshot is a "moment").
+  if (/domain (moment|snapshot) .* already exists/.test(m)) {
     return new VireoError('CONFLICT', 'The VM already has a snapshot with this name.', {
       object: 'snapshot',
       ...(err.libvirt ? { libvirt: err.libvirt } : {}),
@@ -132,7 +135,14 @@ export class LibvirtSnapshotOps implements SnapshotOps {
 
   private async pathOf(uuid: string, name: string): Promise<string> {
     const [path] = await this.guarded(() =>
-      this.call(domainPath(this.connectPath, uuid), DOMAIN_IFACE, 'SnapshotLookupByName', 'su', [name, 0], `find snapshot ${name}`),
+      this.call(
+        domainPath(this.connectPath, uuid),
+        DOMAIN_IFACE,
+        'SnapshotLookupByName',
+        'su',
+        [name, 0],
+        `find snapshot ${name}`,
+      ),
     );
     return String(path);
   }
@@ -185,12 +195,16 @@ export class LibvirtSnapshotOps implements SnapshotOps {
     const path = await this.pathOf(uuid, name);
     const R = VIR_DOMAIN_SNAPSHOT_REVERT;
     const flags = opts.paused ? R.PAUSED : opts.start ? R.RUNNING : 0;
-    await this.guarded(() => this.call(path, SNAPSHOT_IFACE, 'Revert', 'u', [flags], `revert to snapshot ${name}`, 10 * 60_000));
+    await this.guarded(() =>
+      this.call(path, SNAPSHOT_IFACE, 'Revert', 'u', [flags], `revert to snapshot ${name}`, 10 * 60_000),
+    );
   }
 
   async remove(uuid: string, name: string): Promise<void> {
     const path = await this.pathOf(uuid, name);
-    await this.guarded(() => this.call(path, SNAPSHOT_IFACE, 'Delete', 'u', [0], `delete snapshot ${name}`, 10 * 60_000));
+    await this.guarded(() =>
+      this.call(path, SNAPSHOT_IFACE, 'Delete', 'u', [0], `delete snapshot ${name}`, 10 * 60_000),
+    );
   }
 
   async describe(uuid: string, name: string, description: string): Promise<void> {
