@@ -1,12 +1,22 @@
 import { z } from 'zod';
 import { snapshotDescriptionSchema, snapshotNameSchema } from '@vireo/protocol';
 import { snapshots } from '@vireo/db';
-import { createSnapshot, deleteSnapshot, listSnapshots, revertSnapshot, updateSnapshot } from '../services/snapshots.ts';
+import {
+  createSnapshot,
+  deleteSnapshot,
+  listSnapshots,
+  revertSnapshot,
+  updateSnapshot,
+} from '../services/snapshots.ts';
 import { router, vmProcedure } from '../trpc.ts';
 
 const scheduleInput = z
   .object({
-    intervalMinutes: z.number().int().min(1).max(60 * 24 * 31),
+    intervalMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(60 * 24 * 31),
     withMemory: z.boolean().default(false),
     keepLast: z.number().int().min(1).max(1000).nullable().default(null),
     keepDays: z.number().int().min(1).max(3650).nullable().default(null),
@@ -29,7 +39,11 @@ export const snapshotRouter = router({
       }),
     )
     .mutation(({ ctx, input }) =>
-      createSnapshot(ctx.vm, { name: input.name, description: input.description, withMemory: input.withMemory }, ctx.user.id),
+      createSnapshot(
+        ctx.vm,
+        { name: input.name, description: input.description, withMemory: input.withMemory },
+        ctx.user.id,
+      ),
     ),
   /** `start`: boot from a disk-only snapshot (a memory snapshot always comes back running). */
   revert: vmProcedure

@@ -22,7 +22,11 @@ export interface Retention {
  * `keepDays` (both when both are set). Snapshots taken by hand are never pruned, nor the current
  * one (the VM's disks descend from it).
  */
-export function prunable(list: readonly Pick<SnapshotRow, 'name' | 'scheduled' | 'current' | 'createdAt'>[], r: Retention, now: number): string[] {
+export function prunable(
+  list: readonly Pick<SnapshotRow, 'name' | 'scheduled' | 'current' | 'createdAt'>[],
+  r: Retention,
+  now: number,
+): string[] {
   const scheduled = list.filter((s) => s.scheduled).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
   const out: string[] = [];
   scheduled.forEach((s, i) => {
@@ -94,7 +98,8 @@ async function waitTask(taskId: string): Promise<void> {
   for (let i = 0; i < 1200; i++) {
     const t = await tasks.byId(taskId);
     if (!t || t.state === 'succeeded') return;
-    if (t.state === 'failed') throw new VireoError('INVALID_STATE', t.errorMessage ?? 'The task failed.', { object: 'snapshot' });
+    if (t.state === 'failed')
+      throw new VireoError('INVALID_STATE', t.errorMessage ?? 'The task failed.', { object: 'snapshot' });
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -99,7 +99,9 @@ export async function createSnapshot(
 ): Promise<{ taskId: string }> {
   checkKind(vm, input.withMemory);
   if ((await snapshots.listForVm(vm.id)).some((s) => s.name === input.name)) {
-    throw new VireoError('CONFLICT', `VM ${vm.name} already has a snapshot named ${input.name}.`, { object: 'snapshot' });
+    throw new VireoError('CONFLICT', `VM ${vm.name} already has a snapshot named ${input.name}.`, {
+      object: 'snapshot',
+    });
   }
   const kind = opts.scheduled ? 'snapshot.scheduled' : 'snapshot.create';
   return runSnapshotTask(vm, kind, ownerId, async (agent, progress, taskId) => {
