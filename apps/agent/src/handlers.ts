@@ -26,6 +26,7 @@ import { imageHandlers } from './handlers/images.ts';
 import type { ImageStore } from './image-store.ts';
 import { networkHandlers } from './handlers/networks.ts';
 import { vmLifecycleHandlers } from './handlers/vm-lifecycle.ts';
+import { deleteAllSnapshots, snapshotHandlers } from './handlers/snapshots.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -462,6 +463,10 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       if (keptDisks.length > 0) logger.info("kept disks that are not the VM's own", { uuid, keptDisks });
       const seed = seedIsoPath(dir, uuid);
       const files = [...own, ...(existsSync(seed) ? [seed] : []), serialLogPath(dir, uuid)];
+      // Snapshots first: undefine drops only libvirt's metadata, and an attached disk that is kept
+      // (not the VM's own) would otherwise keep the VM's internal snapshots, and their space.
+      const dropped = await deleteAllSnapshots(hv, uuid);
+      if (dropped > 0) logger.info('deleted the snapshots of a VM being deleted', { uuid, snapshots: dropped });
       await journal.record({ ...entry, step: 'undefine', files, volumes });
       try {
         await hv.undefineDomain(uuid);
@@ -530,6 +535,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...imageHandlers(deps.images),
     ...networkHandlers(hv, logger),
     ...vmLifecycleHandlers(hv),
+    ...snapshotHandlers(hv, logger),
   };
 }
 

@@ -66,6 +66,14 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'network.setStaticLeases': 'none',
   'filter.ensure': 'none',
   'filter.remove': 'none',
+  // A snapshot changes the VM's disks (and revert its state): never beside a create, delete or
+  // another snapshot operation; list only reads.
+  'snapshot.list': 'none',
+  'snapshot.create': 'exclusive',
+  'snapshot.revert': 'exclusive',
+  'snapshot.delete': 'exclusive',
+  'snapshot.deleteAll': 'exclusive',
+  'snapshot.describe': 'exclusive',
 };
 
 /** The VM an operation works on and how it holds it. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { promisify } from 'node:util';
-import { type DomainSpec, FakeStorage, type Hypervisor } from '@vireo/hypervisor';
+import { type DomainSpec, FakeSnapshotOps, FakeStorage, type Hypervisor } from '@vireo/hypervisor';
 import { type DomainInfo, type ManagerMessage, VireoError } from '@vireo/protocol';
 import { overlayPath, serialLogPath } from '../src/files.ts';
 import { createHandlers, dispatch } from '../src/handlers.ts';
@@ -28,6 +28,8 @@ const OTHER = '6b1d2f8e-5a4c-4e3b-9d2a-1c0b9a8f7e6d';
 class FakeHv {
   domains = new Map<string, DomainInfo & { disks: string[] }>();
   storage = new FakeStorage();
+  /** vm.delete deletes a VM's snapshots first: none here. */
+  snapshots = new FakeSnapshotOps((uuid) => this.domains.get(uuid)?.state);
   undeletable = new Set<string>();
   onCreateOverlay: () => void = () => {};
   onDefine: () => void = () => {};

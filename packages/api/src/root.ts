@@ -7,6 +7,7 @@ import { imageRouter } from './routers/image.ts';
 import { liveRouter } from './routers/live.ts';
 import { storageRouter } from './routers/storage.ts';
 import { networkRouter } from './routers/network.ts';
+import { snapshotRouter } from './routers/snapshot.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
 import { userRouter } from './routers/user.ts';
@@ -27,6 +28,7 @@ export const appRouter = router({
   storage: storageRouter,
   image: imageRouter,
   network: networkRouter,
+  snapshot: snapshotRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -24,6 +24,7 @@ export * as tasks from './tasks.ts';
 export * as templates from './templates.ts';
 export * as users from './users.ts';
 export * as vmLocks from './vm-locks.ts';
+export * as snapshots from './snapshots.ts';
 export * as vms from './vms.ts';
 export * as vmHardware from './vm-hardware.ts';
 export * as vmSeed from './vm-seed.ts';
@@ -92,3 +93,4 @@ export type {
   User,
   Vm,
 } from './generated/client.ts';
+export type { ScheduleRow, SnapshotFact, SnapshotRow } from './snapshots.ts';

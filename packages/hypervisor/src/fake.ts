@@ -25,6 +25,7 @@ import type {
 } from './hypervisor.ts';
 import { FakeStorage } from './ops/fake-storage.ts';
 import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
+import { FakeSnapshotOps } from './ops/fake-snapshots.ts';
 
 const MIB = 1024 * 1024;
 
@@ -70,6 +71,7 @@ export class FakeHypervisor implements Hypervisor {
   readonly networks = new FakeNetworkOps();
   readonly lifecycle: DomainLifecycleOps = this.fakeLifecycle();
   private readonly domains = new Map<string, FakeDomain>();
+  readonly snapshots = new FakeSnapshotOps((uuid) => this.domains.get(uuid)?.info.state);
   private readonly volumes = new Set<string>();
   private readonly listeners = new Set<(e: DomainEvent) => void>();
   private readonly connectionListeners = new Set<(c: HypervisorConnection) => void>();

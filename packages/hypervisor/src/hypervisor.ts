@@ -17,6 +17,7 @@ import type {
 } from '@vireo/protocol';
 import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
 import type { NetworkOps } from './ops/networks.ts';
+import type { SnapshotOps } from './ops/snapshots.ts';
 import type { StorageOps } from './ops/storage.ts';
 import type { DomainPlatform } from './platform.ts';
 import type { ParsedDisk, ParsedNic } from './xml/parse.ts';
@@ -119,6 +120,8 @@ export interface Hypervisor {
   readonly networks: NetworkOps;
   /** Reboot, reset, pause/resume, managed save, start paused (ops/domain-lifecycle.ts). */
   readonly lifecycle: DomainLifecycleOps;
+  /** VM snapshots, internal to the qcow2 files (ops/snapshots.ts). */
+  readonly snapshots: SnapshotOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

@@ -48,3 +48,12 @@ export { buildNetworkXml, buildNwfilterXml, parseNetworkXml } from './network-xm
 export { FakeNetworkOps } from './fake-networks.ts';
 export type { LibvirtCallFn } from './libvirt-call.ts';
 export { type DomainLifecycleOps, LibvirtDomainLifecycle } from './ops/domain-lifecycle.ts';
+export {
+  LibvirtSnapshotOps,
+  type SnapshotCreate,
+  type SnapshotOps,
+  buildSnapshotXml,
+  parseSnapshotXml,
+  withDescription,
+} from './ops/snapshots.ts';
+export { FakeSnapshotOps } from './ops/fake-snapshots.ts';

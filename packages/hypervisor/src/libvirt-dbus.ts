@@ -36,6 +36,7 @@ import { watchLibvirtd } from './libvirtd-identity.ts';
 import { LibvirtStorage, type StorageOps } from './ops/storage.ts';
 import { LibvirtNetworkOps, type NetworkOps } from './ops/networks.ts';
 import { type DomainLifecycleOps, LibvirtDomainLifecycle } from './ops/domain-lifecycle.ts';
+import { LibvirtSnapshotOps, type SnapshotOps } from './ops/snapshots.ts';
 import { validateXml } from './validate-xml.ts';
 import * as volumes from './volumes.ts';
 
@@ -100,12 +101,14 @@ export class LibvirtDbusHypervisor implements Hypervisor {
 
   readonly storage: StorageOps;
   readonly lifecycle: DomainLifecycleOps;
+  readonly snapshots: SnapshotOps;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
     this.storage = new LibvirtStorage(this.call.bind(this), this.connectPath);
     this.networks = new LibvirtNetworkOps((...a) => this.call(...a), this.connectPath);
     this.lifecycle = new LibvirtDomainLifecycle((...a) => this.call(...a), this.connectPath);
+    this.snapshots = new LibvirtSnapshotOps((...a) => this.call(...a), this.connectPath);
   }
 
   async connect(): Promise<void> {

@@ -63,6 +63,8 @@ export const OBJECT_TYPES = [
   'image',
   'network',
   'securityGroup',
+  /** A VM snapshot. */
+  'snapshot',
 ] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 

@@ -9,6 +9,7 @@ import { storageRequests } from './methods/storage.ts';
 import { imageRequests } from './methods/images.ts';
 import { networkRequests } from './methods/networks.ts';
 import { vmLifecycleRequests } from './methods/vm-lifecycle.ts';
+import { snapshotRequests } from './methods/snapshots.ts';
 import { MAX_VM_DISKS, createdHardwareSchema, vmHardwareSchema, volumeRefSchema } from './methods/vm-hardware.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
@@ -168,6 +169,7 @@ export const agentRequests = {
   ...imageRequests,
   ...networkRequests,
   ...vmLifecycleRequests,
+  ...snapshotRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;

@@ -48,6 +48,10 @@ export function formatTaskKind(kind: string): string {
     'vm.save': 'Save to disk',
     'vm.startPaused': 'Start paused',
     'image.import': 'Import image',
+    'snapshot.create': 'Snapshot',
+    'snapshot.scheduled': 'Scheduled snapshot',
+    'snapshot.revert': 'Revert to snapshot',
+    'snapshot.delete': 'Delete snapshot',
   };
   return words[kind] ?? kind;
 }

@@ -21,6 +21,7 @@ import { useVmTask } from './use-vm-task';
 import { VmHardwarePanel } from './vm-hardware-panel';
 import { VmShutdownChoice } from './vm-shutdown-choice';
 import { VmAutostartPanel } from './vm-autostart-panel';
+import { SnapshotsPanel } from '../snapshots/snapshots-panel';
 
 export function VmDetailView({ vmId }: { vmId: string }) {
   const trpc = useTRPC();
@@ -111,6 +112,12 @@ export function VmDetailView({ vmId }: { vmId: string }) {
         </div>
         <div className="px-4 pb-4">
           <VmAutostartPanel vmId={v.id} />
+          <SnapshotsPanel
+            vm={v}
+            busy={busy}
+            version={`${v.state}:${task?.id}:${task?.state}`}
+            onTaskStarted={setStartedTaskId}
+          />
         </div>
         <div className="px-4 pb-4">
           <PerformancePanel kind="vm" vmId={v.id} memoryTotalBytes={v.memoryMiB * 1024 * 1024} />

@@ -1,0 +1,105 @@
+/**
+ * Scheduled snapshots per VM with retention. Every manager runs the same tick; a due run is
+ * claimed by a compare-and-set on the schedule row (db snapshots.claimRun: nextRunAt moves on only
+ * if it still holds the value this manager read), so with several managers each run happens once.
+ * The snapshot and the pruning then run as ordinary tasks (visible in the VM's task list).
+ */
+import { VireoError, toErrorPayload } from '@vireo/protocol';
+import { type ScheduleRow, type SnapshotRow, events, snapshots, tasks, vms } from '@vireo/db';
+import { createSnapshot, deleteSnapshot } from './snapshots.ts';
+import type { VmRecord } from './vm-access.ts';
+
+const TICK_MS = 15_000;
+let timer: NodeJS.Timeout | undefined;
+
+export interface Retention {
+  keepLast: number | null;
+  keepDays: number | null;
+}
+
+/**
+ * Which scheduled snapshots retention removes: beyond the newest `keepLast`, or older than
+ * `keepDays` (both when both are set). Snapshots taken by hand are never pruned, nor the current
+ * one (the VM's disks descend from it).
+ */
+export function prunable(
+  list: readonly Pick<SnapshotRow, 'name' | 'scheduled' | 'current' | 'createdAt'>[],
+  r: Retention,
+  now: number,
+): string[] {
+  const scheduled = list.filter((s) => s.scheduled).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  const out: string[] = [];
+  scheduled.forEach((s, i) => {
+    const tooMany = r.keepLast !== null && i >= r.keepLast;
+    const tooOld = r.keepDays !== null && now - s.createdAt.getTime() > r.keepDays * 86_400_000;
+    if ((tooMany || tooOld) && !s.current) out.push(s.name);
+  });
+  return out;
+}
+
+/** The name of a scheduled snapshot taken at `at`: sortable, unique per minute. */
+export function scheduledName(at: Date): string {
+  return `auto-${at.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}`;
+}
+
+export function startSnapshotScheduler(): void {
+  if (timer) return;
+  timer = setInterval(() => {
+    tick(new Date()).catch((err) => console.error('[snapshot schedule] tick failed:', err));
+  }, TICK_MS);
+  timer.unref();
+}
+
+export async function tick(now: Date): Promise<number> {
+  let ran = 0;
+  for (const s of await snapshots.dueSchedules(now)) {
+    const next = new Date(now.getTime() + s.intervalMinutes * 60_000);
+    if (!(await snapshots.claimRun(s.vmId, s.nextRunAt, now, next))) continue; // another manager has it
+    ran++;
+    await runSchedule(s, now).catch(async (err) => {
+      await events.add({
+        severity: 'warning',
+        kind: 'vm.snapshotScheduleFailed',
+        message: `A scheduled snapshot could not be taken: ${toErrorPayload(err).message}`,
+        vmId: s.vmId,
+      });
+    });
+  }
+  return ran;
+}
+
+async function runSchedule(s: ScheduleRow, now: Date): Promise<void> {
+  const vm = await vms.byId(s.vmId);
+  if (!vm) return;
+  const record = vm as VmRecord;
+  // Memory snapshots need a running VM, disk-only ones a shut-off one: a memory schedule takes
+  // a disk-only snapshot of a shut-off VM; a disk-only schedule skips a running VM.
+  const withMemory = s.withMemory && (vm.state === 'running' || vm.state === 'paused');
+  if (!withMemory && vm.state !== 'shutoff') {
+    throw new VireoError(
+      'INVALID_STATE',
+      `VM ${vm.name} is ${vm.state}: its disk-only snapshot schedule takes snapshots only while it is shut off.`,
+      { object: 'snapshot' },
+    );
+  }
+  const name = scheduledName(now);
+  const { taskId } = await createSnapshot(record, { name, withMemory, description: 'Scheduled' }, vm.ownerId, {
+    scheduled: true,
+  });
+  await waitTask(taskId);
+  for (const old of prunable(await snapshots.listForVm(vm.id), s, now.getTime())) {
+    const del = await deleteSnapshot(record, old, vm.ownerId);
+    await waitTask(del.taskId);
+  }
+}
+
+/** Waits for a task this manager started (the VM lock is held until it ends). */
+async function waitTask(taskId: string): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    const t = await tasks.byId(taskId);
+    if (!t || t.state === 'succeeded') return;
+    if (t.state === 'failed')
+      throw new VireoError('INVALID_STATE', t.errorMessage ?? 'The task failed.', { object: 'snapshot' });
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
