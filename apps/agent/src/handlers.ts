@@ -25,6 +25,7 @@ import { createStorageHandlers } from './handlers/storage.ts';
 import { imageHandlers } from './handlers/images.ts';
 import type { ImageStore } from './image-store.ts';
 import { networkHandlers } from './handlers/networks.ts';
+import { consoleHandlers } from './handlers/consoles.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -41,6 +42,8 @@ export interface HandlerDeps {
   journal: Journal;
   jobs: Jobs;
   openConsole: (params: AgentParams<'console.open'>) => Promise<void>;
+  /** The serial console relay (serial-relay.ts); without it console.openSerial is refused. */
+  openSerialConsole?: (params: AgentParams<'console.openSerial'>) => Promise<void>;
   /** Uploads and imports into storage pools; without it image requests are refused. */
   images?: ImageStore;
   /** Tests only (VIREO_AGENT_FAULT): the agent SIGKILLs itself on reaching this point. */
@@ -504,6 +507,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...createStorageHandlers({ hv, logger }),
     ...imageHandlers(deps.images),
     ...networkHandlers(hv, logger),
+    ...consoleHandlers(hv, deps.openSerialConsole),
   };
 }
 

@@ -37,6 +37,7 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'vm.shutdown': 'shared',
   'vm.forceOff': 'shared',
   'console.open': 'none',
+  'console.openSerial': 'none',
   'storage.removeOrphans': 'none',
   // Pools and volumes are not VMs; the storage handlers guard what they touch themselves.
   'pool.list': 'none',

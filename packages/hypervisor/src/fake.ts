@@ -23,6 +23,7 @@ import type {
   HypervisorConnection,
   StatsSample,
 } from './hypervisor.ts';
+import { FakeConsoleOps } from './ops/consoles.ts';
 import { FakeStorage } from './ops/fake-storage.ts';
 
 const MIB = 1024 * 1024;
@@ -67,6 +68,7 @@ export class FakeHypervisor implements Hypervisor {
   readonly storage = new FakeStorage();
   readonly hostUuid: string;
   readonly networks = new FakeNetworkOps();
+  readonly consoles = new FakeConsoleOps();
   private readonly domains = new Map<string, FakeDomain>();
   private readonly volumes = new Set<string>();
   private readonly listeners = new Set<(e: DomainEvent) => void>();

@@ -15,6 +15,7 @@ import type {
   HostInfo,
   NicModel,
 } from '@vireo/protocol';
+import type { ConsoleOps } from './ops/consoles.ts';
 import type { NetworkOps } from './ops/networks.ts';
 import type { StorageOps } from './ops/storage.ts';
 import type { DomainPlatform } from './platform.ts';
@@ -116,6 +117,8 @@ export interface Hypervisor {
   readonly storage: StorageOps;
   /** libvirt networks, DHCP leases and network filters (security groups). */
   readonly networks: NetworkOps;
+  /** Domains' text consoles (ops/consoles.ts). */
+  readonly consoles: ConsoleOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

@@ -47,3 +47,4 @@ export {
 export { buildNetworkXml, buildNwfilterXml, parseNetworkXml } from './network-xml.ts';
 export { FakeNetworkOps } from './fake-networks.ts';
 export type { LibvirtCallFn } from './libvirt-call.ts';
+export { type ConsoleOps, FakeConsoleOps, serialPtyOf } from './ops/consoles.ts';

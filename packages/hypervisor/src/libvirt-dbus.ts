@@ -21,6 +21,7 @@ import type {
 import { type IoCounters, ioCounters, ioRates } from './domain-io.ts';
 import { LibvirtBus } from './libvirt-bus.ts';
 import { type DomainPlatform, canonicalMachine, choosePlatform, machineAlias } from './platform.ts';
+import { type ConsoleOps, LibvirtConsoleOps } from './ops/consoles.ts';
 import { IFACE, domainPath, libvirtUnreachable, uuidFromDomainPath } from './libvirt-call.ts';
 import {
   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
@@ -98,11 +99,13 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   private readonly prepared = new Map<string, Promise<string>>();
 
   readonly storage: StorageOps;
+  readonly consoles: ConsoleOps;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
     this.storage = new LibvirtStorage(this.call.bind(this), this.connectPath);
     this.networks = new LibvirtNetworkOps((...a) => this.call(...a), this.connectPath);
+    this.consoles = new LibvirtConsoleOps((...a) => this.call(...a), this.connectPath);
   }
 
   async connect(): Promise<void> {
