@@ -1,25 +1,37 @@
 /**
  * In Chromium: the VM page's "Serial" console choice shows the guest's serial port in xterm.js;
  * typing a command runs it in the guest's root shell and its answer shows in the terminal. A
- * reboot of the guest (the pty stays) keeps the console working. Screenshots under serial-console/.
+ * reboot of the guest (the pty stays) keeps the console working; a lost connection (the host's
+ * agent killed and restarted) reconnects by itself, keeping the terminal; a session taken over by
+ * another does not, until Reconnect. The VNC toolbar has the Ctrl+Alt+Fn menu. Screenshots under
+ * serial-console/.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { admin, createTestVm, waitTask } from '../support/api.ts';
+import WebSocket from 'ws';
+import { admin, baseUrl, createTestVm, waitTask } from '../support/api.ts';
 import { launchChromium, logInPage } from '../support/browser.ts';
-import { waitFor } from '../support/lab.ts';
+import { hostOfDomain, labHostsAllOnline, waitFor } from '../support/lab.ts';
+
+const exec = promisify(execFile);
+const stackCtl = (...args: string[]) => exec('bash', ['scripts/stack-ctl.sh', ...args], { timeout: 60_000 });
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/serial-console`;
 let browser: Browser;
 let page: Page;
 let vmId = '';
+let vmUuid = '';
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   const { api } = await admin();
-  ({ vmId } = await createTestVm(api, 'serui'));
+  const created = await createTestVm(api, 'serui');
+  vmId = created.vmId;
+  vmUuid = created.vm.uuid;
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
 });
@@ -28,6 +40,10 @@ after(async () => {
   await browser?.close();
   if (!vmId) return;
   const { api } = await admin();
+  await stackCtl('start-agents').catch(() => {});
+  await waitFor('hosts online', async () => labHostsAllOnline(await api.host.list.query()), 30_000, 250).catch(
+    () => {},
+  );
   await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId).catch(() => {});
   await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId).catch(() => {});
 });
@@ -77,4 +93,45 @@ test('the serial console runs a command in the guest shell and shows its answer'
   await typeUntil('echo $((7*8))', '56');
   assert.equal(await page.getByTestId('serial-status').getAttribute('data-state'), 'connected');
   await page.screenshot({ path: `${artifacts}/serial-after-reboot.png` });
+});
+
+const serialState = (state: string, timeout = 30_000) =>
+  page.locator(`[data-testid="serial-status"][data-state="${state}"]`).waitFor({ timeout });
+
+test('a lost connection reconnects by itself; a session taken over waits for Reconnect', async () => {
+  const labHost = await hostOfDomain(vmUuid);
+  assert.ok(labHost, 'the VM runs on a lab host');
+  // The host's agent dies (as in a network loss between host and manager): the relay drops.
+  await stackCtl('stop-agent', labHost.name, '--kill');
+  await serialState('reconnecting');
+  await stackCtl('start-agents');
+  await serialState('connected', 60_000);
+  assert.ok((await terminalText()).includes('56'), 'the terminal kept what it showed: no reload, no remount');
+  await typeUntil('echo $((8*9))', '72');
+
+  // Another session opens the serial console: this one is told, and stays closed.
+  const { api, cookie } = await admin();
+  const { ticket, path } = await api.vm.consoleTicket.mutate({ vmId, kind: 'serial' });
+  const other = new WebSocket(`${baseUrl().replace(/^http/, 'ws')}${path}?ticket=${encodeURIComponent(ticket)}`, {
+    headers: { cookie: cookie(), origin: baseUrl() },
+  });
+  await new Promise<void>((resolve, reject) => {
+    other.once('open', () => resolve());
+    other.once('error', reject);
+  });
+  await serialState('disconnected');
+  assert.match(await page.getByTestId('serial-status').innerText(), /taken over by another console session/);
+  await page.waitForTimeout(3000);
+  assert.equal(await page.getByTestId('serial-status').getAttribute('data-state'), 'disconnected', 'no retry');
+  await page.screenshot({ path: `${artifacts}/serial-taken-over.png` });
+  await page.getByTestId('serial-reconnect').click();
+  await serialState('connected');
+  await typeUntil('echo $((9*9))', '81');
+  other.close();
+
+  // The VNC choice: its toolbar has the Ctrl+Alt+Fn menu, enabled once connected.
+  await page.getByTestId('console-choice-vnc').click();
+  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('console-ctrl-alt-fn').isEnabled(), true);
+  await page.screenshot({ path: `${artifacts}/vnc-toolbar.png` });
 });

@@ -16,8 +16,10 @@ const TAKEN_OVER = 4009;
 
 interface Serial {
   ws: WebSocket;
-  /** Everything the port sent so far. */
+  /** Everything the port sent so far (binary frames). */
   output: () => string;
+  /** The manager's text frame saying the host's end is joined. */
+  ready: Promise<string>;
   closed: Promise<number>;
 }
 
@@ -27,14 +29,19 @@ function openSerial(ticket: string, path: string, cookie: string, origin = baseU
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers: { cookie, origin } });
     let out = '';
+    let joined: (text: string) => void = () => {};
+    const ready = new Promise<string>((r) => {
+      joined = r;
+    });
     const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
     const timer = setTimeout(() => reject(new Error('no answer from the console socket in 15 s')), 15_000);
-    ws.on('message', (data: Buffer) => {
-      out += data.toString('latin1');
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) out += data.toString('latin1');
+      else joined(data.toString());
     });
     ws.once('open', () => {
       clearTimeout(timer);
-      resolve({ ws, output: () => out, closed });
+      resolve({ ws, output: () => out, ready, closed });
     });
     ws.once('unexpected-response', (_req, res) => {
       clearTimeout(timer);
@@ -90,6 +97,7 @@ test('a serial ticket opens the guest shell once; typed commands run', async () 
   const serial = await openSerial(ticket, path, owner.cookie());
   assert.notEqual(typeof serial, 'number');
   const s = serial as Serial;
+  assert.equal(await s.ready, '{"t":"ready"}', 'the manager says when the host’s end is joined');
   // The command's text never contains its answer: 42 on its own line came from the shell.
   await shellAnswers(s, 'echo $((6*7))', /\n42\r?\n/);
   s.ws.close();

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ConsoleKind } from '@vireo/db';
-import { CONSOLE_CLOSE, toErrorPayload } from '@vireo/protocol';
+import { CONSOLE_CLOSE, SERIAL_READY_FRAME, toErrorPayload } from '@vireo/protocol';
 import type { RawData, WebSocket } from 'ws';
 import { hostAgent } from '../services/agent-router.ts';
 import { consumeConsoleTicket, trackSessionConnection } from '../services/console-tickets.ts';
@@ -109,6 +109,10 @@ export async function relayBrowserConsole(browser: WebSocket, grant: ConsoleGran
     return;
   }
   pipe(browser, fromBrowser, agent.ws, agent.held);
+  // The browser's socket opened before the host was asked; a serial port may say nothing for a
+  // long time, so the terminal learns it is joined from this one text frame (its bytes are binary).
+  // A VNC client knows from the RFB greeting, and would take a text frame for a protocol error.
+  if (grant.kind === 'serial' && browser.readyState === browser.OPEN) browser.send(SERIAL_READY_FRAME);
   await auditOpenAndClose(browser, agent.ws, grant);
 }
 

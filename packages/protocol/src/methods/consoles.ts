@@ -18,6 +18,9 @@ export const CONSOLE_CLOSE = {
   failed: 4010,
 } as const;
 
+/** The one text frame a serial console's browser socket gets: the host's end is joined. */
+export const SERIAL_READY_FRAME = '{"t":"ready"}';
+
 export const consoleRequests = {
   /**
    * Open the VM's serial console. A serial port has one reader (bytes read by one are lost to

@@ -1,6 +1,6 @@
 'use client';
 
-import { CONSOLE_CLOSE } from '@vireo/protocol';
+import { CONSOLE_CLOSE, SERIAL_READY_FRAME } from '@vireo/protocol';
 import type { Terminal } from '@xterm/xterm';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTRPCClient } from '@/trpc/client';
@@ -62,11 +62,14 @@ export function useSerialConsole(vmId: string) {
         const socket = new WebSocket(`${scheme}://${window.location.host}${path}?ticket=${encodeURIComponent(ticket)}`);
         socket.binaryType = 'arraybuffer';
         ws = socket;
-        socket.onopen = () => {
-          failures = 0;
-          if (!disposed) setState({ status: 'connected', reason: null });
+        socket.onmessage = (e) => {
+          // Bytes of the port are binary frames; the manager's one text frame says the host joined.
+          if (typeof e.data !== 'string') term.write(new Uint8Array(e.data as ArrayBuffer));
+          else if (e.data === SERIAL_READY_FRAME && !disposed) {
+            failures = 0;
+            setState({ status: 'connected', reason: null });
+          }
         };
-        socket.onmessage = (e) => term.write(new Uint8Array(e.data as ArrayBuffer));
         socket.onclose = (e) => {
           if (ws !== socket) return;
           ws = null;
