@@ -23,7 +23,10 @@ test('the first serial port’s pty comes from the live XML', () => {
 
 test('a domain that is not running (no source path) or has no pty serial has no serial console', () => {
   assert.equal(serialPtyOf(live.replace("<source path='/dev/pts/3'/>\n    <log", '<log')), null);
-  assert.equal(serialPtyOf(`<domain><devices><serial type='file'><source path='/tmp/x'/></serial></devices></domain>`), null);
+  assert.equal(
+    serialPtyOf(`<domain><devices><serial type='file'><source path='/tmp/x'/></serial></devices></domain>`),
+    null,
+  );
   assert.equal(serialPtyOf('<domain><devices/></domain>'), null);
 });
 
