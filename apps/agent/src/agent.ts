@@ -11,6 +11,7 @@ import type { Hypervisor } from '@vireo/hypervisor';
 import { type ManagerMessage, PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
 import type { AgentConfig } from './config.ts';
 import { dialManagerChannel, openConsoleRelay } from './console-relay.ts';
+import { closeSerialRelays, openSerialRelay } from './serial-relay.ts';
 import { DEFAULT_MAX_VIRTUAL_GIB } from './image-checks.ts';
 import { libvirtPools } from './image-pools.ts';
 import { ImageStore } from './image-store.ts';
@@ -94,6 +95,16 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
           wsBase: () => link?.currentWsBase ?? '',
           bearer: () => link?.bearer,
           vncSocketPath: (u) => hv.vncSocketPath(u),
+          logger,
+        },
+        p,
+      ),
+    openSerialConsole: (p) =>
+      openSerialRelay(
+        {
+          wsBase: () => link?.currentWsBase ?? '',
+          bearer: () => link?.bearer,
+          serialPtyPath: (u) => hv.consoles.serialPtyPath(u),
           logger,
         },
         p,
@@ -192,6 +203,7 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
       stopSettling();
       settler.stop();
       stopWatch();
+      closeSerialRelays(logger);
       unsubscribe();
       offConnection();
       await link?.stop();

@@ -27,6 +27,7 @@ import type { ImageStore } from './image-store.ts';
 import { networkHandlers } from './handlers/networks.ts';
 import { vmLifecycleHandlers } from './handlers/vm-lifecycle.ts';
 import { deleteAllSnapshots, snapshotHandlers } from './handlers/snapshots.ts';
+import { consoleHandlers } from './handlers/consoles.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -43,6 +44,8 @@ export interface HandlerDeps {
   journal: Journal;
   jobs: Jobs;
   openConsole: (params: AgentParams<'console.open'>) => Promise<void>;
+  /** The serial console relay (serial-relay.ts); without it console.openSerial is refused. */
+  openSerialConsole?: (params: AgentParams<'console.openSerial'>) => Promise<void>;
   /** Uploads and imports into storage pools; without it image requests are refused. */
   images?: ImageStore;
   /** Tests only (VIREO_AGENT_FAULT): the agent SIGKILLs itself on reaching this point. */
@@ -536,6 +539,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...networkHandlers(hv, logger),
     ...vmLifecycleHandlers(hv),
     ...snapshotHandlers(hv, logger),
+    ...consoleHandlers(hv, deps.openSerialConsole),
   };
 }
 

@@ -44,6 +44,7 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'vm.save': 'shared',
   'vm.startPaused': 'shared',
   'console.open': 'none',
+  'console.openSerial': 'none',
   'storage.removeOrphans': 'none',
   // Pools and volumes are not VMs; the storage handlers guard what they touch themselves.
   'pool.list': 'none',

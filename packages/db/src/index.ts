@@ -60,7 +60,7 @@ export type {
   StaticLeaseRecord,
 } from './networks.ts';
 export { NETWORK_SCOPES } from './networks.ts';
-export type { ConsoleTicketView } from './console-tickets.ts';
+export type { ConsoleKind, ConsoleTicketView } from './console-tickets.ts';
 export type { ValidSession } from './sessions.ts';
 export type { StatObjectKind, StatRow } from './stats.ts';
 export type { PoolScope, StoragePoolInput, StoragePoolRecord } from './storage-pools.ts';

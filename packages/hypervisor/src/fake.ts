@@ -23,6 +23,7 @@ import type {
   HypervisorConnection,
   StatsSample,
 } from './hypervisor.ts';
+import { FakeConsoleOps } from './ops/consoles.ts';
 import { FakeStorage } from './ops/fake-storage.ts';
 import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
 import { FakeSnapshotOps } from './ops/fake-snapshots.ts';
@@ -70,6 +71,7 @@ export class FakeHypervisor implements Hypervisor {
   readonly hostUuid: string;
   readonly networks = new FakeNetworkOps();
   readonly lifecycle: DomainLifecycleOps = this.fakeLifecycle();
+  readonly consoles = new FakeConsoleOps();
   private readonly domains = new Map<string, FakeDomain>();
   readonly snapshots = new FakeSnapshotOps((uuid) => this.domains.get(uuid)?.info.state);
   private readonly volumes = new Set<string>();

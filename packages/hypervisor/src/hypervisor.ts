@@ -16,6 +16,7 @@ import type {
   NicModel,
 } from '@vireo/protocol';
 import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
+import type { ConsoleOps } from './ops/consoles.ts';
 import type { NetworkOps } from './ops/networks.ts';
 import type { SnapshotOps } from './ops/snapshots.ts';
 import type { StorageOps } from './ops/storage.ts';
@@ -122,6 +123,8 @@ export interface Hypervisor {
   readonly lifecycle: DomainLifecycleOps;
   /** VM snapshots, internal to the qcow2 files (ops/snapshots.ts). */
   readonly snapshots: SnapshotOps;
+  /** Domains' text consoles (ops/consoles.ts). */
+  readonly consoles: ConsoleOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

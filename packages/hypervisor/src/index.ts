@@ -57,3 +57,4 @@ export {
   withDescription,
 } from './ops/snapshots.ts';
 export { FakeSnapshotOps } from './ops/fake-snapshots.ts';
+export { type ConsoleOps, FakeConsoleOps, serialPtyOf } from './ops/consoles.ts';

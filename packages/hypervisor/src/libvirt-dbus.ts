@@ -21,6 +21,7 @@ import type {
 import { type IoCounters, ioCounters, ioRates } from './domain-io.ts';
 import { LibvirtBus } from './libvirt-bus.ts';
 import { type DomainPlatform, canonicalMachine, choosePlatform, machineAlias } from './platform.ts';
+import { type ConsoleOps, LibvirtConsoleOps } from './ops/consoles.ts';
 import { IFACE, domainPath, libvirtUnreachable, uuidFromDomainPath } from './libvirt-call.ts';
 import {
   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
@@ -102,6 +103,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   readonly storage: StorageOps;
   readonly lifecycle: DomainLifecycleOps;
   readonly snapshots: SnapshotOps;
+  readonly consoles: ConsoleOps;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
@@ -109,6 +111,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     this.networks = new LibvirtNetworkOps((...a) => this.call(...a), this.connectPath);
     this.lifecycle = new LibvirtDomainLifecycle((...a) => this.call(...a), this.connectPath);
     this.snapshots = new LibvirtSnapshotOps((...a) => this.call(...a), this.connectPath);
+    this.consoles = new LibvirtConsoleOps((...a) => this.call(...a), this.connectPath);
   }
 
   async connect(): Promise<void> {

@@ -8,3 +8,4 @@ export * from './methods/images.ts';
 export * from './methods/networks.ts';
 export * from './methods/vm-hardware.ts';
 export * from './methods/snapshots.ts';
+export * from './methods/consoles.ts';

@@ -10,6 +10,7 @@ import { imageRequests } from './methods/images.ts';
 import { networkRequests } from './methods/networks.ts';
 import { vmLifecycleRequests } from './methods/vm-lifecycle.ts';
 import { snapshotRequests } from './methods/snapshots.ts';
+import { consoleRequests } from './methods/consoles.ts';
 import { MAX_VM_DISKS, createdHardwareSchema, vmHardwareSchema, volumeRefSchema } from './methods/vm-hardware.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
@@ -170,6 +171,7 @@ export const agentRequests = {
   ...networkRequests,
   ...vmLifecycleRequests,
   ...snapshotRequests,
+  ...consoleRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;

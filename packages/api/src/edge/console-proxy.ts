@@ -2,15 +2,20 @@
  * Console relay: browser WebSocket ⇄ manager ⇄ agent WebSocket ⇄ the VM's VNC unix socket.
  * The browser presents a single-use ticket; the manager then asks the VM's agent to dial back
  * on a one-off channel, and pipes bytes between the two sockets. VNC never leaves its host.
+ * The ticket's kind says which console: the VNC screen, or the serial port's bytes (serial-relay.ts
+ * on the agent). Either is recorded in the event log when it opens and when it ends.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { toErrorPayload } from '@vireo/protocol';
+import type { ConsoleKind } from '@vireo/db';
+import { CONSOLE_CLOSE, SERIAL_READY_FRAME, toErrorPayload } from '@vireo/protocol';
 import type { RawData, WebSocket } from 'ws';
 import { hostAgent } from '../services/agent-router.ts';
 import { consumeConsoleTicket, trackSessionConnection } from '../services/console-tickets.ts';
 import { sessionFromRequest } from '../context.ts';
-import { isAllowedOrigin } from './client-info.ts';
+import { clientInfo, isAllowedOrigin } from './client-info.ts';
+import { auditConsoleOpened } from '../services/console-audit.ts';
+import type { UserView } from '../views.ts';
 import { loadVmForUser } from '../services/vm-access.ts';
 
 const AGENT_DIAL_TIMEOUT_MS = 10_000;
@@ -24,12 +29,20 @@ const channels = new Map<string, PendingChannel>();
 
 export type Refusal = { status: number; reason: string };
 
+export interface ConsoleGrant {
+  vm: Awaited<ReturnType<typeof loadVmForUser>>;
+  sessionId: string;
+  user: UserView;
+  kind: ConsoleKind;
+  address: string;
+}
+
 /** Everything a browser console upgrade must satisfy: origin, session, ticket, rights. */
 export async function authorizeBrowserConsole(
   req: IncomingMessage,
   url: URL,
   allowedOrigins: string[],
-): Promise<{ vm: Awaited<ReturnType<typeof loadVmForUser>>; sessionId: string } | Refusal> {
+): Promise<ConsoleGrant | Refusal> {
   const origin = req.headers.origin;
   if (!origin || !isAllowedOrigin(req, origin, allowedOrigins)) {
     return { status: 403, reason: 'origin not allowed' };
@@ -44,24 +57,21 @@ export async function authorizeBrowserConsole(
   try {
     // Rights are checked again now, not only when the ticket was issued.
     const vm = await loadVmForUser(ticket.vmId, found.user);
-    return { vm, sessionId: found.session.id };
+    return { vm, sessionId: found.session.id, user: found.user, kind: ticket.kind, address: clientInfo(req).address };
   } catch {
     return { status: 403, reason: 'no access to this VM' };
   }
 }
 
-export async function relayBrowserConsole(
-  browser: WebSocket,
-  vm: Awaited<ReturnType<typeof loadVmForUser>>,
-  sessionId: string,
-): Promise<void> {
-  const untrack = trackSessionConnection(sessionId, () => browser.close(4001, 'logged out'));
+export async function relayBrowserConsole(browser: WebSocket, grant: ConsoleGrant): Promise<void> {
+  const { vm, sessionId } = grant;
+  const untrack = trackSessionConnection(sessionId, () => browser.close(CONSOLE_CLOSE.loggedOut, 'logged out'));
   browser.on('close', untrack);
   // Either side may speak before the pipe is joined (VNC servers greet first): hold those bytes.
   const fromBrowser = holdMessages(browser);
   browser.on('error', () => browser.terminate());
   if (!vm.hostId || !vm.hostName) {
-    browser.close(4004, 'VM has no host');
+    browser.close(CONSOLE_CLOSE.noHost, 'VM has no host');
     return;
   }
   const channelId = randomBytes(18).toString('base64url');
@@ -86,7 +96,7 @@ export async function relayBrowserConsole(
   let agent: { ws: WebSocket; held: Held };
   try {
     await (await hostAgent(vm.hostId, vm.hostName)).request(
-      'console.open',
+      grant.kind === 'serial' ? 'console.openSerial' : 'console.open',
       { uuid: vm.uuid, channelId },
       { timeoutMs: AGENT_DIAL_TIMEOUT_MS },
     );
@@ -95,10 +105,40 @@ export async function relayBrowserConsole(
     clearTimeout(timer);
     channels.delete(channelId);
     agentArrived.catch(() => {}); // settled or abandoned: nobody waits on it any more
-    browser.close(4010, toErrorPayload(err).message.slice(0, 120));
+    browser.close(CONSOLE_CLOSE.failed, toErrorPayload(err).message.slice(0, 120));
     return;
   }
   pipe(browser, fromBrowser, agent.ws, agent.held);
+  // The browser's socket opened before the host was asked; a serial port may say nothing for a
+  // long time, so the terminal learns it is joined from this one text frame (its bytes are binary).
+  // A VNC client knows from the RFB greeting, and would take a text frame for a protocol error.
+  if (grant.kind === 'serial' && browser.readyState === browser.OPEN) browser.send(SERIAL_READY_FRAME);
+  await auditOpenAndClose(browser, agent.ws, grant);
+}
+
+/** The event log hears of the session once joined, and of its end with who closed it and why. */
+async function auditOpenAndClose(browser: WebSocket, agent: WebSocket, grant: ConsoleGrant): Promise<void> {
+  let why = 'closed by the browser';
+  agent.once('close', (code, reason) => {
+    why =
+      code === CONSOLE_CLOSE.takenOver ? 'taken over by another session' : reason.toString() || 'closed by the host';
+  });
+  browser.once('close', (code) => {
+    if (code === CONSOLE_CLOSE.loggedOut) why = 'logged out';
+  });
+  let ended: ((why: string) => void) | undefined;
+  let closed = false;
+  browser.once('close', () => {
+    closed = true;
+    ended?.(why);
+  });
+  try {
+    ended = await auditConsoleOpened(grant);
+  } catch (err) {
+    console.error('[console] could not record a console session:', err);
+    return;
+  }
+  if (closed) ended(why);
 }
 
 interface Held {
@@ -141,14 +181,17 @@ function pipe(a: WebSocket, heldA: Held, b: WebSocket, heldB: Held): void {
   for (const data of heldB.messages) a.send(data, { binary: true });
   forward(a, b);
   forward(b, a);
-  const closeBoth = () => {
-    a.close();
-    b.close();
+  // An application close code (4000-4999, e.g. a serial console taken over) travels on to the
+  // other side, so the browser can tell "taken over" from a lost connection.
+  const closeBoth = (code?: number, reason?: Buffer) => {
+    const pass = code !== undefined && code >= 4000 && code <= 4999;
+    a.close(pass ? code : undefined, pass ? reason : undefined);
+    b.close(pass ? code : undefined, pass ? reason : undefined);
   };
   a.on('close', closeBoth);
   b.on('close', closeBoth);
-  a.on('error', closeBoth);
-  b.on('error', closeBoth);
+  a.on('error', () => closeBoth());
+  b.on('error', () => closeBoth());
   if (a.readyState !== a.OPEN || b.readyState !== b.OPEN) closeBoth();
 }
 

@@ -61,7 +61,7 @@ export async function handleInternalAgentRequest(req: IncomingMessage, res: Serv
     if (!conn) throw hostOffline(body.hostId);
     // A console's or an upload chunk's bytes: the agent dials back here, and they are bridged to
     // the asking manager, where the browser is.
-    if (body.method === 'console.open' || body.method === 'image.uploadChunk') {
+    if (body.method === 'console.open' || body.method === 'console.openSerial' || body.method === 'image.uploadChunk') {
       const { channelId } = params.data as unknown as { channelId: string };
       const target = new URL(INTERNAL_CONSOLE_WS_PATH, body.replyTo);
       target.protocol = target.protocol === 'https:' ? 'wss:' : 'ws:';

@@ -236,7 +236,7 @@ export function createManagerEdge(): ManagerEdge {
           authorizeBrowserConsole(req, url, allowedOrigins).then(
             (result) => {
               if ('status' in result) return refuseUpgrade(socket, result.status, result.reason);
-              upgrade(req, socket, head, (ws) => void relayBrowserConsole(ws, result.vm, result.sessionId));
+              upgrade(req, socket, head, (ws) => void relayBrowserConsole(ws, result));
             },
             () => refuseUpgrade(socket, 500, 'Internal Error'),
           );

@@ -35,6 +35,11 @@ export const vmRouter = router({
   adopt: vmProcedure
     .input(z.object({ hostId: z.string().min(1).max(64) }))
     .mutation(({ ctx, input }) => adoptVm(ctx.vm, input.hostId, ctx.user)),
-  /** A short-lived, single-use ticket for the console WebSocket, bound to user, VM and session. */
-  consoleTicket: vmProcedure.mutation(({ ctx }) => issueConsoleTicket(ctx.vm, ctx.user, ctx.session.id)),
+  /**
+   * A short-lived, single-use ticket for the console WebSocket, bound to user, VM and session;
+   * `kind` says which console it opens (the VNC screen by default, or the serial port).
+   */
+  consoleTicket: vmProcedure
+    .input(z.object({ kind: z.enum(['vnc', 'serial']).default('vnc') }))
+    .mutation(({ ctx, input }) => issueConsoleTicket(ctx.vm, ctx.user, ctx.session.id, input.kind)),
 });

@@ -4,7 +4,7 @@
  * issued the ticket.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { type ConsoleTicketView, consoleTickets } from '@vireo/db';
+import { type ConsoleKind, type ConsoleTicketView, consoleTickets } from '@vireo/db';
 import { BROWSER_CONSOLE_WS_PATH, VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import type { UserView } from '../views.ts';
@@ -17,6 +17,7 @@ export async function issueConsoleTicket(
   vm: VmRecord,
   user: UserView,
   sessionId: string,
+  kind: ConsoleKind = 'vnc',
 ): Promise<{ ticket: string; path: string; expiresInS: number }> {
   if (vm.state !== 'running' && vm.state !== 'paused') {
     throw new VireoError('INVALID_STATE', `VM ${vm.name} is ${vm.state}; start it to open its console.`, {
@@ -31,6 +32,7 @@ export async function issueConsoleTicket(
     vmId: vm.id,
     sessionId,
     expiresAt: new Date(Date.now() + ttl * 1000),
+    kind,
   });
   return { ticket, path: BROWSER_CONSOLE_WS_PATH, expiresInS: ttl };
 }

@@ -9,6 +9,10 @@
 export const XK_Return = 0xff0d;
 export const XK_Tab = 0xff09;
 export const XK_Shift_L = 0xffe1;
+export const XK_Control_L = 0xffe3;
+export const XK_Alt_L = 0xffe9;
+/** F1 … F12 are consecutive keysyms (XK_F1 = 0xffbe). */
+export const XK_F = (n: number) => 0xffbe + n - 1;
 
 export interface KeyStroke {
   keysym: number;

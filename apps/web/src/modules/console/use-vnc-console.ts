@@ -4,7 +4,7 @@ import type RFB from '@novnc/novnc';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTRPCClient } from '@/trpc/client';
 import { errorInfo, isUnauthorized } from '@/trpc/errors';
-import { keyStrokesFor, XK_Shift_L } from './keysyms';
+import { keyStrokesFor, XK_Alt_L, XK_Control_L, XK_F, XK_Shift_L } from './keysyms';
 
 export type ConsoleStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -17,6 +17,8 @@ export interface ConsoleState {
 /** Guests drop keys typed faster than their keyboard buffer drains; a short pause keeps order. */
 const KEY_PACING_MS = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits before reconnecting by itself: 1 s, 2 s, 4 s … at most 10 s. */
+const retryDelayMs = (failures: number) => Math.min(1000 * 2 ** failures, 10_000);
 
 /**
  * One noVNC session on a VM's console. Each (re)connect asks the API for a fresh single-use
@@ -31,15 +33,26 @@ export function useVncConsole(vmId: string) {
   const screenRef = useRef<HTMLDivElement>(null);
   const rfbRef = useRef<RFB | null>(null);
   const [attempt, setAttempt] = useState(0);
+  /** Unclean disconnects in a row; a connection that got through resets it. */
+  const failuresRef = useRef(0);
   const [state, setState] = useState<ConsoleState>({ status: 'connecting', reason: null, desktopName: null });
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is how Reconnect re-runs this effect
   useEffect(() => {
     let cancelled = false;
     let rfb: RFB | null = null;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     setState({ status: 'connecting', reason: null, desktopName: null });
     const fail = (reason: string) => {
       if (!cancelled) setState((s) => ({ ...s, status: 'disconnected', reason }));
+    };
+    // A lost connection (the network, a manager or agent restart) is retried by itself; the
+    // Reconnect button stays for the impatient.
+    const lost = (reason: string) => {
+      if (cancelled) return;
+      const delay = retryDelayMs(failuresRef.current++);
+      fail(`${reason}; reconnecting in ${Math.round(delay / 1000)} s`);
+      retry = setTimeout(() => setAttempt((n) => n + 1), delay);
     };
 
     void (async () => {
@@ -54,11 +67,13 @@ export function useVncConsole(vmId: string) {
         rfb.scaleViewport = true;
         rfb.background = '#09090b';
         rfb.addEventListener('connect', () => {
+          failuresRef.current = 0;
           if (!cancelled) setState((s) => ({ ...s, status: 'connected', reason: null }));
         });
         rfb.addEventListener('disconnect', (e) => {
           const clean = (e as CustomEvent<{ clean: boolean }>).detail?.clean;
-          fail(clean ? 'the console connection was closed' : 'the connection to the console was lost');
+          if (clean) fail('the console connection was closed');
+          else lost('the connection to the console was lost');
         });
         rfb.addEventListener('securityfailure', (e) => {
           const reason = (e as CustomEvent<{ reason?: string }>).detail?.reason;
@@ -71,12 +86,13 @@ export function useVncConsole(vmId: string) {
         rfbRef.current = rfb;
       } catch (err) {
         if (isUnauthorized(err)) window.location.assign('/login');
-        fail(errorInfo(err).message);
+        else lost(errorInfo(err).message);
       }
     })();
 
     return () => {
       cancelled = true;
+      clearTimeout(retry);
       rfbRef.current = null;
       try {
         rfb?.disconnect();
@@ -88,6 +104,19 @@ export function useVncConsole(vmId: string) {
 
   const reconnect = useCallback(() => setAttempt((n) => n + 1), []);
   const sendCtrlAltDel = useCallback(() => rfbRef.current?.sendCtrlAltDel(), []);
+  /** Ctrl+Alt+F`n` (switches the guest's virtual terminal), which the browser would keep for itself. */
+  const sendCtrlAltF = useCallback((n: number) => {
+    const rfb = rfbRef.current;
+    if (!rfb) return;
+    const fn = `F${n}`;
+    rfb.sendKey(XK_Control_L, 'ControlLeft', true);
+    rfb.sendKey(XK_Alt_L, 'AltLeft', true);
+    rfb.sendKey(XK_F(n), fn, true);
+    rfb.sendKey(XK_F(n), fn, false);
+    rfb.sendKey(XK_Alt_L, 'AltLeft', false);
+    rfb.sendKey(XK_Control_L, 'ControlLeft', false);
+    rfb.focus();
+  }, []);
 
   /** Types `text` into the guest; resolves with how many characters could not be typed. */
   const typeText = useCallback(async (text: string): Promise<number> => {
@@ -105,5 +134,5 @@ export function useVncConsole(vmId: string) {
     return skipped;
   }, []);
 
-  return { screenRef, state, reconnect, sendCtrlAltDel, typeText };
+  return { screenRef, state, reconnect, sendCtrlAltDel, sendCtrlAltF, typeText };
 }

@@ -24,9 +24,9 @@ export function openConsoleWindow(vmId: string): void {
   window.open(`/vms/${vmId}/console`, `vireo-console-${vmId}`, 'popup,width=1100,height=720');
 }
 
-/** The VM's screen with its toolbar: status, Ctrl+Alt+Del, paste as keystrokes, pop-out. */
+/** The VM's screen with its toolbar: status, Ctrl+Alt+Del, Ctrl+Alt+Fn, paste as keystrokes, pop-out. */
 export function VncConsole({ vmId, fill = false, showPopOut = true, label }: VncConsoleProps) {
-  const { screenRef, state, reconnect, sendCtrlAltDel, typeText } = useVncConsole(vmId);
+  const { screenRef, state, reconnect, sendCtrlAltDel, sendCtrlAltF, typeText } = useVncConsole(vmId);
   const connected = state.status === 'connected';
   const trpc = useTRPC();
   const [confirmingCad, setConfirmingCad] = useState(false);
@@ -59,6 +59,7 @@ export function VncConsole({ vmId, fill = false, showPopOut = true, label }: Vnc
             {recordCad.isPending && <Spinner />}
             {recordCad.isPending ? 'Sending…' : 'Ctrl+Alt+Del'}
           </button>
+          <CtrlAltFnMenu disabled={!connected} send={sendCtrlAltF} />
           {showPopOut && (
             <button
               type="button"
@@ -184,5 +185,29 @@ function PasteBar({
       </button>
       {note && <span className={`self-center text-xs ${dark ? 'text-amber-300' : 'text-amber-700'}`}>{note}</span>}
     </div>
+  );
+}
+
+const FN_KEYS = Array.from({ length: 12 }, (_, i) => i + 1);
+
+/** Ctrl+Alt+F1…F12: the browser or the desktop would take these keys if typed, so they are sent from here. */
+function CtrlAltFnMenu({ disabled, send }: { disabled: boolean; send: (n: number) => void }) {
+  return (
+    <select
+      data-testid="console-ctrl-alt-fn"
+      aria-label="Send Ctrl+Alt+F1…F12"
+      className={`${inputBase} h-7 w-auto py-0 pr-7 text-sm`}
+      disabled={disabled}
+      value=""
+      onChange={(e) => {
+        const n = Number(e.target.value);
+        if (n) send(n);
+      }}
+    >
+      <option value="">Ctrl+Alt+Fn…</option>
+      {FN_KEYS.map((n) => (
+        <option key={n} value={n}>{`Ctrl+Alt+F${n}`}</option>
+      ))}
+    </select>
   );
 }

@@ -7,7 +7,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { errorInfo } from '@/trpc/errors';
 import type { VmView } from '@/trpc/types';
-import { VncConsole } from '../console/vnc-console';
+import { ConsolePanel } from '../console/console-panel';
 import { ErrorText } from '../ui/error-text';
 import { formatDateTime, formatMiB, formatPercent } from '../ui/format';
 import { PageHeader } from '../ui/page-header';
@@ -86,7 +86,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
         <div className="flex flex-col gap-4 p-4 xl:flex-row xl:items-start">
           <section className="min-w-0 flex-1" aria-label="Console">
             {hasConsole(v.state) ? (
-              <VncConsole key={v.id} vmId={v.id} />
+              <ConsolePanel key={v.id} vmId={v.id} />
             ) : (
               <div
                 data-testid="console-placeholder"
