@@ -12,4 +12,7 @@ export const tagNameSchema = z
   .toLowerCase()
   .min(1, 'A tag cannot be empty.')
   .max(TAG_NAME_MAX, `A tag has at most ${TAG_NAME_MAX} characters.`)
-  .regex(/^[a-z0-9][a-z0-9._:-]*$/, 'A tag holds lower-case letters, digits and - _ . : (starting with a letter or digit).');
+  .regex(
+    /^[a-z0-9][a-z0-9._:-]*$/,
+    'A tag holds lower-case letters, digits and - _ . : (starting with a letter or digit).',
+  );

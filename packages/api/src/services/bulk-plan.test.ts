@@ -36,7 +36,12 @@ test('start runs on stopped VMs and says why the others are skipped', () => {
 });
 
 test('shutdown, force off and delete follow the VM states vm-service allows', () => {
-  const vms = [vm('on', 'running'), vm('off', 'shutoff'), vm('lost', 'unknown'), vm('nohost', 'running', { hostStatus: null })];
+  const vms = [
+    vm('on', 'running'),
+    vm('off', 'shutoff'),
+    vm('lost', 'unknown'),
+    vm('nohost', 'running', { hostStatus: null }),
+  ];
   const outcome = (action: 'shutdown' | 'forceOff' | 'delete') =>
     planBulk(action, vms).items.map((i) => `${i.vmName}:${i.outcome}`);
   assert.deepEqual(outcome('shutdown'), ['on:run', 'off:skip', 'lost:skip', 'nohost:skip']);
