@@ -7,6 +7,7 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { errorInfo } from '@/trpc/errors';
 import type { VmView } from '@/trpc/types';
+import { VmTagEditor } from '../bulk/vm-tags';
 import { VncConsole } from '../console/vnc-console';
 import { ErrorText } from '../ui/error-text';
 import { formatDateTime, formatMiB, formatPercent } from '../ui/format';
@@ -100,6 +101,9 @@ export function VmDetailView({ vmId }: { vmId: string }) {
             </Card>
             <Card title="Details">
               <VmDetails vm={v} />
+            </Card>
+            <Card title="Tags">
+              <VmTagEditor vm={v} />
             </Card>
           </aside>
         </div>
