@@ -42,6 +42,7 @@ export function formatTaskKind(kind: string): string {
     'vm.forceOff': 'Force off',
     'vm.delete': 'Delete',
     'image.import': 'Import image',
+    'vm.bulk': 'Bulk action',
   };
   return words[kind] ?? kind;
 }
