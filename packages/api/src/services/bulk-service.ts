@@ -10,6 +10,7 @@ import { managerEnv } from '../env.ts';
 import { BULK_MAX_VMS, type BulkPlanInput, type BulkTargetInput, vmFilterInput } from '../schemas/bulk.ts';
 import type { UserView } from '../views.ts';
 import { type BulkAction, type BulkPlan, planBulk } from './bulk-plan.ts';
+import { eachLimited } from './each-limited.ts';
 import { startTask } from './tasks.ts';
 import { publishVm } from './views.ts';
 import { visibleMessage } from './visibility.ts';
@@ -110,18 +111,6 @@ function describe(action: BulkAction): string {
   return { start: 'Start', shutdown: 'Shut down', forceOff: 'Force off', delete: 'Delete', tag: 'Tag', untag: 'Untag' }[
     action
   ];
-}
-
-/** Runs `fn` over `items`, at most `limit` at once. `fn` must not throw (it records failures). */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 const VM_OPS: Record<'start' | 'shutdown' | 'forceOff' | 'delete', typeof startVm> = {
