@@ -112,9 +112,22 @@ function VmList() {
       return next;
     });
   }, []);
-  const loadedIds = [...pages.rows.values()].map((vm) => vm.id);
+  // Memoised: the list re-renders on every scrolled frame, the header need not.
+  const loadedIds = useMemo(() => [...pages.rows.values()].map((vm) => vm.id), [pages.rows]);
   const allChecked = loadedIds.length > 0 && loadedIds.every((id) => checked.has(id));
-  const checkAll = () => setChecked(allChecked ? new Set() : new Set(loadedIds));
+  const selectAll = useMemo(
+    () => (
+      <input
+        type="checkbox"
+        data-testid="vm-check-all"
+        aria-label="Select all loaded VMs"
+        checked={allChecked}
+        onChange={() => setChecked(allChecked ? new Set() : new Set(loadedIds))}
+        className="size-3.5 accent-sky-600"
+      />
+    ),
+    [allChecked, loadedIds],
+  );
 
   const move = useCallback(
     (delta: number) => {
@@ -205,16 +218,7 @@ function VmList() {
             dir={params.dir}
             onSort={sortBy}
             headerRef={win.headerRef}
-            selectAll={
-              <input
-                type="checkbox"
-                data-testid="vm-check-all"
-                aria-label="Select all loaded VMs"
-                checked={allChecked}
-                onChange={checkAll}
-                className="size-3.5 accent-sky-600"
-              />
-            }
+            selectAll={selectAll}
           />
           <tbody>
             {win.padTop > 0 && <tr aria-hidden style={{ height: win.padTop }} />}
