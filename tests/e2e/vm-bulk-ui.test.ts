@@ -74,7 +74,8 @@ test('select rows → dry run → run → per-VM results; a saved search → del
   assert.equal(await domState(hosts.get(second.uuid) as LabHost, second.uuid), 'running');
   assert.equal(await domState(hosts.get(third.uuid) as LabHost, third.uuid), 'shut off');
 
-  // Save the search; the bar then acts on all of it.
+  // Clear the selection and save the search; the bar then acts on all of it.
+  await page.getByTestId('bulk-clear').click();
   await page.getByTestId('saved-search-save').click();
   await page.getByTestId('saved-search-name').fill(`all ${prefix}`);
   await page.getByTestId('saved-search-name').press('Enter');

@@ -78,7 +78,7 @@ export function SavedSearches({
           onApply(s ? paramsOf(s.filter) : paramsOf({}));
         }}
       >
-        <option value="">{list.data?.length ? 'Saved searches…' : 'No saved searches'}</option>
+        <option value="">Saved searches</option>
         {list.data?.map((s) => (
           <option key={s.id} value={s.id}>
             {s.name}
