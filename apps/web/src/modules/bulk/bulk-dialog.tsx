@@ -23,6 +23,7 @@ export const ACTION_LABEL: Record<BulkAction, string> = {
   tag: 'Add tag',
   untag: 'Remove tag',
 };
+const FINAL = new Set<Outcome>(['succeeded', 'failed', 'skipped']);
 /** Power cut or removal: confirmed by typing how many VMs are affected. */
 const DESTRUCTIVE = new Set<BulkAction>(['delete', 'forceOff']);
 
@@ -204,17 +205,18 @@ function PlanStep({
 
 function ResultStep({ title, taskId, onClose }: { title: string; taskId: string; onClose: () => void }) {
   const trpc = useTRPC();
-  const [finished, setFinished] = useState(false);
-  const every = finished ? false : 1000;
+  const [settled, setSettled] = useState(false);
+  const every = settled ? false : 1000;
   const task = useQuery(trpc.task.byId.queryOptions({ taskId }, { refetchInterval: every }));
   const items = useQuery(trpc.bulk.items.queryOptions({ taskId }, { refetchInterval: every }));
   const state = task.data?.state;
   const ended = state === 'succeeded' || state === 'failed';
-  // One more read of the lines after the task ended, then stop polling.
-  useEffect(() => {
-    if (ended && !finished) void items.refetch().then(() => setFinished(true));
-  }, [ended, finished, items]);
   const rows = items.data ?? [];
+  // The lines are final before the task ends; polling stops once both say so.
+  const linesFinal = items.data !== undefined && rows.every((r) => FINAL.has(r.outcome));
+  useEffect(() => {
+    if (ended && linesFinal) setSettled(true);
+  }, [ended, linesFinal]);
   return (
     <Dialog
       title={title}
@@ -230,7 +232,7 @@ function ResultStep({ title, taskId, onClose }: { title: string; taskId: string;
       <div className="space-y-3">
         <div className="space-y-1">
           <ProgressBar percent={task.data?.progress ?? 0} failed={state === 'failed'} done={state === 'succeeded'} />
-          <p data-testid="bulk-job-state" data-state={finished ? state : 'running'} className="text-xs">
+          <p data-testid="bulk-job-state" data-state={settled ? state : 'running'} className="text-xs">
             {task.data?.errorMessage ?? task.data?.message ?? 'Starting…'}
           </p>
         </div>
