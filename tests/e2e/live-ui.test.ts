@@ -109,11 +109,12 @@ test('five tabs of the VM list all follow a state change, each on one live conne
   const count = await first.getByTestId('vm-count').innerText();
   const n = Number(count.split(' ')[0]);
   assert.equal(count.split(' ')[1], n === 1 ? 'VM' : 'VMs', count);
-  // Rows are reachable with Tab: from the filter, past the state and host filters, New VM and
-  // the sortable column headers, Tab reaches the row's link.
+  // Rows are reachable with Tab: from the filter, past the state, host, tag and owner filters,
+  // saved searches, New VM, the check-all box and the sortable column headers, Tab reaches the
+  // row's link.
   await first.getByTestId('vm-filter').focus();
   let reached = false;
-  for (let i = 0; i < 12 && !reached; i++) {
+  for (let i = 0; i < 16 && !reached; i++) {
     await first.keyboard.press('Tab');
     reached = (await first.evaluate('document.activeElement?.dataset?.testid')) === 'vm-row-link';
   }

@@ -27,6 +27,7 @@ const vm = (id: string, patch: Partial<VmView> = {}): VmView => ({
   ownerName: 'alice',
   cpuUsagePercent: null,
   createdAt: '2026-12-01T00:00:00.000Z',
+  tags: [],
   ...patch,
 });
 
@@ -56,12 +57,28 @@ test('a VM not in the block (new, or elsewhere in the list) refetches; a removal
 
 test('URL params: defaults stay out of the URL, junk falls back, filters reach vm.list', () => {
   assert.equal(formatParams(parseParams(new URLSearchParams(''))), '');
-  const p = parseParams(new URLSearchParams('q=Web&state=running&host=h1&sort=memory&dir=desc'));
-  assert.deepEqual(p, { q: 'Web', state: 'running', hostId: 'h1', sort: 'memory', dir: 'desc' });
-  assert.equal(formatParams(p), '?q=Web&state=running&host=h1&sort=memory&dir=desc');
-  assert.deepEqual(listFilter(p), { sort: 'memory', dir: 'desc', name: 'Web', states: ['running'], hostId: 'h1' });
-  const junk = parseParams(new URLSearchParams('state=bogus&sort=ram&dir=up'));
-  assert.deepEqual(junk, { q: '', state: null, hostId: null, sort: 'name', dir: 'asc' });
+  const p = parseParams(new URLSearchParams('q=Web&state=running&host=h1&owner=u1&tag=env:prod&sort=memory&dir=desc'));
+  assert.deepEqual(p, {
+    q: 'Web',
+    state: 'running',
+    hostId: 'h1',
+    ownerId: 'u1',
+    tag: 'env:prod',
+    sort: 'memory',
+    dir: 'desc',
+  });
+  assert.equal(formatParams(p), '?q=Web&state=running&host=h1&owner=u1&tag=env%3Aprod&sort=memory&dir=desc');
+  assert.deepEqual(listFilter(p), {
+    sort: 'memory',
+    dir: 'desc',
+    name: 'Web',
+    states: ['running'],
+    hostId: 'h1',
+    ownerId: 'u1',
+    tag: 'env:prod',
+  });
+  const junk = parseParams(new URLSearchParams('state=bogus&sort=ram&dir=up&tag=Not%20a%20tag'));
+  assert.deepEqual(junk, { q: '', state: null, hostId: null, ownerId: null, tag: null, sort: 'name', dir: 'asc' });
 });
 
 test('refetches are debounced: a storm of changes costs at most one a second, a lone one 300 ms later', (t) => {

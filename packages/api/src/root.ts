@@ -1,5 +1,6 @@
 import { alertRouter } from './routers/alert.ts';
 import { authRouter } from './routers/auth.ts';
+import { bulkRouter, savedSearchRouter, tagRouter } from './routers/bulk.ts';
 import { clusterRouter } from './routers/cluster.ts';
 import { eventRouter } from './routers/event.ts';
 import { hostRouter } from './routers/host.ts';
@@ -29,6 +30,9 @@ export const appRouter = router({
   image: imageRouter,
   network: networkRouter,
   snapshot: snapshotRouter,
+  bulk: bulkRouter,
+  tag: tagRouter,
+  savedSearch: savedSearchRouter,
 });
 
 export type AppRouter = typeof appRouter;

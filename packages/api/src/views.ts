@@ -60,6 +60,8 @@ export interface VmView {
   /** From the latest stats sample; null when not running or not sampled yet. */
   cpuUsagePercent: number | null;
   createdAt: string;
+  /** Its tags, sorted. */
+  tags: string[];
 }
 
 export interface TemplateView {

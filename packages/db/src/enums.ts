@@ -35,6 +35,7 @@ export const TASK_KINDS = [
   'vm.resume',
   'vm.delete',
   'image.import',
+  'vm.bulk',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 

@@ -29,6 +29,11 @@ export * as vms from './vms.ts';
 export * as vmHardware from './vm-hardware.ts';
 export * as vmSeed from './vm-seed.ts';
 export * as vmAutostart from './vm-autostart.ts';
+export * as vmTags from './vm-tags.ts';
+export * as savedSearches from './saved-searches.ts';
+export * as bulkItems from './bulk-items.ts';
+export type { BulkItemInput, BulkItemRecord, BulkOutcome } from './bulk-items.ts';
+export type { SavedSearchRecord } from './saved-searches.ts';
 export { INTERRUPTED_REASON } from './vms.ts';
 
 // Repository result types (plain numbers for byte sizes, parsed JSON, typed enums).

@@ -24,6 +24,8 @@ export type VmView = {
   stateChangedAt: Date;
   createdAt: Date;
   updatedAt: Date;
+  /** Its tags, sorted. */
+  tags: string[];
 };
 
 export type VmCreateInput = {
@@ -62,12 +64,14 @@ const vmSelect = {
   stateChangedAt: true,
   createdAt: true,
   updatedAt: true,
+  tags: { select: { tag: true }, orderBy: { tag: 'asc' } },
 } satisfies Prisma.VmSelect;
 
 function toView(row: Prisma.VmGetPayload<{ select: typeof vmSelect }>): VmView {
-  const { host, template, owner, ...rest } = row;
+  const { host, template, owner, tags, ...rest } = row;
   return {
     ...rest,
+    tags: tags.map((t) => t.tag),
     state: row.state as VmState,
     hostName: host?.name ?? null,
     hostStatus: (host?.status as HostStatus | undefined) ?? null,
@@ -111,6 +115,8 @@ export type VmPageQuery = {
   states?: VmState[];
   hostId?: string;
   ownerId?: string;
+  /** Has this tag (exact). */
+  tag?: string;
 };
 
 function sortOrder(sort: VmSortKey, dir: 'asc' | 'desc'): Prisma.VmOrderByWithRelationInput[] {
@@ -134,12 +140,7 @@ function sortOrder(sort: VmSortKey, dir: 'asc' | 'desc'): Prisma.VmOrderByWithRe
  */
 export async function page(query: VmPageQuery): Promise<{ rows: VmView[]; total: number }> {
   if (query.name && !NAME_CHARS.test(query.name)) return { rows: [], total: 0 };
-  const where: Prisma.VmWhereInput = {
-    ownerId: query.ownerId,
-    hostId: query.hostId,
-    state: query.states ? { in: query.states } : undefined,
-    nameKey: query.name ? { contains: nameKey(query.name) } : undefined,
-  };
+  const where = pageWhere(query);
   const db = getDb();
   const [rows, total] = await Promise.all([
     db.vm.findMany({
@@ -149,6 +150,34 @@ export async function page(query: VmPageQuery): Promise<{ rows: VmView[]; total:
       skip: query.offset,
       take: query.limit,
     }),
+    db.vm.count({ where }),
+  ]);
+  return { rows: rows.map(toView), total };
+}
+
+type VmFilter = Omit<VmPageQuery, 'offset' | 'limit' | 'sort' | 'dir'>;
+
+function pageWhere(query: VmFilter): Prisma.VmWhereInput {
+  return {
+    ownerId: query.ownerId,
+    hostId: query.hostId,
+    state: query.states ? { in: query.states } : undefined,
+    nameKey: query.name ? { contains: nameKey(query.name) } : undefined,
+    // A semi-join on VmTag's (tag, vmId) index.
+    tags: query.tag ? { some: { tag: query.tag } } : undefined,
+  };
+}
+
+/**
+ * Every VM matching a list filter, by name, at most `max` (a bulk job's target); `total` says how
+ * many matched, so a caller can refuse a filter that matches too many rather than act on part.
+ */
+export async function matching(filter: VmFilter, max: number): Promise<{ rows: VmView[]; total: number }> {
+  if (filter.name && !NAME_CHARS.test(filter.name)) return { rows: [], total: 0 };
+  const where = pageWhere(filter);
+  const db = getDb();
+  const [rows, total] = await Promise.all([
+    db.vm.findMany({ where, select: vmSelect, orderBy: [{ nameKey: 'asc' }, { id: 'asc' }], take: max }),
     db.vm.count({ where }),
   ]);
   return { rows: rows.map(toView), total };

@@ -20,6 +20,7 @@ import {
   volumeRefSchema,
 } from '@vireo/protocol';
 import { z } from 'zod';
+import { tagNameSchema } from './tags.ts';
 
 /**
  * Where a further disk's volume comes from. `blank` and `empty` (a CD-ROM drive with no disc)
@@ -126,6 +127,8 @@ export const listVmsInput = z
     hostId: z.string().min(1).max(64).optional(),
     /** Admins only; other users always get their own VMs. */
     ownerId: z.string().min(1).max(64).optional(),
+    /** Has this tag. */
+    tag: tagNameSchema.optional(),
   })
   .strict()
   .default({ offset: 0, limit: 100, sort: 'name', dir: 'asc' });

@@ -24,6 +24,7 @@ export function toVmView(vm: VmRow): VmView {
     ownerName: vm.ownerName,
     cpuUsagePercent: vm.state === 'running' ? domainCpuPercent(vm.uuid) : null,
     createdAt: vm.createdAt.toISOString(),
+    tags: vm.tags,
   };
 }
 

@@ -31,7 +31,8 @@ export function mayMove(input: ListInput, old: VmView, next: VmView): boolean {
     ((changed('hostId') || changed('hostName')) && (sort === 'host' || Boolean(input?.hostId))) ||
     (changed('memoryMiB') && sort === 'memory') ||
     (changed('vcpus') && sort === 'vcpus') ||
-    (changed('ownerId') && Boolean(input?.ownerId))
+    (changed('ownerId') && Boolean(input?.ownerId)) ||
+    (Boolean(input?.tag) && old.tags.join(' ') !== next.tags.join(' '))
   );
 }
 

@@ -52,6 +52,7 @@ export function formatTaskKind(kind: string): string {
     'snapshot.scheduled': 'Scheduled snapshot',
     'snapshot.revert': 'Revert to snapshot',
     'snapshot.delete': 'Delete snapshot',
+    'vm.bulk': 'Bulk action',
   };
   return words[kind] ?? kind;
 }

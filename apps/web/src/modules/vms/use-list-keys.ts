@@ -6,6 +6,8 @@ interface ListKeys {
   filterRef: RefObject<HTMLInputElement | null>;
   onMove: (delta: number) => void;
   onOpen: () => void;
+  /** Checks or unchecks the selected row for a bulk action. */
+  onToggle?: () => void;
 }
 
 function isTyping(target: EventTarget | null): boolean {
@@ -14,12 +16,13 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 /**
- * List keyboard: j/k or arrows move the selection, Enter opens it, "/" focuses the filter.
+ * List keyboard: j/k or arrows move the selection, Enter opens it, x checks it (bulk actions),
+ * "/" focuses the filter.
  * In the filter box, arrows and Enter still drive the list and Escape returns to it.
  */
-export function useListKeys({ filterRef, onMove, onOpen }: ListKeys): void {
-  const handlers = useRef({ onMove, onOpen });
-  handlers.current = { onMove, onOpen };
+export function useListKeys({ filterRef, onMove, onOpen, onToggle }: ListKeys): void {
+  const handlers = useRef({ onMove, onOpen, onToggle });
+  handlers.current = { onMove, onOpen, onToggle };
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -27,7 +30,7 @@ export function useListKeys({ filterRef, onMove, onOpen }: ListKeys): void {
       const inFilter = e.target === filterRef.current;
       if (isTyping(e.target) && !inFilter) return;
       if (document.querySelector('[aria-modal="true"]')) return;
-      const { onMove: move, onOpen: open } = handlers.current;
+      const { onMove: move, onOpen: open, onToggle: toggle } = handlers.current;
       const key = e.key;
       // Enter on a focused link or button belongs to it, not to the list.
       if (key === 'Enter' && e.target instanceof HTMLElement && e.target.closest('a,button')) return;
@@ -37,6 +40,7 @@ export function useListKeys({ filterRef, onMove, onOpen }: ListKeys): void {
       else if (key === 'PageUp') move(-20);
       else if (key === 'Enter') open();
       else if (key === '/' && !inFilter) filterRef.current?.focus();
+      else if (key === 'x' && !inFilter && toggle) toggle();
       else if (key === 'Escape' && inFilter) filterRef.current?.blur();
       else return;
       e.preventDefault();

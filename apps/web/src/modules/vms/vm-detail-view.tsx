@@ -8,6 +8,7 @@ import { useTRPC } from '@/trpc/client';
 import { errorInfo } from '@/trpc/errors';
 import type { VmView } from '@/trpc/types';
 import { ConsolePanel } from '../console/console-panel';
+import { VmTagEditor } from '../bulk/vm-tags';
 import { ErrorText } from '../ui/error-text';
 import { formatDateTime, formatMiB, formatPercent } from '../ui/format';
 import { PageHeader } from '../ui/page-header';
@@ -104,6 +105,9 @@ export function VmDetailView({ vmId }: { vmId: string }) {
             </Card>
             <Card title="Details">
               <VmDetails vm={v} />
+            </Card>
+            <Card title="Tags">
+              <VmTagEditor vm={v} />
             </Card>
           </aside>
         </div>

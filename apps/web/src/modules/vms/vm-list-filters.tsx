@@ -23,7 +23,7 @@ interface FiltersProps {
 }
 
 /**
- * Name search, state and host filters. The host list is for administrators only. Memoised: the
+ * Name search, state, host, tag and owner filters. Host and owner lists are for administrators only. Memoised: the
  * list re-renders on every scrolled frame, the filters need not.
  */
 export const VmListFilters = memo(function VmListFilters({ params, onChange, filterRef }: FiltersProps) {
@@ -31,6 +31,8 @@ export const VmListFilters = memo(function VmListFilters({ params, onChange, fil
   const { user } = useSession();
   const isAdmin = user?.role === 'admin';
   const hosts = useQuery(trpc.host.list.queryOptions(undefined, { enabled: isAdmin }));
+  const users = useQuery(trpc.user.list.queryOptions(undefined, { enabled: isAdmin }));
+  const tags = useQuery(trpc.tag.list.queryOptions());
   const [text, setText] = useState(params.q);
   const sent = useRef(params.q);
 
@@ -100,6 +102,42 @@ export const VmListFilters = memo(function VmListFilters({ params, onChange, fil
           {/* A host id from the URL that is not (yet) listed still shows as chosen. */}
           {params.hostId && hosts.data && !hosts.data.some((h) => h.id === params.hostId) && (
             <option value={params.hostId}>unknown host</option>
+          )}
+        </select>
+      )}
+      <select
+        data-testid="vm-tag-filter"
+        aria-label="Filter by tag"
+        className={`${select} flex-1 sm:w-32 sm:flex-none`}
+        value={params.tag ?? ''}
+        onChange={(e) => onChange({ tag: e.target.value || null })}
+      >
+        <option value="">All tags</option>
+        {tags.data?.map((t) => (
+          <option key={t.tag} value={t.tag}>
+            {`${t.tag} (${t.count})`}
+          </option>
+        ))}
+        {params.tag && !tags.data?.some((t) => t.tag === params.tag) && (
+          <option value={params.tag}>{params.tag}</option>
+        )}
+      </select>
+      {isAdmin && (
+        <select
+          data-testid="vm-owner-filter"
+          aria-label="Filter by owner"
+          className={`${select} flex-1 sm:w-32 sm:flex-none`}
+          value={params.ownerId ?? ''}
+          onChange={(e) => onChange({ ownerId: e.target.value || null })}
+        >
+          <option value="">All owners</option>
+          {users.data?.map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.username}
+            </option>
+          ))}
+          {params.ownerId && users.data && !users.data.some((u) => u.id === params.ownerId) && (
+            <option value={params.ownerId}>unknown user</option>
           )}
         </select>
       )}

@@ -1,6 +1,6 @@
 'use client';
 
-import { memo, type RefObject } from 'react';
+import { memo, type ReactNode, type RefObject } from 'react';
 import { th } from '../ui/page-header';
 import type { SortDir, VmSortKey } from './vm-list-params';
 import { VM_COLUMNS } from './vm-row';
@@ -20,16 +20,25 @@ interface HeadProps {
   dir: SortDir;
   onSort: (sort: VmSortKey, dir: SortDir) => void;
   headerRef: RefObject<HTMLTableSectionElement | null>;
+  /** The header of the checkbox column (check all loaded rows). */
+  selectAll: ReactNode;
 }
 
 /** Sortable column headers: a click sorts by the column, a second click reverses it. */
-export const VmListHead = memo(function VmListHead({ sort, dir, onSort, headerRef }: HeadProps) {
+export const VmListHead = memo(function VmListHead({ sort, dir, onSort, headerRef, selectAll }: HeadProps) {
   return (
     <thead ref={headerRef}>
       <tr>
         {VM_COLUMNS.map((c) => {
           const key = SORT_FOR[c];
           const align = RIGHT_ALIGNED.has(c) ? 'text-right' : '';
+          if (c === 'Select') {
+            return (
+              <th key={c} className={`${th} w-8 pr-0`}>
+                {selectAll}
+              </th>
+            );
+          }
           if (!key) {
             return (
               <th key={c} className={`${th} ${align}`}>

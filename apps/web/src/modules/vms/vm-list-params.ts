@@ -14,11 +14,25 @@ export interface VmListParams {
   q: string;
   state: VmState | null;
   hostId: string | null;
+  /** Admins only (others always see their own). */
+  ownerId: string | null;
+  tag: string | null;
   sort: VmSortKey;
   dir: SortDir;
 }
 
-export const DEFAULT_PARAMS: VmListParams = { q: '', state: null, hostId: null, sort: 'name', dir: 'asc' };
+export const DEFAULT_PARAMS: VmListParams = {
+  q: '',
+  state: null,
+  hostId: null,
+  ownerId: null,
+  tag: null,
+  sort: 'name',
+  dir: 'asc',
+};
+
+/** What the API takes as a tag (tagNameSchema); anything else in the URL is ignored. */
+const TAG = /^[a-z0-9][a-z0-9._:-]{0,39}$/;
 
 // Objects keyed by every member, so a state or sort key added to the API must be added here.
 const STATE_KEYS = {
@@ -51,6 +65,8 @@ export function parseParams(search: URLSearchParams): VmListParams {
     q: (search.get('q') ?? '').slice(0, 63),
     state: isState(state) ? state : null,
     hostId: search.get('host') || null,
+    ownerId: search.get('owner') || null,
+    tag: TAG.test(search.get('tag') ?? '') ? search.get('tag') : null,
     sort: isSort(sort) ? sort : 'name',
     dir: search.get('dir') === 'desc' ? 'desc' : 'asc',
   };
@@ -62,6 +78,8 @@ export function formatParams(p: VmListParams): string {
   if (p.q.trim()) out.set('q', p.q.trim());
   if (p.state) out.set('state', p.state);
   if (p.hostId) out.set('host', p.hostId);
+  if (p.ownerId) out.set('owner', p.ownerId);
+  if (p.tag) out.set('tag', p.tag);
   if (p.sort !== 'name') out.set('sort', p.sort);
   if (p.dir !== 'asc') out.set('dir', p.dir);
   const s = out.toString();
@@ -76,5 +94,7 @@ export function listFilter(p: VmListParams) {
     ...(p.q.trim() ? { name: p.q.trim() } : {}),
     ...(p.state ? { states: [p.state] } : {}),
     ...(p.hostId ? { hostId: p.hostId } : {}),
+    ...(p.ownerId ? { ownerId: p.ownerId } : {}),
+    ...(p.tag ? { tag: p.tag } : {}),
   } satisfies ListInput;
 }

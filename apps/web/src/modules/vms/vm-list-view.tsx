@@ -5,6 +5,8 @@ import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
+import { BulkBar } from '../bulk/bulk-bar';
+import { SavedSearches, useActiveSearch } from '../bulk/saved-searches';
 import { useLiveStats } from '../live/live-provider';
 import { btn } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
@@ -66,12 +68,16 @@ function VmList() {
   useEffect(() => setCount(pages.total ?? 0), [pages.total]);
 
   const [selected, setSelected] = useState<Selection | null>(null);
+  // VMs checked for a bulk action, by id.
+  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
   const { scrollToIndex, scrollRef } = win;
+  const activeSearch = useActiveSearch(params);
 
-  // A new filter or sort: back to the top, nothing selected.
+  // A new filter or sort: back to the top, nothing selected or checked.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the filter changes
   useEffect(() => {
     setSelected(null);
+    setChecked(new Set());
     if (scrollRef.current) scrollRef.current.scrollTop = 0;
   }, [filterKey, scrollRef]);
 
@@ -99,6 +105,30 @@ function VmList() {
     for (const [index, vm] of loaded.current) if (vm.id === id) return setSelected({ index, id });
   }, []);
 
+  const check = useCallback((id: string) => {
+    setChecked((prev) => {
+      const next = new Set(prev);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+  }, []);
+  // Memoised: the list re-renders on every scrolled frame, the header need not.
+  const loadedIds = useMemo(() => [...pages.rows.values()].map((vm) => vm.id), [pages.rows]);
+  const allChecked = loadedIds.length > 0 && loadedIds.every((id) => checked.has(id));
+  const selectAll = useMemo(
+    () => (
+      <input
+        type="checkbox"
+        data-testid="vm-check-all"
+        aria-label="Select all loaded VMs"
+        checked={allChecked}
+        onChange={() => setChecked(allChecked ? new Set() : new Set(loadedIds))}
+        className="size-3.5 accent-sky-600"
+      />
+    ),
+    [allChecked, loadedIds],
+  );
+
   const move = useCallback(
     (delta: number) => {
       if (count === 0) return;
@@ -116,6 +146,9 @@ function VmList() {
     onOpen: () => {
       if (selected?.id) open(selected.id);
     },
+    onToggle: () => {
+      if (selected?.id) check(selected.id);
+    },
   });
 
   const indexes = useMemo(() => {
@@ -127,7 +160,7 @@ function VmList() {
   const visibleIds = indexes.flatMap((i) => pages.rows.get(i)?.id ?? []);
   useLiveStats(visibleIds);
 
-  const filtered = Boolean(filter.name || filter.states || filter.hostId);
+  const filtered = Boolean(filter.name || filter.states || filter.hostId || filter.ownerId || filter.tag);
   const loading = pages.total === null && !pages.error;
   const error = pages.error ?? all.error;
 
@@ -145,6 +178,7 @@ function VmList() {
         actions={
           <>
             <VmListFilters params={params} onChange={setParams} filterRef={filterRef} />
+            <SavedSearches params={params} onApply={setParams} />
             <Link href="/vms/new" data-testid="vm-new" className={btn.primary}>
               <PlusIcon />
               New VM
@@ -152,6 +186,20 @@ function VmList() {
           </>
         }
       />
+      {checked.size > 0 ? (
+        <BulkBar
+          target={{ vmIds: [...checked] }}
+          label={`${checked.size} selected`}
+          onClear={() => setChecked(new Set())}
+        />
+      ) : (
+        activeSearch && (
+          <BulkBar
+            target={{ savedSearchId: activeSearch.id }}
+            label={`All of “${activeSearch.name}”${pages.total !== null ? ` (${pages.total})` : ''}`}
+          />
+        )
+      )}
       {error && (
         <div className="p-4">
           <ErrorText error={error} />
@@ -165,13 +213,27 @@ function VmList() {
         data-total={pages.total ?? ''}
       >
         <table className="w-full border-separate border-spacing-0 text-sm">
-          <VmListHead sort={params.sort} dir={params.dir} onSort={sortBy} headerRef={win.headerRef} />
+          <VmListHead
+            sort={params.sort}
+            dir={params.dir}
+            onSort={sortBy}
+            headerRef={win.headerRef}
+            selectAll={selectAll}
+          />
           <tbody>
             {win.padTop > 0 && <tr aria-hidden style={{ height: win.padTop }} />}
             {indexes.map((i) => {
               const vm = pages.rows.get(i);
               return vm ? (
-                <VmRow key={vm.id} vm={vm} selected={selected?.index === i} onSelect={select} onOpen={open} />
+                <VmRow
+                  key={vm.id}
+                  vm={vm}
+                  selected={selected?.index === i}
+                  checked={checked.has(vm.id)}
+                  onSelect={select}
+                  onOpen={open}
+                  onCheck={check}
+                />
               ) : (
                 <VmRowPlaceholder key={`i${i}`} />
               );
@@ -193,6 +255,9 @@ function VmList() {
         </span>
         <span>
           <Kbd>Enter</Kbd> open
+        </span>
+        <span>
+          <Kbd>x</Kbd> check for bulk actions
         </span>
         <span>
           <Kbd>/</Kbd> filter

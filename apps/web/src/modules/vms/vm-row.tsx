@@ -7,19 +7,22 @@ import { formatMiB, formatPercent } from '../ui/format';
 import { VmStatePill } from '../ui/status-pill';
 
 export const VM_ROW_HEIGHT = 32;
-export const VM_COLUMNS = ['Name', 'State', 'Host', 'vCPU', 'Memory', 'Template', 'Owner', 'CPU'] as const;
+export const VM_COLUMNS = ['Select', 'Name', 'State', 'Host', 'vCPU', 'Memory', 'Template', 'Owner', 'CPU'] as const;
 
 const cell = 'h-8 border-b border-zinc-100 px-3 py-0 whitespace-nowrap';
 
 interface VmRowProps {
   vm: VmView;
   selected: boolean;
+  /** Checked for a bulk action. */
+  checked: boolean;
   onSelect: (id: string) => void;
   onOpen: (id: string) => void;
+  onCheck: (id: string) => void;
 }
 
 /** One VM line. Memoised: a live change to one VM re-renders only that VM's row. */
-export const VmRow = memo(function VmRow({ vm, selected, onSelect, onOpen }: VmRowProps) {
+export const VmRow = memo(function VmRow({ vm, selected, checked, onSelect, onOpen, onCheck }: VmRowProps) {
   return (
     <tr
       data-testid="vm-row"
@@ -31,6 +34,19 @@ export const VmRow = memo(function VmRow({ vm, selected, onSelect, onOpen }: VmR
       onDoubleClick={() => onOpen(vm.id)}
       className={`cursor-default ${selected ? 'bg-sky-50 shadow-[inset_2px_0_0_var(--color-sky-600)]' : 'hover:bg-zinc-50'}`}
     >
+      <td className={`${cell} w-8 pr-0`}>
+        {/* Not a Tab stop (the name link is the row's); x checks the selected row. */}
+        <input
+          type="checkbox"
+          tabIndex={-1}
+          data-testid="vm-row-check"
+          aria-label={`Select ${vm.name} for a bulk action`}
+          checked={checked}
+          onChange={() => onCheck(vm.id)}
+          onClick={(e) => e.stopPropagation()}
+          className="size-3.5 accent-sky-600"
+        />
+      </td>
       <td className={`${cell} max-w-72 truncate`}>
         {/* The row's one Tab stop: focusing it selects the row, Enter opens the VM. */}
         <Link
@@ -41,6 +57,16 @@ export const VmRow = memo(function VmRow({ vm, selected, onSelect, onOpen }: VmR
         >
           {vm.name}
         </Link>
+        {vm.tags.slice(0, 3).map((t) => (
+          <span
+            key={t}
+            data-testid="vm-row-tag"
+            className="ml-1.5 rounded bg-zinc-100 px-1 font-mono text-[10px] text-zinc-600"
+          >
+            {t}
+          </span>
+        ))}
+        {vm.tags.length > 3 && <span className="ml-1 text-[10px] text-zinc-500">{`+${vm.tags.length - 3}`}</span>}
       </td>
       <td className={cell}>
         <VmStatePill state={vm.state} reason={vm.stateReason} />

@@ -1,0 +1,73 @@
+/**
+ * The dry run of a bulk action: for each VM, whether it will be acted on and what happens, or why
+ * it is skipped. Pure (no I/O), so the run re-plans with the same rules the dry run showed.
+ */
+import type { VmState } from '../views.ts';
+
+/**
+ * What a bulk job can do. A snapshot action belongs here once `vm.snapshot` exists (issue 7,
+ * snapshots, built separately): add it to this list, to `planOne` and to bulk-service's `runOne`.
+ */
+export const BULK_ACTIONS = ['start', 'shutdown', 'forceOff', 'delete', 'tag', 'untag'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+/** Actions that remove or cut power without asking the guest: the UI asks for the count typed. */
+export const DESTRUCTIVE_ACTIONS: readonly BulkAction[] = ['delete', 'forceOff'];
+
+export type PlanVm = {
+  id: string;
+  name: string;
+  state: VmState;
+  hostStatus: string | null;
+  tags: readonly string[];
+};
+
+export type PlanItem = { vmId: string; vmName: string; outcome: 'run' | 'skip'; message: string };
+
+/** States in which each power action is allowed (as vm-service checks them). */
+const ALLOWED: Record<'start' | 'shutdown' | 'forceOff' | 'delete', readonly VmState[]> = {
+  start: ['shutoff', 'crashed'],
+  shutdown: ['running', 'paused', 'shutdown'],
+  forceOff: ['running', 'paused', 'shutdown', 'crashed', 'pmsuspended', 'unknown'],
+  delete: ['shutoff', 'crashed', 'unknown'],
+};
+
+const WHAT: Record<BulkAction, (tag: string) => string> = {
+  start: () => 'will be started',
+  shutdown: () => 'will be shut down (ACPI, then wait for the guest)',
+  forceOff: () => 'will be powered off at once (no guest shutdown)',
+  delete: () => 'will be deleted with its disks',
+  tag: (tag) => `will get tag "${tag}"`,
+  untag: (tag) => `will lose tag "${tag}"`,
+};
+
+function skipReason(action: BulkAction, vm: PlanVm, tag: string): string | null {
+  if (action === 'tag') return vm.tags.includes(tag) ? `already has tag "${tag}"` : null;
+  if (action === 'untag') return vm.tags.includes(tag) ? null : `has no tag "${tag}"`;
+  if (vm.state === 'creating' || vm.state === 'deleting') return `busy (${vm.state})`;
+  if (action === 'start' && vm.state === 'running') return 'already running';
+  if ((action === 'shutdown' || action === 'forceOff') && vm.state === 'shutoff') return 'already off';
+  if (action === 'delete' && vm.state === 'running') return 'running: shut it down first';
+  if (!ALLOWED[action].includes(vm.state)) return `cannot ${verb(action)} while ${vm.state}`;
+  if (vm.hostStatus !== 'online') return vm.hostStatus ? `its host is ${vm.hostStatus}` : 'it has no host';
+  return null;
+}
+
+function verb(action: BulkAction): string {
+  return action === 'forceOff' ? 'force off' : action === 'shutdown' ? 'shut down' : action;
+}
+
+export function planOne(action: BulkAction, vm: PlanVm, tag = ''): PlanItem {
+  const reason = skipReason(action, vm, tag);
+  return reason
+    ? { vmId: vm.id, vmName: vm.name, outcome: 'skip', message: `Skipped: ${reason}` }
+    : { vmId: vm.id, vmName: vm.name, outcome: 'run', message: WHAT[action](tag) };
+}
+
+export type BulkPlan = { action: BulkAction; tag: string | null; items: PlanItem[]; run: number; skip: number };
+
+export function planBulk(action: BulkAction, vms: readonly PlanVm[], tag?: string): BulkPlan {
+  const items = vms.map((vm) => planOne(action, vm, tag ?? ''));
+  const run = items.filter((i) => i.outcome === 'run').length;
+  return { action, tag: tag ?? null, items, run, skip: items.length - run };
+}
