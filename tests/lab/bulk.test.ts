@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, renameSync } from 'node:fs';
 import { test } from 'node:test';
 import { admin, createTestVm, rejection, uniqueName, waitTask } from '../support/api.ts';
-import { domState, hostOfDomain, lab } from '../support/lab.ts';
+import { domState, hostOfDomain, lab, virsh } from '../support/lab.ts';
 
 test('a saved search of 10 VMs: dry run, start with one failing, force off, delete', async () => {
   const { api } = await admin();
@@ -97,6 +97,30 @@ test('a saved search of 10 VMs: dry run, start with one failing, force off, dele
     const host = await hostOfDomain(vm.uuid);
     assert.ok(host, `${vm.name} is defined in libvirt`);
     assert.equal(await domState(host, vm.uuid), vm === broken ? 'shut off' : 'running', vm.name);
+  }
+
+  // Snapshot two of them in one job: a running one with memory, the stopped one disk-only.
+  const pair = [made.find((v) => v !== broken)!, broken];
+  const snapPlan = await api.bulk.plan.query({ action: 'snapshot', target: { vmIds: pair.map((v) => v.vmId) } });
+  const said = new Map(snapPlan.items.map((i) => [i.vmId, i.message]));
+  assert.equal(said.get(pair[0]!.vmId), 'will get a snapshot with memory (it keeps running)');
+  assert.equal(said.get(broken.vmId), 'will get a disk-only snapshot');
+  const snapJob = await waitTask(
+    api,
+    (
+      await api.bulk.run.mutate({
+        plan: { action: 'snapshot', target: { vmIds: pair.map((v) => v.vmId) } },
+        confirmVmIds: snapPlan.items.map((i) => i.vmId),
+      })
+    ).taskId,
+    180_000,
+  );
+  assert.equal(snapJob.state, 'succeeded', snapJob.errorMessage ?? '');
+  for (const vm of pair) {
+    const host = await hostOfDomain(vm.uuid);
+    assert.ok(host);
+    const list = await virsh(host, 'snapshot-list', vm.uuid, '--name');
+    assert.match(list.stdout, /^bulk-\S+$/m, `${vm.name} has the job's snapshot in libvirt`);
   }
 
   // Force off the nine; the broken one is skipped as already off.

@@ -65,3 +65,16 @@ test('tag and untag skip VMs that already have (or lack) the tag, whatever their
     ['run', 'skip'],
   );
 });
+
+test('snapshot: with memory while running or paused, disk-only when off, skipped otherwise', () => {
+  const plan = planBulk('snapshot', [vm('on', 'running'), vm('off', 'shutoff'), vm('p', 'paused'), vm('c', 'crashed')]);
+  assert.deepEqual(
+    plan.items.map((i) => [i.vmName, i.outcome, i.message]),
+    [
+      ['on', 'run', 'will get a snapshot with memory (it keeps running)'],
+      ['off', 'run', 'will get a disk-only snapshot'],
+      ['p', 'run', 'will get a snapshot with memory (it keeps running)'],
+      ['c', 'skip', 'Skipped: cannot snapshot while crashed'],
+    ],
+  );
+});

@@ -4,11 +4,8 @@
  */
 import type { VmState } from '../views.ts';
 
-/**
- * What a bulk job can do. A snapshot action belongs here once `vm.snapshot` exists (issue 7,
- * snapshots, built separately): add it to this list, to `planOne` and to bulk-service's `runOne`.
- */
-export const BULK_ACTIONS = ['start', 'shutdown', 'forceOff', 'delete', 'tag', 'untag'] as const;
+/** What a bulk job can do. */
+export const BULK_ACTIONS = ['start', 'shutdown', 'forceOff', 'snapshot', 'delete', 'tag', 'untag'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
 
 /** Actions that remove or cut power without asking the guest: the UI asks for the count typed. */
@@ -25,14 +22,16 @@ export type PlanVm = {
 export type PlanItem = { vmId: string; vmName: string; outcome: 'run' | 'skip'; message: string };
 
 /** States in which each power action is allowed (as vm-service checks them). */
-const ALLOWED: Record<'start' | 'shutdown' | 'forceOff' | 'delete', readonly VmState[]> = {
+const ALLOWED: Record<'start' | 'shutdown' | 'forceOff' | 'snapshot' | 'delete', readonly VmState[]> = {
   start: ['shutoff', 'crashed'],
   shutdown: ['running', 'paused', 'shutdown'],
   forceOff: ['running', 'paused', 'shutdown', 'crashed', 'pmsuspended', 'unknown'],
+  // Running or paused: with memory; shut off: disk only (libvirt's internal snapshots allow no other).
+  snapshot: ['running', 'paused', 'shutoff'],
   delete: ['shutoff', 'crashed', 'unknown'],
 };
 
-const WHAT: Record<BulkAction, (tag: string) => string> = {
+const WHAT: Record<Exclude<BulkAction, 'snapshot'>, (tag: string) => string> = {
   start: () => 'will be started',
   shutdown: () => 'will be shut down (ACPI, then wait for the guest)',
   forceOff: () => 'will be powered off at once (no guest shutdown)',
@@ -57,11 +56,21 @@ function verb(action: BulkAction): string {
   return action === 'forceOff' ? 'force off' : action === 'shutdown' ? 'shut down' : action;
 }
 
+function what(action: BulkAction, vm: PlanVm, tag: string): string {
+  if (action !== 'snapshot') return WHAT[action](tag);
+  return vm.state === 'shutoff'
+    ? 'will get a disk-only snapshot'
+    : 'will get a snapshot with memory (it keeps running)';
+}
+
+/** Whether a bulk snapshot of a VM in this state includes memory (running or paused) or not. */
+export const snapshotWithMemory = (state: VmState): boolean => state !== 'shutoff';
+
 export function planOne(action: BulkAction, vm: PlanVm, tag = ''): PlanItem {
   const reason = skipReason(action, vm, tag);
   return reason
     ? { vmId: vm.id, vmName: vm.name, outcome: 'skip', message: `Skipped: ${reason}` }
-    : { vmId: vm.id, vmName: vm.name, outcome: 'run', message: WHAT[action](tag) };
+    : { vmId: vm.id, vmName: vm.name, outcome: 'run', message: what(action, vm, tag) };
 }
 
 export type BulkPlan = { action: BulkAction; tag: string | null; items: PlanItem[]; run: number; skip: number };

@@ -9,9 +9,10 @@ import { type ErrorCode, toErrorPayload, VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import { BULK_MAX_VMS, type BulkPlanInput, type BulkTargetInput, vmFilterInput } from '../schemas/bulk.ts';
 import type { UserView } from '../views.ts';
-import { type BulkAction, type BulkPlan, planBulk } from './bulk-plan.ts';
+import { type BulkAction, type BulkPlan, planBulk, snapshotWithMemory } from './bulk-plan.ts';
 import { eachLimited } from './each-limited.ts';
 import { startTask } from './tasks.ts';
+import { createSnapshot } from './snapshots.ts';
 import { publishVm } from './views.ts';
 import { visibleMessage } from './visibility.ts';
 import type { VmRecord } from './vm-access.ts';
@@ -108,9 +109,15 @@ export async function runBulkJob(
 }
 
 function describe(action: BulkAction): string {
-  return { start: 'Start', shutdown: 'Shut down', forceOff: 'Force off', delete: 'Delete', tag: 'Tag', untag: 'Untag' }[
-    action
-  ];
+  return {
+    start: 'Start',
+    shutdown: 'Shut down',
+    forceOff: 'Force off',
+    snapshot: 'Snapshot',
+    delete: 'Delete',
+    tag: 'Tag',
+    untag: 'Untag',
+  }[action];
 }
 
 const VM_OPS: Record<'start' | 'shutdown' | 'forceOff' | 'delete', typeof startVm> = {
@@ -119,6 +126,11 @@ const VM_OPS: Record<'start' | 'shutdown' | 'forceOff' | 'delete', typeof startV
   forceOff: forceOffVm,
   delete: deleteVm,
 };
+
+/** One name for every snapshot a bulk job takes, so they can be found (and reverted) together. */
+function bulkSnapshotName(jobTaskId: string): string {
+  return `bulk-${jobTaskId.slice(-10).replace(/[^A-Za-z0-9]/g, 'x')}`;
+}
 
 /** One VM's part of the job; records its outcome. Returns whether it succeeded. */
 async function runOne(user: UserView, input: BulkPlanInput, planned: VmRecord, line: BulkItemRecord): Promise<boolean> {
@@ -145,7 +157,18 @@ async function runOne(user: UserView, input: BulkPlanInput, planned: VmRecord, l
     // Read again: the VM may have moved on since the dry run; the operation checks its state itself.
     const vm = await vms.byId(planned.id);
     if (!vm) return fail('NOT_FOUND', 'The VM no longer exists.');
-    const { taskId } = await VM_OPS[input.action](vm, user);
+    const { taskId } =
+      input.action === 'snapshot'
+        ? await createSnapshot(
+            vm,
+            {
+              name: bulkSnapshotName(line.taskId),
+              description: 'Taken by a bulk action',
+              withMemory: snapshotWithMemory(vm.state),
+            },
+            user.id,
+          )
+        : await VM_OPS[input.action](vm, user);
     await bulkItems.update(line.id, { outcome: 'running', message: line.message, childTaskId: taskId });
     const child = await waitForTask(taskId, childTimeoutMs(input.action));
     if (child.state === 'succeeded') {

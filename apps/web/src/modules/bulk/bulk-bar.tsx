@@ -4,11 +4,7 @@ import { useState } from 'react';
 import { btn } from '../ui/buttons';
 import { ACTION_LABEL, type BulkAction, BulkDialog, type BulkTarget } from './bulk-dialog';
 
-/**
- * Snapshot belongs in this list once `vm.snapshot` exists (issue 7, built separately), together
- * with the API's BULK_ACTIONS.
- */
-const ACTIONS: BulkAction[] = ['start', 'shutdown', 'forceOff', 'tag', 'untag', 'delete'];
+const ACTIONS: BulkAction[] = ['start', 'shutdown', 'forceOff', 'snapshot', 'tag', 'untag', 'delete'];
 
 /**
  * The bar over the VM list while VMs are checked (or a saved search is applied): the bulk

@@ -19,6 +19,7 @@ export const ACTION_LABEL: Record<BulkAction, string> = {
   start: 'Start',
   shutdown: 'Shut down',
   forceOff: 'Force off',
+  snapshot: 'Snapshot',
   delete: 'Delete',
   tag: 'Add tag',
   untag: 'Remove tag',
