@@ -501,7 +501,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       return {};
     },
 
-    ...createStorageHandlers({ hv, logger }),
+    ...createStorageHandlers({ hv, logger, journal, ...(deps.faultPoint ? { fault } : {}) }),
     ...imageHandlers(deps.images),
     ...networkHandlers(hv, logger),
   };
