@@ -25,6 +25,7 @@ import { createStorageHandlers } from './handlers/storage.ts';
 import { imageHandlers } from './handlers/images.ts';
 import type { ImageStore } from './image-store.ts';
 import { networkHandlers } from './handlers/networks.ts';
+import { sweepHandlers } from './handlers/sweeps.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -504,6 +505,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...createStorageHandlers({ hv, logger, journal, ...(deps.faultPoint ? { fault } : {}) }),
     ...imageHandlers(deps.images),
     ...networkHandlers(hv, logger),
+    ...sweepHandlers(hv),
   };
 }
 

@@ -59,6 +59,7 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'network.setStaticLeases': 'none',
   'filter.ensure': 'none',
   'filter.remove': 'none',
+  'filter.list': 'none',
 };
 
 /** The VM an operation works on and how it holds it. */

@@ -7,3 +7,4 @@ export * from './methods/storage.ts';
 export * from './methods/images.ts';
 export * from './methods/networks.ts';
 export * from './methods/vm-hardware.ts';
+export * from './methods/sweeps.ts';

@@ -8,6 +8,7 @@ import { ERROR_CODES, OBJECT_TYPES } from './errors.ts';
 import { storageRequests } from './methods/storage.ts';
 import { imageRequests } from './methods/images.ts';
 import { networkRequests } from './methods/networks.ts';
+import { sweepRequests } from './methods/sweeps.ts';
 import { MAX_VM_DISKS, createdHardwareSchema, vmHardwareSchema, volumeRefSchema } from './methods/vm-hardware.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
@@ -162,6 +163,7 @@ export const agentRequests = {
   ...storageRequests,
   ...imageRequests,
   ...networkRequests,
+  ...sweepRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;

@@ -140,6 +140,23 @@ export function createStorageHandlers(deps: StorageDeps): { [M in StorageMethod]
   const fault = deps.fault ?? (() => {});
 
   /**
+   * Tests only: dies once libvirtd has begun the copy (its volume is listed while it is being
+   * written), or just after, for a copy quicker than the polls.
+   */
+  async function copyBegun(pool: string, name: string, copy: Promise<unknown>): Promise<void> {
+    let settled = false;
+    void copy
+      .finally(() => {
+        settled = true;
+      })
+      .catch(() => undefined);
+    while (!settled && !(await hv.storage.volume(pool, name).catch(() => null))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    fault('volume:during-copy');
+  }
+
+  /**
    * Makes a volume whose name was checked free, journalled while it is made: the journal entry
    * goes once the reply is ready (success) or the make failed (libvirt made nothing, or the
    * entry stays for the settler to clear what it left).
@@ -254,11 +271,7 @@ export function createStorageHandlers(deps: StorageDeps): { [M in StorageMethod]
         const copy = hv.storage.copyVolume(pool, { name, sourcePath, format }, (done, total) =>
           op.progress(total > 0 ? Math.min(99, Math.round((done / total) * 100)) : 0, 'copying'),
         );
-        if (deps.fault) {
-          // Tests only: die while libvirtd copies (or just after, for a copy quicker than this).
-          await Promise.race([copy.catch(() => undefined), new Promise((r) => setTimeout(r, 300))]);
-          fault('volume:during-copy');
-        }
+        if (deps.fault) await copyBegun(pool, name, copy);
         return copy;
       });
       logger.info('volume cloned', { pool, name, sourcePath, mode });

@@ -1,6 +1,7 @@
 import { connectBus } from './bus.ts';
 import { joinCluster } from './cluster.ts';
 import { ensureDefaultNetworks } from './networks.ts';
+import { startUploadSweep } from './sweeps.ts';
 
 /**
  * Start-up: join the change bus (PostgreSQL: shared with the other managers), then the cluster
@@ -13,5 +14,6 @@ export async function reconcileOnStart(): Promise<{ tasksFailed: number }> {
   await connectBus();
   const joined = await joinCluster();
   await ensureDefaultNetworks();
+  startUploadSweep();
   return joined;
 }
