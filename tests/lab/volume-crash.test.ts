@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -49,6 +50,13 @@ function alive(pid: number | null): boolean {
 async function restartAgents(fault?: string): Promise<void> {
   const hosts = lab().hosts;
   for (const h of hosts) await stackCtl({}, 'stop-agent', h.name);
+  await waitFor(
+    'the agents offline',
+    async () => (await api.host.list.query()).every((h) => h.status === 'offline'),
+    15_000,
+    100,
+  );
+  armed = false;
   await startAgents(fault);
 }
 
@@ -57,7 +65,7 @@ async function startAgents(fault?: string): Promise<void> {
     { VIREO_JOURNAL_SETTLE_INTERVAL_MS: '2000', ...(fault ? { VIREO_AGENT_FAULT: fault } : {}) },
     'start-agents',
   );
-  armed = Boolean(fault);
+  if (fault) armed = true;
   await waitFor('every host online', async () => labHostsAllOnline(await api.host.list.query()), 45_000, 200);
 }
 
@@ -107,7 +115,10 @@ after(async () => {
   // Later test files share this stack: no armed agent, and none killed by a failed test, stays.
   if (armed) await restartAgents();
   else await startAgents();
-  for (const vmId of vms) await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId).catch(() => {});
+  for (const vmId of vms) {
+    const del = await api.vm.delete.mutate({ vmId }).catch(() => null);
+    if (del) await waitTask(api, del.taskId).catch(() => {});
+  }
 });
 
 test('agent killed once libvirt made a new volume: the task fails and the volume goes', async () => {
@@ -127,6 +138,7 @@ test('agent killed once libvirt made a new volume: the task fails and the volume
 });
 
 test('agent killed during a full volume copy: the task fails and the copy goes, the source stays', async () => {
+  await restartAgents(); // none armed by an earlier test, none left dead by one that failed
   const source = `${uniqueName('vsrc')}.raw`;
   const c = await api.storage.createVolume.mutate({
     pool: 'default',
@@ -145,16 +157,20 @@ test('agent killed during a full volume copy: the task fails and the copy goes, 
     format: 'raw',
   });
   const dead = await agentDeath();
-  assert.ok((await poolVolumes(dead)).includes(copy), 'the agent died with the copy begun');
+  // libvirt lists a volume it is still writing only once done; its file is there from the start.
+  const file = join(lab().sharedDir, 'pool-default', copy);
+  assert.ok(existsSync(file), 'the agent died with the copy begun');
   await assertFailedReadably(taskId);
   await startAgents();
   await assertVolumeGone(dead, copy);
+  assert.ok(!existsSync(file), 'the copy’s file is gone');
   assert.ok((await poolVolumes(dead)).includes(source), 'the source stays');
   const d = await api.storage.deleteVolume.mutate({ pool: 'default', name: source });
   assert.equal((await waitTask(api, d.taskId)).state, 'succeeded');
 });
 
 test('agent killed during template.fromVm’s disk copy: the task fails, no copy and no template row stay', async () => {
+  await restartAgents();
   const bios = (await api.template.list.query()).find((t) => t.name === 'vireo-tiny-bios');
   assert.ok(bios, 'the seeded template vireo-tiny-bios');
   const created = await api.vm.create.mutate({
@@ -172,7 +188,11 @@ test('agent killed during template.fromVm’s disk copy: the task fails, no copy
   await restartAgents('volume:during-copy');
   const { taskId } = await api.template.fromVm.mutate({ vmId: created.vmId, name });
   const dead = await agentDeath();
-  const copies = async () => (await poolVolumes(dead)).filter((v) => v.startsWith(`${name}-`));
+  const copies = async () => {
+    const files = (await readdir(join(lab().sharedDir, 'pool-default'))).filter((f) => f.startsWith(`${name}-`));
+    const listed = (await poolVolumes(dead)).filter((v) => v.startsWith(`${name}-`));
+    return [...new Set([...files, ...listed])];
+  };
   assert.equal((await copies()).length, 1, 'the agent died with the copy begun');
   await assertFailedReadably(taskId);
   await startAgents();
