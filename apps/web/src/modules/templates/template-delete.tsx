@@ -24,7 +24,7 @@ function Outcome({ kept }: { kept: { volume: string; reason: string }[] }) {
 
 function BaseList({ versions }: { versions: Version[] }) {
   return (
-    <ul className="list-disc space-y-0.5 pl-5" data-testid="template-delete-list">
+    <ul className="list-disc space-y-0.5 pl-5 text-left" data-testid="template-delete-list">
       {versions.map((v) => (
         <li key={v.id}>
           Version {v.version}
@@ -32,7 +32,9 @@ function BaseList({ versions }: { versions: Version[] }) {
             <>
               {' '}
               and its base volume{v.disks.length > 1 ? 's' : ''}{' '}
-              <span className="font-mono text-xs">{v.disks.map((d) => `${d.pool}/${d.volume}`).join(', ')}</span>
+              <span className="font-mono text-xs break-all">
+                {v.disks.map((d) => `${d.pool}/${d.volume}`).join(', ')}
+              </span>
             </>
           )}
         </li>
@@ -57,7 +59,7 @@ export function DeleteVersionButton({ template, version }: { template: TemplateL
     }),
   );
   return (
-    <div>
+    <div className="flex flex-col items-end">
       <button
         type="button"
         className={`${btn.danger} ${small}`}

@@ -119,7 +119,7 @@ function Versions({ template, isAdmin }: { template: TemplateListItem; isAdmin: 
             <td className={td} data-label="Firmware">
               {v.firmware.toUpperCase()}
             </td>
-            <td className={`${td} font-mono text-xs`} data-label="Disks (bases)">
+            <td className={`${td} font-mono text-xs whitespace-normal break-all`} data-label="Disks (bases)">
               {v.disks.map((d) => `${d.pool}/${d.volume} (${d.bus})`).join(', ')}
             </td>
             <td className={td} data-label="NICs">
@@ -135,7 +135,7 @@ function Versions({ template, isAdmin }: { template: TemplateListItem; isAdmin: 
               {formatDateTime(v.createdAt)}
             </td>
             {isAdmin && (
-              <td className={`${td} text-right`}>
+              <td className={td}>
                 <DeleteVersionButton template={template} version={v} />
               </td>
             )}
