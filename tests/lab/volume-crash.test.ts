@@ -66,7 +66,8 @@ async function startAgents(fault?: string): Promise<void> {
     'start-agents',
   );
   if (fault) armed = true;
-  await waitFor('every host online', async () => labHostsAllOnline(await api.host.list.query()), 45_000, 200);
+  // Generous: on a loaded machine an agent takes a while to start and connect.
+  await waitFor('every host online', async () => labHostsAllOnline(await api.host.list.query()), 120_000, 200);
 }
 
 /** Waits until an agent has killed itself at its fault point; returns its host. */

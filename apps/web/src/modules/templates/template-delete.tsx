@@ -24,7 +24,7 @@ function Outcome({ kept }: { kept: { volume: string; reason: string }[] }) {
 
 function BaseList({ versions }: { versions: Version[] }) {
   return (
-    <ul className="list-disc space-y-0.5 pl-5 text-left" data-testid="template-delete-list">
+    <ul className="list-disc space-y-0.5 pl-5 text-left whitespace-normal" data-testid="template-delete-list">
       {versions.map((v) => (
         <li key={v.id}>
           Version {v.version}
@@ -73,22 +73,25 @@ export function DeleteVersionButton({ template, version }: { template: TemplateL
       <ErrorText error={remove.error} testId="template-delete-error" />
       {remove.data && <Outcome kept={remove.data.keptVolumes} />}
       {confirming && (
-        <ConfirmDialog
-          title={`Delete version ${version.version} of ${template.name}?`}
-          confirmLabel="Delete version"
-          testId="template-delete-dialog"
-          onCancel={() => setConfirming(false)}
-          onConfirm={() => {
-            setConfirming(false);
-            remove.mutate({ versionId: version.id });
-          }}
-        >
-          <div className="space-y-2">
-            <p>This goes, from Vireo and from the storage pool:</p>
-            <BaseList versions={[version]} />
-            <p className="text-xs text-zinc-500">A base that another template version also uses stays.</p>
-          </div>
-        </ConfirmDialog>
+        // Rendered inside a table cell: its nowrap and alignment must not reach the dialog.
+        <div className="text-left whitespace-normal">
+          <ConfirmDialog
+            title={`Delete version ${version.version} of ${template.name}?`}
+            confirmLabel="Delete version"
+            testId="template-delete-dialog"
+            onCancel={() => setConfirming(false)}
+            onConfirm={() => {
+              setConfirming(false);
+              remove.mutate({ versionId: version.id });
+            }}
+          >
+            <div className="space-y-2">
+              <p>This goes, from Vireo and from the storage pool:</p>
+              <BaseList versions={[version]} />
+              <p className="text-xs text-zinc-500">A base that another template version also uses stays.</p>
+            </div>
+          </ConfirmDialog>
+        </div>
       )}
     </div>
   );

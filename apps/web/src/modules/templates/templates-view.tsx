@@ -119,8 +119,11 @@ function Versions({ template, isAdmin }: { template: TemplateListItem; isAdmin: 
             <td className={td} data-label="Firmware">
               {v.firmware.toUpperCase()}
             </td>
-            <td className={`${td} font-mono text-xs whitespace-normal break-all`} data-label="Disks (bases)">
-              {v.disks.map((d) => `${d.pool}/${d.volume} (${d.bus})`).join(', ')}
+            <td className={`${td} font-mono text-xs`} data-label="Disks (bases)">
+              {/* td's whitespace-nowrap would win over a second whitespace class here (stylesheet order) */}
+              <div className="whitespace-normal break-all">
+                {v.disks.map((d) => `${d.pool}/${d.volume} (${d.bus})`).join(', ')}
+              </div>
             </td>
             <td className={td} data-label="NICs">
               {v.nics.length === 0 ? '—' : v.nics.map((n) => `${n.network} (${n.model})`).join(', ')}
