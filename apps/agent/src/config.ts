@@ -18,6 +18,10 @@ export const FAULT_POINTS = [
   'delete:after-undefine',
   'delete:after-files',
   'delete:slow-after-undefine',
+  // Volume requests: killed once libvirt has made the volume (before the reply), and while
+  // libvirtd copies a volume in full (volume.clone mode full, which template.fromVm uses too).
+  'volume:after-make',
+  'volume:during-copy',
 ] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 

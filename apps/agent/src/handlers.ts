@@ -28,6 +28,7 @@ import { networkHandlers } from './handlers/networks.ts';
 import { vmLifecycleHandlers } from './handlers/vm-lifecycle.ts';
 import { deleteAllSnapshots, snapshotHandlers } from './handlers/snapshots.ts';
 import { consoleHandlers } from './handlers/consoles.ts';
+import { sweepHandlers } from './handlers/sweeps.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -534,12 +535,13 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       return {};
     },
 
-    ...createStorageHandlers({ hv, logger }),
+    ...createStorageHandlers({ hv, logger, journal, ...(deps.faultPoint ? { fault } : {}) }),
     ...imageHandlers(deps.images),
     ...networkHandlers(hv, logger),
     ...vmLifecycleHandlers(hv),
     ...snapshotHandlers(hv, logger),
     ...consoleHandlers(hv, deps.openSerialConsole),
+    ...sweepHandlers(hv),
   };
 }
 

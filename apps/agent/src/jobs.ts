@@ -75,6 +75,7 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'snapshot.delete': 'exclusive',
   'snapshot.deleteAll': 'exclusive',
   'snapshot.describe': 'exclusive',
+  'filter.list': 'none',
 };
 
 /** The VM an operation works on and how it holds it. */
@@ -182,7 +183,7 @@ export async function settleJournal(d: SettleDeps): Promise<Set<string>> {
   for (const entry of d.journal.list()) {
     if (d.jobs.isRunning(entry.key)) continue;
     try {
-      const claim = { uuid: entry.uuid, lock: 'exclusive' } as const;
+      const claim = entry.kind === 'volume.make' ? undefined : ({ uuid: entry.uuid, lock: 'exclusive' } as const);
       if (await d.jobs.run(`settle:${entry.key}`, 'settle', claim, () => settleEntry(d, entry))) decided.add(entry.key);
     } catch (err) {
       if (VireoError.is(err, 'BUSY')) continue;
@@ -194,6 +195,7 @@ export async function settleJournal(d: SettleDeps): Promise<Set<string>> {
 
 /** Settles one entry; true once its outcome is known (the domain could be read). */
 async function settleEntry(d: SettleDeps, e: JournalEntry): Promise<boolean> {
+  if (e.kind === 'volume.make') return settleVolume(d, e);
   const domain = await d.hv.domain(e.uuid);
   if (domain) {
     d.logger.info(
@@ -225,6 +227,22 @@ async function settleEntry(d: SettleDeps, e: JournalEntry): Promise<boolean> {
     uuid: e.uuid,
     removed,
   });
+  await d.journal.remove(e.key);
+  return true;
+}
+
+/** A volume request the agent died in: its reply was lost (the manager failed it), so the volume goes. */
+async function settleVolume(d: SettleDeps, e: Extract<JournalEntry, { kind: 'volume.make' }>): Promise<boolean> {
+  const { removed, notRemoved } = await deleteOwnVolumes(d.hv.storage, [e.volume]);
+  if (notRemoved.length > 0) {
+    // e.g. libvirtd is still writing the copy the killed agent asked for: retried later.
+    d.logger.warn('the volume of an interrupted volume request could not be deleted yet; will retry', {
+      key: e.key,
+      notRemoved,
+    });
+    return true;
+  }
+  d.logger.info('rolled back an interrupted volume request', { key: e.key, removed });
   await d.journal.remove(e.key);
   return true;
 }

@@ -41,6 +41,17 @@ const entrySchema = z.discriminatedUnion('kind', [
     volumes: z.array(volumeRefSchema).optional(),
     at: z.number().int(),
   }),
+  z.object({
+    key: z.string().min(1).max(200),
+    kind: z.literal('volume.make'),
+    /**
+     * A volume being made (created, cloned or copied) by a volume request, under a name checked
+     * free first: if the agent dies before replying, the manager has failed the request, so a
+     * restarted agent deletes whatever libvirt made.
+     */
+    volume: volumeRefSchema,
+    at: z.number().int(),
+  }),
 ]);
 export type JournalEntry = z.infer<typeof entrySchema>;
 

@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { type DomainSpec, FakeHypervisor } from '@vireo/hypervisor';
 import { VireoError } from '@vireo/protocol';
 import { createStorageHandlers } from '../src/handlers/storage.ts';
+import { Journal } from '../src/journal.ts';
 import { createLogger } from '../src/logger.ts';
 
 const op = { key: 'k', progress: () => {} };
@@ -20,9 +21,10 @@ const GIB = 1024 ** 3;
 async function setup(path = '/pool') {
   const hv = new FakeHypervisor({ shutdownDelayMs: 10 });
   await hv.connect();
-  const h = createStorageHandlers({ hv, logger: createLogger('error') });
+  const journal = await Journal.open(mkdtempSync(join(tmpdir(), 'vireo-journal-')));
+  const h = createStorageHandlers({ hv, logger: createLogger('error'), journal });
   await h['pool.ensure']({ name: 'default', path }, op);
-  return { hv, h };
+  return { hv, h, journal };
 }
 
 function domainWithDisk(uuid: string, path: string, format: 'qcow2' | 'raw'): DomainSpec {
@@ -108,4 +110,39 @@ test("a base a domain's disk outside the pools is backed by (read with qemu-img)
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a volume being made is journalled until the reply, and a settled entry deletes what libvirt made', async () => {
+  const { hv, h, journal } = await setup();
+  let seen: string[] = [];
+  const create = hv.storage.createVolume.bind(hv.storage);
+  hv.storage.createVolume = (...args) => {
+    seen = journal.list().map((e) => e.key); // what a kill right now would leave
+    return create(...args);
+  };
+  const made = h['volume.create'](
+    { pool: 'default', name: 'j.qcow2', format: 'qcow2', capacityBytes: GIB },
+    { key: 'volume.create:t1', progress: () => {} },
+  );
+  await made;
+  assert.deepEqual(seen, ['volume.create:t1']);
+  assert.deepEqual(journal.list(), []);
+  // What a killed agent leaves: the entry, and the volume libvirt made. Its successor deletes it.
+  await journal.record({
+    key: 'volume.clone:t2',
+    kind: 'volume.make',
+    volume: { pool: 'default', volume: 'j.qcow2' },
+    at: 1,
+  });
+  const { Jobs, settleJournal } = await import('../src/jobs.ts');
+  const decided = await settleJournal({
+    hv,
+    journal,
+    jobs: new Jobs(() => {}),
+    vmStorageDir: '/vms',
+    logger: createLogger('error'),
+  });
+  assert.ok(decided.has('volume.clone:t2'));
+  assert.equal(await hv.storage.volume('default', 'j.qcow2'), null);
+  assert.deepEqual(journal.list(), []);
 });

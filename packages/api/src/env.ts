@@ -132,6 +132,11 @@ const schema = z.object({
     .min(1)
     .max(1024 * 1024)
     .default(512),
+  /**
+   * An upload still open this many hours after it started is abandoned: its part file is removed
+   * on its host and the upload marked failed (hours; fractions allowed).
+   */
+  VIREO_IMAGE_UPLOAD_ABANDON_H: z.coerce.number().positive().max(8760).default(24),
   NODE_ENV: z.string().default('production'),
 });
 

@@ -116,3 +116,14 @@ export async function nameTaken(hostId: string, pool: string, name: string): Pro
   });
   return n > 0;
 }
+
+/** Uploads still open that were started before `before` (on one host, when given): abandoned. */
+export async function openSince(before: Date, hostId?: string): Promise<ImageUploadView[]> {
+  const rows = await getDb().imageUpload.findMany({
+    where: { state: 'open', createdAt: { lt: before }, ...(hostId ? { hostId } : {}) },
+    orderBy: { createdAt: 'asc' },
+    take: 500,
+    select,
+  });
+  return view(rows);
+}

@@ -72,6 +72,7 @@ export type { PoolScope, StoragePoolInput, StoragePoolRecord } from './storage-p
 export { POOL_SCOPES } from './storage-pools.ts';
 export type { TaskCreateInput, TaskView } from './tasks.ts';
 export type {
+  TemplateDeleteResult,
   TemplateDiskRow,
   TemplateInput,
   TemplateNicRow,

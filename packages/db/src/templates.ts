@@ -202,3 +202,77 @@ export async function addVersion(templateId: string, version: TemplateVersionInp
 export async function volumeIsBase(pool: string, volume: string): Promise<boolean> {
   return (await getDb().templateDisk.count({ where: { pool, volume } })) > 0;
 }
+
+/** Names of the VMs made from a template version (what keeps it from being deleted). */
+export async function vmNamesOfVersion(versionId: string): Promise<string[]> {
+  const rows = await getDb().vm.findMany({
+    where: { templateVersionId: versionId },
+    select: { name: true },
+    orderBy: { name: 'asc' },
+  });
+  return rows.map((r) => r.name);
+}
+
+/** Names of the VMs made from any version of a template (or from a kernel template). */
+export async function vmNamesOfTemplate(templateId: string): Promise<string[]> {
+  const rows = await getDb().vm.findMany({ where: { templateId }, select: { name: true }, orderBy: { name: 'asc' } });
+  return rows.map((r) => r.name);
+}
+
+/** The outcome of a delete: the rows went (with the disks they named), or VMs still use them. */
+export type TemplateDeleteResult = { deleted: true; disks: TemplateDiskRow[] } | { deleted: false; vms: string[] };
+
+/**
+ * Deletes versions (and, with `template`, the template itself) in one transaction, unless a VM
+ * uses them. The VMs are counted inside the transaction and the foreign keys restrict too, so a
+ * VM created meanwhile keeps its version (the FK error is read as "in use").
+ */
+async function deleteRows(
+  where: { versionIds: string[]; templateId?: string },
+  usedBy: () => Promise<string[]>,
+): Promise<TemplateDeleteResult> {
+  try {
+    return await getDb().$transaction(async (tx) => {
+      const vms = await tx.vm.findMany({
+        where: where.templateId ? { templateId: where.templateId } : { templateVersionId: { in: where.versionIds } },
+        select: { name: true },
+        orderBy: { name: 'asc' },
+      });
+      if (vms.length > 0) return { deleted: false, vms: vms.map((v) => v.name) } as const;
+      const versionIds = where.templateId
+        ? (await tx.templateVersion.findMany({ where: { templateId: where.templateId }, select: { id: true } })).map(
+            (v) => v.id,
+          )
+        : where.versionIds;
+      const disks = await tx.templateDisk.findMany({
+        where: { versionId: { in: versionIds } },
+        select: { position: true, pool: true, volume: true, bus: true, format: true },
+        orderBy: { position: 'asc' },
+      });
+      await tx.templateVersion.deleteMany({ where: { id: { in: versionIds } } });
+      if (where.templateId) await tx.template.delete({ where: { id: where.templateId } });
+      return {
+        deleted: true,
+        disks: disks.map((d) => ({
+          ...d,
+          bus: d.bus as TemplateDiskRow['bus'],
+          format: d.format as TemplateDiskRow['format'],
+        })),
+      } as const;
+    });
+  } catch (err) {
+    // P2003: a foreign key still points here (a VM made from it after the count above).
+    if ((err as { code?: unknown }).code === 'P2003') return { deleted: false, vms: await usedBy() };
+    throw err;
+  }
+}
+
+/** Deletes one version (its disks and NICs cascade) unless a VM was made from it. */
+export async function deleteVersion(versionId: string): Promise<TemplateDeleteResult> {
+  return deleteRows({ versionIds: [versionId] }, () => vmNamesOfVersion(versionId));
+}
+
+/** Deletes a template with all its versions unless a VM was made from it. */
+export async function deleteTemplate(templateId: string): Promise<TemplateDeleteResult> {
+  return deleteRows({ versionIds: [], templateId }, () => vmNamesOfTemplate(templateId));
+}

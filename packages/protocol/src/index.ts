@@ -9,3 +9,4 @@ export * from './methods/networks.ts';
 export * from './methods/vm-hardware.ts';
 export * from './methods/snapshots.ts';
 export * from './methods/consoles.ts';
+export * from './methods/sweeps.ts';

@@ -11,6 +11,7 @@ import { networkRequests } from './methods/networks.ts';
 import { vmLifecycleRequests } from './methods/vm-lifecycle.ts';
 import { snapshotRequests } from './methods/snapshots.ts';
 import { consoleRequests } from './methods/consoles.ts';
+import { sweepRequests } from './methods/sweeps.ts';
 import { MAX_VM_DISKS, createdHardwareSchema, vmHardwareSchema, volumeRefSchema } from './methods/vm-hardware.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
@@ -172,6 +173,7 @@ export const agentRequests = {
   ...vmLifecycleRequests,
   ...snapshotRequests,
   ...consoleRequests,
+  ...sweepRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;

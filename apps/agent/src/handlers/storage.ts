@@ -19,7 +19,9 @@ import {
   VireoError,
   type storageRequests,
 } from '@vireo/protocol';
+import type { FaultPoint } from '../config.ts';
 import type { Operation } from '../jobs.ts';
+import type { Journal } from '../journal.ts';
 import type { Logger } from '../logger.ts';
 
 const run = promisify(execFile);
@@ -30,6 +32,10 @@ type Handler<M extends StorageMethod> = (params: AgentParams<M>, op: Operation) 
 export interface StorageDeps {
   hv: Hypervisor;
   logger: Logger;
+  /** Volumes being made are journalled, so a killed agent's successor deletes them (jobs.ts). */
+  journal: Journal;
+  /** Tests only: see FAULT_POINTS. */
+  fault?: (point: FaultPoint) => void;
 }
 
 /** Who uses what on this host: every pool volume, and every domain disk with its backing chain. */
@@ -130,7 +136,44 @@ function describeUsers(users: VolumeUser[]): string {
 }
 
 export function createStorageHandlers(deps: StorageDeps): { [M in StorageMethod]: Handler<M> } {
-  const { hv, logger } = deps;
+  const { hv, logger, journal } = deps;
+  const fault = deps.fault ?? (() => {});
+
+  /**
+   * Tests only: dies once libvirtd has begun the copy (its volume is listed while it is being
+   * written), or just after, for a copy quicker than the polls.
+   */
+  async function copyBegun(pool: string, name: string, copy: Promise<unknown>): Promise<void> {
+    let settled = false;
+    void copy
+      .finally(() => {
+        settled = true;
+      })
+      .catch(() => undefined);
+    while (!settled && !(await hv.storage.volume(pool, name).catch(() => null))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    fault('volume:during-copy');
+  }
+
+  /**
+   * Makes a volume whose name was checked free, journalled while it is made: the journal entry
+   * goes once the reply is ready (success) or the make failed (libvirt made nothing, or the
+   * entry stays for the settler to clear what it left).
+   */
+  async function making<T>(op: Operation, pool: string, name: string, make: () => Promise<T>): Promise<T> {
+    await journal.record({ key: op.key, kind: 'volume.make', volume: { pool, volume: name }, at: Date.now() });
+    let made: T;
+    try {
+      made = await make();
+    } catch (err) {
+      if (!(await hv.storage.volume(pool, name).catch(() => null))) await journal.remove(op.key);
+      throw err;
+    }
+    fault('volume:after-make');
+    await journal.remove(op.key);
+    return made;
+  }
 
   async function usageNow(): Promise<Usage> {
     return readUsage(hv, await hv.listDomains(), await runningPools(hv));
@@ -203,7 +246,7 @@ export function createStorageHandlers(deps: StorageDeps): { [M in StorageMethod]
       return {};
     },
 
-    async 'volume.create'({ pool, name, format, capacityBytes }) {
+    async 'volume.create'({ pool, name, format, capacityBytes }, op) {
       await needPool(pool);
       const same = await sameOrConflict(
         pool,
@@ -211,7 +254,7 @@ export function createStorageHandlers(deps: StorageDeps): { [M in StorageMethod]
         (v) => v.format === format && v.capacityBytes === capacityBytes && v.backingPath === null,
       );
       if (same) return { volume: same };
-      const volume = await hv.storage.createVolume(pool, { name, format, capacityBytes });
+      const volume = await making(op, pool, name, () => hv.storage.createVolume(pool, { name, format, capacityBytes }));
       logger.info('volume created', { pool, name, format, capacityBytes });
       return { volume: await volumeInfo(volume) };
     },
@@ -225,11 +268,14 @@ export function createStorageHandlers(deps: StorageDeps): { [M in StorageMethod]
       );
       if (same) return { volume: same };
       const t1 = performance.now();
-      const volume = linked
-        ? await hv.storage.cloneVolume(pool, { name, basePath: sourcePath })
-        : await hv.storage.copyVolume(pool, { name, sourcePath, format }, (done, total) =>
-            op.progress(total > 0 ? Math.min(99, Math.round((done / total) * 100)) : 0, 'copying'),
-          );
+      const volume = await making(op, pool, name, async () => {
+        if (linked) return hv.storage.cloneVolume(pool, { name, basePath: sourcePath });
+        const copy = hv.storage.copyVolume(pool, { name, sourcePath, format }, (done, total) =>
+          op.progress(total > 0 ? Math.min(99, Math.round((done / total) * 100)) : 0, 'copying'),
+        );
+        if (deps.fault) await copyBegun(pool, name, copy);
+        return copy;
+      });
       const t2 = performance.now();
       const info = await volumeInfo(volume);
       // Where a clone's time goes (issue 6's copy benchmark): checks, libvirt's copy, the usage read.

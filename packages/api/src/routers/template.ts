@@ -2,6 +2,7 @@ import { createTemplateInput, publishVersionInput } from '../schemas/template.ts
 import { libvirtNameSchema } from '@vireo/protocol';
 import { z } from 'zod';
 import { createTemplate, listTemplates, publishVersion, templateFromVm } from '../services/templates.ts';
+import { deleteTemplate, deleteTemplateVersion } from '../services/template-delete.ts';
 import { loadVmForUser } from '../services/vm-access.ts';
 import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 import type { TemplateListItem } from '../views.ts';
@@ -29,4 +30,12 @@ export const templateRouter = router({
         .refine((v) => Boolean(v.name) !== Boolean(v.templateId), 'Give a new name or a template, not both.'),
     )
     .mutation(async ({ ctx, input }) => templateFromVm(await loadVmForUser(input.vmId, ctx.user), input, ctx.user)),
+  /** Deletes one version and its base volumes; refused (naming them) while VMs were made from it. */
+  deleteVersion: adminProcedure
+    .input(z.object({ versionId: z.string().min(1).max(64) }))
+    .mutation(({ input }) => deleteTemplateVersion(input.versionId)),
+  /** Deletes a template, its versions and their bases; refused (naming them) while VMs use it. */
+  delete: adminProcedure
+    .input(z.object({ templateId: z.string().min(1).max(64) }))
+    .mutation(({ input }) => deleteTemplate(input.templateId)),
 });

@@ -24,6 +24,7 @@ import { selfId } from './cluster.ts';
 import { applyHostFacts } from './domain-facts.ts';
 import { applyDomainEvents } from './domain-events.ts';
 import { reapplyToHost } from './networks.ts';
+import { sweepAbandonedUploads, sweepStaleNetworks } from './sweeps.ts';
 import { recordStats } from './stats-history.ts';
 import { sweepOrphanFiles } from './storage-reconcile.ts';
 import { publishHost } from './views.ts';
@@ -198,9 +199,10 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
     void applyPoolsOnConnect({ id: conn.hostId, name: conn.hostName, clusterId: host.clusterId });
     autostartOnConnect({ id: conn.hostId, name: conn.hostName }, msg.domains);
     // Networks and security groups made or changed while it was away (never holds up the state).
-    void reapplyToHost(conn.hostId, conn.hostName).catch((err) =>
-      console.warn(`[agent ${conn.hostName}] networks:`, err),
-    );
+    void reapplyToHost(conn.hostId, conn.hostName)
+      .then(() => sweepStaleNetworks(conn.hostId, conn.hostName))
+      .catch((err) => console.warn(`[agent ${conn.hostName}] networks:`, err));
+    void sweepAbandonedUploads(conn.hostId);
   }
   await publishHost(conn.hostId);
   sweepOrphanFiles(conn, msg);

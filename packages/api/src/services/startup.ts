@@ -2,6 +2,7 @@ import { connectBus } from './bus.ts';
 import { joinCluster } from './cluster.ts';
 import { ensureDefaultNetworks } from './networks.ts';
 import { startSnapshotScheduler } from './snapshot-schedule.ts';
+import { startUploadSweep } from './sweeps.ts';
 
 /**
  * Start-up: join the change bus (PostgreSQL: shared with the other managers), then the cluster
@@ -15,5 +16,6 @@ export async function reconcileOnStart(): Promise<{ tasksFailed: number }> {
   const joined = await joinCluster();
   await ensureDefaultNetworks();
   startSnapshotScheduler();
+  startUploadSweep();
   return joined;
 }

@@ -21,7 +21,7 @@ interface Actor {
   id: string;
 }
 
-async function poolHosts(pool: StoragePoolRecord): Promise<{ runner: HostView; others: HostView[] }> {
+export async function poolHosts(pool: StoragePoolRecord): Promise<{ runner: HostView; others: HostView[] }> {
   const mine = hostsOf(pool, await hosts.list());
   const runner = mine.find((h) => h.status === 'online');
   if (!runner) {
@@ -36,7 +36,7 @@ async function poolHosts(pool: StoragePoolRecord): Promise<{ runner: HostView; o
  * Refuses when a domain uses it (any use, or only as a running disk), when it is the base of
  * clones (for deletes), and while a host of the pool cannot be asked.
  */
-async function refuseIfUsed(
+export async function refuseIfUsed(
   pool: StoragePoolRecord,
   all: HostView[],
   name: string,

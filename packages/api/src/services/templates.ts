@@ -165,7 +165,9 @@ export async function templateFromVm(
             await templates.createDiskTemplate({ name, description: input.description ?? '' }, version);
             return `Template ${name} made from VM ${vm.name}.`;
           } catch (err) {
-            for (const ref of made) await agent.request('volume.delete', ref).catch(() => undefined);
+            const left: { pool: string; name: string }[] = [];
+            for (const ref of made) await agent.request('volume.delete', ref).catch(() => left.push(ref));
+            if (left.length > 0) deleteWhenBack(hostId, vm.hostName ?? hostId, left);
             throw err;
           }
         },
@@ -176,4 +178,28 @@ export async function templateFromVm(
     release();
     throw err;
   }
+}
+
+/**
+ * Copies a failed template.fromVm made whose delete failed too (the host's agent is gone: the
+ * copy being made when it died is its own journal's to delete): retried every 5 s for 15 min,
+ * until the agent is back. Kept in this manager's memory only; one restarted meanwhile leaves
+ * them as plain volumes (not bases: deletable under Storage).
+ */
+function deleteWhenBack(hostId: string, hostName: string, refs: { pool: string; name: string }[]): void {
+  let left = [...refs];
+  const until = Date.now() + 15 * 60_000;
+  const retry = async () => {
+    const still: typeof left = [];
+    for (const ref of left) {
+      try {
+        await (await hostAgent(hostId, hostName)).request('volume.delete', ref);
+      } catch {
+        still.push(ref);
+      }
+    }
+    left = still;
+    if (left.length > 0 && Date.now() < until) setTimeout(() => void retry(), 5000).unref();
+  };
+  setTimeout(() => void retry(), 5000).unref();
 }

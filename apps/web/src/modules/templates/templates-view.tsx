@@ -10,9 +10,11 @@ import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { formatDateTime, formatMiB } from '../ui/format';
 import { EmptyRow, PageHeader, stacked, TableHead, td as tdBase } from '../ui/page-header';
+import { DeleteTemplateButton, DeleteVersionButton } from './template-delete';
 
 const td = `${tdBase} ${stacked.td}`;
 const COLUMNS = ['Version', 'Firmware', 'Disks (bases)', 'NICs', 'Sizing', 'VMs', 'Published'];
+const ADMIN_COLUMNS = [...COLUMNS, ''];
 
 /**
  * Templates: each disk template with its versions (newest first), their base volumes, NICs and
@@ -75,18 +77,23 @@ export function TemplatesView() {
                     direct kernel boot, no versions
                   </span>
                 )}
-                {isAdmin && t.kind === 'disk' && (
-                  <button
-                    type="button"
-                    className={`${btn.secondary} ml-auto`}
-                    data-testid="template-new-version"
-                    onClick={() => setForm({ templateId: t.id })}
-                  >
-                    New version
-                  </button>
+                {isAdmin && (
+                  <div className="ml-auto flex items-start gap-2">
+                    {t.kind === 'disk' && (
+                      <button
+                        type="button"
+                        className={btn.secondary}
+                        data-testid="template-new-version"
+                        onClick={() => setForm({ templateId: t.id })}
+                      >
+                        New version
+                      </button>
+                    )}
+                    <DeleteTemplateButton template={t} />
+                  </div>
                 )}
               </div>
-              {t.kind === 'disk' && <Versions template={t} />}
+              {t.kind === 'disk' && <Versions template={t} isAdmin={isAdmin} />}
             </Section>
           ))}
         </div>
@@ -95,12 +102,13 @@ export function TemplatesView() {
   );
 }
 
-function Versions({ template }: { template: TemplateListItem }) {
+function Versions({ template, isAdmin }: { template: TemplateListItem; isAdmin: boolean }) {
+  const columns = isAdmin ? ADMIN_COLUMNS : COLUMNS;
   return (
     <table className={`w-full border-separate border-spacing-0 text-sm ${stacked.table}`}>
-      <TableHead columns={COLUMNS} className={stacked.thead} />
+      <TableHead columns={columns} className={stacked.thead} />
       <tbody className={stacked.tbody}>
-        {template.versions.length === 0 && <EmptyRow colSpan={COLUMNS.length}>No versions</EmptyRow>}
+        {template.versions.length === 0 && <EmptyRow colSpan={columns.length}>No versions</EmptyRow>}
         {template.versions.map((v, i) => (
           <tr key={v.id} data-testid="template-version-row" data-version={v.version} className={stacked.tr}>
             <td className={`${td} font-medium`} data-label="Version">
@@ -112,7 +120,10 @@ function Versions({ template }: { template: TemplateListItem }) {
               {v.firmware.toUpperCase()}
             </td>
             <td className={`${td} font-mono text-xs`} data-label="Disks (bases)">
-              {v.disks.map((d) => `${d.pool}/${d.volume} (${d.bus})`).join(', ')}
+              {/* td's whitespace-nowrap would win over a second whitespace class here (stylesheet order) */}
+              <div className="whitespace-normal break-all">
+                {v.disks.map((d) => `${d.pool}/${d.volume} (${d.bus})`).join(', ')}
+              </div>
             </td>
             <td className={td} data-label="NICs">
               {v.nics.length === 0 ? '—' : v.nics.map((n) => `${n.network} (${n.model})`).join(', ')}
@@ -126,6 +137,11 @@ function Versions({ template }: { template: TemplateListItem }) {
             <td className={td} data-label="Published">
               {formatDateTime(v.createdAt)}
             </td>
+            {isAdmin && (
+              <td className={td}>
+                <DeleteVersionButton template={template} version={v} />
+              </td>
+            )}
           </tr>
         ))}
       </tbody>

@@ -9,6 +9,7 @@ import { errorInfo } from '@/trpc/errors';
 import type { VmView } from '@/trpc/types';
 import { ConsolePanel } from '../console/console-panel';
 import { VmTagEditor } from '../bulk/vm-tags';
+import { MakeTemplateButton } from '../templates/make-template-button';
 import { ErrorText } from '../ui/error-text';
 import { formatDateTime, formatMiB, formatPercent } from '../ui/format';
 import { PageHeader } from '../ui/page-header';
@@ -81,7 +82,12 @@ export function VmDetailView({ vmId }: { vmId: string }) {
             {v.hostStatus && v.hostStatus !== 'online' && <HostStatusPill status={v.hostStatus} />}
           </span>
         }
-        actions={<VmActionBar vm={v} busy={busy} runningKind={runningKind} onTaskStarted={setStartedTaskId} />}
+        actions={
+          <div className="flex flex-wrap items-start gap-1.5">
+            <MakeTemplateButton vm={v} busy={busy} onTaskStarted={setStartedTaskId} />
+            <VmActionBar vm={v} busy={busy} runningKind={runningKind} onTaskStarted={setStartedTaskId} />
+          </div>
+        }
       />
       <div className="min-h-0 flex-1 overflow-auto bg-zinc-50">
         <div className="flex flex-col gap-4 p-4 xl:flex-row xl:items-start">
