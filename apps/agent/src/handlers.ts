@@ -4,7 +4,9 @@
  * re-send a request after a reconnect. Create and delete journal each host-changing step first
  * (journal.ts), so a killed agent's successor can finish or roll them back (jobs.ts).
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type { DomainDisk, DomainSpec, Hypervisor } from '@vireo/hypervisor';
 import {
   type AgentMethod,
@@ -37,6 +39,8 @@ import { seedIsoPath, writeSeedDrive } from './vm-seed.ts';
 import { deleteOwnVolumes, findVolume, makeVolume, mustBeFree } from './vm-volumes.ts';
 
 export { isInside, overlayPath, serialLogPath } from './files.ts';
+
+const run = promisify(execFile);
 
 export interface HandlerDeps {
   hv: Hypervisor;
@@ -163,6 +167,29 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     const left = [...notRemoved, ...gone.notRemoved];
     if (left.length === 0) await journalAfterChange(key, journal.remove(key));
     else logger.error('could not remove the disks of a failed create; will retry', { notRemoved: left });
+  }
+
+  /**
+   * A clone's overlay: a sparse copy of another VM's (stopped) overlay, keeping its backing file,
+   * so the clone starts with that VM's disk as it is. Only a VM overlay of this host's storage dir.
+   */
+  async function copyOverlay(source: string, target: string): Promise<void> {
+    if (!isInside(dir, source) || !vmFileUuid(source)) {
+      throw new VireoError('BAD_INPUT', `${source} is not a VM disk of this host.`, { object: 'disk' });
+    }
+    if (!existsSync(source))
+      throw new VireoError('NOT_FOUND', `No VM disk ${source} on this host.`, { object: 'disk' });
+    try {
+      await run('cp', ['--sparse=always', '--no-preserve=all', source, target], { timeout: 3_600_000 });
+    } catch (err) {
+      throw new VireoError(
+        'STORAGE_ERROR',
+        `Could not copy ${source}: ${(err as { stderr?: string }).stderr ?? reason(err)}`,
+        {
+          object: 'disk',
+        },
+      );
+    }
   }
 
   /** The created VM's disk path, drives and NICs, read back from libvirt with their volumes. */
@@ -292,7 +319,8 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       if (spec.template && overlay) {
         await journal.record({ ...entry, step: 'overlay' });
         try {
-          await hv.createOverlay(spec.template.diskPath, overlay);
+          if (spec.template.copyOf) await copyOverlay(spec.template.copyOf, overlay);
+          else await hv.createOverlay(spec.template.diskPath, overlay);
         } catch (err) {
           // qemu-img can fail half way (ENOSPC after creating the file): the file is ours alone.
           await rollBack();

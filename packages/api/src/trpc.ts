@@ -34,6 +34,7 @@ const TRPC_CODE_FOR: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
+  CANCELLED: 'CLIENT_CLOSED_REQUEST',
 };
 
 /** Readable text for a zod failure: "memoryMiB: Memory must be at least 64 MiB." */

@@ -136,6 +136,17 @@ export function fail(id: string, error: { code: string; message: string }): Prom
   });
 }
 
+/** Asks a running task to stop; false if it is unknown or already finished. */
+export function requestCancel(id: string): Promise<boolean> {
+  return transition(id, { cancelRequested: true });
+}
+
+/** Whether someone asked this task to stop (any manager may have recorded the request). */
+export async function cancelRequested(id: string): Promise<boolean> {
+  const row = await getDb().task.findUnique({ where: { id }, select: { cancelRequested: true } });
+  return row?.cancelRequested ?? false;
+}
+
 export async function byId(id: string): Promise<TaskView | null> {
   const row = await getDb().task.findUnique({ where: { id }, select: taskSelect });
   return row && toView(row);

@@ -84,6 +84,8 @@ export const vmCreateSpecSchema = z
         initrdPath: absolutePath,
         diskPath: absolutePath,
         cmdline: z.string().max(1024),
+        /** A clone: the overlay is a copy of this one (another VM's, in the VM storage dir). */
+        copyOf: absolutePath.optional(),
       })
       .optional(),
     /**

@@ -223,7 +223,7 @@ function outcomeUnknown(err: unknown): boolean {
   );
 }
 
-async function forgetFailedCreate(vm: VmRecord, err: unknown): Promise<void> {
+export async function forgetFailedCreate(vm: VmRecord, err: unknown): Promise<void> {
   if (outcomeUnknown(err)) {
     await vms.updateState(vm.uuid, 'unknown', INTERRUPTED_REASON.createHostLost);
     await publishVm(vm.id);

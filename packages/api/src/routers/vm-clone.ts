@@ -1,0 +1,19 @@
+/**
+ * Clone procedures of the `vm` router (spread into it: `vm.clone`, `vm.cancelClone`).
+ * vm.clone returns `{ taskId, vmId }` at once; the copy runs as the task.
+ */
+import { vmNameSchema } from '@vireo/protocol';
+import { z } from 'zod';
+import { cancelClone, cloneVm } from '../services/vm-clone.ts';
+import { authedProcedure, vmProcedure } from '../trpc.ts';
+
+export const vmCloneProcedures = {
+  /** A full clone of a stopped VM on its host: new name, uuid and MACs, copies of its disks. */
+  clone: vmProcedure
+    .input(z.object({ name: vmNameSchema }))
+    .mutation(({ ctx, input }) => cloneVm(ctx.vm, input, ctx.user)),
+  /** Asks a running clone to stop; what it made is removed and the task ends CANCELLED. */
+  cancelClone: authedProcedure
+    .input(z.object({ taskId: z.string().min(1).max(64) }))
+    .mutation(({ ctx, input }) => cancelClone(input.taskId, ctx.user)),
+};
