@@ -15,6 +15,8 @@ import { z } from 'zod';
 export const FAULT_POINTS = [
   'create:after-overlay',
   'create:after-define',
+  // vm.create with pool volumes (a clone's copies): killed once a volume is made, before define.
+  'create:after-volume',
   'delete:after-undefine',
   'delete:after-files',
   'delete:slow-after-undefine',

@@ -345,6 +345,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
             made.push(volume);
             await journal.record({ ...entry, step: 'volumes', volumes: [...made] });
             path = (await makeVolume(hv.storage, { ...disk, volume })).path;
+            fault('create:after-volume');
             op.progress(30 + Math.round((40 * (i + 1)) / wanted.length), `volume ${volume.volume} created`);
           } else {
             path = (await findVolume(hv.storage, volume)).path;

@@ -23,6 +23,7 @@ import { useVmTask } from './use-vm-task';
 import { VmHardwarePanel } from './vm-hardware-panel';
 import { VmShutdownChoice } from './vm-shutdown-choice';
 import { VmAutostartPanel } from './vm-autostart-panel';
+import { VmCloneButton } from './vm-clone-dialog';
 import { SnapshotsPanel } from '../snapshots/snapshots-panel';
 
 export function VmDetailView({ vmId }: { vmId: string }) {
@@ -85,6 +86,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
         actions={
           <div className="flex flex-wrap items-start gap-1.5">
             <MakeTemplateButton vm={v} busy={busy} onTaskStarted={setStartedTaskId} />
+            <VmCloneButton vm={v} busy={busy} />
             <VmActionBar vm={v} busy={busy} runningKind={runningKind} onTaskStarted={setStartedTaskId} />
           </div>
         }
