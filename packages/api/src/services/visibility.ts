@@ -23,6 +23,7 @@ const SAFE_FOR_USERS = new Set<ErrorCode>([
   'TICKET_INVALID',
   'TOO_MANY_REQUESTS',
   'PAYLOAD_TOO_LARGE',
+  'CANCELLED',
 ]);
 
 const USER_MESSAGE: Partial<Record<ErrorCode, string>> = {
