@@ -317,8 +317,16 @@ test('orphan sweep: files of no VM are removed; files of VMs and other files sta
     await waitFor('the stray files removed', async () => !existsSync(strayOverlay) && !existsSync(strayLog), 15_000);
     assert.ok(existsSync(join(vmsDir(), `${vm.uuid}.qcow2`)), "a VM's own disk stays");
     assert.ok(existsSync(notOurs), 'a file not named by Vireo stays');
-    const events = await api.event.list.query();
-    assert.ok(events.some((e) => e.kind === 'storage.orphansRemoved' && e.message.includes(strayOverlay)));
+    // The host removes the files first; the manager records the event once it has the answer.
+    await waitFor(
+      'the orphansRemoved event naming the stray overlay',
+      async () =>
+        (await api.event.list.query()).some(
+          (e) => e.kind === 'storage.orphansRemoved' && e.message.includes(strayOverlay),
+        ),
+      15_000,
+      200,
+    );
     await assertConsistent(api, 'orphan sweep');
   } finally {
     await exec('rm', ['-f', notOurs, strayOverlay, strayLog]);

@@ -17,8 +17,11 @@ let cookie: () => string;
 let vm: Awaited<ReturnType<typeof createTestVm>>['vm'];
 let impostor: WebSocket;
 const requestsToImpostor: string[] = [];
-/** Sent to every host that connects (its cluster's pools, networks and filters): nothing about a VM. */
-const HOST_SETUP = new Set(['pool.ensure', 'network.ensure', 'filter.ensure']);
+/**
+ * Sent to every host that connects (its cluster's pools, networks and filters, and the listing
+ * that sweeps stale vireo-* networks and filters): nothing about a VM.
+ */
+const HOST_SETUP = new Set(['pool.ensure', 'network.ensure', 'filter.ensure', 'network.list', 'filter.list']);
 let impostorHostId = '';
 
 before(async () => {
