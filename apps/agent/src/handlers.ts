@@ -29,6 +29,7 @@ import { vmLifecycleHandlers } from './handlers/vm-lifecycle.ts';
 import { deleteAllSnapshots, snapshotHandlers } from './handlers/snapshots.ts';
 import { consoleHandlers } from './handlers/consoles.ts';
 import { sweepHandlers } from './handlers/sweeps.ts';
+import { vmEditHandlers } from './handlers/vm-edit.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -542,6 +543,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...snapshotHandlers(hv, logger),
     ...consoleHandlers(hv, deps.openSerialConsole),
     ...sweepHandlers(hv),
+    ...vmEditHandlers(hv, logger),
   };
 }
 

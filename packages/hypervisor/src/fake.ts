@@ -24,6 +24,7 @@ import type {
   StatsSample,
 } from './hypervisor.ts';
 import { FakeConsoleOps } from './ops/consoles.ts';
+import { FakeDeviceOps } from './ops/devices.ts';
 import { FakeStorage } from './ops/fake-storage.ts';
 import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
 import { FakeSnapshotOps } from './ops/fake-snapshots.ts';
@@ -72,6 +73,7 @@ export class FakeHypervisor implements Hypervisor {
   readonly networks = new FakeNetworkOps();
   readonly lifecycle: DomainLifecycleOps = this.fakeLifecycle();
   readonly consoles = new FakeConsoleOps();
+  readonly devices = new FakeDeviceOps();
   private readonly domains = new Map<string, FakeDomain>();
   readonly snapshots = new FakeSnapshotOps((uuid) => this.domains.get(uuid)?.info.state);
   private readonly volumes = new Set<string>();

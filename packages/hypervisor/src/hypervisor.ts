@@ -17,6 +17,7 @@ import type {
 } from '@vireo/protocol';
 import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
 import type { ConsoleOps } from './ops/consoles.ts';
+import type { DeviceOps } from './ops/devices.ts';
 import type { NetworkOps } from './ops/networks.ts';
 import type { SnapshotOps } from './ops/snapshots.ts';
 import type { StorageOps } from './ops/storage.ts';
@@ -125,6 +126,8 @@ export interface Hypervisor {
   readonly snapshots: SnapshotOps;
   /** Domains' text consoles (ops/consoles.ts). */
   readonly consoles: ConsoleOps;
+  /** Disk hot-plug into running domains (ops/devices.ts). */
+  readonly devices: DeviceOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

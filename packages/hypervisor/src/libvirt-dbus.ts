@@ -22,6 +22,7 @@ import { type IoCounters, ioCounters, ioRates } from './domain-io.ts';
 import { LibvirtBus } from './libvirt-bus.ts';
 import { type DomainPlatform, canonicalMachine, choosePlatform, machineAlias } from './platform.ts';
 import { type ConsoleOps, LibvirtConsoleOps } from './ops/consoles.ts';
+import { type DeviceOps, LibvirtDeviceOps } from './ops/devices.ts';
 import { IFACE, domainPath, libvirtUnreachable, uuidFromDomainPath } from './libvirt-call.ts';
 import {
   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
@@ -104,6 +105,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   readonly lifecycle: DomainLifecycleOps;
   readonly snapshots: SnapshotOps;
   readonly consoles: ConsoleOps;
+  readonly devices: DeviceOps;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
@@ -112,6 +114,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     this.lifecycle = new LibvirtDomainLifecycle((...a) => this.call(...a), this.connectPath);
     this.snapshots = new LibvirtSnapshotOps((...a) => this.call(...a), this.connectPath);
     this.consoles = new LibvirtConsoleOps((...a) => this.call(...a), this.connectPath);
+    this.devices = new LibvirtDeviceOps((...a) => this.call(...a), this.connectPath);
   }
 
   async connect(): Promise<void> {

@@ -7,6 +7,7 @@ import { objectHistory } from '../services/stats-history.ts';
 import { statsRangeInput } from '../schemas/stats.ts';
 import { authedProcedure, router, vmProcedure } from '../trpc.ts';
 import { vmLifecycleProcedures } from './vm-lifecycle.ts';
+import { vmEditProcedures } from './vm-edit.ts';
 import { createVmInput, listVmsInput } from '../schemas/vm.ts';
 
 export const vmRouter = router({
@@ -28,6 +29,7 @@ export const vmRouter = router({
     .input(z.object({ keepDisks: z.boolean().optional() }))
     .mutation(({ ctx, input }) => deleteVm(ctx.vm, ctx.user, input)),
   ...vmLifecycleProcedures,
+  ...vmEditProcedures,
   /**
    * Admins only: record the VM on another host that reports its domain (after a host was lost
    * and the VM was started elsewhere by hand). A host's own report never moves a VM.

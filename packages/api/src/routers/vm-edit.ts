@@ -1,0 +1,24 @@
+/**
+ * Editing procedures of the `vm` router (spread into it): `vm.addDisk` and `vm.removeDisk`
+ * hot-plug disks on a running VM. Both return `{ taskId }`.
+ */
+import { DISK_BYTES_MAX, DISK_BYTES_MIN, diskFormatSchema, hotplugBusSchema, libvirtNameSchema } from '@vireo/protocol';
+import { z } from 'zod';
+import { addDisk, removeDisk } from '../services/vm-disks.ts';
+import { vmProcedure } from '../trpc.ts';
+
+export const vmEditProcedures = {
+  addDisk: vmProcedure
+    .input(
+      z.object({
+        sizeBytes: z.number().int().min(DISK_BYTES_MIN).max(DISK_BYTES_MAX),
+        bus: hotplugBusSchema.default('virtio'),
+        format: diskFormatSchema.default('qcow2'),
+        pool: libvirtNameSchema.default('default'),
+      }),
+    )
+    .mutation(({ ctx, input }) => addDisk(ctx.vm, ctx.user, input)),
+  removeDisk: vmProcedure
+    .input(z.object({ position: z.number().int().min(0).max(1000) }))
+    .mutation(({ ctx, input }) => removeDisk(ctx.vm, ctx.user, input.position)),
+};

@@ -1,0 +1,35 @@
+/**
+ * Editing a VM's hardware: hot-plug of blank disks into a running VM. The disk's volume is made
+ * in a storage pool of the VM's host and attached live and to the definition at once.
+ */
+import { z } from 'zod';
+import { uuidSchema } from '../names.ts';
+import { DISK_BYTES_MAX, DISK_BYTES_MIN, diskFormatSchema, volumeRefSchema } from './vm-hardware.ts';
+
+/** Buses a disk can be hot-plugged on: SATA (AHCI) has no hot-plug in QEMU. */
+export const hotplugBusSchema = z.enum(['virtio', 'scsi']);
+export type HotplugBus = z.infer<typeof hotplugBusSchema>;
+
+const diskPath = z
+  .string()
+  .max(4096)
+  .regex(/^\/[^\0]*$/, 'must be an absolute path');
+
+export const vmEditRequests = {
+  /** Makes a blank volume and attaches it to the running VM; a failed attach deletes the volume. */
+  'vm.attachDisk': {
+    params: z.object({
+      uuid: uuidSchema,
+      volume: volumeRefSchema,
+      sizeBytes: z.number().int().min(DISK_BYTES_MIN).max(DISK_BYTES_MAX),
+      bus: hotplugBusSchema,
+      format: diskFormatSchema,
+    }),
+    result: z.object({ target: z.string().max(32), path: diskPath, sizeBytes: z.number().int().nonnegative() }),
+  },
+  /** Detaches the disk with this source path; deletes `deleteVolume` once the guest released it. */
+  'vm.detachDisk': {
+    params: z.object({ uuid: uuidSchema, path: diskPath, deleteVolume: volumeRefSchema.optional() }),
+    result: z.object({ detached: z.boolean(), volumeDeleted: z.boolean() }),
+  },
+} as const;
