@@ -89,3 +89,64 @@ test('a disk hot-added to a running guest shows in the guest, and hot-removed le
   assert.equal((await rejection(api.vm.addDisk.mutate({ vmId, sizeBytes: 64 * MiB }))).code, 'INVALID_STATE');
   assert.equal((await api.vm.hardware.query({ vmId })).disks.length, rows, 'a refused hot-add adds no row');
 });
+
+test('editing a stopped VM sets vCPUs, memory, their maximums and the name in libvirt; a refused edit changes nothing', async () => {
+  const { vmId, vm } = await createTestVm(api, 'edit', { start: false });
+  made.push(vmId);
+  const host = await hostOfDomain(vm.uuid);
+  assert.ok(host, 'the domain is on a lab host');
+  const name = `${vm.name}-x`;
+
+  const edited = await waitTask(
+    api,
+    (await api.vm.edit.mutate({ vmId, name, vcpus: 2, maxVcpus: 4, memoryMiB: 192, maxMemoryMiB: 256 })).taskId,
+  );
+  assert.equal(edited.state, 'succeeded', edited.errorMessage ?? '');
+  const count = async (...flags: string[]) =>
+    (await virsh(host, 'vcpucount', vm.uuid, '--config', ...flags)).stdout.trim();
+  assert.equal(await count('--current'), '2');
+  assert.equal(await count('--maximum'), '4');
+  const info = (await virsh(host, 'dominfo', vm.uuid)).stdout;
+  assert.match(info, /Name:\s+(\S+)/);
+  assert.equal(/Name:\s+(\S+)/.exec(info)?.[1], name);
+  assert.match(info, /Max memory:\s+262144 KiB/);
+  assert.match(info, /Used memory:\s+196608 KiB/);
+  const row = await api.vm.byId.query({ vmId });
+  assert.equal(row.name, name);
+  assert.equal(row.vcpus, 2);
+  assert.equal(row.memoryMiB, 192);
+
+  // Validated before anything moves: more vCPUs than the maximum never reaches the host.
+  const bad = await rejection(
+    api.vm.edit.mutate({ vmId, name, vcpus: 4, maxVcpus: 2, memoryMiB: 192, maxMemoryMiB: 256 }),
+  );
+  assert.equal(bad.code, 'BAD_INPUT');
+
+  // A name another domain of the host has (defined behind Vireo's back): the host refuses, and
+  // neither libvirt's definition nor Vireo's row changes.
+  const clash = `${vm.name}-clash`;
+  const xml = `<domain type='qemu'><name>${clash}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>`;
+  const file = `${lab().sharedDir}/${clash}.xml`;
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(file, xml);
+  assert.equal((await virsh(host, 'define', file)).code, 0);
+  try {
+    const refused = await waitTask(
+      api,
+      (await api.vm.edit.mutate({ vmId, name: clash, vcpus: 1, maxVcpus: 1, memoryMiB: 128, maxMemoryMiB: 128 }))
+        .taskId,
+    );
+    assert.equal(refused.state, 'failed');
+    assert.equal(await count('--current'), '2');
+    assert.equal(await count('--maximum'), '4');
+    const still = await api.vm.byId.query({ vmId });
+    assert.deepEqual([still.name, still.vcpus, still.memoryMiB], [name, 2, 192]);
+  } finally {
+    await virsh(host, 'undefine', clash);
+  }
+
+  // The edited VM boots with its new figures: the guest sees 2 CPUs.
+  assert.equal((await waitTask(api, (await api.vm.start.mutate({ vmId })).taskId)).state, 'succeeded');
+  await waitFor('READY', async () => serialText(vm.uuid).includes('READY'), 90_000, 250);
+  assert.equal((await guestRun(host, vm.uuid, 'grep -c ^processor /proc/cpuinfo')).trim(), '2');
+});

@@ -30,6 +30,7 @@ import { deleteAllSnapshots, snapshotHandlers } from './handlers/snapshots.ts';
 import { consoleHandlers } from './handlers/consoles.ts';
 import { sweepHandlers } from './handlers/sweeps.ts';
 import { vmEditHandlers } from './handlers/vm-edit.ts';
+import { vmConfigHandlers } from './handlers/vm-config.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -544,6 +545,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...consoleHandlers(hv, deps.openSerialConsole),
     ...sweepHandlers(hv),
     ...vmEditHandlers(hv, logger),
+    ...vmConfigHandlers(hv, logger),
   };
 }
 

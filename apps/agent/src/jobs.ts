@@ -79,6 +79,7 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   // Hot-plug changes the VM's disks: never beside a create, delete, snapshot or another hot-plug.
   'vm.attachDisk': 'exclusive',
   'vm.detachDisk': 'exclusive',
+  'vm.editConfig': 'exclusive',
 };
 
 /** The VM an operation works on and how it holds it. */

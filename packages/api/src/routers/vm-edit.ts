@@ -2,12 +2,22 @@
  * Editing procedures of the `vm` router (spread into it): `vm.addDisk` and `vm.removeDisk`
  * hot-plug disks on a running VM. Both return `{ taskId }`.
  */
-import { DISK_BYTES_MAX, DISK_BYTES_MIN, diskFormatSchema, hotplugBusSchema, libvirtNameSchema } from '@vireo/protocol';
+import {
+  DISK_BYTES_MAX,
+  DISK_BYTES_MIN,
+  diskFormatSchema,
+  hotplugBusSchema,
+  libvirtNameSchema,
+  vmConfigSchema,
+} from '@vireo/protocol';
 import { z } from 'zod';
+import { editVm } from '../services/vm-config.ts';
 import { addDisk, removeDisk } from '../services/vm-disks.ts';
 import { vmProcedure } from '../trpc.ts';
 
 export const vmEditProcedures = {
+  /** A stopped VM: name, vCPUs and memory, each with its maximum. */
+  edit: vmProcedure.input(vmConfigSchema).mutation(({ ctx, input }) => editVm(ctx.vm, ctx.user, input)),
   addDisk: vmProcedure
     .input(
       z.object({

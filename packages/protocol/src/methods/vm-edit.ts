@@ -3,7 +3,8 @@
  * in a storage pool of the VM's host and attached live and to the definition at once.
  */
 import { z } from 'zod';
-import { uuidSchema } from '../names.ts';
+import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from '../names.ts';
+import { domainInfoSchema } from '../messages.ts';
 import { DISK_BYTES_MAX, DISK_BYTES_MIN, diskFormatSchema, volumeRefSchema } from './vm-hardware.ts';
 
 /** Buses a disk can be hot-plugged on: SATA (AHCI) has no hot-plug in QEMU. */
@@ -15,7 +16,32 @@ const diskPath = z
   .max(4096)
   .regex(/^\/[^\0]*$/, 'must be an absolute path');
 
+/** A stopped VM's figures: the maximums bound what hot-plug and ballooning may reach later. */
+export const vmConfigSchema = z
+  .object({
+    name: vmNameSchema,
+    vcpus: vcpusSchema,
+    maxVcpus: vcpusSchema,
+    memoryMiB: memoryMiBSchema,
+    maxMemoryMiB: memoryMiBSchema,
+  })
+  .refine((c) => c.vcpus <= c.maxVcpus, { message: 'vCPUs cannot exceed the maximum vCPUs.', path: ['vcpus'] })
+  .refine((c) => c.memoryMiB <= c.maxMemoryMiB, {
+    message: 'Memory cannot exceed the maximum memory.',
+    path: ['memoryMiB'],
+  });
+export type VmConfig = z.infer<typeof vmConfigSchema>;
+
 export const vmEditRequests = {
+  /** Sets a stopped VM's vCPUs, memory (each with its maximum) and name in its definition. */
+  'vm.editConfig': {
+    params: z.intersection(z.object({ uuid: uuidSchema }), vmConfigSchema),
+    result: z.object({
+      domain: z.lazy(() => domainInfoSchema),
+      maxVcpus: z.number().int(),
+      maxMemoryMiB: z.number().int(),
+    }),
+  },
   /** Makes a blank volume and attaches it to the running VM; a failed attach deletes the volume. */
   'vm.attachDisk': {
     params: z.object({

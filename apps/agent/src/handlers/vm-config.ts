@@ -1,0 +1,45 @@
+/**
+ * Editing a stopped VM's definition: vCPUs (with their maximum, for later hot-plug), memory (with
+ * its maximum, for ballooning) and name, through libvirt's setters on the persistent config.
+ * A step libvirt refuses undoes the steps before it, so a failed edit leaves the domain as it was.
+ */
+import type { Hypervisor } from '@vireo/hypervisor';
+import { type AgentParams, type AgentResult, VireoError } from '@vireo/protocol';
+import type { Logger } from '../logger.ts';
+
+type ConfigMethod = 'vm.editConfig';
+type Handler<M extends ConfigMethod> = (params: AgentParams<M>) => Promise<AgentResult<M>>;
+
+export function vmConfigHandlers(hv: Hypervisor, logger: Logger): { [M in ConfigMethod]: Handler<M> } {
+  return {
+    async 'vm.editConfig'({ uuid, name, vcpus, maxVcpus, memoryMiB, maxMemoryMiB }) {
+      const d = await hv.domain(uuid);
+      if (!d) throw new VireoError('NOT_FOUND', `No VM ${uuid} on this host.`, { object: 'vm' });
+      if (d.state !== 'shutoff' && d.state !== 'crashed') {
+        throw new VireoError('INVALID_STATE', `The VM is ${d.state}; stop it to edit it.`, { object: 'vm' });
+      }
+      if (name !== d.name && (await hv.listDomains()).some((x) => x.name === name && x.uuid !== uuid)) {
+        throw new VireoError('CONFLICT', `A VM named ${name} already exists on this host.`, { object: 'vm' });
+      }
+      const was = await hv.config.limits(uuid);
+      const undo: (() => Promise<void>)[] = [];
+      try {
+        await hv.config.setVcpus(uuid, vcpus, maxVcpus);
+        undo.push(() => hv.config.setVcpus(uuid, was.vcpus, was.maxVcpus));
+        await hv.config.setMemory(uuid, memoryMiB, maxMemoryMiB);
+        undo.push(() => hv.config.setMemory(uuid, was.memoryMiB, was.maxMemoryMiB));
+        if (name !== d.name) await hv.config.rename(uuid, name);
+      } catch (err) {
+        for (const step of undo.reverse()) {
+          await step().catch((e: unknown) =>
+            logger.error('could not undo a step of a failed VM edit', { uuid, err: e }),
+          );
+        }
+        throw err;
+      }
+      const after = await hv.domain(uuid);
+      if (!after) throw new VireoError('NOT_FOUND', `VM ${uuid} disappeared while being edited.`, { object: 'vm' });
+      return { domain: after, maxVcpus, maxMemoryMiB };
+    },
+  };
+}
