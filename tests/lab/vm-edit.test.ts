@@ -150,3 +150,49 @@ test('editing a stopped VM sets vCPUs, memory, their maximums and the name in li
   await waitFor('READY', async () => serialText(vm.uuid).includes('READY'), 90_000, 250);
   assert.equal((await guestRun(host, vm.uuid, 'grep -c ^processor /proc/cpuinfo')).trim(), '2');
 });
+
+test('an edit of a running VM is pending until its next start, then the guest has it', async () => {
+  const { vmId, vm } = await createTestVm(api, 'pending');
+  made.push(vmId);
+  const host = await hostOfDomain(vm.uuid);
+  assert.ok(host, 'the domain is on a lab host');
+  assert.deepEqual((await api.vm.pendingChanges.query({ vmId })).changes, []);
+
+  const renamed = await rejection(
+    api.vm.edit.mutate({ vmId, name: `${vm.name}-r`, vcpus: 1, maxVcpus: 1, memoryMiB: 128, maxMemoryMiB: 128 }),
+  );
+  assert.equal(renamed.code, 'INVALID_STATE');
+
+  const edited = await waitTask(
+    api,
+    (await api.vm.edit.mutate({ vmId, name: vm.name, vcpus: 2, maxVcpus: 2, memoryMiB: 128, maxMemoryMiB: 128 }))
+      .taskId,
+  );
+  assert.equal(edited.state, 'succeeded', edited.errorMessage ?? '');
+  const count = async (...flags: string[]) => (await virsh(host, 'vcpucount', vm.uuid, ...flags)).stdout.trim();
+  assert.equal(await count('--live', '--current'), '1', 'the running domain keeps its vCPUs');
+  assert.equal(await count('--config', '--current'), '2', 'the definition has the new count');
+  const pending = (await api.vm.pendingChanges.query({ vmId })).changes;
+  assert.deepEqual(
+    pending.map((c) => [c.what, c.now, c.next]),
+    [
+      ['vCPUs', 1, 2],
+      ['Maximum vCPUs', 1, 2],
+    ],
+  );
+  assert.equal((await api.vm.byId.query({ vmId })).vcpus, 1, 'the VM row shows what runs now');
+
+  // The next start applies it: the guest sees 2 CPUs and nothing is pending.
+  await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId);
+  assert.equal((await waitTask(api, (await api.vm.start.mutate({ vmId })).taskId)).state, 'succeeded');
+  assert.equal(await count('--live', '--current'), '2');
+  assert.deepEqual((await api.vm.pendingChanges.query({ vmId })).changes, []);
+  await waitFor('the row follows', async () => (await api.vm.byId.query({ vmId })).vcpus === 2, 30_000, 250);
+  await waitFor(
+    'READY after the restart',
+    async () => serialText(vm.uuid).includes(`VIREO GUEST ${vm.name} READY`),
+    90_000,
+    250,
+  );
+  assert.equal((await guestRun(host, vm.uuid, 'grep -c ^processor /proc/cpuinfo')).trim(), '2');
+});

@@ -80,6 +80,7 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'vm.attachDisk': 'exclusive',
   'vm.detachDisk': 'exclusive',
   'vm.editConfig': 'exclusive',
+  'vm.pendingConfig': 'none',
 };
 
 /** The VM an operation works on and how it holds it. */

@@ -7,7 +7,7 @@ import type { Hypervisor } from '@vireo/hypervisor';
 import { type AgentParams, type AgentResult, VireoError } from '@vireo/protocol';
 import type { Logger } from '../logger.ts';
 
-type ConfigMethod = 'vm.editConfig';
+type ConfigMethod = 'vm.editConfig' | 'vm.pendingConfig';
 type Handler<M extends ConfigMethod> = (params: AgentParams<M>) => Promise<AgentResult<M>>;
 
 export function vmConfigHandlers(hv: Hypervisor, logger: Logger): { [M in ConfigMethod]: Handler<M> } {
@@ -15,8 +15,16 @@ export function vmConfigHandlers(hv: Hypervisor, logger: Logger): { [M in Config
     async 'vm.editConfig'({ uuid, name, vcpus, maxVcpus, memoryMiB, maxMemoryMiB }) {
       const d = await hv.domain(uuid);
       if (!d) throw new VireoError('NOT_FOUND', `No VM ${uuid} on this host.`, { object: 'vm' });
-      if (d.state !== 'shutoff' && d.state !== 'crashed') {
-        throw new VireoError('INVALID_STATE', `The VM is ${d.state}; stop it to edit it.`, { object: 'vm' });
+      // A running VM's edit goes to its persistent definition only: libvirt keeps it apart from
+      // the live domain until the next start (a reboot keeps the same QEMU process and figures).
+      const stopped = d.state === 'shutoff' || d.state === 'crashed';
+      if (!stopped && d.state !== 'running' && d.state !== 'paused') {
+        throw new VireoError('INVALID_STATE', `Cannot edit the VM while it is ${d.state}.`, { object: 'vm' });
+      }
+      if (!stopped && name !== d.name) {
+        throw new VireoError('INVALID_STATE', 'Stop the VM to rename it: libvirt renames only stopped domains.', {
+          object: 'vm',
+        });
       }
       if (name !== d.name && (await hv.listDomains()).some((x) => x.name === name && x.uuid !== uuid)) {
         throw new VireoError('CONFLICT', `A VM named ${name} already exists on this host.`, { object: 'vm' });
@@ -39,7 +47,14 @@ export function vmConfigHandlers(hv: Hypervisor, logger: Logger): { [M in Config
       }
       const after = await hv.domain(uuid);
       if (!after) throw new VireoError('NOT_FOUND', `VM ${uuid} disappeared while being edited.`, { object: 'vm' });
-      return { domain: after, maxVcpus, maxMemoryMiB };
+      return { domain: after, maxVcpus, maxMemoryMiB, pending: !stopped };
+    },
+
+    async 'vm.pendingConfig'({ uuid }) {
+      const d = await hv.domain(uuid);
+      if (!d) throw new VireoError('NOT_FOUND', `No VM ${uuid} on this host.`, { object: 'vm' });
+      const [live, next] = await Promise.all([hv.config.limits(uuid, 'live'), hv.config.limits(uuid, 'config')]);
+      return { state: d.state, live, next };
     },
   };
 }

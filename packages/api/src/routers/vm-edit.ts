@@ -11,13 +11,15 @@ import {
   vmConfigSchema,
 } from '@vireo/protocol';
 import { z } from 'zod';
-import { editVm } from '../services/vm-config.ts';
+import { editVm, pendingChanges } from '../services/vm-config.ts';
 import { addDisk, removeDisk } from '../services/vm-disks.ts';
 import { vmProcedure } from '../trpc.ts';
 
 export const vmEditProcedures = {
-  /** A stopped VM: name, vCPUs and memory, each with its maximum. */
+  /** Name, vCPUs and memory, each with its maximum; on a running VM they wait for its next start. */
   edit: vmProcedure.input(vmConfigSchema).mutation(({ ctx, input }) => editVm(ctx.vm, ctx.user, input)),
+  /** Changes made to a running VM that apply at its next start. */
+  pendingChanges: vmProcedure.query(({ ctx }) => pendingChanges(ctx.vm)),
   addDisk: vmProcedure
     .input(
       z.object({

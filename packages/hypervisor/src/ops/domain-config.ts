@@ -26,8 +26,11 @@ export interface DomainLimits {
 const XML_INACTIVE = 2;
 
 export interface DomainConfigOps {
-  /** vCPUs and memory, current and maximum, of the persistent definition. */
-  limits(uuid: string): Promise<DomainLimits>;
+  /**
+   * vCPUs and memory, current and maximum, of the persistent definition (`config`: what the next
+   * start uses) or of the running domain (`live`; for a stopped one libvirt answers with the config).
+   */
+  limits(uuid: string, which?: 'config' | 'live'): Promise<DomainLimits>;
   /** The maximum first (libvirt lowers the current count with it), then the current count. */
   setVcpus(uuid: string, vcpus: number, maxVcpus: number): Promise<void>;
   /** The maximum first (libvirt lowers the current size with it), then the current size. */
@@ -46,8 +49,9 @@ export class LibvirtDomainConfigOps implements DomainConfigOps {
     return this.call(domainPath(this.connectPath, uuid), IFACE.domain, method, signature, args, `${what} ${uuid}`);
   }
 
-  async limits(uuid: string): Promise<DomainLimits> {
-    const [xmlText] = await this.domain(uuid, 'GetXMLDesc', 'u', [XML_INACTIVE], 'read the definition of domain');
+  async limits(uuid: string, which: 'config' | 'live' = 'config'): Promise<DomainLimits> {
+    const flags = which === 'config' ? XML_INACTIVE : 0;
+    const [xmlText] = await this.domain(uuid, 'GetXMLDesc', 'u', [flags], 'read the definition of domain');
     const parsed = parseDomainXml(xmlText as string);
     // <vcpu current='n'>max</vcpu>: parseDomainXml reads the current count, the text is the maximum.
     const maxVcpus = Number(text(child(parseXml(xmlText as string), 'domain')?.vcpu) ?? parsed.vcpus);

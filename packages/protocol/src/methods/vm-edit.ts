@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from '../names.ts';
-import { domainInfoSchema } from '../messages.ts';
+import { domainInfoSchema, domainStateSchema } from '../messages.ts';
 import { DISK_BYTES_MAX, DISK_BYTES_MIN, diskFormatSchema, volumeRefSchema } from './vm-hardware.ts';
 
 /** Buses a disk can be hot-plugged on: SATA (AHCI) has no hot-plug in QEMU. */
@@ -32,6 +32,13 @@ export const vmConfigSchema = z
   });
 export type VmConfig = z.infer<typeof vmConfigSchema>;
 
+const domainLimitsSchema = z.object({
+  vcpus: z.number().int(),
+  maxVcpus: z.number().int(),
+  memoryMiB: z.number().int(),
+  maxMemoryMiB: z.number().int(),
+});
+
 export const vmEditRequests = {
   /** Sets a stopped VM's vCPUs, memory (each with its maximum) and name in its definition. */
   'vm.editConfig': {
@@ -40,7 +47,14 @@ export const vmEditRequests = {
       domain: z.lazy(() => domainInfoSchema),
       maxVcpus: z.number().int(),
       maxMemoryMiB: z.number().int(),
+      /** The VM runs: the change is in its definition and applies at its next start. */
+      pending: z.boolean(),
     }),
+  },
+  /** The running domain's figures and its definition's (what the next start uses). */
+  'vm.pendingConfig': {
+    params: z.object({ uuid: uuidSchema }),
+    result: z.object({ state: z.lazy(() => domainStateSchema), live: domainLimitsSchema, next: domainLimitsSchema }),
   },
   /** Makes a blank volume and attaches it to the running VM; a failed attach deletes the volume. */
   'vm.attachDisk': {

@@ -7,6 +7,7 @@ import type { RouterOutputs } from '@/trpc/types';
 import { ErrorText } from '../ui/error-text';
 import { formatBytes } from '../ui/format';
 import { AddDiskForm, RemoveDiskButton } from './vm-disk-hotplug';
+import { VmPendingChanges } from './vm-pending-changes';
 
 type Hardware = RouterOutputs['vm']['hardware'];
 
@@ -43,6 +44,7 @@ export function VmHardwarePanel({
       </h2>
       <div className="space-y-3 p-3">
         {hw.error && <ErrorText error={hw.error} />}
+        {running && <VmPendingChanges vmId={vmId} version={version} />}
         {hw.data && <Disks disks={hw.data.disks} vmId={vmId} running={running} />}
         {hw.data && <AddDiskForm vmId={vmId} running={running} />}
         {hw.data && <Nics nics={hw.data.nics} addressSource={hw.data.addressSource} />}
