@@ -40,13 +40,12 @@ export function freeTarget(used: string[], bus: 'virtio' | 'scsi'): string {
 }
 
 export function hotplugDiskXml(disk: HotplugDisk, target: string): string {
-  return (
-    xml`<disk type='file' device='disk'>
+  return xml`<disk type='file' device='disk'>
   <driver name='qemu' type='${disk.format}'/>
   <source file='${disk.path}'/>
   <target dev='${target}' bus='${disk.bus}'/>
-` + '</disk>\n'
-  );
+</disk>
+`;
 }
 
 export class LibvirtDeviceOps implements DeviceOps {
