@@ -31,6 +31,8 @@ import { vmLifecycleHandlers } from './handlers/vm-lifecycle.ts';
 import { deleteAllSnapshots, snapshotHandlers } from './handlers/snapshots.ts';
 import { consoleHandlers } from './handlers/consoles.ts';
 import { sweepHandlers } from './handlers/sweeps.ts';
+import { vmEditHandlers } from './handlers/vm-edit.ts';
+import { vmConfigHandlers } from './handlers/vm-config.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
@@ -571,6 +573,8 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...snapshotHandlers(hv, logger),
     ...consoleHandlers(hv, deps.openSerialConsole),
     ...sweepHandlers(hv),
+    ...vmEditHandlers(hv, logger),
+    ...vmConfigHandlers(hv, logger),
   };
 }
 

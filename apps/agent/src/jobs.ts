@@ -76,6 +76,11 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'snapshot.deleteAll': 'exclusive',
   'snapshot.describe': 'exclusive',
   'filter.list': 'none',
+  // Hot-plug changes the VM's disks: never beside a create, delete, snapshot or another hot-plug.
+  'vm.attachDisk': 'exclusive',
+  'vm.detachDisk': 'exclusive',
+  'vm.editConfig': 'exclusive',
+  'vm.pendingConfig': 'none',
 };
 
 /** The VM an operation works on and how it holds it. */

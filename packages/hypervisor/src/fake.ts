@@ -24,6 +24,8 @@ import type {
   StatsSample,
 } from './hypervisor.ts';
 import { FakeConsoleOps } from './ops/consoles.ts';
+import { FakeDeviceOps } from './ops/devices.ts';
+import { FakeDomainConfigOps } from './ops/domain-config.ts';
 import { FakeStorage } from './ops/fake-storage.ts';
 import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
 import { FakeSnapshotOps } from './ops/fake-snapshots.ts';
@@ -72,6 +74,8 @@ export class FakeHypervisor implements Hypervisor {
   readonly networks = new FakeNetworkOps();
   readonly lifecycle: DomainLifecycleOps = this.fakeLifecycle();
   readonly consoles = new FakeConsoleOps();
+  readonly devices = new FakeDeviceOps();
+  readonly config = new FakeDomainConfigOps();
   private readonly domains = new Map<string, FakeDomain>();
   readonly snapshots = new FakeSnapshotOps((uuid) => this.domains.get(uuid)?.info.state);
   private readonly volumes = new Set<string>();

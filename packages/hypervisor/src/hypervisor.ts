@@ -17,6 +17,8 @@ import type {
 } from '@vireo/protocol';
 import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
 import type { ConsoleOps } from './ops/consoles.ts';
+import type { DeviceOps } from './ops/devices.ts';
+import type { DomainConfigOps } from './ops/domain-config.ts';
 import type { NetworkOps } from './ops/networks.ts';
 import type { SnapshotOps } from './ops/snapshots.ts';
 import type { StorageOps } from './ops/storage.ts';
@@ -125,6 +127,10 @@ export interface Hypervisor {
   readonly snapshots: SnapshotOps;
   /** Domains' text consoles (ops/consoles.ts). */
   readonly consoles: ConsoleOps;
+  /** Disk hot-plug into running domains (ops/devices.ts). */
+  readonly devices: DeviceOps;
+  /** vCPUs, memory and name of a defined domain (ops/domain-config.ts). */
+  readonly config: DomainConfigOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

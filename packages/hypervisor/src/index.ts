@@ -58,3 +58,5 @@ export {
 } from './ops/snapshots.ts';
 export { FakeSnapshotOps } from './ops/fake-snapshots.ts';
 export { type ConsoleOps, FakeConsoleOps, serialPtyOf } from './ops/consoles.ts';
+export { type DeviceOps, FakeDeviceOps, type HotplugDisk, LibvirtDeviceOps, freeTarget } from './ops/devices.ts';
+export { type DomainConfigOps, FakeDomainConfigOps, LibvirtDomainConfigOps } from './ops/domain-config.ts';

@@ -22,6 +22,8 @@ import { type IoCounters, ioCounters, ioRates } from './domain-io.ts';
 import { LibvirtBus } from './libvirt-bus.ts';
 import { type DomainPlatform, canonicalMachine, choosePlatform, machineAlias } from './platform.ts';
 import { type ConsoleOps, LibvirtConsoleOps } from './ops/consoles.ts';
+import { type DeviceOps, LibvirtDeviceOps } from './ops/devices.ts';
+import { type DomainConfigOps, LibvirtDomainConfigOps } from './ops/domain-config.ts';
 import { IFACE, domainPath, libvirtUnreachable, uuidFromDomainPath } from './libvirt-call.ts';
 import {
   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
@@ -104,6 +106,8 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   readonly lifecycle: DomainLifecycleOps;
   readonly snapshots: SnapshotOps;
   readonly consoles: ConsoleOps;
+  readonly devices: DeviceOps;
+  readonly config: DomainConfigOps;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
@@ -112,6 +116,8 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     this.lifecycle = new LibvirtDomainLifecycle((...a) => this.call(...a), this.connectPath);
     this.snapshots = new LibvirtSnapshotOps((...a) => this.call(...a), this.connectPath);
     this.consoles = new LibvirtConsoleOps((...a) => this.call(...a), this.connectPath);
+    this.devices = new LibvirtDeviceOps((...a) => this.call(...a), this.connectPath);
+    this.config = new LibvirtDomainConfigOps((...a) => this.call(...a), this.connectPath);
   }
 
   async connect(): Promise<void> {

@@ -10,3 +10,4 @@ export * from './methods/vm-hardware.ts';
 export * from './methods/snapshots.ts';
 export * from './methods/consoles.ts';
 export * from './methods/sweeps.ts';
+export * from './methods/vm-edit.ts';

@@ -9,6 +9,7 @@ import { storageRequests } from './methods/storage.ts';
 import { imageRequests } from './methods/images.ts';
 import { networkRequests } from './methods/networks.ts';
 import { vmLifecycleRequests } from './methods/vm-lifecycle.ts';
+import { vmEditRequests } from './methods/vm-edit.ts';
 import { snapshotRequests } from './methods/snapshots.ts';
 import { consoleRequests } from './methods/consoles.ts';
 import { sweepRequests } from './methods/sweeps.ts';
@@ -176,6 +177,7 @@ export const agentRequests = {
   ...snapshotRequests,
   ...consoleRequests,
   ...sweepRequests,
+  ...vmEditRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;

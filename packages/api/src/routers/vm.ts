@@ -8,6 +8,7 @@ import { statsRangeInput } from '../schemas/stats.ts';
 import { authedProcedure, router, vmProcedure } from '../trpc.ts';
 import { vmLifecycleProcedures } from './vm-lifecycle.ts';
 import { vmCloneProcedures } from './vm-clone.ts';
+import { vmEditProcedures } from './vm-edit.ts';
 import { createVmInput, listVmsInput } from '../schemas/vm.ts';
 
 export const vmRouter = router({
@@ -30,6 +31,7 @@ export const vmRouter = router({
     .mutation(({ ctx, input }) => deleteVm(ctx.vm, ctx.user, input)),
   ...vmLifecycleProcedures,
   ...vmCloneProcedures,
+  ...vmEditProcedures,
   /**
    * Admins only: record the VM on another host that reports its domain (after a host was lost
    * and the VM was started elsewhere by hand). A host's own report never moves a VM.

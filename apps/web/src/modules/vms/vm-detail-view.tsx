@@ -16,6 +16,7 @@ import { PageHeader } from '../ui/page-header';
 import { HostStatusPill, VmStatePill } from '../ui/status-pill';
 import { hasConsole } from './vm-actions';
 import { VmActionBar } from './vm-action-bar';
+import { VmEditButton } from './vm-edit-dialog';
 import { TaskPanel } from './task-panel';
 import { useLiveStats } from '../live/live-provider';
 import { PerformancePanel } from '../stats/performance-panel';
@@ -87,6 +88,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
           <div className="flex flex-wrap items-start gap-1.5">
             <MakeTemplateButton vm={v} busy={busy} onTaskStarted={setStartedTaskId} />
             <VmCloneButton vm={v} busy={busy} />
+            <VmEditButton vm={v} busy={busy} onTaskStarted={setStartedTaskId} />
             <VmActionBar vm={v} busy={busy} runningKind={runningKind} onTaskStarted={setStartedTaskId} />
           </div>
         }
@@ -120,7 +122,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
           </aside>
         </div>
         <div className="px-4 pb-4">
-          <VmHardwarePanel vmId={v.id} version={v.state} />
+          <VmHardwarePanel vmId={v.id} version={v.state} running={v.state === 'running'} />
         </div>
         <div className="px-4 pb-4">
           <VmAutostartPanel vmId={v.id} />

@@ -6,6 +6,8 @@ import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/trpc/types';
 import { ErrorText } from '../ui/error-text';
 import { formatBytes } from '../ui/format';
+import { AddDiskForm, RemoveDiskButton } from './vm-disk-hotplug';
+import { VmPendingChanges } from './vm-pending-changes';
 
 type Hardware = RouterOutputs['vm']['hardware'];
 
@@ -13,7 +15,15 @@ type Hardware = RouterOutputs['vm']['hardware'];
  * Firmware, disks (pool/volume, bus, size) and NICs (MAC, network, addresses). Re-read whenever
  * the VM record changes (`version`): a create fills in paths and sizes as the host reports them.
  */
-export function VmHardwarePanel({ vmId, version }: { vmId: string; version: string }) {
+export function VmHardwarePanel({
+  vmId,
+  version,
+  running = false,
+}: {
+  vmId: string;
+  version: string;
+  running?: boolean;
+}) {
   const trpc = useTRPC();
   // Polled: NIC addresses are the host's DHCP leases, which signal no changes.
   const hw = useQuery({ ...trpc.vm.hardware.queryOptions({ vmId }), refetchInterval: ADDRESS_POLL_MS });
@@ -34,7 +44,9 @@ export function VmHardwarePanel({ vmId, version }: { vmId: string; version: stri
       </h2>
       <div className="space-y-3 p-3">
         {hw.error && <ErrorText error={hw.error} />}
-        {hw.data && <Disks disks={hw.data.disks} />}
+        {running && <VmPendingChanges vmId={vmId} version={version} />}
+        {hw.data && <Disks disks={hw.data.disks} vmId={vmId} running={running} />}
+        {hw.data && <AddDiskForm vmId={vmId} running={running} />}
         {hw.data && <Nics nics={hw.data.nics} addressSource={hw.data.addressSource} />}
       </div>
     </section>
@@ -45,7 +57,12 @@ const ADDRESS_POLL_MS = 5000;
 const th = 'px-2 py-1 text-left text-xs font-medium text-zinc-500';
 const td = 'px-2 py-1 align-top';
 
-function Disks({ disks }: { disks: Hardware['disks'] }) {
+/** Disks the guest can give back while it runs: virtio or SCSI, and not the boot (first) disk. */
+function hotRemovable(d: Hardware['disks'][number], disks: Hardware['disks']): boolean {
+  return d.device === 'disk' && d.bus !== 'sata' && disks.find((x) => x.device === 'disk') !== d;
+}
+
+function Disks({ disks, vmId, running }: { disks: Hardware['disks']; vmId: string; running: boolean }) {
   return (
     <table className="w-full text-sm" data-testid="vm-disks">
       <thead>
@@ -54,6 +71,7 @@ function Disks({ disks }: { disks: Hardware['disks'] }) {
           <th className={th}>Pool / volume</th>
           <th className={th}>Bus</th>
           <th className={th}>Size</th>
+          <th className={th} />
         </tr>
       </thead>
       <tbody>
@@ -76,6 +94,9 @@ function Disks({ disks }: { disks: Hardware['disks'] }) {
               {d.bus}
             </td>
             <td className={`${td} tabular-nums`}>{d.sizeBytes === null ? '—' : formatBytes(d.sizeBytes)}</td>
+            <td className={`${td} text-right`}>
+              {running && hotRemovable(d, disks) && <RemoveDiskButton vmId={vmId} position={d.position} />}
+            </td>
           </tr>
         ))}
       </tbody>

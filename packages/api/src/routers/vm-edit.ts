@@ -1,0 +1,36 @@
+/**
+ * Editing procedures of the `vm` router (spread into it): `vm.addDisk` and `vm.removeDisk`
+ * hot-plug disks on a running VM. Both return `{ taskId }`.
+ */
+import {
+  DISK_BYTES_MAX,
+  DISK_BYTES_MIN,
+  diskFormatSchema,
+  hotplugBusSchema,
+  libvirtNameSchema,
+  vmConfigSchema,
+} from '@vireo/protocol';
+import { z } from 'zod';
+import { editVm, pendingChanges } from '../services/vm-config.ts';
+import { addDisk, removeDisk } from '../services/vm-disks.ts';
+import { vmProcedure } from '../trpc.ts';
+
+export const vmEditProcedures = {
+  /** Name, vCPUs and memory, each with its maximum; on a running VM they wait for its next start. */
+  edit: vmProcedure.input(vmConfigSchema).mutation(({ ctx, input }) => editVm(ctx.vm, ctx.user, input)),
+  /** Changes made to a running VM that apply at its next start. */
+  pendingChanges: vmProcedure.query(({ ctx }) => pendingChanges(ctx.vm)),
+  addDisk: vmProcedure
+    .input(
+      z.object({
+        sizeBytes: z.number().int().min(DISK_BYTES_MIN).max(DISK_BYTES_MAX),
+        bus: hotplugBusSchema.default('virtio'),
+        format: diskFormatSchema.default('qcow2'),
+        pool: libvirtNameSchema.default('default'),
+      }),
+    )
+    .mutation(({ ctx, input }) => addDisk(ctx.vm, ctx.user, input)),
+  removeDisk: vmProcedure
+    .input(z.object({ position: z.number().int().min(0).max(1000) }))
+    .mutation(({ ctx, input }) => removeDisk(ctx.vm, ctx.user, input.position)),
+};

@@ -1,0 +1,65 @@
+/**
+ * Editing a stopped VM: name, vCPUs (with a maximum) and memory (with a maximum). The host
+ * changes the domain's definition first; the VM row follows the figures libvirt then reports, so
+ * a refused edit changes nothing in Vireo's records.
+ */
+import { vms } from '@vireo/db';
+import { VireoError } from '@vireo/protocol';
+import type { UserView } from '../views.ts';
+import type { VmRecord } from './vm-access.ts';
+import { prepare, runVmTask } from './vm-service.ts';
+import { publishVm } from './views.ts';
+
+export interface VmEditInput {
+  name: string;
+  vcpus: number;
+  maxVcpus: number;
+  memoryMiB: number;
+  maxMemoryMiB: number;
+}
+
+export async function editVm(vm: VmRecord, user: UserView, input: VmEditInput): Promise<{ taskId: string }> {
+  const agent = await prepare(vm, ['shutoff', 'crashed', 'running', 'paused'], 'edit');
+  if (input.name !== vm.name && vm.state !== 'shutoff' && vm.state !== 'crashed') {
+    throw new VireoError('INVALID_STATE', `Shut VM ${vm.name} down to rename it.`, { object: 'vm' });
+  }
+  const taken = input.name !== vm.name ? await vms.byName(input.name) : null;
+  if (taken && taken.id !== vm.id) {
+    throw new VireoError('CONFLICT', `A VM named ${input.name} already exists.`, { object: 'vm' });
+  }
+  const taskId = await runVmTask(vm, 'vm.editConfig', user, async () => {
+    const { domain, pending } = await agent.request('vm.editConfig', { uuid: vm.uuid, ...input });
+    // A running VM keeps its live figures (the row shows what runs); the new ones are pending.
+    await vms.applyFacts(vm.uuid, { name: domain.name, vcpus: domain.vcpus, memoryMiB: domain.memoryMiB });
+    await publishVm(vm.id);
+    const figures = `${input.vcpus} vCPUs (max ${input.maxVcpus}), ${input.memoryMiB} MiB (max ${input.maxMemoryMiB} MiB)`;
+    return pending ? `${figures} apply at the next start (shut down, then start)` : `Now ${figures}`;
+  });
+  return { taskId };
+}
+
+/** One figure whose next-start value differs from the running VM's. */
+export interface PendingChange {
+  what: 'vCPUs' | 'Maximum vCPUs' | 'Memory (MiB)' | 'Maximum memory (MiB)';
+  now: number;
+  next: number;
+}
+
+/**
+ * What the running VM's definition holds that the running domain does not (libvirt keeps the two
+ * apart): these apply at its next start. A stopped VM has none.
+ */
+export async function pendingChanges(vm: VmRecord): Promise<{ changes: PendingChange[] }> {
+  if (vm.state !== 'running' && vm.state !== 'paused') return { changes: [] };
+  const agent = await prepare(vm, ['running', 'paused'], 'read the pending changes of');
+  const { live, next } = await agent.request('vm.pendingConfig', { uuid: vm.uuid });
+  const rows: [PendingChange['what'], number, number][] = [
+    ['vCPUs', live.vcpus, next.vcpus],
+    ['Maximum vCPUs', live.maxVcpus, next.maxVcpus],
+    ['Memory (MiB)', live.memoryMiB, next.memoryMiB],
+    ['Maximum memory (MiB)', live.maxMemoryMiB, next.maxMemoryMiB],
+  ];
+  return {
+    changes: rows.filter(([, a, b]) => a !== b).map(([what, now, nextValue]) => ({ what, now, next: nextValue })),
+  };
+}
