@@ -53,6 +53,11 @@ export function formatTaskKind(kind: string): string {
     'snapshot.revert': 'Revert to snapshot',
     'snapshot.delete': 'Delete snapshot',
     'vm.bulk': 'Bulk action',
+    'vm.clone': 'Clone',
+    'vm.editConfig': 'Edit settings',
+    'vm.attachDisk': 'Add disk',
+    'vm.detachDisk': 'Remove disk',
+    'template.fromVm': 'Make template',
   };
   return words[kind] ?? kind;
 }
