@@ -90,6 +90,8 @@ test('a running VM and its host get history rows, the API serves them, the pages
       250,
     );
     assert.ok(!d.includes('NaN'), d);
+    // The VM page has grown (snapshots, tags, autostart): bring the chart on screen to hover it.
+    await page.getByTestId('chart-cpu').scrollIntoViewIfNeeded();
     const box = await page.getByTestId('chart-cpu').locator('svg').boundingBox();
     assert.ok(box);
     await page.mouse.move(box.x + box.width - 20, box.y + box.height / 2);
