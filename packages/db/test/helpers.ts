@@ -36,8 +36,26 @@ export function emptyTempDb(provider: DatabaseProvider = testProvider): { url: s
   psql(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
   return {
     url: withDatabaseName(postgresServerUrl, name),
-    cleanup: () => psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    cleanup: () => dropDatabase(name),
   };
+}
+
+/**
+ * DROP ... WITH (FORCE) terminates the database's other sessions, and an autovacuum worker that
+ * a test's many writes woke (it runs as the bootstrap superuser) may only be terminated by a
+ * role with pg_signal_backend: the drop then fails. The worker is done within moments: retry.
+ */
+function dropDatabase(name: string): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      psql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      return;
+    } catch (err) {
+      const stderr = String((err as { stderr?: unknown }).stderr ?? '');
+      if (attempt >= 20 || !/pg_signal_backend|being accessed by other users/.test(stderr)) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
 }
 
 /** Runs the migration CLI on `url`; returns its output. */
