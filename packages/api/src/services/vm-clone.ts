@@ -13,7 +13,7 @@
  * cloud-init seed (the clone has none: its guest was set up as the source).
  */
 import { randomUUID } from 'node:crypto';
-import { type AgentResult, VireoError } from '@vireo/protocol';
+import { VireoError } from '@vireo/protocol';
 import { DbConflictError, hostDomains, tasks, templates, type VmDiskRow, vmHardware, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
 import type { UserView } from '../views.ts';
@@ -24,7 +24,7 @@ import { startTask } from './tasks.ts';
 import type { VmRecord } from './vm-access.ts';
 import { applyCreated, type HardwarePlan, hardwareRequest, ownVolumes, recordHardware } from './vm-hardware.ts';
 import { lockVm } from './vm-locks.ts';
-import { forgetFailedCreate } from './vm-service.ts';
+import { requestCreate } from './vm-service.ts';
 import { publishVm } from './views.ts';
 
 export const CLONE_TASK_KIND = 'vm.clone';
@@ -138,30 +138,16 @@ export async function cloneVm(
           throw cancelledError();
         }
         progress(5, `Copying the disks of ${source.name}`);
-        let created: AgentResult<'vm.create'>;
-        try {
-          created = await agent.request(
-            'vm.create',
-            {
-              spec: {
-                uuid: vm.uuid,
-                name: vm.name,
-                vcpus: vm.vcpus,
-                memoryMiB: vm.memoryMiB,
-                template: kernel && { ...kernel, cmdline: template.cmdline, copyOf: source.diskPath ?? '' },
-                hardware: hardwareRequest(plan, nics),
-              },
-            },
-            {
-              timeoutMs: managerEnv().VIREO_DISK_OPERATION_TIMEOUT_S * 1000,
-              taskId,
-              onProgress: (p, m) => progress(5 + p * 0.85, m),
-            },
-          );
-        } catch (err) {
-          await forgetFailedCreate(vm, err);
-          throw err;
-        }
+        const created = await requestCreate(
+          agent,
+          vm,
+          {
+            template: kernel && { ...kernel, cmdline: template.cmdline, copyOf: source.diskPath ?? '' },
+            hardware: hardwareRequest(plan, nics),
+          },
+          taskId,
+          (p, m) => progress(5 + p * 0.85, m),
+        );
         if (await tasks.cancelRequested(taskId)) {
           progress(92, 'Cancelled: removing the copies');
           await agent.request(

@@ -5,7 +5,14 @@
  * (a task's owner may not be an admin); events, which only admins read, do.
  */
 import { randomUUID } from 'node:crypto';
-import { type AgentResult, type DomainInfo, type FileError, UEFI_MIN_MEMORY_MIB, VireoError } from '@vireo/protocol';
+import {
+  type AgentParams,
+  type AgentResult,
+  type DomainInfo,
+  type FileError,
+  UEFI_MIN_MEMORY_MIB,
+  VireoError,
+} from '@vireo/protocol';
 import {
   DbConflictError,
   events,
@@ -19,7 +26,7 @@ import {
 import { managerEnv } from '../env.ts';
 import type { CreateVmInput, ListVmsInput } from '../schemas/vm.ts';
 import type { UserView, VmView } from '../views.ts';
-import { hostAgent } from './agent-router.ts';
+import { type HostAgent, hostAgent } from './agent-router.ts';
 import { retryClashFor } from './domain-facts.ts';
 import { conflictingHosts } from './vm-reconcile.ts';
 import { publish } from './bus.ts';
@@ -113,35 +120,21 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
       { kind: 'vm.create', vmId: vm.id, hostId: host.id, ownerId: user.id },
       async (progress, taskId) => {
         progress(5, 'Creating');
-        let created: AgentResult<'vm.create'>;
-        try {
-          created = await agent.request(
-            'vm.create',
-            {
-              spec: {
-                uuid: vm.uuid,
-                name: vm.name,
-                vcpus: vm.vcpus,
-                memoryMiB: vm.memoryMiB,
-                template: kernel && {
-                  kernelPath: kernel.kernelPath,
-                  initrdPath: kernel.initrdPath,
-                  diskPath: kernel.diskPath,
-                  cmdline: template.cmdline,
-                },
-                hardware: hardwareRequest(plan, nics),
-              },
+        const created = await requestCreate(
+          agent,
+          vm,
+          {
+            template: kernel && {
+              kernelPath: kernel.kernelPath,
+              initrdPath: kernel.initrdPath,
+              diskPath: kernel.diskPath,
+              cmdline: template.cmdline,
             },
-            {
-              timeoutMs: managerEnv().VIREO_DISK_OPERATION_TIMEOUT_S * 1000,
-              taskId,
-              onProgress: (p, m) => progress(5 + p * 0.7, m),
-            },
-          );
-        } catch (err) {
-          await forgetFailedCreate(vm, err);
-          throw err;
-        }
+            hardware: hardwareRequest(plan, nics),
+          },
+          taskId,
+          (p, m) => progress(5 + p * 0.7, m),
+        );
         // The host starts the VM while its creation is recorded here: the two are independent,
         // and the rows are written in the same order as before (start's state last).
         const starting = input.start ? agent.request('vm.start', { uuid: vm.uuid }) : null;
@@ -221,6 +214,29 @@ function outcomeUnknown(err: unknown): boolean {
   return (
     VireoError.is(err, 'HOST_UNREACHABLE') || VireoError.is(err, 'TIMEOUT') || VireoError.is(err, 'OUTCOME_UNKNOWN')
   );
+}
+
+/**
+ * Asks the VM's host to define it and make its disks (create and clone alike), with the disk
+ * operations' timeout; when that fails, the half-made VM is forgotten before the error goes on.
+ */
+export async function requestCreate(
+  agent: HostAgent,
+  vm: VmRecord,
+  spec: Pick<AgentParams<'vm.create'>['spec'], 'template' | 'hardware'>,
+  taskId: string,
+  onProgress: (percent: number, message?: string) => void,
+): Promise<AgentResult<'vm.create'>> {
+  try {
+    return await agent.request(
+      'vm.create',
+      { spec: { uuid: vm.uuid, name: vm.name, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, ...spec } },
+      { timeoutMs: managerEnv().VIREO_DISK_OPERATION_TIMEOUT_S * 1000, taskId, onProgress },
+    );
+  } catch (err) {
+    await forgetFailedCreate(vm, err);
+    throw err;
+  }
 }
 
 export async function forgetFailedCreate(vm: VmRecord, err: unknown): Promise<void> {
