@@ -22,12 +22,14 @@ bash "$REPO/scripts/install-deps.sh" >&2
 ensure_node_modules
 cd "$REPO"
 
+typecheck_pid='' typecheck_log=$(mktemp)
 if [ $# -eq 0 ]; then
   log "lint"
   npx biome check . >&2
-  log "type-check"
+  log "type-check (beside the lab's start)"
   bash scripts/prisma.sh generate >/dev/null # the db package's types come from the generated client
-  npx turbo run typecheck --output-logs=errors-only >&2
+  npx turbo run typecheck --output-logs=errors-only >"$typecheck_log" 2>&1 &
+  typecheck_pid=$!
 fi
 
 # A fresh stack every run: stale processes of an earlier run are stopped by their PIDs first.
@@ -42,12 +44,21 @@ fi
 ensure_guest_image
 ensure_lab
 (VIREO_ADMIN_PASSWORD=$ADMIN_PASSWORD tsx_node prisma/seed.ts >"$STACK_DIR/seed.log")
+if [ -n "$typecheck_pid" ]; then
+  # Waited for before the web build: `next build` writes apps/web/.next/types, which tsc reads.
+  wait "$typecheck_pid" || { cat "$typecheck_log" >&2; log "type-check failed"; exit 1; }
+  log "type-check passed"
+  export VIREO_TYPECHECKED=1 # so `next build` does not check the same types again
+fi
+rm -f "$typecheck_log"
 ensure_web_build
 
 cleanup() { stop_stack >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 export VIREO_STATS_INTERVAL_MS=2000 VIREO_SHUTDOWN_TIMEOUT_S=30 VIREO_CONSOLE_TICKET_TTL_S=5
+# tests/lab/snapshot-schedule.test.ts waits for the ticker; 2 s keeps that short.
+export VIREO_SNAPSHOT_TICK_S=2
 # tests/lab/edge.test.ts plays a TLS reverse proxy from this loopback address.
 export VIREO_TRUSTED_PROXIES=127.0.0.5
 # tests/lab/metrics.test.ts scrapes /metrics with this token (a fixed test value, 40 characters).
@@ -85,13 +96,22 @@ run_tests() {
 }
 set +e
 status=0
-if [ ${#single[@]} -gt 0 ]; then run_tests "$STACK_DIR/results.tap" "${single[@]}" || status=1; fi
+other_pid=''
 if [ $# -eq 0 ]; then
+  # The database tests once more on the other database, beside the lab tests (they need no lab,
+  # and the lab tests mostly wait on guests); their report is printed once they end.
   other=$([ "$VIREO_TEST_DATABASE" = postgres ] && echo sqlite || echo postgres)
-  log "database tests on $other"
+  log "database tests on $other (beside the lab tests)"
   VIREO_TEST_DATABASE=$other node --import tsx --test --test-concurrency=1 --test-reporter=spec \
-    --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$STACK_DIR/results-$other.tap" \
-    packages/db/test/*.test.ts || status=1
+    --test-reporter-destination="$STACK_DIR/db-$other.log" --test-reporter=tap \
+    --test-reporter-destination="$STACK_DIR/results-$other.tap" packages/db/test/*.test.ts >/dev/null 2>&1 &
+  other_pid=$!
+fi
+if [ ${#single[@]} -gt 0 ]; then run_tests "$STACK_DIR/results.tap" "${single[@]}" || status=1; fi
+if [ -n "$other_pid" ]; then
+  wait "$other_pid" || status=1
+  log "database tests on $other"
+  cat "$STACK_DIR/db-$other.log"
 fi
 if [ ${#cluster[@]} -gt 0 ]; then
   # Two managers on PostgreSQL, each lab host's agent connected to a different one, on the same

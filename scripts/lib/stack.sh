@@ -17,7 +17,8 @@ LAB_STATE_ROOT=/var/lib/vireo-lab
 # Nothing phones home: air-gapped datacenters run this, and so does CI.
 export TURBO_TELEMETRY_DISABLED=1 NEXT_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 CHECKPOINT_DISABLE=1
 
-log() { printf '\033[1m[vireo]\033[0m %s\n' "$*" >&2; }
+# Each line says how long the script has run, so slow steps show in CI logs.
+log() { printf '\033[1m[vireo %ss]\033[0m %s\n' "$SECONDS" "$*" >&2; }
 
 source "$REPO/scripts/lib/postgres.sh"
 source "$REPO/scripts/lib/proxy.sh"

@@ -67,7 +67,7 @@ test('log in, create and start a VM, read its screen in the console', async () =
   await page.getByTestId('vm-memory').fill('128');
   await page.getByTestId('vm-start-after').uncheck();
   await page.getByTestId('vm-create-submit').click();
-  await page.waitForURL(/\/vms\/[^/]+$/, { timeout: 30_000 });
+  await page.waitForURL(/\/vms\/(?!new\b)[^/?]+\?task=/, { timeout: 30_000 });
   await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 60_000 });
   await page.getByTestId('console-placeholder').waitFor();
   await page.getByTestId('vm-start').click();

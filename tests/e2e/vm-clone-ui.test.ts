@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { type Api, admin, defaultTemplate, uniqueName, waitTask } from '../support/api.ts';
+import { type Api, admin, defaultTemplate, uniqueName, waitTask, removeVms } from '../support/api.ts';
 import { launchChromium, logInPage } from '../support/browser.ts';
 import { hostOfDomain, virsh, waitFor } from '../support/lab.ts';
 
@@ -25,10 +25,7 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
-  for (const vmId of made) {
-    const del = await api.vm.delete.mutate({ vmId }).catch(() => null);
-    if (del) await waitTask(api, del.taskId).catch(() => {});
-  }
+  await removeVms(api, made);
 });
 
 test('Clone on the VM page makes a new VM and links to it', async () => {

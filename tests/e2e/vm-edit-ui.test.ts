@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { admin, createTestVm, waitTask } from '../support/api.ts';
+import { admin, createTestVm, removeVms } from '../support/api.ts';
 import { launchChromium, logInPage } from '../support/browser.ts';
 import { ensureDefaultPool } from '../support/hardware-fixtures.ts';
 import { hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
@@ -26,12 +26,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   const { api } = await admin();
-  for (const vmId of made) {
-    const vm = await api.vm.byId.query({ vmId }).catch(() => null);
-    if (!vm) continue;
-    if (vm.state !== 'shutoff') await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId).catch(() => {});
-    await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId).catch(() => {});
-  }
+  await removeVms(api, made);
 });
 
 test('Add disk and Remove on a running VM’s page hot-plug a disk', async () => {

@@ -8,71 +8,28 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { admin, createTestVm, listAllVms, type Api, uniqueName, waitTask, defaultTemplate } from '../support/api.ts';
-import { hostOfDomain, lab, type LabHost, labHostsAllOnline, virsh, waitFor } from '../support/lab.ts';
+import { startAgents, stackCtl, stopAgents, waitForAgentDeath } from '../support/agents.ts';
+import { hostOfDomain, lab, type LabHost, virsh, waitFor } from '../support/lab.ts';
 
 const exec = promisify(execFile);
 const vmsDir = () => join(lab().sharedDir, 'vms');
-const stackDir = () => {
-  const dir = process.env.VIREO_TEST_STACK_DIR;
-  if (!dir) throw new Error('VIREO_TEST_STACK_DIR is not set: run through scripts/test.sh');
-  return dir;
-};
 const VM_FILE = /^([0-9a-f-]{36})\.(qcow2|serial\.log)$/;
-
-const stackCtl = (env: Record<string, string>, ...args: string[]) =>
-  exec('bash', ['scripts/stack-ctl.sh', ...args], { timeout: 90_000, env: { ...process.env, ...env } });
-
-async function agentPid(host: LabHost): Promise<number | null> {
-  const text = await readFile(join(stackDir(), 'agents', host.name, 'agent.pid'), 'utf8').catch(() => '');
-  return text.trim() ? Number(text.trim()) : null;
-}
-
-function alive(pid: number | null): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Hosts whose agent runs with a fault point armed: put right after the file, whatever failed. */
 const armed = new Set<string>();
 
 /** Stops the agents of `hosts` (cleanly) and starts them again, with `fault` set or not. */
 async function restartAgents(api: Api, hosts: LabHost[], fault?: string): Promise<void> {
-  for (const h of hosts) await stackCtl({}, 'stop-agent', h.name);
-  const names = new Set(hosts.map((h) => h.name));
-  await waitFor(
-    'the agents offline',
-    async () => (await api.host.list.query()).every((h) => !names.has(h.name) || h.status === 'offline'),
-    15_000,
-    100,
-  );
-  await stackCtl(fault ? { VIREO_AGENT_FAULT: fault } : {}, 'start-agents');
+  await stopAgents(api, hosts);
   for (const h of hosts) {
     if (fault) armed.add(h.name);
     else armed.delete(h.name);
   }
-  await waitFor('every host online', async () => labHostsAllOnline(await api.host.list.query()), 45_000, 200);
-}
-
-/** Waits until one of the agents of `hosts` has killed itself; returns its host. */
-async function waitForAgentDeath(hosts: LabHost[]): Promise<LabHost> {
-  const pids = new Map<LabHost, number | null>();
-  for (const h of hosts) pids.set(h, await agentPid(h));
-  return waitFor(
-    'the agent to kill itself at the fault point',
-    async () => hosts.find((h) => !alive(pids.get(h) ?? null)),
-    60_000,
-    100,
-  );
+  await startAgents(api, fault ? { VIREO_AGENT_FAULT: fault } : {});
 }
 
 const LIBVIRT_STATE: Record<string, string> = {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { type Api, admin, createTestVm, defaultTemplate, uniqueName, waitTask } from '../support/api.ts';
+import { type Api, admin, createTestVm, defaultTemplate, uniqueName, waitTask, removeVms } from '../support/api.ts';
 import { ensureDefaultPool, poolVolumes } from '../support/hardware-fixtures.ts';
 import { type LabHost, domState, hostOfDomain, inHost, lab, virsh, waitFor } from '../support/lab.ts';
 
@@ -20,12 +20,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const vmId of made) {
-    const vm = await api.vm.byId.query({ vmId }).catch(() => null);
-    if (!vm) continue;
-    if (vm.state !== 'shutoff') await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId).catch(() => {});
-    await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId).catch(() => {});
-  }
+  await removeVms(api, made);
 });
 
 const serialLog = (uuid: string) => `${lab().sharedDir}/vms/${uuid}.serial.log`;

@@ -150,6 +150,8 @@ test('a second session takes the serial port over; the first is told why', async
 });
 
 test('serial sessions are in the event log: who, which VM, how long', async () => {
+  // Earlier tests left console events of their own; only this session's count.
+  const seen = new Set((await owner.api.event.list.query()).map((e) => e.id));
   const serial = await mustOpen(owner, vmId);
   await new Promise((r) => setTimeout(r, 1200));
   serial.ws.close();
@@ -157,7 +159,7 @@ test('serial sessions are in the event log: who, which VM, how long', async () =
   const found = await waitFor(
     'the console events',
     async () => {
-      const events = (await owner.api.event.list.query()).filter((e) => e.vmId === vmId);
+      const events = (await owner.api.event.list.query()).filter((e) => e.vmId === vmId && !seen.has(e.id));
       const opened = events.find((e) => e.kind === 'console.opened' && e.message.startsWith('Serial console'));
       const closed = events.find((e) => e.kind === 'console.closed' && e.message.startsWith('Serial console'));
       return opened && closed ? { opened, closed } : null;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { admin, type Api, rejection, uniqueName, waitTask } from '../support/api.ts';
+import { admin, type Api, rejection, uniqueName, waitTask, removeVms } from '../support/api.ts';
 import { type LabHost, lab, virsh, waitFor } from '../support/lab.ts';
 
 type Template = Awaited<ReturnType<Api['template']['list']['query']>>[number];
@@ -34,12 +34,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const vmId of made) {
-    const vm = await api.vm.byId.query({ vmId }).catch(() => null);
-    if (!vm) continue;
-    if (vm.state === 'running') await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId);
-    await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId);
-  }
+  await removeVms(api, made);
 });
 
 async function createFrom(

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { type Api, admin, defaultTemplate, rejection, uniqueName, waitTask } from '../support/api.ts';
+import { type Api, admin, defaultTemplate, rejection, uniqueName, waitTask, removeVms } from '../support/api.ts';
 import { ensureHardwareFixtures, poolVolumes, TEST_NETWORKS } from '../support/hardware-fixtures.ts';
 import { type LabHost, hostOfDomain, lab, labHostsAllOnline, virsh, waitFor } from '../support/lab.ts';
 
@@ -70,12 +70,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const vmId of made) {
-    const vm = await api.vm.byId.query({ vmId }).catch(() => null);
-    if (!vm) continue;
-    if (vm.state !== 'shutoff') await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId).catch(() => {});
-    await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId).catch(() => {});
-  }
+  await removeVms(api, made);
 });
 
 test('a running VM is refused; a stopped one is cloned with its own uuid, MAC and disks, and boots', async () => {

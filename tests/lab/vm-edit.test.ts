@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Api, admin, createTestVm, rejection, waitTask } from '../support/api.ts';
+import { type Api, admin, createTestVm, rejection, waitTask, removeVms } from '../support/api.ts';
 import { guestRun, serialText } from '../support/guest-serial.ts';
 import { ensureDefaultPool, poolVolumes } from '../support/hardware-fixtures.ts';
 import { hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
@@ -20,12 +20,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const vmId of made) {
-    const vm = await api.vm.byId.query({ vmId }).catch(() => null);
-    if (!vm) continue;
-    if (vm.state !== 'shutoff') await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId).catch(() => {});
-    await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId).catch(() => {});
-  }
+  await removeVms(api, made);
 });
 
 const MiB = 1024 * 1024;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { admin, type Api, rejection, uniqueName, waitTask, defaultTemplate } from '../support/api.ts';
+import { admin, type Api, rejection, uniqueName, waitTask, defaultTemplate, removeVms } from '../support/api.ts';
 import { ensureHardwareFixtures, poolVolumes, TEST_NETWORKS } from '../support/hardware-fixtures.ts';
 import { hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
 
@@ -25,12 +25,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const vmId of made) {
-    const vm = await api.vm.byId.query({ vmId }).catch(() => null);
-    if (!vm) continue;
-    if (vm.state === 'running') await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId);
-    await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId);
-  }
+  await removeVms(api, made);
 });
 
 async function createVm(name: string, firmware: 'bios' | 'uefi') {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { admin, type Api, rejection, uniqueName, waitTask, defaultTemplate } from '../support/api.ts';
+import { admin, type Api, rejection, uniqueName, waitTask, defaultTemplate, removeVms } from '../support/api.ts';
 import { inHost, lab, virsh, waitFor } from '../support/lab.ts';
 
 let api: Api;
@@ -38,12 +38,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const vmId of made) {
-    const vm = await api.vm.byId.query({ vmId }).catch(() => null);
-    if (!vm) continue;
-    if (vm.state === 'running') await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId).catch(() => {});
-    await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId).catch(() => {});
-  }
+  await removeVms(api, made);
   if (groupId) await api.network.deleteSecurityGroup.mutate({ groupId }).catch(() => {});
   for (const networkId of networkIds) await api.network.delete.mutate({ networkId }).catch(() => {});
 });

@@ -6,81 +6,38 @@
  * host) and no template row was left behind.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { admin, type Api, uniqueName, waitTask } from '../support/api.ts';
-import { type LabHost, lab, labHostsAllOnline, virsh, waitFor } from '../support/lab.ts';
+import { startAgents as startAllAgents, stopAgents, waitForAgentDeath } from '../support/agents.ts';
+import { type LabHost, lab, virsh, waitFor } from '../support/lab.ts';
 
-const exec = promisify(execFile);
 let api: Api;
 const vms: string[] = [];
 let armed = false;
-
-const stackDir = () => {
-  const dir = process.env.VIREO_TEST_STACK_DIR;
-  if (!dir) throw new Error('VIREO_TEST_STACK_DIR is not set: run through scripts/test.sh');
-  return dir;
-};
-const stackCtl = (env: Record<string, string>, ...args: string[]) =>
-  exec('bash', ['scripts/stack-ctl.sh', ...args], { timeout: 90_000, env: { ...process.env, ...env } });
-
-async function agentPid(host: LabHost): Promise<number | null> {
-  const text = await readFile(join(stackDir(), 'agents', host.name, 'agent.pid'), 'utf8').catch(() => '');
-  return text.trim() ? Number(text.trim()) : null;
-}
-
-function alive(pid: number | null): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Restarts every lab host's agent, with `fault` armed or not. The journal is settled at start-up
  * and then every 2 s: a copy libvirtd was still writing when its agent died is deleted once done.
  */
 async function restartAgents(fault?: string): Promise<void> {
-  const hosts = lab().hosts;
-  for (const h of hosts) await stackCtl({}, 'stop-agent', h.name);
-  await waitFor(
-    'the agents offline',
-    async () => (await api.host.list.query()).every((h) => h.status === 'offline'),
-    15_000,
-    100,
-  );
+  await stopAgents(api, lab().hosts);
   armed = false;
   await startAgents(fault);
 }
 
 async function startAgents(fault?: string): Promise<void> {
-  await stackCtl(
-    { VIREO_JOURNAL_SETTLE_INTERVAL_MS: '2000', ...(fault ? { VIREO_AGENT_FAULT: fault } : {}) },
-    'start-agents',
-  );
   if (fault) armed = true;
-  // Generous: on a loaded machine an agent takes a while to start and connect.
-  await waitFor('every host online', async () => labHostsAllOnline(await api.host.list.query()), 120_000, 200);
+  await startAllAgents(api, {
+    VIREO_JOURNAL_SETTLE_INTERVAL_MS: '2000',
+    ...(fault ? { VIREO_AGENT_FAULT: fault } : {}),
+  });
 }
 
 /** Waits until an agent has killed itself at its fault point; returns its host. */
-async function agentDeath(): Promise<LabHost> {
-  const pids = new Map<LabHost, number | null>();
-  for (const h of lab().hosts) pids.set(h, await agentPid(h));
-  return waitFor(
-    'an agent to kill itself at the fault point',
-    async () => lab().hosts.find((h) => !alive(pids.get(h) ?? null)),
-    60_000,
-    100,
-  );
-}
+const agentDeath = () => waitForAgentDeath(lab().hosts);
 
 async function poolVolumes(host: LabHost): Promise<string[]> {
   await virsh(host, 'pool-refresh', 'default');

@@ -147,3 +147,16 @@ export async function createTestVm(api: Api, prefix: string, opts: { start?: boo
   if (task.state !== 'succeeded') throw new Error(`creating a test VM failed: ${task.errorMessage}`);
   return { vmId, vm: await api.vm.byId.query({ vmId }) };
 }
+
+/**
+ * Forces off and deletes each VM that still exists (a test's `after`): best effort, so one that
+ * a failed test left half-made does not hide the failure itself.
+ */
+export async function removeVms(api: Api, vmIds: readonly string[]): Promise<void> {
+  for (const vmId of vmIds) {
+    const vm = await api.vm.byId.query({ vmId }).catch(() => null);
+    if (!vm) continue;
+    if (vm.state !== 'shutoff') await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId).catch(() => {});
+    await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId).catch(() => {});
+  }
+}

@@ -32,6 +32,8 @@ const schema = z.object({
   /** How long a create or delete waits for its host (disk work can be slow); then the VM is unknown until the host says. */
   VIREO_DISK_OPERATION_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(120),
   VIREO_SHUTDOWN_TIMEOUT_S: z.coerce.number().int().min(1).max(600).default(60),
+  /** How often each manager looks for due scheduled snapshots (seconds). */
+  VIREO_SNAPSHOT_TICK_S: z.coerce.number().int().min(1).max(300).default(15),
   /** Memory the scheduler keeps free on every host for the host itself. */
   VIREO_HOST_RESERVED_MIB: z.coerce.number().int().min(0).default(256),
   /**

@@ -27,5 +27,5 @@ test('retention: keep for D days; both rules; never the current one nor a manual
 });
 
 test('scheduled names are valid snapshot names, unique per minute', () => {
-  assert.equal(scheduledName(new Date(now)), 'auto-20261201-1200');
+  assert.equal(scheduledName(new Date(now)), 'auto-20261201-120000');
 });

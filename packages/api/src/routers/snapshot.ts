@@ -8,6 +8,7 @@ import {
   revertSnapshot,
   updateSnapshot,
 } from '../services/snapshots.ts';
+import { runScheduleNow } from '../services/snapshot-schedule.ts';
 import { router, vmProcedure } from '../trpc.ts';
 
 const scheduleInput = z
@@ -21,6 +22,13 @@ const scheduleInput = z
     keepLast: z.number().int().min(1).max(1000).nullable().default(null),
     keepDays: z.number().int().min(1).max(3650).nullable().default(null),
     enabled: z.boolean().default(true),
+    /** When the first run happens (then every interval); default: one interval from now. */
+    startAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .refine((t) => t === undefined || Math.abs(Date.parse(t) - Date.now()) < 366 * 86_400_000, {
+        message: 'The first run must be within a year from now.',
+      }),
   })
   .refine((s) => s.keepLast !== null || s.keepDays !== null, {
     message: 'Choose a retention: keep the last N, or keep for D days (or both).',
@@ -66,17 +74,19 @@ export const snapshotRouter = router({
     const s = await snapshots.scheduleOf(ctx.vm.id);
     return s && { ...s, nextRunAt: s.nextRunAt.toISOString(), lastRunAt: s.lastRunAt?.toISOString() ?? null };
   }),
-  /** Sets (or replaces) the VM's schedule; the first run is one interval from now. */
+  /** Sets (or replaces) the VM's schedule; the first run is at `startAt`, else one interval from now. */
   setSchedule: vmProcedure.input(z.object({ schedule: scheduleInput.nullable() })).mutation(async ({ ctx, input }) => {
     if (!input.schedule) {
       await snapshots.removeSchedule(ctx.vm.id);
       return null;
     }
-    const s = input.schedule;
+    const { startAt, ...s } = input.schedule;
     const row = await snapshots.putSchedule(ctx.vm.id, {
       ...s,
-      nextRunAt: new Date(Date.now() + s.intervalMinutes * 60_000),
+      nextRunAt: startAt ? new Date(startAt) : new Date(Date.now() + s.intervalMinutes * 60_000),
     });
     return { ...row, nextRunAt: row.nextRunAt.toISOString(), lastRunAt: row.lastRunAt?.toISOString() ?? null };
   }),
+  /** One run of the schedule now (snapshot, then retention); the next run moves one interval on. */
+  runScheduleNow: vmProcedure.mutation(({ ctx }) => runScheduleNow(ctx.vm, ctx.user.id)),
 });

@@ -6,10 +6,10 @@
  */
 import { VireoError, toErrorPayload } from '@vireo/protocol';
 import { type ScheduleRow, type SnapshotRow, events, snapshots, tasks, vms } from '@vireo/db';
+import { managerEnv } from '../env.ts';
 import { createSnapshot, deleteSnapshot } from './snapshots.ts';
 import type { VmRecord } from './vm-access.ts';
 
-const TICK_MS = 15_000;
 let timer: NodeJS.Timeout | undefined;
 
 export interface Retention {
@@ -37,16 +37,16 @@ export function prunable(
   return out;
 }
 
-/** The name of a scheduled snapshot taken at `at`: sortable, unique per minute. */
+/** The name of a scheduled snapshot taken at `at`: sortable, unique per second ("Run now" twice). */
 export function scheduledName(at: Date): string {
-  return `auto-${at.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}`;
+  return `auto-${at.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
 }
 
 export function startSnapshotScheduler(): void {
   if (timer) return;
   timer = setInterval(() => {
     tick(new Date()).catch((err) => console.error('[snapshot schedule] tick failed:', err));
-  }, TICK_MS);
+  }, managerEnv().VIREO_SNAPSHOT_TICK_S * 1000);
   timer.unref();
 }
 
@@ -56,22 +56,58 @@ export async function tick(now: Date): Promise<number> {
     const next = new Date(now.getTime() + s.intervalMinutes * 60_000);
     if (!(await snapshots.claimRun(s.vmId, s.nextRunAt, now, next))) continue; // another manager has it
     ran++;
-    await runSchedule(s, now).catch(async (err) => {
-      await events.add({
-        severity: 'warning',
-        kind: 'vm.snapshotScheduleFailed',
-        message: `A scheduled snapshot could not be taken: ${toErrorPayload(err).message}`,
-        vmId: s.vmId,
-      });
-    });
+    try {
+      const run = await startRun(s, now, null);
+      if (run) await run.done;
+    } catch (err) {
+      await recordFailure(s.vmId, err);
+    }
   }
   return ran;
 }
 
-async function runSchedule(s: ScheduleRow, now: Date): Promise<void> {
+/**
+ * "Run now": one run of the VM's schedule at once (snapshot, then retention), claimed like a
+ * ticked one so a tick at the same moment does not run it twice; the next run is one interval on.
+ * Returns the snapshot's task; retention goes on after it, as tasks of its own.
+ */
+export async function runScheduleNow(vm: VmRecord, userId: string): Promise<{ taskId: string }> {
+  const s = await snapshots.scheduleOf(vm.id);
+  if (!s) throw new VireoError('NOT_FOUND', `VM ${vm.name} has no snapshot schedule.`, { object: 'snapshot' });
+  const now = new Date();
+  if (!(await snapshots.claimRun(s.vmId, s.nextRunAt, now, new Date(now.getTime() + s.intervalMinutes * 60_000)))) {
+    throw new VireoError('BUSY', `A scheduled run of VM ${vm.name} is starting right now; try again in a moment.`, {
+      object: 'snapshot',
+    });
+  }
+  const run = await startRun(s, now, userId);
+  if (!run) throw new VireoError('NOT_FOUND', `VM ${vm.name} no longer exists.`, { object: 'vm' });
+  run.done.catch((err) => recordFailure(s.vmId, err));
+  return { taskId: run.taskId };
+}
+
+async function recordFailure(vmId: string, err: unknown): Promise<void> {
+  await events.add({
+    severity: 'warning',
+    kind: 'vm.snapshotScheduleFailed',
+    message: `A scheduled snapshot could not be taken: ${toErrorPayload(err).message}`,
+    vmId,
+  });
+}
+
+/**
+ * Starts one run: the snapshot task now; `done` settles once it and the retention it allows
+ * (deleting scheduled snapshots beyond keepLast / keepDays) have run. `userId` null: the VM's owner.
+ */
+async function startRun(
+  s: ScheduleRow,
+  now: Date,
+  userId: string | null,
+): Promise<{ taskId: string; done: Promise<void> } | null> {
   const vm = await vms.byId(s.vmId);
-  if (!vm) return;
+  if (!vm) return null;
   const record = vm as VmRecord;
+  const by = userId ?? vm.ownerId;
   // Memory snapshots need a running VM, disk-only ones a shut-off one: a memory schedule takes
   // a disk-only snapshot of a shut-off VM; a disk-only schedule skips a running VM.
   const withMemory = s.withMemory && (vm.state === 'running' || vm.state === 'paused');
@@ -83,14 +119,17 @@ async function runSchedule(s: ScheduleRow, now: Date): Promise<void> {
     );
   }
   const name = scheduledName(now);
-  const { taskId } = await createSnapshot(record, { name, withMemory, description: 'Scheduled' }, vm.ownerId, {
+  const { taskId } = await createSnapshot(record, { name, withMemory, description: 'Scheduled' }, by, {
     scheduled: true,
   });
-  await waitTask(taskId);
-  for (const old of prunable(await snapshots.listForVm(vm.id), s, now.getTime())) {
-    const del = await deleteSnapshot(record, old, vm.ownerId);
-    await waitTask(del.taskId);
-  }
+  const done = (async () => {
+    await waitTask(taskId);
+    for (const old of prunable(await snapshots.listForVm(vm.id), s, now.getTime())) {
+      const del = await deleteSnapshot(record, old, by);
+      await waitTask(del.taskId);
+    }
+  })();
+  return { taskId, done };
 }
 
 /** Waits for a task this manager started (the VM lock is held until it ends). */

@@ -9,8 +9,14 @@ import { formatDateTime } from '../ui/format';
 
 const num = (s: string): number | null => (s.trim() === '' ? null : Number(s));
 
-/** The VM's snapshot schedule: every N minutes, keep the last N and/or for D days. */
-export function SnapshotSchedule({ vmId }: { vmId: string }) {
+/** A `datetime-local` value (the browser's time zone) as an ISO instant; empty: none. */
+const isoFromLocal = (s: string): string | undefined => (s ? new Date(s).toISOString() : undefined);
+
+/**
+ * The VM's snapshot schedule: every N minutes from an optional first run, keep the last N and/or
+ * for D days; "Run now" takes one scheduled snapshot (and applies retention) at once.
+ */
+export function SnapshotSchedule({ vmId, onTaskStarted }: { vmId: string; onTaskStarted: (taskId: string) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const schedule = useQuery(trpc.snapshot.schedule.queryOptions({ vmId }));
@@ -19,11 +25,20 @@ export function SnapshotSchedule({ vmId }: { vmId: string }) {
   const [keepLast, setKeepLast] = useState('7');
   const [keepDays, setKeepDays] = useState('');
   const [withMemory, setWithMemory] = useState(false);
+  const [startAt, setStartAt] = useState('');
   const save = useMutation(
     trpc.snapshot.setSchedule.mutationOptions({
       onSuccess: async () => {
         await queryClient.invalidateQueries({ queryKey: trpc.snapshot.schedule.queryKey({ vmId }) });
         setEditing(false);
+      },
+    }),
+  );
+  const runNow = useMutation(
+    trpc.snapshot.runScheduleNow.mutationOptions({
+      onSuccess: async ({ taskId }) => {
+        onTaskStarted(taskId);
+        await queryClient.invalidateQueries({ queryKey: trpc.snapshot.schedule.queryKey({ vmId }) });
       },
     }),
   );
@@ -42,6 +57,18 @@ export function SnapshotSchedule({ vmId }: { vmId: string }) {
             : 'No scheduled snapshots.'}
         </span>
         <span className="flex gap-2">
+          {s && (
+            <button
+              type="button"
+              className={btn.ghost}
+              disabled={runNow.isPending}
+              data-testid="snapshot-schedule-run-now"
+              title="Take a scheduled snapshot now and apply the retention"
+              onClick={() => runNow.mutate({ vmId })}
+            >
+              Run now
+            </button>
+          )}
           <button type="button" className={btn.ghost} onClick={() => setEditing(!editing)}>
             {s ? 'Change schedule' : 'Schedule'}
           </button>
@@ -65,6 +92,7 @@ export function SnapshotSchedule({ vmId }: { vmId: string }) {
                 keepLast: num(keepLast),
                 keepDays: num(keepDays),
                 enabled: true,
+                startAt: isoFromLocal(startAt),
               },
             });
           }}
@@ -72,6 +100,16 @@ export function SnapshotSchedule({ vmId }: { vmId: string }) {
           <Field label="Every (minutes)" value={interval} onChange={setIntervalText} />
           <Field label="Keep last" value={keepLast} onChange={setKeepLast} />
           <Field label="Keep days" value={keepDays} onChange={setKeepDays} />
+          <label className="block space-y-1">
+            <span className="text-xs text-zinc-600">First run (default: one interval from now)</span>
+            <input
+              type="datetime-local"
+              className={inputClass}
+              value={startAt}
+              data-testid="snapshot-schedule-start"
+              onChange={(e) => setStartAt(e.target.value)}
+            />
+          </label>
           <label className="flex h-8 items-center gap-1.5 text-xs text-zinc-700">
             <input type="checkbox" checked={withMemory} onChange={(e) => setWithMemory(e.target.checked)} />
             With memory when running
@@ -82,6 +120,7 @@ export function SnapshotSchedule({ vmId }: { vmId: string }) {
         </form>
       )}
       {save.error && <ErrorText error={save.error} />}
+      {runNow.error && <ErrorText error={runNow.error} />}
     </div>
   );
 }

@@ -136,7 +136,7 @@ export function SnapshotsPanel({
             ))}
           </ul>
         )}
-        <SnapshotSchedule vmId={vm.id} />
+        <SnapshotSchedule vmId={vm.id} onTaskStarted={onTaskStarted} />
       </div>
       {reverting && (
         <ConfirmDialog
