@@ -43,10 +43,21 @@ derive_pg_schema() {
   mv "$PG_SCHEMA.tmp" "$PG_SCHEMA"
 }
 
+# Skipped when the schema and the installed Prisma are those of the last generate: the scripts
+# call it at every start, and a rewrite under a running tsc (test.sh type-checks beside the lab's
+# start) would have it read half-written files.
 generate() {
+  local stamp=prisma/.generated/generate.sha256 want
+  want=$(cat prisma/schema.prisma node_modules/prisma/package.json | sha256sum | cut -d' ' -f1)
+  if [ $# -eq 0 ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
+    [ -f packages/db/src/generated/client.ts ] && [ -f packages/db/src/generated-pg/client.ts ]; then
+    return
+  fi
+  rm -f "$stamp"
   derive_pg_schema
   "${prisma[@]}" generate --schema prisma/schema.prisma "$@"
   "${prisma[@]}" generate --schema "$PG_SCHEMA" "$@"
+  echo "$want" >"$stamp"
 }
 
 # A PostgreSQL URL for diffs that need a server (a shadow database is created and dropped there).
