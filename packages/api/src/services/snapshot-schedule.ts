@@ -74,6 +74,11 @@ export async function tick(now: Date): Promise<number> {
 export async function runScheduleNow(vm: VmRecord, userId: string): Promise<{ taskId: string }> {
   const s = await snapshots.scheduleOf(vm.id);
   if (!s) throw new VireoError('NOT_FOUND', `VM ${vm.name} has no snapshot schedule.`, { object: 'snapshot' });
+  if (!s.enabled) {
+    throw new VireoError('INVALID_STATE', `VM ${vm.name}'s snapshot schedule is turned off; turn it on to run it.`, {
+      object: 'snapshot',
+    });
+  }
   const now = new Date();
   if (!(await snapshots.claimRun(s.vmId, s.nextRunAt, now, new Date(now.getTime() + s.intervalMinutes * 60_000)))) {
     throw new VireoError('BUSY', `A scheduled run of VM ${vm.name} is starting right now; try again in a moment.`, {
