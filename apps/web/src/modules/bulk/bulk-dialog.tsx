@@ -1,12 +1,13 @@
 'use client';
 
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { RouterInputs, RouterOutputs } from '@/trpc/types';
 import { ProgressBar } from '../ui/bars';
 import { btn, inputClass } from '../ui/buttons';
 import { Dialog } from '../ui/dialog';
+import { FormDialog } from '../ui/form-dialog';
 import { ErrorText } from '../ui/error-text';
 import { Pill } from '../ui/status-pill';
 
@@ -73,51 +74,29 @@ export function BulkDialog({
 
 function TagStep({ title, onCancel, onNext }: { title: string; onCancel: () => void; onNext: (tag: string) => void }) {
   const [text, setText] = useState('');
-  const formId = useId();
-  const ref = useRef<HTMLInputElement>(null);
-  useEffect(() => ref.current?.focus(), []);
   return (
-    <Dialog
+    <FormDialog
       title={title}
       testId="bulk-dialog"
+      submitLabel="Dry run"
+      submitTestId="bulk-tag-next"
+      busy={false}
+      canSubmit={text.trim() !== ''}
+      error={null}
+      onSubmit={() => onNext(text.trim().toLowerCase())}
       onClose={onCancel}
-      footer={
-        <>
-          <button type="button" className={btn.secondary} onClick={onCancel}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form={formId}
-            className={btn.primary}
-            disabled={!text.trim()}
-            data-testid="bulk-tag-next"
-          >
-            Dry run
-          </button>
-        </>
-      }
     >
-      <form
-        id={formId}
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (text.trim()) onNext(text.trim().toLowerCase());
-        }}
-      >
-        <label className="block space-y-1">
-          <span className="text-xs text-zinc-600">Tag (lower-case letters, digits, - _ . :)</span>
-          <input
-            ref={ref}
-            data-testid="bulk-tag-input"
-            className={`${inputClass} font-mono`}
-            maxLength={40}
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-          />
-        </label>
-      </form>
-    </Dialog>
+      <label className="block space-y-1">
+        <span className="text-xs text-zinc-600">Tag (lower-case letters, digits, - _ . :)</span>
+        <input
+          data-testid="bulk-tag-input"
+          className={`${inputClass} font-mono`}
+          maxLength={40}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+      </label>
+    </FormDialog>
   );
 }
 

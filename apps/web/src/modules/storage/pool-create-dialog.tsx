@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { inputClass } from '../ui/buttons';
-import { Field, FormDialog } from './form-dialog';
+import { Field, FormDialog } from '../ui/form-dialog';
 
 export function PoolCreateDialog({ onClose }: { onClose: () => void }) {
   const trpc = useTRPC();

@@ -4,7 +4,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { inputClass } from '../ui/buttons';
-import { Field, FormDialog } from './form-dialog';
+import { Field, FormDialog } from '../ui/form-dialog';
 import { formatSize, parseSize } from './storage-format';
 import type { TrackTask } from './storage-tasks';
 import type { PoolView } from './storage-view';

@@ -1,13 +1,12 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { VmView } from '@/trpc/types';
 import { useSession } from '../auth/use-session';
 import { btn, inputClass } from '../ui/buttons';
-import { Dialog } from '../ui/dialog';
-import { ErrorText } from '../ui/error-text';
+import { FormDialog } from '../ui/form-dialog';
 
 /**
  * "Make template" on a VM page (admins): a new template, or the next version of an existing one,
@@ -68,7 +67,6 @@ function MakeTemplateDialog({
   const [target, setTarget] = useState('');
   const [name, setName] = useState(`${vm.name}-template`);
   const [description, setDescription] = useState('');
-  const formId = useId();
   const make = useMutation(
     trpc.template.fromVm.mutationOptions({
       onSuccess: ({ taskId }) => {
@@ -77,81 +75,68 @@ function MakeTemplateDialog({
       },
     }),
   );
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const submit = () =>
     make.mutate(
       target
         ? { vmId: vm.id, templateId: target }
         : { vmId: vm.id, name: name.trim(), ...(description.trim() ? { description: description.trim() } : {}) },
     );
-  };
   const label = 'block space-y-1 text-sm font-medium text-zinc-800';
   return (
-    <Dialog
+    <FormDialog
       title={`Make a template from ${vm.name}`}
       testId="make-template-dialog"
+      submitLabel="Make template"
+      busyLabel="Starting…"
+      submitTestId="make-template-submit"
+      errorTestId="make-template-error"
+      busy={make.isPending}
+      canSubmit={Boolean(target || name.trim())}
+      error={templates.error ?? make.error}
+      onSubmit={submit}
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className={btn.secondary} onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            form={formId}
-            className={btn.primary}
-            data-testid="make-template-submit"
-            disabled={make.isPending || (!target && !name.trim())}
-          >
-            {make.isPending ? 'Starting…' : 'Make template'}
-          </button>
-        </>
-      }
     >
-      <form id={formId} onSubmit={submit} className="space-y-3">
-        <p>
-          The VM’s disks are copied in full into new base volumes (a linked clone is flattened). The VM stays as it is;
-          it cannot be started until the copy is done.
-        </p>
-        <label className={label}>
-          <span>Becomes</span>
-          <select
-            className={inputClass}
-            data-testid="make-template-target"
-            value={target}
-            onChange={(e) => setTarget(e.target.value)}
-          >
-            <option value="">a new template</option>
-            {(templates.data ?? [])
-              .filter((t) => t.kind === 'disk')
-              .map((t) => (
-                <option key={t.id} value={t.id}>
-                  {`version ${(t.versions[0]?.version ?? 0) + 1} of ${t.name}`}
-                </option>
-              ))}
-          </select>
-        </label>
-        {!target && (
-          <>
-            <label className={label}>
-              <span>Name</span>
-              <input
-                className={`${inputClass} font-mono`}
-                data-testid="make-template-name"
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                autoComplete="off"
-                spellCheck={false}
-              />
-            </label>
-            <label className={label}>
-              <span>Description (optional)</span>
-              <input className={inputClass} value={description} onChange={(e) => setDescription(e.target.value)} />
-            </label>
-          </>
-        )}
-        <ErrorText error={templates.error ?? make.error} testId="make-template-error" />
-      </form>
-    </Dialog>
+      <p>
+        The VM’s disks are copied in full into new base volumes (a linked clone is flattened). The VM stays as it is; it
+        cannot be started until the copy is done.
+      </p>
+      <label className={label}>
+        <span>Becomes</span>
+        <select
+          className={inputClass}
+          data-testid="make-template-target"
+          value={target}
+          onChange={(e) => setTarget(e.target.value)}
+        >
+          <option value="">a new template</option>
+          {(templates.data ?? [])
+            .filter((t) => t.kind === 'disk')
+            .map((t) => (
+              <option key={t.id} value={t.id}>
+                {`version ${(t.versions[0]?.version ?? 0) + 1} of ${t.name}`}
+              </option>
+            ))}
+        </select>
+      </label>
+      {!target && (
+        <>
+          <label className={label}>
+            <span>Name</span>
+            <input
+              className={`${inputClass} font-mono`}
+              data-testid="make-template-name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+            />
+          </label>
+          <label className={label}>
+            <span>Description (optional)</span>
+            <input className={inputClass} value={description} onChange={(e) => setDescription(e.target.value)} />
+          </label>
+        </>
+      )}
+    </FormDialog>
   );
 }

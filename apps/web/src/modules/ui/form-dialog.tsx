@@ -1,9 +1,9 @@
 'use client';
 
 import { type ReactNode, useEffect, useId, useRef } from 'react';
-import { btn } from '../ui/buttons';
-import { Dialog } from '../ui/dialog';
-import { ErrorText } from '../ui/error-text';
+import { btn } from './buttons';
+import { Dialog } from './dialog';
+import { ErrorText } from './error-text';
 
 /** A labelled control: `children` renders it with the id the label points at. */
 export function Field({
@@ -27,24 +27,33 @@ export function Field({
   );
 }
 
-/** A form dialog: Enter submits, Escape closes; the first field takes focus. */
+/**
+ * A form dialog: Enter submits, Escape closes; the first field takes focus. The one frame for
+ * every "fill in, then start" dialog (pools, volumes, templates, bulk tags…).
+ */
 export function FormDialog({
   title,
   submitLabel,
+  busyLabel = 'Working…',
   busy,
   canSubmit,
   error,
   testId,
+  submitTestId = 'dialog-submit',
+  errorTestId = 'dialog-error',
   onSubmit,
   onClose,
   children,
 }: {
   title: string;
   submitLabel: string;
+  busyLabel?: string;
   busy: boolean;
   canSubmit: boolean;
   error: unknown;
   testId: string;
+  submitTestId?: string;
+  errorTestId?: string;
   onSubmit: () => void;
   onClose: () => void;
   children: ReactNode;
@@ -68,11 +77,11 @@ export function FormDialog({
           <button
             type="submit"
             form={formId}
-            data-testid="dialog-submit"
+            data-testid={submitTestId}
             className={btn.primary}
             disabled={busy || !canSubmit}
           >
-            {busy ? 'Working…' : submitLabel}
+            {busy ? busyLabel : submitLabel}
           </button>
         </>
       }
@@ -87,7 +96,7 @@ export function FormDialog({
         }}
       >
         {children}
-        <ErrorText error={error} testId="dialog-error" />
+        <ErrorText error={error} testId={errorTestId} />
       </form>
     </Dialog>
   );
