@@ -35,7 +35,7 @@ export function SerialConsole({ vmId, fill = false, showPopOut = true, label }: 
       >
         {label && <span className="text-sm font-semibold text-white">{label}</span>}
         <SerialStatusText state={state} dark={fill} />
-        <div className="ml-auto flex flex-wrap items-center justify-end gap-1.5">
+        <div className="ml-auto flex max-w-full shrink-0 flex-wrap items-center justify-end gap-1.5">
           {state.status !== 'connected' && state.status !== 'connecting' && (
             <button type="button" data-testid="serial-reconnect" className={btn.secondary} onClick={reconnect}>
               Reconnect

@@ -51,7 +51,7 @@ export function VncConsole({ vmId, fill = false, showPopOut = true, label }: Vnc
       >
         {label && <span className="text-sm font-semibold text-white">{label}</span>}
         <ConsoleStatusText state={state} dark={fill} />
-        <div className="ml-auto flex flex-wrap items-center justify-end gap-1.5">
+        <div className="ml-auto flex max-w-full shrink-0 flex-wrap items-center justify-end gap-1.5">
           {state.status === 'disconnected' && (
             <button type="button" data-testid="console-reconnect" className={btn.secondary} onClick={reconnect}>
               Reconnect
