@@ -80,6 +80,15 @@ test('a pasted command runs in a shell on the guest screen; Ctrl+Alt+F2/F1 switc
   await logInPage(page);
   await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}`);
   await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: `${artifacts}/vm-page.png` });
+  const toolbar = ['console-ctrl-alt-del', 'console-ctrl-alt-fn', 'console-paste-open', 'console-open-window'];
+  const middles = await Promise.all(
+    toolbar.map(async (id) => {
+      const box = await page.getByTestId(id).boundingBox();
+      return box ? box.y + box.height / 2 : -1;
+    }),
+  );
+  assert.ok(Math.max(...middles) - Math.min(...middles) < 4, `one toolbar row at 1440 px: ${middles}`);
 
   // Refused before anything is sent: the layout cannot type them, and the dialog names them.
   await page.getByTestId('console-paste-open').click();

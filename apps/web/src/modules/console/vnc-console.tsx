@@ -156,6 +156,12 @@ function ConsoleStatusText({ state, dark }: { state: ConsoleState; dark: boolean
   );
 }
 
+/**
+ * inputBase without its w-full: w-auto beside it does not win by order in the class string (the
+ * stylesheet's order decides), and a full-width select pushed the toolbar onto three rows.
+ */
+const fnSelectClass = `${inputBase.replace('w-full ', '')} h-7 max-w-full py-0 pr-7 text-sm`;
+
 const FN_KEYS = Array.from({ length: 12 }, (_, i) => i + 1);
 
 /**
@@ -169,7 +175,7 @@ function CtrlAltFnMenu({ disabled, send }: { disabled: boolean; send: (n: number
       data-testid="console-ctrl-alt-fn"
       aria-label="Send Ctrl+Alt+F1…F12 (switch the guest's virtual terminal)"
       title="Send Ctrl+Alt+F1…F12 (switch the guest's virtual terminal)"
-      className={`${inputBase} h-7 w-auto max-w-full py-0 pr-7 text-sm`}
+      className={fnSelectClass}
       disabled={disabled}
       value=""
       onChange={(e) => {
