@@ -71,7 +71,9 @@ try {
   await page.waitForSelector(`${t('vm-state')}:text-is("running")`, { timeout: 120_000 });
   await page.waitForSelector(`${t('vnc-status')}[data-state="connected"]`, { timeout: 60_000 });
   await page.waitForTimeout(4_000);
+  await page.click(t('console-paste-open'));
   await page.fill(t('console-paste-text'), 'echo Hello-From-Vireo 123\n');
+  await shot('vm-console-paste');
   await page.click(t('console-paste-send'));
   await page.waitForTimeout(2_000);
   await shot('vm-console');

@@ -2,21 +2,54 @@
 
 import '@xterm/xterm/css/xterm.css';
 import { btn } from '../ui/buttons';
+import { ExternalIcon } from '../ui/icons';
 import { type SerialState, useSerialConsole } from './use-serial-console';
 
-/** The VM's first serial port in a terminal, with its status and Reconnect. */
-export function SerialConsole({ vmId }: { vmId: string }) {
+interface SerialConsoleProps {
+  vmId: string;
+  /** Fill the parent (the full-window page) instead of a 16:10 box. */
+  fill?: boolean;
+  /** Show "Open full window" (hidden when already in one). */
+  showPopOut?: boolean;
+  /** A label before the status (the VM name, in the full window). */
+  label?: string;
+}
+
+/**
+ * Opens the serial console alone in its own window. The page's own console is a separate session:
+ * the serial port takes one client at a time, so the newest (the window) takes it over.
+ */
+export function openSerialWindow(vmId: string): void {
+  window.open(`/vms/${vmId}/serial`, `vireo-serial-${vmId}`, 'popup,width=1000,height=640');
+}
+
+/** The VM's first serial port in a terminal, with its status, Reconnect and pop-out. */
+export function SerialConsole({ vmId, fill = false, showPopOut = true, label }: SerialConsoleProps) {
   const { screenRef, state, reconnect, focus } = useSerialConsole(vmId);
   const connected = state.status === 'connected';
 
   return (
-    <div className="flex min-h-0 flex-col">
-      <div className="flex flex-wrap items-center gap-2 rounded-t-lg border border-b-0 border-zinc-200 bg-zinc-50 px-2 py-1.5">
-        <SerialStatusText state={state} />
-        <div className="ml-auto flex items-center gap-1.5">
+    <div className={`flex min-h-0 flex-col ${fill ? 'h-full' : ''}`}>
+      <div
+        className={`flex flex-wrap items-center gap-2 px-2 py-1.5 ${fill ? 'bg-zinc-900 text-zinc-200' : 'rounded-t-lg border border-b-0 border-zinc-200 bg-zinc-50'}`}
+      >
+        {label && <span className="text-sm font-semibold text-white">{label}</span>}
+        <SerialStatusText state={state} dark={fill} />
+        <div className="ml-auto flex max-w-full shrink-0 flex-wrap items-center justify-end gap-1.5">
           {state.status !== 'connected' && state.status !== 'connecting' && (
             <button type="button" data-testid="serial-reconnect" className={btn.secondary} onClick={reconnect}>
               Reconnect
+            </button>
+          )}
+          {showPopOut && (
+            <button
+              type="button"
+              data-testid="serial-open-window"
+              className={btn.secondary}
+              onClick={() => openSerialWindow(vmId)}
+            >
+              <ExternalIcon />
+              Open full window
             </button>
           )}
         </div>
@@ -24,7 +57,7 @@ export function SerialConsole({ vmId }: { vmId: string }) {
       {/* Clicking anywhere in the box gives the terminal the keyboard. */}
       {/* biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: xterm's own textarea takes the keys */}
       <div
-        className="relative aspect-[16/10] w-full rounded-b-lg border border-t-0 border-zinc-200 bg-zinc-950 p-1.5"
+        className={`relative bg-zinc-950 p-1.5 ${fill ? 'min-h-0 flex-1' : 'aspect-[16/10] w-full rounded-b-lg border border-t-0 border-zinc-200'}`}
         onClick={focus}
       >
         {/* xterm.js owns this element's children: React renders none. */}
@@ -39,7 +72,7 @@ export function SerialConsole({ vmId }: { vmId: string }) {
   );
 }
 
-function SerialStatusText({ state }: { state: SerialState }) {
+function SerialStatusText({ state, dark }: { state: SerialState; dark: boolean }) {
   const dot =
     state.status === 'connected'
       ? 'bg-emerald-500'
@@ -56,7 +89,7 @@ function SerialStatusText({ state }: { state: SerialState }) {
     <span
       data-testid="serial-status"
       data-state={state.status}
-      className="flex min-w-0 items-center gap-1.5 text-xs text-zinc-600"
+      className={`flex min-w-0 items-center gap-1.5 text-xs ${dark ? 'text-zinc-300' : 'text-zinc-600'}`}
     >
       <span aria-hidden className={`size-2 shrink-0 rounded-full ${dot}`} />
       <span className="truncate">{text}</span>

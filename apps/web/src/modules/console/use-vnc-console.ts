@@ -4,7 +4,17 @@ import type RFB from '@novnc/novnc';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTRPCClient } from '@/trpc/client';
 import { errorInfo, isUnauthorized } from '@/trpc/errors';
-import { keyStrokesFor, XK_Alt_L, XK_Control_L, XK_F, XK_Shift_L } from './keysyms';
+import {
+  type KeyStroke,
+  type PasteLayout,
+  planKeyStrokes,
+  XK_Alt_L,
+  XK_Control_L,
+  XK_F,
+  XK_ISO_Level3_Shift,
+  XK_Shift_L,
+  XK_space,
+} from './paste-layouts';
 
 export type ConsoleStatus = 'connecting' | 'connected' | 'disconnected';
 
@@ -17,6 +27,24 @@ export interface ConsoleState {
 /** Guests drop keys typed faster than their keyboard buffer drains; a short pause keeps order. */
 const KEY_PACING_MS = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const MODIFIER_KEYS = {
+  shift: [XK_Shift_L, 'ShiftLeft'],
+  altgr: [XK_ISO_Level3_Shift, 'AltRight'],
+} as const;
+
+/** One character: its modifier held around the key; a dead key is followed by Space to stand alone. */
+function pressStroke(rfb: RFB, stroke: KeyStroke): void {
+  const modifier = stroke.modifier === 'none' ? null : MODIFIER_KEYS[stroke.modifier];
+  if (modifier) rfb.sendKey(modifier[0], modifier[1], true);
+  rfb.sendKey(stroke.keysym, stroke.code, true);
+  rfb.sendKey(stroke.keysym, stroke.code, false);
+  if (modifier) rfb.sendKey(modifier[0], modifier[1], false);
+  if (stroke.dead) {
+    rfb.sendKey(XK_space, 'Space', true);
+    rfb.sendKey(XK_space, 'Space', false);
+  }
+}
+
 /** Waits before reconnecting by itself: 1 s, 2 s, 4 s … at most 10 s. */
 const retryDelayMs = (failures: number) => Math.min(1000 * 2 ** failures, 10_000);
 
@@ -118,20 +146,21 @@ export function useVncConsole(vmId: string) {
     rfb.focus();
   }, []);
 
-  /** Types `text` into the guest; resolves with how many characters could not be typed. */
-  const typeText = useCallback(async (text: string): Promise<number> => {
-    const { strokes, skipped } = keyStrokesFor(text);
-    for (const stroke of strokes) {
+  /**
+   * Types `text` into the guest as a person on a `layout` keyboard would. Nothing is sent when a
+   * character cannot be typed on that layout: resolves with those characters (empty when all was typed).
+   */
+  const typeText = useCallback(async (text: string, layout: PasteLayout): Promise<string[]> => {
+    const plan = planKeyStrokes(text, layout);
+    if (!plan.ok) return plan.unsupported;
+    for (const stroke of plan.strokes) {
       const rfb = rfbRef.current;
       if (!rfb) break;
-      if (stroke.shift) rfb.sendKey(XK_Shift_L, 'ShiftLeft', true);
-      rfb.sendKey(stroke.keysym, stroke.code, true);
-      rfb.sendKey(stroke.keysym, stroke.code, false);
-      if (stroke.shift) rfb.sendKey(XK_Shift_L, 'ShiftLeft', false);
+      pressStroke(rfb, stroke);
       await sleep(KEY_PACING_MS);
     }
     rfbRef.current?.focus();
-    return skipped;
+    return [];
   }, []);
 
   return { screenRef, state, reconnect, sendCtrlAltDel, sendCtrlAltF, typeText };

@@ -7,7 +7,8 @@ import { btn, inputBase } from '../ui/buttons';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorText } from '../ui/error-text';
 import { ExternalIcon, Spinner } from '../ui/icons';
-import { plural } from '../ui/format';
+import { PasteDialog } from './paste-dialog';
+import type { PasteLayout } from './paste-layouts';
 import { type ConsoleState, useVncConsole } from './use-vnc-console';
 
 interface VncConsoleProps {
@@ -30,6 +31,16 @@ export function VncConsole({ vmId, fill = false, showPopOut = true, label }: Vnc
   const connected = state.status === 'connected';
   const trpc = useTRPC();
   const [confirmingCad, setConfirmingCad] = useState(false);
+  const [pasting, setPasting] = useState(false);
+  const [typing, setTyping] = useState(false);
+  const typeInto = async (text: string, layout: PasteLayout) => {
+    setTyping(true);
+    try {
+      await typeText(text, layout);
+    } finally {
+      setTyping(false);
+    }
+  };
   // Ctrl+Alt+Del reboots most guests: it is confirmed, and recorded as an event before it is sent.
   const recordCad = useMutation(trpc.event.recordCtrlAltDel.mutationOptions({ onSuccess: () => sendCtrlAltDel() }));
 
@@ -40,7 +51,7 @@ export function VncConsole({ vmId, fill = false, showPopOut = true, label }: Vnc
       >
         {label && <span className="text-sm font-semibold text-white">{label}</span>}
         <ConsoleStatusText state={state} dark={fill} />
-        <div className="ml-auto flex items-center gap-1.5">
+        <div className="ml-auto flex max-w-full shrink-0 flex-wrap items-center justify-end gap-1.5">
           {state.status === 'disconnected' && (
             <button type="button" data-testid="console-reconnect" className={btn.secondary} onClick={reconnect}>
               Reconnect
@@ -60,6 +71,16 @@ export function VncConsole({ vmId, fill = false, showPopOut = true, label }: Vnc
             {recordCad.isPending ? 'Sending…' : 'Ctrl+Alt+Del'}
           </button>
           <CtrlAltFnMenu disabled={!connected} send={sendCtrlAltF} />
+          <button
+            type="button"
+            data-testid="console-paste-open"
+            className={btn.secondary}
+            disabled={!connected || typing}
+            onClick={() => setPasting(true)}
+          >
+            {typing && <Spinner />}
+            {typing ? 'Typing…' : 'Paste text'}
+          </button>
           {showPopOut && (
             <button
               type="button"
@@ -74,7 +95,7 @@ export function VncConsole({ vmId, fill = false, showPopOut = true, label }: Vnc
         </div>
       </div>
       <div
-        className={`relative bg-zinc-950 ${fill ? 'min-h-0 flex-1' : 'aspect-[16/10] w-full border-x border-zinc-200'}`}
+        className={`relative bg-zinc-950 ${fill ? 'min-h-0 flex-1' : 'aspect-[16/10] w-full overflow-hidden rounded-b-lg border border-t-0 border-zinc-200'}`}
       >
         {/* noVNC owns this element's children (it adds its own canvas): React renders none. */}
         <div ref={screenRef} data-testid="vnc-screen" className="absolute inset-0" />
@@ -84,11 +105,13 @@ export function VncConsole({ vmId, fill = false, showPopOut = true, label }: Vnc
           </div>
         )}
       </div>
-      <PasteBar disabled={!connected} typeText={typeText} dark={fill} />
       {recordCad.error && (
         <div className="mt-2">
           <ErrorText error={recordCad.error} testId="console-ctrl-alt-del-error" />
         </div>
+      )}
+      {pasting && (
+        <PasteDialog onSend={(text, layout) => void typeInto(text, layout)} onClose={() => setPasting(false)} />
       )}
       {confirmingCad && (
         <ConfirmDialog
@@ -133,70 +156,26 @@ function ConsoleStatusText({ state, dark }: { state: ConsoleState; dark: boolean
   );
 }
 
-function PasteBar({
-  disabled,
-  typeText,
-  dark,
-}: {
-  disabled: boolean;
-  typeText: (text: string) => Promise<number>;
-  dark: boolean;
-}) {
-  const [text, setText] = useState('');
-  const [typing, setTyping] = useState(false);
-  const [note, setNote] = useState<string | null>(null);
-
-  const send = async () => {
-    if (!text || disabled || typing) return;
-    setTyping(true);
-    const skipped = await typeText(text);
-    setTyping(false);
-    setNote(skipped ? `${plural(skipped, 'character')} could not be typed (only ASCII is supported).` : null);
-  };
-
-  return (
-    <div
-      className={`flex flex-wrap items-start gap-2 px-2 py-1.5 ${dark ? 'bg-zinc-900' : 'rounded-b-lg border border-t-0 border-zinc-200 bg-zinc-50'}`}
-    >
-      <textarea
-        data-testid="console-paste-text"
-        rows={1}
-        placeholder="Text to type into the VM · Ctrl+Enter"
-        aria-label="Text to paste as keystrokes"
-        className={`${inputBase} h-7 min-h-7 min-w-0 flex-1 basis-56 resize-y py-1 font-mono text-xs`}
-        value={text}
-        spellCheck={false}
-        onChange={(e) => setText(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-            e.preventDefault();
-            void send();
-          }
-        }}
-      />
-      <button
-        type="button"
-        data-testid="console-paste-send"
-        className={btn.secondary}
-        disabled={disabled || typing || !text}
-        onClick={() => void send()}
-      >
-        {typing ? 'Typing…' : 'Paste as keystrokes'}
-      </button>
-      {note && <span className={`self-center text-xs ${dark ? 'text-amber-300' : 'text-amber-700'}`}>{note}</span>}
-    </div>
-  );
-}
+/**
+ * inputBase without its w-full: w-auto beside it does not win by order in the class string (the
+ * stylesheet's order decides), and a full-width select pushed the toolbar onto three rows.
+ */
+const fnSelectClass = `${inputBase.replace('w-full ', '')} h-7 max-w-full py-0 pr-7 text-sm`;
 
 const FN_KEYS = Array.from({ length: 12 }, (_, i) => i + 1);
 
-/** Ctrl+Alt+F1…F12: the browser or the desktop would take these keys if typed, so they are sent from here. */
+/**
+ * Ctrl+Alt+F1…F12: the browser or the desktop would take these keys if typed, so they are sent
+ * from here. The closed select shows "Ctrl+Alt+Fn…" as its visible label; screen readers get the
+ * aria-label, which says what choosing does.
+ */
 function CtrlAltFnMenu({ disabled, send }: { disabled: boolean; send: (n: number) => void }) {
   return (
     <select
       data-testid="console-ctrl-alt-fn"
-      aria-label="Send Ctrl+Alt+F1…F12"
-      className={`${inputBase} h-7 w-auto py-0 pr-7 text-sm`}
+      aria-label="Send Ctrl+Alt+F1…F12 (switch the guest's virtual terminal)"
+      title="Send Ctrl+Alt+F1…F12 (switch the guest's virtual terminal)"
+      className={fnSelectClass}
       disabled={disabled}
       value=""
       onChange={(e) => {
