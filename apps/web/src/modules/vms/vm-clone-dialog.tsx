@@ -158,7 +158,7 @@ function VmCloneDialog({ vm, onClose }: { vm: VmView; onClose: () => void }) {
                   checked={mode === 'linked'}
                   onChange={() => setMode('linked')}
                 />
-                <span>Linked to snapshot</span>
+                <span className="whitespace-nowrap">Linked to snapshot</span>
                 <select
                   className={`${inputClass} w-auto font-mono`}
                   data-testid="clone-snapshot"
