@@ -2,9 +2,10 @@
  * Clone procedures of the `vm` router (spread into it: `vm.clone`, `vm.cancelClone`).
  * vm.clone returns `{ taskId, vmId }` at once; the copy runs as the task.
  */
-import { vmNameSchema } from '@vireo/protocol';
+import { snapshotNameSchema, vmNameSchema } from '@vireo/protocol';
 import { z } from 'zod';
 import { cancelClone, cloneVm } from '../services/vm-clone.ts';
+import { linkedCloneVm } from '../services/vm-linked-clone.ts';
 import { authedProcedure, vmProcedure } from '../trpc.ts';
 
 export const vmCloneProcedures = {
@@ -12,6 +13,13 @@ export const vmCloneProcedures = {
   clone: vmProcedure
     .input(z.object({ name: vmNameSchema }))
     .mutation(({ ctx, input }) => cloneVm(ctx.vm, input, ctx.user)),
+  /**
+   * A linked clone of a snapshot of a stopped VM: the snapshot's disks become (once) the template
+   * `<vm>@<snapshot>` that such clones share; the clone is made from it. Returns the task.
+   */
+  cloneLinked: vmProcedure
+    .input(z.object({ name: vmNameSchema, snapshot: snapshotNameSchema }))
+    .mutation(({ ctx, input }) => linkedCloneVm(ctx.vm, input, ctx.user)),
   /** Asks a running clone to stop; what it made is removed and the task ends CANCELLED. */
   cancelClone: authedProcedure
     .input(z.object({ taskId: z.string().min(1).max(64) }))

@@ -9,7 +9,7 @@
  * and when it ends. A copy in progress is not aborted; once it is done the clone is deleted
  * again, disks and row, and the task ends CANCELLED.
  *
- * Not done: linked clones (to a snapshot or otherwise), clones onto another host, and a
+ * Not done here: linked clones (of a snapshot: vm-linked-clone.ts), clones onto another host, and a
  * cloud-init seed (the clone has none: its guest was set up as the source).
  */
 import { randomUUID } from 'node:crypto';

@@ -54,6 +54,7 @@ export function formatTaskKind(kind: string): string {
     'snapshot.delete': 'Delete snapshot',
     'vm.bulk': 'Bulk action',
     'vm.clone': 'Clone',
+    'vm.cloneLinked': 'Linked clone',
     'vm.editConfig': 'Edit settings',
     'vm.attachDisk': 'Add disk',
     'vm.detachDisk': 'Remove disk',
