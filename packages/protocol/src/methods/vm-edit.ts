@@ -40,15 +40,20 @@ const domainLimitsSchema = z.object({
 });
 
 export const vmEditRequests = {
-  /** Sets a stopped VM's vCPUs, memory (each with its maximum) and name in its definition. */
+  /**
+   * Sets a VM's vCPUs, memory (each with its maximum) and name in its definition; a running VM
+   * also takes vCPUs and memory at once when they fit its boot-time maximums.
+   */
   'vm.editConfig': {
     params: z.intersection(z.object({ uuid: uuidSchema }), vmConfigSchema),
     result: z.object({
       domain: z.lazy(() => domainInfoSchema),
       maxVcpus: z.number().int(),
       maxMemoryMiB: z.number().int(),
-      /** The VM runs: the change is in its definition and applies at its next start. */
+      /** The VM runs and part of the change (a maximum, or more than it) waits for its next start. */
       pending: z.boolean(),
+      /** What the running VM took at once: vCPU hot-plug, memory through its balloon. */
+      live: z.array(z.enum(['vcpus', 'memory'])),
     }),
   },
   /** The running domain's figures and its definition's (what the next start uses). */
