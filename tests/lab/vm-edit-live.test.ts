@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type Api, admin, createTestVm, waitTask } from '../support/api.ts';
+import { type Api, admin, createTestVm, rejection, waitTask } from '../support/api.ts';
 import { guestRun, serialText } from '../support/guest-serial.ts';
 import { hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
 
@@ -91,20 +91,21 @@ test('a running VM takes vCPUs and memory live within its maximums; a new maximu
   writeFileSync(raw, Buffer.concat([mod, Buffer.alloc(512 - (mod.length % 512))]));
   const attach = await virsh(host, 'attach-disk', vm.uuid, raw, 'vdz', '--targetbus', 'virtio', '--subdriver', 'raw');
   assert.equal(attach.code, 0, attach.stderr);
-  const loaded = await waitFor(
-    'virtio_balloon loaded in the guest',
-    async () => {
-      const out = await guestRun(
-        host,
-        vm.uuid,
-        `d=$(ls /sys/block | grep -v vda | grep vd | head -n1); [ -n "$d" ] && head -c ${mod.length} /dev/$d > /tmp/b.ko && insmod /tmp/b.ko; grep -c virtio_balloon /proc/modules`,
-      );
-      return out.trim() === '1' ? out : null;
-    },
+  const dev = await waitFor(
+    'the module disk in the guest',
+    async () => /\b(vd[b-z])\b/.exec(await guestRun(host, vm.uuid, 'ls /sys/block | tr "\\n" " "'))?.[1] ?? null,
     60_000,
     2000,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; serial log ends: ${serialText(vm.uuid).slice(-1500)}`);
+  });
+  await guestRun(host, vm.uuid, `head -c ${mod.length} /dev/${dev} > /tmp/b.ko; echo copied`);
+  const insmod = await guestRun(
+    host,
+    vm.uuid,
+    'insmod /tmp/b.ko 2>&1 | tr "\\n" " "; grep -c virtio_balloon /proc/modules',
   );
-  assert.equal(loaded.trim(), '1');
+  assert.match(insmod.trim(), /^1$/, `insmod printed: ${insmod}`);
   assert.equal((await guestRun(host, vm.uuid, 'nproc')).trim(), '1');
   const memBefore = await memTotalKiB(host, vm.uuid);
   assert.ok(memBefore > 200 * 1024, `MemTotal before: ${memBefore} KiB`);
@@ -200,4 +201,61 @@ test('a running VM takes vCPUs and memory live within its maximums; a new maximu
     ],
   );
   assert.equal((await api.vm.byId.query({ vmId })).vcpus, 2, 'the row keeps what runs');
+});
+
+test('a description is kept in the row and the domain XML; a too long or refused one changes neither', async () => {
+  const { vmId, vm } = await createTestVm(api, 'desc', { start: false });
+  made.push(vmId);
+  const host = await hostOfDomain(vm.uuid);
+  assert.ok(host, 'the domain is on a lab host');
+  const figures = { vcpus: 1, maxVcpus: 1, memoryMiB: 128, maxMemoryMiB: 128 };
+  const xmlDescription = async () =>
+    /<description>([\s\S]*?)<\/description>/.exec((await virsh(host, 'dumpxml', '--inactive', vm.uuid)).stdout)?.[1] ??
+    null;
+
+  const text = 'Web front end <blue> & "green"';
+  const edited = await waitTask(
+    api,
+    (await api.vm.edit.mutate({ vmId, name: vm.name, ...figures, description: text })).taskId,
+  );
+  assert.equal(edited.state, 'succeeded', edited.errorMessage ?? '');
+  assert.equal((await api.vm.description.query({ vmId })).description, text);
+  assert.equal(await xmlDescription(), 'Web front end &lt;blue&gt; &amp; "green"');
+
+  // Over 1000 characters: refused before anything moves.
+  const long = await rejection(api.vm.edit.mutate({ vmId, name: vm.name, ...figures, description: 'x'.repeat(1001) }));
+  assert.equal(long.code, 'BAD_INPUT');
+  assert.match(long.message, /1000 characters/);
+  assert.equal((await api.vm.description.query({ vmId })).description, text);
+
+  // The host refuses the rename that comes with a new description (another domain has the
+  // name): the description set before it is undone in libvirt and the row keeps the old one.
+  const clash = `${vm.name}-clash`;
+  const file = `${lab().sharedDir}/${clash}.xml`;
+  files.push(file);
+  writeFileSync(
+    file,
+    `<domain type='qemu'><name>${clash}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os></domain>`,
+  );
+  assert.equal((await virsh(host, 'define', file)).code, 0);
+  try {
+    const refused = await waitTask(
+      api,
+      (await api.vm.edit.mutate({ vmId, name: clash, ...figures, description: 'changed' })).taskId,
+    );
+    assert.equal(refused.state, 'failed');
+    assert.equal(await xmlDescription(), 'Web front end &lt;blue&gt; &amp; "green"');
+    assert.equal((await api.vm.description.query({ vmId })).description, text);
+  } finally {
+    await virsh(host, 'undefine', clash);
+  }
+
+  // Emptied: the element leaves the XML.
+  const cleared = await waitTask(
+    api,
+    (await api.vm.edit.mutate({ vmId, name: vm.name, ...figures, description: '' })).taskId,
+  );
+  assert.equal(cleared.state, 'succeeded', cleared.errorMessage ?? '');
+  assert.equal(await xmlDescription(), null);
+  assert.equal((await api.vm.description.query({ vmId })).description, '');
 });

@@ -13,7 +13,7 @@ type Handler<M extends ConfigMethod> = (params: AgentParams<M>) => Promise<Agent
 
 export function vmConfigHandlers(hv: Hypervisor, logger: Logger): { [M in ConfigMethod]: Handler<M> } {
   return {
-    async 'vm.editConfig'({ uuid, name, vcpus, maxVcpus, memoryMiB, maxMemoryMiB }) {
+    async 'vm.editConfig'({ uuid, name, vcpus, maxVcpus, memoryMiB, maxMemoryMiB, description }) {
       const d = await hv.domain(uuid);
       if (!d) throw new VireoError('NOT_FOUND', `No VM ${uuid} on this host.`, { object: 'vm' });
       // A running VM's edit goes to its persistent definition, and vCPUs and memory within the
@@ -49,6 +49,13 @@ export function vmConfigHandlers(hv: Hypervisor, logger: Logger): { [M in Config
         if (running && memoryMiB !== running.memoryMiB && memoryMiB <= running.maxMemoryMiB) {
           await hv.config.setLiveMemory(uuid, memoryMiB);
           live.push('memory');
+        }
+        if (description !== undefined) {
+          const before = await hv.config.description(uuid);
+          if (description !== before) {
+            await hv.config.setDescription(uuid, description, !stopped);
+            undo.push(() => hv.config.setDescription(uuid, before, !stopped));
+          }
         }
         if (name !== d.name) await hv.config.rename(uuid, name);
       } catch (err) {

@@ -11,7 +11,7 @@ import {
   vmConfigSchema,
 } from '@vireo/protocol';
 import { z } from 'zod';
-import { editLimits, editVm, pendingChanges } from '../services/vm-config.ts';
+import { describeVm, editLimits, editVm, pendingChanges } from '../services/vm-config.ts';
 import { addDisk, removeDisk } from '../services/vm-disks.ts';
 import { vmProcedure } from '../trpc.ts';
 
@@ -21,6 +21,8 @@ export const vmEditProcedures = {
    * within the maximums it started with, the rest waits for its next start.
    */
   edit: vmProcedure.input(vmConfigSchema).mutation(({ ctx, input }) => editVm(ctx.vm, ctx.user, input)),
+  /** The VM's free-text description. */
+  description: vmProcedure.query(({ ctx }) => describeVm(ctx.vm)),
   /** The figures the Edit dialog starts from, and a running VM's live maximums. */
   editLimits: vmProcedure.query(({ ctx }) => editLimits(ctx.vm)),
   /** Changes made to a running VM that apply at its next start. */

@@ -4,7 +4,7 @@
  * changes the domain's definition first; the VM row follows the figures libvirt then reports, so
  * a refused edit changes nothing in Vireo's records.
  */
-import { vms } from '@vireo/db';
+import { vmDescription, vms } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
 import type { VmRecord } from './vm-access.ts';
@@ -17,6 +17,8 @@ export interface VmEditInput {
   maxVcpus: number;
   memoryMiB: number;
   maxMemoryMiB: number;
+  /** Left out: unchanged. */
+  description?: string;
 }
 
 export async function editVm(vm: VmRecord, user: UserView, input: VmEditInput): Promise<{ taskId: string }> {
@@ -34,6 +36,7 @@ export async function editVm(vm: VmRecord, user: UserView, input: VmEditInput): 
     // The balloon's own figure follows the guest's driver; the target libvirt accepted is what runs.
     const memoryMiB = live.includes('memory') ? input.memoryMiB : domain.memoryMiB;
     await vms.applyFacts(vm.uuid, { name: domain.name, vcpus: domain.vcpus, memoryMiB });
+    if (input.description !== undefined) await vmDescription.set(vm.id, input.description);
     await publishVm(vm.id);
     return editSummary(input, live, pending);
   });
@@ -94,4 +97,9 @@ export async function editLimits(vm: VmRecord): Promise<{ next: VmLimits; live: 
   const agent = await prepare(vm, ['shutoff', 'crashed', 'running', 'paused'], 'read the settings of');
   const { state, live, next } = await agent.request('vm.pendingConfig', { uuid: vm.uuid });
   return { next, live: state === 'running' || state === 'paused' ? live : null };
+}
+
+/** The VM's description ('' when none); read from Vireo's records, so a host need not be up. */
+export async function describeVm(vm: VmRecord): Promise<{ description: string }> {
+  return { description: (await vmDescription.get(vm.id)) ?? '' };
 }

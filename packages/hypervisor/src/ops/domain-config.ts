@@ -23,6 +23,8 @@ export interface DomainLimits {
   maxMemoryMiB: number;
 }
 
+/** https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMetadataType */
+const METADATA_DESCRIPTION = 0;
 /** https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainXMLFlags */
 const XML_INACTIVE = 2;
 
@@ -42,6 +44,10 @@ export interface DomainConfigOps {
   setLiveVcpus(uuid: string, vcpus: number): Promise<void>;
   /** Sets the running domain's balloon target, up to its boot-time maximum memory. */
   setLiveMemory(uuid: string, memoryMiB: number): Promise<void>;
+  /** The definition's `<description>` ('' when none). */
+  description(uuid: string): Promise<string>;
+  /** Sets (or, with '', removes) `<description>` in the definition and, if `live`, the running domain. */
+  setDescription(uuid: string, description: string, live: boolean): Promise<void>;
 }
 
 export class LibvirtDomainConfigOps implements DomainConfigOps {
@@ -103,6 +109,23 @@ export class LibvirtDomainConfigOps implements DomainConfigOps {
       'balloon the memory of domain',
     );
   }
+
+  async description(uuid: string): Promise<string> {
+    const [xmlText] = await this.domain(uuid, 'GetXMLDesc', 'u', [XML_INACTIVE], 'read the definition of domain');
+    return String(text(child(parseXml(xmlText as string), 'domain')?.description) ?? '');
+  }
+
+  async setDescription(uuid: string, description: string, live: boolean): Promise<void> {
+    // libvirt-dbus passes '' as NULL, which removes the element.
+    const flags = AFFECT_CONFIG | (live ? AFFECT_LIVE : 0);
+    await this.domain(
+      uuid,
+      'SetMetadata',
+      'isssu',
+      [METADATA_DESCRIPTION, description, '', '', flags],
+      'set the description of domain',
+    );
+  }
 }
 
 /** FakeHypervisor's: editing needs libvirt's checks, which the fake has not. */
@@ -126,6 +149,12 @@ export class FakeDomainConfigOps implements DomainConfigOps {
     this.refuse();
   }
   async setLiveMemory(): Promise<void> {
+    this.refuse();
+  }
+  async description(): Promise<string> {
+    this.refuse();
+  }
+  async setDescription(): Promise<void> {
     this.refuse();
   }
 }

@@ -16,6 +16,9 @@ const diskPath = z
   .max(4096)
   .regex(/^\/[^\0]*$/, 'must be an absolute path');
 
+/** A VM's free-text description: also the domain XML's `<description>`. */
+export const vmDescriptionSchema = z.string().max(1000, 'The description has at most 1000 characters.');
+
 /** A stopped VM's figures: the maximums bound what hot-plug and ballooning may reach later. */
 export const vmConfigSchema = z
   .object({
@@ -24,6 +27,8 @@ export const vmConfigSchema = z
     maxVcpus: vcpusSchema,
     memoryMiB: memoryMiBSchema,
     maxMemoryMiB: memoryMiBSchema,
+    /** Free text; left out, the description stays as it is. */
+    description: vmDescriptionSchema.optional(),
   })
   .refine((c) => c.vcpus <= c.maxVcpus, { message: 'vCPUs cannot exceed the maximum vCPUs.', path: ['vcpus'] })
   .refine((c) => c.memoryMiB <= c.maxMemoryMiB, {

@@ -63,7 +63,9 @@ function VmEditDialog({
   const trpc = useTRPC();
   // The definition's figures, maximums included: the row holds only what runs.
   const limits = useQuery({ ...trpc.vm.editLimits.queryOptions({ vmId: vm.id }), staleTime: 0, gcTime: 0 });
-  if (!limits.data) {
+  const description = useQuery({ ...trpc.vm.description.queryOptions({ vmId: vm.id }), staleTime: 0 });
+  const error = limits.error ?? description.error;
+  if (!limits.data || !description.data) {
     return (
       <ConfirmDialog
         title={`Edit ${vm.name}`}
@@ -73,15 +75,23 @@ function VmEditDialog({
         onCancel={onClose}
         onConfirm={() => {}}
       >
-        {limits.error ? (
-          <ErrorText error={limits.error} />
+        {error ? (
+          <ErrorText error={error} />
         ) : (
           <p className="text-sm text-zinc-500">Reading the VM’s settings…</p>
         )}
       </ConfirmDialog>
     );
   }
-  return <VmEditForm vm={vm} limits={limits.data} onClose={onClose} onStarted={onStarted} />;
+  return (
+    <VmEditForm
+      vm={vm}
+      limits={limits.data}
+      description={description.data.description}
+      onClose={onClose}
+      onStarted={onStarted}
+    />
+  );
 }
 
 type Limits = { vcpus: number; maxVcpus: number; memoryMiB: number; maxMemoryMiB: number };
@@ -89,18 +99,20 @@ type Limits = { vcpus: number; maxVcpus: number; memoryMiB: number; maxMemoryMiB
 function VmEditForm({
   vm,
   limits,
+  description,
   onClose,
   onStarted,
 }: {
   vm: VmView;
   limits: { next: Limits; live: Limits | null };
+  description: string;
   onClose: () => void;
   onStarted: (taskId: string) => void;
 }) {
   const trpc = useTRPC();
   const id = useId();
   const running = limits.live !== null;
-  const [form, setForm] = useState({ name: vm.name, ...limits.next });
+  const [form, setForm] = useState({ name: vm.name, description, ...limits.next });
   const edit = useMutation(trpc.vm.edit.mutationOptions({ onSuccess: ({ taskId }) => onStarted(taskId) }));
   const num = (v: string) => Math.max(0, Math.trunc(Number(v) || 0));
   const when = whenApplied(limits, form);
@@ -147,6 +159,18 @@ function VmEditForm({
             disabled={running}
             title={running ? 'Shut the VM down to rename it' : undefined}
             onChange={(e) => setForm({ ...form, name: e.target.value })}
+          />
+        </label>
+        <label className="block space-y-1" htmlFor={`${id}-description`}>
+          <span className="block text-xs text-zinc-600">Description</span>
+          <textarea
+            id={`${id}-description`}
+            data-testid="vm-edit-description"
+            className={`${inputClass} min-h-16 w-full py-1`}
+            maxLength={1000}
+            rows={3}
+            value={form.description}
+            onChange={(e) => setForm({ ...form, description: e.target.value })}
           />
         </label>
         <div className="grid grid-cols-2 gap-3">
