@@ -10,17 +10,20 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type Api, admin, createTestVm, rejection, waitTask } from '../support/api.ts';
+import { type Api, admin, baseUrl, createTestVm, rejection, waitTask } from '../support/api.ts';
+import { launchChromium, logInPage } from '../support/browser.ts';
 import { guestRun, serialText } from '../support/guest-serial.ts';
 import { hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
 
 let api: Api;
 const made: string[] = [];
 const files: string[] = [];
+/** The running VM the first test leaves with 2 vCPUs live and 3 (of 4) pending. */
+let liveVmId = '';
 
 before(async () => {
   ({ api } = await admin());
@@ -68,6 +71,7 @@ const memTotalKiB = async (host: Parameters<typeof guestRun>[0], uuid: string) =
 test('a running VM takes vCPUs and memory live within its maximums; a new maximum waits for the next start', async () => {
   const { vmId, vm } = await createTestVm(api, 'live', { start: false });
   made.push(vmId);
+  liveVmId = vmId;
   const host = await hostOfDomain(vm.uuid);
   assert.ok(host, 'the domain is on a lab host');
 
@@ -103,7 +107,7 @@ test('a running VM takes vCPUs and memory live within its maximums; a new maximu
   const insmod = await guestRun(
     host,
     vm.uuid,
-    'insmod /tmp/b.ko 2>&1 | tr "\\n" " "; grep -c virtio_balloon /proc/modules',
+    'insmod /tmp/b.ko 2>&1 | tr "\\n" " "; grep -c "^virtio_balloon " /proc/modules',
   );
   assert.match(insmod.trim(), /^1$/, `insmod printed: ${insmod}`);
   assert.equal((await guestRun(host, vm.uuid, 'nproc')).trim(), '1');
@@ -220,7 +224,7 @@ test('a description is kept in the row and the domain XML; a too long or refused
   );
   assert.equal(edited.state, 'succeeded', edited.errorMessage ?? '');
   assert.equal((await api.vm.description.query({ vmId })).description, text);
-  assert.equal(await xmlDescription(), 'Web front end &lt;blue&gt; &amp; "green"');
+  assert.equal(await xmlDescription(), 'Web front end &lt;blue&gt; &amp; &quot;green&quot;');
 
   // Over 1000 characters: refused before anything moves.
   const long = await rejection(api.vm.edit.mutate({ vmId, name: vm.name, ...figures, description: 'x'.repeat(1001) }));
@@ -244,7 +248,7 @@ test('a description is kept in the row and the domain XML; a too long or refused
       (await api.vm.edit.mutate({ vmId, name: clash, ...figures, description: 'changed' })).taskId,
     );
     assert.equal(refused.state, 'failed');
-    assert.equal(await xmlDescription(), 'Web front end &lt;blue&gt; &amp; "green"');
+    assert.equal(await xmlDescription(), 'Web front end &lt;blue&gt; &amp; &quot;green&quot;');
     assert.equal((await api.vm.description.query({ vmId })).description, text);
   } finally {
     await virsh(host, 'undefine', clash);
@@ -258,4 +262,33 @@ test('a description is kept in the row and the domain XML; a too long or refused
   assert.equal(cleared.state, 'succeeded', cleared.errorMessage ?? '');
   assert.equal(await xmlDescription(), null);
   assert.equal((await api.vm.description.query({ vmId })).description, '');
+});
+
+test('the Edit dialog of a running VM says which change applies live and which waits', async () => {
+  assert.ok(liveVmId, 'the live-edit test left its VM');
+  const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e`;
+  mkdirSync(artifacts, { recursive: true });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await logInPage(page);
+    await page.goto(`${baseUrl()}/vms/${liveVmId}`);
+    await page.getByTestId('vm-pending').waitFor();
+    await page.getByTestId('vm-edit').click();
+    const dialog = page.getByTestId('vm-edit-dialog');
+    // Starts from the definition (3 of 4 vCPUs), not from the row (2 running).
+    await dialog.getByTestId('vm-edit-vcpus').waitFor();
+    assert.equal(await dialog.getByTestId('vm-edit-vcpus').inputValue(), '3');
+    assert.equal(await dialog.getByTestId('vm-edit-maxVcpus').inputValue(), '4');
+    assert.equal(await dialog.getByTestId('vm-edit-when-vcpus').textContent(), 'Waits for the next start');
+    assert.equal(await dialog.getByTestId('vm-edit-when-maxVcpus').textContent(), 'Waits for the next start');
+    await dialog.getByTestId('vm-edit-vcpus').fill('1');
+    assert.equal(await dialog.getByTestId('vm-edit-when-vcpus').textContent(), 'Applies now (live)');
+    await dialog.getByTestId('vm-edit-memoryMiB').fill('200');
+    assert.equal(await dialog.getByTestId('vm-edit-when-memoryMiB').textContent(), 'Applies now (live)');
+    assert.match((await dialog.getByTestId('vm-edit-note').textContent()) ?? '', /up to 2 vCPUs .* and 256 MiB/);
+    await page.screenshot({ path: `${artifacts}/vm-edit-live-dialog.png`, fullPage: true });
+  } finally {
+    await browser.close();
+  }
 });
