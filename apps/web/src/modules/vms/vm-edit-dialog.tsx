@@ -75,11 +75,7 @@ function VmEditDialog({
         onCancel={onClose}
         onConfirm={() => {}}
       >
-        {error ? (
-          <ErrorText error={error} />
-        ) : (
-          <p className="text-sm text-zinc-500">Reading the VM’s settings…</p>
-        )}
+        {error ? <ErrorText error={error} /> : <p className="text-sm text-zinc-500">Reading the VM’s settings…</p>}
       </ConfirmDialog>
     );
   }
@@ -181,7 +177,7 @@ function VmEditForm({
         </div>
         <p className="text-xs text-zinc-500" data-testid="vm-edit-note">
           {limits.live
-            ? `The VM is running: up to ${limits.live.maxVcpus} vCPUs (hot-plug) and ${limits.live.maxMemoryMiB} MiB (balloon) apply at once; a new maximum, or more than the running one, waits for its next start (shut down, then start; a reboot keeps the current figures).`
+            ? `The VM is running: up to ${limits.live.maxVcpus} vCPUs (hot-plug) and ${limits.live.maxMemoryMiB} MiB (balloon) apply at once; a new maximum, or more than the running one, waits for its next restart (shut down, then start; a reboot keeps the current figures).`
             : 'Applied to the VM’s definition on its host; the next start uses it.'}
         </p>
         {edit.error && <ErrorText error={edit.error} />}
