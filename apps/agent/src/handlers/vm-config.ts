@@ -48,6 +48,7 @@ export function vmConfigHandlers(hv: Hypervisor, logger: Logger): { [M in Config
         }
         if (running && memoryMiB !== running.memoryMiB && memoryMiB <= running.maxMemoryMiB) {
           await hv.config.setLiveMemory(uuid, memoryMiB);
+          undo.push(() => hv.config.setLiveMemory(uuid, running.memoryMiB));
           live.push('memory');
         }
         if (description !== undefined) {
