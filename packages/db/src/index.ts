@@ -31,6 +31,7 @@ export * as vmDisks from './vm-disks.ts';
 export * as vmSeed from './vm-seed.ts';
 export * as vmAutostart from './vm-autostart.ts';
 export * as vmTags from './vm-tags.ts';
+export * as vmDescription from './vm-description.ts';
 export * as savedSearches from './saved-searches.ts';
 export * as bulkItems from './bulk-items.ts';
 export type { BulkItemInput, BulkItemRecord, BulkOutcome } from './bulk-items.ts';

@@ -11,13 +11,20 @@ import {
   vmConfigSchema,
 } from '@vireo/protocol';
 import { z } from 'zod';
-import { editVm, pendingChanges } from '../services/vm-config.ts';
+import { describeVm, editLimits, editVm, pendingChanges } from '../services/vm-config.ts';
 import { addDisk, removeDisk } from '../services/vm-disks.ts';
 import { vmProcedure } from '../trpc.ts';
 
 export const vmEditProcedures = {
-  /** Name, vCPUs and memory, each with its maximum; on a running VM they wait for its next start. */
+  /**
+   * Name, vCPUs and memory, each with its maximum; a running VM takes vCPUs and memory at once
+   * within the maximums it started with, the rest waits for its next start.
+   */
   edit: vmProcedure.input(vmConfigSchema).mutation(({ ctx, input }) => editVm(ctx.vm, ctx.user, input)),
+  /** The VM's free-text description. */
+  description: vmProcedure.query(({ ctx }) => describeVm(ctx.vm)),
+  /** The figures the Edit dialog starts from, and a running VM's live maximums. */
+  editLimits: vmProcedure.query(({ ctx }) => editLimits(ctx.vm)),
   /** Changes made to a running VM that apply at its next start. */
   pendingChanges: vmProcedure.query(({ ctx }) => pendingChanges(ctx.vm)),
   addDisk: vmProcedure

@@ -1,9 +1,10 @@
 /**
- * Editing a stopped VM: name, vCPUs (with a maximum) and memory (with a maximum). The host
+ * Editing a VM: name, vCPUs (with a maximum) and memory (with a maximum); a running VM takes
+ * vCPUs and memory at once within the maximums it started with (hot-plug, balloon). The host
  * changes the domain's definition first; the VM row follows the figures libvirt then reports, so
  * a refused edit changes nothing in Vireo's records.
  */
-import { vms } from '@vireo/db';
+import { vmDescription, vms } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
 import type { VmRecord } from './vm-access.ts';
@@ -16,6 +17,8 @@ export interface VmEditInput {
   maxVcpus: number;
   memoryMiB: number;
   maxMemoryMiB: number;
+  /** Left out: unchanged. */
+  description?: string;
 }
 
 export async function editVm(vm: VmRecord, user: UserView, input: VmEditInput): Promise<{ taskId: string }> {
@@ -28,14 +31,28 @@ export async function editVm(vm: VmRecord, user: UserView, input: VmEditInput): 
     throw new VireoError('CONFLICT', `A VM named ${input.name} already exists.`, { object: 'vm' });
   }
   const taskId = await runVmTask(vm, 'vm.editConfig', user, async () => {
-    const { domain, pending } = await agent.request('vm.editConfig', { uuid: vm.uuid, ...input });
-    // A running VM keeps its live figures (the row shows what runs); the new ones are pending.
-    await vms.applyFacts(vm.uuid, { name: domain.name, vcpus: domain.vcpus, memoryMiB: domain.memoryMiB });
+    const { domain, pending, live } = await agent.request('vm.editConfig', { uuid: vm.uuid, ...input });
+    // A running VM's row shows what runs: the live figures, with a hot-plug or balloon already in.
+    // The balloon's own figure follows the guest's driver; the target libvirt accepted is what runs.
+    const memoryMiB = live.includes('memory') ? input.memoryMiB : domain.memoryMiB;
+    await vms.applyFacts(vm.uuid, { name: domain.name, vcpus: domain.vcpus, memoryMiB });
+    if (input.description !== undefined) await vmDescription.set(vm.id, input.description);
     await publishVm(vm.id);
-    const figures = `${input.vcpus} vCPUs (max ${input.maxVcpus}), ${input.memoryMiB} MiB (max ${input.maxMemoryMiB} MiB)`;
-    return pending ? `${figures} apply at the next start (shut down, then start)` : `Now ${figures}`;
+    return editSummary(input, live, pending);
   });
   return { taskId };
+}
+
+/** The task's message: what the running VM took at once and what waits for its next start. */
+export function editSummary(input: VmEditInput, live: readonly ('vcpus' | 'memory')[], pending: boolean): string {
+  const figures = `${input.vcpus} vCPUs (max ${input.maxVcpus}), ${input.memoryMiB} MiB (max ${input.maxMemoryMiB} MiB)`;
+  const now = [
+    live.includes('vcpus') ? `${input.vcpus} vCPUs hot-plugged` : '',
+    live.includes('memory') ? `memory ballooned to ${input.memoryMiB} MiB` : '',
+  ].filter(Boolean);
+  const liveText = now.length > 0 ? `Live now: ${now.join(', ')}. ` : '';
+  if (pending) return `${liveText}${figures} apply in full at the next start (shut down, then start)`;
+  return now.length > 0 ? `${liveText}Definition: ${figures}` : `Now ${figures}`;
 }
 
 /** One figure whose next-start value differs from the running VM's. */
@@ -62,4 +79,27 @@ export async function pendingChanges(vm: VmRecord): Promise<{ changes: PendingCh
   return {
     changes: rows.filter(([, a, b]) => a !== b).map(([what, now, nextValue]) => ({ what, now, next: nextValue })),
   };
+}
+
+/** vCPU and memory figures of a VM, each with its maximum. */
+export interface VmLimits {
+  vcpus: number;
+  maxVcpus: number;
+  memoryMiB: number;
+  maxMemoryMiB: number;
+}
+
+/**
+ * What the Edit dialog starts from: the definition's figures (`next`) and, for a running VM, the
+ * running domain's (`live`: its maximums bound what can change without a restart).
+ */
+export async function editLimits(vm: VmRecord): Promise<{ next: VmLimits; live: VmLimits | null }> {
+  const agent = await prepare(vm, ['shutoff', 'crashed', 'running', 'paused'], 'read the settings of');
+  const { state, live, next } = await agent.request('vm.pendingConfig', { uuid: vm.uuid });
+  return { next, live: state === 'running' || state === 'paused' ? live : null };
+}
+
+/** The VM's description ('' when none); read from Vireo's records, so a host need not be up. */
+export async function describeVm(vm: VmRecord): Promise<{ description: string }> {
+  return { description: (await vmDescription.get(vm.id)) ?? '' };
 }

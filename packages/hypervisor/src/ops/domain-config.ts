@@ -9,6 +9,7 @@ import { child, parseXml, text } from '../xml/common.ts';
 import { parseDomainXml } from '../xml/parse.ts';
 
 /** https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainModificationImpact */
+const AFFECT_LIVE = 1;
 const AFFECT_CONFIG = 2;
 /** https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainVcpuFlags */
 const VCPU_MAXIMUM = 4;
@@ -22,6 +23,8 @@ export interface DomainLimits {
   maxMemoryMiB: number;
 }
 
+/** https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMetadataType */
+const METADATA_DESCRIPTION = 0;
 /** https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainXMLFlags */
 const XML_INACTIVE = 2;
 
@@ -37,6 +40,14 @@ export interface DomainConfigOps {
   setMemory(uuid: string, memoryMiB: number, maxMemoryMiB: number): Promise<void>;
   /** Renames an inactive domain (libvirt refuses a running one). */
   rename(uuid: string, name: string): Promise<void>;
+  /** Hot-plugs (or unplugs) vCPUs of the running domain, up to its boot-time maximum. */
+  setLiveVcpus(uuid: string, vcpus: number): Promise<void>;
+  /** Sets the running domain's balloon target, up to its boot-time maximum memory. */
+  setLiveMemory(uuid: string, memoryMiB: number): Promise<void>;
+  /** The definition's `<description>` ('' when none). */
+  description(uuid: string): Promise<string>;
+  /** Sets (or, with '', removes) `<description>` in the definition and, if `live`, the running domain. */
+  setDescription(uuid: string, description: string, live: boolean): Promise<void>;
 }
 
 export class LibvirtDomainConfigOps implements DomainConfigOps {
@@ -84,6 +95,37 @@ export class LibvirtDomainConfigOps implements DomainConfigOps {
   async rename(uuid: string, name: string): Promise<void> {
     await this.domain(uuid, 'Rename', 'su', [name, 0], 'rename domain');
   }
+
+  async setLiveVcpus(uuid: string, vcpus: number): Promise<void> {
+    await this.domain(uuid, 'SetVcpus', 'uu', [vcpus, AFFECT_LIVE], 'hot-plug vCPUs of domain');
+  }
+
+  async setLiveMemory(uuid: string, memoryMiB: number): Promise<void> {
+    await this.domain(
+      uuid,
+      'SetMemory',
+      'tu',
+      [BigInt(memoryMiB) * 1024n, AFFECT_LIVE],
+      'balloon the memory of domain',
+    );
+  }
+
+  async description(uuid: string): Promise<string> {
+    const [xmlText] = await this.domain(uuid, 'GetXMLDesc', 'u', [XML_INACTIVE], 'read the definition of domain');
+    return String(text(child(parseXml(xmlText as string), 'domain')?.description) ?? '');
+  }
+
+  async setDescription(uuid: string, description: string, live: boolean): Promise<void> {
+    // libvirt-dbus passes '' as NULL, which removes the element.
+    const flags = AFFECT_CONFIG | (live ? AFFECT_LIVE : 0);
+    await this.domain(
+      uuid,
+      'SetMetadata',
+      'isssu',
+      [METADATA_DESCRIPTION, description, '', '', flags],
+      'set the description of domain',
+    );
+  }
 }
 
 /** FakeHypervisor's: editing needs libvirt's checks, which the fake has not. */
@@ -101,6 +143,18 @@ export class FakeDomainConfigOps implements DomainConfigOps {
     this.refuse();
   }
   async rename(): Promise<void> {
+    this.refuse();
+  }
+  async setLiveVcpus(): Promise<void> {
+    this.refuse();
+  }
+  async setLiveMemory(): Promise<void> {
+    this.refuse();
+  }
+  async description(): Promise<string> {
+    this.refuse();
+  }
+  async setDescription(): Promise<void> {
     this.refuse();
   }
 }

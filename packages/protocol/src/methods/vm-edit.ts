@@ -16,6 +16,9 @@ const diskPath = z
   .max(4096)
   .regex(/^\/[^\0]*$/, 'must be an absolute path');
 
+/** A VM's free-text description: also the domain XML's `<description>`. */
+export const vmDescriptionSchema = z.string().max(1000, 'The description has at most 1000 characters.');
+
 /** A stopped VM's figures: the maximums bound what hot-plug and ballooning may reach later. */
 export const vmConfigSchema = z
   .object({
@@ -24,6 +27,8 @@ export const vmConfigSchema = z
     maxVcpus: vcpusSchema,
     memoryMiB: memoryMiBSchema,
     maxMemoryMiB: memoryMiBSchema,
+    /** Free text; left out, the description stays as it is. */
+    description: vmDescriptionSchema.optional(),
   })
   .refine((c) => c.vcpus <= c.maxVcpus, { message: 'vCPUs cannot exceed the maximum vCPUs.', path: ['vcpus'] })
   .refine((c) => c.memoryMiB <= c.maxMemoryMiB, {
@@ -40,15 +45,20 @@ const domainLimitsSchema = z.object({
 });
 
 export const vmEditRequests = {
-  /** Sets a stopped VM's vCPUs, memory (each with its maximum) and name in its definition. */
+  /**
+   * Sets a VM's vCPUs, memory (each with its maximum) and name in its definition; a running VM
+   * also takes vCPUs and memory at once when they fit its boot-time maximums.
+   */
   'vm.editConfig': {
     params: z.intersection(z.object({ uuid: uuidSchema }), vmConfigSchema),
     result: z.object({
       domain: z.lazy(() => domainInfoSchema),
       maxVcpus: z.number().int(),
       maxMemoryMiB: z.number().int(),
-      /** The VM runs: the change is in its definition and applies at its next start. */
+      /** The VM runs and part of the change (a maximum, or more than it) waits for its next start. */
       pending: z.boolean(),
+      /** What the running VM took at once: vCPU hot-plug, memory through its balloon. */
+      live: z.array(z.enum(['vcpus', 'memory'])),
     }),
   },
   /** The running domain's figures and its definition's (what the next start uses). */

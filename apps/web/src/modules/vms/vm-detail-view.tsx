@@ -16,6 +16,7 @@ import { PageHeader } from '../ui/page-header';
 import { HostStatusPill, VmStatePill } from '../ui/status-pill';
 import { hasConsole } from './vm-actions';
 import { VmActionBar } from './vm-action-bar';
+import { VmDescription } from './vm-description';
 import { VmEditButton } from './vm-edit-dialog';
 import { TaskPanel } from './task-panel';
 import { useLiveStats } from '../live/live-provider';
@@ -169,6 +170,7 @@ function Card({ title, children }: { title: string; children: ReactNode }) {
 
 function VmDetails({ vm }: { vm: VmView }) {
   const rows: [string, ReactNode][] = [
+    ['Description', <VmDescription key="d" vmId={vm.id} />],
     ['State reason', vm.stateReason ?? '—'],
     ['vCPUs', vm.vcpus],
     ['Memory', formatMiB(vm.memoryMiB)],

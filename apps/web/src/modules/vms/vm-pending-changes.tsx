@@ -28,6 +28,9 @@ export function VmPendingChanges({ vmId, version }: { vmId: string; version: str
           </li>
         ))}
       </ul>
+      <p className="mt-1 text-xs text-amber-800">
+        vCPUs and memory within the running maximums are applied live when edited; a maximum, or more than it, waits.
+      </p>
     </div>
   );
 }
