@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type PlanVm, planBulk } from './bulk-plan.ts';
+import { type PlanVm, planBulk } from '../src/services/bulk-plan.ts';
 
 const vm = (name: string, state: PlanVm['state'], extra: Partial<PlanVm> = {}): PlanVm => ({
   id: `id-${name}`,

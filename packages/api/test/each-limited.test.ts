@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eachLimited } from './each-limited.ts';
+import { eachLimited } from '../src/services/each-limited.ts';
 
 test('eachLimited runs every item, never more than the limit at once', async () => {
   let running = 0;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TAG_NAME_MAX, tagNameSchema } from './tags.ts';
+import { TAG_NAME_MAX, tagNameSchema } from '../src/schemas/tags.ts';
 
 test('tag names: trimmed and lower-cased, letters, digits and - _ . :', () => {
   assert.equal(tagNameSchema.parse('  Env:Prod '), 'env:prod');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { editSummary } from './vm-config.ts';
+import { editSummary } from '../src/services/vm-config.ts';
 
 const input = { name: 'a', vcpus: 2, maxVcpus: 4, memoryMiB: 160, maxMemoryMiB: 256 };
 
