@@ -32,6 +32,7 @@ import { deleteAllSnapshots, snapshotHandlers } from './handlers/snapshots.ts';
 import { consoleHandlers } from './handlers/consoles.ts';
 import { sweepHandlers } from './handlers/sweeps.ts';
 import { vmEditHandlers } from './handlers/vm-edit.ts';
+import { vmDeviceHandlers } from './handlers/vm-devices.ts';
 import { vmConfigHandlers } from './handlers/vm-config.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
@@ -574,6 +575,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...consoleHandlers(hv, deps.openSerialConsole),
     ...sweepHandlers(hv),
     ...vmEditHandlers(hv, logger),
+    ...vmDeviceHandlers(hv),
     ...vmConfigHandlers(hv, logger),
   };
 }

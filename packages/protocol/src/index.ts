@@ -11,3 +11,4 @@ export * from './methods/snapshots.ts';
 export * from './methods/consoles.ts';
 export * from './methods/sweeps.ts';
 export * from './methods/vm-edit.ts';
+export * from './methods/vm-devices.ts';

@@ -10,6 +10,7 @@ import { imageRequests } from './methods/images.ts';
 import { networkRequests } from './methods/networks.ts';
 import { vmLifecycleRequests } from './methods/vm-lifecycle.ts';
 import { vmEditRequests } from './methods/vm-edit.ts';
+import { vmDeviceRequests } from './methods/vm-devices.ts';
 import { snapshotRequests } from './methods/snapshots.ts';
 import { consoleRequests } from './methods/consoles.ts';
 import { sweepRequests } from './methods/sweeps.ts';
@@ -178,6 +179,7 @@ export const agentRequests = {
   ...consoleRequests,
   ...sweepRequests,
   ...vmEditRequests,
+  ...vmDeviceRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;
