@@ -104,14 +104,20 @@ export class LibvirtVmDeviceOps implements VmDeviceOps {
   }
 
   async detachNic(uuid: string, mac: string, live: boolean, timeoutMs = 30_000): Promise<void> {
-    const has = async (l: boolean) => (await this.nics(uuid, l)).some((n) => n.mac === mac.toLowerCase());
+    const find = async (l: boolean) => (await this.nics(uuid, l)).find((n) => n.mac === mac.toLowerCase());
+    const running = live ? await find(true) : undefined;
+    const defined = await find(false);
     // A re-sent detach finds it gone from both (a live one may already be out of the definition).
-    if ((await has(live)) || (await has(false))) {
-      const doc = xml`<interface type='network'>\n  <mac address='${mac}'/>\n</interface>\n`;
-      const flags =
-        (live && (await has(true)) ? VIR_DOMAIN_AFFECT_LIVE : 0) | ((await has(false)) ? VIR_DOMAIN_AFFECT_CONFIG : 0);
+    const known = running ?? defined;
+    if (known) {
+      // libvirt matches by MAC, but parses the device first: type='network' needs its source.
+      const doc =
+        xml`<interface type='network'>\n  <mac address='${mac}'/>\n` +
+        xml`  <source network='${known.network ?? ''}'/>\n</interface>\n`;
+      const flags = (running ? VIR_DOMAIN_AFFECT_LIVE : 0) | (defined ? VIR_DOMAIN_AFFECT_CONFIG : 0);
       await this.domain(uuid, 'DetachDevice', 'su', [doc, flags], 'detach a NIC from domain');
     }
+    const has = async (l: boolean) => Boolean(await find(l));
     if (!live) return;
     // DetachDevice returns once the unplug is requested (libvirt waits ~5 s for QEMU's
     // DEVICE_DELETED, then returns anyway): the guest may still hold the NIC.
