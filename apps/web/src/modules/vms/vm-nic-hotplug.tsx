@@ -140,8 +140,7 @@ export function RemoveNicButton({ vmId, position, mac }: { vmId: string; positio
           }}
         >
           <p className="text-sm text-zinc-700">
-            NIC <span className="font-mono">{mac}</span> leaves the VM. A running guest loses its connection on it at
-            once; its address lease is not kept.
+            NIC <span className="font-mono">{mac}</span> leaves the VM. A running guest loses the network on it at once.
           </p>
         </ConfirmDialog>
       )}
