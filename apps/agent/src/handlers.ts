@@ -33,6 +33,7 @@ import { consoleHandlers } from './handlers/consoles.ts';
 import { sweepHandlers } from './handlers/sweeps.ts';
 import { vmEditHandlers } from './handlers/vm-edit.ts';
 import { snapshotVolumeHandlers } from './handlers/snapshot-volumes.ts';
+import { vmDeviceHandlers } from './handlers/vm-devices.ts';
 import { vmConfigHandlers } from './handlers/vm-config.ts';
 import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
@@ -575,6 +576,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...consoleHandlers(hv, deps.openSerialConsole),
     ...sweepHandlers(hv),
     ...vmEditHandlers(hv, logger),
+    ...vmDeviceHandlers(hv),
     ...vmConfigHandlers(hv, logger),
     ...snapshotVolumeHandlers({ hv, logger, journal }),
   };

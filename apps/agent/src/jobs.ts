@@ -82,6 +82,11 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'vm.detachDisk': 'exclusive',
   'vm.editConfig': 'exclusive',
   'vm.pendingConfig': 'none',
+  // NIC and CD-ROM changes touch the definition like a disk hot-plug.
+  'vm.attachNic': 'exclusive',
+  'vm.detachNic': 'exclusive',
+  'vm.addCdrom': 'exclusive',
+  'vm.setCdromMedia': 'exclusive',
 };
 
 /** The VM an operation works on and how it holds it. */

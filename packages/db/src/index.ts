@@ -28,6 +28,7 @@ export * as snapshots from './snapshots.ts';
 export * as vms from './vms.ts';
 export * as vmHardware from './vm-hardware.ts';
 export * as vmDisks from './vm-disks.ts';
+export * as vmDevices from './vm-devices.ts';
 export * as vmSeed from './vm-seed.ts';
 export * as vmAutostart from './vm-autostart.ts';
 export * as vmTags from './vm-tags.ts';

@@ -25,6 +25,7 @@ import type {
 } from './hypervisor.ts';
 import { FakeConsoleOps } from './ops/consoles.ts';
 import { FakeDeviceOps } from './ops/devices.ts';
+import { FakeVmDeviceOps } from './ops/vm-devices.ts';
 import { FakeDomainConfigOps } from './ops/domain-config.ts';
 import { FakeStorage } from './ops/fake-storage.ts';
 import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
@@ -75,6 +76,7 @@ export class FakeHypervisor implements Hypervisor {
   readonly lifecycle: DomainLifecycleOps = this.fakeLifecycle();
   readonly consoles = new FakeConsoleOps();
   readonly devices = new FakeDeviceOps();
+  readonly vmDevices = new FakeVmDeviceOps();
   readonly config = new FakeDomainConfigOps();
   private readonly domains = new Map<string, FakeDomain>();
   readonly snapshots = new FakeSnapshotOps((uuid) => this.domains.get(uuid)?.info.state);

@@ -18,6 +18,7 @@ import type {
 import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
 import type { ConsoleOps } from './ops/consoles.ts';
 import type { DeviceOps } from './ops/devices.ts';
+import type { VmDeviceOps } from './ops/vm-devices.ts';
 import type { DomainConfigOps } from './ops/domain-config.ts';
 import type { NetworkOps } from './ops/networks.ts';
 import type { SnapshotOps } from './ops/snapshots.ts';
@@ -129,6 +130,8 @@ export interface Hypervisor {
   readonly consoles: ConsoleOps;
   /** Disk hot-plug into running domains (ops/devices.ts). */
   readonly devices: DeviceOps;
+  /** NICs and CD-ROM drives, live and in the definition (ops/vm-devices.ts). */
+  readonly vmDevices: VmDeviceOps;
   /** vCPUs, memory and name of a defined domain (ops/domain-config.ts). */
   readonly config: DomainConfigOps;
   connect(): Promise<void>;

@@ -59,4 +59,15 @@ export {
 export { FakeSnapshotOps } from './ops/fake-snapshots.ts';
 export { type ConsoleOps, FakeConsoleOps, serialPtyOf } from './ops/consoles.ts';
 export { type DeviceOps, FakeDeviceOps, type HotplugDisk, LibvirtDeviceOps, freeTarget } from './ops/devices.ts';
+export {
+  type CdromBus,
+  type CdromDrive,
+  type DomainNicFacts,
+  FakeVmDeviceOps,
+  LibvirtVmDeviceOps,
+  type VmDeviceOps,
+  byTarget,
+  cdromXml,
+  nextSdTarget,
+} from './ops/vm-devices.ts';
 export { type DomainConfigOps, FakeDomainConfigOps, LibvirtDomainConfigOps } from './ops/domain-config.ts';

@@ -23,6 +23,7 @@ import { LibvirtBus } from './libvirt-bus.ts';
 import { type DomainPlatform, canonicalMachine, choosePlatform, machineAlias } from './platform.ts';
 import { type ConsoleOps, LibvirtConsoleOps } from './ops/consoles.ts';
 import { type DeviceOps, LibvirtDeviceOps } from './ops/devices.ts';
+import { LibvirtVmDeviceOps, type VmDeviceOps } from './ops/vm-devices.ts';
 import { type DomainConfigOps, LibvirtDomainConfigOps } from './ops/domain-config.ts';
 import { IFACE, domainPath, libvirtUnreachable, uuidFromDomainPath } from './libvirt-call.ts';
 import {
@@ -107,6 +108,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   readonly snapshots: SnapshotOps;
   readonly consoles: ConsoleOps;
   readonly devices: DeviceOps;
+  readonly vmDevices: VmDeviceOps;
   readonly config: DomainConfigOps;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
@@ -117,6 +119,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     this.snapshots = new LibvirtSnapshotOps((...a) => this.call(...a), this.connectPath);
     this.consoles = new LibvirtConsoleOps((...a) => this.call(...a), this.connectPath);
     this.devices = new LibvirtDeviceOps((...a) => this.call(...a), this.connectPath);
+    this.vmDevices = new LibvirtVmDeviceOps((...a) => this.call(...a), this.connectPath);
     this.config = new LibvirtDomainConfigOps((...a) => this.call(...a), this.connectPath);
   }
 

@@ -12,3 +12,4 @@ export * from './methods/consoles.ts';
 export * from './methods/sweeps.ts';
 export * from './methods/vm-edit.ts';
 export * from './methods/snapshot-volumes.ts';
+export * from './methods/vm-devices.ts';

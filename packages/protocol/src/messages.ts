@@ -11,6 +11,7 @@ import { networkRequests } from './methods/networks.ts';
 import { vmLifecycleRequests } from './methods/vm-lifecycle.ts';
 import { vmEditRequests } from './methods/vm-edit.ts';
 import { snapshotVolumeRequests } from './methods/snapshot-volumes.ts';
+import { vmDeviceRequests } from './methods/vm-devices.ts';
 import { snapshotRequests } from './methods/snapshots.ts';
 import { consoleRequests } from './methods/consoles.ts';
 import { sweepRequests } from './methods/sweeps.ts';
@@ -180,6 +181,7 @@ export const agentRequests = {
   ...sweepRequests,
   ...vmEditRequests,
   ...snapshotVolumeRequests,
+  ...vmDeviceRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;

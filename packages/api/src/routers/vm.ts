@@ -9,6 +9,7 @@ import { authedProcedure, router, vmProcedure } from '../trpc.ts';
 import { vmLifecycleProcedures } from './vm-lifecycle.ts';
 import { vmCloneProcedures } from './vm-clone.ts';
 import { vmEditProcedures } from './vm-edit.ts';
+import { vmDeviceProcedures } from './vm-devices.ts';
 import { createVmInput, listVmsInput } from '../schemas/vm.ts';
 
 export const vmRouter = router({
@@ -32,6 +33,7 @@ export const vmRouter = router({
   ...vmLifecycleProcedures,
   ...vmCloneProcedures,
   ...vmEditProcedures,
+  ...vmDeviceProcedures,
   /**
    * Admins only: record the VM on another host that reports its domain (after a host was lost
    * and the VM was started elsewhere by hand). A host's own report never moves a VM.

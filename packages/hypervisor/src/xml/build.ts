@@ -51,7 +51,7 @@ function diskXml(disk: DomainDisk, target: { dev: string; bus: string }): string
   );
 }
 
-function nicXml(nic: DomainNic, xen: boolean): string {
+export function nicXml(nic: DomainNic, xen: boolean): string {
   // libxl has no virtio-net: leaving the model out gives Xen's PV NIC (with an emulated fallback).
   const model = xen && nic.model === 'virtio' ? '' : xml`      <model type='${nic.model}'/>\n`;
   return (

@@ -58,6 +58,11 @@ export function formatTaskKind(kind: string): string {
     'vm.editConfig': 'Edit settings',
     'vm.attachDisk': 'Add disk',
     'vm.detachDisk': 'Remove disk',
+    'vm.attachNic': 'Add NIC',
+    'vm.detachNic': 'Remove NIC',
+    'vm.addCdrom': 'Add CD-ROM drive',
+    'vm.insertCdrom': 'Insert CD-ROM',
+    'vm.ejectCdrom': 'Eject CD-ROM',
     'template.fromVm': 'Make template',
   };
   return words[kind] ?? kind;

@@ -6,7 +6,9 @@ import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/trpc/types';
 import { ErrorText } from '../ui/error-text';
 import { formatBytes } from '../ui/format';
+import { AddCdromForm, CdromActions } from './vm-cdrom';
 import { AddDiskForm, RemoveDiskButton } from './vm-disk-hotplug';
+import { AddNicForm, RemoveNicButton } from './vm-nic-hotplug';
 import { VmPendingChanges } from './vm-pending-changes';
 
 type Hardware = RouterOutputs['vm']['hardware'];
@@ -47,7 +49,9 @@ export function VmHardwarePanel({
         {running && <VmPendingChanges vmId={vmId} version={version} />}
         {hw.data && <Disks disks={hw.data.disks} vmId={vmId} running={running} />}
         {hw.data && <AddDiskForm vmId={vmId} running={running} />}
-        {hw.data && <Nics nics={hw.data.nics} addressSource={hw.data.addressSource} />}
+        {hw.data && <AddCdromForm vmId={vmId} />}
+        {hw.data && <Nics nics={hw.data.nics} addressSource={hw.data.addressSource} vmId={vmId} />}
+        {hw.data && <AddNicForm vmId={vmId} />}
       </div>
     </section>
   );
@@ -96,6 +100,9 @@ function Disks({ disks, vmId, running }: { disks: Hardware['disks']; vmId: strin
             <td className={`${td} tabular-nums`}>{d.sizeBytes === null ? '—' : formatBytes(d.sizeBytes)}</td>
             <td className={`${td} text-right`}>
               {running && hotRemovable(d, disks) && <RemoveDiskButton vmId={vmId} position={d.position} />}
+              {d.device === 'cdrom' && (
+                <CdromActions vmId={vmId} position={d.position} loaded={Boolean(d.volume || d.path)} />
+              )}
             </td>
           </tr>
         ))}
@@ -104,7 +111,15 @@ function Disks({ disks, vmId, running }: { disks: Hardware['disks']; vmId: strin
   );
 }
 
-function Nics({ nics, addressSource }: { nics: Hardware['nics']; addressSource: Hardware['addressSource'] }) {
+function Nics({
+  nics,
+  addressSource,
+  vmId,
+}: {
+  nics: Hardware['nics'];
+  addressSource: Hardware['addressSource'];
+  vmId: string;
+}) {
   if (nics.length === 0) return <p className="text-xs text-zinc-500">No network cards.</p>;
   return (
     <table className="w-full text-sm" data-testid="vm-nics">
@@ -115,6 +130,7 @@ function Nics({ nics, addressSource }: { nics: Hardware['nics']; addressSource: 
           <th className={th}>Network</th>
           <th className={th}>Security group</th>
           <th className={th}>Address</th>
+          <th className={th} />
         </tr>
       </thead>
       <tbody>
@@ -148,6 +164,9 @@ function Nics({ nics, addressSource }: { nics: Hardware['nics']; addressSource: 
                       : 'no lease yet'}
                 </span>
               )}
+            </td>
+            <td className={`${td} text-right`}>
+              <RemoveNicButton vmId={vmId} position={n.position} mac={n.mac} />
             </td>
           </tr>
         ))}
