@@ -44,7 +44,7 @@ after(async () => {
 });
 
 const selectedTab = async () =>
-  page.locator('[role="tablist"] [role="tab"][aria-selected="true"]').getAttribute('data-testid');
+  page.locator('[data-testid="vm-tabs"] > [role="tab"][aria-selected="true"]').getAttribute('data-testid');
 const focusedTestId = async () => page.evaluate('document.activeElement?.dataset?.testid') as Promise<string>;
 
 test('each tab opens with its content, arrow keys move along the tablist, the URL follows', async () => {
@@ -188,13 +188,9 @@ test('the task shows on every tab; "Tasks & events" lists this VM’s tasks live
 });
 
 test('phone width: every tab fits the screen, the actions and "More" stay on it', async () => {
-  const phone = await browser.newPage({
-    viewport: { width: 390, height: 844 },
-    hasTouch: true,
-    isMobile: true,
-    deviceScaleFactor: 2,
-  });
-  await logInPage(phone);
+  // The same session, in a phone-sized window.
+  const phone = await page.context().newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
   const onScreen = async (id: string) => {
     const box = await phone.getByTestId(id).boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${id} is on screen: ${JSON.stringify(box)}`);
