@@ -96,7 +96,8 @@ export function VmDetailView({ vmId }: { vmId: string }) {
               <>
                 <button
                   type="button"
-                  className={btn.secondary}
+                  // On a phone the Console tab is right below: the row keeps to one line.
+                  className={`${btn.secondary} max-sm:hidden`}
                   data-testid="vm-console-open"
                   aria-pressed={tab === 'console'}
                   onClick={() => setTab('console')}

@@ -1,7 +1,7 @@
 'use client';
 
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { type KeyboardEvent, useRef } from 'react';
+import { type KeyboardEvent, useEffect, useRef } from 'react';
 
 export const VM_TABS = [
   { id: 'summary', label: 'Summary' },
@@ -47,6 +47,10 @@ export const panelId = (tab: VmTab) => `vm-tabpanel-${tab}`;
  */
 export function VmTabList({ tab, onSelect }: { tab: VmTab; onSelect: (tab: VmTab) => void }) {
   const listRef = useRef<HTMLDivElement>(null);
+  // On a phone the list scrolls sideways: a deep-linked tab may start off screen.
+  useEffect(() => {
+    listRef.current?.querySelector(`#${tabId(tab)}`)?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [tab]);
   const onKeyDown = (e: KeyboardEvent) => {
     const at = VM_TABS.findIndex((t) => t.id === tab);
     const last = VM_TABS.length - 1;
@@ -70,7 +74,7 @@ export function VmTabList({ tab, onSelect }: { tab: VmTab; onSelect: (tab: VmTab
       aria-label="Virtual machine"
       data-testid="vm-tabs"
       onKeyDown={onKeyDown}
-      className="flex gap-1 overflow-x-auto border-b border-zinc-200 bg-white px-4 [scrollbar-width:none]"
+      className="flex gap-1 overflow-x-auto border-b border-zinc-200 bg-white px-4 [scrollbar-width:none] max-sm:gap-0 max-sm:px-2"
     >
       {VM_TABS.map((t) => {
         const selected = t.id === tab;
@@ -85,7 +89,7 @@ export function VmTabList({ tab, onSelect }: { tab: VmTab; onSelect: (tab: VmTab
             aria-controls={panelId(t.id)}
             tabIndex={selected ? 0 : -1}
             onClick={() => onSelect(t.id)}
-            className={`-mb-px shrink-0 border-b-2 px-2.5 py-2 text-sm font-medium whitespace-nowrap focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-sky-600 ${
+            className={`-mb-px shrink-0 border-b-2 px-2.5 py-2 max-sm:px-2 text-sm font-medium whitespace-nowrap focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-sky-600 ${
               selected
                 ? 'border-teal-700 text-teal-800'
                 : 'border-transparent text-zinc-600 hover:border-zinc-300 hover:text-zinc-900'
