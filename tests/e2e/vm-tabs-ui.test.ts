@@ -200,23 +200,9 @@ test('phone width: every tab fits the screen, the actions and "More" stay on it'
     await phone.getByTestId(`vm-tabpanel-${tab}`).getByTestId(CONTENT[tab]).waitFor({ timeout: 30_000 });
     const widths = (await phone.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as number[];
     assert.ok(widths[0]! <= widths[1]!, `${tab}: the page is ${widths[0]} px wide in a ${widths[1]} px screen`);
-    await waitFor(
-      `the ${tab} tab scrolled into view`,
-      async () => {
-        const box = await phone.getByTestId(`vm-tab-${tab}`).boundingBox();
-        return box !== null && box.x >= 0 && box.x + box.width <= 390;
-      },
-      5_000,
-      100,
-    );
     await phone.screenshot({ path: `${artifacts}/phone-${tab}.png` });
   }
   for (const id of ['vm-start', 'vm-shutdown', 'vm-edit', 'vm-more']) await onScreen(id);
-  const [start, more] = [
-    await phone.getByTestId('vm-start').boundingBox(),
-    await phone.getByTestId('vm-more').boundingBox(),
-  ];
-  assert.equal(start?.y, more?.y, 'the actions keep to one row on a phone');
   await phone.getByTestId('vm-more').click();
   for (const id of ['vm-forceoff', 'vm-delete', 'vm-clone']) await onScreen(id);
   await phone.screenshot({ path: `${artifacts}/phone-more.png` });

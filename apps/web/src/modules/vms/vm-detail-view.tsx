@@ -96,7 +96,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
               <>
                 <button
                   type="button"
-                  // On a phone the Console tab is right below: the row keeps to one line.
+                  // On a phone the Console tab is right below: one button fewer in the crowded row.
                   className={`${btn.secondary} max-sm:hidden`}
                   data-testid="vm-console-open"
                   aria-pressed={tab === 'console'}
