@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { admin, adminPassword, baseUrl, listAllVms, uniqueName } from '../support/api.ts';
+import { clickMoreAction, openVmTab } from '../support/browser.ts';
 import { chromiumArgs, chromiumExecutable } from '../support/chromium.mjs';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e`;
@@ -69,6 +70,7 @@ test('log in, create and start a VM, read its screen in the console', async () =
   await page.getByTestId('vm-create-submit').click();
   await page.waitForURL(/\/vms\/(?!new\b)[^/?]+\?task=/, { timeout: 30_000 });
   await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 60_000 });
+  await openVmTab(page, 'console');
   await page.getByTestId('console-placeholder').waitFor();
   await page.getByTestId('vm-start').click();
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
@@ -85,10 +87,10 @@ test('log in, create and start a VM, read its screen in the console', async () =
   assert.deepEqual(cspViolations, [], 'the CSP blocked nothing the console needs');
 
   // Destructive actions ask first: Force off confirms, Delete wants the VM's name typed.
-  await page.getByTestId('vm-forceoff').click();
+  await clickMoreAction(page, 'vm-forceoff');
   await page.getByTestId('confirm-ok').click();
   await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 30_000 });
-  await page.getByTestId('vm-delete').click();
+  await clickMoreAction(page, 'vm-delete');
   assert.equal(await page.getByTestId('confirm-ok').isDisabled(), true, 'Delete waits for the name');
   await page.getByTestId('confirm-input').fill(name);
   await page.getByTestId('confirm-ok').click();

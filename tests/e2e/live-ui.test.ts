@@ -177,7 +177,7 @@ test('an action clicked while the live connection is down fails at once and neve
 
 test('Ctrl+Alt+Del asks first, keeps focus in its dialog, and is recorded as an event', async () => {
   const page = await context.newPage();
-  await page.goto(`${baseUrl()}/vms/${vmB.id}`);
+  await page.goto(`${baseUrl()}/vms/${vmB.id}?tab=console`);
   await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
   const cad = page.getByTestId('console-ctrl-alt-del');
   await cad.click();
@@ -270,15 +270,20 @@ test('phone width: the menu collapses, lists scroll inside, actions stay on scre
   await noPageOverflow('users');
   await page.screenshot({ path: `${artifacts}/phone-users.png` });
 
-  await page.goto(`${baseUrl()}/vms/${vmA.id}`);
+  await page.goto(`${baseUrl()}/vms/${vmA.id}?tab=console`);
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
   await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
   await noPageOverflow('VM page');
-  for (const id of ['vm-start', 'vm-shutdown', 'vm-forceoff', 'vm-delete']) {
+  const onScreen = async (id: string) => {
     const box = await page.getByTestId(id).boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width, `${id} is on screen: ${JSON.stringify(box)}`);
-  }
+  };
+  for (const id of ['vm-start', 'vm-shutdown', 'vm-more']) await onScreen(id);
   await page.screenshot({ path: `${artifacts}/phone-vm-page.png` });
+  // The rarer actions drop down from "More", and the drop-down stays on screen too.
+  await page.getByTestId('vm-more').click();
+  for (const id of ['vm-forceoff', 'vm-delete']) await onScreen(id);
+  await page.screenshot({ path: `${artifacts}/phone-vm-more.png` });
   await page.goto(`${baseUrl()}/tasks`);
   await page.locator('[data-testid="task-row"]').first().waitFor({ timeout: 30_000 });
   await noPageOverflow('tasks');
@@ -296,7 +301,7 @@ test('phone width: the menu collapses, lists scroll inside, actions stay on scre
   await desk.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 30_000 });
   await liveUp(desk);
   await desk.screenshot({ path: `${artifacts}/desktop-vm-list.png` });
-  await desk.goto(`${baseUrl()}/vms/${vmA.id}`);
+  await desk.goto(`${baseUrl()}/vms/${vmA.id}?tab=console`);
   await desk.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
   await desk.screenshot({ path: `${artifacts}/desktop-vm-page.png` });
   await desk.close();

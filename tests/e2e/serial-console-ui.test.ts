@@ -73,7 +73,7 @@ async function typeUntil(command: string, answer: string): Promise<void> {
 
 test('the serial console runs a command in the guest shell and shows its answer', async () => {
   await logInPage(page);
-  await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}`);
+  await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}?tab=console`);
   await page.getByTestId('console-choice-serial').click();
   await page.locator('[data-testid="serial-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
   await typeUntil('echo $((6*7))', '42');

@@ -37,7 +37,7 @@ test('snapshots on the VM page: create, tree with the current one marked, revert
   const host = await hostOfDomain(vm.uuid);
   assert.ok(host);
   await logInPage(page);
-  await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}`);
+  await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}?tab=snapshots`);
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
   const panel = page.getByTestId('vm-snapshots');
   await panel.getByText('No snapshots yet.').waitFor();

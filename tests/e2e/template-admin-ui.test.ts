@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { admin, type Api, uniqueName, waitTask } from '../support/api.ts';
-import { launchChromium, logInPage } from '../support/browser.ts';
+import { clickMoreAction, launchChromium, logInPage } from '../support/browser.ts';
 import { type LabHost, lab, virsh, waitFor } from '../support/lab.ts';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e`;
@@ -62,7 +62,7 @@ const byName = async (name: string) => (await api.template.list.query()).find((t
 async function makeFromPage(vmId: string, choose: { name: string } | { versionOf: string }, shot: string) {
   await page.goto(url(`/vms/${vmId}`));
   await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor();
-  await page.getByTestId('vm-make-template').click();
+  await clickMoreAction(page, 'vm-make-template');
   const dialog = page.getByTestId('make-template-dialog');
   await dialog.waitFor();
   if ('name' in choose) await dialog.getByTestId('make-template-name').fill(choose.name);

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { type Api, admin, defaultTemplate, uniqueName, waitTask, removeVms } from '../support/api.ts';
-import { launchChromium, logInPage } from '../support/browser.ts';
+import { type Api, admin, defaultTemplate, removeVms, uniqueName, waitTask } from '../support/api.ts';
+import { clickMoreAction, launchChromium, logInPage } from '../support/browser.ts';
 import { hostOfDomain, virsh, waitFor } from '../support/lab.ts';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e`;
@@ -46,7 +46,7 @@ test('Clone on the VM page makes a new VM and links to it', async () => {
   await logInPage(page);
   await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}`);
   await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 30_000 });
-  await page.getByTestId('vm-clone').click();
+  await clickMoreAction(page, 'vm-clone');
   const dialog = page.getByTestId('clone-dialog');
   const name = uniqueName('cluicopy');
   await dialog.getByTestId('clone-name').fill(name);

@@ -37,7 +37,7 @@ test('Add disk and Remove on a running VM’s page hot-plug a disk', async () =>
   assert.ok(host);
 
   await logInPage(page);
-  await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}`);
+  await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}?tab=hardware`);
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
   const rows = page.getByTestId('vm-disk-row');
   await rows.first().waitFor({ timeout: 30_000 }); // the hardware query has answered

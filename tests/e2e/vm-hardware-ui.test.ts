@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { admin, uniqueName, waitTask } from '../support/api.ts';
-import { launchChromium, logInPage } from '../support/browser.ts';
+import { launchChromium, logInPage, openVmTab } from '../support/browser.ts';
 import { ensureHardwareFixtures, TEST_NETWORKS } from '../support/hardware-fixtures.ts';
 import { hostOfDomain, virsh } from '../support/lab.ts';
 
@@ -53,6 +53,7 @@ test('create a VM with an extra disk and NIC from the form; the Hardware section
   assert.equal(created.state, 'succeeded', created.errorMessage ?? '');
   await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 30_000 });
 
+  await openVmTab(page, 'hardware');
   const section = page.getByTestId('vm-hardware');
   await section.getByTestId('vm-disk-row').nth(1).waitFor();
   await page.locator('[data-testid="vm-hardware"] td', { hasText: '-disk1.qcow2' }).waitFor({ timeout: 15_000 });

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { admin, defaultTemplate, uniqueName, waitTask } from '../support/api.ts';
-import { launchChromium, logInPage } from '../support/browser.ts';
+import { clickMoreAction, launchChromium, logInPage } from '../support/browser.ts';
 import { ensureDefaultPool, poolVolumes } from '../support/hardware-fixtures.ts';
 import { domState, hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
 
@@ -48,27 +48,34 @@ test('pause/resume from the VM page; delete lists the disks and can keep them', 
   const pill = (text: string) => page.locator('[data-testid="vm-state"]', { hasText: text });
   await pill('running').waitFor({ timeout: 30_000 });
 
-  // Keyboard: focus the button and press Enter.
-  await page.getByTestId('vm-pause').focus();
+  // Keyboard: Enter on "More" opens it with focus on its first usable item (Pause); Enter again.
+  await page.getByTestId('vm-more').focus();
+  await page.keyboard.press('Enter');
+  await waitFor(
+    'focus on Pause',
+    async () => (await page.evaluate('document.activeElement?.dataset?.testid')) === 'vm-pause',
+    5_000,
+    100,
+  );
   await page.keyboard.press('Enter');
   await pill('paused').waitFor({ timeout: 30_000 });
   assert.equal(await domState(host, vm.uuid), 'paused');
   await page.screenshot({ path: `${artifacts}/vm-lifecycle-paused.png` });
-  await page.getByTestId('vm-resume').click();
+  await clickMoreAction(page, 'vm-resume');
   await pill('running').waitFor({ timeout: 30_000 });
   assert.equal(await domState(host, vm.uuid), 'running');
 
   // Paused behind Vireo's back: the page follows libvirt's event, no reload.
   assert.equal((await virsh(host, 'suspend', vm.uuid)).code, 0);
   await pill('paused').waitFor({ timeout: 15_000 });
-  await page.getByTestId('vm-resume').click();
+  await clickMoreAction(page, 'vm-resume');
   await pill('running').waitFor({ timeout: 30_000 });
 
-  await page.getByTestId('vm-forceoff').click();
+  await clickMoreAction(page, 'vm-forceoff');
   await page.getByTestId('confirm-ok').click();
   await pill('shutoff').waitFor({ timeout: 30_000 });
 
-  await page.getByTestId('vm-delete').click();
+  await clickMoreAction(page, 'vm-delete');
   const dialog = page.getByTestId('delete-dialog');
   const goes = dialog.getByTestId('delete-goes');
   const stays = dialog.getByTestId('delete-stays');

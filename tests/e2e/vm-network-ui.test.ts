@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { admin, uniqueName, waitTask } from '../support/api.ts';
-import { launchChromium, logInPage } from '../support/browser.ts';
+import { launchChromium, logInPage, openVmTab } from '../support/browser.ts';
 import { lab, waitFor } from '../support/lab.ts';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/vm-network`;
@@ -69,6 +69,9 @@ test('the create form takes a cloud-init seed; the VM page shows the NIC MAC and
     150_000,
     500,
   );
+  // The Summary tab lists the VM's addresses too.
+  await page.locator('[data-testid="vm-summary-addresses"]', { hasText: net[2] ?? 'x' }).waitFor({ timeout: 30_000 });
+  await openVmTab(page, 'hardware');
   const section = page.getByTestId('vm-hardware');
   // The page polls the leases: the address appears without a reload.
   await section.locator('[data-testid="vm-nic-address"]', { hasText: net[2] ?? 'x' }).waitFor({ timeout: 30_000 });

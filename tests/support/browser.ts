@@ -15,3 +15,16 @@ export async function logInPage(page: Page, username = 'admin', password = admin
   await page.getByTestId('login-submit').click();
   await page.getByTestId('nav-vms').waitFor();
 }
+
+/** Opens a tab of the VM page ('summary', 'console', 'hardware', 'snapshots', 'tasks'). */
+export async function openVmTab(page: Page, tab: string): Promise<void> {
+  await page.getByTestId(`vm-tab-${tab}`).click();
+  await page.getByTestId(`vm-tabpanel-${tab}`).waitFor();
+}
+
+/** Clicks one of the VM page's rarer actions (Force off, Delete, Clone…): they sit in "More". */
+export async function clickMoreAction(page: Page, testId: string): Promise<void> {
+  const more = page.getByTestId('vm-more');
+  if ((await more.getAttribute('aria-expanded')) !== 'true') await more.click();
+  await page.getByTestId(testId).click();
+}

@@ -6,6 +6,13 @@ import { adminProcedure, router, vmProcedure } from '../trpc.ts';
 export const eventRouter = router({
   list: adminProcedure.query(async () => (await events.listRecent({ limit: 100 })).map(toEventView)),
   /**
+   * One VM's events, newest first (its page's "Tasks & events" tab): its owner and admins. The
+   * owner already sees the VM's host on its page, so host names in messages tell nothing new.
+   */
+  listForVm: vmProcedure.query(async ({ ctx }) =>
+    (await events.listRecent({ vmId: ctx.vm.id, limit: 100 })).map(toEventView),
+  ),
+  /**
    * Records that the user sent Ctrl+Alt+Del through the console (the keys travel over the
    * console's VNC stream, which the manager only relays): a reboot-like act belongs in the log.
    * The console sends the keys only once this is recorded.

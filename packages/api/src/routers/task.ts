@@ -3,7 +3,7 @@ import { VireoError } from '@vireo/protocol';
 import { z } from 'zod';
 import { toTaskView } from '../services/views.ts';
 import { taskForViewer } from '../services/visibility.ts';
-import { authedProcedure, router } from '../trpc.ts';
+import { authedProcedure, router, vmProcedure } from '../trpc.ts';
 
 export const taskRouter = router({
   byId: authedProcedure.input(z.object({ taskId: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
@@ -15,6 +15,12 @@ export const taskRouter = router({
   }),
   list: authedProcedure.query(async ({ ctx }) =>
     (await tasks.listRecent({ ownerId: ctx.user.role === 'admin' ? undefined : ctx.user.id, limit: 50 })).map((task) =>
+      taskForViewer(toTaskView(task), ctx.user.role),
+    ),
+  ),
+  /** One VM's tasks, newest first (its page's "Tasks & events" tab): its owner and admins. */
+  listForVm: vmProcedure.query(async ({ ctx }) =>
+    (await tasks.listRecent({ vmId: ctx.vm.id, limit: 50 })).map((task) =>
       taskForViewer(toTaskView(task), ctx.user.role),
     ),
   ),

@@ -28,7 +28,13 @@ export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: Li
     case 'vm': {
       const { vm } = change;
       applyVmToLists(queryClient, trpc, vm);
+      const before = queryClient.getQueryData(trpc.vm.byId.queryKey({ vmId: vm.id }));
       queryClient.setQueryData(trpc.vm.byId.queryKey({ vmId: vm.id }), vm);
+      // Events reach admins only (they can name other hosts): an owner's VM page refetches its
+      // VM's events when its state changes, which is when most of them are written.
+      if (before && before.state !== vm.state) {
+        void queryClient.invalidateQueries({ queryKey: trpc.event.listForVm.queryKey({ vmId: vm.id }) });
+      }
       return;
     }
     case 'vmRemoved': {
@@ -57,12 +63,22 @@ export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: Li
         upsertById(list, task, true)?.slice(0, TASK_LIST_LIMIT),
       );
       queryClient.setQueryData(trpc.task.byId.queryKey({ taskId: task.id }), task);
+      if (task.vmId) {
+        queryClient.setQueryData(trpc.task.listForVm.queryKey({ vmId: task.vmId }), (list) =>
+          upsertById(list, task, true)?.slice(0, TASK_LIST_LIMIT),
+        );
+      }
       return;
     }
     case 'event': {
       queryClient.setQueryData(trpc.event.list.queryKey(), (list) =>
         upsertById(list, change.event, true)?.slice(0, EVENT_LIST_LIMIT),
       );
+      if (change.event.vmId) {
+        queryClient.setQueryData(trpc.event.listForVm.queryKey({ vmId: change.event.vmId }), (list) =>
+          upsertById(list, change.event, true)?.slice(0, EVENT_LIST_LIMIT),
+        );
+      }
       return;
     }
     case 'alert': {

@@ -1,6 +1,7 @@
 'use client';
 
 import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { createPortal } from 'react-dom';
 
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -67,7 +68,7 @@ export function Dialog({
     };
   }, []);
 
-  return (
+  const frame = (
     <div className="fixed inset-0 z-50 flex items-start justify-center bg-zinc-950/40 px-4 pt-[15vh]">
       <div
         ref={boxRef}
@@ -90,4 +91,6 @@ export function Dialog({
       </div>
     </div>
   );
+  // Into <body>: an opener may sit in a menu that hides itself (display: none) once clicked.
+  return typeof document === 'undefined' ? frame : createPortal(frame, document.body);
 }

@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { VmView } from '@/trpc/types';
 import { offlineReason, useLive } from '../live/live-provider';
@@ -11,7 +11,8 @@ import { ErrorText } from '../ui/error-text';
 import { Spinner } from '../ui/icons';
 import { actionAllowed, type VmAction } from './vm-actions';
 import { VmDeleteDialog } from './vm-delete-dialog';
-import { VmLifecycleActions } from './vm-lifecycle-actions';
+import { useLifecycleVerbs } from './vm-lifecycle-actions';
+import { VmMoreMenu } from './vm-more-menu';
 
 interface VmActionBarProps {
   vm: VmView;
@@ -20,6 +21,10 @@ interface VmActionBarProps {
   /** The kind of that task ('vm.start'…), to name what is going on. */
   runningKind: string | undefined;
   onTaskStarted: (taskId: string) => void;
+  /** More everyday buttons for the row (Edit, Console), after the power ones. */
+  lead?: ReactNode;
+  /** Rare actions of other modules (Clone, Make template), in "More" before Delete. */
+  moreItems?: ReactNode;
 }
 
 const LABEL: Record<VmAction, { idle: string; pending: string }> = {
@@ -36,7 +41,11 @@ const ACTION_OF_TASK: Record<string, VmAction> = {
   'vm.delete': 'delete',
 };
 
-export function VmActionBar({ vm, busy, runningKind, onTaskStarted }: VmActionBarProps) {
+/**
+ * The VM page's actions, in one row: power verbs and `lead` as buttons, the rare and the
+ * destructive ones in "More". Errors and confirmations show below the row, not in the menu.
+ */
+export function VmActionBar({ vm, busy, runningKind, onTaskStarted, lead, moreItems }: VmActionBarProps) {
   const trpc = useTRPC();
   const live = useLive();
   const [confirming, setConfirming] = useState<'forceOff' | 'delete' | null>(null);
@@ -74,6 +83,7 @@ export function VmActionBar({ vm, busy, runningKind, onTaskStarted }: VmActionBa
     for (const m of Object.values(mutations)) m.reset();
     if (!refusedOffline()) setConfirming(action);
   };
+  const verbs = useLifecycleVerbs(vm, busy || !!sending || hostDown, onTaskStarted);
   const why = hostDown
     ? `Host ${vm.hostName ?? ''} is ${vm.hostStatus}`
     : busy
@@ -98,16 +108,30 @@ export function VmActionBar({ vm, busy, runningKind, onTaskStarted }: VmActionBa
   );
 
   return (
-    <div className="flex flex-col items-start gap-1.5 sm:items-end">
+    <div className="flex w-full flex-col items-start gap-1.5 sm:w-auto sm:items-end">
       <div className="flex flex-wrap items-center gap-1.5" title={why}>
         {button('start', btn.secondary, () => run('start'))}
         {button('shutdown', btn.secondary, () => run('shutdown'))}
-        {button('forceOff', btn.danger, () => ask('forceOff'))}
-        {button('delete', btn.danger, () => ask('delete'))}
+        {verbs.button('reboot')}
+        {lead}
+        <VmMoreMenu>
+          {verbs.button(vm.state === 'running' ? 'pause' : 'resume')}
+          {verbs.button('startPaused')}
+          {verbs.button('save')}
+          {button('forceOff', btn.danger, () => ask('forceOff'))}
+          {verbs.button('reset')}
+          {moreItems && <hr />}
+          {moreItems}
+          <hr />
+          {button('delete', btn.danger, () => ask('delete'))}
+        </VmMoreMenu>
       </div>
-      <div className="flex flex-wrap items-center gap-1.5" title={why}>
-        <VmLifecycleActions vm={vm} disabled={busy || !!sending || hostDown} onTaskStarted={onTaskStarted} />
-      </div>
+      {verbs.error ? (
+        <div className="max-w-xl">
+          <ErrorText error={verbs.error} testId="lifecycle-error" />
+        </div>
+      ) : null}
+      {verbs.dialog}
       {notSent && (
         <div className="max-w-xl" role="alert" data-testid="action-not-sent">
           <p className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">{notSent}</p>

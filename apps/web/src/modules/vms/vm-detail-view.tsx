@@ -3,30 +3,30 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
-import { type ReactNode, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { errorInfo } from '@/trpc/errors';
-import type { VmView } from '@/trpc/types';
+import type { TaskView, VmView } from '@/trpc/types';
 import { ConsolePanel } from '../console/console-panel';
-import { VmTagEditor } from '../bulk/vm-tags';
+import { useLiveStats } from '../live/live-provider';
+import { SnapshotsPanel } from '../snapshots/snapshots-panel';
 import { MakeTemplateButton } from '../templates/make-template-button';
+import { btn } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
-import { formatDateTime, formatMiB, formatPercent } from '../ui/format';
 import { PageHeader } from '../ui/page-header';
 import { HostStatusPill, VmStatePill } from '../ui/status-pill';
-import { hasConsole } from './vm-actions';
-import { VmActionBar } from './vm-action-bar';
-import { VmDescription } from './vm-description';
-import { VmEditButton } from './vm-edit-dialog';
 import { TaskPanel } from './task-panel';
-import { useLiveStats } from '../live/live-provider';
-import { PerformancePanel } from '../stats/performance-panel';
 import { useVmTask } from './use-vm-task';
-import { VmHardwarePanel } from './vm-hardware-panel';
-import { VmShutdownChoice } from './vm-shutdown-choice';
+import { VmActionBar } from './vm-action-bar';
+import { hasConsole } from './vm-actions';
+import { VmActivityTab } from './vm-activity-tab';
 import { VmAutostartPanel } from './vm-autostart-panel';
 import { VmCloneButton } from './vm-clone-dialog';
-import { SnapshotsPanel } from '../snapshots/snapshots-panel';
+import { VmEditButton } from './vm-edit-dialog';
+import { VmHardwarePanel } from './vm-hardware-panel';
+import { VmShutdownChoice } from './vm-shutdown-choice';
+import { VmSummaryTab } from './vm-summary-tab';
+import { panelId, tabId, useVmTab, VmTabList } from './vm-tabs';
 
 export function VmDetailView({ vmId }: { vmId: string }) {
   const trpc = useTRPC();
@@ -34,6 +34,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
   const vm = useQuery(trpc.vm.byId.queryOptions({ vmId }));
   const [startedTaskId, setStartedTaskId] = useState<string | null>(params.get('task'));
   const { task, busy, runningKind } = useVmTask(vmId, startedTaskId);
+  const [tab, setTab] = useVmTab();
   useLiveStats([vmId]);
   const name = vm.data?.name;
   useEffect(() => {
@@ -86,59 +87,93 @@ export function VmDetailView({ vmId }: { vmId: string }) {
           </span>
         }
         actions={
-          <div className="flex flex-wrap items-start gap-1.5">
-            <MakeTemplateButton vm={v} busy={busy} onTaskStarted={setStartedTaskId} />
-            <VmCloneButton vm={v} busy={busy} />
-            <VmEditButton vm={v} busy={busy} onTaskStarted={setStartedTaskId} />
-            <VmActionBar vm={v} busy={busy} runningKind={runningKind} onTaskStarted={setStartedTaskId} />
-          </div>
+          <VmActionBar
+            vm={v}
+            busy={busy}
+            runningKind={runningKind}
+            onTaskStarted={setStartedTaskId}
+            lead={
+              <>
+                <button
+                  type="button"
+                  // On a phone the Console tab is right below: one button fewer in the crowded row.
+                  className={`${btn.secondary} max-sm:hidden`}
+                  data-testid="vm-console-open"
+                  aria-pressed={tab === 'console'}
+                  onClick={() => setTab('console')}
+                >
+                  Console
+                </button>
+                <VmEditButton vm={v} busy={busy} onTaskStarted={setStartedTaskId} />
+              </>
+            }
+            moreItems={
+              <>
+                <VmCloneButton vm={v} busy={busy} />
+                <MakeTemplateButton vm={v} busy={busy} onTaskStarted={setStartedTaskId} />
+              </>
+            }
+          />
         }
       />
-      <div className="min-h-0 flex-1 overflow-auto bg-zinc-50">
-        <div className="flex flex-col gap-4 p-4 xl:flex-row xl:items-start">
-          <section className="min-w-0 flex-1" aria-label="Console">
-            {hasConsole(v.state) ? (
-              <ConsolePanel key={v.id} vmId={v.id} />
-            ) : (
-              <div
-                data-testid="console-placeholder"
-                className="flex aspect-[16/10] w-full flex-col items-center justify-center gap-1 rounded-lg border border-dashed border-zinc-300 bg-zinc-100 text-sm text-zinc-500"
-              >
-                <span>Start the VM to see its screen.</span>
-                <span className="text-xs text-zinc-400">{`The VM is ${v.state}.`}</span>
-              </div>
-            )}
-          </section>
-          <aside className="w-full shrink-0 space-y-4 xl:w-80">
-            <Card title="Task">
-              {task ? <TaskPanel task={task} /> : <p className="text-xs text-zinc-500">No task running for this VM.</p>}
-              <VmShutdownChoice vm={v} task={task} onTaskStarted={setStartedTaskId} />
-            </Card>
-            <Card title="Details">
-              <VmDetails vm={v} />
-            </Card>
-            <Card title="Tags">
-              <VmTagEditor vm={v} />
-            </Card>
-          </aside>
-        </div>
-        <div className="px-4 pb-4">
-          <VmHardwarePanel vmId={v.id} version={v.state} running={v.state === 'running'} />
-        </div>
-        <div className="px-4 pb-4">
-          <VmAutostartPanel vmId={v.id} />
+      {/* The running (or just finished) task, whichever tab is open. */}
+      {(task || shutdownTimedOut(task)) && (
+        <section className="border-b border-zinc-200 bg-white px-4 py-2" aria-label="Task">
+          <div className="max-w-3xl">
+            {task && <TaskPanel task={task} />}
+            <VmShutdownChoice vm={v} task={task} onTaskStarted={setStartedTaskId} />
+          </div>
+        </section>
+      )}
+      <VmTabList tab={tab} onSelect={setTab} />
+      <div
+        role="tabpanel"
+        id={panelId(tab)}
+        aria-labelledby={tabId(tab)}
+        data-testid={panelId(tab)}
+        className="min-h-0 flex-1 overflow-auto bg-zinc-50 p-4"
+      >
+        {tab === 'summary' && <VmSummaryTab vm={v} />}
+        {tab === 'console' && <VmConsoleTab vm={v} />}
+        {tab === 'hardware' && (
+          <div className="space-y-4">
+            <VmHardwarePanel vmId={v.id} version={v.state} running={v.state === 'running'} />
+            <VmAutostartPanel vmId={v.id} />
+          </div>
+        )}
+        {tab === 'snapshots' && (
           <SnapshotsPanel
             vm={v}
             busy={busy}
             version={`${v.state}:${task?.id}:${task?.state}`}
             onTaskStarted={setStartedTaskId}
           />
-        </div>
-        <div className="px-4 pb-4">
-          <PerformancePanel kind="vm" vmId={v.id} memoryTotalBytes={v.memoryMiB * 1024 * 1024} />
-        </div>
+        )}
+        {tab === 'tasks' && <VmActivityTab vmId={v.id} />}
       </div>
     </>
+  );
+}
+
+function shutdownTimedOut(task: TaskView | undefined): boolean {
+  return task?.kind === 'vm.shutdown' && task.state === 'failed' && task.errorCode === 'SHUTDOWN_TIMEOUT';
+}
+
+function VmConsoleTab({ vm }: { vm: VmView }) {
+  return (
+    <section className="mx-auto max-w-6xl" aria-label="Console">
+      {hasConsole(vm.state) ? (
+        <ConsolePanel key={vm.id} vmId={vm.id} />
+      ) : (
+        <div
+          data-testid="console-placeholder"
+          className="flex aspect-[16/10] max-h-[70vh] w-full flex-col items-center justify-center gap-1 rounded-lg border border-dashed border-zinc-300 bg-zinc-100 text-sm text-zinc-500"
+        >
+          <span>Start the VM to see its screen.</span>
+          <span className="text-xs text-zinc-400">{`The VM is ${vm.state}.`}</span>
+        </div>
+      )}
+    </section>
   );
 }
 
@@ -154,46 +189,5 @@ function Breadcrumb({ name }: { name: string }) {
         {name}
       </span>
     </span>
-  );
-}
-
-function Card({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <section className="rounded-lg border border-zinc-200 bg-white shadow-xs">
-      <h2 className="border-b border-zinc-100 px-3 py-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
-        {title}
-      </h2>
-      <div className="p-3">{children}</div>
-    </section>
-  );
-}
-
-function VmDetails({ vm }: { vm: VmView }) {
-  const rows: [string, ReactNode][] = [
-    ['Description', <VmDescription key="d" vmId={vm.id} />],
-    ['State reason', vm.stateReason ?? '—'],
-    ['vCPUs', vm.vcpus],
-    ['Memory', formatMiB(vm.memoryMiB)],
-    ['CPU usage', formatPercent(vm.cpuUsagePercent)],
-    ['Template', vm.templateName],
-    ['Host', vm.hostName ?? '—'],
-    ['Owner', vm.ownerName],
-    ['Created', formatDateTime(vm.createdAt)],
-    [
-      'UUID',
-      <span key="u" className="font-mono text-[11px] break-all">
-        {vm.uuid}
-      </span>,
-    ],
-  ];
-  return (
-    <dl className="grid grid-cols-[6rem_1fr] gap-x-3 gap-y-1.5 text-sm">
-      {rows.map(([label, value]) => (
-        <div key={label} className="contents">
-          <dt className="text-zinc-500">{label}</dt>
-          <dd className="min-w-0 text-zinc-900">{value}</dd>
-        </div>
-      ))}
-    </dl>
   );
 }

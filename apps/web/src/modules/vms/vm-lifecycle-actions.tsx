@@ -1,17 +1,16 @@
 'use client';
 
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { VmState, VmView } from '@/trpc/types';
 import { btn } from '../ui/buttons';
 import { ConfirmDialog } from '../ui/confirm-dialog';
-import { ErrorText } from '../ui/error-text';
 
-type Verb = 'reboot' | 'reset' | 'pause' | 'resume' | 'save' | 'startPaused';
+export type LifecycleVerb = 'reboot' | 'reset' | 'pause' | 'resume' | 'save' | 'startPaused';
 
 /** Which verb makes sense in which state (mirrors services/vm-lifecycle.ts). */
-const ALLOWED: Record<Verb, readonly VmState[]> = {
+const ALLOWED: Record<LifecycleVerb, readonly VmState[]> = {
   reboot: ['running'],
   reset: ['running', 'paused', 'pmsuspended'],
   pause: ['running'],
@@ -20,7 +19,7 @@ const ALLOWED: Record<Verb, readonly VmState[]> = {
   startPaused: ['shutoff', 'crashed'],
 };
 
-const LABEL: Record<Verb, string> = {
+const LABEL: Record<LifecycleVerb, string> = {
   reboot: 'Reboot',
   reset: 'Reset',
   pause: 'Pause',
@@ -29,7 +28,7 @@ const LABEL: Record<Verb, string> = {
   startPaused: 'Start paused',
 };
 
-const HINT: Record<Verb, string> = {
+const HINT: Record<LifecycleVerb, string> = {
   reboot: 'Ask the guest to reboot (ACPI)',
   reset: 'Hard reset, like the reset button: the guest gets no say',
   pause: 'Stop the vCPUs; memory stays on the host',
@@ -39,18 +38,16 @@ const HINT: Record<Verb, string> = {
 };
 
 /**
- * The lifecycle verbs beyond start/shut down/force off, beside them in the VM's action bar.
+ * The lifecycle verbs beyond start/shut down/force off, for the VM's action bar: a button per
+ * verb, to place in the header row or in its "More" menu, and the error and the reset
+ * confirmation, which the bar shows outside that menu (the menu hides itself once clicked).
  * `disabled`: a task runs on the VM, the host is down or another action is being sent.
  */
-export function VmLifecycleActions({
-  vm,
-  disabled,
-  onTaskStarted,
-}: {
-  vm: VmView;
-  disabled: boolean;
-  onTaskStarted: (taskId: string) => void;
-}) {
+export function useLifecycleVerbs(
+  vm: VmView,
+  disabled: boolean,
+  onTaskStarted: (taskId: string) => void,
+): { button: (verb: LifecycleVerb) => ReactNode; error: unknown; sending: boolean; dialog: ReactNode } {
   const trpc = useTRPC();
   const [confirmReset, setConfirmReset] = useState(false);
   const onSuccess = ({ taskId }: { taskId: string }) => onTaskStarted(taskId);
@@ -62,50 +59,39 @@ export function VmLifecycleActions({
     save: useMutation(trpc.vm.save.mutationOptions({ onSuccess })),
     startPaused: useMutation(trpc.vm.startPaused.mutationOptions({ onSuccess })),
   };
-  const verbs = Object.keys(m) as Verb[];
+  const verbs = Object.keys(m) as LifecycleVerb[];
   const sending = verbs.some((v) => m[v].isPending);
-  const error = verbs.map((v) => m[v].error).find(Boolean);
-  const run = (verb: Verb) => {
+  const error = verbs.map((v) => m[v].error).find(Boolean) ?? null;
+  const run = (verb: LifecycleVerb) => {
     for (const v of verbs) m[v].reset();
     m[verb].mutate({ vmId: vm.id });
   };
-  // Pause and resume share a place: whichever the state allows.
-  const shown: Verb[] = ['reboot', 'reset', vm.state === 'running' ? 'pause' : 'resume', 'save', 'startPaused'];
 
-  return (
-    <>
-      {shown.map((verb) => (
-        <button
-          key={verb}
-          type="button"
-          data-testid={`vm-${verb.toLowerCase()}`}
-          title={HINT[verb]}
-          className={verb === 'reset' ? btn.danger : btn.secondary}
-          disabled={disabled || sending || !ALLOWED[verb].includes(vm.state)}
-          onClick={() => (verb === 'reset' ? setConfirmReset(true) : run(verb))}
-        >
-          {LABEL[verb]}
-        </button>
-      ))}
-      {error && (
-        <div className="basis-full">
-          <ErrorText error={error} testId="lifecycle-error" />
-        </div>
-      )}
-      {confirmReset && (
-        <ConfirmDialog
-          title={`Reset ${vm.name}?`}
-          confirmLabel="Reset"
-          onCancel={() => setConfirmReset(false)}
-          onConfirm={() => {
-            setConfirmReset(false);
-            run('reset');
-          }}
-        >
-          Like pressing the reset button: the guest restarts at once, without shutting down, and unsaved data in it is
-          lost.
-        </ConfirmDialog>
-      )}
-    </>
+  const button = (verb: LifecycleVerb) => (
+    <button
+      key={verb}
+      type="button"
+      data-testid={`vm-${verb.toLowerCase()}`}
+      title={HINT[verb]}
+      className={verb === 'reset' ? btn.danger : btn.secondary}
+      disabled={disabled || sending || !ALLOWED[verb].includes(vm.state)}
+      onClick={() => (verb === 'reset' ? setConfirmReset(true) : run(verb))}
+    >
+      {LABEL[verb]}
+    </button>
   );
+  const dialog = confirmReset && (
+    <ConfirmDialog
+      title={`Reset ${vm.name}?`}
+      confirmLabel="Reset"
+      onCancel={() => setConfirmReset(false)}
+      onConfirm={() => {
+        setConfirmReset(false);
+        run('reset');
+      }}
+    >
+      Like pressing the reset button: the guest restarts at once, without shutting down, and unsaved data in it is lost.
+    </ConfirmDialog>
+  );
+  return { button, error, sending, dialog };
 }

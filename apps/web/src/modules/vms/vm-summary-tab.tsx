@@ -1,0 +1,101 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { useTRPC } from '@/trpc/client';
+import type { VmView } from '@/trpc/types';
+import { VmTagEditor } from '../bulk/vm-tags';
+import { PerformancePanel } from '../stats/performance-panel';
+import { formatDateTime, formatMiB, formatPercent } from '../ui/format';
+import { HostStatusPill, VmStatePill } from '../ui/status-pill';
+import { VmDescription } from './vm-description';
+
+/** NIC addresses are DHCP leases read from the host, which signal no changes: polled. */
+const ADDRESS_POLL_MS = 10_000;
+
+/** "Summary": what the VM is and does now, its tags, and its CPU, memory, disk and network graphs. */
+export function VmSummaryTab({ vm }: { vm: VmView }) {
+  return (
+    <div className="flex flex-col gap-4 xl:flex-row xl:items-start">
+      <div className="w-full shrink-0 space-y-4 xl:w-96">
+        <Card title="Details">
+          <VmDetails vm={vm} />
+        </Card>
+        <Card title="Tags">
+          <VmTagEditor vm={vm} />
+        </Card>
+      </div>
+      <div className="min-w-0 flex-1">
+        <PerformancePanel kind="vm" vmId={vm.id} memoryTotalBytes={vm.memoryMiB * 1024 * 1024} />
+      </div>
+    </div>
+  );
+}
+
+export function Card({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section className="rounded-lg border border-zinc-200 bg-white shadow-xs">
+      <h2 className="border-b border-zinc-100 px-3 py-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
+        {title}
+      </h2>
+      <div className="p-3">{children}</div>
+    </section>
+  );
+}
+
+function VmDetails({ vm }: { vm: VmView }) {
+  const rows: [string, ReactNode][] = [
+    ['State', <VmStatePill key="s" state={vm.state} reason={vm.stateReason} />],
+    ['Description', <VmDescription key="d" vmId={vm.id} />],
+    ['State reason', vm.stateReason ?? '—'],
+    [
+      'Host',
+      <span key="h" className="flex items-center gap-1.5">
+        {vm.hostName ?? '—'}
+        {vm.hostStatus && vm.hostStatus !== 'online' && <HostStatusPill status={vm.hostStatus} />}
+      </span>,
+    ],
+    ['Addresses', <VmAddresses key="a" vmId={vm.id} />],
+    ['vCPUs', vm.vcpus],
+    ['Memory', formatMiB(vm.memoryMiB)],
+    ['CPU usage', formatPercent(vm.cpuUsagePercent)],
+    ['Template', vm.templateName],
+    ['Owner', vm.ownerName],
+    ['Created', formatDateTime(vm.createdAt)],
+    [
+      'UUID',
+      <span key="u" className="font-mono text-[11px] break-all">
+        {vm.uuid}
+      </span>,
+    ],
+  ];
+  return (
+    <dl className="grid grid-cols-[6.5rem_1fr] gap-x-3 gap-y-1.5 text-sm" data-testid="vm-details">
+      {rows.map(([label, value]) => (
+        <div key={label} className="contents">
+          <dt className="text-zinc-500">{label}</dt>
+          <dd className="min-w-0 text-zinc-900">{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** The NICs' current addresses (the same query as the Hardware tab's, so the two agree). */
+function VmAddresses({ vmId }: { vmId: string }) {
+  const trpc = useTRPC();
+  const hw = useQuery({ ...trpc.vm.hardware.queryOptions({ vmId }), refetchInterval: ADDRESS_POLL_MS });
+  const addresses = hw.data?.nics.flatMap((n) => n.addresses) ?? [];
+  if (!hw.data) return <span className="text-zinc-400">…</span>;
+  if (addresses.length === 0) {
+    const why = hw.data.addressSource === 'unavailable' ? 'host did not answer' : 'none known';
+    return <span className="text-zinc-500">— ({why})</span>;
+  }
+  return (
+    <span className="flex flex-col font-mono text-xs" data-testid="vm-summary-addresses">
+      {addresses.map((a) => (
+        <span key={a}>{a}</span>
+      ))}
+    </span>
+  );
+}
