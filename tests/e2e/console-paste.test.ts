@@ -78,7 +78,7 @@ test('a pasted command runs in a shell on the guest screen; Ctrl+Alt+F2/F1 switc
   assert.equal(await activeVt(), 'tty1');
 
   await logInPage(page);
-  await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}`);
+  await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}?tab=console`);
   await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
   await page.screenshot({ path: `${artifacts}/vm-page.png` });
   const toolbar = ['console-ctrl-alt-del', 'console-ctrl-alt-fn', 'console-paste-open', 'console-open-window'];

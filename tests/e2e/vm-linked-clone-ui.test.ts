@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type Api, admin, uniqueName, waitTask } from '../support/api.ts';
-import { launchChromium, logInPage } from '../support/browser.ts';
+import { clickMoreAction, launchChromium, logInPage } from '../support/browser.ts';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e`;
 let browser: Browser;
@@ -52,7 +52,7 @@ test('Clone → Linked to snapshot makes a clone on the snapshot’s template', 
   await logInPage(page);
   await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}`);
   await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 30_000 });
-  await page.getByTestId('vm-clone').click();
+  await clickMoreAction(page, 'vm-clone');
   const dialog = page.getByTestId('clone-dialog');
   await dialog.getByTestId('clone-mode-linked').check();
   assert.equal(await dialog.getByTestId('clone-snapshot').inputValue(), 'ui1');

@@ -53,7 +53,7 @@ test('Add NIC / Remove and CD-ROM Add drive / Insert… / Eject from the VM page
   assert.ok(host);
 
   await logInPage(page);
-  await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}`);
+  await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}?tab=hardware`);
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
   const submit = page.getByTestId('vm-add-nic-submit');
   await waitFor('Add NIC enabled', async () => await submit.isEnabled(), 30_000, 250);

@@ -272,7 +272,7 @@ test('the Edit dialog of a running VM says which change applies live and which w
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await logInPage(page);
-    await page.goto(`${baseUrl()}/vms/${liveVmId}`);
+    await page.goto(`${baseUrl()}/vms/${liveVmId}?tab=hardware`);
     await page.getByTestId('vm-pending').waitFor();
     await page.getByTestId('vm-edit').click();
     const dialog = page.getByTestId('vm-edit-dialog');
