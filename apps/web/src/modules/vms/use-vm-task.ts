@@ -12,8 +12,16 @@ const UNFINISHED = new Set(['queued', 'running']);
  */
 export function useVmTask(vmId: string, startedTaskId: string | null) {
   const trpc = useTRPC();
-  const started = useQuery(trpc.task.byId.queryOptions(startedTaskId ? { taskId: startedTaskId } : skipToken));
-  const recent = useQuery(trpc.task.list.queryOptions());
+  const started = useQuery({
+    ...trpc.task.byId.queryOptions(startedTaskId ? { taskId: startedTaskId } : skipToken),
+    // Live changes keep it current, but a fetch answered before a fast task's last change and
+    // landing after it would leave it "running" for good (and the page busy): re-read meanwhile.
+    refetchInterval: (q) => (q.state.data && UNFINISHED.has(q.state.data.state) ? 2000 : false),
+  });
+  const recent = useQuery({
+    ...trpc.task.list.queryOptions(),
+    refetchInterval: (q) => (q.state.data?.some((t) => t.vmId === vmId && UNFINISHED.has(t.state)) ? 5000 : false),
+  });
   const forVm = (recent.data ?? []).filter((t) => t.vmId === vmId);
   const running = forVm.find((t) => UNFINISHED.has(t.state));
   const task: TaskView | undefined = running && running.id !== started.data?.id ? running : (started.data ?? running);
