@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { snapshotNameSchema } from '@vireo/protocol';
 import { prunable, scheduledName } from '../src/services/snapshot-schedule.ts';
 
 const DAY = 86_400_000;
@@ -26,6 +27,9 @@ test('retention: keep for D days; both rules; never the current one nor a manual
   ]);
 });
 
-test('scheduled names are valid snapshot names, unique per minute', () => {
-  assert.equal(scheduledName(new Date(now)), 'auto-20261201-120000');
+test('scheduled names are valid snapshot names, sortable, unique per millisecond', () => {
+  assert.equal(scheduledName(new Date(now)), 'auto-20261201-120000-000');
+  assert.equal(snapshotNameSchema.safeParse(scheduledName(new Date(now))).success, true);
+  const a = scheduledName(new Date(now + 1));
+  assert.ok(a > scheduledName(new Date(now)) && a < scheduledName(new Date(now + 1000)));
 });

@@ -37,9 +37,13 @@ export function prunable(
   return out;
 }
 
-/** The name of a scheduled snapshot taken at `at`: sortable, unique per second ("Run now" twice). */
+/**
+ * The name of a scheduled snapshot taken at `at`: sortable, and down to the millisecond, since a
+ * "Run now" can follow a ticked run within the same second.
+ */
 export function scheduledName(at: Date): string {
-  return `auto-${at.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+  const iso = at.toISOString(); // 2026-12-01T12:00:00.000Z
+  return `auto-${iso.slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${iso.slice(20, 23)}`;
 }
 
 export function startSnapshotScheduler(): void {
