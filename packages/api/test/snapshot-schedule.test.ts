@@ -33,3 +33,15 @@ test('scheduled names are valid snapshot names, sortable, unique per millisecond
   const a = scheduledName(new Date(now + 1));
   assert.ok(a > scheduledName(new Date(now)) && a < scheduledName(new Date(now + 1000)));
 });
+
+test('retention: two runs in one second (libvirt keeps whole seconds) are ordered by name', () => {
+  const first = scheduledName(new Date(now + 100));
+  const second = scheduledName(new Date(now + 700));
+  const sameSecond = (name: string, current: boolean) => ({ name, scheduled: true, current, createdAt: new Date(now) });
+  for (const list of [
+    [sameSecond(first, false), sameSecond(second, true)],
+    [sameSecond(second, true), sameSecond(first, false)],
+  ]) {
+    assert.deepEqual(prunable(list, { keepLast: 1, keepDays: null }, now), [first]);
+  }
+});

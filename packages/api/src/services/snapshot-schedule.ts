@@ -27,7 +27,11 @@ export function prunable(
   r: Retention,
   now: number,
 ): string[] {
-  const scheduled = list.filter((s) => s.scheduled).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  // libvirt's creation times have whole seconds: two runs in one second are told apart by
+  // their names, which carry milliseconds (scheduledName).
+  const scheduled = list
+    .filter((s) => s.scheduled)
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
   const out: string[] = [];
   scheduled.forEach((s, i) => {
     const tooMany = r.keepLast !== null && i >= r.keepLast;
