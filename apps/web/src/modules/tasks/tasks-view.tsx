@@ -70,16 +70,12 @@ function TaskTable() {
   );
 }
 
-const TaskRow = memo(function TaskRow({ task, now }: { task: TaskView; now: number }) {
+/** A task's own cells (what, state, progress, result): shared by this page and a VM's Tasks tab. */
+export function TaskCells({ task }: { task: TaskView }) {
   const failed = task.state === 'failed';
   const percent = task.state === 'succeeded' ? 100 : task.progress;
   return (
-    <tr
-      data-testid="task-row"
-      data-state={task.state}
-      data-kind={task.kind}
-      className={`hover:bg-zinc-50 ${stacked.tr}`}
-    >
+    <>
       <td data-label="Task" className={`${td} font-medium text-zinc-800`}>
         {formatTaskKind(task.kind)}
       </td>
@@ -104,6 +100,19 @@ const TaskRow = memo(function TaskRow({ task, now }: { task: TaskView; now: numb
           <span className="text-zinc-600">{task.message ?? ''}</span>
         )}
       </td>
+    </>
+  );
+}
+
+const TaskRow = memo(function TaskRow({ task, now }: { task: TaskView; now: number }) {
+  return (
+    <tr
+      data-testid="task-row"
+      data-state={task.state}
+      data-kind={task.kind}
+      className={`hover:bg-zinc-50 ${stacked.tr}`}
+    >
+      <TaskCells task={task} />
       <td data-label="VM" className={td} data-testid="task-vm">
         <TaskVm task={task} />
       </td>

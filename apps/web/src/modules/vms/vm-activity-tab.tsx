@@ -3,11 +3,11 @@
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useTRPC } from '@/trpc/client';
-import { ProgressBar } from '../ui/bars';
+import { TaskCells } from '../tasks/tasks-view';
 import { ErrorText } from '../ui/error-text';
-import { formatAgo, formatDateTime, formatTaskKind } from '../ui/format';
+import { formatAgo, formatDateTime } from '../ui/format';
 import { EmptyRow, stacked, TableHead, td as tdBase } from '../ui/page-header';
-import { Pill, TaskStatePill } from '../ui/status-pill';
+import { Pill } from '../ui/status-pill';
 import { useNow } from '../ui/use-now';
 
 const td = `${tdBase} ${stacked.td}`;
@@ -54,8 +54,6 @@ function VmTasks({ vmId }: { vmId: string }) {
         <TableHead columns={TASK_COLUMNS} className={stacked.thead} />
         <tbody className={stacked.tbody}>
           {tasks.data?.map((task) => {
-            const failed = task.state === 'failed';
-            const percent = task.state === 'succeeded' ? 100 : task.progress;
             return (
               <tr
                 key={task.id}
@@ -64,32 +62,7 @@ function VmTasks({ vmId }: { vmId: string }) {
                 data-state={task.state}
                 className={stacked.tr}
               >
-                <td data-label="Task" className={`${td} font-medium text-zinc-800`}>
-                  {formatTaskKind(task.kind)}
-                </td>
-                <td data-label="State" className={td}>
-                  <TaskStatePill state={task.state} />
-                </td>
-                <td data-label="Progress" className={`${td} w-36`}>
-                  <div className="flex items-center gap-2">
-                    <div className="w-16">
-                      <ProgressBar percent={percent} failed={failed} done={task.state === 'succeeded'} />
-                    </div>
-                    <span className="text-xs text-zinc-600 tabular-nums">{Math.round(percent)} %</span>
-                  </div>
-                </td>
-                <td data-label="Result" className={`${td} max-w-md min-w-48 whitespace-normal max-sm:min-w-0`}>
-                  {failed ? (
-                    <span className="break-words text-red-700">
-                      {task.errorMessage ?? 'Failed'}
-                      {task.errorCode && (
-                        <span className="ml-1 font-mono text-[11px] text-red-600">({task.errorCode})</span>
-                      )}
-                    </span>
-                  ) : (
-                    <span className="text-zinc-600">{task.message ?? ''}</span>
-                  )}
-                </td>
+                <TaskCells task={task} />
                 <td data-label="By" className={`${td} text-zinc-700`}>
                   {task.ownerName ?? <span className="text-zinc-500">deleted user</span>}
                 </td>
