@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole suite: lint, type-check, unit tests, and the lab tests (a fresh lab of 2 libvirt
+# The whole suite: lint, type-check, unit tests, and the lab tests (a fresh lab of 3 libvirt
 # hosts with real QEMU guests, agents, the manager) plus the browser tests in Chromium.
 # Uses its own lab (vtest, 10.78.0.0/24), port and database, so it can run beside `npm run up`.
 #
@@ -11,7 +11,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/stack.sh"
 
-export STACK_NAME=${VIREO_TEST_STACK:-vtest} STACK_SUBNET=${VIREO_TEST_SUBNET:-10.78.0} STACK_HOSTS=2
+export STACK_NAME=${VIREO_TEST_STACK:-vtest} STACK_SUBNET=${VIREO_TEST_SUBNET:-10.78.0} STACK_HOSTS=3
 export STACK_PORT=${VIREO_TEST_PORT:-3100}
 export STACK_DIR="$REPO/var/$STACK_NAME"
 ADMIN_PASSWORD=vireo-test-admin-pw
@@ -68,6 +68,8 @@ export VIREO_METRICS_TOKEN=vireo-test-metrics-token-0123456789abcde
 export VIREO_TEST_WEBHOOK_PORT=$((STACK_PORT + 1000))
 export VIREO_ALERT_WEBHOOK_URL="http://127.0.0.1:$VIREO_TEST_WEBHOOK_PORT/vireo-alerts"
 export VIREO_ALERT_WEBHOOK_SECRET=vireo-test-alert-webhook-secret-0123
+# HA fencing: the lab's fence agent (lab/fence/fence_vireo_lab) besides the system's.
+export VIREO_FENCE_AGENT_DIRS="$REPO/lab/fence:/usr/sbin:/usr/local/sbin"
 start_manager
 start_agents
 wait_hosts_online "$STACK_HOSTS"
@@ -82,9 +84,17 @@ shopt -s nullglob
 if [ $# -gt 0 ]; then files=("$@"); else
   files=(packages/*/test/*.test.ts apps/*/test/*.test.ts tests/lab/*.test.ts tests/e2e/*.test.ts tests/cluster/*.test.ts)
 fi
-# tests/cluster/* need several managers: they run last, on a stack of their own (below).
-single=() cluster=()
-for f in "${files[@]}"; do case "$f" in tests/cluster/*) cluster+=("$f") ;; *) single+=("$f") ;; esac; done
+# tests/cluster/* need several managers: they run last, on a stack of their own (below). On a
+# full run the unit tests (packages/*/test, apps/*/test except *-lab ones) need no lab: they run
+# in the background beside the lab tests, which mostly wait on guests.
+single=() cluster=() unit=()
+for f in "${files[@]}"; do
+  case "$f" in
+  tests/cluster/*) cluster+=("$f") ;;
+  *-lab.test.ts | tests/*) single+=("$f") ;;
+  *) if [ $# -eq 0 ]; then unit+=("$f"); else single+=("$f"); fi ;;
+  esac
+done
 
 # run_tests TAP FILE...: the node test runner, spec to stdout, TAP to the file for the totals.
 run_tests() {
@@ -98,18 +108,28 @@ set +e
 status=0
 other_pid=''
 if [ $# -eq 0 ]; then
-  # The database tests once more on the other database, beside the lab tests (they need no lab,
-  # and the lab tests mostly wait on guests); their report is printed once they end.
+  # In the background, one file at a time: the unit tests, then the database tests once more on
+  # the other database. Their reports are printed once they end.
   other=$([ "$VIREO_TEST_DATABASE" = postgres ] && echo sqlite || echo postgres)
-  log "database tests on $other (beside the lab tests)"
-  VIREO_TEST_DATABASE=$other node --import tsx --test --test-concurrency=1 --test-reporter=spec \
-    --test-reporter-destination="$STACK_DIR/db-$other.log" --test-reporter=tap \
-    --test-reporter-destination="$STACK_DIR/results-$other.tap" packages/db/test/*.test.ts >/dev/null 2>&1 &
+  log "unit tests, then database tests on $other (beside the lab tests)"
+  (
+    node --import tsx --test --test-concurrency=1 --test-reporter=spec \
+      --test-reporter-destination="$STACK_DIR/unit.log" --test-reporter=tap \
+      --test-reporter-destination="$STACK_DIR/results-unit.tap" "${unit[@]}" >/dev/null 2>&1
+    a=$?
+    VIREO_TEST_DATABASE=$other node --import tsx --test --test-concurrency=1 --test-reporter=spec \
+      --test-reporter-destination="$STACK_DIR/db-$other.log" --test-reporter=tap \
+      --test-reporter-destination="$STACK_DIR/results-$other.tap" packages/db/test/*.test.ts >/dev/null 2>&1
+    b=$?
+    [ $a -eq 0 ] && [ $b -eq 0 ]
+  ) &
   other_pid=$!
 fi
 if [ ${#single[@]} -gt 0 ]; then run_tests "$STACK_DIR/results.tap" "${single[@]}" || status=1; fi
 if [ -n "$other_pid" ]; then
   wait "$other_pid" || status=1
+  log "unit tests"
+  cat "$STACK_DIR/unit.log"
   log "database tests on $other"
   cat "$STACK_DIR/db-$other.log"
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bring Vireo up on this machine with its defaults: Debian packages, npm packages, database,
-# guest image, a lab of 2 libvirt hosts, one agent per host, the manager, an admin and the
+# guest image, a lab of 3 libvirt hosts, one agent per host, the manager, an admin and the
 # default templates (the bootable disk ones are imported once the hosts are online).
 # Idempotent: a second run only starts what is not running.
 set -euo pipefail
@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib/stack.sh"
 
 STACK_NAME=${VIREO_LAB_NAME:-vireo}
 STACK_SUBNET=${VIREO_LAB_SUBNET:-10.77.0}
-STACK_HOSTS=${VIREO_LAB_HOSTS:-2}
+STACK_HOSTS=${VIREO_LAB_HOSTS:-3}
 STACK_PORT=${VIREO_PORT:-3000}
 STACK_DIR="$REPO/var/$STACK_NAME"
 mkdir -p "$STACK_DIR"
@@ -39,6 +39,8 @@ chmod 600 "$pwfile"
 (cd "$REPO" && VIREO_ADMIN_PASSWORD="$(cat "$pwfile")" tsx_node prisma/seed.ts >&2)
 
 ensure_web_build
+# HA fencing: the lab's fence agent (lab/fence/fence_vireo_lab) besides the system's.
+export VIREO_FENCE_AGENT_DIRS="${VIREO_FENCE_AGENT_DIRS:-$REPO/lab/fence:/usr/sbin:/usr/local/sbin}"
 start_managers
 start_agents
 wait_hosts_online "$STACK_HOSTS"

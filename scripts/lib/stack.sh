@@ -157,7 +157,7 @@ start_agent() {
   (cd "$REPO" && VIREO_MANAGER_URL="$(agent_manager_urls "$i")" VIREO_ENROLLMENT_TOKEN="$token" \
     VIREO_AGENT_STATE_DIR="$state" VIREO_VM_STORAGE_DIR="$(lab_field lab.sharedDir)/vms" \
     VIREO_IMAGE_IMPORT_DIRS="$(lab_field lab.sharedDir)/import,$IMAGE_DIR" \
-    VIREO_STATS_INTERVAL_MS="${VIREO_STATS_INTERVAL_MS:-10000}" \
+    VIREO_STATS_INTERVAL_MS="${VIREO_STATS_INTERVAL_MS:-10000}" VIREO_MIGRATION_TRANSPORT=tcp \
     PIDFILE="$pidfile" HOSTPID="$hostpid" REPO="$REPO" setsid -f bash -c \
       'echo $$ >"$PIDFILE"; exec nsenter -t "$HOSTPID" -m -n -u --wd="$REPO" node --import tsx apps/agent/src/main.ts' \
       </dev/null >>"$state/agent.log" 2>&1)

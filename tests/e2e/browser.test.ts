@@ -68,7 +68,7 @@ test('log in, create and start a VM, read its screen in the console', async () =
   await page.getByTestId('vm-memory').fill('128');
   await page.getByTestId('vm-start-after').uncheck();
   await page.getByTestId('vm-create-submit').click();
-  await page.waitForURL(/\/vms\/(?!new\b)[^/?]+\?task=/, { timeout: 30_000 });
+  await page.waitForURL(/\/vms\/(?!new\b)[^/?]+\?task=/, { timeout: 60_000 });
   await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 60_000 });
   await openVmTab(page, 'console');
   await page.getByTestId('console-placeholder').waitFor();
@@ -76,7 +76,7 @@ test('log in, create and start a VM, read its screen in the console', async () =
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
 
   const screen = page.getByTestId('vnc-screen');
-  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 60_000 });
   // The guest draws its banner and colour bars within seconds of boot under TCG.
   const colours = await waitForColours(page, 90_000);
   await screen.screenshot({ path: `${artifacts}/console.png` });
@@ -89,7 +89,7 @@ test('log in, create and start a VM, read its screen in the console', async () =
   // Destructive actions ask first: Force off confirms, Delete wants the VM's name typed.
   await clickMoreAction(page, 'vm-forceoff');
   await page.getByTestId('confirm-ok').click();
-  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 60_000 });
   await clickMoreAction(page, 'vm-delete');
   assert.equal(await page.getByTestId('confirm-ok').isDisabled(), true, 'Delete waits for the name');
   await page.getByTestId('confirm-input').fill(name);

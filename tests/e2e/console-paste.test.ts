@@ -60,7 +60,7 @@ async function paste(text: string, layout: string): Promise<void> {
   await page.getByTestId('console-paste-text').fill(text);
   await page.getByTestId('console-paste-send').click();
   await page.getByTestId('console-paste-dialog').waitFor({ state: 'detached' });
-  await page.locator('[data-testid="console-paste-open"]:text-is("Paste text")').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="console-paste-open"]:text-is("Paste text")').waitFor({ timeout: 60_000 });
 }
 
 /** What the guest's shell on tty1 wrote into `file`, once it is there. */
@@ -79,7 +79,7 @@ test('a pasted command runs in a shell on the guest screen; Ctrl+Alt+F2/F1 switc
 
   await logInPage(page);
   await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}?tab=console`);
-  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 60_000 });
   await page.screenshot({ path: `${artifacts}/vm-page.png` });
   const toolbar = ['console-ctrl-alt-del', 'console-ctrl-alt-fn', 'console-paste-open', 'console-open-window'];
   const middles = await Promise.all(
@@ -144,10 +144,10 @@ test('the chosen layout decides the keys: German "zy" on a US keymap, then on QW
 
 test('the serial console pops out into its own window; the toolbar holds at 390 px', async () => {
   await page.getByTestId('console-choice-serial').click();
-  await page.locator('[data-testid="serial-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="serial-status"][data-state="connected"]').waitFor({ timeout: 60_000 });
   const [popup] = await Promise.all([page.waitForEvent('popup'), page.getByTestId('serial-open-window').click()]);
   await popup.waitForURL(/\/vms\/[^/]+\/serial$/);
-  await popup.locator('[data-testid="serial-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  await popup.locator('[data-testid="serial-status"][data-state="connected"]').waitFor({ timeout: 60_000 });
   await waitFor(
     '"49" in the pop-out terminal',
     async () => {
@@ -171,7 +171,7 @@ test('the serial console pops out into its own window; the toolbar holds at 390 
   // A phone-width VM page: the VNC toolbar wraps instead of running off the screen.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByTestId('console-choice-vnc').click();
-  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 60_000 });
   const fn = page.getByTestId('console-ctrl-alt-fn');
   assert.match((await fn.getAttribute('aria-label')) ?? '', /Ctrl\+Alt\+F1…F12/);
   assert.equal(await fn.locator('option:checked').innerText(), 'Ctrl+Alt+Fn…', 'its visible label');

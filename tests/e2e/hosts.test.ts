@@ -1,6 +1,7 @@
 /**
  * Hosts in Chromium: a host that is gone for good (offline, no VMs) is removed from the list
- * after its name is typed to confirm; hosts online or with VMs offer no Remove at all.
+ * after its name is typed to confirm; hosts online offer no plain Remove. An online host with a
+ * VM offers "Evacuate and remove…", whose confirmation lists the VM and says what happens.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -8,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { ENROLL_PATH } from '@vireo/protocol';
 import type { Browser, Page } from 'playwright-core';
-import { admin, baseUrl } from '../support/api.ts';
+import { admin, baseUrl, createTestVm, removeVms } from '../support/api.ts';
 import { launchChromium, logInPage } from '../support/browser.ts';
 import { lab } from '../support/lab.ts';
 
@@ -46,11 +47,11 @@ test('remove a dead host: confirmed by its name, gone from the list; live hosts 
   for (const h of lab().hosts) {
     const live = page.locator(`[data-testid="host-row"][data-name="${h.name}"]`);
     await live.waitFor();
-    assert.equal(await live.getByRole('button', { name: 'Remove' }).count(), 0, `${h.name} is online`);
+    assert.equal(await live.getByRole('button', { name: 'Remove', exact: true }).count(), 0, `${h.name} is online`);
   }
   await page.screenshot({ path: `${artifacts}/hosts-with-dead-host.png` });
 
-  await row.getByRole('button', { name: 'Remove' }).click();
+  await row.getByRole('button', { name: 'Remove', exact: true }).click();
   const dialog = page.getByTestId('remove-host-dialog');
   await dialog.waitFor();
   const ok = page.getByTestId('confirm-ok');
@@ -59,4 +60,23 @@ test('remove a dead host: confirmed by its name, gone from the list; live hosts 
   await ok.click();
   await row.waitFor({ state: 'detached', timeout: 10_000 });
   assert.ok(!(await api.host.list.query()).some((h) => h.id === hostId), 'the server no longer lists it');
+});
+
+test('an online host with a VM: Evacuate and remove lists the VM and says what happens; cancelled, nothing changes', async () => {
+  const { api } = await admin();
+  const { vmId, vm } = await createTestVm(api, 'evacui', { start: false });
+  try {
+    await page.goto(`${baseUrl()}/hosts`);
+    const row = page.locator(`[data-testid="host-row"][data-name="${vm.hostName}"]`);
+    await row.getByRole('button', { name: 'Evacuate and remove…' }).click();
+    const dialog = page.getByTestId('remove-host-dialog');
+    await dialog.getByTestId('remove-host-vms').getByText(vm.name).waitFor({ timeout: 10_000 });
+    assert.match(await dialog.innerText(), /Maintenance moves each VM to another host/);
+    await page.screenshot({ path: `${artifacts}/hosts-evacuate-dialog.png` });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal((await api.host.list.query()).find((h) => h.id === vm.hostId)?.maintenance, 'none');
+  } finally {
+    await removeVms(api, [vmId]);
+  }
 });

@@ -132,7 +132,7 @@ test('a qcow2 given as a raw .img is refused with the reason, and nothing is lef
   assert.equal(await page.getByTestId('upload-format').inputValue(), 'raw');
   await page.getByTestId('upload-start').click();
   const error = page.getByTestId('upload-error');
-  await error.waitFor({ timeout: 30_000 });
+  await error.waitFor({ timeout: 60_000 });
   assert.match((await error.textContent()) ?? '', /given as raw but its content is qcow2/);
   await page.screenshot({ path: `${artifacts}/upload-refused.png` });
   assert.doesNotMatch((await virsh(host, 'vol-list', POOL)).stdout, /lying\.img/);

@@ -39,12 +39,12 @@ async function logIn(ctx: BrowserContext, username: string, password: string): P
   await page.getByTestId('login-username').fill(username);
   await page.getByTestId('login-password').fill(password);
   await page.getByTestId('login-submit').click();
-  await page.getByTestId('current-user').waitFor({ timeout: 30_000 });
+  await page.getByTestId('current-user').waitFor({ timeout: 60_000 });
   await page.close();
 }
 
 const liveUp = (page: Page) =>
-  page.locator('[data-testid="live-status"][data-state="pending"]').waitFor({ timeout: 30_000 });
+  page.locator('[data-testid="live-status"][data-state="pending"]').waitFor({ timeout: 60_000 });
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
@@ -85,7 +85,7 @@ test('five tabs of the VM list all follow a state change, each on one live conne
     await page.getByTestId('vm-filter').fill(vmA.name);
     await page
       .locator(`[data-testid="vm-row"][data-name="${vmA.name}"][data-state="shutoff"]`)
-      .waitFor({ timeout: 30_000 });
+      .waitFor({ timeout: 60_000 });
     pages.push(page);
   }
   for (const page of pages) await liveUp(page);
@@ -138,7 +138,7 @@ test('an action clicked while the live connection is down fails at once and neve
   // 1. The live stream cannot connect (the HTTP API still answers).
   await page.route('**/api/trpc/live.onChange**', (route) => route.abort());
   await page.goto(`${baseUrl()}/vms/${vmB.id}`);
-  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 60_000 });
   await page.getByTestId('live-banner').waitFor({ timeout: 10_000 });
   await page.screenshot({ path: `${artifacts}/desktop-offline-banner.png` });
   await page.getByTestId('vm-start').click();
@@ -178,7 +178,7 @@ test('an action clicked while the live connection is down fails at once and neve
 test('Ctrl+Alt+Del asks first, keeps focus in its dialog, and is recorded as an event', async () => {
   const page = await context.newPage();
   await page.goto(`${baseUrl()}/vms/${vmB.id}?tab=console`);
-  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 60_000 });
   const cad = page.getByTestId('console-ctrl-alt-del');
   await cad.click();
   await page.getByTestId('ctrl-alt-del-dialog').waitFor();
@@ -220,7 +220,7 @@ test('another user’s VM reads "not found or not yours"; unknown paths get a st
   await logIn(peer, username, password);
   const page = await peer.newPage();
   await page.goto(`${baseUrl()}/vms/${vmA.id}`);
-  await page.getByTestId('vm-not-found').waitFor({ timeout: 30_000 });
+  await page.getByTestId('vm-not-found').waitFor({ timeout: 60_000 });
   assert.match(await page.getByTestId('vm-not-found').innerText(), /not yours/);
   assert.doesNotMatch(await page.getByTestId('vm-not-found').innerText(), /no longer exists/);
   const res = await page.goto(`${baseUrl()}/no-such-page`);
@@ -236,8 +236,8 @@ test('task history keeps a deleted VM’s name and who ran each task', async () 
   const page = await context.newPage();
   await page.goto(`${baseUrl()}/tasks`);
   const row = page.locator('[data-testid="task-row"][data-kind="vm.delete"]', { hasText: vmB.name });
-  await row.first().waitFor({ timeout: 30_000 });
-  await page.locator('[data-testid="event-row"]').first().waitFor({ timeout: 30_000 });
+  await row.first().waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid="event-row"]').first().waitFor({ timeout: 60_000 });
   await liveUp(page);
   assert.match(await row.first().getByTestId('task-vm').innerText(), new RegExp(`${vmB.name}.*deleted`));
   assert.equal(await row.first().getByTestId('task-owner').innerText(), 'admin');
@@ -256,7 +256,7 @@ test('phone width: the menu collapses, lists scroll inside, actions stay on scre
   };
 
   await page.goto(`${baseUrl()}/vms`);
-  await page.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 60_000 });
   assert.equal(await page.getByTestId('nav').isVisible(), false, 'the menu is folded away');
   await noPageOverflow('VM list');
   await page.screenshot({ path: `${artifacts}/phone-vm-list.png` });
@@ -265,14 +265,14 @@ test('phone width: the menu collapses, lists scroll inside, actions stay on scre
   await page.screenshot({ path: `${artifacts}/phone-menu.png` });
   await page.getByTestId('nav-users').click();
   await page.waitForURL(/\/users$/);
-  await page.locator('[data-testid="user-row"]').first().waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="user-row"]').first().waitFor({ timeout: 60_000 });
   assert.equal(await page.getByTestId('nav').isVisible(), false, 'navigating closes the menu');
   await noPageOverflow('users');
   await page.screenshot({ path: `${artifacts}/phone-users.png` });
 
   await page.goto(`${baseUrl()}/vms/${vmA.id}?tab=console`);
-  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
-  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 60_000 });
   await noPageOverflow('VM page');
   const onScreen = async (id: string) => {
     const box = await page.getByTestId(id).boundingBox();
@@ -285,7 +285,7 @@ test('phone width: the menu collapses, lists scroll inside, actions stay on scre
   for (const id of ['vm-forceoff', 'vm-delete']) await onScreen(id);
   await page.screenshot({ path: `${artifacts}/phone-vm-more.png` });
   await page.goto(`${baseUrl()}/tasks`);
-  await page.locator('[data-testid="task-row"]').first().waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="task-row"]').first().waitFor({ timeout: 60_000 });
   await noPageOverflow('tasks');
   // Tasks stack as cards: the VM and who ran it are on screen, not off to the right.
   for (const id of ['task-vm', 'task-owner']) {
@@ -293,16 +293,34 @@ test('phone width: the menu collapses, lists scroll inside, actions stay on scre
     assert.ok(box && box.x + box.width <= PHONE.width, `${id} is on screen: ${JSON.stringify(box)}`);
   }
   await page.screenshot({ path: `${artifacts}/phone-tasks.png` });
+
+  // The inventory tree and the affinity groups fit too; the migrate dialog keeps its buttons on screen.
+  await page.goto(`${baseUrl()}/inventory`);
+  await page.locator('[data-testid="inventory-node"]').first().waitFor({ timeout: 60_000 });
+  await noPageOverflow('inventory');
+  await page.screenshot({ path: `${artifacts}/phone-inventory.png` });
+  await page.goto(`${baseUrl()}/affinity`);
+  await page.getByTestId('affinity-new').waitFor({ timeout: 60_000 });
+  await noPageOverflow('affinity groups');
+  await page.screenshot({ path: `${artifacts}/phone-affinity.png` });
+  await page.goto(`${baseUrl()}/vms/${vmA.id}`);
+  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('vm-more').click();
+  await page.getByTestId('vm-migrate').click();
+  await page.locator('[data-testid="migrate-target"]').first().waitFor({ timeout: 60_000 });
+  await noPageOverflow('migrate dialog');
+  await onScreen('migrate-submit');
+  await page.screenshot({ path: `${artifacts}/phone-migrate.png` });
   await phone.close();
 
   // Desktop views of the changed pages, for a look.
   const desk = await context.newPage();
   await desk.goto(`${baseUrl()}/vms`);
-  await desk.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 30_000 });
+  await desk.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 60_000 });
   await liveUp(desk);
   await desk.screenshot({ path: `${artifacts}/desktop-vm-list.png` });
   await desk.goto(`${baseUrl()}/vms/${vmA.id}?tab=console`);
-  await desk.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  await desk.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 60_000 });
   await desk.screenshot({ path: `${artifacts}/desktop-vm-page.png` });
   await desk.close();
 });

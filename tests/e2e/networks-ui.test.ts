@@ -45,7 +45,7 @@ test('create a network on the page; leases and security group changes show witho
   await page.getByTestId('network-dhcp-start').fill(`10.198.${third}.100`);
   await page.getByTestId('network-dhcp-end').fill(`10.198.${third}.199`);
   await page.getByTestId('network-create').click();
-  await page.getByTestId('network-form').waitFor({ state: 'detached', timeout: 30_000 });
+  await page.getByTestId('network-form').waitFor({ state: 'detached', timeout: 60_000 });
   const created = (await api.network.list.query()).find((n) => n.name === name);
   assert.ok(created, 'the network was saved');
   cleanup.push(() => api.network.delete.mutate({ networkId: created.id }));

@@ -75,7 +75,7 @@ test('the serial console runs a command in the guest shell and shows its answer'
   await logInPage(page);
   await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}?tab=console`);
   await page.getByTestId('console-choice-serial').click();
-  await page.locator('[data-testid="serial-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="serial-status"][data-state="connected"]').waitFor({ timeout: 60_000 });
   await typeUntil('echo $((6*7))', '42');
   await page.screenshot({ path: `${artifacts}/serial-42.png` });
   const text = await terminalText();
@@ -136,7 +136,7 @@ test('a lost connection reconnects by itself; a session taken over waits for Rec
 
   // The VNC choice: its toolbar has the Ctrl+Alt+Fn menu, enabled once connected.
   await page.getByTestId('console-choice-vnc').click();
-  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vnc-status"][data-state="connected"]').waitFor({ timeout: 60_000 });
   assert.equal(await page.getByTestId('console-ctrl-alt-fn').isEnabled(), true);
   await page.screenshot({ path: `${artifacts}/vnc-toolbar.png` });
 });

@@ -38,7 +38,7 @@ test('snapshots on the VM page: create, tree with the current one marked, revert
   assert.ok(host);
   await logInPage(page);
   await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}?tab=snapshots`);
-  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
   const panel = page.getByTestId('vm-snapshots');
   await panel.getByText('No snapshots yet.').waitFor();
 
@@ -76,7 +76,7 @@ test('snapshots on the VM page: create, tree with the current one marked, revert
     15_000,
     250,
   );
-  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
   await page.screenshot({ path: `${artifacts}/snapshots-reverted.png`, fullPage: true });
 
   assert.equal((await waitTask(api, (await api.vm.forceOff.mutate({ vmId })).taskId)).state, 'succeeded');

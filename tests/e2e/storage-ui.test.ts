@@ -45,7 +45,7 @@ test('the Storage page shows the default pool on every host with libvirt figures
     (n) =>
       document.querySelectorAll('[data-testid="pool"][data-name="default"] [data-testid="pool-used"]').length === n,
     hosts.length,
-    { timeout: 30_000 },
+    { timeout: 60_000 },
   );
   const listed = (await api.storage.list.query()).find((p) => p.name === 'default');
   for (const h of hosts) {
@@ -75,7 +75,7 @@ test('a volume created in the dialog, and one created through the API, appear wi
   await page.keyboard.press('Enter');
   made.push(name);
   await dialog.waitFor({ state: 'detached' });
-  await row(name).waitFor({ timeout: 30_000 });
+  await row(name).waitFor({ timeout: 60_000 });
   assert.match(await row(name).getByTestId('volume-size').innerText(), /^2 GiB virtual · \d+(\.\d)? KiB allocated$/);
 
   const other = `${uniqueName('api')}.img`;

@@ -103,7 +103,7 @@ test('Make template on a stopped VM page: a new template, then its next version'
   assert.match(await dialog.getByTestId('template-delete-list').innerText(), new RegExp(bases[0] ?? 'none'));
   await page.screenshot({ path: `${artifacts}/template-delete-version.png` });
   await dialog.getByTestId('confirm-ok').click();
-  await v2.waitFor({ state: 'detached', timeout: 30_000 });
+  await v2.waitFor({ state: 'detached', timeout: 60_000 });
   assert.deepEqual(
     (await byName(name))?.versions.map((v) => v.version),
     [1],
@@ -132,7 +132,7 @@ test('Make template on a stopped VM page: a new template, then its next version'
   await dialog.getByTestId('confirm-input').fill(name);
   await page.screenshot({ path: `${artifacts}/template-delete.png` });
   await dialog.getByTestId('confirm-ok').click();
-  await section.waitFor({ state: 'detached', timeout: 30_000 });
+  await section.waitFor({ state: 'detached', timeout: 60_000 });
   assert.equal(await byName(name), undefined);
   await waitFor(
     'the last base gone from the pool',

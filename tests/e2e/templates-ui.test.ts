@@ -45,7 +45,7 @@ test('Templates page lists versions; the create form makes a full copy of the ch
   await page.getByTestId('vm-start-after').uncheck();
   await page.screenshot({ path: `${artifacts}/templates-create-form.png` });
   await page.getByTestId('vm-create-submit').click();
-  await page.waitForURL(/\/vms\/(?!new\b)[^/?]+\?task=/, { timeout: 30_000 });
+  await page.waitForURL(/\/vms\/(?!new\b)[^/?]+\?task=/, { timeout: 60_000 });
   await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 90_000 });
 
   const vmId = new URL(page.url()).pathname.split('/').pop() ?? '';

@@ -45,7 +45,7 @@ test('Clone on the VM page makes a new VM and links to it', async () => {
 
   await logInPage(page);
   await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}`);
-  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 60_000 });
   await clickMoreAction(page, 'vm-clone');
   const dialog = page.getByTestId('clone-dialog');
   const name = uniqueName('cluicopy');

@@ -45,13 +45,13 @@ test('create a VM with an extra disk and NIC from the form; the Hardware section
   await page.getByTestId('vm-disk-bus').selectOption('sata');
   await page.screenshot({ path: `${artifacts}/vm-hardware-form.png` });
   await page.getByTestId('vm-create-submit').click();
-  await page.waitForURL(/\/vms\/(?!new\b)[^/?]+\?task=/, { timeout: 30_000 });
+  await page.waitForURL(/\/vms\/(?!new\b)[^/?]+\?task=/, { timeout: 60_000 });
   // The page follows the create task (?task=): its outcome, with the reason if it failed.
   const createTaskId = new URL(page.url()).searchParams.get('task');
   assert.ok(createTaskId, `the VM page follows the create task (${page.url()})`);
   const created = await waitTask((await admin()).api, createTaskId, 120_000);
   assert.equal(created.state, 'succeeded', created.errorMessage ?? '');
-  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 60_000 });
 
   await openVmTab(page, 'hardware');
   const section = page.getByTestId('vm-hardware');

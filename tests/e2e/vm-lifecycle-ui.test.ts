@@ -46,7 +46,7 @@ test('pause/resume from the VM page; delete lists the disks and can keep them', 
   await logInPage(page);
   await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}`);
   const pill = (text: string) => page.locator('[data-testid="vm-state"]', { hasText: text });
-  await pill('running').waitFor({ timeout: 30_000 });
+  await pill('running').waitFor({ timeout: 60_000 });
 
   // Keyboard: Enter on "More" opens it with focus on its first usable item (Pause); Enter again.
   await page.getByTestId('vm-more').focus();
@@ -58,22 +58,22 @@ test('pause/resume from the VM page; delete lists the disks and can keep them', 
     100,
   );
   await page.keyboard.press('Enter');
-  await pill('paused').waitFor({ timeout: 30_000 });
+  await pill('paused').waitFor({ timeout: 60_000 });
   assert.equal(await domState(host, vm.uuid), 'paused');
   await page.screenshot({ path: `${artifacts}/vm-lifecycle-paused.png` });
   await clickMoreAction(page, 'vm-resume');
-  await pill('running').waitFor({ timeout: 30_000 });
+  await pill('running').waitFor({ timeout: 60_000 });
   assert.equal(await domState(host, vm.uuid), 'running');
 
   // Paused behind Vireo's back: the page follows libvirt's event, no reload.
   assert.equal((await virsh(host, 'suspend', vm.uuid)).code, 0);
   await pill('paused').waitFor({ timeout: 15_000 });
   await clickMoreAction(page, 'vm-resume');
-  await pill('running').waitFor({ timeout: 30_000 });
+  await pill('running').waitFor({ timeout: 60_000 });
 
   await clickMoreAction(page, 'vm-forceoff');
   await page.getByTestId('confirm-ok').click();
-  await pill('shutoff').waitFor({ timeout: 30_000 });
+  await pill('shutoff').waitFor({ timeout: 60_000 });
 
   await clickMoreAction(page, 'vm-delete');
   const dialog = page.getByTestId('delete-dialog');

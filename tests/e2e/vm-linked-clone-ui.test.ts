@@ -51,7 +51,7 @@ test('Clone → Linked to snapshot makes a clone on the snapshot’s template', 
 
   await logInPage(page);
   await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}`);
-  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'shutoff' }).waitFor({ timeout: 60_000 });
   await clickMoreAction(page, 'vm-clone');
   const dialog = page.getByTestId('clone-dialog');
   await dialog.getByTestId('clone-mode-linked').check();

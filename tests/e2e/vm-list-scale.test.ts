@@ -46,7 +46,7 @@ test('10,000 VMs scroll top to bottom smoothly with only a window of rows in the
   assert.ok(expectedTotal >= COUNT);
   const opened = Date.now();
   await page.goto(`${baseUrl()}/vms`);
-  await page.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 60_000 });
   console.log(`first rows shown ${Date.now() - opened} ms after navigation`);
   assert.equal(await total(), expectedTotal);
   assert.match(await page.getByTestId('vm-count').innerText(), new RegExp(`^${expectedTotal} VMs`));
@@ -109,7 +109,7 @@ test('10,000 VMs scroll top to bottom smoothly with only a window of rows in the
 
 test('filters and sort are in the URL, done by the server, and survive a reload', async () => {
   await page.goto(`${baseUrl()}/vms`);
-  await page.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 60_000 });
   await page.getByTestId('vm-filter').fill(`${prefix}-DB-`);
   await page.waitForURL(/[?&]q=/);
   await page.getByTestId('vm-state-filter').selectOption('running');
@@ -169,7 +169,7 @@ test('filters and sort are in the URL, done by the server, and survive a reload'
 
 test('keyboard: j/PageDown move the selection through rows not loaded yet; Enter opens the VM', async () => {
   await page.goto(`${baseUrl()}/vms?q=${prefix}`);
-  await page.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 60_000 });
   await page.keyboard.press('j');
   for (let i = 0; i < 10; i++) await page.keyboard.press('PageDown');
   // 1 + 10 × 20 rows down: row index 200, two blocks past the first.
@@ -188,12 +188,12 @@ test('a VM created or deleted elsewhere appears and goes without a reload', asyn
   const unfiltered = await other.newPage();
   await logInPage(unfiltered);
   await unfiltered.goto(`${baseUrl()}/vms`);
-  await unfiltered.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 30_000 });
+  await unfiltered.locator('[data-testid="vm-row"]').first().waitFor({ timeout: 60_000 });
   const before = Number(await unfiltered.getByTestId('vm-table').getAttribute('data-total'));
 
   await page.goto(`${baseUrl()}/vms?q=${tag}`);
   await page.locator('[data-testid="vm-table"][data-total="0"]').waitFor({ timeout: 15_000 });
-  await page.locator('[data-testid="live-status"][data-state="pending"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="live-status"][data-state="pending"]').waitFor({ timeout: 60_000 });
 
   const { vmId } = await createTestVm(api, tag, { start: false });
   const { name: created } = await api.vm.byId.query({ vmId });

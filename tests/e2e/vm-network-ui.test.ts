@@ -55,7 +55,7 @@ test('the create form takes a cloud-init seed; the VM page shows the NIC MAC and
   await page.screenshot({ path: `${artifacts}/create-form.png`, fullPage: true });
   await page.getByTestId('vm-create-submit').click();
   // The form itself is /vms/new: wait for the VM's own page.
-  await page.waitForURL((u) => /^\/vms\/(?!new$)[^/]+$/.test(u.pathname), { timeout: 30_000 });
+  await page.waitForURL((u) => /^\/vms\/(?!new$)[^/]+$/.test(u.pathname), { timeout: 60_000 });
   vmId = new URL(page.url()).pathname.split('/').pop() ?? '';
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 120_000 });
 
@@ -70,11 +70,11 @@ test('the create form takes a cloud-init seed; the VM page shows the NIC MAC and
     500,
   );
   // The Summary tab lists the VM's addresses too.
-  await page.locator('[data-testid="vm-summary-addresses"]', { hasText: net[2] ?? 'x' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-summary-addresses"]', { hasText: net[2] ?? 'x' }).waitFor({ timeout: 60_000 });
   await openVmTab(page, 'hardware');
   const section = page.getByTestId('vm-hardware');
   // The page polls the leases: the address appears without a reload.
-  await section.locator('[data-testid="vm-nic-address"]', { hasText: net[2] ?? 'x' }).waitFor({ timeout: 30_000 });
+  await section.locator('[data-testid="vm-nic-address"]', { hasText: net[2] ?? 'x' }).waitFor({ timeout: 60_000 });
   assert.equal(await section.getByTestId('vm-nic-mac').innerText(), net[1]);
   // The page names Vireo's network ("default"), not libvirt's ("vireo-default").
   assert.match(await section.getByTestId('vm-nic-row').innerText(), /(^|\s)default\s+none\s+\d+\.\d+\.\d+\.\d+\/24/);

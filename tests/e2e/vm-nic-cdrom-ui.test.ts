@@ -54,7 +54,7 @@ test('Add NIC / Remove and CD-ROM Add drive / Insert… / Eject from the VM page
 
   await logInPage(page);
   await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vmId}?tab=hardware`);
-  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
   const submit = page.getByTestId('vm-add-nic-submit');
   await waitFor('Add NIC enabled', async () => await submit.isEnabled(), 30_000, 250);
   // Admins choose among the Vireo networks on the VM's host: every cluster has `default`.
@@ -91,7 +91,7 @@ test('Add NIC / Remove and CD-ROM Add drive / Insert… / Eject from the VM page
   await cdRow.waitFor({ timeout: 60_000 });
   assert.match((await cdRow.textContent()) ?? '', /empty/);
   await waitTask(api, (await api.vm.start.mutate({ vmId })).taskId);
-  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
 
   await cdRow.getByTestId('vm-cdrom-insert').click();
   const dialog = page.getByTestId('vm-cdrom-insert-dialog');

@@ -49,10 +49,22 @@ const focusedTestId = async () => page.evaluate('document.activeElement?.dataset
 
 test('each tab opens with its content, arrow keys move along the tablist, the URL follows', async () => {
   await page.goto(`${baseUrl()}/vms/${vmId}`);
-  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
   assert.equal(await selectedTab(), 'vm-tab-summary', 'Summary is the default');
   await page.getByTestId('vm-details').waitFor();
   await page.getByTestId('performance').waitFor();
+  // Uptime since the QEMU process started, ticking live (it re-renders every 5 s).
+  const uptime = page.getByTestId('vm-uptime');
+  const first = await waitFor(
+    'an uptime on the Summary',
+    async () => {
+      const t = (await uptime.textContent()) ?? '';
+      return /^\d+ (s|min)/.test(t) ? t : null;
+    },
+    15_000,
+    250,
+  );
+  await waitFor('the uptime ticks', async () => ((await uptime.textContent()) ?? '') !== first, 15_000, 500);
   assert.equal(await page.getByTestId('vm-hardware').count(), 0, 'other tabs are not shown');
 
   // Keyboard: the selected tab is the one in the Tab order; → moves and opens the next.
@@ -60,7 +72,7 @@ test('each tab opens with its content, arrow keys move along the tablist, the UR
   for (const tab of TABS.slice(1)) {
     await page.keyboard.press('ArrowRight');
     await page.getByTestId(`vm-tabpanel-${tab}`).waitFor();
-    await page.getByTestId(`vm-tabpanel-${tab}`).getByTestId(CONTENT[tab]).waitFor({ timeout: 30_000 });
+    await page.getByTestId(`vm-tabpanel-${tab}`).getByTestId(CONTENT[tab]).waitFor({ timeout: 60_000 });
     assert.equal(await selectedTab(), `vm-tab-${tab}`);
     assert.equal(await focusedTestId(), `vm-tab-${tab}`, 'focus moves with the selection');
     await waitFor(
@@ -95,22 +107,22 @@ test('each tab opens with its content, arrow keys move along the tablist, the UR
 
 test('a deep link opens its tab, a reload keeps it; an unknown tab falls back to Summary', async () => {
   await page.goto(`${baseUrl()}/vms/${vmId}?tab=hardware`);
-  await page.getByTestId('vm-hardware').getByTestId('vm-disk-row').first().waitFor({ timeout: 30_000 });
+  await page.getByTestId('vm-hardware').getByTestId('vm-disk-row').first().waitFor({ timeout: 60_000 });
   await page.getByTestId('vm-autostart').waitFor();
   assert.equal(await selectedTab(), 'vm-tab-hardware');
   await page.reload();
-  await page.getByTestId('vm-hardware').waitFor({ timeout: 30_000 });
+  await page.getByTestId('vm-hardware').waitFor({ timeout: 60_000 });
   assert.equal(await selectedTab(), 'vm-tab-hardware');
   await page.goto(`${baseUrl()}/vms/${vmId}?tab=tasks`);
-  await page.getByTestId('vm-activity-tasks').waitFor({ timeout: 30_000 });
+  await page.getByTestId('vm-activity-tasks').waitFor({ timeout: 60_000 });
   await page.goto(`${baseUrl()}/vms/${vmId}?tab=nonsense`);
-  await page.getByTestId('performance').waitFor({ timeout: 30_000 });
+  await page.getByTestId('performance').waitFor({ timeout: 60_000 });
   assert.equal(await selectedTab(), 'vm-tab-summary');
 });
 
 test('the header fits one row at 1440 px; "More" holds the rare actions and Escape closes it', async () => {
   await page.goto(`${baseUrl()}/vms/${vmId}`);
-  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
   const ids = ['vm-name-heading', 'vm-start', 'vm-shutdown', 'vm-reboot', 'vm-console-open', 'vm-edit', 'vm-more'];
   const start = await page.getByTestId('vm-start').boundingBox();
   assert.ok(start);
@@ -154,8 +166,8 @@ test('the task shows on every tab; "Tasks & events" lists this VM’s tasks live
   const { api } = await admin();
   await page.goto(`${baseUrl()}/vms/${vmId}?tab=tasks`);
   const rows = page.getByTestId('vm-task-row');
-  await page.locator('[data-testid="vm-task-row"][data-kind="vm.create"]').waitFor({ timeout: 30_000 });
-  await page.getByTestId('vm-event-row').first().waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-task-row"][data-kind="vm.create"]').waitFor({ timeout: 60_000 });
+  await page.getByTestId('vm-event-row').first().waitFor({ timeout: 60_000 });
   const before = await rows.count();
 
   // A task started elsewhere (the API) appears at the top without a reload.
@@ -164,7 +176,7 @@ test('the task shows on every tab; "Tasks & events" lists this VM’s tasks live
   assert.equal(await rows.first().getAttribute('data-kind'), 'vm.pause', 'newest first');
   assert.equal(await rows.count(), before + 1);
   await waitTask(api, (await api.vm.resume.mutate({ vmId })).taskId);
-  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
 
   // Started from the page on the Hardware tab: the task panel is there, and on every other tab.
   await page.getByTestId('vm-tab-hardware').click();
@@ -197,7 +209,7 @@ test('phone width: every tab fits the screen, the actions and "More" stay on it'
   };
   for (const tab of TABS) {
     await phone.goto(`${baseUrl()}/vms/${vmId}?tab=${tab}`);
-    await phone.getByTestId(`vm-tabpanel-${tab}`).getByTestId(CONTENT[tab]).waitFor({ timeout: 30_000 });
+    await phone.getByTestId(`vm-tabpanel-${tab}`).getByTestId(CONTENT[tab]).waitFor({ timeout: 60_000 });
     const widths = (await phone.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as number[];
     assert.ok(widths[0]! <= widths[1]!, `${tab}: the page is ${widths[0]} px wide in a ${widths[1]} px screen`);
     await phone.screenshot({ path: `${artifacts}/phone-${tab}.png` });

@@ -21,7 +21,15 @@ const requestsToImpostor: string[] = [];
  * Sent to every host that connects (its cluster's pools, networks and filters, and the listing
  * that sweeps stale vireo-* networks and filters): nothing about a VM.
  */
-const HOST_SETUP = new Set(['pool.ensure', 'network.ensure', 'filter.ensure', 'network.list', 'filter.list']);
+// Host-level setup every agent gets on connect (pools, networks, filters, HA heartbeat settings): not about the VM.
+const HOST_SETUP = new Set([
+  'pool.ensure',
+  'network.ensure',
+  'filter.ensure',
+  'network.list',
+  'filter.list',
+  'ha.configure',
+]);
 let impostorHostId = '';
 
 before(async () => {

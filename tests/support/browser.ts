@@ -3,8 +3,22 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { adminPassword, baseUrl } from './api.ts';
 import { chromiumArgs, chromiumExecutable } from './chromium.mjs';
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumExecutable, args: chromiumArgs });
+/**
+ * Pages wait up to 60 s for an element (Playwright's default is 30 s): on 2 cores with the lab's
+ * guests busy, a first page load once took longer than 30 s, and waiting longer costs nothing
+ * when things work.
+ */
+export const PAGE_TIMEOUT_MS = 60_000;
+
+export async function launchChromium(): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: chromiumExecutable, args: chromiumArgs });
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (options) => {
+    const page = await newPage(options);
+    page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+    return page;
+  };
+  return browser;
 }
 
 /** Logs in through the login page and waits for the console's navigation. */

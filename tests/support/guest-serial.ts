@@ -62,3 +62,47 @@ export function readDiskMarker(host: LabHost, uuid: string): Promise<string> {
 export function aliveCounters(text: string, hostname: string): number[] {
   return [...text.matchAll(new RegExp(`VIREO GUEST ${hostname} ALIVE (\\d+)s`, 'g'))].map((m) => Number(m[1]));
 }
+
+/** Counter lines the guest printed, with when the test first saw each (host clock, ms). */
+export interface Tick {
+  n: number;
+  at: number;
+}
+
+/**
+ * Follows the serial log every 20 ms. The file may be truncated when the destination QEMU opens
+ * it (libvirt's `append='off'`): then it is read again from the start.
+ */
+export function tailCounter(uuid: string): { stop: () => Tick[]; ticks: () => Tick[]; truncations: () => number } {
+  const path = serialLogPath(uuid);
+  const ticks: Tick[] = [];
+  let offset = 0;
+  let partial = '';
+  let truncations = 0;
+  const timer = setInterval(() => {
+    if (!existsSync(path)) return;
+    const buf = readFileSync(path);
+    if (buf.length < offset) {
+      truncations += 1;
+      offset = 0;
+      partial = '';
+    }
+    const text = partial + buf.subarray(offset).toString('latin1').replaceAll('\r', '').replaceAll('\0', '');
+    offset = buf.length;
+    const lines = text.split('\n');
+    partial = lines.pop() ?? '';
+    const now = Date.now();
+    for (const line of lines) {
+      const m = /^C(\d+)$/.exec(line.trim());
+      if (m) ticks.push({ n: Number(m[1]), at: now });
+    }
+  }, 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return ticks;
+    },
+    ticks: () => ticks,
+    truncations: () => truncations,
+  };
+}

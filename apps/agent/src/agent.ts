@@ -8,7 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { Hypervisor } from '@vireo/hypervisor';
-import { type ManagerMessage, PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
+import { type DomainEventMessage, type ManagerMessage, PROTOCOL_VERSION, type StateMessage } from '@vireo/protocol';
 import type { AgentConfig } from './config.ts';
 import { dialManagerChannel, openConsoleRelay } from './console-relay.ts';
 import { closeSerialRelays, openSerialRelay } from './serial-relay.ts';
@@ -16,6 +16,8 @@ import { DEFAULT_MAX_VIRTUAL_GIB } from './image-checks.ts';
 import { libvirtPools } from './image-pools.ts';
 import { ImageStore } from './image-store.ts';
 import { listVmFiles } from './files.ts';
+import { refreshAllDomainCopies, refreshDomainCopy } from './ha/domain-copy.ts';
+import { Heartbeat } from './ha/heartbeat.ts';
 import { createHandlers, dispatch, operationKey } from './handlers.ts';
 import { Jobs, Settler } from './jobs.ts';
 import { Journal } from './journal.ts';
@@ -25,6 +27,35 @@ import { ManagerLink } from './manager-link.ts';
 
 export const AGENT_VERSION = '0.1.0';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type DomainEventKind = DomainEventMessage['event'];
+
+/** The uuid of the domain a request works on (params.uuid or params.spec.uuid), if any. */
+function requestUuid(msg: ManagerMessage): string | null {
+  const p = msg.params as { uuid?: unknown; spec?: { uuid?: unknown } } | undefined;
+  const uuid = p?.uuid ?? p?.spec?.uuid;
+  return typeof uuid === 'string' && UUID.test(uuid) ? uuid : null;
+}
+/** How long after a stop event a domain that was still there is read again (see recheckAfterStop). */
+const STOPPED_RECHECK_MS = 1_000;
+/**
+ * Requests whose domain's events are held until the reply has gone. libvirt emits some events
+ * mid-operation (a restore from managed save emits `started` while the domain is still paused,
+ * then resumes it without another event), and a report read then could reach the manager's
+ * inventory after the reply's own state and overwrite it with a passing one. Held events are
+ * sent after the reply, each with one fresh read.
+ */
+const HOLD_EVENTS_DURING = new Set([
+  'vm.start',
+  'vm.startPaused',
+  'vm.pause',
+  'vm.resume',
+  'vm.reboot',
+  'vm.reset',
+  'vm.save',
+  'vm.forceOff',
+  'vm.shutdown',
+]);
 
 export interface RunningAgent {
   /** Stops timers, closes the manager link, then the hypervisor. */
@@ -55,6 +86,8 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
   const stopSettling = settler.every(config.journalSettleIntervalMs);
 
   const reported = new ReportedDomains();
+  /** uuid → events that arrived while a HOLD_EVENTS_DURING request worked on that domain. */
+  const held = new Map<string, { requests: number; kinds: DomainEventKind[] }>();
   const state = async (): Promise<StateMessage> => {
     await settle();
     // Taken before listing domains: an operation that finishes in between then shows in one list
@@ -73,6 +106,24 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
     return msg;
   };
 
+  // HA: the storage heartbeat (self-fencing works without the manager, from the saved settings)
+  // and a copy of every Vireo VM's definition beside its disk, for restarts elsewhere.
+  const heartbeat = new Heartbeat({
+    hv,
+    vmStorageDir: config.vmStorageDir,
+    stateDir: config.stateDir,
+    hostUuid: host.hostUuid,
+    logger,
+    send: (msg) => Boolean(link?.send(msg)),
+  });
+  await heartbeat.start();
+  void refreshAllDomainCopies(hv, config.vmStorageDir, logger).then((n) =>
+    logger.info('domain definition copies checked', { vms: n }),
+  );
+  const offDefined = hv.onDomainEvent((e) => {
+    if (e.event === 'defined') void refreshDomainCopy(hv, config.vmStorageDir, e.uuid, logger);
+  });
+
   const images = new ImageStore({
     pools: libvirtPools(hv),
     logger,
@@ -84,11 +135,13 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
   const handlers = createHandlers({
     images,
     hv,
+    heartbeat,
     vmStorageDir: config.vmStorageDir,
     logger,
     journal,
     jobs,
     faultPoint: config.faultPoint,
+    migrationTransport: config.migrationTransport,
     openConsole: (p) =>
       openConsoleRelay(
         {
@@ -118,7 +171,19 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
     identity: async () => ({ hostUuid: host.hostUuid, hostname: host.hostname }),
     state,
     onRequest: async (msg) => {
-      const reply = await reported.during(msg, () => dispatch(handlers, jobs, msg, logger));
+      const holding = HOLD_EVENTS_DURING.has(msg.method) ? requestUuid(msg) : null;
+      if (holding) {
+        const h = held.get(holding) ?? { requests: 0, kinds: [] };
+        h.requests++;
+        held.set(holding, h);
+      }
+      let reply: Awaited<ReturnType<typeof dispatch>>;
+      try {
+        reply = await reported.during(msg, () => dispatch(handlers, jobs, msg, logger));
+      } finally {
+        // The link sends the reply as soon as this returns; the held events follow it.
+        if (holding) setImmediate(() => releaseHeld(holding));
+      }
       // Told OUTCOME_UNKNOWN, the manager gets the full state again once the outcome is settled.
       settler.afterReply(operationKey(msg), reply, async () => link?.resync(), 1000, config.journalSettleIntervalMs);
       // A create or delete that ended says, besides its reply, what libvirt now has for the VM (a
@@ -137,9 +202,8 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
    * message. Not while another request works on that VM (it reports when it ends).
    */
   async function reportDomain(msg: ManagerMessage): Promise<void> {
-    const p = msg.params as { uuid?: unknown; spec?: { uuid?: unknown } };
-    const uuid = p?.uuid ?? p?.spec?.uuid;
-    if (typeof uuid !== 'string' || !UUID.test(uuid) || reported.busy.has(uuid)) return;
+    const uuid = requestUuid(msg);
+    if (!uuid || reported.busy.has(uuid)) return;
     try {
       const domain = await hv.domain(uuid);
       if (reported.busy.has(uuid)) return;
@@ -149,16 +213,50 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
     }
   }
 
-  const unsubscribe = hv.onDomainEvent((e) => {
+  /**
+   * A transient domain (a migration's incoming copy on its target) vanishes as it stops, and
+   * libvirt sends no undefine event for it: the read right after the stop may still find it, and
+   * the manager would keep seeing it until the next watch round. One late read settles it.
+   */
+  const recheckAfterStop = (uuid: string): void => {
+    const timer = setTimeout(() => {
+      if (reported.busy.has(uuid)) return;
+      hv.domain(uuid)
+        .then((domain) => {
+          if (domain === null && link?.send({ t: 'domain', at: Date.now(), event: 'undefined', uuid, domain }))
+            reported.set(uuid, null);
+        })
+        .catch((err) => logger.warn('could not re-read a stopped domain', { uuid, err }));
+    }, STOPPED_RECHECK_MS);
+    timer.unref();
+  };
+
+  /** Forwards events, read now, in order: the domain as libvirt has it after them. */
+  const forward = (uuid: string, kinds: readonly DomainEventKind[]): void => {
     reported.pending++;
     void hv
-      .domain(e.uuid)
+      .domain(uuid)
       .then((domain) => {
-        if (link?.send({ t: 'domain', at: Date.now(), event: e.event, uuid: e.uuid, domain }))
-          reported.set(e.uuid, domain);
+        for (const event of kinds) {
+          if (link?.send({ t: 'domain', at: Date.now(), event, uuid, domain })) reported.set(uuid, domain);
+        }
+        if (kinds.includes('stopped') && domain !== null) recheckAfterStop(uuid);
       })
-      .catch((err) => logger.error('could not read a domain after its event', { uuid: e.uuid, err }))
+      .catch((err) => logger.error('could not read a domain after its event', { uuid, err }))
       .finally(() => reported.pending--);
+  };
+
+  function releaseHeld(uuid: string): void {
+    const h = held.get(uuid);
+    if (!h || --h.requests > 0) return;
+    held.delete(uuid);
+    if (h.kinds.length > 0) forward(uuid, h.kinds);
+  }
+
+  const unsubscribe = hv.onDomainEvent((e) => {
+    const holding = held.get(e.uuid);
+    if (holding) holding.kinds.push(e.event);
+    else forward(e.uuid, [e.event]);
   });
 
   // After a loss, libvirt events were missed: the manager gets the whole state again.
@@ -200,6 +298,8 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
       if (stopped) return;
       stopped = true;
       clearInterval(stats);
+      heartbeat.stop();
+      offDefined();
       stopSettling();
       settler.stop();
       stopWatch();

@@ -94,6 +94,11 @@ export const configSchema = z.object({
    * them is refused, so the console cannot read arbitrary files of the host.
    */
   imageImportDirs: z.array(z.string().regex(/^\//, 'must be absolute paths')).max(32).optional(),
+  /**
+   * How this host's libvirtd reaches another host's for a live migration (qemu+<transport>://):
+   * tls in production; the lab's libvirtds listen on plain tcp without auth (lab only).
+   */
+  migrationTransport: z.enum(['tls', 'tcp', 'ssh']),
   /** Tests only (VIREO_AGENT_FAULT): see FAULT_POINTS. */
   faultPoint: z.enum(FAULT_POINTS).optional(),
 });
@@ -111,6 +116,7 @@ const DEFAULTS: AgentConfig = {
   logFormat: 'json',
   imageMaxVirtualGiB: 512,
   imageImportDirs: ['/var/lib/vireo/import'],
+  migrationTransport: 'tls',
 };
 
 export class ConfigError extends Error {}
@@ -129,6 +135,7 @@ const ENV: Record<string, keyof AgentConfig> = {
   VIREO_AGENT_FAULT: 'faultPoint',
   VIREO_IMAGE_MAX_VIRTUAL_GIB: 'imageMaxVirtualGiB',
   VIREO_IMAGE_IMPORT_DIRS: 'imageImportDirs',
+  VIREO_MIGRATION_TRANSPORT: 'migrationTransport',
 };
 
 const NUMERIC: ReadonlySet<keyof AgentConfig> = new Set([

@@ -1,5 +1,6 @@
 /**
- * A VM's own files in the VM storage dir: `<uuid>.qcow2` (its overlay) and `<uuid>.serial.log`.
+ * A VM's own files in the VM storage dir: `<uuid>.qcow2` (its overlay), `<uuid>.serial.log` and
+ * `<uuid>.domain.xml` (the copy of its definition for HA restarts, ha/domain-copy.ts; not a disk).
  * Nothing outside that dir is ever removed, so a template's base image can never go with a VM.
  */
 import { readdir } from 'node:fs/promises';
@@ -9,6 +10,9 @@ import { type FileError, type VmFile, toErrorPayload, uuidSchema } from '@vireo/
 
 export const overlayPath = (dir: string, uuid: string) => join(dir, `${uuid}.qcow2`);
 export const serialLogPath = (dir: string, uuid: string) => join(dir, `${uuid}.serial.log`);
+export const domainXmlPath = (dir: string, uuid: string) => join(dir, `${uuid}.domain.xml`);
+/** Files of a VM that are not disks: never reported as deleted disks. */
+export const isNotDisk = (path: string) => path.endsWith('.serial.log') || path.endsWith('.domain.xml');
 
 /** True only for a path strictly inside dir (no "..", not dir itself). */
 export function isInside(dir: string, path: string): boolean {
@@ -16,8 +20,9 @@ export function isInside(dir: string, path: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
-/** Files named after a VM: its overlay, its serial log and its cloud-init seed (vm-seed.ts). */
-const VM_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(qcow2|serial\.log|seed\.iso)$/;
+/** Files named after a VM: its overlay, serial log, cloud-init seed (vm-seed.ts) and definition copy. */
+const VM_FILE =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(qcow2|serial\.log|seed\.iso|domain\.xml)$/;
 
 /** The uuid a Vireo-named file belongs to, or null for any other file. */
 export function vmFileUuid(path: string): string | null {

@@ -34,8 +34,13 @@ import { sweepHandlers } from './handlers/sweeps.ts';
 import { vmEditHandlers } from './handlers/vm-edit.ts';
 import { snapshotVolumeHandlers } from './handlers/snapshot-volumes.ts';
 import { vmDeviceHandlers } from './handlers/vm-devices.ts';
+import { vmBootHandlers } from './handlers/vm-boot.ts';
 import { vmConfigHandlers } from './handlers/vm-config.ts';
-import { isInside, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
+import { cpuHandlers } from './handlers/cpu.ts';
+import { haHandlers } from './handlers/ha.ts';
+import type { Heartbeat } from './ha/heartbeat.ts';
+import { type MigrationTransport, migrationHandlers } from './handlers/migration.ts';
+import { domainXmlPath, isInside, isNotDisk, overlayPath, removeFiles, serialLogPath, vmFileUuid } from './files.ts';
 import { type Jobs, type Operation, VM_LOCKS, ownFiles } from './jobs.ts';
 import type { Journal } from './journal.ts';
 import type { Logger } from './logger.ts';
@@ -48,6 +53,8 @@ const run = promisify(execFile);
 
 export interface HandlerDeps {
   hv: Hypervisor;
+  /** The HA storage heartbeat (ha/heartbeat.ts), which ha.configure reconfigures. */
+  heartbeat?: Heartbeat | undefined;
   vmStorageDir: string;
   logger: Logger;
   journal: Journal;
@@ -59,6 +66,8 @@ export interface HandlerDeps {
   images?: ImageStore;
   /** Tests only (VIREO_AGENT_FAULT): the agent SIGKILLs itself on reaching this point. */
   faultPoint?: FaultPoint | undefined;
+  /** Transport of the destination URI for vm.migrate (default tls). */
+  migrationTransport?: MigrationTransport;
   /** How often vm.shutdown re-reads the state in case an event was missed. */
   shutdownPollMs?: number;
   /** How often vm.shutdown presses the ACPI power button again while the guest stays up. */
@@ -243,7 +252,7 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     fault('delete:after-files');
     if (notRemoved.length === 0) await journalAfterChange(key, journal.remove(key));
     else logger.error('the VM is deleted but some of its files could not be removed', { key, notRemoved });
-    const deletedDisks = [...gone.removed.filter((p) => !p.endsWith('.serial.log')), ...vols.removed];
+    const deletedDisks = [...gone.removed.filter((p) => !isNotDisk(p)), ...vols.removed];
     return notRemoved.length > 0 ? { deletedDisks, notRemoved } : { deletedDisks };
   }
 
@@ -467,9 +476,12 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       if (!d) {
         // Undefined already (a retry after a lost reply, or behind our back): the VM's own
         // files, named by its uuid, must still go, or they leak forever.
-        const files = [overlayPath(dir, uuid), seedIsoPath(dir, uuid), serialLogPath(dir, uuid)].filter((p) =>
-          existsSync(p),
-        );
+        const files = [
+          overlayPath(dir, uuid),
+          seedIsoPath(dir, uuid),
+          serialLogPath(dir, uuid),
+          domainXmlPath(dir, uuid),
+        ].filter((p) => existsSync(p));
         const volumes = await existingVolumes(ownVolumes);
         if (files.length === 0 && volumes.length === 0) return { deletedDisks: [] };
         await journal.record({ ...entry, step: 'files', files, volumes });
@@ -499,7 +511,14 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
       const keptDisks = disks.filter((p) => !own.includes(p) && !volumePaths.includes(p));
       if (keptDisks.length > 0) logger.info("kept disks that are not the VM's own", { uuid, keptDisks });
       const seed = seedIsoPath(dir, uuid);
-      const files = [...own, ...(existsSync(seed) ? [seed] : []), serialLogPath(dir, uuid)];
+      // The definition copy (HA) goes too: after an HA restart elsewhere it is that host's again.
+      const copy = domainXmlPath(dir, uuid);
+      const files = [
+        ...own,
+        ...(existsSync(seed) ? [seed] : []),
+        serialLogPath(dir, uuid),
+        ...(existsSync(copy) ? [copy] : []),
+      ];
       // Snapshots first: undefine drops only libvirt's metadata, and an attached disk that is kept
       // (not the VM's own) would otherwise keep the VM's internal snapshots, and their space.
       const dropped = await deleteAllSnapshots(hv, uuid);
@@ -578,7 +597,11 @@ export function createHandlers(deps: HandlerDeps): { [M in AgentMethod]: Handler
     ...vmEditHandlers(hv, logger),
     ...vmDeviceHandlers(hv),
     ...vmConfigHandlers(hv, logger),
+    ...vmBootHandlers(hv),
     ...snapshotVolumeHandlers({ hv, logger, journal }),
+    ...migrationHandlers(hv, logger, deps.migrationTransport ?? 'tls'),
+    ...cpuHandlers(hv),
+    ...haHandlers(hv, { vmStorageDir: dir, logger, heartbeat: deps.heartbeat }),
   };
 }
 

@@ -87,6 +87,14 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'vm.detachNic': 'exclusive',
   'vm.addCdrom': 'exclusive',
   'vm.setCdromMedia': 'exclusive',
+  'vm.setBoot': 'exclusive',
+  // A migration moves the whole VM; its abort must reach it while it runs.
+  'vm.migrate': 'exclusive',
+  'vm.migrateAbort': 'none',
+  'vm.cpu': 'none',
+  'ha.configure': 'none',
+  // A restart defines and starts the domain: nothing else may work on it meanwhile.
+  'ha.restart': 'exclusive',
 };
 
 /** The VM an operation works on and how it holds it. */

@@ -112,7 +112,8 @@ export async function spawnAgent(hostPid: number, managerUrl: string, storageDir
   return {
     lines,
     async stop() {
-      if (agent.exitCode !== null) return;
+      // Already gone (a SIGKILLed agent has a signalCode and no exitCode): no exit event will come.
+      if (agent.exitCode !== null || agent.signalCode !== null) return;
       agent.kill('SIGTERM');
       await new Promise((r) => agent.once('exit', r));
     },

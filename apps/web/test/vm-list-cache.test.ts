@@ -27,6 +27,7 @@ const vm = (id: string, patch: Partial<VmView> = {}): VmView => ({
   ownerName: 'alice',
   cpuUsagePercent: null,
   createdAt: '2026-12-01T00:00:00.000Z',
+  startedAt: null,
   tags: [],
   ...patch,
 });

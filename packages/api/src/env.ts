@@ -113,6 +113,22 @@ const schema = z.object({
     z.string().min(32, 'must be at least 32 characters').optional(),
   ),
   /**
+   * Where fence agents (fence_ipmilan, fence_redfish, the lab's fence_vireo_lab) are looked up by
+   * their bare name, colon-separated absolute dirs (services/ha/fence.ts). Only these dirs: a
+   * host's fence device setting can never name an arbitrary program.
+   */
+  VIREO_FENCE_AGENT_DIRS: z
+    .string()
+    .default('/usr/sbin:/usr/local/sbin')
+    .refine(
+      (v) =>
+        v
+          .split(':')
+          .filter(Boolean)
+          .every((d) => d.startsWith('/')),
+      'must be absolute directories, colon-separated',
+    ),
+  /**
    * Directory of the `default` storage pool, created once as a cluster pool of the first cluster
    * a host connects from: a directory every host of that cluster sees (a shared filesystem).
    */

@@ -1,13 +1,19 @@
+import { affinityRouter } from './routers/affinity.ts';
 import { alertRouter } from './routers/alert.ts';
 import { authRouter } from './routers/auth.ts';
+import { balancerRouter } from './routers/balancer.ts';
 import { bulkRouter, savedSearchRouter, tagRouter } from './routers/bulk.ts';
 import { clusterRouter } from './routers/cluster.ts';
 import { eventRouter } from './routers/event.ts';
+import { haRouter } from './routers/ha.ts';
+import { haSettingsRouter } from './routers/ha-settings.ts';
 import { hostRouter } from './routers/host.ts';
 import { imageRouter } from './routers/image.ts';
+import { inventoryRouter } from './routers/inventory.ts';
 import { liveRouter } from './routers/live.ts';
 import { storageRouter } from './routers/storage.ts';
 import { networkRouter } from './routers/network.ts';
+import { placementRouter } from './routers/placement.ts';
 import { snapshotRouter } from './routers/snapshot.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
@@ -33,6 +39,12 @@ export const appRouter = router({
   bulk: bulkRouter,
   tag: tagRouter,
   savedSearch: savedSearchRouter,
+  affinity: affinityRouter,
+  placement: placementRouter,
+  inventory: inventoryRouter,
+  balancer: balancerRouter,
+  ha: haRouter,
+  haSettings: haSettingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

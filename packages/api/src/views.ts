@@ -15,6 +15,7 @@ export type VmState =
   | 'deleting';
 export type TaskState = 'queued' | 'running' | 'succeeded' | 'failed';
 export type Role = 'admin' | 'user';
+export type MaintenanceState = 'none' | 'entering' | 'maintenance';
 
 export interface UserView {
   id: string;
@@ -31,6 +32,9 @@ export interface HostView {
   status: HostStatus;
   cpuCount: number;
   cpuModel: string;
+  /** From the host's reported CPU (capabilities); '' / [] until reported. */
+  cpuVendor: string;
+  cpuFeatures: string[];
   cpuUsagePercent: number;
   memoryBytes: number;
   memoryFreeBytes: number;
@@ -41,6 +45,11 @@ export interface HostView {
   lastSeenAt: string | null;
   /** The manager holding the host's agent connection (several managers), if any. */
   managerId: string | null;
+  /** Maintenance mode: placement and migrations keep off a host that is not 'none'. */
+  maintenance: MaintenanceState;
+  /** Who last changed the maintenance state, and when. */
+  maintenanceBy: string | null;
+  maintenanceAt: string | null;
 }
 
 export interface VmView {
@@ -60,6 +69,8 @@ export interface VmView {
   /** From the latest stats sample; null when not running or not sampled yet. */
   cpuUsagePercent: number | null;
   createdAt: string;
+  /** When its QEMU process started (ISO), as its host reports it; null when not running. */
+  startedAt: string | null;
   /** Its tags, sorted. */
   tags: string[];
 }
@@ -170,7 +181,25 @@ export type LiveChange =
   // Alerts and their rules are for admins only (live.ts shows non-admins only what they own).
   | { kind: 'alert'; alert: AlertView }
   | { kind: 'alertRule'; rule: AlertRuleView }
-  | { kind: 'alertRuleRemoved'; ruleId: string };
+  | { kind: 'alertRuleRemoved'; ruleId: string }
+  // Datacenters, clusters or host placement changed (admins): the inventory tree refetches.
+  | { kind: 'inventory' };
+
+/** The inventory tree down to hosts (issue 8), with each host's VM counts. */
+export interface InventoryTreeView {
+  datacenters: { id: string; name: string }[];
+  clusters: { id: string; name: string; datacenterId: string }[];
+  hosts: {
+    id: string;
+    name: string;
+    clusterId: string;
+    status: HostStatus;
+    /** Entering or in maintenance: the tree shows a badge. */
+    maintenance: MaintenanceState;
+    vmsTotal: number;
+    vmsRunning: number;
+  }[];
+}
 
 /** One thing the live stream carries: a change, or the stats of the VMs the tab watches. */
 export type LiveItem = LiveChange | { kind: 'stats'; stats: StatsBatch };
@@ -212,4 +241,6 @@ export interface VmHardwareView {
   }[];
   /** 'leases': read from the host just now; 'none': no NIC on a Vireo NAT/isolated network; 'unavailable': the host did not answer. */
   addressSource: 'leases' | 'none' | 'unavailable';
+  /** Devices by row position, first boots first; empty: the default (first disk, then CD-ROM). */
+  bootOrder: { kind: 'disk' | 'nic'; position: number }[];
 }

@@ -1,4 +1,5 @@
 import { getDb } from './client.ts';
+import { mapDbErrors } from './errors.ts';
 import type { Prisma } from './generated/client.ts';
 
 export type ClusterView = {
@@ -56,4 +57,66 @@ export async function ensure(datacenterName: string, clusterName: string): Promi
     select: clusterSelect,
   });
   return toView(row);
+}
+
+export const PLACEMENT_POLICIES = ['balanced', 'packed'] as const;
+export type PlacementPolicy = (typeof PLACEMENT_POLICIES)[number];
+
+export const BALANCER_MODES = ['off', 'recommend', 'automatic'] as const;
+export type BalancerMode = (typeof BALANCER_MODES)[number];
+
+/** A cluster's settings (issue 8): what migration and placement read. */
+export type ClusterPolicies = {
+  /** CPU model every host of the cluster offers VMs; '' = host-passthrough (any). */
+  cpuBaseline: string;
+  migrationMaxDowntimeMs: number;
+  /** 0 = unlimited. */
+  migrationBandwidthMiBs: number;
+  migrationParallelPerHost: number;
+  migrationAutoConverge: boolean;
+  migrationPostCopy: boolean;
+  placementPolicy: PlacementPolicy;
+  balancerMode: BalancerMode;
+  balancerCooldownMinutes: number;
+  balancerMaxMoves: number;
+  /** Percentage points of committed-memory spread a move must save. */
+  balancerThreshold: number;
+};
+
+const policySelect = {
+  cpuBaseline: true,
+  migrationMaxDowntimeMs: true,
+  migrationBandwidthMiBs: true,
+  migrationParallelPerHost: true,
+  migrationAutoConverge: true,
+  migrationPostCopy: true,
+  placementPolicy: true,
+  balancerMode: true,
+  balancerCooldownMinutes: true,
+  balancerMaxMoves: true,
+  balancerThreshold: true,
+} satisfies Prisma.ClusterSelect;
+
+function toPolicies(row: Prisma.ClusterGetPayload<{ select: typeof policySelect }>): ClusterPolicies {
+  const placementPolicy = (PLACEMENT_POLICIES as readonly string[]).includes(row.placementPolicy)
+    ? (row.placementPolicy as PlacementPolicy)
+    : 'balanced';
+  const balancerMode = (BALANCER_MODES as readonly string[]).includes(row.balancerMode)
+    ? (row.balancerMode as BalancerMode)
+    : 'off';
+  return { ...row, placementPolicy, balancerMode };
+}
+
+/** The cluster's policies, or null if there is no such cluster. */
+export async function policies(clusterId: string): Promise<ClusterPolicies | null> {
+  const row = await getDb().cluster.findUnique({ where: { id: clusterId }, select: policySelect });
+  return row && toPolicies(row);
+}
+
+/** Sets some policies; returns them all. @throws DbNotFoundError */
+export async function setPolicies(clusterId: string, changes: Partial<ClusterPolicies>): Promise<ClusterPolicies> {
+  const row = await mapDbErrors(() =>
+    getDb().cluster.update({ where: { id: clusterId }, data: changes, select: policySelect }),
+  );
+  return toPolicies(row);
 }

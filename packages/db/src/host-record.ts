@@ -21,6 +21,8 @@ export type HostView = {
   libvirtVersion: string;
   qemuVersion: string;
   domainTypes: string[];
+  /** The CPU it offers guests; null until its agent reports it. */
+  cpu: HostCpuFacts | null;
   /** VMs whose hostId is this host. */
   vmCount: number;
   connectedAt: Date | null;
@@ -29,6 +31,19 @@ export type HostView = {
   updatedAt: Date;
   /** The manager holding the host's agent connection, if any. */
   managerId: string | null;
+  /** Maintenance mode: 'none' | 'entering' | 'maintenance' (host-maintenance.ts). */
+  maintenance: string;
+  maintenanceBy: string | null;
+  maintenanceAt: Date | null;
+};
+
+/** The host's CPU (the protocol's HostCpu). */
+export type HostCpuFacts = {
+  arch: string;
+  vendor: string;
+  model: string;
+  features: string[];
+  usableModels: string[];
 };
 
 /** What an agent reports about its host when it connects. */
@@ -43,6 +58,8 @@ export type HostFacts = {
   libvirtVersion: string;
   qemuVersion: string;
   domainTypes: string[];
+  /** Absent from older agents: the stored CPU is kept. */
+  cpu?: HostCpuFacts | undefined;
 };
 
 export type HostConnectInput = HostFacts & {
@@ -73,11 +90,15 @@ export const hostSelect = {
   libvirtVersion: true,
   qemuVersion: true,
   domainTypes: true,
+  cpuInfo: true,
   connectedAt: true,
   lastSeenAt: true,
   createdAt: true,
   updatedAt: true,
   managerId: true,
+  maintenance: true,
+  maintenanceBy: true,
+  maintenanceAt: true,
   _count: { select: { vms: true } },
 } satisfies Prisma.HostSelect;
 
@@ -90,8 +111,24 @@ function parseDomainTypes(json: string): string[] {
   }
 }
 
+function parseCpu(json: string): HostCpuFacts | null {
+  if (!json) return null;
+  try {
+    const v = JSON.parse(json) as Partial<HostCpuFacts>;
+    return {
+      arch: String(v.arch ?? ''),
+      vendor: String(v.vendor ?? ''),
+      model: String(v.model ?? ''),
+      features: Array.isArray(v.features) ? v.features.map(String) : [],
+      usableModels: Array.isArray(v.usableModels) ? v.usableModels.map(String) : [],
+    };
+  } catch {
+    return null;
+  }
+}
+
 export function toHostView(row: Prisma.HostGetPayload<{ select: typeof hostSelect }>): HostView {
-  const { cluster, _count, ...rest } = row;
+  const { cluster, _count, cpuInfo, ...rest } = row;
   return {
     ...rest,
     clusterName: cluster.name,
@@ -102,6 +139,7 @@ export function toHostView(row: Prisma.HostGetPayload<{ select: typeof hostSelec
     memoryBytes: Number(row.memoryBytes),
     memoryFreeBytes: Number(row.memoryFreeBytes),
     domainTypes: parseDomainTypes(row.domainTypes),
+    cpu: parseCpu(cpuInfo),
     vmCount: _count.vms,
   };
 }
@@ -119,6 +157,7 @@ export async function upsertHostOnConnect(db: Prisma.TransactionClient, input: H
     libvirtVersion: input.libvirtVersion,
     qemuVersion: input.qemuVersion,
     domainTypes: JSON.stringify(input.domainTypes),
+    ...(input.cpu && { cpuInfo: JSON.stringify(input.cpu) }),
     status: 'online',
     connectedAt: now,
     lastSeenAt: now,

@@ -7,13 +7,21 @@ export { hashPassword, verifyPassword } from './password.ts';
 export { isPostgresUrl, MAX_NOTIFY_PAYLOAD, type NotifyChannel, openNotifyChannel } from './notify.ts';
 export { generateToken, hashToken } from './tokens.ts';
 
+export * as affinityGroups from './affinity-groups.ts';
 export * as alerts from './alerts.ts';
 export * as clusters from './clusters.ts';
+export * as clusterBalancer from './cluster-balancer.ts';
+export * as haSettings from './ha-settings.ts';
 export * as enrollment from './enrollment.ts';
 export * as events from './events.ts';
 export * as consoleTickets from './console-tickets.ts';
+export * as haSignals from './ha-signals.ts';
 export * as hostDomains from './host-domains.ts';
+export * as hostMaintenance from './host-maintenance.ts';
+export * as hostRemoval from './host-removal.ts';
+export * as ha from './ha.ts';
 export * as hosts from './hosts.ts';
+export * as inventory from './inventory.ts';
 export * as imageUploads from './image-uploads.ts';
 export * as managers from './managers.ts';
 export * as networks from './networks.ts';
@@ -33,13 +41,18 @@ export * as vmSeed from './vm-seed.ts';
 export * as vmAutostart from './vm-autostart.ts';
 export * as vmTags from './vm-tags.ts';
 export * as vmDescription from './vm-description.ts';
+export * as vmMigrations from './vm-migrations.ts';
+export * as migrationSlots from './migration-slots.ts';
 export * as savedSearches from './saved-searches.ts';
 export * as bulkItems from './bulk-items.ts';
 export type { BulkItemInput, BulkItemRecord, BulkOutcome } from './bulk-items.ts';
 export type { SavedSearchRecord } from './saved-searches.ts';
 export { INTERRUPTED_REASON } from './vms.ts';
+export type { MaintenanceRecord, MaintenanceState } from './host-maintenance.ts';
+export { MAINTENANCE_STATES } from './host-maintenance.ts';
 
 // Repository result types (plain numbers for byte sizes, parsed JSON, typed enums).
+export type { AffinityGroupRecord, AffinityKind } from './affinity-groups.ts';
 export type {
   AlertMetric,
   AlertObjectType,
@@ -51,9 +64,12 @@ export type {
   AlertState,
 } from './alerts.ts';
 export { ALERT_METRICS, ALERT_SCOPES, ALERT_STATES } from './alerts.ts';
-export type { ClusterView } from './clusters.ts';
+export type { ClusterPolicies, ClusterView, PlacementPolicy } from './clusters.ts';
+export { PLACEMENT_POLICIES } from './clusters.ts';
+export type { ClusterBlockers, ClusterRecord, DatacenterRecord, Tree, TreeCluster, TreeHost } from './inventory.ts';
 export type { ConsumeResult, EnrollmentTokenStatus, EnrollmentTokenView } from './enrollment.ts';
 export type { EventInput, EventView } from './events.ts';
+export type { HaClusterConfig, HaHostRow, HaVmRow } from './ha.ts';
 export type { HostConnectInput, HostFacts, HostGauges, HostView } from './hosts.ts';
 export type { HostDomainInput, HostDomainView } from './host-domains.ts';
 export type { ImageUploadInput, ImageUploadState, ImageUploadView } from './image-uploads.ts';
@@ -87,7 +103,7 @@ export type {
 export type { UserChangeRefusal, UserChangeResult, UserListItem, UserView, UserWithPassword } from './users.ts';
 export type { HostLoad, VmCreateInput, VmPageQuery, VmSortKey, VmView } from './vms.ts';
 export { VM_SORT_KEYS } from './vms.ts';
-export type { VmDiskRow, VmHardwareView, VmNicRow } from './vm-hardware.ts';
+export type { BootEntryRow, VmDiskRow, VmHardwareView, VmNicRow } from './vm-hardware.ts';
 
 // Raw row types as Prisma generates them (BigInt memory, String enums).
 export type {
@@ -103,3 +119,12 @@ export type {
   Vm,
 } from './generated/client.ts';
 export type { ScheduleRow, SnapshotFact, SnapshotRow } from './snapshots.ts';
+export type { MigrationSlotRow } from './migration-slots.ts';
+export type {
+  ClusterHaRecord,
+  ClusterHaSettings,
+  ClusterHaVm,
+  HostFenceRecord,
+  VmHaRecord,
+  VmHaSettings,
+} from './ha-settings.ts';

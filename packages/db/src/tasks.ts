@@ -154,10 +154,10 @@ export async function byId(id: string): Promise<TaskView | null> {
 
 /** Newest first. */
 export async function listRecent(
-  filter: { limit?: number; vmId?: string; ownerId?: string } = {},
+  filter: { limit?: number; vmId?: string; ownerId?: string; hostId?: string } = {},
 ): Promise<TaskView[]> {
   const rows = await getDb().task.findMany({
-    where: { vmId: filter.vmId, ownerId: filter.ownerId },
+    where: { vmId: filter.vmId, ownerId: filter.ownerId, hostId: filter.hostId },
     select: taskSelect,
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: filter.limit ?? 50,
@@ -221,4 +221,19 @@ export async function countByKindAndState(since: Date): Promise<{ kind: string; 
     _count: { _all: true },
   });
   return groups.map((g) => ({ kind: g.kind, state: g.state, count: g._count._all }));
+}
+
+/** Keeps a placement decision (JSON) with the task that placed a VM. */
+export async function setPlacement(id: string, placement: string): Promise<void> {
+  await getDb().task.updateMany({ where: { id }, data: { placement } });
+}
+
+/** The latest placement decision recorded for this VM (its create task's), as stored JSON. */
+export async function latestPlacement(vmId: string): Promise<{ taskId: string; placement: string } | null> {
+  const row = await getDb().task.findFirst({
+    where: { vmId, placement: { not: null } },
+    orderBy: { createdAt: 'desc' },
+    select: { id: true, placement: true },
+  });
+  return row?.placement ? { taskId: row.id, placement: row.placement } : null;
 }

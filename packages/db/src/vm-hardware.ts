@@ -28,7 +28,16 @@ export type VmNicRow = {
   securityGroupId?: string | null;
 };
 
-export type VmHardwareView = { firmware: 'bios' | 'uefi'; disks: VmDiskRow[]; nics: VmNicRow[] };
+/** A device in the boot order, by its row's position. */
+export type BootEntryRow = { kind: 'disk' | 'nic'; position: number };
+
+export type VmHardwareView = {
+  firmware: 'bios' | 'uefi';
+  disks: VmDiskRow[];
+  nics: VmNicRow[];
+  /** Devices in boot order (first boots first); empty: the default (first disk, then CD-ROM). */
+  bootOrder: BootEntryRow[];
+};
 
 const diskSelect = {
   position: true,
@@ -86,22 +95,47 @@ export async function ofVm(vmId: string): Promise<VmHardwareView | null> {
     where: { id: vmId },
     select: {
       firmware: true,
-      disks: { select: diskSelect, orderBy: { position: 'asc' } },
-      nics: { select: nicSelect, orderBy: { position: 'asc' } },
+      disks: { select: { ...diskSelect, bootOrder: true }, orderBy: { position: 'asc' } },
+      nics: { select: { ...nicSelect, bootOrder: true }, orderBy: { position: 'asc' } },
     },
   });
   if (!row) return null;
+  const bootOrder = [
+    ...row.disks.map((d) => ({ kind: 'disk' as const, position: d.position, n: d.bootOrder })),
+    ...row.nics.map((n) => ({ kind: 'nic' as const, position: n.position, n: n.bootOrder })),
+  ]
+    .filter((e): e is typeof e & { n: number } => e.n !== null)
+    .sort((a, b) => a.n - b.n)
+    .map(({ kind, position }) => ({ kind, position }));
   return {
+    bootOrder,
     firmware: row.firmware === 'uefi' ? 'uefi' : 'bios',
-    disks: row.disks.map((d) => ({
+    disks: row.disks.map(({ bootOrder: _, ...d }) => ({
       ...d,
       device: d.device as VmDiskRow['device'],
       bus: d.bus as VmDiskRow['bus'],
       format: d.format as VmDiskRow['format'],
       sizeBytes: d.sizeBytes === null ? null : Number(d.sizeBytes),
     })),
-    nics: row.nics.map((n) => ({ ...n, model: n.model as VmNicRow['model'] })),
+    nics: row.nics.map(({ bootOrder: _, ...n }) => ({ ...n, model: n.model as VmNicRow['model'] })),
   };
+}
+
+/**
+ * What the host's definition now holds, in one transaction: the firmware and each device's place
+ * in the boot order (1 first; devices not listed lose theirs).
+ */
+export async function setBoot(vmId: string, firmware: 'bios' | 'uefi', order: BootEntryRow[]): Promise<void> {
+  await getDb().$transaction(async (tx) => {
+    await tx.vm.update({ where: { id: vmId }, data: { firmware } });
+    await tx.vmDisk.updateMany({ where: { vmId }, data: { bootOrder: null } });
+    await tx.vmNic.updateMany({ where: { vmId }, data: { bootOrder: null } });
+    for (const [i, e] of order.entries()) {
+      const where = { vmId, position: e.position };
+      if (e.kind === 'disk') await tx.vmDisk.updateMany({ where, data: { bootOrder: i + 1 } });
+      else await tx.vmNic.updateMany({ where, data: { bootOrder: i + 1 } });
+    }
+  });
 }
 
 /** Whether a MAC is already some VM's. */

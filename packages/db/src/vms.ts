@@ -22,6 +22,8 @@ export type VmView = {
   state: VmState;
   stateReason: string | null;
   stateChangedAt: Date;
+  /** When its QEMU process started, as the host reports it; null when not running. */
+  startedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   /** Its tags, sorted. */
@@ -62,6 +64,7 @@ const vmSelect = {
   state: true,
   stateReason: true,
   stateChangedAt: true,
+  startedAt: true,
   createdAt: true,
   updatedAt: true,
   tags: { select: { tag: true }, orderBy: { tag: 'asc' } },
@@ -387,12 +390,19 @@ export async function byIds(ids: readonly string[]): Promise<VmView[]> {
  * stateChangedAt (and the reason) move only for VMs whose state actually changes. Returns how
  * many changed.
  */
-export async function setStates(uuids: readonly string[], state: VmState, reason: string | null): Promise<number> {
+export async function setStates(
+  uuids: readonly string[],
+  state: VmState,
+  reason: string | null,
+  /** Only VMs still recorded on this host: a report read before a migration moved one must not touch it. */
+  onHostId?: string,
+): Promise<number> {
   let n = 0;
   const now = new Date();
+  const onHost = onHostId ? { hostId: onHostId } : {};
   for (let i = 0; i < uuids.length; i += 500) {
     const { count } = await getDb().vm.updateMany({
-      where: { uuid: { in: uuids.slice(i, i + 500) }, state: { not: state } },
+      where: { uuid: { in: uuids.slice(i, i + 500) }, state: { not: state }, ...onHost },
       data: { state, stateReason: reason, stateChangedAt: now },
     });
     n += count;
@@ -400,11 +410,43 @@ export async function setStates(uuids: readonly string[], state: VmState, reason
   return n;
 }
 
+/**
+ * Records when each VM's QEMU process started (null: not running); writes only rows whose time
+ * differs. Returns how many changed.
+ */
+export async function setStartedAt(
+  entries: readonly { uuid: string; startedAt: Date | null }[],
+  /** Only VMs still recorded on this host (see setStates). */
+  onHostId?: string,
+): Promise<number> {
+  let n = 0;
+  const db = getDb();
+  const onHost = onHostId ? { hostId: onHostId } : {};
+  const stopped = entries.filter((e) => e.startedAt === null).map((e) => e.uuid);
+  for (let i = 0; i < stopped.length; i += 500) {
+    const uuids = stopped.slice(i, i + 500);
+    n += (
+      await db.vm.updateMany({
+        where: { uuid: { in: uuids }, startedAt: { not: null }, ...onHost },
+        data: { startedAt: null },
+      })
+    ).count;
+  }
+  for (const e of entries) {
+    if (e.startedAt === null) continue;
+    const where = { uuid: e.uuid, OR: [{ startedAt: null }, { startedAt: { not: e.startedAt } }], ...onHost };
+    n += (await db.vm.updateMany({ where, data: { startedAt: e.startedAt } })).count;
+  }
+  return n;
+}
+
 /** Host, uuid and memory of every VM placed on a host: the narrow read placement needs. */
-export async function allocations(): Promise<{ hostId: string; uuid: string; memoryMiB: number }[]> {
+export async function allocations(): Promise<{ id: string; hostId: string; uuid: string; memoryMiB: number }[]> {
   const rows = await getDb().vm.findMany({
     where: { hostId: { not: null } },
-    select: { hostId: true, uuid: true, memoryMiB: true },
+    select: { id: true, hostId: true, uuid: true, memoryMiB: true },
   });
-  return rows.flatMap((r) => (r.hostId === null ? [] : [{ hostId: r.hostId, uuid: r.uuid, memoryMiB: r.memoryMiB }]));
+  return rows.flatMap((r) =>
+    r.hostId === null ? [] : [{ id: r.id, hostId: r.hostId, uuid: r.uuid, memoryMiB: r.memoryMiB }],
+  );
 }

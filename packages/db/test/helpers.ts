@@ -3,7 +3,7 @@
 // VIREO_TEST_DATABASE=postgres a fresh PostgreSQL database on VIREO_TEST_POSTGRES_URL (a server
 // URL whose role may create databases; default: the local server over its socket, as this user).
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -92,4 +92,36 @@ export async function setupTestDb() {
       cleanup();
     },
   };
+}
+
+type TestDb = Awaited<ReturnType<typeof setupTestDb>>['db'];
+
+/** A host in the cluster as an agent's first connection records it (2 CPUs, 4 GiB). */
+export function testHost(db: TestDb, hostname: string, clusterId: string) {
+  return db.hosts.upsertOnConnect({
+    libvirtHostUuid: randomUUID(),
+    hostname,
+    cpuCount: 2,
+    cpuModel: 'Fake',
+    memoryBytes: 4 * 1024 ** 3,
+    memoryFreeBytes: 2 * 1024 ** 3,
+    libvirtVersion: '9.0.0',
+    qemuVersion: '7.2.0',
+    domainTypes: ['qemu'],
+    clusterId,
+  });
+}
+
+/** A kernel template with placeholder paths (nothing reads the files in database tests). */
+export function testTemplate(db: TestDb, name: string) {
+  return db.templates.upsert({
+    name,
+    description: '',
+    kernelPath: '/k',
+    initrdPath: '/i',
+    diskPath: '/d.qcow2',
+    cmdline: '',
+    defaultVcpus: 1,
+    defaultMemoryMiB: 128,
+  });
 }

@@ -9,6 +9,8 @@
  * an ACPI shutdown takes a while and ends in `stopped/shutdown`, states carry libvirt's reasons,
  * and bulk stats give plausible, slowly wandering figures.
  */
+import { FakeCpuOps } from './ops/cpu.ts';
+import { FakeDomainXmlOps } from './ops/domain-xml.ts';
 import { randomUUID } from 'node:crypto';
 import type { DomainInfo, DomainState, DomainType, HostInfo } from '@vireo/protocol';
 import { VireoError } from '@vireo/protocol';
@@ -26,10 +28,12 @@ import type {
 import { FakeConsoleOps } from './ops/consoles.ts';
 import { FakeDeviceOps } from './ops/devices.ts';
 import { FakeVmDeviceOps } from './ops/vm-devices.ts';
+import { FakeBootOps } from './ops/boot.ts';
 import { FakeDomainConfigOps } from './ops/domain-config.ts';
 import { FakeStorage } from './ops/fake-storage.ts';
 import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
 import { FakeSnapshotOps } from './ops/fake-snapshots.ts';
+import { FakeMigrationOps } from './ops/migration.ts';
 
 const MIB = 1024 * 1024;
 
@@ -78,6 +82,10 @@ export class FakeHypervisor implements Hypervisor {
   readonly devices = new FakeDeviceOps();
   readonly vmDevices = new FakeVmDeviceOps();
   readonly config = new FakeDomainConfigOps();
+  readonly boot = new FakeBootOps();
+  readonly migration = new FakeMigrationOps();
+  readonly cpu = new FakeCpuOps();
+  readonly definitions = new FakeDomainXmlOps();
   private readonly domains = new Map<string, FakeDomain>();
   readonly snapshots = new FakeSnapshotOps((uuid) => this.domains.get(uuid)?.info.state);
   private readonly volumes = new Set<string>();

@@ -19,9 +19,13 @@ import type { DomainLifecycleOps } from './ops/domain-lifecycle.ts';
 import type { ConsoleOps } from './ops/consoles.ts';
 import type { DeviceOps } from './ops/devices.ts';
 import type { VmDeviceOps } from './ops/vm-devices.ts';
+import type { BootOps } from './ops/boot.ts';
 import type { DomainConfigOps } from './ops/domain-config.ts';
 import type { NetworkOps } from './ops/networks.ts';
 import type { SnapshotOps } from './ops/snapshots.ts';
+import type { MigrationOps } from './ops/migration.ts';
+import type { CpuOps } from './ops/cpu.ts';
+import type { DomainXmlOps } from './ops/domain-xml.ts';
 import type { StorageOps } from './ops/storage.ts';
 import type { DomainPlatform } from './platform.ts';
 import type { ParsedDisk, ParsedNic } from './xml/parse.ts';
@@ -134,6 +138,14 @@ export interface Hypervisor {
   readonly vmDevices: VmDeviceOps;
   /** vCPUs, memory and name of a defined domain (ops/domain-config.ts). */
   readonly config: DomainConfigOps;
+  /** Firmware and boot order of a stopped domain (ops/boot.ts). */
+  readonly boot: BootOps;
+  /** Live and offline migration to another host (ops/migration.ts). */
+  readonly migration: MigrationOps;
+  /** A domain's CPU, for CPU compatibility (ops/cpu.ts). */
+  readonly cpu: CpuOps;
+  /** Persistent domain XML, read whole and defined from whole, for HA restarts (ops/domain-xml.ts). */
+  readonly definitions: DomainXmlOps;
   connect(): Promise<void>;
   close(): Promise<void>;
   hostInfo(): Promise<HostInfo>;

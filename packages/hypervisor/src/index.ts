@@ -71,3 +71,26 @@ export {
   nextSdTarget,
 } from './ops/vm-devices.ts';
 export { type DomainConfigOps, FakeDomainConfigOps, LibvirtDomainConfigOps } from './ops/domain-config.ts';
+export {
+  type BootOps,
+  type BootRef,
+  type BootSettings,
+  type BootState,
+  FakeBootOps,
+  LibvirtBootOps,
+} from './ops/boot.ts';
+export { applyBoot, readBoot } from './xml/boot.ts';
+export {
+  FakeMigrationOps,
+  LibvirtMigrationOps,
+  type MigrateRequest,
+  type MigrationJobStats,
+  type MigrationOps,
+  VIR_DOMAIN_JOB,
+  appendSerialLog,
+  migrateFlags,
+  moveDisks,
+  parseJobStats,
+} from './ops/migration.ts';
+export { parseDomainCpu, parseHostCpu } from './cpu.ts';
+export { type DomainXmlOps, FakeDomainXmlOps, LibvirtDomainXmlOps } from './ops/domain-xml.ts';

@@ -25,6 +25,8 @@ import { type ConsoleOps, LibvirtConsoleOps } from './ops/consoles.ts';
 import { type DeviceOps, LibvirtDeviceOps } from './ops/devices.ts';
 import { LibvirtVmDeviceOps, type VmDeviceOps } from './ops/vm-devices.ts';
 import { type DomainConfigOps, LibvirtDomainConfigOps } from './ops/domain-config.ts';
+import { type BootOps, LibvirtBootOps } from './ops/boot.ts';
+import { qemuStartedAt } from './qemu-process.ts';
 import { IFACE, domainPath, libvirtUnreachable, uuidFromDomainPath } from './libvirt-call.ts';
 import {
   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN,
@@ -41,6 +43,10 @@ import { LibvirtStorage, type StorageOps } from './ops/storage.ts';
 import { LibvirtNetworkOps, type NetworkOps } from './ops/networks.ts';
 import { type DomainLifecycleOps, LibvirtDomainLifecycle } from './ops/domain-lifecycle.ts';
 import { LibvirtSnapshotOps, type SnapshotOps } from './ops/snapshots.ts';
+import { LibvirtMigrationOps, type MigrationOps } from './ops/migration.ts';
+import { type CpuOps, LibvirtCpuOps } from './ops/cpu.ts';
+import { parseHostCpu } from './cpu.ts';
+import { type DomainXmlOps, LibvirtDomainXmlOps } from './ops/domain-xml.ts';
 import { validateXml } from './validate-xml.ts';
 import * as volumes from './volumes.ts';
 
@@ -110,6 +116,10 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   readonly devices: DeviceOps;
   readonly vmDevices: VmDeviceOps;
   readonly config: DomainConfigOps;
+  readonly boot: BootOps;
+  readonly migration: MigrationOps;
+  readonly cpu: CpuOps;
+  readonly definitions: DomainXmlOps;
 
   constructor(private readonly opts: LibvirtDbusOptions = {}) {
     this.connectPath = `/org/libvirt/${opts.driver ?? 'QEMU'}`;
@@ -121,6 +131,16 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     this.devices = new LibvirtDeviceOps((...a) => this.call(...a), this.connectPath);
     this.vmDevices = new LibvirtVmDeviceOps((...a) => this.call(...a), this.connectPath);
     this.config = new LibvirtDomainConfigOps((...a) => this.call(...a), this.connectPath);
+    this.boot = new LibvirtBootOps(
+      (...a) => this.call(...a),
+      this.connectPath,
+      async (type, firmware) => {
+        return (await this.platformFor(type, firmware)).uefi;
+      },
+    );
+    this.migration = new LibvirtMigrationOps((...a) => this.call(...a), this.connectPath);
+    this.cpu = new LibvirtCpuOps((...a) => this.call(...a), this.connectPath);
+    this.definitions = new LibvirtDomainXmlOps((...a) => this.call(...a), this.connectPath);
   }
 
   async connect(): Promise<void> {
@@ -197,10 +217,15 @@ export class LibvirtDbusHypervisor implements Hypervisor {
     const [state, reason] = stateTuple as [number, number];
     const parsed = parseDomainXml(xml as string);
     this.names.set(uuid, parsed.name);
+    const words = stateToWords(state, reason);
+    // Only the QEMU driver keeps a pid file (qemu-process.ts); the test driver has no process.
+    const live = words.state === 'running' || words.state === 'paused';
+    const startedAt = live && (this.opts.driver ?? 'QEMU') === 'QEMU' ? await qemuStartedAt(parsed.name) : undefined;
     return {
       uuid,
       name: parsed.name,
-      ...stateToWords(state, reason),
+      ...words,
+      ...(startedAt ? { startedAt } : {}),
       vcpus: parsed.vcpus,
       memoryMiB: parsed.memoryMiB,
       maxMemoryMiB: parsed.maxMemoryMiB,
@@ -372,6 +397,7 @@ export class LibvirtDbusHypervisor implements Hypervisor {
       Promise.all((this.opts.storageDirs ?? []).map(storageOf)),
     ]);
     const caps = parseCapabilities(capsXml as string);
+    const domainTypes = await usableDomainTypes(caps, this.opts.kvmUsable);
     return {
       hostUuid: caps.hostUuid,
       hostname: String(hostname),
@@ -381,9 +407,30 @@ export class LibvirtDbusHypervisor implements Hypervisor {
       memoryFreeBytes: memory.freeBytes,
       libvirtVersion: versionToString(libVersion as bigint),
       qemuVersion: versionToString(version as bigint),
-      domainTypes: await usableDomainTypes(caps, this.opts.kvmUsable),
+      domainTypes,
+      cpu: parseHostCpu(capsXml as string, await this.domainCapsXml(domainTypes[0])),
       storage,
     };
+  }
+
+  /**
+   * Domain capabilities of the default machine for the host's best domain type: they list the
+   * named CPU models a guest can be given. '' when unknown (the CPU check then sees no models).
+   */
+  private async domainCapsXml(type: DomainType | undefined): Promise<string> {
+    if (!type) return '';
+    try {
+      const [xml] = await this.connectCall(
+        'GetDomainCapabilities',
+        'ssssu',
+        ['', 'x86_64', '', type, 0],
+        'read the domain capabilities',
+      );
+      return xml as string;
+    } catch (err) {
+      console.warn(`[hypervisor] could not read the domain capabilities of ${type}:`, err);
+      return '';
+    }
   }
 
   /** Free = MemFree + buffers + page cache: what the kernel can hand to a new guest. */

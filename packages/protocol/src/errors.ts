@@ -57,6 +57,7 @@ export const OBJECT_TYPES = [
   'enrollmentToken',
   'disk',
   'cluster',
+  'datacenter',
   /** A libvirt storage pool. */
   'pool',
   /** A volume in a storage pool. */
@@ -67,6 +68,8 @@ export const OBJECT_TYPES = [
   'securityGroup',
   /** A VM snapshot. */
   'snapshot',
+  /** A placement rule: VMs kept together or apart. */
+  'affinityGroup',
 ] as const;
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
@@ -77,17 +80,21 @@ export interface ErrorPayload {
   object?: ObjectType | undefined;
   /** libvirt's own error code and message when libvirt refused, kept verbatim. */
   libvirt?: { code?: number; message: string } | undefined;
+  /** Machine-readable facts about this error callers branch on (ha.restart: `{ locked: true }`). */
+  details?: Record<string, string | number | boolean> | undefined;
 }
 
 export interface VireoErrorOptions {
   object?: ObjectType | undefined;
   libvirt?: ErrorPayload['libvirt'];
+  details?: ErrorPayload['details'];
 }
 
 export class VireoError extends Error {
   readonly code: ErrorCode;
   readonly object: ObjectType | undefined;
   readonly libvirt: ErrorPayload['libvirt'];
+  readonly details: ErrorPayload['details'];
 
   constructor(code: ErrorCode, message: string, opts: VireoErrorOptions = {}) {
     super(message);
@@ -95,6 +102,7 @@ export class VireoError extends Error {
     this.code = code;
     this.object = opts.object;
     this.libvirt = opts.libvirt;
+    this.details = opts.details;
   }
 
   /** `VireoError.is(err, 'NOT_FOUND', 'vm')`: the code, and the object kind when given. */
@@ -107,11 +115,17 @@ export class VireoError extends Error {
   }
 
   toPayload(): ErrorPayload {
-    return { code: this.code, message: this.message, object: this.object, libvirt: this.libvirt };
+    return {
+      code: this.code,
+      message: this.message,
+      object: this.object,
+      libvirt: this.libvirt,
+      ...(this.details ? { details: this.details } : {}),
+    };
   }
 
   static fromPayload(p: ErrorPayload): VireoError {
-    return new VireoError(p.code, p.message, { object: p.object, libvirt: p.libvirt });
+    return new VireoError(p.code, p.message, { object: p.object, libvirt: p.libvirt, details: p.details });
   }
 }
 

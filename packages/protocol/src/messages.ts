@@ -15,6 +15,10 @@ import { vmDeviceRequests } from './methods/vm-devices.ts';
 import { snapshotRequests } from './methods/snapshots.ts';
 import { consoleRequests } from './methods/consoles.ts';
 import { sweepRequests } from './methods/sweeps.ts';
+import { vmBootRequests } from './methods/vm-boot.ts';
+import { haRequests } from './methods/ha.ts';
+import { migrationRequests } from './methods/migration.ts';
+import { cpuRequests, hostCpuSchema } from './methods/cpu.ts';
 import { MAX_VM_DISKS, createdHardwareSchema, vmHardwareSchema, volumeRefSchema } from './methods/vm-hardware.ts';
 import { memoryMiBSchema, uuidSchema, vcpusSchema, vmNameSchema } from './names.ts';
 
@@ -46,6 +50,8 @@ export const domainInfoSchema = z.object({
   /** Ceiling it can balloon up to (`<memory>`; virsh dominfo "Max memory"): what placement counts. */
   maxMemoryMiB: z.number().int().nonnegative().optional(),
   persistent: z.boolean(),
+  /** When the running (or paused) domain's QEMU process started (ISO); older agents omit it. */
+  startedAt: z.string().datetime().optional(),
 });
 export type DomainInfo = z.infer<typeof domainInfoSchema>;
 
@@ -61,6 +67,8 @@ export const hostInfoSchema = z.object({
   qemuVersion: z.string().max(32),
   /** Domain types this host can run, best first (kvm before qemu). */
   domainTypes: z.array(domainTypeSchema),
+  /** The CPU it offers guests (issue 8's CPU compatibility); older agents omit it. */
+  cpu: hostCpuSchema.optional(),
   storage: z.array(
     z.object({
       path: z.string(),
@@ -182,6 +190,10 @@ export const agentRequests = {
   ...vmEditRequests,
   ...snapshotVolumeRequests,
   ...vmDeviceRequests,
+  ...vmBootRequests,
+  ...migrationRequests,
+  ...cpuRequests,
+  ...haRequests,
 } as const;
 
 export type AgentMethod = keyof typeof agentRequests;
@@ -209,6 +221,7 @@ export const errorPayloadSchema = z.object({
   message: z.string().max(4000),
   object: z.enum(OBJECT_TYPES).optional(),
   libvirt: z.object({ code: z.number().optional(), message: z.string() }).optional(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
 
 export const replyMessageSchema = z.discriminatedUnion('ok', [
@@ -278,7 +291,29 @@ export const statsMessageSchema = z.object({
   ),
 });
 
+/**
+ * High availability (issue 9), every heartbeat interval: this host's own storage heartbeat and what
+ * it reads of its peers' (methods/ha.ts). Times are durations on the agent's own clock, so clocks
+ * need not agree; the manager turns them into "last seen" on its own.
+ */
+export const haMessageSchema = z.object({
+  t: z.literal('ha'),
+  at: z.number().int(),
+  own: z.object({
+    /** How long ago its last write succeeded; null: none since the agent started. */
+    lastWriteOkAgoMs: z.number().int().nonnegative().nullable(),
+    /** Why the last write failed, while writes fail. */
+    error: z.string().max(500).optional(),
+    /** HA VMs it forced off because its heartbeat stopped (self-fencing), since it last said so. */
+    selfFenced: z.array(uuidSchema).max(10_000),
+  }),
+  /** Each peer heartbeat file it reads: how long its content has not changed, on this host's clock. */
+  peers: z.array(z.object({ hostUuid: uuidSchema, unchangedForMs: z.number().int().nonnegative() })).max(1_000),
+});
+export type HaMessage = z.infer<typeof haMessageSchema>;
+
 export const agentMessageSchema = z.discriminatedUnion('t', [
+  haMessageSchema,
   stateMessageSchema,
   domainEventMessageSchema,
   statsMessageSchema,

@@ -63,12 +63,12 @@ export function snapshotHandlers(hv: Hypervisor, logger: Logger) {
     },
 
     async 'snapshot.revert'({ uuid, name, start, paused }) {
-      await mustDomain(uuid);
+      // No read first: a missing VM or snapshot fails the lookup inside revert with NOT_FOUND.
       const started = Date.now();
       await snaps.revert(uuid, name, { ...(start ? { start } : {}), ...(paused ? { paused } : {}) });
-      const d = await mustDomain(uuid);
+      const [d, list] = await Promise.all([mustDomain(uuid), snaps.list(uuid)]);
       logger.info('reverted to snapshot', { uuid, name, state: d.state, ms: Date.now() - started });
-      return { snapshots: await snaps.list(uuid), domain: { state: d.state } };
+      return { snapshots: list, domain: { state: d.state } };
     },
 
     async 'snapshot.delete'({ uuid, name }) {

@@ -27,7 +27,7 @@ import { attachAgent, authenticateAgent } from '../services/agent-hub.ts';
 import { connectedHostCount } from '../services/agent-registry.ts';
 import { enrollHost } from '../services/host-service.ts';
 import { LoginThrottledError } from '../services/login-throttle.ts';
-import { configuredOrigins } from './client-info.ts';
+import { configuredOrigins, normalizeAddress } from './client-info.ts';
 import { acceptAgentConsole, authorizeBrowserConsole, relayBrowserConsole } from './console-proxy.ts';
 import { csrfRefusal, readBodyLimited, refuseUnread, sendJson } from './http-guards.ts';
 import {
@@ -210,7 +210,9 @@ export function createManagerEdge(): ManagerEdge {
           authenticateAgent(req).then(
             (host) =>
               host
-                ? upgrade(req, socket, head, (ws) => attachAgent(ws, host))
+                ? upgrade(req, socket, head, (ws) =>
+                    attachAgent(ws, host, normalizeAddress(req.socket.remoteAddress ?? '') || undefined),
+                  )
                 : refuseUpgrade(socket, 401, 'Unauthorized'),
             () => refuseUpgrade(socket, 500, 'Internal Error'),
           );

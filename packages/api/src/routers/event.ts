@@ -1,4 +1,5 @@
 import { events } from '@vireo/db';
+import { z } from 'zod';
 import { publish } from '../services/bus.ts';
 import { toEventView } from '../services/views.ts';
 import { adminProcedure, router, vmProcedure } from '../trpc.ts';
@@ -12,6 +13,10 @@ export const eventRouter = router({
   listForVm: vmProcedure.query(async ({ ctx }) =>
     (await events.listRecent({ vmId: ctx.vm.id, limit: 100 })).map(toEventView),
   ),
+  /** One host's events, newest first (its page): admins. */
+  listForHost: adminProcedure
+    .input(z.object({ hostId: z.string().min(1).max(64) }))
+    .query(async ({ input }) => (await events.listRecent({ hostId: input.hostId, limit: 100 })).map(toEventView)),
   /**
    * Records that the user sent Ctrl+Alt+Del through the console (the keys travel over the
    * console's VNC stream, which the manager only relays): a reboot-like act belongs in the log.

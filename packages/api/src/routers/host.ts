@@ -1,3 +1,4 @@
+import { evacuateAndRemove, removalPlan } from '../services/host-removal.ts';
 import { z } from 'zod';
 import {
   allowReinstall,
@@ -8,6 +9,13 @@ import {
   removeHost,
   revokeEnrollmentToken,
 } from '../services/host-service.ts';
+import {
+  cancelMaintenance,
+  enterMaintenance,
+  exitMaintenance,
+  maintenancePlan,
+  maintenanceStatus,
+} from '../services/host-maintenance.ts';
 import { hostHistory } from '../services/stats-history.ts';
 import { statsRangeInput } from '../schemas/stats.ts';
 import { adminProcedure, router } from '../trpc.ts';
@@ -32,9 +40,39 @@ export const hostRouter = router({
     .input(z.object({ hostId: id }))
     .mutation(({ ctx, input }) => allowReinstall(input.hostId, ctx.user)),
   /** Removes a host that is offline and has no VMs (a decommissioned or dead machine). */
+  /**
+   * Refused while online (unless evacuated) or with VMs recorded on it; `force` (offline hosts):
+   * their records stay without a host, nothing on the machine is touched (removalPlan says so).
+   */
   remove: adminProcedure
+    .input(z.object({ hostId: id, force: z.boolean().optional() }))
+    .mutation(({ ctx, input }) => removeHost(input.hostId, ctx.user, { force: input.force })),
+  /** The VMs a removal concerns and what force would do to them. */
+  removalPlan: adminProcedure.input(z.object({ hostId: id })).query(({ input }) => removalPlan(input.hostId)),
+  /** Maintenance, then the removal of the emptied host: `{ taskId }`. */
+  evacuateAndRemove: adminProcedure
     .input(z.object({ hostId: id }))
-    .mutation(({ ctx, input }) => removeHost(input.hostId, ctx.user)),
+    .mutation(({ ctx, input }) => evacuateAndRemove(input.hostId, ctx.user)),
+  /** Maintenance mode: the state, the latest job and its per-VM report, the VMs still on the host. */
+  maintenance: adminProcedure.input(z.object({ hostId: id })).query(({ input }) => maintenanceStatus(input.hostId)),
+  /** Dry run: where each VM would go (placement plus migration pre-checks), or why it cannot. */
+  maintenancePlan: adminProcedure
+    .input(z.object({ hostId: id }))
+    .query(({ ctx, input }) => maintenancePlan(input.hostId, ctx.user)),
+  /**
+   * Moves every VM away (a task), then the host is in maintenance. `stopBlocked`: stop VMs that
+   * cannot move running; `force`: mark it in maintenance now, leaving its VMs where they are.
+   */
+  enterMaintenance: adminProcedure
+    .input(z.object({ hostId: id, stopBlocked: z.boolean().optional(), force: z.boolean().optional() }))
+    .mutation(({ ctx, input }) => enterMaintenance(input.hostId, input, ctx.user)),
+  exitMaintenance: adminProcedure
+    .input(z.object({ hostId: id }))
+    .mutation(({ ctx, input }) => exitMaintenance(input.hostId, ctx.user)),
+  /** While entering: stop moving VMs after the migrations in flight; the host returns to normal. */
+  cancelMaintenance: adminProcedure
+    .input(z.object({ hostId: id }))
+    .mutation(({ ctx, input }) => cancelMaintenance(input.hostId, ctx.user)),
   cancelReinstall: adminProcedure
     .input(z.object({ hostId: id }))
     .mutation(({ ctx, input }) => cancelReinstall(input.hostId, ctx.user)),

@@ -3,7 +3,7 @@ import { VireoError } from '@vireo/protocol';
 import { z } from 'zod';
 import { toTaskView } from '../services/views.ts';
 import { taskForViewer } from '../services/visibility.ts';
-import { authedProcedure, router, vmProcedure } from '../trpc.ts';
+import { adminProcedure, authedProcedure, router, vmProcedure } from '../trpc.ts';
 
 export const taskRouter = router({
   byId: authedProcedure.input(z.object({ taskId: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
@@ -24,4 +24,8 @@ export const taskRouter = router({
       taskForViewer(toTaskView(task), ctx.user.role),
     ),
   ),
+  /** One host's tasks, newest first (its page): admins. */
+  listForHost: adminProcedure
+    .input(z.object({ hostId: z.string().min(1).max(64) }))
+    .query(async ({ input }) => (await tasks.listRecent({ hostId: input.hostId, limit: 50 })).map(toTaskView)),
 });

@@ -10,6 +10,8 @@ import { vmLifecycleProcedures } from './vm-lifecycle.ts';
 import { vmCloneProcedures } from './vm-clone.ts';
 import { vmEditProcedures } from './vm-edit.ts';
 import { vmDeviceProcedures } from './vm-devices.ts';
+import { vmBootProcedures } from './vm-boot.ts';
+import { vmMigrateProcedures } from './vm-migrate.ts';
 import { createVmInput, listVmsInput } from '../schemas/vm.ts';
 
 export const vmRouter = router({
@@ -34,6 +36,8 @@ export const vmRouter = router({
   ...vmCloneProcedures,
   ...vmEditProcedures,
   ...vmDeviceProcedures,
+  ...vmBootProcedures,
+  ...vmMigrateProcedures,
   /**
    * Admins only: record the VM on another host that reports its domain (after a host was lost
    * and the VM was started elsewhere by hand). A host's own report never moves a VM.

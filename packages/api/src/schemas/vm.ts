@@ -92,6 +92,8 @@ export const createVmInput = z
     nics: z.array(nicInput).max(MAX_VM_NICS, `A VM has at most ${MAX_VM_NICS} network cards.`).default([]),
     /** A NoCloud seed the host builds into an ISO and attaches as a CD-ROM. */
     cloudInit: cloudInitSeedSchema.optional(),
+    /** An affinity group the VM joins; placement follows its rule (admins only). */
+    affinityGroupId: z.string().min(1).max(64).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.firmware === 'uefi' && v.memoryMiB < UEFI_MIN_MEMORY_MIB) {

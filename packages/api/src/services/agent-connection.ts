@@ -35,6 +35,8 @@ export class AgentConnection {
     readonly hostId: string,
     readonly hostName: string,
     private readonly ws: WebSocket,
+    /** The address the agent connected from: how other hosts reach it (migration). */
+    readonly address?: string,
   ) {}
 
   request<M extends AgentMethod>(

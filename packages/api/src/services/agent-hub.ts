@@ -30,6 +30,8 @@ import { sweepOrphanFiles } from './storage-reconcile.ts';
 import { publishHost } from './views.ts';
 import { reconcileHostVms } from './vm-reconcile.ts';
 import { autostartOnConnect } from './vm-autostart.ts';
+import { configureOnConnect } from './ha/configure.ts';
+import { applyHaMessage } from './ha/signals.ts';
 
 const HEARTBEAT_MS = 10_000;
 
@@ -41,8 +43,8 @@ export async function authenticateAgent(req: IncomingMessage): Promise<{ id: str
   return hostFromCredential(match[1]);
 }
 
-export function attachAgent(ws: WebSocket, host: { id: string; name: string }): void {
-  const conn = new AgentConnection(host.id, host.name, ws);
+export function attachAgent(ws: WebSocket, host: { id: string; name: string }, address?: string): void {
+  const conn = new AgentConnection(host.id, host.name, ws, address);
   // The connection is registered (and replaces an older one) only once its full state proved
   // the host's identity: a copied credential cannot knock the real agent off.
 
@@ -151,6 +153,8 @@ async function apply(conn: AgentConnection, msg: AgentMessage): Promise<void> {
       return applyDomainEvents(conn, [msg]);
     case 'stats':
       return applyStats(conn, msg);
+    case 'ha':
+      return applyHaMessage({ id: conn.hostId, name: conn.hostName }, msg);
     case 'reply':
       if (msg.ok) conn.settle(msg.id, msg.result);
       else conn.settle(msg.id, undefined, msg.error);
@@ -183,7 +187,13 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
   observeHostStorage(conn.hostId, storage);
   // The lease moves here (the newest connection wins, as within one manager): a manager still
   // holding an older connection of this host drops it when it hears this.
-  await hosts.upsertOnConnect({ ...facts, libvirtHostUuid: hostUuid, clusterId: host.clusterId, managerId: selfId() });
+  await hosts.upsertOnConnect({
+    ...facts,
+    libvirtHostUuid: hostUuid,
+    clusterId: host.clusterId,
+    managerId: selfId(),
+    address: conn.address ?? host.address,
+  });
   if (previous !== conn) publishControl({ type: 'lease-taken', hostId: conn.hostId, managerId: selfId() });
   await reconcileHostVms({ id: conn.hostId, name: conn.hostName }, msg.domains, msg.inFlight);
   await applyHostFacts(conn, msg.domains);
@@ -203,6 +213,7 @@ async function applyState(conn: AgentConnection, msg: StateMessage): Promise<voi
       .then(() => sweepStaleNetworks(conn.hostId, conn.hostName))
       .catch((err) => console.warn(`[agent ${conn.hostName}] networks:`, err));
     void sweepAbandonedUploads(conn.hostId);
+    void configureOnConnect({ id: conn.hostId, name: conn.hostName });
   }
   await publishHost(conn.hostId);
   sweepOrphanFiles(conn, msg);

@@ -10,13 +10,14 @@
  * a create or delete in progress sets the state from its own result, and an undefined domain
  * settles an interrupted create or delete.
  */
-import { type EventInput, events, hostDomains, type VmState, type VmView, vms } from '@vireo/db';
+import { type EventInput, events, hostDomains, type VmState, type VmView, vmMigrations, vms } from '@vireo/db';
 import type { DomainEventMessage } from '@vireo/protocol';
 import type { AgentConnection } from './agent-connection.ts';
 import { domainCpu } from './agent-registry.ts';
 import { publish } from './bus.ts';
 import { applyEventFacts } from './domain-facts.ts';
 import { toVmView } from './views.ts';
+import { recordStarts, reportedStart } from './vm-uptime.ts';
 import { isVmLocked } from './vm-locks.ts';
 import { noteClaim, settleUndefined } from './vm-reconcile.ts';
 
@@ -33,6 +34,8 @@ export async function applyDomainEvents(conn: AgentConnection, msgs: readonly Do
   const states = new Map<string, { state: VmState; reason: string | null }>();
   const toRecord: EventInput[] = [];
   const toPublish = new Set<string>();
+  /** uuid → its last report in the run, for the QEMU start time. */
+  const starts = new Map<string, DomainEventMessage['domain']>();
 
   for (const msg of msgs) {
     let vm: VmView | null = rows.get(msg.uuid) ?? null;
@@ -46,9 +49,14 @@ export async function applyDomainEvents(conn: AgentConnection, msgs: readonly Do
       if (msg.event !== 'checked') await noteClaim(host, msg.uuid, msg.domain);
       continue;
     }
+    starts.set(vm.uuid, msg.domain);
     // A `checked` report after a request ended is for a VM nobody works on; a task of ours sets
     // the state from its own result.
     if (msg.event === 'checked' && (await isVmLocked(vm.id))) continue;
+    // The source's domain stopping and going away as a migration ends: the migration's task sets
+    // the state (and moves the VM) itself.
+    const migrating = msg.domain === null || /migrat/.test(msg.domain.reason ?? '');
+    if (migrating && (await vmMigrations.destinationOf(vm.id))) continue;
     // While a create or delete runs, its task sets the state from the result (events are still recorded).
     const taskOwnsState = vm.state === 'creating' || vm.state === 'deleting';
     if (msg.domain === null) {
@@ -88,7 +96,19 @@ export async function applyDomainEvents(conn: AgentConnection, msgs: readonly Do
     group.uuids.push(uuid);
     groups.set(key, group);
   }
-  for (const g of groups.values()) await vms.setStates(g.uuids, g.state, g.reason);
+  // Guarded by host: the rows were read at the start of the run, and a migration finishing
+  // meanwhile moves a VM whose source then reports it stopped and gone.
+  for (const g of groups.values()) await vms.setStates(g.uuids, g.state, g.reason, conn.hostId);
+  // Only the start times that differ from the rows: most events do not change one.
+  const changedStarts = [...starts].filter(([uuid, domain]) => {
+    const row = rows.get(uuid);
+    const start = reportedStart(domain);
+    return row && start !== undefined && (start?.getTime() ?? null) !== (row.startedAt?.getTime() ?? null);
+  });
+  await recordStarts(
+    changedStarts.map(([uuid, domain]) => ({ uuid, domain })),
+    conn.hostId,
+  );
   await events.addMany(toRecord);
   for (const vm of await vms.byIds([...toPublish])) publish({ kind: 'vm', vm: toVmView(vm) });
 }

@@ -1,4 +1,4 @@
-import { clusters, enrollment, events, hosts } from '@vireo/db';
+import { clusters, enrollment, events, hostRemoval, hosts } from '@vireo/db';
 import { type EnrollRequest, type EnrollResponse, VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import type { HostView } from '../views.ts';
@@ -7,7 +7,7 @@ import { forgetHostStorage } from './storage-reconcile.ts';
 import { forgetClaimsOf } from './vm-reconcile.ts';
 import { newCredential } from './host-credentials.ts';
 import { publish } from './bus.ts';
-import { publishHost, toHostView } from './views.ts';
+import { publishHost, publishVm, toHostView } from './views.ts';
 
 /** Token lifetime, and how long an admin's re-install grant stays open. */
 export function enrollmentTtlMs(): number {
@@ -111,26 +111,42 @@ export async function cancelReinstall(hostId: string, actor: { id: string; usern
   });
 }
 
+/** What `force` does, in the words the confirmation and the event use. */
+export const FORCE_REMOVAL_EFFECT =
+  'Their records stay in Vireo without a host, in state unknown; their domains and disks on the machine are not touched (not stopped, not deleted). Adopt them on a host that reports their domains, or delete them.';
+
 /**
- * Removes a decommissioned or dead host from the inventory: only while its agent is not
- * connected and no VM is recorded on it (move or delete those first). Its credential goes with
- * it; tasks and events keep their history. Until a dead host is removed, files in shared VM
- * storage are not swept (it might still have domains using them).
+ * Removes a decommissioned or dead host from the inventory: while its agent is not connected, or
+ * once it is in maintenance with no VM left (evacuated). VMs recorded on it refuse the removal
+ * unless `force` (offline hosts only): then their records are orphaned (FORCE_REMOVAL_EFFECT).
+ * Its credential goes with it; tasks and events keep their history. Until a dead host is removed,
+ * files in shared VM storage are not swept (it might still have domains using them).
  */
-export async function removeHost(hostId: string, actor: { id: string; username: string }): Promise<void> {
+export async function removeHost(
+  hostId: string,
+  actor: { id: string; username: string },
+  opts: { force?: boolean | undefined } = {},
+): Promise<{ orphaned: { id: string; name: string }[] }> {
   const host = await hostOrThrow(hostId);
+  const evacuated = host.maintenance === 'maintenance' && host.vmCount === 0;
   // Online here, or held by another manager.
-  if (connections.has(host.id) || host.status === 'online') {
+  if ((connections.has(host.id) || host.status === 'online') && !evacuated) {
     throw new VireoError(
       'INVALID_STATE',
-      `Host ${host.name} is online. Stop its agent (and take it out of service) before removing it.`,
+      `Host ${host.name} is online. Evacuate it (maintenance) or stop its agent before removing it.`,
       { object: 'host' },
     );
   }
-  if (!(await hosts.removeIfEmpty(host.id))) {
+  let orphaned: { id: string; name: string }[] = [];
+  if (opts.force && !evacuated) {
+    const vms = await hostRemoval.removeForced(host.id);
+    if (!vms) throw new VireoError('NOT_FOUND', `Host ${host.name} is gone already.`, { object: 'host' });
+    orphaned = vms.map((v) => ({ id: v.id, name: v.name }));
+  } else if (!(await hosts.removeIfEmpty(host.id))) {
+    const names = (await hostRemoval.vmsOn(host.id)).map((v) => v.name);
     throw new VireoError(
       'CONFLICT',
-      `Host ${host.name} still has ${host.vmCount === 1 ? '1 VM' : `${host.vmCount} VMs`} recorded on it. Delete or move them first.`,
+      `Host ${host.name} still has ${names.length === 1 ? '1 VM' : `${names.length} VMs`} recorded on it (${names.join(', ')}). Evacuate it, move or delete them, or remove it with force.`,
       { object: 'host' },
     );
   }
@@ -139,12 +155,17 @@ export async function removeHost(hostId: string, actor: { id: string; username: 
   forgetHostStorage(host.id);
   forgetClaimsOf(host.id);
   publish({ kind: 'hostRemoved', hostId: host.id });
+  const forced = orphaned.length
+    ? ` Forced with ${orphaned.length} VM(s) on it (${orphaned.map((v) => v.name).join(', ')}): ${FORCE_REMOVAL_EFFECT}`
+    : '';
   await events.add({
     severity: 'warning',
     kind: 'host.removed',
-    message: `${actor.username} removed host ${host.name} from the inventory.`,
+    message: `${actor.username} removed host ${host.name} from the inventory.${forced}`,
     userId: actor.id,
   });
+  for (const v of orphaned) await publishVm(v.id);
+  return { orphaned };
 }
 
 /**

@@ -1,56 +1,60 @@
 /**
- * Chooses a host for a new VM: among connected hosts, the one with the most memory left after
- * the domains defined there and a reserve for the host. Counting every defined domain, not only
- * the running ones, means a VM placed here can always be started here. The figures are libvirt's
- * as the host last reported them (each domain's maximum memory, so `virsh setmaxmem` counts, and
- * domains Vireo does not manage count too), plus Vireo VMs of the host not defined there yet.
+ * Chooses a host for a VM: the placement engine (placement/engine.ts: filters, then weights)
+ * over the database's snapshot. `placeVm` returns the whole decision (kept with the create task
+ * for the VM page's "Why here?"); `pickHost` only the chosen host. Both refuse with the codes
+ * callers know: HOST_OFFLINE when no host is even eligible, NO_HOST_CAPACITY when eligible hosts
+ * are full or ruled out by affinity.
  */
 import { VireoError } from '@vireo/protocol';
-import { hostDomains, hosts, vms } from '@vireo/db';
-import { managerEnv } from '../env.ts';
+import { affinityGroups } from '@vireo/db';
+import { decide, explain } from './placement/engine.ts';
+import { loadSnapshot } from './placement/loader.ts';
+import type { FilterName, PlacementDecision, PlacementRequest } from './placement/types.ts';
 
-const MIB = 1024 * 1024;
+export type { PlacementDecision, PlacementRequest } from './placement/types.ts';
+
+/** The decision for this request. A moved VM (`vmId`) brings its own affinity groups. */
+export async function placeVm(request: PlacementRequest): Promise<PlacementDecision> {
+  const groupIds = request.groupIds ?? (request.vmId ? await affinityGroups.groupIdsOf(request.vmId) : undefined);
+  return decide(await loadSnapshot(), { ...request, groupIds });
+}
+
+/** Filters that say a host is not eligible at all, whatever its load. */
+const ELIGIBILITY: ReadonlySet<FilterName> = new Set([
+  'online',
+  'maintenance',
+  'excluded',
+  'cluster',
+  'hypervisor',
+  'networks',
+]);
+
+/** The chosen host, or the refusal the decision explains. */
+export function chosenHost(decision: PlacementDecision, request: PlacementRequest): { id: string; name: string } {
+  if (decision.chosen) return { id: decision.chosen.hostId, name: decision.chosen.hostName };
+  const why = decision.hosts.length > 0 ? ` (${explain(decision)})` : '';
+  const reached = decision.hosts.filter((h) => h.excluded && !ELIGIBILITY.has(h.excluded.filter));
+  if (reached.length === 0) {
+    throw new VireoError(
+      'HOST_OFFLINE',
+      request.allowedHostIds
+        ? `No host that has all of this VM’s networks is online. Choose other networks or bring such a host online.${why}`
+        : `No host is online. Start an agent on a host (see the README) and try again.${why}`,
+    );
+  }
+  if (reached.every((h) => h.excluded?.filter === 'memory')) {
+    const best = [...reached].sort((a, b) => b.freeMiB - a.freeMiB)[0];
+    const most = best ? ` The most any host has left is ${Math.max(0, best.freeMiB)} MiB (${best.hostName}).` : '';
+    throw new VireoError(
+      'NO_HOST_CAPACITY',
+      `No online host has ${request.memoryMiB} MiB of memory free for this VM.${most} Lower the memory or stop other VMs.${why}`,
+    );
+  }
+  throw new VireoError('NO_HOST_CAPACITY', `No host can take this VM${why}.`);
+}
 
 /** `allowed`: only these hosts may take the VM (e.g. where its NICs' networks exist). */
 export async function pickHost(memoryMiB: number, allowed?: Set<string>): Promise<{ id: string; name: string }> {
-  // Online by the row: the host may be held by another manager (requests are routed there).
-  const online = (await hosts.list()).filter((h) => h.status === 'online' && (!allowed || allowed.has(h.id)));
-  if (online.length === 0) {
-    throw new VireoError(
-      'HOST_OFFLINE',
-      allowed
-        ? 'No host that has all of this VM’s networks is online. Choose other networks or bring such a host online.'
-        : 'No host is online. Start an agent on a host (see the README) and try again.',
-    );
-  }
-  const committed = await committedMiB(online.map((h) => h.id));
-  const reserve = managerEnv().VIREO_HOST_RESERVED_MIB;
-  const room = online
-    .map((h) => ({ host: h, freeMiB: Math.floor(h.memoryBytes / MIB) - reserve - (committed.get(h.id) ?? 0) }))
-    .sort((a, b) => b.freeMiB - a.freeMiB);
-  const best = room[0];
-  if (!best || best.freeMiB < memoryMiB) {
-    const most = best ? ` The most any host has left is ${Math.max(0, best.freeMiB)} MiB (${best.host.name}).` : '';
-    throw new VireoError(
-      'NO_HOST_CAPACITY',
-      `No online host has ${memoryMiB} MiB of memory free for this VM.${most} Lower the memory or stop other VMs.`,
-    );
-  }
-  return { id: best.host.id, name: best.host.name };
-}
-
-/** Memory promised on each host: its domains' maximum, and Vireo VMs it does not have (yet). */
-async function committedMiB(hostIds: string[]): Promise<Map<string, number>> {
-  // Narrow (no names, owners or templates): with 10,000 VMs the full list made every create slow.
-  const rows = await vms.allocations();
-  const reported = await hostDomains.onHosts(hostIds);
-  const out = new Map<string, number>();
-  for (const hostId of hostIds) {
-    const domains = reported.filter((d) => d.hostId === hostId);
-    const defined = new Set(domains.map((d) => d.uuid));
-    let sum = domains.reduce((n, d) => n + Math.max(d.memoryMiB, d.maxMemoryMiB ?? 0), 0);
-    for (const vm of rows) if (vm.hostId === hostId && !defined.has(vm.uuid)) sum += vm.memoryMiB;
-    out.set(hostId, sum);
-  }
-  return out;
+  const request: PlacementRequest = { memoryMiB, allowedHostIds: allowed };
+  return chosenHost(await placeVm(request), request);
 }

@@ -11,6 +11,7 @@ import { type ProgressFn, startTask } from './tasks.ts';
 import type { VmRecord } from './vm-access.ts';
 import { lockVm } from './vm-locks.ts';
 import { publishVm } from './views.ts';
+import { refuseIfInMaintenance } from './host-maintenance-guard.ts';
 
 export interface SnapshotView extends Omit<SnapshotRow, 'createdAt'> {
   createdAt: string;
@@ -123,6 +124,9 @@ export async function revertSnapshot(
 ): Promise<{ taskId: string }> {
   const snap = (await snapshots.listForVm(vm.id)).find((s) => s.name === input.name);
   if (!snap) throw new VireoError('NOT_FOUND', `VM ${vm.name} has no snapshot ${input.name}.`, { object: 'snapshot' });
+  // A revert to a running snapshot (or asked to start) starts the VM on its host.
+  if (input.start || snap.state === 'running' || snap.state === 'paused')
+    await refuseIfInMaintenance(vm.hostId, `revert VM ${vm.name} to a running snapshot`);
   return runSnapshotTask(vm, 'snapshot.revert', user.id, async (agent, progress, taskId) => {
     progress(10, `Reverting to ${input.name}`);
     const { snapshots: facts, domain } = await agent.request(

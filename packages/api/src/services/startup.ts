@@ -1,5 +1,7 @@
+import { startBalancer } from './balancer/service.ts';
 import { connectBus } from './bus.ts';
 import { joinCluster } from './cluster.ts';
+import { startHaMonitor } from './ha/monitor.ts';
 import { ensureDefaultNetworks } from './networks.ts';
 import { startSnapshotScheduler } from './snapshot-schedule.ts';
 import { startUploadSweep } from './sweeps.ts';
@@ -17,5 +19,7 @@ export async function reconcileOnStart(): Promise<{ tasksFailed: number }> {
   await ensureDefaultNetworks();
   startSnapshotScheduler();
   startUploadSweep();
+  startBalancer();
+  startHaMonitor();
   return joined;
 }

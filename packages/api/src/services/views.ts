@@ -1,5 +1,5 @@
 /** Loads API views from the repositories and publishes them on the bus. */
-import { type events, hosts, tasks, vms } from '@vireo/db';
+import { type events, hosts, MAINTENANCE_STATES, tasks, vms } from '@vireo/db';
 import type { EventView, HostView, TaskView, VmView } from '../views.ts';
 import { publish } from './bus.ts';
 import { domainCpuPercent, isHostConnected } from './agent-registry.ts';
@@ -24,6 +24,7 @@ export function toVmView(vm: VmRow): VmView {
     ownerName: vm.ownerName,
     cpuUsagePercent: vm.state === 'running' ? domainCpuPercent(vm.uuid) : null,
     createdAt: vm.createdAt.toISOString(),
+    startedAt: vm.state === 'running' || vm.state === 'paused' ? (vm.startedAt?.toISOString() ?? null) : null,
     tags: vm.tags,
   };
 }
@@ -40,6 +41,8 @@ export function toHostView(host: HostRow): HostView {
     status: isHostConnected(host.id) ? 'online' : (host.status as HostView['status']),
     cpuCount: host.cpuCount,
     cpuModel: host.cpuModel,
+    cpuVendor: host.cpu?.vendor ?? '',
+    cpuFeatures: host.cpu?.features ?? [],
     cpuUsagePercent: host.cpuUsagePercent,
     memoryBytes: host.memoryBytes,
     memoryFreeBytes: host.memoryFreeBytes,
@@ -49,6 +52,11 @@ export function toHostView(host: HostRow): HostView {
     vmCount: host.vmCount,
     lastSeenAt: host.lastSeenAt?.toISOString() ?? null,
     managerId: host.status === 'online' ? host.managerId : null,
+    maintenance: (MAINTENANCE_STATES as readonly string[]).includes(host.maintenance)
+      ? (host.maintenance as HostView['maintenance'])
+      : 'none',
+    maintenanceBy: host.maintenanceBy,
+    maintenanceAt: host.maintenanceAt?.toISOString() ?? null,
   };
 }
 

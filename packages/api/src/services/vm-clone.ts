@@ -26,6 +26,7 @@ import { applyCreated, type HardwarePlan, hardwareRequest, ownVolumes, recordHar
 import { lockVm } from './vm-locks.ts';
 import { requestCreate } from './vm-service.ts';
 import { publishVm } from './views.ts';
+import { refuseIfInMaintenance } from './host-maintenance-guard.ts';
 
 export const CLONE_TASK_KIND = 'vm.clone';
 
@@ -71,6 +72,8 @@ export async function cloneVm(
   if (!source.hostId || !source.hostName) {
     throw new VireoError('NOT_FOUND', `VM ${source.name} has no host.`, { object: 'host' });
   }
+  // The clone is made and defined on the source's host.
+  await refuseIfInMaintenance(source.hostId, `clone VM ${source.name} (the clone is made on its host)`);
   const taken = () =>
     new VireoError('CONFLICT', `A VM named "${input.name}" already exists. Choose another name.`, { object: 'vm' });
   if ((await vms.byName(input.name)) || (await hostDomains.nameInUseOnline(input.name))) throw taken();

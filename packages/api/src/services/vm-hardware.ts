@@ -229,5 +229,6 @@ export async function hardwareView(vmId: string): Promise<VmHardwareView> {
       addresses: facts.get(n.position)?.addresses ?? [],
     })),
     addressSource: source,
+    bootOrder: hw.bootOrder,
   };
 }

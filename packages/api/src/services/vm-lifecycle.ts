@@ -9,6 +9,7 @@ import type { AgentMethod } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
 import type { VmRecord } from './vm-access.ts';
 import { applyDomain, prepare, runVmTask } from './vm-service.ts';
+import { refuseIfInMaintenance } from './host-maintenance-guard.ts';
 
 type VerbMethod = Extract<AgentMethod, 'vm.reboot' | 'vm.reset' | 'vm.pause' | 'vm.resume' | 'vm.startPaused'>;
 
@@ -38,6 +39,7 @@ export type LifecycleVerb = keyof typeof VERBS;
 export async function runLifecycleVerb(verb: LifecycleVerb, vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
   const v: Verb = VERBS[verb];
   const agent = await prepare(vm, v.allowed, v.words);
+  if (verb === 'startPaused') await refuseIfInMaintenance(vm.hostId, `start VM ${vm.name}`);
   const taskId = await runVmTask(vm, v.method, user, async () => {
     const { domain } = await agent.request(v.method, { uuid: vm.uuid });
     await applyDomain(vm, domain);

@@ -10,12 +10,13 @@
  *   host.
  */
 import { type DomainInfo, type DomainState, VireoError } from '@vireo/protocol';
-import { events, hosts, INTERRUPTED_REASON, tasks, vmLocks, vms } from '@vireo/db';
+import { events, hosts, INTERRUPTED_REASON, tasks, vmLocks, vmMigrations, vms } from '@vireo/db';
 import { publish } from './bus.ts';
 import { retryClashFor } from './domain-facts.ts';
 import { publishTask, publishVm } from './views.ts';
 import type { UserView } from '../views.ts';
 import { isVmLocked, lockVm } from './vm-locks.ts';
+import { recordStarts, reportedStart } from './vm-uptime.ts';
 
 type VmRow = NonNullable<Awaited<ReturnType<typeof vms.byId>>>;
 type HostRef = { id: string; name: string };
@@ -73,10 +74,14 @@ export async function reconcileHostVms(host: HostRef, domains: DomainInfo[], inF
     if (domain) {
       // A create or delete in progress sets the state from its own result.
       if (locked.has(vm.id) && (vm.state === 'creating' || vm.state === 'deleting')) continue;
+      // Written only when it differs from the row: a reconnect reports every domain of the host.
+      const start = reportedStart(domain);
+      const startChanged = start !== undefined && (start?.getTime() ?? null) !== (vm.startedAt?.getTime() ?? null);
+      const started = startChanged && (await recordStarts([{ uuid: vm.uuid, domain }], host.id));
       if (vm.state !== domain.state || vm.stateReason !== (domain.reason ?? null)) {
         await vms.updateState(vm.uuid, domain.state, domain.reason ?? null);
         await publishVm(vm.id);
-      }
+      } else if (started) await publishVm(vm.id);
     } else if (!busy.has(vm.uuid) && !locked.has(vm.id)) {
       await settleMissing(vm, host);
     }
@@ -103,8 +108,10 @@ async function settleMissing(vm: VmRow, host: HostRef): Promise<void> {
       outcome: `When its host reported back, libvirt had finished the delete: the VM record was removed.`,
     });
   } else if (vm.state !== 'unknown') {
-    // It was there and is gone: undefined behind Vireo's back. Say so; an admin decides.
-    await vms.updateState(vm.uuid, 'unknown', 'not found on its host');
+    // It was there and is gone: undefined behind Vireo's back. Say so; an admin decides. Only
+    // while it is still recorded here: a migration that finished since this report was read
+    // moved it away.
+    if ((await vms.setStates([vm.uuid], 'unknown', 'not found on its host', host.id)) === 0) return;
     await events.add({
       severity: 'warning',
       kind: 'vm.missing',
@@ -165,6 +172,8 @@ async function noteClaims(host: HostRef, domains: DomainInfo[]): Promise<void> {
 export async function noteClaim(host: HostRef, uuid: string, domain: DomainInfo | null): Promise<boolean> {
   const vm = await vms.byUuid(uuid);
   if (!vm || vm.hostId === host.id) return false;
+  // A migration to this host is running: the domain is expected there before the record moves.
+  if ((await vmMigrations.destinationOf(vm.id)) === host.id) return true;
   const hostIds = claims.get(vm.id) ?? new Map<string, DomainState>();
   if (domain === null) {
     hostIds.delete(host.id);
@@ -174,6 +183,10 @@ export async function noteClaim(host: HostRef, uuid: string, domain: DomainInfo 
   const known = hostIds.has(host.id);
   hostIds.set(host.id, domain.state);
   claims.set(vm.id, hostIds);
+  // The source's copy of a VM that just migrated away (paused for the switch-over, then shut off
+  // as `migrated` until its agent undefines it) can be reported after the record moved: that is
+  // the migration's tail, not a second copy. It still counts as a claim until it goes.
+  if (domain.state !== 'running' && /migrat/.test(domain.reason ?? '')) return true;
   const key = `${vm.id}/${host.id}`;
   const last = warnedAt.get(key) ?? 0;
   if (known || Date.now() - last < CONFLICT_EVENT_EVERY_MS) return true;

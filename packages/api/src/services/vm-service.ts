@@ -14,6 +14,7 @@ import {
   VireoError,
 } from '@vireo/protocol';
 import {
+  affinityGroups,
   DbConflictError,
   events,
   hostDomains,
@@ -21,6 +22,7 @@ import {
   type TemplateView,
   templates,
   type VmNicRow,
+  tasks,
   vms,
 } from '@vireo/db';
 import { managerEnv } from '../env.ts';
@@ -30,7 +32,8 @@ import { type HostAgent, hostAgent } from './agent-router.ts';
 import { retryClashFor } from './domain-facts.ts';
 import { conflictingHosts } from './vm-reconcile.ts';
 import { publish } from './bus.ts';
-import { pickHost } from './placement.ts';
+import { refuseIfInMaintenance } from './host-maintenance-guard.ts';
+import { chosenHost, placeVm } from './placement.ts';
 import { type ProgressFn, startTask } from './tasks.ts';
 import type { VmRecord } from './vm-access.ts';
 import {
@@ -44,6 +47,7 @@ import {
 } from './vm-hardware.ts';
 import { lockVm } from './vm-locks.ts';
 import { checkNicGroups, hostsForNics } from './vm-network.ts';
+import { recordStarts } from './vm-uptime.ts';
 import { publishVm, toVmView } from './views.ts';
 
 /**
@@ -79,11 +83,15 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
   await checkNicGroups(input);
   const source = await templateSource(template, input);
   const kernel = kernelBoot(template);
-  const host = await pickHost(
-    input.memoryMiB,
-    await hostsForNics([...(source?.nics ?? []), ...input.nics].map((n) => n.network)),
-  );
-  const agent = await hostAgent(host.id, host.name);
+  const groupIds = await affinityGroupsFor(input, user);
+  const placement = {
+    memoryMiB: input.memoryMiB,
+    allowedHostIds: await hostsForNics([...(source?.nics ?? []), ...input.nics].map((n) => n.network)),
+    groupIds,
+  };
+  let decision = await placeVm(placement);
+  let host = chosenHost(decision, placement);
+  let agent = await hostAgent(host.id, host.name);
 
   let vm: VmRecord;
   try {
@@ -104,6 +112,22 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
   let plan: HardwarePlan;
   let nics: VmNicRow[];
   try {
+    // A member at once: a create placed after this one sees where this VM goes.
+    if (groupIds.length > 0) await affinityGroups.addVms(groupIds[0] as string, [vm.id]);
+    // A create placed at the same moment did not see this one, nor this one it: now both are
+    // recorded, the younger places again (nothing is on a host yet).
+    for (let tries = 0; groupIds.length > 0 && (await affinityGroups.yieldsToOlderMember(vm.id)); tries++) {
+      if (tries === 3) {
+        throw new VireoError('BUSY', 'Other VMs of its affinity group are being placed right now; try again.', {
+          object: 'vm',
+        });
+      }
+      decision = await placeVm({ ...placement, vmId: vm.id });
+      host = chosenHost(decision, placement);
+      agent = await hostAgent(host.id, host.name);
+      await vms.setHost(vm.id, host.id);
+      vm = { ...vm, hostId: host.id, hostName: host.name };
+    }
     plan = planHardware(vm.uuid, input, user, source);
     nics = await recordHardware(vm.id, plan);
   } catch (err) {
@@ -159,6 +183,8 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
       },
       release,
     );
+    // Why this host, for the VM page (admins): every host's exclusion reason or score.
+    await tasks.setPlacement(taskId, JSON.stringify(decision));
   } catch (err) {
     release();
     // No task row, so nothing will ever move this VM out of "creating": take it back.
@@ -168,6 +194,18 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
     throw err;
   }
   return { taskId, vmId: vm.id };
+}
+
+/** The affinity group the new VM joins (admins choose groups), as placement's group ids. */
+async function affinityGroupsFor(input: CreateVmInput, user: UserView): Promise<string[]> {
+  if (!input.affinityGroupId) return [];
+  if (user.role !== 'admin') {
+    throw new VireoError('FORBIDDEN', 'Only administrators can put VMs in affinity groups.', { object: 'vm' });
+  }
+  const group = await affinityGroups.byId(input.affinityGroupId);
+  if (!group)
+    throw new VireoError('NOT_FOUND', 'That affinity group does not exist (any more).', { object: 'affinityGroup' });
+  return [group.id];
 }
 
 /** A kernel template's files, or undefined for a disk template. */
@@ -252,6 +290,7 @@ export async function forgetFailedCreate(vm: VmRecord, err: unknown): Promise<vo
 
 export async function applyDomain(vm: VmRecord, domain: DomainInfo): Promise<void> {
   await vms.updateState(vm.uuid, domain.state, domain.reason ?? null);
+  await recordStarts([{ uuid: vm.uuid, domain }]);
   await publishVm(vm.id);
 }
 
@@ -281,6 +320,7 @@ export async function prepare(vm: VmRecord, allowed: readonly string[], verb: st
 
 export async function startVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['shutoff', 'crashed'], 'start');
+  await refuseIfInMaintenance(vm.hostId, `start VM ${vm.name}`);
   const taskId = await runVmTask(vm, 'vm.start', user, async () => {
     const { domain } = await agent.request('vm.start', { uuid: vm.uuid });
     await applyDomain(vm, domain);

@@ -150,8 +150,10 @@ export class LibvirtSnapshotOps implements SnapshotOps {
   private async read(path: string): Promise<SnapshotInfo> {
     // The domain inside the snapshot XML is not needed: VIR_DOMAIN_SNAPSHOT_XML_SECURE(1) is the
     // only flag and no flag drops it, so the XML is read whole and only the top is parsed.
-    const [xml] = await this.call(path, SNAPSHOT_IFACE, 'GetXMLDesc', 'u', [0], 'read snapshot');
-    const [current] = await this.call(path, SNAPSHOT_IFACE, 'IsCurrent', 'u', [0], 'read snapshot');
+    const [[xml], [current]] = await Promise.all([
+      this.call(path, SNAPSHOT_IFACE, 'GetXMLDesc', 'u', [0], 'read snapshot'),
+      this.call(path, SNAPSHOT_IFACE, 'IsCurrent', 'u', [0], 'read snapshot'),
+    ]);
     return parseSnapshotXml(topOf(String(xml)), Boolean(current));
   }
 
@@ -164,15 +166,19 @@ export class LibvirtSnapshotOps implements SnapshotOps {
       [0],
       'list snapshots',
     );
-    const out: SnapshotInfo[] = [];
-    for (const p of (paths as string[]) ?? []) {
-      try {
-        out.push(await this.read(p));
-      } catch (err) {
-        // Deleted between the list and the read (another request): not there any more.
-        if (!VireoError.is(kindRefused(err), 'NOT_FOUND')) throw err;
-      }
-    }
+    // Read at once: libvirt-dbus answers calls concurrently, and a revert or create waits for this.
+    const read = await Promise.all(
+      ((paths as string[]) ?? []).map(async (p) => {
+        try {
+          return await this.read(p);
+        } catch (err) {
+          // Deleted between the list and the read (another request): not there any more.
+          if (!VireoError.is(kindRefused(err), 'NOT_FOUND')) throw err;
+          return null;
+        }
+      }),
+    );
+    const out = read.filter((s): s is SnapshotInfo => s !== null);
     return out.sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name));
   }
 

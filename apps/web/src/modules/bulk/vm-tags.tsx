@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
@@ -38,8 +38,18 @@ export function TagChip({ tag, onRemove }: { tag: string; onRemove?: () => void 
 export function VmTagEditor({ vm }: { vm: VmView }) {
   const trpc = useTRPC();
   const [text, setText] = useState('');
-  const add = useMutation(trpc.tag.add.mutationOptions({ onSuccess: () => setText('') }));
-  const remove = useMutation(trpc.tag.remove.mutationOptions());
+  const qc = useQueryClient();
+  // The live stream brings the change too; refetching at once keeps the page right when it lags.
+  const refresh = () => void qc.invalidateQueries({ queryKey: trpc.vm.byId.queryKey({ vmId: vm.id }) });
+  const add = useMutation(
+    trpc.tag.add.mutationOptions({
+      onSuccess: () => {
+        setText('');
+        refresh();
+      },
+    }),
+  );
+  const remove = useMutation(trpc.tag.remove.mutationOptions({ onSuccess: refresh }));
   return (
     <div className="space-y-2">
       <div className="flex flex-wrap gap-1" data-testid="vm-tags">

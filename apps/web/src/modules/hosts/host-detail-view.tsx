@@ -11,7 +11,11 @@ import { formatAgo, formatBytes, formatDateTime } from '../ui/format';
 import { PageHeader } from '../ui/page-header';
 import { HostStatusPill } from '../ui/status-pill';
 import { useNow } from '../ui/use-now';
+import { HaWhatIfPanel } from '../ha/what-if';
+import { HostFencePanel, HostHaBadge, HostHaBanner } from '../ha/host-ha';
 import { PerformancePanel } from '../stats/performance-panel';
+import { HostActivity } from './host-activity';
+import { MaintenanceActions, MaintenanceBadge, MaintenancePanel } from './maintenance';
 
 /**
  * One host: its facts and its performance history. The host comes from the host list query,
@@ -59,18 +63,26 @@ export function HostDetailView({ hostId }: { hostId: string }) {
           <span className="flex items-center gap-3">
             <Breadcrumb name={host.name} />
             <HostStatusPill status={host.status} />
+            <MaintenanceBadge host={host} />
+            <HostHaBadge hostId={host.id} version={host} />
           </span>
         }
         meta={<span>{`last seen ${formatAgo(host.lastSeenAt, now)}`}</span>}
+        actions={<MaintenanceActions host={host} />}
       />
       <div className="min-h-0 flex-1 space-y-4 overflow-auto bg-zinc-50 p-4">
+        <HostHaBanner hostId={host.id} version={host} />
         <section className="rounded-lg border border-zinc-200 bg-white shadow-xs" aria-label="Details">
           <h2 className="border-b border-zinc-100 px-3 py-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
             Details
           </h2>
           <HostFacts host={host} />
         </section>
+        <MaintenancePanel host={host} />
+        <HaWhatIfPanel hostId={host.id} />
+        <HostFencePanel hostId={host.id} version={host} />
         <PerformancePanel kind="host" hostId={host.id} memoryTotalBytes={host.memoryBytes} />
+        <HostActivity hostId={host.id} vmCount={host.vmCount} />
       </div>
     </>
   );
@@ -97,7 +109,17 @@ function HostFacts({ host }: { host: HostView }) {
     ['Hostname', host.hostname],
     ['Address', host.address ?? '—'],
     ['Cluster', host.clusterName],
-    ['CPU', `${host.cpuCount} × ${host.cpuModel || 'unknown CPU'}`],
+    ['CPU', `${host.cpuCount} × ${[host.cpuVendor, host.cpuModel].filter(Boolean).join(' ') || 'unknown CPU'}`],
+    [
+      'CPU features',
+      host.cpuFeatures.length > 0 ? (
+        <span key="f" title={host.cpuFeatures.join(' ')} data-testid="host-cpu-features">
+          {host.cpuFeatures.length} beyond the model
+        </span>
+      ) : (
+        '—'
+      ),
+    ],
     ['CPU usage', <UsageBar key="c" percent={host.cpuUsagePercent} label={`${host.cpuUsagePercent.toFixed(0)} %`} />],
     [
       'Memory',

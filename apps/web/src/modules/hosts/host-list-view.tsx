@@ -13,6 +13,7 @@ import { EmptyRow, PageHeader, stacked, TableHead, td as tdBase } from '../ui/pa
 import { HostStatusPill } from '../ui/status-pill';
 import { useNow } from '../ui/use-now';
 import { AddHostButton } from './add-host-dialog';
+import { MaintenanceBadge } from './maintenance';
 import { RemoveHostButton } from './remove-host-button';
 
 const COLUMNS = ['Name', 'Status', 'CPU', 'Memory', 'VMs', 'libvirt / QEMU', 'Domain types', 'Last seen'];
@@ -87,6 +88,7 @@ const HostRow = memo(function HostRow({
       data-testid="host-row"
       data-status={host.status}
       data-name={host.name}
+      data-maintenance={host.maintenance}
       className={`hover:bg-zinc-50 ${stacked.tr}`}
     >
       <td data-label="Name" className={td}>
@@ -101,7 +103,10 @@ const HostRow = memo(function HostRow({
         </div>
       </td>
       <td data-label="Status" className={td}>
-        <HostStatusPill status={host.status} />
+        <div className="flex flex-wrap items-center gap-1">
+          <HostStatusPill status={host.status} />
+          <MaintenanceBadge host={host} />
+        </div>
         {showManager && host.managerId && (
           <div className="mt-1 text-xs text-zinc-500" title="The manager this host's agent is connected to">
             via {host.managerId}

@@ -5,7 +5,7 @@
  */
 import type { QueryClient } from '@tanstack/react-query';
 import type { useTRPC } from '@/trpc/client';
-import type { LiveChange } from '@/trpc/types';
+import type { LiveChange, TaskView } from '@/trpc/types';
 import { applyVmToLists, removeVmFromLists } from './vm-list-cache';
 
 type Trpc = ReturnType<typeof useTRPC>;
@@ -28,6 +28,7 @@ export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: Li
     case 'vm': {
       const { vm } = change;
       applyVmToLists(queryClient, trpc, vm);
+      refreshInventory(queryClient, trpc);
       const before = queryClient.getQueryData(trpc.vm.byId.queryKey({ vmId: vm.id }));
       queryClient.setQueryData(trpc.vm.byId.queryKey({ vmId: vm.id }), vm);
       // Events reach admins only (they can name other hosts): an owner's VM page refetches its
@@ -39,6 +40,7 @@ export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: Li
     }
     case 'vmRemoved': {
       removeVmFromLists(queryClient, trpc, change.vmId);
+      refreshInventory(queryClient, trpc);
       // Task history: its tasks no longer link to it (the database set their vmId to null too).
       queryClient.setQueryData(trpc.task.list.queryKey(), (list) =>
         list?.some((t) => t.vmId === change.vmId)
@@ -51,10 +53,12 @@ export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: Li
     }
     case 'host': {
       queryClient.setQueryData(trpc.host.list.queryKey(), (list) => upsertById(list, change.host));
+      refreshInventory(queryClient, trpc);
       return;
     }
     case 'hostRemoved': {
       queryClient.setQueryData(trpc.host.list.queryKey(), (list) => list?.filter((h) => h.id !== change.hostId));
+      refreshInventory(queryClient, trpc);
       return;
     }
     case 'task': {
@@ -68,6 +72,7 @@ export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: Li
           upsertById(list, task, true)?.slice(0, TASK_LIST_LIMIT),
         );
       }
+      patchHostTasks(queryClient, trpc, task);
       return;
     }
     case 'event': {
@@ -76,6 +81,11 @@ export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: Li
       );
       if (change.event.vmId) {
         queryClient.setQueryData(trpc.event.listForVm.queryKey({ vmId: change.event.vmId }), (list) =>
+          upsertById(list, change.event, true)?.slice(0, EVENT_LIST_LIMIT),
+        );
+      }
+      if (change.event.hostId) {
+        queryClient.setQueryData(trpc.event.listForHost.queryKey({ hostId: change.event.hostId }), (list) =>
           upsertById(list, change.event, true)?.slice(0, EVENT_LIST_LIMIT),
         );
       }
@@ -90,11 +100,42 @@ export function applyLiveChange(queryClient: QueryClient, trpc: Trpc, change: Li
       queryClient.setQueryData(trpc.alert.rules.queryKey(), (list) => upsertById(list, change.rule));
       return;
     }
+    case 'inventory': {
+      void queryClient.invalidateQueries({ queryKey: trpc.inventory.pathKey() });
+      return;
+    }
     case 'alertRuleRemoved': {
       queryClient.setQueryData(trpc.alert.rules.queryKey(), (list) => list?.filter((r) => r.id !== change.ruleId));
       queryClient.setQueryData(trpc.alert.list.queryKey(), (list) => list?.filter((a) => a.ruleId !== change.ruleId));
       return;
     }
+  }
+}
+
+const INVENTORY_REFRESH_MS = 1000;
+let inventoryRefresh: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * A VM or host changed: the inventory tree's counts and the expanded hosts' VM leaves refetch if
+ * on screen, at most once a second, so a storm of VM changes costs a request a second, not one
+ * per change (and a refetch is never cancelled by the next change before it lands).
+ */
+function refreshInventory(queryClient: QueryClient, trpc: Trpc): void {
+  if (inventoryRefresh) return;
+  inventoryRefresh = setTimeout(() => {
+    inventoryRefresh = undefined;
+    void queryClient.invalidateQueries({ queryKey: trpc.inventory.pathKey(), refetchType: 'active' });
+  }, INVENTORY_REFRESH_MS);
+}
+
+/**
+ * Host pages' task lists: a task already listed is replaced in place; one not listed may be a new
+ * task of that host (task views do not name their host), so open host lists refetch.
+ */
+function patchHostTasks(queryClient: QueryClient, trpc: Trpc, task: TaskView): void {
+  for (const [key, list] of queryClient.getQueriesData<TaskView[]>({ queryKey: trpc.task.listForHost.queryKey() })) {
+    if (list?.some((t) => t.id === task.id)) queryClient.setQueryData(key, upsertById(list, task));
+    else void queryClient.invalidateQueries({ queryKey: key, exact: true });
   }
 }
 
@@ -106,6 +147,7 @@ export function resyncAfterReconnect(queryClient: QueryClient, trpc: Trpc): void
     trpc.task.pathKey(),
     trpc.event.pathKey(),
     trpc.alert.pathKey(),
+    trpc.inventory.pathKey(),
   ]) {
     void queryClient.invalidateQueries({ queryKey: key });
   }

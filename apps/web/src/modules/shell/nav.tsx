@@ -9,6 +9,7 @@ import {
   BellIcon,
   HostIcon,
   ImageIcon,
+  InventoryIcon,
   NetworkIcon,
   StorageIcon,
   TaskIcon,
@@ -47,6 +48,13 @@ function inventoryItems(isAdmin: boolean): NavItem[] {
     // Hosts are infrastructure: self-service users see their VMs, not where they run.
     ...(isAdmin
       ? [
+          {
+            href: '/inventory',
+            label: 'Inventory',
+            icon: <InventoryIcon />,
+            testId: 'nav-inventory',
+            matches: (p: string) => p.startsWith('/inventory'),
+          },
           {
             href: '/hosts',
             label: 'Hosts',
@@ -99,6 +107,13 @@ function adminItems(firingAlerts: number): NavItem[] {
       badge: firingAlerts,
     },
     { href: '/users', label: 'Users', icon: <UserIcon />, testId: 'nav-users', matches: (p) => p.startsWith('/users') },
+    {
+      href: '/affinity',
+      label: 'Affinity',
+      icon: <HostIcon />,
+      testId: 'nav-affinity',
+      matches: (p) => p.startsWith('/affinity'),
+    },
   ];
 }
 

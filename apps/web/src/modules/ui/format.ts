@@ -25,6 +25,15 @@ export function formatAgo(iso: string | null, now: number): string {
   return formatDateTime(iso);
 }
 
+/** A running time: "42 s", "5 min", "3 h 12 min", "2 d 4 h". */
+export function formatUptime(sinceIso: string, now: number): string {
+  const s = Math.max(0, Math.floor((now - Date.parse(sinceIso)) / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
+}
+
 export function formatDateTime(iso: string | null): string {
   if (!iso) return '—';
   const d = new Date(iso);
@@ -64,6 +73,11 @@ export function formatTaskKind(kind: string): string {
     'vm.insertCdrom': 'Insert CD-ROM',
     'vm.ejectCdrom': 'Eject CD-ROM',
     'template.fromVm': 'Make template',
+    'host.maintenance': 'Enter maintenance',
+    'host.evacuate-remove': 'Evacuate and remove host',
+    'vm.migrate': 'Migrate',
+    'cluster.balance': 'Balance cluster',
+    'ha.restart': 'HA restart',
   };
   return words[kind] ?? kind;
 }

@@ -30,6 +30,18 @@ export function HostIcon() {
   );
 }
 
+/** A tree: datacenters → clusters → hosts. */
+export function InventoryIcon() {
+  return (
+    <Icon>
+      <rect x="2" y="2" width="5" height="3.5" rx="0.75" />
+      <rect x="9" y="6.25" width="5" height="3.5" rx="0.75" />
+      <rect x="9" y="10.5" width="5" height="3.5" rx="0.75" />
+      <path d="M4.5 5.5v6.75H9M4.5 8h4.5" />
+    </Icon>
+  );
+}
+
 export function StorageIcon() {
   return (
     <Icon>

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useTRPC } from '@/trpc/client';
+import type { EventView, TaskView } from '@/trpc/types';
 import { TaskCells } from '../tasks/tasks-view';
 import { ErrorText } from '../ui/error-text';
 import { formatAgo, formatDateTime } from '../ui/format';
@@ -42,14 +43,46 @@ function Section({ title, testId, children }: { title: string; testId: string; c
 function VmTasks({ vmId }: { vmId: string }) {
   const trpc = useTRPC();
   const tasks = useQuery(trpc.task.listForVm.queryOptions({ vmId }));
+  return (
+    <TasksSection tasks={tasks} testId="vm-activity-tasks" rowTestId="vm-task-row" empty="No tasks for this VM yet." />
+  );
+}
+
+function VmEvents({ vmId }: { vmId: string }) {
+  const trpc = useTRPC();
+  const events = useQuery(trpc.event.listForVm.queryOptions({ vmId }));
+  return (
+    <EventsSection
+      events={events}
+      testId="vm-activity-events"
+      rowTestId="vm-event-row"
+      empty="No events for this VM yet."
+    />
+  );
+}
+
+type ListQuery<T> = { data?: T[] | undefined; error: unknown; isPending: boolean };
+
+/** A task list, newest first (a VM's or a host's). */
+export function TasksSection({
+  tasks,
+  testId,
+  rowTestId,
+  empty,
+}: {
+  tasks: ListQuery<TaskView>;
+  testId: string;
+  rowTestId: string;
+  empty: string;
+}) {
   const now = useNow(5_000);
   return (
-    <Section title="Tasks" testId="vm-activity-tasks">
-      {tasks.error && (
+    <Section title="Tasks" testId={testId}>
+      {tasks.error ? (
         <div className="p-3">
           <ErrorText error={tasks.error} />
         </div>
-      )}
+      ) : null}
       <table className={`w-full border-separate border-spacing-0 text-sm ${stacked.table}`}>
         <TableHead columns={TASK_COLUMNS} className={stacked.thead} />
         <tbody className={stacked.tbody}>
@@ -57,7 +90,7 @@ function VmTasks({ vmId }: { vmId: string }) {
             return (
               <tr
                 key={task.id}
-                data-testid="vm-task-row"
+                data-testid={rowTestId}
                 data-kind={task.kind}
                 data-state={task.state}
                 className={stacked.tr}
@@ -77,28 +110,37 @@ function VmTasks({ vmId }: { vmId: string }) {
             );
           })}
           {tasks.isPending && <EmptyRow colSpan={TASK_COLUMNS.length}>Loading tasks…</EmptyRow>}
-          {tasks.data?.length === 0 && <EmptyRow colSpan={TASK_COLUMNS.length}>No tasks for this VM yet.</EmptyRow>}
+          {tasks.data?.length === 0 && <EmptyRow colSpan={TASK_COLUMNS.length}>{empty}</EmptyRow>}
         </tbody>
       </table>
     </Section>
   );
 }
 
-function VmEvents({ vmId }: { vmId: string }) {
-  const trpc = useTRPC();
-  const events = useQuery(trpc.event.listForVm.queryOptions({ vmId }));
+/** An event list, newest first (a VM's or a host's). */
+export function EventsSection({
+  events,
+  testId,
+  rowTestId,
+  empty,
+}: {
+  events: ListQuery<EventView>;
+  testId: string;
+  rowTestId: string;
+  empty: string;
+}) {
   return (
-    <Section title="Events" testId="vm-activity-events">
-      {events.error && (
+    <Section title="Events" testId={testId}>
+      {events.error ? (
         <div className="p-3">
           <ErrorText error={events.error} />
         </div>
-      )}
+      ) : null}
       <table className={`w-full border-separate border-spacing-0 text-sm ${stacked.table}`}>
         <TableHead columns={EVENT_COLUMNS} className={stacked.thead} />
         <tbody className={stacked.tbody}>
           {events.data?.map((event) => (
-            <tr key={event.id} data-testid="vm-event-row" data-kind={event.kind} className={stacked.tr}>
+            <tr key={event.id} data-testid={rowTestId} data-kind={event.kind} className={stacked.tr}>
               <td data-label="Time" className={`${td} text-xs text-zinc-600 tabular-nums`}>
                 {formatDateTime(event.at)}
               </td>
@@ -114,7 +156,7 @@ function VmEvents({ vmId }: { vmId: string }) {
             </tr>
           ))}
           {events.isPending && <EmptyRow colSpan={EVENT_COLUMNS.length}>Loading events…</EmptyRow>}
-          {events.data?.length === 0 && <EmptyRow colSpan={EVENT_COLUMNS.length}>No events for this VM yet.</EmptyRow>}
+          {events.data?.length === 0 && <EmptyRow colSpan={EVENT_COLUMNS.length}>{empty}</EmptyRow>}
         </tbody>
       </table>
     </Section>

@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { CreateVmInput } from '@vireo/api';
 import { cloudInitSeedSchema } from '@vireo/protocol';
 import { useTRPC } from '@/trpc/client';
+import { AffinityGroupSelect } from '../affinity/affinity-select';
 import { inputBase, inputClass } from '../ui/buttons';
 
 /**
@@ -18,6 +19,8 @@ export interface ExtrasDraft {
   userName: string;
   sshKey: string;
   userData: string;
+  /** Placement: the affinity group the VM joins (admins), or ''. */
+  affinityGroupId: string;
 }
 
 export const EXTRAS_DEFAULTS: ExtrasDraft = {
@@ -27,6 +30,7 @@ export const EXTRAS_DEFAULTS: ExtrasDraft = {
   userName: '',
   sshKey: '',
   userData: '',
+  affinityGroupId: '',
 };
 
 function seedOf(d: ExtrasDraft): unknown {
@@ -52,7 +56,8 @@ export function extrasIssue(d: ExtrasDraft): string | undefined {
 export function withExtras(input: CreateVmInput, d: ExtrasDraft): CreateVmInput {
   const nics = input.nics?.map((n) => (d.securityGroupId ? { ...n, securityGroupId: d.securityGroupId } : n));
   const seed = d.cloudInit ? cloudInitSeedSchema.parse(seedOf(d)) : undefined;
-  return { ...input, ...(nics ? { nics } : {}), ...(seed ? { cloudInit: seed } : {}) };
+  const group = d.affinityGroupId ? { affinityGroupId: d.affinityGroupId } : {};
+  return { ...input, ...(nics ? { nics } : {}), ...(seed ? { cloudInit: seed } : {}), ...group };
 }
 
 export function VmCreateExtras({
@@ -73,7 +78,8 @@ export function VmCreateExtras({
   const groups = useQuery({ ...trpc.network.securityGroups.queryOptions(), enabled: isAdmin && hasNic });
   return (
     <fieldset className="space-y-3 rounded-md border border-zinc-200 p-3" data-testid="vm-extras-fields">
-      <legend className="px-1 text-xs font-medium text-zinc-700">Network security and cloud-init</legend>
+      <legend className="px-1 text-xs font-medium text-zinc-700">Placement, network security and cloud-init</legend>
+      {isAdmin && <AffinityGroupSelect value={draft.affinityGroupId} onChange={(id) => set({ affinityGroupId: id })} />}
       {hasNic && isAdmin && (
         <div className="space-y-1">
           <label htmlFor="vm-securityGroup" className="block text-xs font-medium text-zinc-700">

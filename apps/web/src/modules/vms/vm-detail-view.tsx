@@ -10,6 +10,7 @@ import type { TaskView, VmView } from '@/trpc/types';
 import { ConsolePanel } from '../console/console-panel';
 import { useLiveStats } from '../live/live-provider';
 import { SnapshotsPanel } from '../snapshots/snapshots-panel';
+import { VmHaBadge, VmHaPanel } from '../ha/vm-ha-panel';
 import { MakeTemplateButton } from '../templates/make-template-button';
 import { btn } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
@@ -24,6 +25,7 @@ import { VmAutostartPanel } from './vm-autostart-panel';
 import { VmCloneButton } from './vm-clone-dialog';
 import { VmEditButton } from './vm-edit-dialog';
 import { VmHardwarePanel } from './vm-hardware-panel';
+import { VmMigrateButton } from './vm-migrate-dialog';
 import { VmShutdownChoice } from './vm-shutdown-choice';
 import { VmSummaryTab } from './vm-summary-tab';
 import { panelId, tabId, useVmTab, VmTabList } from './vm-tabs';
@@ -84,6 +86,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
           <span className="flex items-center gap-1.5" data-testid="vm-host">
             on <span className="font-medium text-zinc-800">{v.hostName ?? 'no host'}</span>
             {v.hostStatus && v.hostStatus !== 'online' && <HostStatusPill status={v.hostStatus} />}
+            <VmHaBadge vmId={v.id} />
           </span>
         }
         actions={
@@ -110,6 +113,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
             moreItems={
               <>
                 <VmCloneButton vm={v} busy={busy} />
+                <VmMigrateButton vm={v} busy={busy} onTaskStarted={setStartedTaskId} />
                 <MakeTemplateButton vm={v} busy={busy} onTaskStarted={setStartedTaskId} />
               </>
             }
@@ -139,6 +143,7 @@ export function VmDetailView({ vmId }: { vmId: string }) {
           <div className="space-y-4">
             <VmHardwarePanel vmId={v.id} version={v.state} running={v.state === 'running'} />
             <VmAutostartPanel vmId={v.id} />
+            <VmHaPanel vmId={v.id} />
           </div>
         )}
         {tab === 'snapshots' && (

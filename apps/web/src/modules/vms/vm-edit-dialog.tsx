@@ -7,6 +7,7 @@ import type { VmView } from '@/trpc/types';
 import { btn, inputClass } from '../ui/buttons';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorText } from '../ui/error-text';
+import { VmBootEditor } from './vm-boot-editor';
 
 /**
  * "Edit" on the VM page: name, vCPUs and memory, each with the maximum that hot-plug (vCPUs) and
@@ -181,6 +182,12 @@ function VmEditForm({
             : 'Applied to the VM’s definition on its host; the next start uses it.'}
         </p>
         {edit.error && <ErrorText error={edit.error} />}
+        <VmBootEditor
+          vmId={vm.id}
+          stopped={vm.state === 'shutoff' || vm.state === 'crashed'}
+          memoryMiB={limits.next.memoryMiB}
+          onStarted={onStarted}
+        />
       </div>
     </ConfirmDialog>
   );

@@ -6,6 +6,7 @@ import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/trpc/types';
 import { ErrorText } from '../ui/error-text';
 import { formatBytes } from '../ui/format';
+import { bootLabel, effectiveBootOrder } from './vm-boot-editor';
 import { AddCdromForm, CdromActions } from './vm-cdrom';
 import { AddDiskForm, RemoveDiskButton } from './vm-disk-hotplug';
 import { AddNicForm, RemoveNicButton } from './vm-nic-hotplug';
@@ -47,6 +48,15 @@ export function VmHardwarePanel({
       <div className="space-y-3 p-3">
         {hw.error && <ErrorText error={hw.error} />}
         {running && <VmPendingChanges vmId={vmId} version={version} />}
+        {hw.data && (
+          <p className="text-sm text-zinc-700" data-testid="vm-boot-order">
+            <span className="text-xs text-zinc-500">Boot order: </span>
+            {effectiveBootOrder(hw.data)
+              .map((e) => bootLabel(hw.data, e))
+              .join(' → ') || 'none'}
+            {hw.data.bootOrder.length === 0 && <span className="text-xs text-zinc-500"> (default)</span>}
+          </p>
+        )}
         {hw.data && <Disks disks={hw.data.disks} vmId={vmId} running={running} />}
         {hw.data && <AddDiskForm vmId={vmId} running={running} />}
         {hw.data && <AddCdromForm vmId={vmId} />}

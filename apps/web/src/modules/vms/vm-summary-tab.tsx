@@ -4,11 +4,14 @@ import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { VmView } from '@/trpc/types';
+import { useSession } from '../auth/use-session';
 import { VmTagEditor } from '../bulk/vm-tags';
 import { PerformancePanel } from '../stats/performance-panel';
-import { formatDateTime, formatMiB, formatPercent } from '../ui/format';
+import { formatDateTime, formatMiB, formatPercent, formatUptime } from '../ui/format';
 import { HostStatusPill, VmStatePill } from '../ui/status-pill';
+import { useNow } from '../ui/use-now';
 import { VmDescription } from './vm-description';
+import { WhyHere } from './vm-placement-why';
 
 /** NIC addresses are DHCP leases read from the host, which signal no changes: polled. */
 const ADDRESS_POLL_MS = 10_000;
@@ -44,15 +47,18 @@ export function Card({ title, children }: { title: string; children: ReactNode }
 }
 
 function VmDetails({ vm }: { vm: VmView }) {
+  const { user } = useSession();
   const rows: [string, ReactNode][] = [
     ['State', <VmStatePill key="s" state={vm.state} reason={vm.stateReason} />],
     ['Description', <VmDescription key="d" vmId={vm.id} />],
     ['State reason', vm.stateReason ?? '—'],
+    ['Uptime', <VmUptime key="up" startedAt={vm.startedAt} />],
     [
       'Host',
       <span key="h" className="flex items-center gap-1.5">
         {vm.hostName ?? '—'}
         {vm.hostStatus && vm.hostStatus !== 'online' && <HostStatusPill status={vm.hostStatus} />}
+        {user?.role === 'admin' && vm.hostName && <WhyHere vmId={vm.id} />}
       </span>,
     ],
     ['Addresses', <VmAddresses key="a" vmId={vm.id} />],
@@ -78,6 +84,17 @@ function VmDetails({ vm }: { vm: VmView }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+/** Since the VM's QEMU process started (its host's report); "—" when not running. Ticks live. */
+function VmUptime({ startedAt }: { startedAt: string | null }) {
+  const now = useNow(startedAt ? 5_000 : 60_000);
+  if (!startedAt) return <span data-testid="vm-uptime">—</span>;
+  return (
+    <span data-testid="vm-uptime" title={`Started ${formatDateTime(startedAt)}`}>
+      {formatUptime(startedAt, now)}
+    </span>
   );
 }
 
