@@ -139,46 +139,38 @@ try {
 
     // Untimed: power the host back on, restart its agent, wait until every host is online.
     await labSh('poweron', '--name', labName, victim.name);
-    // libvirt on the host that came back still has the VM defined (shut off) where it ran
-    // before the restart: Vireo does not remove that stale definition yet (docs/ha.md, limits).
-    const stale = await labSh(
-      'exec',
-      '--name',
-      labName,
-      victim.name,
-      '--',
-      'virsh',
-      '-q',
-      '-c',
-      'qemu:///system',
-      'domstate',
-      vm0.uuid,
-    ).then(
-      (r) => r.stdout,
-      () => '',
-    );
-    if (stale.includes('shut off')) {
-      await labSh(
-        'exec',
-        '--name',
-        labName,
-        victim.name,
-        '--',
-        'virsh',
-        '-q',
-        '-c',
-        'qemu:///system',
-        'undefine',
-        '--keep-nvram',
-        vm0.uuid,
-      );
-    }
     await stackCtl('start-agents');
     await waitFor('every host online', async () => labHostsAllOnline(await api.host.list.query()), 180_000, 500);
     await waitFor(
       `${victim.name} HA ok`,
       async () => (await api.haSettings.fence.query({ hostId: hostRow.id })).haState === 'ok',
       120_000,
+      500,
+    );
+    // The host came back with the VM still defined (shut off) from before: Vireo removes that
+    // stale definition itself (services/ha/stale-copies.ts) before the next run.
+    await waitFor(
+      `the stale definition on ${victim.name} removed`,
+      async () =>
+        !(
+          await labSh(
+            'exec',
+            '--name',
+            labName,
+            victim.name,
+            '--',
+            'virsh',
+            '-q',
+            '-c',
+            'qemu:///system',
+            'domstate',
+            vm0.uuid,
+          ).then(
+            (r) => r.stdout,
+            () => '',
+          )
+        ).includes('shut off'),
+      60_000,
       500,
     );
   }

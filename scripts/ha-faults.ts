@@ -90,19 +90,8 @@ async function fault(kind: Kind, host: string): Promise<() => Promise<void>> {
       await labSh('poweroff', '--name', labName, host);
       return async () => {
         await labSh('poweron', '--name', labName, host);
-        // The host that came back still has its HA VMs defined (shut off) where they ran before
-        // the restart: Vireo does not remove those stale definitions yet (docs/ha.md, limits).
-        const list = await inHost(h, ['virsh', '-q', '-c', 'qemu:///system', 'list', '--state-shutoff', '--uuid']);
-        for (const uuid of list.stdout
-          .split('\n')
-          .map((l) => l.trim())
-          .filter(Boolean)) {
-          if (!haUuids.has(uuid)) continue;
-          // Only a copy the VM has left behind: it runs on another host now.
-          const elsewhere = ((await placement([uuid])).get(uuid) ?? []).filter((n) => n !== host);
-          if (elsewhere.length === 1)
-            await inHost(h, ['virsh', '-q', '-c', 'qemu:///system', 'undefine', '--keep-nvram', uuid]);
-        }
+        // Its HA VMs' stale definitions (shut off, restarted elsewhere) are Vireo's to remove once
+        // its agent is back (services/ha/stale-copies.ts).
         await stackCtl('start-agents');
       };
     case 'agent-kill':

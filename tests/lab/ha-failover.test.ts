@@ -5,7 +5,7 @@
  *   disks, so the VMs are not restarted, an alert says why, they still run there only;
  * - the host killed (powered off) with a working fence device: both VMs run elsewhere, each
  *   exactly once, within a time printed against the issue's goal (30 s); the host's events read
- *   detected → fenced → restarted.
+ *   detected → fenced → restarted; once it is back, its stale definitions of them go by themselves.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -21,7 +21,7 @@ import {
   watchDoubleRuns,
 } from '../support/ha-fixture.ts';
 import { labHost, power, setFence } from '../support/ha.ts';
-import { waitFor } from '../support/lab.ts';
+import { domState, waitFor } from '../support/lab.ts';
 
 useHaFixture();
 const { vms, hostIds, undo } = ctx;
@@ -131,4 +131,25 @@ test('host killed: both HA VMs run on other hosts, each exactly once, and its ev
   await waitHaState(victim, ['ok'], 60_000);
   for (const v of vms)
     assert.equal((await runningOn(v.uuid)).length, 1, `${v.name} runs on one host only after the host is back`);
+  // The host came back with both VMs still defined (shut off): Vireo removes those stale
+  // definitions by itself, keeping the disks the restarted copies run from, and says so.
+  for (const v of vms) {
+    await waitFor(
+      `the stale definition of ${v.name} on ${victim} removed`,
+      async () => (await domState(labHost(victim), v.uuid)) === null,
+      60_000,
+      500,
+    );
+    assert.equal((await runningOn(v.uuid)).length, 1, `${v.name} still runs elsewhere`);
+  }
+  const removed = (await ctx.api.event.listForHost.query({ hostId: victimId })).filter(
+    (e) => e.kind === 'ha.stale-removed',
+  );
+  assert.equal(removed.length, vms.length, 'one event per stale definition removed');
+  assert.ok(
+    !(await ctx.api.event.listForHost.query({ hostId: victimId })).some(
+      (e) => e.kind === 'vm.conflict' && Date.parse(String(e.at)) >= t0,
+    ),
+    'no conflict was raised for them',
+  );
 });

@@ -4,7 +4,9 @@
  * - cut from the manager only: its storage heartbeat goes on, so nothing restarts; 'unreachable'
  *   ("host unreachable, VMs still running") while cut, 'ok' once healed;
  * - cut from the manager and its storage heartbeat: the host forces its HA VMs off itself, then
- *   they restart elsewhere; never two QEMUs (nor two lock holders) for one VM at any sample.
+ *   they restart elsewhere; never two QEMUs (nor two lock holders) for one VM at any sample;
+ * - its storage heartbeat lost while its agent stays connected: the same self-fencing, then the
+ *   VMs restart on another host and the definitions it kept are removed.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -20,7 +22,7 @@ import {
   watchDoubleRuns,
 } from '../support/ha-fixture.ts';
 import { blockHeartbeat, cutFromManager, hostHa, labHost } from '../support/ha.ts';
-import { waitFor } from '../support/lab.ts';
+import { domState, waitFor } from '../support/lab.ts';
 
 useHaFixture();
 const { vms, hostIds, undo } = ctx;
@@ -98,5 +100,54 @@ test('cut from the manager and its storage: it forces its HA VMs off itself, the
   await cutFromManager(host, false);
   undo.pop();
   await waitOnline(victim);
+  await waitHaState(victim, ['ok'], 60_000);
+});
+
+test('storage heartbeat lost, agent still connected: it stops its HA VMs itself, they restart on another host, its stale definitions go', async () => {
+  const victim = await bothOnOneHost();
+  const host = labHost(victim);
+  const victimId = hostIds.get(victim) ?? '';
+  const watch = watchDoubleRuns();
+  const t0 = Date.now();
+  await blockHeartbeat(host, true);
+  undo.push(() => blockHeartbeat(host, false));
+  const moved = await waitFor(
+    'both VMs running on another host',
+    async () => {
+      const on = await Promise.all(vms.map((v) => runningOn(v.uuid)));
+      return on.every((r) => r.length === 1 && r[0] !== victim) && on;
+    },
+    150_000,
+    250,
+  );
+  const restartedMs = Date.now() - t0;
+  const seen = await watch.stop();
+  console.log(
+    `# ${victim} lost its storage heartbeat (agent connected): VMs running on ${moved.join(', ')} after ${restartedMs} ms; samples ${JSON.stringify(seen)}`,
+  );
+  assert.ok(seen.samples > 5);
+  assert.ok(seen.qemu <= 1, `never two QEMUs for one VM (max ${seen.qemu})`);
+  assert.ok(seen.runningHosts <= 1, `never running on two hosts at once (max ${seen.runningHosts})`);
+  assert.ok(seen.lockHosts <= 1, `never two hosts holding one disk's locks (max ${seen.lockHosts})`);
+  // Its agent never left: the host is not dead, and was not fenced.
+  assert.equal((await hostHa(ctx.api, victimId)).state, 'ok');
+  for (const v of vms) {
+    const kinds = (await ctx.api.event.listForVm.query({ vmId: v.id }))
+      .filter((e) => Date.parse(String(e.at)) >= t0 - 1000)
+      .map((e) => e.kind);
+    assert.ok(kinds.includes('ha.self-fenced'), `${v.name}: self-fenced is recorded (${kinds.join(', ')})`);
+    assert.ok(kinds.includes('ha.restarted'), `${v.name}: restarted is recorded (${kinds.join(', ')})`);
+    assert.equal((await ctx.api.vm.byId.query({ vmId: v.id })).hostName, moved[vms.indexOf(v)]?.[0]);
+    // The shut-off definition it left on the victim is removed by Vireo, its disk kept.
+    await waitFor(
+      `the stale definition of ${v.name} on ${victim} removed`,
+      async () => (await domState(host, v.uuid)) === null,
+      60_000,
+      500,
+    );
+  }
+
+  await blockHeartbeat(host, false);
+  undo.pop();
   await waitHaState(victim, ['ok'], 60_000);
 });

@@ -95,6 +95,7 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'ha.configure': 'none',
   // A restart defines and starts the domain: nothing else may work on it meanwhile.
   'ha.restart': 'exclusive',
+  'ha.forget': 'exclusive',
 };
 
 /** The VM an operation works on and how it holds it. */

@@ -317,3 +317,24 @@ test('hard anti-affinity counts restarts of the same step: partners go to differ
   assert.ok(refused?.kind === 'not-restarted');
   assert.match(refused.reason, /h2: affinity: anti-affinity group apart: a runs here/);
 });
+
+test('a connected host that lost only its storage: the HA VMs it stopped itself restart on another host', () => {
+  // h1 said at NOW-5 s that it forced a and b off; their states changed then. c was shut off by
+  // an admin (no self-fence), d was self-fenced but started and stopped again a minute later.
+  const fencedAt = NOW - 5_000;
+  const off = { state: 'shutoff', stateReason: 'destroyed', stateChangedAtMs: fencedAt - 200, selfFencedAtMs: fencedAt };
+  const vms = [
+    vm('a', 'h1', { ...off, haPriority: 5 }),
+    vm('b', 'h1', { ...off, haDependsOnId: 'a' }),
+    vm('c', 'h1', { state: 'shutoff', stateReason: 'shutdown', stateChangedAtMs: fencedAt }),
+    vm('d', 'h1', { ...off, stateChangedAtMs: fencedAt + 60_000 }),
+  ];
+  const first = haStep(snapshot([host('h1'), host('h2')], vms)).actions;
+  assert.deepEqual(restarts(first), ['a->h2'], 'never on its own host; b waits for a; c and d are not HA’s');
+  const a = first.find((x) => x.kind === 'restart');
+  assert.match(a?.kind === 'restart' ? a.why : '', /h1 lost its storage heartbeat and stopped it/);
+  assert.deepEqual(kinds(first), ['restart'], 'h1 stays ok: its agent is connected');
+  // With only its own host left, it is not restarted, and that is said.
+  const alone = haStep(snapshot([host('h1')], [vm('a', 'h1', off)])).actions;
+  assert.deepEqual(kinds(alone), ['not-restarted']);
+});

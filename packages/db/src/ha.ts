@@ -47,6 +47,8 @@ export type HaVmRow = {
   groupIds: string[];
   /** Its host reports a domain with its UUID. */
   domainOnHost: boolean;
+  /** For a shut-off HA VM: when its current host last reported forcing it off (self-fencing). */
+  selfFencedAt: Date | null;
 };
 
 export async function clusterConfig(clusterId: string): Promise<HaClusterConfig | null> {
@@ -141,9 +143,22 @@ export async function vmsOf(clusterId: string): Promise<HaVmRow[]> {
     select: { hostId: true, uuid: true },
   });
   const defined = new Set(domains.map((d) => `${d.hostId}/${d.uuid}`));
+  // Only shut-off HA VMs can be waiting for a restart after their host self-fenced them.
+  const stopped = rows.filter((v) => v.haEnabled && v.state === 'shutoff').map((v) => v.id);
+  const fenced =
+    stopped.length === 0
+      ? []
+      : await db.event.findMany({
+          where: { kind: 'ha.self-fenced', vmId: { in: stopped } },
+          orderBy: { at: 'desc' },
+          select: { vmId: true, hostId: true, at: true },
+        });
+  const selfFencedAt = (vmId: string, hostId: string | null) =>
+    fenced.find((e) => e.vmId === vmId && e.hostId === hostId)?.at ?? null;
   return rows.map(({ affinityGroups, ...v }) => ({
     ...v,
     groupIds: affinityGroups.map((g) => g.groupId),
     domainOnHost: v.hostId !== null && defined.has(`${v.hostId}/${v.uuid}`),
+    selfFencedAt: stopped.includes(v.id) ? selfFencedAt(v.id, v.hostId) : null,
   }));
 }

@@ -166,7 +166,12 @@ export interface Hypervisor {
   /** ACPI shutdown request; returns at once. */
   shutdownDomain(uuid: string): Promise<void>;
   destroyDomain(uuid: string): Promise<void>;
-  undefineDomain(uuid: string): Promise<void>;
+  /**
+   * Removes the definition (with its managed save and snapshot metadata). `keepNvram` keeps the
+   * UEFI variables file: for a definition that is a stale copy of a VM running elsewhere from
+   * the same shared storage, that file is the running copy's.
+   */
+  undefineDomain(uuid: string, opts?: { keepNvram?: boolean }): Promise<void>;
   /** Firmware, drives (CD-ROMs too) and NICs of a defined domain, as libvirt has them. */
   domainHardware(uuid: string): Promise<DomainHardware>;
   /** Disk file paths of a defined domain, from its XML. */

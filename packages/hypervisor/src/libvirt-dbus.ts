@@ -325,9 +325,10 @@ export class LibvirtDbusHypervisor implements Hypervisor {
   async destroyDomain(uuid: string): Promise<void> {
     await this.domainCall(uuid, 'Destroy', 'u', [0], `force off domain ${this.label(uuid)}`);
   }
-  async undefineDomain(uuid: string): Promise<void> {
+  async undefineDomain(uuid: string, opts: { keepNvram?: boolean } = {}): Promise<void> {
     const f = VIR_DOMAIN_UNDEFINE;
-    const flags = f.MANAGED_SAVE | f.SNAPSHOTS_METADATA | f.NVRAM | f.CHECKPOINTS_METADATA;
+    const flags =
+      f.MANAGED_SAVE | f.SNAPSHOTS_METADATA | f.CHECKPOINTS_METADATA | (opts.keepNvram ? f.KEEP_NVRAM : f.NVRAM);
     await this.domainCall(uuid, 'Undefine', 'u', [flags], `undefine domain ${this.label(uuid)}`);
   }
 

@@ -62,7 +62,7 @@ export async function haRestart(hv: Hv, dir: string, uuid: string, logger: Logge
   } catch (err) {
     if (defined) {
       await hv
-        .undefineDomain(uuid)
+        .undefineDomain(uuid, { keepNvram: true }) // the NVRAM file is the running copy's
         .catch((e) =>
           logger.error('ha.restart: could not undefine the VM it defined after the start failed', { uuid, err: e }),
         );

@@ -25,5 +25,22 @@ export function haHandlers(hv: Hypervisor, deps: HaHandlerDeps) {
     async 'ha.restart'({ uuid }: AgentParams<'ha.restart'>): Promise<AgentResult<'ha.restart'>> {
       return haRestart(hv, deps.vmStorageDir, uuid, deps.logger);
     },
+    async 'ha.forget'({ uuid }: AgentParams<'ha.forget'>): Promise<AgentResult<'ha.forget'>> {
+      const d = await hv.domain(uuid);
+      if (!d) return { removed: false };
+      // Only a definition that runs nothing: a running copy here would be a second run, for the
+      // lock manager and an admin, never to be removed under a guest.
+      if (d.state !== 'shutoff' && d.state !== 'crashed') {
+        throw new VireoError('INVALID_STATE', `VM ${d.name} is ${d.state} on this host; it is not a stale copy.`, {
+          object: 'vm',
+        });
+      }
+      await hv.undefineDomain(uuid, { keepNvram: true });
+      deps.logger.info('removed the stale definition of a VM that HA restarted on another host', {
+        uuid,
+        name: d.name,
+      });
+      return { removed: true };
+    },
   };
 }

@@ -17,6 +17,7 @@ import { publishTask, publishVm } from './views.ts';
 import type { UserView } from '../views.ts';
 import { isVmLocked, lockVm } from './vm-locks.ts';
 import { recordStarts, reportedStart } from './vm-uptime.ts';
+import { forgetStaleHaCopy } from './ha/stale-copies.ts';
 
 type VmRow = NonNullable<Awaited<ReturnType<typeof vms.byId>>>;
 type HostRef = { id: string; name: string };
@@ -187,6 +188,8 @@ export async function noteClaim(host: HostRef, uuid: string, domain: DomainInfo 
   // as `migrated` until its agent undefines it) can be reported after the record moved: that is
   // the migration's tail, not a second copy. It still counts as a claim until it goes.
   if (domain.state !== 'running' && /migrat/.test(domain.reason ?? '')) return true;
+  // A definition a fenced host kept of a VM that HA restarted elsewhere: removed, not an alarm.
+  if (await forgetStaleHaCopy(host, vm, domain)) return true;
   const key = `${vm.id}/${host.id}`;
   const last = warnedAt.get(key) ?? 0;
   if (known || Date.now() - last < CONFLICT_EVENT_EVERY_MS) return true;

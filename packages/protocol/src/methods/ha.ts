@@ -6,6 +6,8 @@
  *   goes to the manager as `ha` messages (messages.ts): "the other hosts' view" of each host.
  * - Self-fencing: when its own writes have failed for `selfFenceAfterMs`, the agent forces off
  *   the running domains of `haVmUuids` (a partitioned host must not keep writing their disks).
+ * - Stale copies: `ha.forget` removes a returning host's shut-off definition of a VM that was
+ *   restarted elsewhere meanwhile (the manager asks, services/ha/stale-copies.ts).
  * - Restart: `ha.restart` defines a VM from the copy of its domain XML the agent that ran it
  *   keeps beside its disk (`<vmStorageDir>/<uuid>.domain.xml`) and starts it. libvirt's lock
  *   manager (virtlockd) refuses the start while another host still holds the VM's disks.
@@ -30,6 +32,12 @@ export const haRestartResultSchema = z.object({
   alreadyRunning: z.boolean(),
 });
 
+export const haForgetParamsSchema = z.object({ uuid: uuidSchema });
+export const haForgetResultSchema = z.object({
+  /** False when this host had no definition of it (already gone): nothing to do. */
+  removed: z.boolean(),
+});
+
 export const haRequests = {
   /** Sent on connect and whenever the HA VMs or the cluster's HA settings change; persisted by the agent. */
   'ha.configure': { params: haConfigureParamsSchema, result: z.object({}) },
@@ -39,4 +47,10 @@ export const haRequests = {
    * disks; the definition made by this call is removed again).
    */
   'ha.restart': { params: haRestartParamsSchema, result: haRestartResultSchema },
+  /**
+   * Removes this host's shut-off definition of a VM that HA restarted on another host while this
+   * one was fenced (libvirt keeps a definition across a power cut). Files stay: the disks, the
+   * NVRAM and the shared definition copy are the running VM's. INVALID_STATE if it runs here.
+   */
+  'ha.forget': { params: haForgetParamsSchema, result: haForgetResultSchema },
 };

@@ -24,6 +24,7 @@ import { startTask } from '../tasks.ts';
 import { publishHost, publishVm } from '../views.ts';
 import { applyDomain } from '../vm-service.ts';
 import { runFenceAgent } from './fence.ts';
+import { forgetLeftBehind } from './stale-copies.ts';
 import { HA_RESTARTING_REASON, type HaAction, type HaHostState, type HaSnapshot } from './types.ts';
 
 export const HA_RESTART_TASK_KIND = 'ha.restart';
@@ -233,6 +234,8 @@ async function restartVm(snapshot: HaSnapshot, r: Extract<HaAction, { kind: 'res
         hostId: r.fromHostId,
       });
       await resolveAlert('vm', vm.id);
+      if (r.fromHostId !== r.toHostId)
+        await forgetLeftBehind({ id: r.fromHostId, name: from }, { ...vm, hostId: r.toHostId, hostName: to });
       return `Restarted on host ${to}.`;
     } catch (err) {
       const payload = toErrorPayload(err);

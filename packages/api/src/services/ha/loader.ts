@@ -73,6 +73,7 @@ export async function loadHaSnapshot(clusterId: string, nowMs: number = Date.now
     groupIds: v.groupIds,
     domainOnHost: v.domainOnHost,
     stateChangedAtMs: v.stateChangedAt.getTime(),
+    selfFencedAtMs: ms(v.selfFencedAt),
   }));
   const placement = await loadSnapshot();
   return {

@@ -12,6 +12,7 @@ import {
   type HaSnapshot,
   type HaVm,
   RESTART_INTERRUPTED_AFTER_MS,
+  SELF_FENCE_MATCH_MS,
 } from './types.ts';
 
 /** States a VM was in before its host failed that mean "it should be running". */
@@ -65,8 +66,28 @@ export function planRestarts(
   }
   const restartingIds = new Set(restarting.map((v) => v.id));
 
+  // A host that lost only its storage (its agent still here) forced its HA VMs off itself: they
+  // are restarted too, on another host (their own cannot reach their disks' storage).
+  const selfFenced = new Set(
+    snapshot.vms
+      .filter(
+        (v) =>
+          v.haEnabled &&
+          v.state === 'shutoff' &&
+          v.selfFencedAtMs != null &&
+          (v.stateChangedAtMs ?? 0) <= v.selfFencedAtMs + SELF_FENCE_MATCH_MS &&
+          healthy(v.hostId) &&
+          !restartFrom.has(v.hostId as string),
+      )
+      .map((v) => v.id),
+  );
   const candidates = snapshot.vms
-    .filter((v) => v.haEnabled && v.hostId !== null && restartFrom.has(v.hostId) && !DOWN_STATES.has(v.state))
+    .filter(
+      (v) =>
+        v.haEnabled &&
+        v.hostId !== null &&
+        ((restartFrom.has(v.hostId) && !DOWN_STATES.has(v.state)) || selfFenced.has(v.id)),
+    )
     .sort(byPriority);
   const candidateIds = new Set(candidates.map((v) => v.id));
 
@@ -75,13 +96,14 @@ export function planRestarts(
   const outcome = new Map<string, Outcome | 'resolving'>();
 
   const place = (vm: HaVm, note: string | null): Outcome => {
+    const own = selfFenced.has(vm.id) ? [vm.hostId as string] : [];
     const decision = decide(
       placement,
       {
         memoryMiB: vm.memoryMiB,
         vmId: vm.id,
         clusterId: snapshot.clusterId,
-        excludeHostIds: exclude,
+        excludeHostIds: [...exclude, ...own],
         groupIds: vm.groupIds,
       },
       new Date(snapshot.nowMs),
@@ -104,7 +126,13 @@ export function planRestarts(
     const target = placement.hosts.find((h) => h.id === to.hostId);
     target?.allocations.push({ vmId: vm.id, vmName: vm.name, memoryMiB: vm.memoryMiB });
     for (const g of placement.groups) for (const m of g.members) if (m.vmId === vm.id) m.hostId = to.hostId;
-    const why = [`best host by placement: ${to.hostName}${scoreNote ? `, ${scoreNote}` : ''}`, note]
+    const why = [
+      selfFenced.has(vm.id)
+        ? `${hostById.get(from)?.name ?? from} lost its storage heartbeat and stopped it (self-fencing)`
+        : null,
+      `best host by placement: ${to.hostName}${scoreNote ? `, ${scoreNote}` : ''}`,
+      note,
+    ]
       .filter(Boolean)
       .join('; ');
     actions.push({ kind: 'restart', vmId: vm.id, fromHostId: from, toHostId: to.hostId, why });

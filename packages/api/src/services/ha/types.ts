@@ -90,6 +90,11 @@ export type HaVm = {
    * so one still under way is not started twice; absent, at once.
    */
   stateChangedAtMs?: number | null | undefined;
+  /**
+   * Manager clock: when its (connected) host last said it forced this VM off because its own
+   * storage heartbeat failed (an 'ha.self-fenced' event); absent or null: never.
+   */
+  selfFencedAtMs?: number | null | undefined;
 };
 
 export type HaSnapshot = {
@@ -132,6 +137,13 @@ export type HaWhatIf = {
  * a manager did not finish, and the next step restarts it again on the same host.
  */
 export const HA_RESTARTING_REASON = 'ha restarting';
+
+/**
+ * A shut-off HA VM counts as stopped by its host's self-fencing when its state last changed no
+ * later than this after the host said so (the domain event and the `ha` message cross on the
+ * wire); a VM started and stopped again since is an admin's, not HA's, to start.
+ */
+export const SELF_FENCE_MATCH_MS = 30_000;
 
 /** A restart still 'ha restarting' with no domain after this long was cut short (its manager died). */
 export const RESTART_INTERRUPTED_AFTER_MS = 30_000;
