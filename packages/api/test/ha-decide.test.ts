@@ -322,7 +322,12 @@ test('a connected host that lost only its storage: the HA VMs it stopped itself 
   // h1 said at NOW-5 s that it forced a and b off; their states changed then. c was shut off by
   // an admin (no self-fence), d was self-fenced but started and stopped again a minute later.
   const fencedAt = NOW - 5_000;
-  const off = { state: 'shutoff', stateReason: 'destroyed', stateChangedAtMs: fencedAt - 200, selfFencedAtMs: fencedAt };
+  const off = {
+    state: 'shutoff',
+    stateReason: 'destroyed',
+    stateChangedAtMs: fencedAt - 200,
+    selfFencedAtMs: fencedAt,
+  };
   const vms = [
     vm('a', 'h1', { ...off, haPriority: 5 }),
     vm('b', 'h1', { ...off, haDependsOnId: 'a' }),

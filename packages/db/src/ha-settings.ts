@@ -112,10 +112,47 @@ export async function dependencies(ids: readonly string[]): Promise<Map<string, 
 }
 
 /** Returns false when the VM no longer exists. */
-export async function setVm(vmId: string, s: VmHaSettings): Promise<boolean> {
-  const r = await getDb().vm.updateMany({ where: { id: vmId }, data: s });
-  return r.count === 1;
+/** The cluster's HA generation (Cluster.haGeneration); null for no such cluster. */
+export async function generation(clusterId: string): Promise<number | null> {
+  const c = await getDb().cluster.findUnique({ where: { id: clusterId }, select: { haGeneration: true } });
+  return c?.haGeneration ?? null;
 }
+
+/**
+ * Writes a VM's HA settings and bumps its cluster's HA generation, in one transaction. With
+ * `ifGeneration`, only while the cluster is still at that generation (what an admission check
+ * was made against): 'stale' then means another change came between, and nothing was written.
+ */
+export async function setVm(
+  vmId: string,
+  s: VmHaSettings,
+  cas?: { clusterId: string; ifGeneration: number },
+): Promise<'ok' | 'stale' | 'not-found'> {
+  return getDb()
+    .$transaction(async (tx) => {
+      const clusterId =
+        cas?.clusterId ??
+        (await tx.vm.findUnique({ where: { id: vmId }, select: { host: { select: { clusterId: true } } } }))?.host
+          ?.clusterId;
+      if (clusterId) {
+        const bumped = await tx.cluster.updateMany({
+          where: { id: clusterId, ...(cas ? { haGeneration: cas.ifGeneration } : {}) },
+          data: { haGeneration: { increment: 1 } },
+        });
+        if (bumped.count === 0 && cas) return 'stale';
+      }
+      const r = await tx.vm.updateMany({ where: { id: vmId }, data: s });
+      // Throwing rolls the bump back: nothing changes for a VM that is gone.
+      if (r.count !== 1) throw new VmGone();
+      return 'ok';
+    })
+    .catch((err: unknown) => {
+      if (err instanceof VmGone) return 'not-found' as const;
+      throw err;
+    });
+}
+
+class VmGone extends Error {}
 
 /** Storage pools by name: where each is (scope 'cluster' is the cluster's shared directory). */
 export async function pools(
@@ -159,6 +196,8 @@ export async function setCluster(clusterId: string, s: ClusterHaSettings): Promi
       haSelfFenceAfterS: s.selfFenceAfterS,
       haReserveHostFailures: s.reserveHostFailures,
       haAdmission: s.admission,
+      // A stricter reserve or policy invalidates admission checks made before it.
+      haGeneration: { increment: 1 },
     },
   });
   return r.count === 1;

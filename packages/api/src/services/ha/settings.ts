@@ -111,24 +111,44 @@ export async function setVmHa(input: SetVmHaInput, actor: Actor): Promise<SetVmH
       );
     }
   }
+  const settings = { haEnabled: input.enabled, haPriority: input.priority, haDependsOnId: input.dependsOnVmId };
   let admission: AdmissionReport | null = null;
   let warning: string | null = null;
   if (input.enabled) {
     const blocker = await sharedStorageBlocker(vm);
     if (blocker)
       throw new VireoError('INVALID_STATE', `HA needs every disk on shared storage. ${blocker}`, { object: 'vm' });
-    admission = await loadAdmission(vm.clusterId ?? '', { vmId: vm.id, enabled: true, priority: input.priority });
-    if (!admission.ok) {
-      // Refuse only turning HA on: changing the priority of a VM already protected is not what
-      // made the cluster short, and refusing it would leave the admin no way to reorder.
-      if (admission.admission === 'refuse' && !vm.haEnabled) {
-        throw new VireoError('CONFLICT', `Admission control refuses: ${admission.summary}`, { object: 'vm' });
+    // The check and the write are one compare-and-set on the cluster's HA generation: two
+    // admins (on one manager or two) turning HA on at once cannot both pass a check that only
+    // one of them fits; the one that lost checks again against what the other wrote.
+    const clusterId = vm.clusterId ?? '';
+    for (let attempt = 0; ; attempt++) {
+      const generation = await haSettings.generation(clusterId);
+      admission = await loadAdmission(clusterId, { vmId: vm.id, enabled: true, priority: input.priority });
+      warning = null;
+      if (!admission.ok) {
+        // Refuse only turning HA on: changing the priority of a VM already protected is not what
+        // made the cluster short, and refusing it would leave the admin no way to reorder.
+        if (admission.admission === 'refuse' && !vm.haEnabled) {
+          throw new VireoError('CONFLICT', `Admission control refuses: ${admission.summary}`, { object: 'vm' });
+        }
+        warning = admission.summary;
       }
-      warning = admission.summary;
+      const cas = generation === null ? undefined : { clusterId, ifGeneration: generation };
+      const written = await haSettings.setVm(vm.id, settings, cas);
+      if (written === 'not-found') throw new VireoError('NOT_FOUND', 'No such VM.', { object: 'vm' });
+      if (written === 'ok') break;
+      if (attempt >= 4) {
+        throw new VireoError(
+          'CONFLICT',
+          `The HA settings of VM ${vm.name}'s cluster kept changing while they were checked; nothing was changed. Try again.`,
+          { object: 'vm' },
+        );
+      }
     }
+  } else if ((await haSettings.setVm(vm.id, settings)) === 'not-found') {
+    throw new VireoError('NOT_FOUND', 'No such VM.', { object: 'vm' });
   }
-  const settings = { haEnabled: input.enabled, haPriority: input.priority, haDependsOnId: input.dependsOnVmId };
-  if (!(await haSettings.setVm(vm.id, settings))) throw new VireoError('NOT_FOUND', 'No such VM.', { object: 'vm' });
   const changed =
     vm.haEnabled !== input.enabled || vm.haPriority !== input.priority || vm.haDependsOnId !== input.dependsOnVmId;
   if (changed) {
