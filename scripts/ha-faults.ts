@@ -15,6 +15,9 @@
  *   FAULTS=100 HA_VMS=3 HOLD_S=45 SEED=1 VIREO_LAB_NAME=vbench VIREO_PORT=3109 \
  *     node --import tsx scripts/ha-faults.ts
  *
+ * HA_TIMEOUTS_S=5,4,1,6 sets the cluster's host-down, heartbeat-stale, heartbeat-interval and
+ * self-fence timeouts for the run (restored after), so a shorter HOLD_S still sees recoveries.
+ *
  * Needs a stack up (scripts/up.sh, 3 lab hosts), root, and the HA parts of issue 9.
  */
 import { execFile } from 'node:child_process';
@@ -114,6 +117,7 @@ async function fault(kind: Kind, host: string): Promise<() => Promise<void>> {
 }
 
 const vmIds: string[] = [];
+let restoreCluster: (() => Promise<void>) | null = null;
 const results: { n: number; kind: Kind; host: string; recoveryMs: number | null; doubleRuns: number }[] = [];
 try {
   const uuids: string[] = [];
@@ -128,7 +132,33 @@ try {
     if (lab().hosts.some((l) => l.name === h.name))
       await api.haSettings.setFence.mutate({ hostId: h.id, agent: 'fence_vireo_lab', options: { plug: h.name } });
   }
-  console.log(`# seed ${seedShown}; ${HA_VMS} HA VMs; ${FAULTS} faults; hold ${HOLD_MS / 1000} s`);
+  const clusterId = (await api.inventory.tree.query()).hosts.find((h) =>
+    lab().hosts.some((l) => l.name === h.name),
+  )?.clusterId;
+  if (process.env.HA_TIMEOUTS_S && clusterId) {
+    const [hostDownAfterS, heartbeatStaleAfterS, heartbeatIntervalS, selfFenceAfterS] =
+      process.env.HA_TIMEOUTS_S.split(',').map(Number);
+    const {
+      clusterId: _c,
+      clusterName: _n,
+      hostCount: _h,
+      monitorBy: _b,
+      monitorAt: _a,
+      ...saved
+    } = await api.haSettings.cluster.query({ clusterId });
+    await api.haSettings.updateCluster.mutate({
+      clusterId,
+      ...saved,
+      hostDownAfterS: hostDownAfterS ?? saved.hostDownAfterS,
+      heartbeatStaleAfterS: heartbeatStaleAfterS ?? saved.heartbeatStaleAfterS,
+      heartbeatIntervalS: heartbeatIntervalS ?? saved.heartbeatIntervalS,
+      selfFenceAfterS: selfFenceAfterS ?? saved.selfFenceAfterS,
+    });
+    restoreCluster = async () => void (await api.haSettings.updateCluster.mutate({ clusterId, ...saved }));
+  }
+  console.log(
+    `# seed ${seedShown}; ${HA_VMS} HA VMs; ${FAULTS} faults; hold ${HOLD_MS / 1000} s; HA timeouts ${process.env.HA_TIMEOUTS_S ?? "the cluster's"}`,
+  );
   for (let n = 1; n <= FAULTS; n++) {
     const kind = pick(KINDS);
     const host = pick(lab().hosts).name;
@@ -174,6 +204,7 @@ try {
   for (const h of (await call(() => api.host.list.query())) ?? [])
     await api.haSettings.setFence.mutate({ hostId: h.id, agent: '', options: {} }).catch(() => {});
   await removeVms(api, vmIds);
+  await restoreCluster?.().catch(() => {});
 }
 
 console.log('\n| fault | count | double-runs | recovered in hold | median recovery | worst recovery |');
