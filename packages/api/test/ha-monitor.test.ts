@@ -6,8 +6,26 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { setupTestDb, testHost, testTemplate } from '../../db/test/helpers.ts';
+
+// HA alerts go to the alert webhook like every other alert: a receiver on loopback records them.
+const received: { state: string; object: { id: string }; rule: { name: string }; alert: { message: string } }[] = [];
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => {
+    body += c;
+  });
+  req.on('end', () => {
+    received.push(JSON.parse(body));
+    res.end('ok');
+  });
+});
+await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+process.env.VIREO_ALERT_WEBHOOK_URL = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+after(() => receiver.close());
 
 const { db, teardown } = await setupTestDb();
 // Loaded after DATABASE_URL points at the test database.
@@ -111,6 +129,14 @@ test('executor: host states with events and one alert, not-restarted said once, 
 
   await executeHaActions(later, [{ kind: 'host-state', hostId: h1.id, state: 'ok', note: 'agent back' }]);
   assert.equal((await firing()).length, 0, 'ok resolves the host alert');
+  // Each transition reached the webhook: fired with the HA text, then resolved.
+  const deadline = Date.now() + 10_000;
+  const ofH1 = () => received.filter((p) => p.object.id === h1.id).map((p) => p.state);
+  while (!ofH1().includes('resolved') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(ofH1(), ['firing', 'resolved']);
+  const fired = received.find((p) => p.object.id === h1.id);
+  assert.equal(fired?.rule.name, 'High availability (built in)');
+  assert.match(fired?.alert.message ?? '', /VMs still running/);
 
   // The restart's record move: only from where the step saw it.
   assert.equal(await haSignals.moveForRestart({ vmId: vm.id, fromHostId: h2.id, toHostId: h1.id, reason: 'x' }), false);

@@ -215,7 +215,8 @@ async function persist(t: Transition): Promise<void> {
   if (resolved) announce(resolved, rule);
 }
 
-function announce(record: AlertRecord, rule: AlertRuleRecord | undefined): void {
+/** Publishes an alert's transition to browsers and queues it for the webhook (HA's alerts too). */
+export function announce(record: AlertRecord, rule: AlertRuleRecord | undefined = rules.get(record.ruleId)): void {
   const alert = toAlertView(record);
   publish({ kind: 'alert', alert });
   sendAlertWebhook({

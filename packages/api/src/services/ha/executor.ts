@@ -18,8 +18,7 @@
 import { type AlertObjectType, alerts, events, haSignals, users, vms } from '@vireo/db';
 import { toErrorPayload, VireoError } from '@vireo/protocol';
 import { hostAgent } from '../agent-router.ts';
-import { publish } from '../bus.ts';
-import { toAlertView } from '../alerts-service.ts';
+import { announce } from '../alerts-service.ts';
 import { startTask } from '../tasks.ts';
 import { publishHost, publishVm } from '../views.ts';
 import { applyDomain } from '../vm-service.ts';
@@ -305,12 +304,13 @@ async function replaceAlert(objectType: AlertObjectType, objectId: string, objec
     value: 1,
     message,
   });
-  if (opened) publish({ kind: 'alert', alert: toAlertView(opened) });
+  // To browsers and to the alert webhook, like every other alert's transitions.
+  if (opened) announce(opened);
 }
 
 async function resolveAlert(objectType: AlertObjectType, objectId: string): Promise<void> {
   const resolved = await alerts.resolve({ ruleId: haSignals.HA_ALERT_RULE_ID, objectType, objectId }, { value: 0 });
-  if (resolved) publish({ kind: 'alert', alert: toAlertView(resolved) });
+  if (resolved) announce(resolved);
 }
 
 /**
