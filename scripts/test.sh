@@ -137,7 +137,7 @@ if [ ${#cluster[@]} -gt 0 ]; then
   # Two managers on PostgreSQL, each lab host's agent connected to a different one, on the same
   # lab hosts: the first stack's manager and agents stop, fresh ones enroll into a new database.
   log "several managers: two managers on PostgreSQL"
-  for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/agents/*/ha-watchdog.pid "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
   first_dir=$STACK_DIR
   export STACK_DIR="$first_dir/cluster" VIREO_DATABASE=postgres STACK_MANAGERS=2
   rm -rf "$STACK_DIR" && mkdir -p "$STACK_DIR"
@@ -153,7 +153,7 @@ if [ ${#cluster[@]} -gt 0 ]; then
     status=1
     printf 'not ok 1 - the stack of two managers did not start (see %s)\n# fail 1\n' "$STACK_DIR" >"$first_dir/results-cluster.tap"
   fi
-  for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/agents/*/ha-watchdog.pid "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
   stop_proxy
   export STACK_DIR=$first_dir
 fi
