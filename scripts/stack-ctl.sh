@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Small controls over a running stack, for tests and operators: start-agents (those not
-# running), stop-agent HOSTNAME (by its recorded PID; KILL with --kill), start-manager [N],
+# running), stop-agent HOSTNAME (by its recorded PID; KILL with --kill), stop-watchdog HOSTNAME
+# (its HA watchdog, which outlives the agent), start-manager [N],
 # stop-manager [N] [--kill] (N: which of several managers, default 1).
 # Needs STACK_NAME and STACK_DIR (and STACK_PORT) as set by up.sh / test.sh.
 set -euo pipefail
@@ -21,5 +22,7 @@ case "${1:-}" in
   stop-agent)
     pidfile="$STACK_DIR/agents/${2:?host name}/agent.pid"
     if [ "${3:-}" = "--kill" ]; then kill -KILL "$(cat "$pidfile")"; rm -f "$pidfile"; else stop_pidfile "$pidfile"; fi ;;
-  *) echo "usage: stack-ctl.sh start-agents | stop-agent HOST [--kill] | start-manager [N] | stop-manager [N] [--kill]" >&2; exit 2 ;;
+  stop-watchdog) # the host's HA watchdog, which outlives its agent (a hung host in tests)
+    stop_pidfile "$STACK_DIR/agents/${2:?host name}/ha-watchdog.pid" ;;
+  *) echo "usage: stack-ctl.sh start-agents | stop-agent HOST [--kill] | stop-watchdog HOST | start-manager [N] | stop-manager [N] [--kill]" >&2; exit 2 ;;
 esac

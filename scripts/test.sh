@@ -102,7 +102,8 @@ run_tests() {
   shift
   node --import tsx --test --test-concurrency=1 --test-timeout=300000 \
     --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$tap" "$@"
+    --test-reporter=tap --test-reporter-destination="$tap" \
+    --test-reporter=./tests/support/file-times-reporter.mjs --test-reporter-destination="$tap.times" "$@"
 }
 set +e
 status=0
@@ -137,7 +138,7 @@ if [ ${#cluster[@]} -gt 0 ]; then
   # Two managers on PostgreSQL, each lab host's agent connected to a different one, on the same
   # lab hosts: the first stack's manager and agents stop, fresh ones enroll into a new database.
   log "several managers: two managers on PostgreSQL"
-  for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/agents/*/ha-watchdog.pid "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
   first_dir=$STACK_DIR
   export STACK_DIR="$first_dir/cluster" VIREO_DATABASE=postgres STACK_MANAGERS=2
   rm -rf "$STACK_DIR" && mkdir -p "$STACK_DIR"
@@ -153,7 +154,7 @@ if [ ${#cluster[@]} -gt 0 ]; then
     status=1
     printf 'not ok 1 - the stack of two managers did not start (see %s)\n# fail 1\n' "$STACK_DIR" >"$first_dir/results-cluster.tap"
   fi
-  for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/agents/*/ha-watchdog.pid "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
   stop_proxy
   export STACK_DIR=$first_dir
 fi
@@ -164,6 +165,8 @@ passed=$(cat "$STACK_DIR"/results*.tap | grep -c '^ok ' || true)
 failed=$(cat "$STACK_DIR"/results*.tap | grep -c '^not ok ' || true)
 pass=$(for f in "$STACK_DIR"/results*.tap; do sed -n 's/^# pass //p' "$f" | tail -1; done | awk '{n += $1} END {if (NR) print n}')
 fail=$(for f in "$STACK_DIR"/results*.tap; do sed -n 's/^# fail //p' "$f" | tail -1; done | awk '{n += $1} END {if (NR) print n}')
+# Where the time went: the slowest test files (the whole list is in $STACK_DIR/*.tap.times).
+[ -s "$STACK_DIR/results.tap.times" ] && { log "slowest test files"; head -15 "$STACK_DIR/results.tap.times"; tail -1 "$STACK_DIR/results.tap.times"; }
 echo "total time $(( $(date +%s) - t0 )) s"
 echo "${pass:-$passed} passed, ${fail:-$failed} failed"
 exit $status

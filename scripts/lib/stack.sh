@@ -194,7 +194,8 @@ stop_pidfile() {
 }
 
 stop_stack() {
-  for f in "$STACK_DIR"/agents/*/agent.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
+  # Each agent's HA watchdog (apps/agent/src/ha/watchdog.ts) outlives it by design: stopped here.
+  for f in "$STACK_DIR"/agents/*/agent.pid "$STACK_DIR"/agents/*/ha-watchdog.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
   for f in "$STACK_DIR"/manager*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
   stop_proxy
   bash "$REPO/lab/lab.sh" down --name "$STACK_NAME" >&2 || true

@@ -1,8 +1,11 @@
 /**
  * High availability (issue 9), failures, on the 3-host lab with shared storage and libvirt's lock
  * manager (setup and what is watched: tests/support/ha-fixture.ts):
- * - fence failure (wrong plug) and only its agent killed: its QEMUs keep running and hold their
- *   disks, so the VMs are not restarted, an alert says why, they still run there only;
+ * - fence failure (wrong plug) and its agent and watchdog killed (a hung host): its QEMUs keep
+ *   running and hold their disks, so the VMs are not restarted, an alert says why, they still run
+ *   there only;
+ * - its agent killed, no fence device: its HA watchdog kills the VMs' QEMUs after the self-fence
+ *   time, and they restart elsewhere once the self-fence wait is over; never twice;
  * - the host killed (powered off) with a working fence device: both VMs run elsewhere, each
  *   exactly once, within a time printed against the issue's goal (30 s); the host's events read
  *   detected → fenced → restarted; once it is back, its stale definitions of them go by themselves.
@@ -26,7 +29,7 @@ import { domState, waitFor } from '../support/lab.ts';
 useHaFixture();
 const { vms, hostIds, undo } = ctx;
 
-test('fence failure with only its agent killed: its QEMUs hold their disks, so nothing restarts, and an alert says why', async () => {
+test('fence failure with its agent and watchdog killed (a hung host): its QEMUs hold their disks, so nothing restarts, and an alert says why', async () => {
   const victim = await bothOnOneHost();
   const victimId = hostIds.get(victim) ?? '';
   await setFence(ctx.api, { hostId: victimId, agent: 'fence_vireo_lab', options: { plug: 'no-such-lab-host' } });
@@ -34,6 +37,8 @@ test('fence failure with only its agent killed: its QEMUs hold their disks, so n
   const tasksBefore = await haRestartTasks();
   const watch = watchDoubleRuns();
   const t0 = Date.now();
+  // Nothing on the host can stop its VMs: the agent and its watchdog are both gone.
+  await stackCtl({}, 'stop-watchdog', victim);
   await stackCtl({}, 'stop-agent', victim, '--kill');
   const failed = await waitHaState(victim, ['fence-failed'], 90_000);
   console.log(`# ${victim} agent killed: fence-failed after ${Date.now() - t0} ms: ${failed.note}`);
@@ -81,6 +86,61 @@ test('fence failure with only its agent killed: its QEMUs hold their disks, so n
   await waitOnline(victim);
   await waitHaState(victim, ['ok'], 60_000);
   for (const v of vms) assert.deepEqual(await runningOn(v.uuid), [victim]);
+});
+
+test('agent killed, no fence device: its watchdog stops the HA VMs, which then restart elsewhere, never twice', async () => {
+  const victim = await bothOnOneHost();
+  const victimId = hostIds.get(victim) ?? '';
+  const watch = watchDoubleRuns();
+  const t0 = Date.now();
+  await stackCtl({}, 'stop-agent', victim, '--kill');
+  undo.push(async () => void (await stackCtl({}, 'start-agents')));
+  const moved = await waitFor(
+    'both VMs running on other hosts',
+    async () => {
+      const on = await Promise.all(vms.map((v) => runningOn(v.uuid)));
+      return on.every((r) => r.length === 1 && r[0] !== victim) && on;
+    },
+    180_000,
+    250,
+  );
+  const tookMs = Date.now() - t0;
+  const seen = await watch.stop();
+  console.log(
+    `# ${victim} agent killed, watchdog alive: VMs running on ${moved.join(', ')} after ${(tookMs / 1000).toFixed(1)} s; samples ${JSON.stringify(seen)}`,
+  );
+  assert.ok(seen.samples > 5);
+  assert.ok(seen.qemu <= 1 && seen.runningHosts <= 1, `each VM exactly once (${JSON.stringify(seen)})`);
+  assert.ok(seen.lockHosts <= 1, `never two hosts holding a disk's locks (${JSON.stringify(seen)})`);
+  const kinds = (await ctx.api.event.listForHost.query({ hostId: victimId }))
+    .filter((e) => Date.parse(String(e.at)) >= t0 - 1000)
+    .map((e) => e.kind);
+  assert.ok(kinds.includes('ha.host-self-fence-wait'), `no fence device: the self-fence wait (${kinds.join(', ')})`);
+  assert.equal(kinds.filter((k) => k === 'ha.restarted').length, vms.length);
+
+  // The agent comes back: it reports what its watchdog stopped, and the stale definitions go.
+  await stackCtl({}, 'start-agents');
+  undo.pop();
+  await waitOnline(victim);
+  await waitHaState(victim, ['ok'], 60_000);
+  for (const v of vms) {
+    await waitFor(
+      `the stale definition of ${v.name} on ${victim} removed`,
+      async () => (await domState(labHost(victim), v.uuid)) === null,
+      60_000,
+      500,
+    );
+    // Reported with the agent's next heartbeat message after it connects.
+    await waitFor(
+      `${v.name}: the watchdog's stop reported`,
+      async () =>
+        (await ctx.api.event.listForVm.query({ vmId: v.id })).some(
+          (e) => e.kind === 'ha.self-fenced' && Date.parse(String(e.at)) >= t0 - 1000,
+        ),
+      30_000,
+      500,
+    );
+  }
 });
 
 test('host killed: both HA VMs run on other hosts, each exactly once, and its events read detected, fenced, restarted', async () => {

@@ -18,6 +18,7 @@ import { ImageStore } from './image-store.ts';
 import { listVmFiles } from './files.ts';
 import { refreshAllDomainCopies, refreshDomainCopy } from './ha/domain-copy.ts';
 import { Heartbeat } from './ha/heartbeat.ts';
+import { ensureWatchdog, petWatchdog } from './ha/watchdog.ts';
 import { createHandlers, dispatch, operationKey } from './handlers.ts';
 import { Jobs, Settler } from './jobs.ts';
 import { Journal } from './journal.ts';
@@ -115,8 +116,10 @@ export async function startAgent(config: AgentConfig, hv: Hypervisor, logger: Lo
     hostUuid: host.hostUuid,
     logger,
     send: (msg) => Boolean(link?.send(msg)),
+    petWatchdog: () => petWatchdog(config.stateDir),
   });
   await heartbeat.start();
+  ensureWatchdog(config.stateDir, logger);
   void refreshAllDomainCopies(hv, config.vmStorageDir, logger).then((n) =>
     logger.info('domain definition copies checked', { vms: n }),
   );

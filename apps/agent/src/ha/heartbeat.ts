@@ -17,6 +17,7 @@ import type { Hypervisor } from '@vireo/hypervisor';
 import { type HaConfigureParams, type HaMessage, toErrorPayload } from '@vireo/protocol';
 import type { Logger } from '../logger.ts';
 import { HA_DEFAULTS, loadHaSettings, saveHaSettings, writeFileAtomic } from './settings.ts';
+import { takeWatchdogFenced } from './watchdog.ts';
 
 export const HEARTBEAT_DIR = '.vireo-ha';
 const HB_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.hb$/;
@@ -33,6 +34,8 @@ export interface HeartbeatDeps {
   send: (msg: HaMessage) => boolean;
   /** Monotonic clock in ms (tests pass their own). */
   now?: () => number;
+  /** Tells the HA watchdog this agent is alive (each round); absent in unit tests. */
+  petWatchdog?: () => void;
 }
 
 export class Heartbeat {
@@ -70,6 +73,8 @@ export class Heartbeat {
   /** Loads the saved settings and starts the rounds. */
   async start(): Promise<void> {
     this.settings = await loadHaSettings(this.deps.stateDir, this.deps.logger);
+    // What the watchdog stopped while this agent was away is reported like its own self-fencing.
+    for (const uuid of await takeWatchdogFenced(this.deps.stateDir)) this.selfFenced.add(uuid);
     this.deps.logger.info('HA heartbeat started', {
       file: this.ownFile,
       intervalMs: this.settings.intervalMs,
@@ -104,6 +109,8 @@ export class Heartbeat {
     if (this.running) return;
     this.running = true;
     try {
+      // The watchdog (watchdog.ts) sees this agent alive, whatever its storage does.
+      if (this.deps.petWatchdog) this.deps.petWatchdog();
       this.write();
       await this.readPeers();
       await this.selfFenceIfDue();

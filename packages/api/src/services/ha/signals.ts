@@ -30,7 +30,9 @@ async function recordSelfFenced(reporter: { id: string; name: string }, uuids: s
     stopped.map((vm) => ({
       severity: 'warning' as const,
       kind: 'ha.self-fenced',
-      message: `Host ${reporter.name} lost its storage heartbeat and forced off HA VM ${vm.name} itself (self-fencing)${why}.`,
+      message: error
+        ? `Host ${reporter.name} lost its storage heartbeat and forced off HA VM ${vm.name} itself (self-fencing)${why}.`
+        : `Host ${reporter.name} stopped HA VM ${vm.name} itself (self-fencing: its storage heartbeat failed, or its watchdog found its agent gone past the self-fence time).`,
       vmId: vm.id,
       hostId: reporter.id,
     })),
