@@ -166,7 +166,7 @@ failed=$(cat "$STACK_DIR"/results*.tap | grep -c '^not ok ' || true)
 pass=$(for f in "$STACK_DIR"/results*.tap; do sed -n 's/^# pass //p' "$f" | tail -1; done | awk '{n += $1} END {if (NR) print n}')
 fail=$(for f in "$STACK_DIR"/results*.tap; do sed -n 's/^# fail //p' "$f" | tail -1; done | awk '{n += $1} END {if (NR) print n}')
 # Where the time went: the slowest test files (the whole list is in $STACK_DIR/*.tap.times).
-[ -s "$STACK_DIR/results.tap.times" ] && { log "slowest test files"; head -15 "$STACK_DIR/results.tap.times"; tail -1 "$STACK_DIR/results.tap.times"; }
+[ -s "$STACK_DIR/results.tap.times" ] && { log "slowest test files"; head -n -1 "$STACK_DIR/results.tap.times" | head -15; tail -1 "$STACK_DIR/results.tap.times"; }
 echo "total time $(( $(date +%s) - t0 )) s"
 echo "${pass:-$passed} passed, ${fail:-$failed} failed"
 exit $status
