@@ -39,8 +39,22 @@ test('a migration over the per-host limit waits for a slot on that host, then ru
   const b = await createTestVm(api, 'slotb');
   made.push(b.vmId);
   const fromA = await hostOfDomain(a.vm.uuid);
-  const fromB = await hostOfDomain(b.vm.uuid);
+  let fromB = await hostOfDomain(b.vm.uuid);
   assert.ok(fromA && fromB);
+  // The VMs must not share their source host: the second migration would then wait for a slot on
+  // that host (the source is checked first), not on the target this test is about.
+  if (fromB.name === fromA.name) {
+    const elsewhere = labHosts.find((h) => h.name !== fromA.name);
+    assert.ok(elsewhere);
+    const moved = await waitTask(
+      api,
+      (await api.vm.migrate.mutate({ vmId: b.vmId, targetHostId: elsewhere.id })).taskId,
+      120_000,
+    );
+    assert.equal(moved.state, 'succeeded', `${moved.errorCode} ${moved.errorMessage}`);
+    fromB = await hostOfDomain(b.vm.uuid);
+    assert.ok(fromB && fromB.name !== fromA.name);
+  }
   // One target for both: a lab host neither VM is on (the lab has three).
   const target = labHosts.find((h) => h.name !== fromA.name && h.name !== fromB.name);
   assert.ok(target, 'a host free of both VMs');

@@ -131,7 +131,15 @@ test('two guests ping over a Vireo network; a security group rule blocks and unb
     async () => pingLines().at(-1) === 'NETGUEST PING OK',
     90_000,
     500,
-  );
+  ).catch(async (err) => {
+    // What the guests printed and what libvirt shows, for a failure seen only in CI.
+    for (const g of Object.values(guests)) {
+      const log = existsSync(serialLog(g)) ? readFileSync(serialLog(g), 'utf8').split('\n').slice(-15).join('\n') : '';
+      console.log(`# ${g.name} serial (last lines):\n${log}`);
+    }
+    console.log(`# domifaddr: ${(await virsh(h1(), 'net-dhcp-leases', `vireo-${net}`)).stdout}`);
+    throw err;
+  });
 
   // Remove the rule: B's filter drops the echo requests, live.
   await api.network.removeRule.mutate({ groupId, ruleId: icmp.id });
