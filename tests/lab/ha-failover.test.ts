@@ -42,7 +42,7 @@ test('fence failure with its agent and watchdog killed (a hung host): its QEMUs 
   await stackCtl({}, 'stop-agent', victim, '--kill');
   const failed = await waitHaState(victim, ['fence-failed'], 90_000);
   console.log(`# ${victim} agent killed: fence-failed after ${Date.now() - t0} ms: ${failed.note}`);
-  // Past the self-fence wait the monitor tries, and the lock manager refuses: an alert says so.
+  // Past the self-fence wait the monitor tries, and the disk locks refuse: an alert says so.
   const alert = await waitFor(
     'an HA alert about the VMs not restarted',
     async () =>

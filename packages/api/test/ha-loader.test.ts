@@ -94,6 +94,7 @@ test('loads hosts, signals, config and VMs of one cluster; a silent host with a 
       haDependsOnId: dbVm.id,
       groupIds: [group.id],
       domainOnHost: true,
+      selfFencedAtMs: null,
     },
   );
   assert.equal(vmByName.get('db')?.domainOnHost, false);
@@ -109,6 +110,21 @@ test('loads hosts, signals, config and VMs of one cluster; a silent host with a 
   const stale = await loadHaSnapshot(clusterId, now);
   assert.ok(stale.hosts.every((h) => !h.connected));
   await prisma.manager.update({ where: { id: 'm1' }, data: { heartbeatAt: new Date(now) } });
+
+  // A shut-off HA VM that its host said it stopped itself: the latest such report on its own
+  // host is loaded (one on another host is not its current host's word).
+  const fenced = await mk('fenced', h1);
+  await prisma.vm.update({ where: { id: fenced.id }, data: { haEnabled: true, state: 'shutoff' } });
+  const said = (hostId: string, at: number) =>
+    prisma.event.create({
+      data: { kind: 'ha.self-fenced', severity: 'warning', message: 'x', vmId: fenced.id, hostId, at: new Date(at) },
+    });
+  await said(h1, now - 9_000);
+  await said(h1, now - 4_000);
+  await said(h2, now - 1_000);
+  const withFenced = await loadHaSnapshot(clusterId, now);
+  assert.equal(withFenced.vms.find((v) => v.name === 'fenced')?.selfFencedAtMs, now - 4_000);
+  await prisma.vm.delete({ where: { id: fenced.id } });
 
   const actions = haStep(await loadHaSnapshot(clusterId, now)).actions;
   assert.deepEqual(

@@ -56,7 +56,7 @@ export function whatIfHostFails(snapshot: HaSnapshot, hostId: string): HaWhatIf 
   const wait = (selfFencedAtMs(dead, config) ?? nowMs) - longAgo;
   result.recovery = host.fenceConfigured
     ? `${hostName} would be fenced through its fence device first, then its HA VMs restarted.`
-    : `${hostName} has no fence device: its HA VMs would restart once it must have stopped them itself (${Math.round(wait / 1000)} s after its storage heartbeat stops); the lock manager refuses any whose disks it still holds.`;
+    : `${hostName} has no fence device: its HA VMs would restart once it must have stopped them itself (${Math.round(wait / 1000)} s after its storage heartbeat stops, or its agent is gone: its watchdog stops them); the disk locks keep any it still holds from starting twice.`;
 
   let current: HaSnapshot = {
     ...snapshot,

@@ -104,7 +104,7 @@ export function hostStep(host: HaHost, config: HaConfig, nowMs: number): HostOut
         at === null
           ? 'its HA VMs restart only once it must have stopped them itself'
           : `its HA VMs restart only from ${isoTime(at)}, when it must have stopped them itself`
-      }; any whose disks it still holds stay down (the lock manager refuses them).`,
+      }; any whose disks it still holds stay down (the disk locks refuse a second start).`,
     });
   }
   return { actions, state, restartVms: over };
