@@ -5,7 +5,7 @@
  * address, which every lab host reaches.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +86,7 @@ export async function startFakeManager(address: string) {
  */
 export async function spawnAgent(hostPid: number, managerUrl: string, storageDir: string, echo = false) {
   const args = ['-t', String(hostPid), '-m', '-n', '-u', `--wd=${process.cwd()}`, '--'];
+  const stateDir = await mkdtemp(join(tmpdir(), 'vireo-agent-state-'));
   const agent: ChildProcess = spawn(
     'nsenter',
     [...args, process.execPath, '--import', 'tsx', 'apps/agent/src/main.ts'],
@@ -94,7 +95,7 @@ export async function spawnAgent(hostPid: number, managerUrl: string, storageDir
         ...process.env,
         VIREO_MANAGER_URL: managerUrl,
         VIREO_ENROLLMENT_TOKEN: 'lab-token-0123456789',
-        VIREO_AGENT_STATE_DIR: await mkdtemp(join(tmpdir(), 'vireo-agent-state-')),
+        VIREO_AGENT_STATE_DIR: stateDir,
         VIREO_VM_STORAGE_DIR: storageDir,
         VIREO_STATS_INTERVAL_MS: '2000',
         VIREO_LOG_FORMAT: 'plain',
@@ -111,11 +112,15 @@ export async function spawnAgent(hostPid: number, managerUrl: string, storageDir
   });
   return {
     lines,
+    stateDir,
     async stop() {
       // Already gone (a SIGKILLed agent has a signalCode and no exitCode): no exit event will come.
-      if (agent.exitCode !== null || agent.signalCode !== null) return;
-      agent.kill('SIGTERM');
-      await new Promise((r) => agent.once('exit', r));
+      if (agent.exitCode === null && agent.signalCode === null) {
+        agent.kill('SIGTERM');
+        await new Promise((r) => agent.once('exit', r));
+      }
+      // The agent's HA watchdog outlives it by design; it exits once its pid file is gone.
+      await rm(stateDir, { recursive: true, force: true });
     },
   };
 }
