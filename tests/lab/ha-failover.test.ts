@@ -19,6 +19,7 @@ import {
   haRestartTasks,
   runningOn,
   useHaFixture,
+  waitRunningElsewhere,
   waitHaState,
   waitOnline,
   watchDoubleRuns,
@@ -95,15 +96,7 @@ test('agent killed, no fence device: its watchdog stops the HA VMs, which then r
   const t0 = Date.now();
   await stackCtl({}, 'stop-agent', victim, '--kill');
   undo.push(async () => void (await stackCtl({}, 'start-agents')));
-  const moved = await waitFor(
-    'both VMs running on other hosts',
-    async () => {
-      const on = await Promise.all(vms.map((v) => runningOn(v.uuid)));
-      return on.every((r) => r.length === 1 && r[0] !== victim) && on;
-    },
-    180_000,
-    250,
-  );
+  const moved = await waitRunningElsewhere(victim, 180_000);
   const tookMs = Date.now() - t0;
   const seen = await watch.stop();
   console.log(
@@ -155,15 +148,7 @@ test('host killed: both HA VMs run on other hosts, each exactly once, and its ev
     await power(labHost(victim), 'poweron');
     await stackCtl({}, 'start-agents');
   });
-  const moved = await waitFor(
-    'both VMs running on other hosts',
-    async () => {
-      const on = await Promise.all(vms.map((v) => runningOn(v.uuid)));
-      return on.every((r) => r.length === 1 && r[0] !== victim) && on;
-    },
-    180_000,
-    250,
-  );
+  const moved = await waitRunningElsewhere(victim, 180_000);
   const tookMs = Date.now() - t0;
   const seen = await watch.stop();
   console.log(

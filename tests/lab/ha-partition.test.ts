@@ -17,6 +17,7 @@ import {
   haRestartTasks,
   runningOn,
   useHaFixture,
+  waitRunningElsewhere,
   waitHaState,
   waitOnline,
   watchDoubleRuns,
@@ -74,15 +75,7 @@ test('cut from the manager and its storage: it forces its HA VMs off itself, the
     250,
   );
   const selfFencedMs = Date.now() - t0;
-  const moved = await waitFor(
-    'both VMs running on another host',
-    async () => {
-      const on = await Promise.all(vms.map((v) => runningOn(v.uuid)));
-      return on.every((r) => r.length === 1 && r[0] !== victim) && on;
-    },
-    150_000,
-    250,
-  );
+  const moved = await waitRunningElsewhere(victim, 150_000);
   const restartedMs = Date.now() - t0;
   const seen = await watch.stop();
   console.log(
@@ -111,15 +104,7 @@ test('storage heartbeat lost, agent still connected: it stops its HA VMs itself,
   const t0 = Date.now();
   await blockHeartbeat(host, true);
   undo.push(() => blockHeartbeat(host, false));
-  const moved = await waitFor(
-    'both VMs running on another host',
-    async () => {
-      const on = await Promise.all(vms.map((v) => runningOn(v.uuid)));
-      return on.every((r) => r.length === 1 && r[0] !== victim) && on;
-    },
-    150_000,
-    250,
-  );
+  const moved = await waitRunningElsewhere(victim, 150_000);
   const restartedMs = Date.now() - t0;
   const seen = await watch.stop();
   console.log(

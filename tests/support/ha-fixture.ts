@@ -153,6 +153,19 @@ async function tidyDefinitions(): Promise<void> {
   }
 }
 
+/** Waits until every fixture VM runs on exactly one host, not `victim`; returns each one's hosts. */
+export async function waitRunningElsewhere(victim: string, timeoutMs: number): Promise<string[][]> {
+  return waitFor(
+    `every HA VM running once, on a host other than ${victim}`,
+    async () => {
+      const on = await Promise.all(vms.map((v) => runningOn(v.uuid)));
+      return on.every((r) => r.length === 1 && r[0] !== victim) && on;
+    },
+    timeoutMs,
+    250,
+  );
+}
+
 /** Both VMs running on one host (the victim), migrating them there if needed; returns its name. */
 export async function bothOnOneHost(): Promise<string> {
   // Whatever an earlier test left (a failure midway): every agent running, every host ok.

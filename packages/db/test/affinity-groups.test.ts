@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
-import { setupTestDb, testHost, testTemplate } from './helpers.ts';
+import { setupTestDb, testHost, testTemplate, testVm } from './helpers.ts';
 
 const { db, teardown } = await setupTestDb();
 const { affinityGroups, clusters, hosts, templates, users, vms, DbConflictError } = db;
@@ -33,16 +33,7 @@ test('groups keep members with their hosts; a deleted VM leaves its groups', asy
     defaultVcpus: 1,
     defaultMemoryMiB: 128,
   });
-  const mk = (name: string) =>
-    vms.create({
-      uuid: randomUUID(),
-      name,
-      hostId: host.id,
-      templateId: template.id,
-      ownerId: owner.id,
-      vcpus: 1,
-      memoryMiB: 64,
-    });
+  const mk = (name: string) => testVm(db, name, { hostId: host.id, templateId: template.id, ownerId: owner.id });
   const a = await mk('aff-a');
   const b = await mk('aff-b');
 

@@ -1,11 +1,10 @@
 /** HA settings: turning HA on is a compare-and-set on the cluster's HA generation (admission races). */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
-import { setupTestDb, testHost, testTemplate } from './helpers.ts';
+import { setupTestDb, testHost, testTemplate, testVm } from './helpers.ts';
 
 const { db, teardown } = await setupTestDb();
-const { clusters, haSettings, users, vms } = db;
+const { clusters, haSettings, users } = db;
 after(teardown);
 
 test('two writes checked against one HA generation: exactly one lands; a cluster change also moves it on', async () => {
@@ -13,16 +12,7 @@ test('two writes checked against one HA generation: exactly one lands; a cluster
   const host = await testHost(db, 'has-h1', cluster.id);
   const owner = await users.create({ username: 'haowner', password: 'pw-ha-owner-1', role: 'admin' });
   const template = await testTemplate(db, 'has-t');
-  const mk = (name: string) =>
-    vms.create({
-      uuid: randomUUID(),
-      name,
-      hostId: host.id,
-      templateId: template.id,
-      ownerId: owner.id,
-      vcpus: 1,
-      memoryMiB: 64,
-    });
+  const mk = (name: string) => testVm(db, name, { hostId: host.id, templateId: template.id, ownerId: owner.id });
   const [a, b] = [await mk('has-a'), await mk('has-b')];
   const on = { haEnabled: true, haPriority: 1, haDependsOnId: null };
   const g0 = await haSettings.generation(cluster.id);

@@ -125,3 +125,8 @@ export function testTemplate(db: TestDb, name: string) {
     defaultMemoryMiB: 128,
   });
 }
+
+/** A small VM record (1 vCPU, 64 MiB) on a host, from a template, owned by a user. */
+export function testVm(db: TestDb, name: string, on: { hostId: string; templateId: string; ownerId: string }) {
+  return db.vms.create({ uuid: randomUUID(), name, ...on, vcpus: 1, memoryMiB: 64 });
+}
