@@ -20,12 +20,13 @@ import {
   runningOn,
   useHaFixture,
   waitRunningElsewhere,
+  waitStaleDefinitionGone,
   waitHaState,
   waitOnline,
   watchDoubleRuns,
 } from '../support/ha-fixture.ts';
 import { labHost, power, setFence } from '../support/ha.ts';
-import { domState, waitFor } from '../support/lab.ts';
+import { waitFor } from '../support/lab.ts';
 
 useHaFixture();
 const { vms, hostIds, undo } = ctx;
@@ -117,12 +118,7 @@ test('agent killed, no fence device: its watchdog stops the HA VMs, which then r
   await waitOnline(victim);
   await waitHaState(victim, ['ok'], 60_000);
   for (const v of vms) {
-    await waitFor(
-      `the stale definition of ${v.name} on ${victim} removed`,
-      async () => (await domState(labHost(victim), v.uuid)) === null,
-      60_000,
-      500,
-    );
+    await waitStaleDefinitionGone(victim, v);
     // Reported with the agent's next heartbeat message after it connects.
     await waitFor(
       `${v.name}: the watchdog's stop reported`,
@@ -179,12 +175,7 @@ test('host killed: both HA VMs run on other hosts, each exactly once, and its ev
   // The host came back with both VMs still defined (shut off): Vireo removes those stale
   // definitions by itself, keeping the disks the restarted copies run from, and says so.
   for (const v of vms) {
-    await waitFor(
-      `the stale definition of ${v.name} on ${victim} removed`,
-      async () => (await domState(labHost(victim), v.uuid)) === null,
-      60_000,
-      500,
-    );
+    await waitStaleDefinitionGone(victim, v);
     assert.equal((await runningOn(v.uuid)).length, 1, `${v.name} still runs elsewhere`);
   }
   const removed = (await ctx.api.event.listForHost.query({ hostId: victimId })).filter(

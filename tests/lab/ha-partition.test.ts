@@ -18,12 +18,13 @@ import {
   runningOn,
   useHaFixture,
   waitRunningElsewhere,
+  waitStaleDefinitionGone,
   waitHaState,
   waitOnline,
   watchDoubleRuns,
 } from '../support/ha-fixture.ts';
 import { blockHeartbeat, cutFromManager, hostHa, labHost } from '../support/ha.ts';
-import { domState, waitFor } from '../support/lab.ts';
+import { waitFor } from '../support/lab.ts';
 
 useHaFixture();
 const { vms, hostIds, undo } = ctx;
@@ -124,12 +125,7 @@ test('storage heartbeat lost, agent still connected: it stops its HA VMs itself,
     assert.ok(kinds.includes('ha.restarted'), `${v.name}: restarted is recorded (${kinds.join(', ')})`);
     assert.equal((await ctx.api.vm.byId.query({ vmId: v.id })).hostName, moved[vms.indexOf(v)]?.[0]);
     // The shut-off definition it left on the victim is removed by Vireo, its disk kept.
-    await waitFor(
-      `the stale definition of ${v.name} on ${victim} removed`,
-      async () => (await domState(host, v.uuid)) === null,
-      60_000,
-      500,
-    );
+    await waitStaleDefinitionGone(victim, v);
   }
 
   await blockHeartbeat(host, false);

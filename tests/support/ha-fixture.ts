@@ -11,6 +11,7 @@ import {
   clusterOfHost,
   closeHaDb,
   hostHa,
+  labHost,
   lockHostCounts,
   lockKey,
   qemuCounts,
@@ -18,7 +19,7 @@ import {
   setVmHa,
   undefineStale,
 } from './ha.ts';
-import { lab, labHostsAllOnline, virsh, waitFor } from './lab.ts';
+import { domState, lab, labHostsAllOnline, virsh, waitFor } from './lab.ts';
 
 /** The state a test file shares: its API client, its two HA VMs, the lab hosts' ids, faults to undo. */
 export const ctx = {
@@ -163,6 +164,16 @@ export async function waitRunningElsewhere(victim: string, timeoutMs: number): P
     },
     timeoutMs,
     250,
+  );
+}
+
+/** Waits until Vireo has removed the shut-off definition a host kept of a VM restarted elsewhere. */
+export async function waitStaleDefinitionGone(hostName: string, v: { name: string; uuid: string }): Promise<void> {
+  await waitFor(
+    `the stale definition of ${v.name} on ${hostName} removed`,
+    async () => (await domState(labHost(hostName), v.uuid)) === null,
+    60_000,
+    500,
   );
 }
 
