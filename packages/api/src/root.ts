@@ -17,6 +17,7 @@ import { placementRouter } from './routers/placement.ts';
 import { snapshotRouter } from './routers/snapshot.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
+import { totpRouter } from './routers/totp.ts';
 import { userRouter } from './routers/user.ts';
 import { vmRouter } from './routers/vm.ts';
 import { router } from './trpc.ts';
@@ -45,6 +46,7 @@ export const appRouter = router({
   balancer: balancerRouter,
   ha: haRouter,
   haSettings: haSettingsRouter,
+  totp: totpRouter,
 });
 
 export type AppRouter = typeof appRouter;
