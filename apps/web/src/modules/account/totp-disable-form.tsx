@@ -31,7 +31,7 @@ export function TotpDisableForm({ onDone }: { onDone: () => void }) {
       <label htmlFor="totp-disable-value" className="block text-xs font-medium text-zinc-700">
         {mode === 'password' ? 'To turn it off, enter your password' : 'To turn it off, enter a current code'}
       </label>
-      <div className="flex flex-wrap gap-2">
+      <div className="flex max-w-md flex-wrap gap-2">
         <input
           id="totp-disable-value"
           data-testid="totp-disable-value"

@@ -67,19 +67,22 @@ export function TotpEnrolment({
               <span className="font-medium text-zinc-900">2.</span> Enter the 6-digit code the app shows now:
             </label>
             <div className="flex flex-wrap gap-2">
-              <input
-                id="totp-enable-code"
-                ref={codeRef}
-                data-testid="totp-enable-code"
-                className={`${inputBase} h-8 w-36 font-mono tracking-widest`}
-                autoComplete="one-time-code"
-                inputMode="numeric"
-                placeholder="123456"
-                maxLength={8}
-                value={code}
-                aria-invalid={enable.error ? true : undefined}
-                onChange={(e) => setCode(e.target.value)}
-              />
+              {/* inputBase is w-full: the wrapper sets the width, a code is short */}
+              <div className="w-40">
+                <input
+                  id="totp-enable-code"
+                  ref={codeRef}
+                  data-testid="totp-enable-code"
+                  className={`${inputBase} h-8 font-mono tracking-widest`}
+                  autoComplete="one-time-code"
+                  inputMode="numeric"
+                  placeholder="123456"
+                  maxLength={8}
+                  value={code}
+                  aria-invalid={enable.error ? true : undefined}
+                  onChange={(e) => setCode(e.target.value)}
+                />
+              </div>
               <button
                 type="submit"
                 data-testid="totp-enable-submit"

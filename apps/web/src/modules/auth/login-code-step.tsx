@@ -42,6 +42,7 @@ export function LoginCodeStep({
       }}
     >
       <p className="text-sm text-zinc-600">
+        <span className="block font-medium text-zinc-900">Two-factor authentication</span>
         Enter the 6-digit code from your authenticator app, or one of your recovery codes.
       </p>
       <label className="block space-y-1">
