@@ -8,7 +8,7 @@ import { type ErrorCode, VireoError } from '@vireo/protocol';
 import { z } from 'zod';
 import type { Context } from './context.ts';
 import { managerEnv } from './env.ts';
-import { auditEntry, recordAudit } from './services/audit/record.ts';
+import { type AuditActor, auditEntry, recordAudit } from './services/audit/record.ts';
 import { tokenScopeRefusal } from './services/api-token-policy.ts';
 import { loadVmForUser } from './services/vm-access.ts';
 import { visibleMessage } from './services/visibility.ts';
@@ -89,6 +89,14 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** Who a login was for: the user it logged in, or the username that was tried. */
+function loginActor(input: unknown, data: unknown): Omit<AuditActor, 'address'> {
+  const user = data as { id?: string; username?: string } | null;
+  if (user?.id) return { userId: user.id, username: user.username ?? null, auth: { kind: 'session', sessionId: '' } };
+  const tried = (input as { username?: unknown } | undefined)?.username;
+  return { userId: null, username: typeof tried === 'string' ? tried.trim().slice(0, 64) : null, auth: null };
+}
+
 /** Mutations only by transport: they change what a browser tab is sent, nothing in Vireo. */
 const NOT_AUDITED = new Set(['live.watchStats']);
 
@@ -104,15 +112,13 @@ const auditMutations = t.middleware(async ({ ctx, type, path, getRawInput, next 
   try {
     const input = await getRawInput().catch(() => undefined);
     // A login has no user yet: the one it logged in, or the name that was tried.
-    const loggedIn = path === 'auth.login' && result.ok ? (result.data as { id?: string; username?: string }) : null;
-    const tried = path === 'auth.login' ? (input as { username?: unknown } | undefined)?.username : undefined;
+    // (Even when the browser already had a session: the entry is about the account tried.)
+    const actor =
+      path === 'auth.login'
+        ? loginActor(input, result.ok ? result.data : null)
+        : { userId: ctx.user?.id ?? null, username: ctx.user?.username ?? null, auth: ctx.auth };
     const entry = auditEntry(
-      {
-        userId: ctx.user?.id ?? loggedIn?.id ?? null,
-        username: ctx.user?.username ?? loggedIn?.username ?? (typeof tried === 'string' ? tried.slice(0, 64) : null),
-        auth: ctx.auth ?? (loggedIn ? { kind: 'session', sessionId: '' } : null),
-        address: ctx.client.address,
-      },
+      { ...actor, address: ctx.client.address },
       path,
       input,
       result.ok ? { ok: true, data: result.data } : { ok: false, error: result.error },

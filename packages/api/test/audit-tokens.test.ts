@@ -149,3 +149,11 @@ describe('audit entries', () => {
     assert.ok(!entry.input?.includes('new-secret-pw'));
   });
 });
+
+test('a refused input is recorded with what was wrong', async () => {
+  const { z } = await import('zod');
+  const parsed = z.object({ memoryMiB: z.number().min(64, 'at least 64 MiB') }).safeParse({ memoryMiB: 1 });
+  assert.ok(!parsed.success);
+  const err = new TRPCError({ code: 'BAD_REQUEST', cause: parsed.error });
+  assert.deepEqual(errorOf(err), { code: 'BAD_INPUT', message: 'memoryMiB: at least 64 MiB' });
+});

@@ -5,6 +5,7 @@
 import { type AuditInput, audit } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
 import type { Auth } from '../../context.ts';
 import { auditInputJson } from './redact.ts';
 import { objectOf } from './object.ts';
@@ -21,7 +22,13 @@ export function errorOf(err: unknown): { code: string; message: string } {
   const cause = err instanceof TRPCError && err.cause instanceof VireoError ? err.cause : err;
   if (cause instanceof VireoError) return { code: cause.code, message: cause.message };
   if (err instanceof TRPCError) {
-    if (err.cause && err.cause.name === 'ZodError') return { code: 'BAD_INPUT', message: 'Invalid input.' };
+    if (err.cause instanceof ZodError)
+      return {
+        code: 'BAD_INPUT',
+        message: err.cause.issues
+          .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+          .join(' '),
+      };
     return { code: err.code, message: err.code === 'INTERNAL_SERVER_ERROR' ? 'Internal error.' : err.message };
   }
   return { code: 'INTERNAL', message: 'Internal error.' };
