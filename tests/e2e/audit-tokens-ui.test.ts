@@ -26,7 +26,7 @@ after(async () => {
 });
 
 const tokenStatus = (token: string) =>
-  fetch(`${baseUrl()}/api/trpc/auth.me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+  fetch(`${baseUrl()}/api/trpc/vm.list`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
 
 test('create an API token (shown once), use it, revoke it with a confirmation', async () => {
   const name = uniqueName('ui-token');

@@ -153,9 +153,11 @@ test('API tokens: read reads, write writes, read is refused a mutation; revoked 
   await api.apiToken.revoke.mutate({ tokenId: read.item.id });
   await api.apiToken.revoke.mutate({ tokenId: adminToken.item.id });
   assert.equal((await call(read.token, 'query', 'vm.list')).status, 401);
-  // A user cannot revoke someone else's token (it does not exist for them).
+  // A user cannot revoke someone else's token (it does not exist for them). (Disabling ended
+  // the user's session: log in again.)
+  const again = await loginAs(username, password);
   const other = await api.apiToken.create.mutate({ name: 'admins-own', scope: 'read', expiresInDays: 1 });
-  assert.equal((await rejection(owner.api.apiToken.revoke.mutate({ tokenId: other.item.id }))).code, 'NOT_FOUND');
+  assert.equal((await rejection(again.api.apiToken.revoke.mutate({ tokenId: other.item.id }))).code, 'NOT_FOUND');
   await api.apiToken.revoke.mutate({ tokenId: other.item.id });
 });
 

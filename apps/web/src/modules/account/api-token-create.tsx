@@ -8,6 +8,7 @@ import { btn, inputClass } from '../ui/buttons';
 import { CopyField } from '../ui/copy-field';
 import { Dialog } from '../ui/dialog';
 import { Field, FormDialog } from '../ui/form-dialog';
+import { formatDateTime } from '../ui/format';
 
 type Scope = RouterInputs['apiToken']['create']['scope'];
 
@@ -58,7 +59,7 @@ export function ApiTokenCreate({ onClose }: { onClose: () => void }) {
             Send it as <code className="rounded bg-zinc-100 px-1 font-mono">Authorization: Bearer …</code> to{' '}
             <code className="rounded bg-zinc-100 px-1 font-mono">/api/trpc</code>. It is a{' '}
             <span className="font-medium">{create.data.item.scope}</span> token for “{create.data.item.name}”, valid
-            until {new Date(create.data.item.expiresAt).toLocaleDateString()}.
+            until {formatDateTime(create.data.item.expiresAt)}.
           </p>
         </div>
       </Dialog>

@@ -6,7 +6,7 @@ import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/trpc/types';
 import { btn } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
-import { formatDateTime } from '../ui/format';
+import { formatDateTime, plural } from '../ui/format';
 import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
 import { type AuditFilterValues, AuditFilters, filterParams, NO_FILTER } from './audit-filters';
 
@@ -99,7 +99,7 @@ export function AuditView() {
             Older →
           </button>
           <span className="tabular-nums">
-            {entries.length > 0 && `Page ${cursors.length + 1} · ${entries.length} entries`}
+            {entries.length > 0 && `Page ${cursors.length + 1} · ${plural(entries.length, 'entry', 'entries')}`}
           </span>
         </div>
       </div>

@@ -44,7 +44,8 @@ export function objectOf(action: string, input: unknown, result?: unknown): Audi
   const r = result && typeof result === 'object' ? (result as Record<string, unknown>) : {};
   for (const [field, type] of ID_FIELDS) {
     const id = str(i[field]);
-    if (id) return { type, id, name: type === typeFromAction(action) ? str(i.name) : null };
+    // A result with a name is the object itself (a revoked token, an updated network).
+    if (id) return { type, id, name: (type === typeFromAction(action) ? str(i.name) : null) ?? str(r.name) };
   }
   if (Array.isArray(i.vmIds) && i.vmIds.length > 0) {
     const ids = i.vmIds.filter((v): v is string => typeof v === 'string');

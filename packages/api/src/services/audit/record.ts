@@ -9,6 +9,7 @@ import { ZodError } from 'zod';
 import type { Auth } from '../../context.ts';
 import { auditInputJson } from './redact.ts';
 import { objectOf } from './object.ts';
+import { lookUpName } from './object-name.ts';
 
 export interface AuditActor {
   userId: string | null;
@@ -61,10 +62,14 @@ export function auditEntry(
   };
 }
 
-/** Inserts the entry; on failure logs it (with the entry, which holds no secrets) and returns. */
+/**
+ * Inserts the entry, naming its object first when only the id is known; on failure logs it
+ * (with the entry, which holds no secrets) and returns.
+ */
 export async function recordAudit(entry: AuditInput): Promise<void> {
   try {
-    await audit.insert(entry);
+    const objectName = entry.objectName ?? (await lookUpName(entry.objectType, entry.objectId));
+    await audit.insert({ ...entry, objectName });
   } catch (err) {
     console.error('[audit] could not record an entry:', JSON.stringify({ ...entry, input: undefined }), err);
   }
