@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, mock, test } from 'node:test';
 import { TRPCError } from '@trpc/server';
 import { VireoError } from '@vireo/protocol';
+import type { Context } from '../src/context.ts';
 
 process.env.DATABASE_URL = 'file:/nonexistent-vireo-audit-test/none.db';
 const { authedProcedure, createCallerFactory, publicProcedure, router, sessionProcedure } = await import(
@@ -22,7 +23,7 @@ const testRouter = router({
   sessionOnly: sessionProcedure.mutation(() => 'minted'),
 });
 
-type Ctx = Parameters<ReturnType<typeof createCallerFactory<typeof testRouter>>>[0];
+type Ctx = Context;
 const user = { id: 'u1', username: 'alice', role: 'user' as const };
 const base = { client: { address: '10.0.0.9', secure: false }, cookie: () => undefined, setCookie: () => {} };
 const caller = (ctx: Partial<Ctx>) =>
