@@ -9,12 +9,15 @@ import { btn } from '../ui/buttons';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorText } from '../ui/error-text';
 import { formatAgo, formatDateTime } from '../ui/format';
-import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
+import { EmptyRow, PageHeader, stacked, td as tdBase, th } from '../ui/page-header';
 import { PlusIcon } from '../ui/icons';
 import { useNow } from '../ui/use-now';
 import { ApiTokenCreate } from './api-token-create';
 
 type Token = RouterOutputs['apiToken']['list'][number];
+
+/** Cells become "label  value" lines on phones (stacked), so status and Revoke stay in view. */
+const td = `${tdBase} ${stacked.td}`;
 
 const STATUS_CLASS: Record<Token['status'], string> = {
   active: 'bg-emerald-50 text-emerald-800 ring-emerald-700/20',
@@ -87,8 +90,11 @@ export function ApiTokensView() {
         </p>
         <ErrorText error={tokens.error ?? revoke.error} />
         <section className="overflow-x-auto rounded-lg border border-zinc-200 bg-white shadow-xs">
-          <table className="w-full border-separate border-spacing-0 text-sm" data-testid="api-token-table">
-            <thead>
+          <table
+            className={`w-full border-separate border-spacing-0 text-sm ${stacked.table}`}
+            data-testid="api-token-table"
+          >
+            <thead className={stacked.thead}>
               <tr>
                 {columns.map((c) => (
                   <th key={c || 'actions'} className={th}>
@@ -97,22 +103,38 @@ export function ApiTokensView() {
                 ))}
               </tr>
             </thead>
-            <tbody>
+            <tbody className={stacked.tbody}>
               {tokens.data?.map((t) => (
                 <tr
                   key={t.id}
                   data-testid="api-token-row"
                   data-name={t.name}
                   data-status={t.status}
-                  className="hover:bg-zinc-50"
+                  className={`hover:bg-zinc-50 ${stacked.tr}`}
                 >
-                  <td className={`${td} font-medium text-zinc-900`}>{t.name}</td>
-                  {all && <td className={td}>{t.username}</td>}
-                  <td className={`${td} font-mono text-xs text-zinc-600`}>{t.prefix}…</td>
-                  <td className={td}>{t.scope}</td>
-                  <td className={`${td} tabular-nums text-zinc-600`}>{formatDateTime(t.createdAt)}</td>
-                  <td className={`${td} tabular-nums text-zinc-600`}>{formatAgo(t.lastUsedAt, now)}</td>
-                  <td className={`${td} tabular-nums text-zinc-600`}>{formatDateTime(t.expiresAt)}</td>
+                  <td data-label="Name" className={`${td} font-medium text-zinc-900`}>
+                    {t.name}
+                  </td>
+                  {all && (
+                    <td data-label="User" className={td}>
+                      {t.username}
+                    </td>
+                  )}
+                  <td data-label="Prefix" className={`${td} font-mono text-xs text-zinc-600`}>
+                    {t.prefix}…
+                  </td>
+                  <td data-label="Scope" className={td}>
+                    {t.scope}
+                  </td>
+                  <td data-label="Created" className={`${td} tabular-nums text-zinc-600`}>
+                    {formatDateTime(t.createdAt)}
+                  </td>
+                  <td data-label="Last used" className={`${td} tabular-nums text-zinc-600`}>
+                    {formatAgo(t.lastUsedAt, now)}
+                  </td>
+                  <td data-label="Expires" className={`${td} tabular-nums text-zinc-600`}>
+                    {formatDateTime(t.expiresAt)}
+                  </td>
                   <td className={td}>
                     <span
                       className={`rounded px-1.5 py-px text-xs font-medium ring-1 ring-inset ${STATUS_CLASS[t.status]}`}
@@ -120,7 +142,9 @@ export function ApiTokensView() {
                       {t.status}
                     </span>
                   </td>
-                  <td className={`${td} w-full text-right`}>
+                  <td
+                    className={`${tdBase} w-full text-right max-sm:block max-sm:border-0 max-sm:px-0 max-sm:pt-1 max-sm:text-left`}
+                  >
                     {t.status !== 'revoked' && (
                       <button
                         type="button"
