@@ -49,4 +49,7 @@ CREATE INDEX "AuditEntry_action_at_idx" ON "AuditEntry"("action", "at");
 CREATE INDEX "AuditEntry_objectId_at_idx" ON "AuditEntry"("objectId", "at");
 
 -- CreateIndex
+CREATE INDEX "AuditEntry_objectName_at_idx" ON "AuditEntry"("objectName", "at");
+
+-- CreateIndex
 CREATE INDEX "AuditEntry_ok_at_idx" ON "AuditEntry"("ok", "at");
