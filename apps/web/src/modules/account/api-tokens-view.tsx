@@ -135,7 +135,7 @@ export function ApiTokensView() {
                   <td data-label="Expires" className={`${td} tabular-nums text-zinc-600`}>
                     {formatDateTime(t.expiresAt)}
                   </td>
-                  <td className={td}>
+                  <td data-label="Status" className={td}>
                     <span
                       className={`rounded px-1.5 py-px text-xs font-medium ring-1 ring-inset ${STATUS_CLASS[t.status]}`}
                     >
