@@ -92,7 +92,7 @@ const domainErrors = t.middleware(async ({ next }) => {
 /** Who a login was for: the user it logged in, or the username that was tried. */
 function loginActor(input: unknown, data: unknown): Omit<AuditActor, 'address'> {
   const user = data as { id?: string; username?: string } | null;
-  if (user?.id) return { userId: user.id, username: user.username ?? null, auth: { kind: 'session', sessionId: '' } };
+  if (user?.id) return { userId: user.id, username: user.username ?? null, auth: { kind: 'session' } };
   const tried = (input as { username?: unknown } | undefined)?.username;
   return { userId: null, username: typeof tried === 'string' ? tried.trim().slice(0, 64) : null, auth: null };
 }

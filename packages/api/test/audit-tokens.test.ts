@@ -133,7 +133,7 @@ describe('audit entries', () => {
 
   test('an entry names the actor, token, object and result, without the password', () => {
     const entry = auditEntry(
-      { userId: 'u1', username: 'alice', auth: { kind: 'token', tokenId: 'tk', scope: 'write' }, address: '10.0.0.5' },
+      { userId: 'u1', username: 'alice', auth: { kind: 'token', tokenId: 'tk' }, address: '10.0.0.5' },
       'user.resetPassword',
       { userId: 'u2', password: 'new-secret-pw' },
       { ok: false, error: new VireoError('FORBIDDEN', 'no') },

@@ -88,7 +88,7 @@ export async function handleImageUpload(
             {
               userId: found?.user.id ?? null,
               username: found?.user.username ?? null,
-              auth: found ? { kind: 'session', sessionId: found.session.id } : null,
+              auth: found ? { kind: 'session' } : null,
               address: clientInfo(req).address,
             },
             'image.uploadChunk',

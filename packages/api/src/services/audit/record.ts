@@ -6,7 +6,6 @@ import { type AuditInput, audit } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
-import type { Auth } from '../../context.ts';
 import { auditInputJson } from './redact.ts';
 import { objectOf } from './object.ts';
 import { lookUpName } from './object-name.ts';
@@ -14,7 +13,8 @@ import { lookUpName } from './object-name.ts';
 export interface AuditActor {
   userId: string | null;
   username: string | null;
-  auth: Auth | null;
+  /** How they authenticated (a session's id is not recorded). */
+  auth: { kind: 'session' } | { kind: 'token'; tokenId: string } | null;
   address: string;
 }
 
