@@ -1,5 +1,7 @@
 import { affinityRouter } from './routers/affinity.ts';
 import { alertRouter } from './routers/alert.ts';
+import { apiTokenRouter } from './routers/api-token.ts';
+import { auditRouter } from './routers/audit.ts';
 import { authRouter } from './routers/auth.ts';
 import { balancerRouter } from './routers/balancer.ts';
 import { bulkRouter, savedSearchRouter, tagRouter } from './routers/bulk.ts';
@@ -45,6 +47,8 @@ export const appRouter = router({
   balancer: balancerRouter,
   ha: haRouter,
   haSettings: haSettingsRouter,
+  apiToken: apiTokenRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

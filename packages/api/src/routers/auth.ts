@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { sessionCookieName } from '../context.ts';
 import { login, logout } from '../services/auth-service.ts';
 import { DEVICE_TTL_S, deviceCookieName } from '../services/device-cookie.ts';
-import { authedProcedure, publicProcedure, router } from '../trpc.ts';
+import { publicProcedure, router, sessionProcedure } from '../trpc.ts';
 
 /** Over HTTPS (or a trusted TLS proxy): `__Host-` name and Secure, see sessionCookieName. */
 function cookie(value: string, maxAgeS: number, secure: boolean, name = sessionCookieName(secure)): string {
@@ -22,7 +22,7 @@ export const authRouter = router({
       ctx.setCookie(cookie(result.device, DEVICE_TTL_S, ctx.client.secure, deviceName));
       return result.user;
     }),
-  logout: authedProcedure.mutation(async ({ ctx }) => {
+  logout: sessionProcedure.mutation(async ({ ctx }) => {
     await logout(ctx.session.id);
     ctx.setCookie(cookie('', 0, ctx.client.secure));
     return { ok: true };
