@@ -1,6 +1,6 @@
 /**
  * Two-factor authentication (issue 10) in Chromium, as a user and an admin would use it: the
- * user sets it up from their account page (the test reads the key shown, as a phone would from
+ * user sets it up from their own page (the test reads the key shown, as a phone would from
  * the QR code, and computes the codes), logs out, and logs in with password + code; a wrong code
  * is refused with its message; a recovery code works once; the admin resets it (a lost phone)
  * and the password alone logs in again. Screenshots of the set-up and the code step are saved.
@@ -57,10 +57,10 @@ test('set up, log in with a code, wrong code refused, recovery code once, admin 
     await api.user.delete.mutate({ userId: user.id });
   });
 
-  // Set up from the account page (the user name in the top bar leads there).
+  // Set up from the user's own page (Account → Two-factor in the navigation).
   await logInPage(page, username, password);
-  await page.getByTestId('current-user').click();
-  await page.waitForURL(/\/account$/);
+  await page.getByTestId('nav-security').click();
+  await page.waitForURL(/\/security$/);
   await page.locator('[data-testid="totp-settings"][data-state="off"]').waitFor();
   await page.getByTestId('totp-begin').click();
   await page.getByTestId('totp-qr').waitFor();
@@ -145,6 +145,6 @@ test('set up, log in with a code, wrong code refused, recovery code once, admin 
   await page.getByTestId('login-code-back').click();
   await passwordStep(username, password);
   await page.getByTestId('nav-vms').waitFor();
-  await page.goto(`${baseUrl()}/account`);
+  await page.goto(`${baseUrl()}/security`);
   await page.locator('[data-testid="totp-settings"][data-state="off"]').waitFor();
 });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sessions } from '@vireo/db';
+import { type ApiTokenScope, apiTokens, sessions } from '@vireo/db';
 import { type ClientInfo, clientInfo } from './edge/client-info.ts';
 import type { UserView } from './views.ts';
 
@@ -13,9 +13,14 @@ export function sessionCookieName(secure: boolean): string {
   return secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
 }
 
+/** How the request authenticated: a browser session cookie, or an API token (scripts). */
+export type Auth = { kind: 'session'; sessionId: string } | { kind: 'token'; tokenId: string; scope: ApiTokenScope };
+
 export interface Context {
   user: UserView | null;
+  /** The browser session; null for anonymous requests and for API tokens. */
   session: { id: string } | null;
+  auth: Auth | null;
   /** The client's address (for login throttling) and whether it came over HTTPS. */
   client: ClientInfo;
   /** A cookie of the request (the login reads the device cookie). */
@@ -49,11 +54,32 @@ export async function sessionFromRequest(
   return found && { user: found.user, session: { id: found.id } };
 }
 
-export async function createContext({ req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<Context> {
+/** The token of `Authorization: Bearer <token>`, or undefined. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+}
+
+/**
+ * The request's user: by API token when it sends `Authorization: Bearer`, else by session
+ * cookie. A Bearer header that names no valid token (unknown, revoked, expired, disabled user)
+ * is anonymous, never a fallback to the cookie: a script sees UNAUTHORIZED, not someone's session.
+ */
+export async function authFromRequest(req: IncomingMessage): Promise<{ user: UserView; auth: Auth } | null> {
+  const bearer = bearerToken(req);
+  if (bearer !== undefined) {
+    const token = await apiTokens.findValid(bearer);
+    return token && { user: token.user, auth: { kind: 'token', tokenId: token.id, scope: token.scope } };
+  }
   const found = await sessionFromRequest(req);
+  return found && { user: found.user, auth: { kind: 'session', sessionId: found.session.id } };
+}
+
+export async function createContext({ req, res }: { req: IncomingMessage; res: ServerResponse }): Promise<Context> {
+  const found = await authFromRequest(req);
   return {
     user: found?.user ?? null,
-    session: found?.session ?? null,
+    session: found?.auth.kind === 'session' ? { id: found.auth.sessionId } : null,
+    auth: found?.auth ?? null,
     client: clientInfo(req),
     cookie: (name) => readCookie(req.headers.cookie, name),
     setCookie: (value) => {

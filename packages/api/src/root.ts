@@ -1,5 +1,7 @@
 import { affinityRouter } from './routers/affinity.ts';
 import { alertRouter } from './routers/alert.ts';
+import { apiTokenRouter } from './routers/api-token.ts';
+import { auditRouter } from './routers/audit.ts';
 import { authRouter } from './routers/auth.ts';
 import { balancerRouter } from './routers/balancer.ts';
 import { bulkRouter, savedSearchRouter, tagRouter } from './routers/bulk.ts';
@@ -47,6 +49,8 @@ export const appRouter = router({
   ha: haRouter,
   haSettings: haSettingsRouter,
   totp: totpRouter,
+  apiToken: apiTokenRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

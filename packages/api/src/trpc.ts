@@ -8,6 +8,8 @@ import { type ErrorCode, VireoError } from '@vireo/protocol';
 import { z } from 'zod';
 import type { Context } from './context.ts';
 import { managerEnv } from './env.ts';
+import { type AuditActor, auditEntry, recordAudit } from './services/audit/record.ts';
+import { tokenScopeRefusal } from './services/api-token-policy.ts';
 import { loadVmForUser } from './services/vm-access.ts';
 import { visibleMessage } from './services/visibility.ts';
 
@@ -87,18 +89,82 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** Who a login was for: the user it logged in, or the username that was tried. */
+function loginActor(input: unknown, data: unknown): Omit<AuditActor, 'address'> {
+  const user = data as { id?: string; username?: string } | null;
+  if (user?.id) return { userId: user.id, username: user.username ?? null, auth: { kind: 'session' } };
+  const tried = (input as { username?: unknown } | undefined)?.username;
+  return { userId: null, username: typeof tried === 'string' ? tried.trim().slice(0, 64) : null, auth: null };
+}
+
+/** Mutations only by transport: they change what a browser tab is sent, nothing in Vireo. */
+const NOT_AUDITED = new Set(['live.watchStats']);
+
+/**
+ * Every mutation leaves an audit entry (services/audit): who, what, object, from where, the
+ * result and how long it took. Outermost, so it sees the error exactly as the caller gets it;
+ * it returns `next()`'s result untouched, and a failed audit write is only logged.
+ */
+const auditMutations = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
+  if (type !== 'mutation' || NOT_AUDITED.has(path)) return next();
+  const started = performance.now();
+  const result = await next();
+  try {
+    const input = await getRawInput().catch(() => undefined);
+    // A login has no user yet: the one it logged in, or the name that was tried.
+    // (Even when the browser already had a session: the entry is about the account tried.)
+    const actor =
+      path === 'auth.login' || path === 'auth.loginCode'
+        ? loginActor(input, result.ok ? result.data : null)
+        : { userId: ctx.user?.id ?? null, username: ctx.user?.username ?? null, auth: ctx.auth };
+    const entry = auditEntry(
+      { ...actor, address: ctx.client.address },
+      path,
+      input,
+      result.ok ? { ok: true, data: result.data } : { ok: false, error: result.error },
+      performance.now() - started,
+    );
+    await recordAudit(entry);
+  } catch (err) {
+    console.error('[audit] could not describe a mutation:', path, err);
+  }
+  return result;
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(domainErrors);
+export const publicProcedure = t.procedure.use(auditMutations).use(domainErrors);
 
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.user || !ctx.session) {
+/**
+ * A signed-in user, by session or API token. A token's scope is checked here, once: a `read`
+ * token may run queries only.
+ */
+export const authedProcedure = publicProcedure.use(({ ctx, type, next }) => {
+  if (!ctx.user || !ctx.auth) {
     throw new VireoError('UNAUTHORIZED', 'You are not logged in, or your session expired. Log in again.');
   }
-  return next({ ctx: { ...ctx, user: ctx.user, session: ctx.session } });
+  const refusal = tokenScopeRefusal(ctx.auth, type);
+  if (refusal) throw new VireoError('FORBIDDEN', refusal);
+  return next({ ctx: { ...ctx, user: ctx.user, auth: ctx.auth } });
+});
+
+/**
+ * A browser session, not an API token: logout, console tickets, live streams, and everything
+ * that grants access (API tokens, users, passwords), so a leaked token cannot mint more access.
+ */
+export const sessionProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (!ctx.session)
+    throw new VireoError('FORBIDDEN', 'This needs a signed-in browser session; API tokens may not do it.');
+  return next({ ctx: { ...ctx, session: ctx.session } });
 });
 
 export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.user.role !== 'admin') throw new VireoError('FORBIDDEN', 'This needs an administrator.');
+  return next();
+});
+
+/** An administrator in a browser session (user management): not through an API token. */
+export const sessionAdminProcedure = sessionProcedure.use(({ ctx, next }) => {
   if (ctx.user.role !== 'admin') throw new VireoError('FORBIDDEN', 'This needs an administrator.');
   return next();
 });

@@ -8,6 +8,8 @@ export { isPostgresUrl, MAX_NOTIFY_PAYLOAD, type NotifyChannel, openNotifyChanne
 export { generateToken, hashToken } from './tokens.ts';
 
 export * as affinityGroups from './affinity-groups.ts';
+export * as apiTokens from './api-tokens.ts';
+export * as audit from './audit.ts';
 export * as alerts from './alerts.ts';
 export * as clusters from './clusters.ts';
 export * as clusterBalancer from './cluster-balancer.ts';
@@ -53,6 +55,9 @@ export type { MaintenanceRecord, MaintenanceState } from './host-maintenance.ts'
 export { MAINTENANCE_STATES } from './host-maintenance.ts';
 
 // Repository result types (plain numbers for byte sizes, parsed JSON, typed enums).
+export type { ApiTokenScope, ApiTokenView, ValidApiToken } from './api-tokens.ts';
+export { API_TOKEN_SCOPES, TOKEN_PREFIX } from './api-tokens.ts';
+export type { AuditCursor, AuditFilter, AuditInput, AuditRecord, AuthKind } from './audit.ts';
 export type { AffinityGroupRecord, AffinityKind } from './affinity-groups.ts';
 export type {
   AlertMetric,

@@ -55,6 +55,8 @@ export const OBJECT_TYPES = [
   'task',
   'session',
   'enrollmentToken',
+  /** A personal API token (scripts). */
+  'apiToken',
   'disk',
   'cluster',
   'datacenter',

@@ -14,6 +14,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ErrorCode, toErrorPayload, uploadIdSchema, VireoError } from '@vireo/protocol';
 import type { WebSocket } from 'ws';
 import { sessionFromRequest } from '../context.ts';
+import { auditEntry, recordAudit } from '../services/audit/record.ts';
+import { clientInfo } from './client-info.ts';
 import { hostAgent } from '../services/agent-router.ts';
 import { uploadById, uploadOffset } from '../services/images.ts';
 import { expectAgentConsole } from './console-proxy.ts';
@@ -75,8 +77,29 @@ export async function handleImageUpload(
     res.setHeader('allow', 'GET, HEAD, PUT');
     return fail(new VireoError('BAD_INPUT', 'Use GET, HEAD or PUT.'));
   }
+  // A refused chunk is audited; accepted ones are not (one per 16 MiB would bury the log): the
+  // upload's create, commit and cancel are tRPC mutations, audited there.
+  const started = performance.now();
+  let found: Awaited<ReturnType<typeof sessionFromRequest>> = null;
+  const auditRefused = (err: unknown) =>
+    req.method === 'PUT'
+      ? recordAudit(
+          auditEntry(
+            {
+              userId: found?.user.id ?? null,
+              username: found?.user.username ?? null,
+              auth: found ? { kind: 'session' } : null,
+              address: clientInfo(req).address,
+            },
+            'image.uploadChunk',
+            { uploadId: id.data, offset: req.headers['upload-offset'] ?? null },
+            { ok: false, error: err },
+            performance.now() - started,
+          ),
+        )
+      : Promise.resolve();
   try {
-    const found = await sessionFromRequest(req);
+    found = await sessionFromRequest(req);
     if (!found) throw new VireoError('UNAUTHORIZED', 'Log in first.');
     if (found.user.role !== 'admin') throw new VireoError('FORBIDDEN', 'Only admins upload images.');
     const upload = await uploadById(id.data);
@@ -114,6 +137,7 @@ export async function handleImageUpload(
     sendJson(res, 200, result, { 'upload-offset': String(result.offset) });
   } catch (err) {
     fail(err);
+    await auditRefused(err);
   }
 }
 

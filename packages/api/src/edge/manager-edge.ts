@@ -1,7 +1,7 @@
 /**
  * The manager's network edge, beside Next.js in one Node server: tRPC over HTTP/SSE, the agent
  * enrollment endpoint, Prometheus `/metrics` (metrics-endpoint.ts), image upload chunks
- * (image-upload.ts), and the three WebSocket
+ * (image-upload.ts), the audit log's CSV export (audit-export.ts), and the three WebSocket
  * endpoints (agent link, agent console dial-back, browser console). Other requests are left to Next; other WebSocket upgrades are refused.
  * Every state-changing request passes the body limit and the CSRF check (http-guards.ts) first,
  * and every response carries the security headers (security-headers.ts).
@@ -23,11 +23,13 @@ import { WebSocketServer } from 'ws';
 import { createContext } from '../context.ts';
 import { managerEnv } from '../env.ts';
 import { appRouter } from '../root.ts';
+import { auditEntry, recordAudit } from '../services/audit/record.ts';
 import { attachAgent, authenticateAgent } from '../services/agent-hub.ts';
 import { connectedHostCount } from '../services/agent-registry.ts';
 import { enrollHost } from '../services/host-service.ts';
 import { LoginThrottledError } from '../services/login-throttle.ts';
-import { configuredOrigins, normalizeAddress } from './client-info.ts';
+import { AUDIT_EXPORT_PATH, handleAuditExport } from './audit-export.ts';
+import { clientInfo, configuredOrigins, normalizeAddress } from './client-info.ts';
 import { acceptAgentConsole, authorizeBrowserConsole, relayBrowserConsole } from './console-proxy.ts';
 import { csrfRefusal, readBodyLimited, refuseUnread, sendJson } from './http-guards.ts';
 import {
@@ -107,9 +109,17 @@ async function handleEnroll(req: IncomingMessage, res: ServerResponse, allowedOr
       code: 'BAD_INPUT',
       message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' '),
     });
+  // An agent enrolling is anonymous (its one-time token is the credential, and is redacted).
+  const started = performance.now();
+  const actor = { userId: null, username: null, auth: null, address: clientInfo(req).address };
   try {
-    sendJson(res, 200, await enrollHost(parsed.data));
+    const enrolled = await enrollHost(parsed.data);
+    await recordAudit(auditEntry(actor, 'host.enroll', parsed.data, { ok: true }, performance.now() - started));
+    sendJson(res, 200, enrolled);
   } catch (err) {
+    await recordAudit(
+      auditEntry(actor, 'host.enroll', parsed.data, { ok: false, error: err }, performance.now() - started),
+    );
     const payload = toErrorPayload(err);
     const status = VireoError.is(err, 'UNAUTHORIZED') ? 401 : VireoError.is(err, 'CONFLICT') ? 409 : 500;
     sendJson(res, status, payload);
@@ -178,6 +188,10 @@ export function createManagerEdge(): ManagerEdge {
       }
       if (path === METRICS_PATH) {
         handleMetrics(req, res).catch(failed);
+        return true;
+      }
+      if (path === AUDIT_EXPORT_PATH) {
+        handleAuditExport(req, res).catch(failed);
         return true;
       }
       if (path === ENROLL_PATH) {

@@ -5,7 +5,7 @@ import { trackSessionConnection } from '../services/console-tickets.ts';
 import { attachStream, MAX_WATCHED_VMS, setWatchedVms } from '../services/live-streams.ts';
 import { taskForViewer } from '../services/visibility.ts';
 import { visibleVmIds } from '../services/vm-access.ts';
-import { authedProcedure, router } from '../trpc.ts';
+import { router, sessionProcedure } from '../trpc.ts';
 import type { LiveChange, LiveItem, LiveMessage, StatsBatch } from '../views.ts';
 
 const streamId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'A stream id is 16 to 64 letters, digits, "-" or "_".');
@@ -35,7 +35,7 @@ export const liveRouter = router({
    * when the tab names its `streamId`, the CPU % of the VMs it watches (`watchStats`). One
    * connection per tab, not one per stream: browsers allow six per origin (see live-streams.ts).
    */
-  onChange: authedProcedure.input(onChangeInput).subscription(async function* ({ ctx, input, signal }) {
+  onChange: sessionProcedure.input(onChangeInput).subscription(async function* ({ ctx, input, signal }) {
     const stream = input?.streamId ? attachStream(input.streamId, ctx.user.id) : null;
     // The stream ends with its session (logout, revoked, user disabled): the browser's reconnect
     // is then refused, instead of a revoked user watching changes with the role they had.
@@ -69,7 +69,7 @@ export const liveRouter = router({
    * Sets which VMs' CPU % the tab's stream carries (the rows on screen). Access is checked here:
    * ids the user may not see are silently dropped.
    */
-  watchStats: authedProcedure.input(watchStatsInput).mutation(async ({ ctx, input }) => {
+  watchStats: sessionProcedure.input(watchStatsInput).mutation(async ({ ctx, input }) => {
     const wanted = await visibleVmIds(input.vmIds, ctx.user);
     setWatchedVms(input.streamId, ctx.user.id, wanted);
     return { watching: wanted.size };

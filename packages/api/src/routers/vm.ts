@@ -1,3 +1,4 @@
+import { VireoError } from '@vireo/protocol';
 import { issueConsoleTicket } from '../services/console-tickets.ts';
 import { createVm, deleteVm, forceOffVm, listVmsFor, shutdownVm, startVm, vmView } from '../services/vm-service.ts';
 import { z } from 'zod';
@@ -51,5 +52,9 @@ export const vmRouter = router({
    */
   consoleTicket: vmProcedure
     .input(z.object({ kind: z.enum(['vnc', 'serial']).default('vnc') }))
-    .mutation(({ ctx, input }) => issueConsoleTicket(ctx.vm, ctx.user, ctx.session.id, input.kind)),
+    .mutation(({ ctx, input }) => {
+      if (!ctx.session)
+        throw new VireoError('FORBIDDEN', 'A console opens in a browser session, not with an API token.');
+      return issueConsoleTicket(ctx.vm, ctx.user, ctx.session.id, input.kind);
+    }),
 });

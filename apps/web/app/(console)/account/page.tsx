@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
-import { AccountView } from '@/modules/account/account-view';
+import { ApiTokensView } from '@/modules/account/api-tokens-view';
 
-export const metadata: Metadata = { title: 'Account' };
+export const metadata: Metadata = { title: 'API tokens' };
 
 export default function AccountPage() {
-  return <AccountView />;
+  return <ApiTokensView />;
 }

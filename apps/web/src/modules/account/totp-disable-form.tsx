@@ -25,7 +25,7 @@ export function TotpDisableForm({ onDone }: { onDone: () => void }) {
       className="space-y-2 border-t border-zinc-100 pt-3"
       onSubmit={(e) => {
         e.preventDefault();
-        disable.mutate(mode === 'password' ? { password: value } : { code: value.trim() });
+        disable.mutate(mode === 'password' ? { password: value } : { passcode: value.trim() });
       }}
     >
       <label htmlFor="totp-disable-value" className="block text-xs font-medium text-zinc-700">

@@ -60,7 +60,7 @@ export function TotpEnrolment({
             className="space-y-1"
             onSubmit={(e) => {
               e.preventDefault();
-              enable.mutate({ code: code.trim() });
+              enable.mutate({ passcode: code.trim() });
             }}
           >
             <label htmlFor="totp-enable-code" className="block">

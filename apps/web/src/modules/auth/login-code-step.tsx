@@ -38,7 +38,7 @@ export function LoginCodeStep({
       className="space-y-3"
       onSubmit={(e) => {
         e.preventDefault();
-        verify.mutate({ challenge, code: code.trim() });
+        verify.mutate({ challengeToken: challenge, passcode: code.trim() });
       }}
     >
       <p className="text-sm text-zinc-600">

@@ -29,7 +29,7 @@ export function LoginForm() {
   const login = useMutation(
     trpc.auth.login.mutationOptions({
       onSuccess: (result) => {
-        if ('totpRequired' in result) setChallenge(result.challenge);
+        if ('totpRequired' in result) setChallenge(result.challengeToken);
         else enter(result);
       },
     }),

@@ -6,10 +6,13 @@ import { type ReactNode, useEffect } from 'react';
 import { useFiringAlertCount } from '../alerts/alerts-view';
 import { useSession } from '../auth/use-session';
 import {
+  AuditIcon,
   BellIcon,
   HostIcon,
   ImageIcon,
   InventoryIcon,
+  KeyIcon,
+  LockIcon,
   NetworkIcon,
   StorageIcon,
   TaskIcon,
@@ -108,6 +111,13 @@ function adminItems(firingAlerts: number): NavItem[] {
     },
     { href: '/users', label: 'Users', icon: <UserIcon />, testId: 'nav-users', matches: (p) => p.startsWith('/users') },
     {
+      href: '/audit',
+      label: 'Audit log',
+      icon: <AuditIcon />,
+      testId: 'nav-audit',
+      matches: (p) => p.startsWith('/audit'),
+    },
+    {
       href: '/affinity',
       label: 'Affinity',
       icon: <HostIcon />,
@@ -116,6 +126,24 @@ function adminItems(firingAlerts: number): NavItem[] {
     },
   ];
 }
+
+/** Everyone's own settings: for now their API tokens. */
+const ACCOUNT_ITEM: NavItem = {
+  href: '/account',
+  label: 'API tokens',
+  icon: <KeyIcon />,
+  testId: 'nav-account',
+  matches: (p) => p.startsWith('/account'),
+};
+
+/** The signed-in user's second factor (issue 10). */
+const SECURITY_ITEM: NavItem = {
+  href: '/security',
+  label: 'Two-factor',
+  icon: <LockIcon />,
+  testId: 'nav-security',
+  matches: (p) => p.startsWith('/security'),
+};
 
 /**
  * The left navigation. From the `md` breakpoint up it is a fixed column; below it (phones) it is a
@@ -166,6 +194,9 @@ export function Nav({ open, onClose }: { open: boolean; onClose: () => void }) {
             ))}
           </>
         )}
+        <NavHeading>Account</NavHeading>
+        <NavLink item={ACCOUNT_ITEM} active={ACCOUNT_ITEM.matches(pathname)} />
+        <NavLink item={SECURITY_ITEM} active={SECURITY_ITEM.matches(pathname)} />
       </nav>
     </>
   );

@@ -76,17 +76,12 @@ export function TopBar({
           </Link>
         )}
         {user && (
-          <Link
-            href="/account"
-            title="Your account: two-factor authentication"
-            className="flex min-w-0 items-center gap-2 rounded-md px-1 hover:bg-zinc-800"
-            data-testid="current-user"
-          >
+          <span className="flex min-w-0 items-center gap-2" data-testid="current-user">
             <span className="truncate text-zinc-100">{user.username}</span>
             <span className="hidden rounded bg-zinc-700 px-1.5 py-px text-[11px] text-zinc-300 uppercase sm:inline">
               {user.role}
             </span>
-          </Link>
+          </span>
         )}
         <button
           type="button"

@@ -99,6 +99,36 @@ export function UserIcon() {
   );
 }
 
+/** A key: API tokens. */
+export function KeyIcon() {
+  return (
+    <Icon>
+      <circle cx="5" cy="11" r="2.75" />
+      <path d="M7 9l6-6M11 5l1.5 1.5M9.5 6.5 11 8" />
+    </Icon>
+  );
+}
+
+/** A padlock: sign-in security (two-factor authentication). */
+export function LockIcon() {
+  return (
+    <Icon>
+      <rect x="3.5" y="7" width="9" height="6.5" rx="1.2" />
+      <path d="M5.5 7V5a2.5 2.5 0 0 1 5 0v2" />
+    </Icon>
+  );
+}
+
+/** A ledger: the audit log. */
+export function AuditIcon() {
+  return (
+    <Icon>
+      <rect x="3" y="2" width="10" height="12" rx="1" />
+      <path d="M5.5 5h5M5.5 8h5M5.5 11h3" />
+    </Icon>
+  );
+}
+
 export function BellIcon() {
   return (
     <Icon>

@@ -4,13 +4,13 @@ import { useSession } from '../auth/use-session';
 import { PageHeader } from '../ui/page-header';
 import { TotpSettings } from './totp-settings';
 
-/** The signed-in user's own settings (any role). */
-export function AccountView() {
+/** The signed-in user's own sign-in security (any role): for now their TOTP second factor. */
+export function SecurityView() {
   const { user } = useSession();
   return (
     <>
       <PageHeader
-        title="Account"
+        title="Sign-in security"
         meta={user && <span data-testid="account-user">{`${user.username} · ${user.role}`}</span>}
       />
       <div className="min-h-0 flex-1 overflow-auto bg-zinc-50 p-2 sm:p-4">
