@@ -18,6 +18,7 @@ import {
   otpauthUri,
   totpCode,
 } from '../src/services/totp.ts';
+import { auditInputJson } from '../src/services/audit/redact.ts';
 
 describe('RFC 6238 / RFC 4226', () => {
   // RFC 6238 appendix B, SHA-1 rows: the key is the ASCII "12345678901234567890", 8 digits.
@@ -61,6 +62,11 @@ describe('RFC 6238 / RFC 4226', () => {
       'otpauth://totp/Vireo:alice?secret=JBSWY3DPEHPK3PXP&issuer=Vireo&algorithm=SHA1&digits=6&period=30',
     );
   });
+});
+
+test('the audit log keeps no code, challenge or password of the TOTP procedures', () => {
+  const json = auditInputJson({ challengeToken: 'uid.1800000000.mac', passcode: 'k7qm2-x3pd4', password: 'pw' }) ?? '';
+  for (const secret of ['uid.1800000000.mac', 'k7qm2-x3pd4', 'pw"']) assert.ok(!json.includes(secret), json);
 });
 
 describe('checking a code', () => {
