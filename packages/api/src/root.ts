@@ -19,6 +19,7 @@ import { placementRouter } from './routers/placement.ts';
 import { snapshotRouter } from './routers/snapshot.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
+import { totpRouter } from './routers/totp.ts';
 import { userRouter } from './routers/user.ts';
 import { vmRouter } from './routers/vm.ts';
 import { router } from './trpc.ts';
@@ -47,6 +48,7 @@ export const appRouter = router({
   balancer: balancerRouter,
   ha: haRouter,
   haSettings: haSettingsRouter,
+  totp: totpRouter,
   apiToken: apiTokenRouter,
   audit: auditRouter,
 });

@@ -114,7 +114,7 @@ const auditMutations = t.middleware(async ({ ctx, type, path, getRawInput, next 
     // A login has no user yet: the one it logged in, or the name that was tried.
     // (Even when the browser already had a session: the entry is about the account tried.)
     const actor =
-      path === 'auth.login'
+      path === 'auth.login' || path === 'auth.loginCode'
         ? loginActor(input, result.ok ? result.data : null)
         : { userId: ctx.user?.id ?? null, username: ctx.user?.username ?? null, auth: ctx.auth };
     const entry = auditEntry(

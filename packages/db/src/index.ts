@@ -31,6 +31,7 @@ export * as sessions from './sessions.ts';
 export * as stats from './stats.ts';
 export * as storagePools from './storage-pools.ts';
 export * as tasks from './tasks.ts';
+export * as totp from './totp.ts';
 export * as templates from './templates.ts';
 export * as users from './users.ts';
 export * as vmLocks from './vm-locks.ts';

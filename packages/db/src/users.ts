@@ -9,7 +9,7 @@ export type { UserView } from './user-record.ts';
 /** Only for login: carries the password hash. */
 export type UserWithPassword = UserView & { passwordHash: string };
 /** For the admin's user list. */
-export type UserListItem = UserView & { vmCount: number; sessionCount: number };
+export type UserListItem = UserView & { vmCount: number; sessionCount: number; totpEnabled: boolean };
 
 /**
  * Why a guarded change was refused: it would leave no enabled admin, or the user still owns VMs
@@ -45,11 +45,17 @@ export async function listWithCounts(): Promise<UserListItem[]> {
   const rows = await getDb().user.findMany({
     select: {
       ...userSelect,
+      totpEnabledAt: true,
       _count: { select: { vms: true, sessions: { where: { expiresAt: { gt: new Date() } } } } },
     },
     orderBy: { username: 'asc' },
   });
-  return rows.map(({ _count, ...row }) => ({ ...toUserView(row), vmCount: _count.vms, sessionCount: _count.sessions }));
+  return rows.map(({ _count, totpEnabledAt, ...row }) => ({
+    ...toUserView(row),
+    vmCount: _count.vms,
+    sessionCount: _count.sessions,
+    totpEnabled: totpEnabledAt !== null,
+  }));
 }
 
 /** @throws DbConflictError (fields ["username"]) when the name is taken. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { sessionCookieName } from '../context.ts';
 import { login, logout } from '../services/auth-service.ts';
 import { DEVICE_TTL_S, deviceCookieName } from '../services/device-cookie.ts';
+import { loginWithCode } from '../services/totp-login.ts';
 import { publicProcedure, router, sessionProcedure } from '../trpc.ts';
 
 /** Over HTTPS (or a trusted TLS proxy): `__Host-` name and Secure, see sessionCookieName. */
@@ -17,8 +18,28 @@ export const authRouter = router({
       const deviceName = deviceCookieName(ctx.client.secure);
       const result = await login(input.username, input.password, ctx.client.address, ctx.cookie(deviceName));
       if (!result) throw new VireoError('UNAUTHORIZED', 'Wrong username or password.');
+      // TOTP on: no session yet; the code goes to loginCode with this challenge.
+      if ('challenge' in result) return { totpRequired: true as const, challengeToken: result.challenge };
       ctx.setCookie(cookie(result.token, result.maxAgeS, ctx.client.secure));
       // Kept at logout: it marks this browser as a known place for the account (device-cookie.ts).
+      ctx.setCookie(cookie(result.device, DEVICE_TTL_S, ctx.client.secure, deviceName));
+      return result.user;
+    }),
+  /**
+   * The second step for accounts with TOTP on: a current code or a recovery code. The names
+   * (challengeToken, passcode) are ones the audit log redacts (services/audit/redact.ts).
+   */
+  loginCode: publicProcedure
+    .input(z.object({ challengeToken: z.string().min(1).max(200), passcode: z.string().trim().min(1).max(32) }))
+    .mutation(async ({ ctx, input }) => {
+      const deviceName = deviceCookieName(ctx.client.secure);
+      const result = await loginWithCode(
+        input.challengeToken,
+        input.passcode,
+        ctx.client.address,
+        ctx.cookie(deviceName),
+      );
+      ctx.setCookie(cookie(result.token, result.maxAgeS, ctx.client.secure));
       ctx.setCookie(cookie(result.device, DEVICE_TTL_S, ctx.client.secure, deviceName));
       return result.user;
     }),

@@ -8,6 +8,7 @@ import {
   setUserDisabled,
   setUserRole,
 } from '../services/user-service.ts';
+import { resetTotp } from '../services/totp-service.ts';
 import { adminProcedure, router, sessionAdminProcedure } from '../trpc.ts';
 
 const password = z.string().min(8, 'at least 8 characters.').max(256);
@@ -47,6 +48,10 @@ export const userRouter = router({
   resetPassword: sessionAdminProcedure
     .input(z.object({ userId, password }))
     .mutation(({ ctx, input }) => resetPassword(ctx.user, input.userId, input.password)),
+  /** Turns off the user's TOTP (a lost phone): they log in with the password and may enrol again. */
+  resetTotp: sessionAdminProcedure
+    .input(z.object({ userId }))
+    .mutation(({ ctx, input }) => resetTotp(ctx.user, input.userId)),
   revokeSessions: sessionAdminProcedure
     .input(z.object({ userId }))
     .mutation(({ ctx, input }) => revokeSessions(ctx.user, input.userId)),

@@ -1,22 +1,25 @@
-import { DbConflictError, sessions, users, verifyPassword } from '@vireo/db';
+import { DbConflictError, sessions, totp, users, verifyPassword } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import { closeSessionConnections } from './console-tickets.ts';
 import { deviceCookieValue, deviceTrusted } from './device-cookie.ts';
 import { loginThrottle } from './login-throttle.ts';
+import { issueChallenge } from './totp-login.ts';
 import type { Role, UserView } from '../views.ts';
 
 /**
  * Checks a password, throttled per account and per client address (policy: login-throttle.ts);
  * a throttled attempt throws TOO_MANY_REQUESTS before the password is looked at. `deviceCookie`
- * is the request's device cookie (device-cookie.ts); the result carries its new value.
+ * is the request's device cookie (device-cookie.ts); the result carries its new value. With TOTP
+ * on, a right password opens no session: the result is a challenge for the code step
+ * (totp-login.ts).
  */
 export async function login(
   username: string,
   password: string,
   clientAddress: string,
   deviceCookie?: string,
-): Promise<{ user: UserView; token: string; maxAgeS: number; device: string } | null> {
+): Promise<{ user: UserView; token: string; maxAgeS: number; device: string } | { challenge: string } | null> {
   const user = await users.byUsername(username);
   const now = Date.now();
   // Counted as a failure from here on (synchronously with the check) unless credited below.
@@ -27,10 +30,14 @@ export async function login(
   // Verify even for unknown users so the answer takes as long either way.
   const ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
   if (!user || !ok) return null;
-  loginThrottle.succeeded(attempt);
+  // With TOTP on the password is no failure, but its place becomes known only with the code.
+  const totpOn = Boolean((await totp.state(user.id))?.enabledAt);
+  if (totpOn) attempt.credit();
+  else loginThrottle.succeeded(attempt);
   // Said only to whoever knows the password, so it reveals nothing to a guesser.
   if (user.disabledAt)
     throw new VireoError('FORBIDDEN', 'This account is disabled. Ask an administrator to enable it.');
+  if (totpOn) return { challenge: issueChallenge(user, now) };
   const maxAgeS = managerEnv().VIREO_SESSION_TTL_H * 3600;
   const { token } = await sessions.create(user.id, maxAgeS * 1000);
   return {

@@ -19,6 +19,8 @@ export interface UserAdminView {
   vmCount: number;
   /** Live (unexpired) login sessions. */
   sessionCount: number;
+  /** TOTP second factor on (issue 10). */
+  totpEnabled: boolean;
 }
 
 export async function listUsersForAdmin(): Promise<UserAdminView[]> {
@@ -30,6 +32,7 @@ export async function listUsersForAdmin(): Promise<UserAdminView[]> {
     createdAt: u.createdAt.toISOString(),
     vmCount: u.vmCount,
     sessionCount: u.sessionCount,
+    totpEnabled: u.totpEnabled,
   }));
 }
 

@@ -5,7 +5,9 @@ import { useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { btn, inputClass } from '../ui/buttons';
+import type { UserView } from '@/trpc/types';
 import { ErrorText } from '../ui/error-text';
+import { LoginCodeStep } from './login-code-step';
 import { safeNextPath } from './safe-next-path';
 
 export function LoginForm() {
@@ -15,17 +17,36 @@ export function LoginForm() {
   const queryClient = useQueryClient();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  /** Set when the account has two-factor authentication on: the code step is next. */
+  const [challenge, setChallenge] = useState<string | null>(null);
   const usernameRef = useRef<HTMLInputElement>(null);
   useEffect(() => usernameRef.current?.focus(), []);
 
+  const enter = (user: UserView) => {
+    queryClient.setQueryData(trpc.auth.me.queryKey(), user);
+    router.replace(safeNextPath(params.get('next')));
+  };
   const login = useMutation(
     trpc.auth.login.mutationOptions({
-      onSuccess: (user) => {
-        queryClient.setQueryData(trpc.auth.me.queryKey(), user);
-        router.replace(safeNextPath(params.get('next')));
+      onSuccess: (result) => {
+        if ('totpRequired' in result) setChallenge(result.challengeToken);
+        else enter(result);
       },
     }),
   );
+
+  if (challenge)
+    return (
+      <LoginCodeStep
+        challenge={challenge}
+        onDone={enter}
+        onBack={() => {
+          setChallenge(null);
+          setPassword('');
+          login.reset();
+        }}
+      />
+    );
 
   return (
     <form

@@ -12,6 +12,7 @@ import {
   ImageIcon,
   InventoryIcon,
   KeyIcon,
+  LockIcon,
   NetworkIcon,
   StorageIcon,
   TaskIcon,
@@ -135,6 +136,15 @@ const ACCOUNT_ITEM: NavItem = {
   matches: (p) => p.startsWith('/account'),
 };
 
+/** The signed-in user's second factor (issue 10). */
+const SECURITY_ITEM: NavItem = {
+  href: '/security',
+  label: 'Two-factor',
+  icon: <LockIcon />,
+  testId: 'nav-security',
+  matches: (p) => p.startsWith('/security'),
+};
+
 /**
  * The left navigation. From the `md` breakpoint up it is a fixed column; below it (phones) it is a
  * drawer over the page, opened by the top bar's menu button, closed by Escape, the backdrop or a
@@ -186,6 +196,7 @@ export function Nav({ open, onClose }: { open: boolean; onClose: () => void }) {
         )}
         <NavHeading>Account</NavHeading>
         <NavLink item={ACCOUNT_ITEM} active={ACCOUNT_ITEM.matches(pathname)} />
+        <NavLink item={SECURITY_ITEM} active={SECURITY_ITEM.matches(pathname)} />
       </nav>
     </>
   );

@@ -109,6 +109,16 @@ export function KeyIcon() {
   );
 }
 
+/** A padlock: sign-in security (two-factor authentication). */
+export function LockIcon() {
+  return (
+    <Icon>
+      <rect x="3.5" y="7" width="9" height="6.5" rx="1.2" />
+      <path d="M5.5 7V5a2.5 2.5 0 0 1 5 0v2" />
+    </Icon>
+  );
+}
+
 /** A ledger: the audit log. */
 export function AuditIcon() {
   return (

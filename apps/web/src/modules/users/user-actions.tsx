@@ -6,6 +6,7 @@ import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/trpc/types';
 import { btn, inputBase, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
+import { TotpSection } from './user-totp-section';
 
 export type UserRow = RouterOutputs['user']['list'][number];
 
@@ -80,6 +81,7 @@ export function UserActions({ user, me, users }: { user: UserRow; me: string | u
         <AccountSection user={user} isMe={isMe} />
         <SessionsSection user={user} isMe={isMe} />
         <PasswordSection user={user} />
+        <TotpSection user={user} />
         <DeleteSection user={user} isMe={isMe} users={users} />
       </div>
     </div>
