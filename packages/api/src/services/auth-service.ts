@@ -1,9 +1,9 @@
 import { DbConflictError, sessions, totp, users, verifyPassword } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
-import { managerEnv } from '../env.ts';
 import { closeSessionConnections } from './console-tickets.ts';
-import { deviceCookieValue, deviceTrusted } from './device-cookie.ts';
+import { deviceTrusted } from './device-cookie.ts';
 import { loginThrottle } from './login-throttle.ts';
+import { openSession } from './login-session.ts';
 import { issueChallenge } from './totp-login.ts';
 import type { Role, UserView } from '../views.ts';
 
@@ -38,14 +38,7 @@ export async function login(
   if (user.disabledAt)
     throw new VireoError('FORBIDDEN', 'This account is disabled. Ask an administrator to enable it.');
   if (totpOn) return { challenge: issueChallenge(user, now) };
-  const maxAgeS = managerEnv().VIREO_SESSION_TTL_H * 3600;
-  const { token } = await sessions.create(user.id, maxAgeS * 1000);
-  return {
-    user: { id: user.id, username: user.username, role: user.role as Role },
-    token,
-    maxAgeS,
-    device: deviceCookieValue(deviceCookie, user, now),
-  };
+  return openSession(user, deviceCookie, now);
 }
 
 export async function logout(sessionId: string): Promise<void> {

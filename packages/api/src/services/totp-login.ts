@@ -11,12 +11,12 @@
  * once the code is right too, so knowing the password does not buy unlimited code guesses.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { hashToken, sessions, totp } from '@vireo/db';
+import { hashToken, totp } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
-import { managerEnv } from '../env.ts';
-import type { Role, UserView } from '../views.ts';
-import { deviceCookieValue, deviceTrusted } from './device-cookie.ts';
+import type { UserView } from '../views.ts';
+import { deviceTrusted } from './device-cookie.ts';
 import { loginThrottle } from './login-throttle.ts';
+import { openSession } from './login-session.ts';
 import { checkTotp, normalizeRecoveryCode } from './totp.ts';
 
 export const CHALLENGE_TTL_S = 5 * 60;
@@ -106,12 +106,5 @@ export async function loginWithCode(
   // TOTP reset by an admin since the password step: the password alone is the login again.
   if (user.enabledAt) await spendCode(user, code, now);
   loginThrottle.succeeded(attempt);
-  const maxAgeS = managerEnv().VIREO_SESSION_TTL_H * 3600;
-  const { token } = await sessions.create(user.id, maxAgeS * 1000);
-  return {
-    user: { id: user.id, username: user.username, role: user.role as Role },
-    token,
-    maxAgeS,
-    device: deviceCookieValue(deviceCookie, user, now),
-  };
+  return openSession(user, deviceCookie, now);
 }
