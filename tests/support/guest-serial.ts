@@ -30,12 +30,14 @@ export async function typeLine(host: LabHost, uuid: string, line: string): Promi
 
 /**
  * Runs `command` in the guest's shell and returns what it printed on one line: the output is
- * tagged with a fresh token, and the typed line (echoed by the tty) never matches the pattern.
+ * tagged with a fresh token. The typed line, echoed by the tty, holds the token split by a pair
+ * of quotes, so it never matches, even when the guest's own output (a counter) breaks the echo
+ * into lines.
  */
 export async function guestRun(host: LabHost, uuid: string, command: string, timeoutMs = 20_000): Promise<string> {
-  const tag = `OUT${randomBytes(4).toString('hex')}`;
-  const re = new RegExp(`\\n${tag}:(.*)\\n`);
-  await typeLine(host, uuid, `echo "${tag}:$(${command})"`);
+  const [head, rest] = [`OUT${randomBytes(3).toString('hex')}`, randomBytes(3).toString('hex')];
+  const re = new RegExp(`${head}${rest}:(.*)\\n`);
+  await typeLine(host, uuid, `echo "${head}""${rest}:$(${command})"`);
   return waitFor(`guest output of ${command}`, async () => re.exec(serialText(uuid))?.[1] ?? null, timeoutMs, 200);
 }
 
