@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
-import { setupTestDb } from './helpers.ts';
+import { setupTestDb, testTemplate } from './helpers.ts';
 
 const { db, teardown } = await setupTestDb();
-const { clusters, hostRemoval, hosts, storagePools, templates, users, vmDisks, vms } = db;
+const { clusters, hostRemoval, hosts, storagePools, users, vmDisks, vms } = db;
 after(teardown);
 
 async function host(clusterId: string) {
@@ -27,18 +27,7 @@ async function host(clusterId: string) {
 test('force: the VMs are orphaned (state unknown, reason host removed), keep their disks; the host and its pools go', async () => {
   const home = await clusters.ensure('Default', 'Default');
   const ownerId = (await users.create({ username: `u-${randomUUID().slice(0, 8)}`, password: 'pw', role: 'user' })).id;
-  const templateId = (
-    await templates.upsert({
-      name: `t-${randomUUID().slice(0, 8)}`,
-      description: '',
-      kernelPath: '/k',
-      initrdPath: '/i',
-      diskPath: '/d.qcow2',
-      cmdline: '',
-      defaultVcpus: 1,
-      defaultMemoryMiB: 128,
-    })
-  ).id;
+  const templateId = (await testTemplate(db, `t-${randomUUID().slice(0, 8)}`)).id;
   const doomed = await host(home.id);
   const other = await host(home.id);
   const mk = (name: string, hostId: string) =>

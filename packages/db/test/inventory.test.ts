@@ -3,27 +3,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
-import { setupTestDb } from './helpers.ts';
+import { setupTestDb, testTemplate } from './helpers.ts';
 
 const { db, teardown } = await setupTestDb();
-const { clusters, hosts, inventory, templates, users, vms } = db;
+const { clusters, hosts, inventory, users, vms } = db;
 after(teardown);
 
 async function fixture() {
   const home = await clusters.ensure('Default', 'Default');
   const ownerId = (await users.create({ username: `u-${randomUUID().slice(0, 8)}`, password: 'pw', role: 'user' })).id;
-  const templateId = (
-    await templates.upsert({
-      name: `t-${randomUUID().slice(0, 8)}`,
-      description: '',
-      kernelPath: '/k',
-      initrdPath: '/i',
-      diskPath: '/d.qcow2',
-      cmdline: '',
-      defaultVcpus: 1,
-      defaultMemoryMiB: 128,
-    })
-  ).id;
+  const templateId = (await testTemplate(db, `t-${randomUUID().slice(0, 8)}`)).id;
   const host = await hosts.upsertOnConnect({
     libvirtHostUuid: randomUUID(),
     hostname: `h-${randomUUID().slice(0, 8)}`,
