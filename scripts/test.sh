@@ -167,6 +167,8 @@ pass=$(for f in "$STACK_DIR"/results*.tap; do sed -n 's/^# pass //p' "$f" | tail
 fail=$(for f in "$STACK_DIR"/results*.tap; do sed -n 's/^# fail //p' "$f" | tail -1; done | awk '{n += $1} END {if (NR) print n}')
 # Where the time went: the slowest test files (the whole list is in $STACK_DIR/*.tap.times).
 [ -s "$STACK_DIR/results.tap.times" ] && { log "slowest test files"; head -n -1 "$STACK_DIR/results.tap.times" | head -15; tail -1 "$STACK_DIR/results.tap.times"; }
+# Why each failed test failed, last, so a log cut to its end still says it.
+if [ "${fail:-$failed}" != 0 ]; then log "failed tests"; node tests/support/tap-failures.mjs "$STACK_DIR"/results*.tap || true; fi
 echo "total time $(( $(date +%s) - t0 )) s"
 echo "${pass:-$passed} passed, ${fail:-$failed} failed"
 exit $status

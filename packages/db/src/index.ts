@@ -2,6 +2,7 @@
 //   import { vms, tasks } from "@vireo/db"; await vms.byName("web-1");
 export { closeDb, defaultDatabaseUrl, getDb } from './client.ts';
 export * from './enums.ts';
+export type { Role, ScopeKind } from './role-bindings.ts';
 export { DbConflictError, DbError, type DbErrorCode, DbNotFoundError } from './errors.ts';
 export { hashPassword, verifyPassword } from './password.ts';
 export { isPostgresUrl, MAX_NOTIFY_PAYLOAD, type NotifyChannel, openNotifyChannel } from './notify.ts';
@@ -27,6 +28,8 @@ export * as inventory from './inventory.ts';
 export * as imageUploads from './image-uploads.ts';
 export * as managers from './managers.ts';
 export * as networks from './networks.ts';
+export * as projects from './projects.ts';
+export * as roleBindings from './role-bindings.ts';
 export * as sessions from './sessions.ts';
 export * as stats from './stats.ts';
 export * as storagePools from './storage-pools.ts';

@@ -68,6 +68,12 @@ export const OBJECT_TYPES = [
   'image',
   'network',
   'securityGroup',
+  /** A tenant (issue 10). */
+  'project',
+  /** A role granted on a scope. */
+  'roleBinding',
+  /** The whole installation, as a permission scope. */
+  'system',
   /** A VM snapshot. */
   'snapshot',
   /** A placement rule: VMs kept together or apart. */
