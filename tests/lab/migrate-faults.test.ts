@@ -61,12 +61,17 @@ async function slowMigration(prefix: string) {
     bandwidthMiBs: 1,
     autoConverge: false,
   });
+  let seen = '';
   await waitFor(
     'the migration job to report progress',
-    async () => /Migrating: /.test((await api.task.byId.query({ taskId })).message ?? ''),
+    async () => {
+      const task = await api.task.byId.query({ taskId });
+      seen = `${task.state}: ${task.message ?? ''} ${task.errorMessage ?? ''}`;
+      return /Migrating: /.test(task.message ?? '');
+    },
     60_000,
     200,
-  );
+  ).catch(() => assert.fail(`the migration job never reported progress; the task was ${seen}`));
   assert.equal(await domState(target, vm.uuid), 'paused', 'the incoming domain waits on the target');
   return { vmId, uuid: vm.uuid, source, target, taskId };
 }
@@ -136,12 +141,21 @@ test('destination agent killed mid-migration: one running copy, the manager agre
     30_000,
     200,
   );
-  // The migration does not need the destination's agent: it is still running.
-  assert.equal((await api.task.byId.query({ taskId })).state, 'running', 'the migration goes on without the agent');
+  // The migration does not need the destination's agent: it goes on (or, on a loaded machine
+  // where the guest's few dirty MiB went across at 1 MiB/s before the agent was seen offline,
+  // it has already succeeded; the source's libvirtd drove it either way). It never fails for it.
+  const during = await api.task.byId.query({ taskId });
+  assert.ok(
+    during.state === 'running' || during.state === 'succeeded',
+    `the migration goes on without the agent: ${during.state} ${during.message ?? ''} ${during.errorMessage ?? ''}`,
+  );
   await startAgents(api);
-  // Now let it finish in time: lift the 1 MiB/s limit on the source's job.
-  const speed = await virsh(source, 'migrate-setspeed', uuid, '1000');
-  assert.equal(speed.code, 0, speed.stderr);
+  if (during.state === 'running') {
+    // Now let it finish in time: lift the 1 MiB/s limit on the source's job. The job may have
+    // ended meanwhile ("no job"), which the task's end below tells apart.
+    const speed = await virsh(source, 'migrate-setspeed', uuid, '1000');
+    if (speed.code !== 0) console.log(`# migrate-setspeed: ${speed.stderr.trim()}`);
+  }
   const task = await waitTask(api, taskId, 120_000);
   if (task.state === 'failed') {
     assert.ok(task.errorMessage && task.errorMessage.length > 10, `a readable reason: ${task.errorMessage}`);
