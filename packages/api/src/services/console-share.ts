@@ -17,14 +17,26 @@ export const SHARE_MAX_MINUTES = 7 * 24 * 60;
 export const SHARE_PAGE_PATH = '/share/console';
 export const SHARE_WS_PATH = '/ws/console-share';
 
-export interface ShareLinkView extends Omit<ConsoleShareLinkView, 'vmId'> {
+export interface ShareLinkView {
+  id: string;
   vmId: string;
-  /** 'active' | 'expired' | 'revoked', as of the answer. */
+  createdByName: string;
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  /** As of the answer. */
   status: 'active' | 'expired' | 'revoked';
 }
 
 const withStatus = (l: ConsoleShareLinkView, now = Date.now()): ShareLinkView => ({
-  ...l,
+  id: l.id,
+  vmId: l.vmId,
+  createdByName: l.createdByName,
+  createdAt: l.createdAt.toISOString(),
+  expiresAt: l.expiresAt.toISOString(),
+  lastUsedAt: l.lastUsedAt?.toISOString() ?? null,
+  revokedAt: l.revokedAt?.toISOString() ?? null,
   status: l.revokedAt ? 'revoked' : l.expiresAt.getTime() <= now ? 'expired' : 'active',
 });
 
