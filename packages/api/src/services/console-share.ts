@@ -130,4 +130,3 @@ export function shareAttemptAllowed(address: string, now = Date.now()): boolean 
   a.count++;
   return a.count <= LIMIT;
 }
-

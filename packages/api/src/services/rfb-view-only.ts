@@ -66,9 +66,7 @@ export class ViewOnlyRfbFilter {
   }
 
   /** The next whole unit at the start of `pending` (length 0: wait for more) and what to do with it. */
-  private next():
-    | { length: number; allow: boolean; rewrite?: (b: Buffer) => Buffer }
-    | { refuse: string } {
+  private next(): { length: number; allow: boolean; rewrite?: (b: Buffer) => Buffer } | { refuse: string } {
     const b = this.pending;
     if (b.length === 0) return { length: 0, allow: true };
     switch (this.stage) {

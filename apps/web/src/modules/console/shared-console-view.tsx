@@ -39,7 +39,9 @@ export function SharedConsoleView() {
       const target = screenRef.current;
       if (cancelled || !target) return;
       const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-      const ws = new WebSocket(`${scheme}://${window.location.host}${SHARE_WS_PATH}?token=${encodeURIComponent(token)}`);
+      const ws = new WebSocket(
+        `${scheme}://${window.location.host}${SHARE_WS_PATH}?token=${encodeURIComponent(token)}`,
+      );
       ws.binaryType = 'arraybuffer';
       ws.addEventListener('close', (e) => {
         if (!cancelled) setState({ status: 'ended', text: endText(e.code, e.reason) });
@@ -81,7 +83,9 @@ export function SharedConsoleView() {
           <span aria-hidden className={`size-2 rounded-full ${dot}`} />
           {state.text}
         </span>
-        <span className="ml-auto rounded bg-zinc-800 px-1.5 py-px text-zinc-400">View only: keys and mouse are not sent</span>
+        <span className="ml-auto rounded bg-zinc-800 px-1.5 py-px text-zinc-400">
+          View only: keys and mouse are not sent
+        </span>
       </div>
       <div className="relative min-h-0 flex-1">
         <div ref={screenRef} data-testid="vnc-screen" className="absolute inset-0" />
