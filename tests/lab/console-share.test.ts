@@ -132,6 +132,8 @@ before(async () => {
   assert.ok(found, 'the VM runs on a lab host');
   host = found;
   await waitFor('the guest to be READY', async () => /READY/.test(serialText(uuid)), 90_000, 500);
+  // Only a terminal that was opened once can be switched to: tty2 and tty3 exist from now on.
+  assert.equal((await guestRun(host, uuid, ': >/dev/tty2; : >/dev/tty3; echo opened')).trim(), 'opened');
 });
 
 after(async () => {
