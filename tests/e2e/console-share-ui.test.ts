@@ -61,7 +61,8 @@ test('a share link made in the Console tab shows the screen without login, until
   assert.match(url, /\/share\/console#[A-Za-z0-9_-]{43}$/);
   await page.getByTestId('console-share-row').first().waitFor();
   assert.equal(await page.getByTestId('console-share-row').first().getAttribute('data-status'), 'active');
-  await page.screenshot({ path: `${artifacts}/owner-link-made.png`, fullPage: true });
+  await page.screenshot({ path: `${artifacts}/owner-link-made.png` });
+  await page.getByTestId('console-share').screenshot({ path: `${artifacts}/share-panel-made.png` });
 
   // A second context: no cookies, no session, as someone the link was sent to.
   const guest = await browser.newContext({ viewport: { width: 1100, height: 760 } });
@@ -69,7 +70,12 @@ test('a share link made in the Console tab shows the screen without login, until
   viewer.setDefaultTimeout(PAGE_TIMEOUT_MS);
   await viewer.goto(url);
   await viewer.locator('[data-testid="shared-status"][data-state="connected"]').waitFor({ timeout: 60_000 });
-  await waitFor('the VM’s screen on the canvas', async () => ((await canvasHasPicture(viewer)) ? true : null), 30_000, 500);
+  await waitFor(
+    'the VM’s screen on the canvas',
+    async () => ((await canvasHasPicture(viewer)) ? true : null),
+    30_000,
+    500,
+  );
   assert.equal(viewer.url().includes('/login'), false, 'no login asked');
   await viewer.screenshot({ path: `${artifacts}/viewer-connected.png` });
 
@@ -82,7 +88,7 @@ test('a share link made in the Console tab shows the screen without login, until
   await viewer.locator('[data-testid="shared-status"][data-state="ended"]').waitFor({ timeout: 10_000 });
   assert.match((await viewer.getByTestId('shared-status').textContent()) ?? '', /revoked/);
   await viewer.screenshot({ path: `${artifacts}/viewer-revoked.png` });
-  await page.screenshot({ path: `${artifacts}/owner-link-revoked.png`, fullPage: true });
+  await page.getByTestId('console-share').screenshot({ path: `${artifacts}/share-panel-revoked.png` });
 
   // Opening the revoked link again is refused.
   await viewer.reload();

@@ -88,7 +88,13 @@ export function SharedConsoleView() {
         </span>
       </div>
       <div className="relative min-h-0 flex-1">
+        {/* noVNC owns this element's children (it adds its own canvas): React renders none. */}
         <div ref={screenRef} data-testid="vnc-screen" className="absolute inset-0" />
+        {state.status !== 'connected' && (
+          <div className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-zinc-400">
+            {state.text}
+          </div>
+        )}
       </div>
     </div>
   );
