@@ -1,7 +1,8 @@
 /**
  * In Chromium: the Console tab makes a view-only share link (shown once), a second browser
  * context with no login opens it and sees the VM's screen (the canvas noVNC draws), and revoking
- * the link (with its confirmation) ends that view at once. Screenshots under console-share/.
+ * the link (with its confirmation) ends that view at once; the Audit log page lists the view as a
+ * console session. Screenshots under console-share/.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -94,4 +95,20 @@ test('a share link made in the Console tab shows the screen without login, until
   await viewer.reload();
   await viewer.locator('[data-testid="shared-status"][data-state="ended"]').waitFor({ timeout: 20_000 });
   await guest.close();
+});
+
+test('the shared view is in the Audit log page as a console session, with its duration', async () => {
+  await page.goto(`${process.env.VIREO_TEST_URL}/audit`);
+  await page.getByTestId('audit-filter-action').fill('console.');
+  await page.getByTestId('audit-filter-object').fill(vmId);
+  await page.getByTestId('audit-filter-apply').click();
+  const shared = page.locator('[data-testid="audit-row"][data-action="console.session"]', { hasText: 'anonymous' });
+  await shared.first().waitFor();
+  await shared.first().click();
+  const detail = await page.getByTestId('audit-detail').innerText();
+  assert.match(
+    detail,
+    /View-only VNC console of VM .* through view-only share link .* closed after \d+ s \(share link revoked\)/,
+  );
+  await page.screenshot({ path: `${artifacts}/audit-console-sessions.png` });
 });
