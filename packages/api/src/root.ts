@@ -6,6 +6,7 @@ import { authRouter } from './routers/auth.ts';
 import { balancerRouter } from './routers/balancer.ts';
 import { bulkRouter, savedSearchRouter, tagRouter } from './routers/bulk.ts';
 import { clusterRouter } from './routers/cluster.ts';
+import { consoleShareRouter } from './routers/console-share.ts';
 import { eventRouter } from './routers/event.ts';
 import { haRouter } from './routers/ha.ts';
 import { haSettingsRouter } from './routers/ha-settings.ts';
@@ -50,6 +51,7 @@ export const appRouter = router({
   haSettings: haSettingsRouter,
   totp: totpRouter,
   apiToken: apiTokenRouter,
+  consoleShare: consoleShareRouter,
   audit: auditRouter,
 });
 

@@ -17,6 +17,7 @@ export * as clusterBalancer from './cluster-balancer.ts';
 export * as haSettings from './ha-settings.ts';
 export * as enrollment from './enrollment.ts';
 export * as events from './events.ts';
+export * as consoleShareLinks from './console-share-links.ts';
 export * as consoleTickets from './console-tickets.ts';
 export * as haSignals from './ha-signals.ts';
 export * as hostDomains from './host-domains.ts';
@@ -93,6 +94,7 @@ export type {
   StaticLeaseRecord,
 } from './networks.ts';
 export { NETWORK_SCOPES } from './networks.ts';
+export type { ConsoleShareLinkView } from './console-share-links.ts';
 export type { ConsoleKind, ConsoleTicketView } from './console-tickets.ts';
 export type { ValidSession } from './sessions.ts';
 export type { StatObjectKind, StatRow } from './stats.ts';

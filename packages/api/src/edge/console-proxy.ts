@@ -3,7 +3,9 @@
  * The browser presents a single-use ticket; the manager then asks the VM's agent to dial back
  * on a one-off channel, and pipes bytes between the two sockets. VNC never leaves its host.
  * The ticket's kind says which console: the VNC screen, or the serial port's bytes (serial-relay.ts
- * on the agent). Either is recorded in the event log when it opens and when it ends.
+ * on the agent). Either is recorded in the event and audit logs when it opens and when it ends
+ * (console-audit.ts). A view-only share link (console-share.ts) opens the VNC screen without an
+ * account; what its viewer sends passes the view-only filter (rfb-view-only.ts) first.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -14,7 +16,10 @@ import { hostAgent } from '../services/agent-router.ts';
 import { consumeConsoleTicket, trackSessionConnection } from '../services/console-tickets.ts';
 import { sessionFromRequest } from '../context.ts';
 import { clientInfo, isAllowedOrigin } from './client-info.ts';
-import { auditConsoleOpened } from '../services/console-audit.ts';
+import { auditConsoleOpened, type ConsoleEnd } from '../services/console-audit.ts';
+import { openShareLink, shareAttemptAllowed, trackSharedView } from '../services/console-share.ts';
+import { ViewOnlyRfbFilter } from '../services/rfb-view-only.ts';
+import type { ConsoleShareLinkView } from '@vireo/db';
 import type { UserView } from '../views.ts';
 import { loadVmForUser } from '../services/vm-access.ts';
 
@@ -31,10 +36,30 @@ export type Refusal = { status: number; reason: string };
 
 export interface ConsoleGrant {
   vm: Awaited<ReturnType<typeof loadVmForUser>>;
-  sessionId: string;
-  user: UserView;
+  /** The browser session (null for a share link's viewer, who has none). */
+  sessionId: string | null;
+  user: UserView | null;
   kind: ConsoleKind;
   address: string;
+  /** Set for a view opened through a share link: VNC only, view-only, ends with its link. */
+  share?: ConsoleShareLinkView;
+}
+
+/** A share link's upgrade: throttled per address, then origin, link and VM state. No account. */
+export async function authorizeSharedConsole(
+  req: IncomingMessage,
+  url: URL,
+  allowedOrigins: string[],
+): Promise<ConsoleGrant | Refusal> {
+  const address = clientInfo(req).address;
+  if (!shareAttemptAllowed(address)) return { status: 429, reason: 'too many attempts' };
+  const origin = req.headers.origin;
+  if (!origin || !isAllowedOrigin(req, origin, allowedOrigins)) {
+    return { status: 403, reason: 'origin not allowed' };
+  }
+  const opened = await openShareLink(url.searchParams.get('token') ?? '');
+  if ('refusal' in opened) return { status: 403, reason: opened.refusal };
+  return { vm: opened.vm, sessionId: null, user: null, kind: 'vnc', address, share: opened.link };
 }
 
 /** Everything a browser console upgrade must satisfy: origin, session, ticket, rights. */
@@ -64,8 +89,12 @@ export async function authorizeBrowserConsole(
 }
 
 export async function relayBrowserConsole(browser: WebSocket, grant: ConsoleGrant): Promise<void> {
-  const { vm, sessionId } = grant;
-  const untrack = trackSessionConnection(sessionId, () => browser.close(CONSOLE_CLOSE.loggedOut, 'logged out'));
+  const { vm, sessionId, share } = grant;
+  const untrack = share
+    ? trackSharedView(share, (code, why) => closeWith(browser, code, why))
+    : sessionId
+      ? trackSessionConnection(sessionId, () => closeWith(browser, CONSOLE_CLOSE.loggedOut, 'logged out'))
+      : () => {};
   browser.on('close', untrack);
   // Either side may speak before the pipe is joined (VNC servers greet first): hold those bytes.
   const fromBrowser = holdMessages(browser);
@@ -108,7 +137,7 @@ export async function relayBrowserConsole(browser: WebSocket, grant: ConsoleGran
     browser.close(CONSOLE_CLOSE.failed, toErrorPayload(err).message.slice(0, 120));
     return;
   }
-  pipe(browser, fromBrowser, agent.ws, agent.held);
+  pipe(browser, fromBrowser, agent.ws, agent.held, share ? viewOnly(browser) : undefined);
   // The browser's socket opened before the host was asked; a serial port may say nothing for a
   // long time, so the terminal learns it is joined from this one text frame (its bytes are binary).
   // A VNC client knows from the RFB greeting, and would take a text frame for a protocol error.
@@ -116,21 +145,58 @@ export async function relayBrowserConsole(browser: WebSocket, grant: ConsoleGran
   await auditOpenAndClose(browser, agent.ws, grant);
 }
 
-/** The event log hears of the session once joined, and of its end with who closed it and why. */
+/** A share link's viewer: only a viewer's RFB messages reach the VM; an unparsable stream ends the view. */
+function viewOnly(browser: WebSocket): (data: RawData) => Buffer | null {
+  const filter = new ViewOnlyRfbFilter();
+  return (data) => {
+    const result = filter.push(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer));
+    if ('refuse' in result) {
+      closeWith(browser, CONSOLE_CLOSE.failed, result.refuse.slice(0, 120));
+      return null;
+    }
+    return result.forward;
+  };
+}
+
+/** Why we closed a browser's socket ourselves: its close event's code is the peer's echo, if any. */
+const closedBy = new WeakMap<WebSocket, { code: number; why: string }>();
+
+function closeWith(browser: WebSocket, code: number, why: string): void {
+  if (!closedBy.has(browser)) closedBy.set(browser, { code, why });
+  browser.close(code, why);
+}
+
+/** How the session ended, from the close codes either side gave. */
+function endOf(code: number, reason: string): { end: ConsoleEnd; why: string } {
+  if (code === CONSOLE_CLOSE.takenOver) return { end: 'taken-over', why: 'taken over by another session' };
+  if (code === CONSOLE_CLOSE.loggedOut) return { end: 'logged-out', why: 'logged out' };
+  if (code === CONSOLE_CLOSE.shareRevoked) return { end: 'revoked', why: 'share link revoked' };
+  if (code === CONSOLE_CLOSE.shareExpired) return { end: 'expired', why: 'share link expired' };
+  if (code === CONSOLE_CLOSE.failed) return { end: 'error', why: reason || 'failed' };
+  // The agent's relay closes with "vnc closed" when QEMU's VNC socket closes: the VM stopped.
+  if (/^(vnc|serial|pty) closed/.test(reason)) return { end: 'vm-stopped', why: 'VM stopped' };
+  if (/error/.test(reason)) return { end: 'error', why: reason };
+  return { end: 'error', why: reason || 'closed by the host' };
+}
+
+/** The event and audit logs hear of the session once joined, and of its end with how it ended. */
 async function auditOpenAndClose(browser: WebSocket, agent: WebSocket, grant: ConsoleGrant): Promise<void> {
-  let why = 'closed by the browser';
+  // The first close seen says why: the browser's own (the user, or one of our codes), or the host's.
+  let outcome: { end: ConsoleEnd; why: string } | null = null;
   agent.once('close', (code, reason) => {
-    why =
-      code === CONSOLE_CLOSE.takenOver ? 'taken over by another session' : reason.toString() || 'closed by the host';
+    outcome ??= endOf(code, reason.toString());
   });
-  browser.once('close', (code) => {
-    if (code === CONSOLE_CLOSE.loggedOut) why = 'logged out';
+  browser.once('close', (code, reason) => {
+    const ours = closedBy.get(browser);
+    if (ours) outcome ??= endOf(ours.code, ours.why);
+    outcome ??= code >= 4000 ? endOf(code, reason.toString()) : { end: 'user', why: 'closed by the user' };
   });
-  let ended: ((why: string) => void) | undefined;
+  let ended: ((end: ConsoleEnd, why: string) => void) | undefined;
   let closed = false;
   browser.once('close', () => {
     closed = true;
-    ended?.(why);
+    const o = outcome ?? { end: 'user', why: 'closed by the user' };
+    ended?.(o.end, o.why);
   });
   try {
     ended = await auditConsoleOpened(grant);
@@ -138,7 +204,10 @@ async function auditOpenAndClose(browser: WebSocket, agent: WebSocket, grant: Co
     console.error('[console] could not record a console session:', err);
     return;
   }
-  if (closed) ended(why);
+  if (closed) {
+    const o = outcome ?? { end: 'user' as const, why: 'closed by the user' };
+    ended(o.end, o.why);
+  }
 }
 
 interface Held {
@@ -156,14 +225,19 @@ function holdMessages(ws: WebSocket): Held {
 const rawSize = (data: RawData) =>
   Array.isArray(data) ? data.reduce((n, d) => n + d.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
 
+/** What passes from one side to the other: the bytes to send (maybe none), or null to stop. */
+type Filter = (data: RawData) => Buffer | null;
+
 /**
  * from → to, pausing `from` while `to` has more than 4 MiB not yet written to its socket (an
  * upload chunk bridged between managers must not pile up in memory when the agent writes slowly).
  */
-function forward(from: WebSocket, to: WebSocket): void {
+function forward(from: WebSocket, to: WebSocket, filter?: Filter): void {
   let queued = 0;
-  from.on('message', (data) => {
+  from.on('message', (raw) => {
     if (to.readyState !== to.OPEN) return;
+    const data = filter ? filter(raw) : raw;
+    if (data === null || rawSize(data) === 0) return;
     const n = rawSize(data);
     queued += n;
     to.send(data, { binary: true }, () => {
@@ -174,12 +248,16 @@ function forward(from: WebSocket, to: WebSocket): void {
   });
 }
 
-function pipe(a: WebSocket, heldA: Held, b: WebSocket, heldB: Held): void {
+/** Joins a and b; `filterAtoB` (a view-only viewer's) sees everything a says, held bytes included. */
+function pipe(a: WebSocket, heldA: Held, b: WebSocket, heldB: Held, filterAtoB?: Filter): void {
   heldA.release();
   heldB.release();
-  for (const data of heldA.messages) b.send(data, { binary: true });
+  for (const raw of heldA.messages) {
+    const data = filterAtoB ? filterAtoB(raw) : raw;
+    if (data !== null && rawSize(data) > 0) b.send(data, { binary: true });
+  }
   for (const data of heldB.messages) a.send(data, { binary: true });
-  forward(a, b);
+  forward(a, b, filterAtoB);
   forward(b, a);
   // An application close code (4000-4999, e.g. a serial console taken over) travels on to the
   // other side, so the browser can tell "taken over" from a lost connection.

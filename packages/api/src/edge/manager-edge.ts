@@ -2,7 +2,7 @@
  * The manager's network edge, beside Next.js in one Node server: tRPC over HTTP/SSE, the agent
  * enrollment endpoint, Prometheus `/metrics` (metrics-endpoint.ts), image upload chunks
  * (image-upload.ts), the audit log's CSV export (audit-export.ts), and the three WebSocket
- * endpoints (agent link, agent console dial-back, browser console). Other requests are left to Next; other WebSocket upgrades are refused.
+ * endpoints (agent link, agent console dial-back, browser console, shared view-only console). Other requests are left to Next; other WebSocket upgrades are refused.
  * Every state-changing request passes the body limit and the CSRF check (http-guards.ts) first,
  * and every response carries the security headers (security-headers.ts).
  */
@@ -30,7 +30,13 @@ import { enrollHost } from '../services/host-service.ts';
 import { LoginThrottledError } from '../services/login-throttle.ts';
 import { AUDIT_EXPORT_PATH, handleAuditExport } from './audit-export.ts';
 import { clientInfo, configuredOrigins, normalizeAddress } from './client-info.ts';
-import { acceptAgentConsole, authorizeBrowserConsole, relayBrowserConsole } from './console-proxy.ts';
+import {
+  acceptAgentConsole,
+  authorizeBrowserConsole,
+  authorizeSharedConsole,
+  relayBrowserConsole,
+} from './console-proxy.ts';
+import { SHARE_WS_PATH } from '../services/console-share.ts';
 import { csrfRefusal, readBodyLimited, refuseUnread, sendJson } from './http-guards.ts';
 import {
   handleInternalAgentRequest,
@@ -250,6 +256,15 @@ export function createManagerEdge(): ManagerEdge {
         }
         case BROWSER_CONSOLE_WS_PATH:
           authorizeBrowserConsole(req, url, allowedOrigins).then(
+            (result) => {
+              if ('status' in result) return refuseUpgrade(socket, result.status, result.reason);
+              upgrade(req, socket, head, (ws) => void relayBrowserConsole(ws, result));
+            },
+            () => refuseUpgrade(socket, 500, 'Internal Error'),
+          );
+          return true;
+        case SHARE_WS_PATH:
+          authorizeSharedConsole(req, url, allowedOrigins).then(
             (result) => {
               if ('status' in result) return refuseUpgrade(socket, result.status, result.reason);
               upgrade(req, socket, head, (ws) => void relayBrowserConsole(ws, result));

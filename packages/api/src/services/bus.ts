@@ -22,6 +22,8 @@ export type ControlMessage =
   | { type: 'watch'; streamId: string; userId: string; vmIds: string[] }
   /** A session ended (logout, revoked): every manager closes what it opened under it. */
   | { type: 'session-ended'; sessionId: string }
+  /** A console share link was revoked: every manager closes the views opened through it. */
+  | { type: 'console-share-revoked'; linkId: string }
   /** A host's agent connected to this manager: another one holding an older connection drops it. */
   | { type: 'lease-taken'; hostId: string; managerId: string };
 

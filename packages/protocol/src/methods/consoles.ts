@@ -16,6 +16,9 @@ export const CONSOLE_CLOSE = {
   noHost: 4004,
   takenOver: 4009,
   failed: 4010,
+  /** A view-only share link was revoked, or expired, while its view was open. */
+  shareRevoked: 4011,
+  shareExpired: 4012,
 } as const;
 
 /** The one text frame a serial console's browser socket gets: the host's end is joined. */

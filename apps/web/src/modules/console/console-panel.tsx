@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { ConsoleShareLinks } from './console-share-links';
 import { SerialConsole } from './serial-console';
 import { VncConsole } from './vnc-console';
 
@@ -32,6 +33,7 @@ export function ConsolePanel({ vmId }: { vmId: string }) {
         ))}
       </div>
       {choice === 'vnc' ? <VncConsole vmId={vmId} /> : <SerialConsole vmId={vmId} />}
+      {choice === 'vnc' && <ConsoleShareLinks vmId={vmId} />}
     </div>
   );
 }

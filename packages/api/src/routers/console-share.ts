@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import {
+  createShareLink,
+  listShareLinks,
+  revokeShareLink,
+  SHARE_MAX_MINUTES,
+  SHARE_MIN_MINUTES,
+} from '../services/console-share.ts';
+import { authedProcedure, router } from '../trpc.ts';
+
+const vmId = z.string().min(1).max(128);
+
+/** View-only console share links of one VM: for whoever may operate it (console-share.ts). */
+export const consoleShareRouter = router({
+  list: authedProcedure.input(z.object({ vmId })).query(({ ctx, input }) => listShareLinks(ctx.user, input.vmId)),
+  /** The token is in the answer once; only its hash is kept. */
+  create: authedProcedure
+    .input(
+      z.object({
+        vmId,
+        expiresInMinutes: z
+          .number()
+          .int()
+          .min(SHARE_MIN_MINUTES, `At least ${SHARE_MIN_MINUTES} minutes.`)
+          .max(SHARE_MAX_MINUTES, 'At most 7 days.'),
+      }),
+    )
+    .mutation(({ ctx, input }) => createShareLink(ctx.user, input.vmId, input.expiresInMinutes)),
+  revoke: authedProcedure
+    .input(z.object({ linkId: z.string().min(1).max(128) }))
+    .mutation(({ ctx, input }) => revokeShareLink(ctx.user, input.linkId)),
+});
