@@ -9,11 +9,13 @@
  *   vm.delete task), recorded as an event.
  * The clock is clock.ts's (a test clock in test stacks).
  */
-import { events, type VmLease, leases, tasks, users, vms } from '@vireo/db';
+import { type EventInput, events, type VmLease, leases, tasks, users, vms } from '@vireo/db';
 import { toErrorPayload } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import type { UserView } from '../views.ts';
 import { now } from './clock.ts';
+import { publish } from './bus.ts';
+import { toEventView } from './views.ts';
 import { isClusterLeader } from './cluster.ts';
 import { DEFAULT_REMINDER_DAYS, deleteAt, leaseStep } from './lease-policy.ts';
 import type { VmRecord } from './vm-access.ts';
@@ -46,7 +48,7 @@ export async function sweepLeases(at: Date): Promise<string[]> {
     try {
       if (await runStep(step, l, at)) done.push(`${step} ${l.name}`);
     } catch (err) {
-      await events.add({
+      await record({
         severity: 'warning',
         kind: 'vm.leaseStepFailed',
         message: `The lease sweep could not ${step} VM ${l.name}: ${toErrorPayload(err).message}`,
@@ -61,7 +63,7 @@ async function runStep(step: 'remind' | 'stop' | 'delete', l: VmLease, at: Date)
   const expiresAt = l.expiresAt as Date;
   if (step === 'remind') {
     if (!(await leases.claimReminder(l.vmId, expiresAt, at))) return false;
-    await events.add({
+    await record({
       severity: 'warning',
       kind: 'vm.leaseReminder',
       message: `VM ${l.name}'s lease expires at ${expiresAt.toISOString()}: it will be stopped then, and deleted at ${deleteAt(l)?.toISOString()}. Extend the lease to keep it.`,
@@ -75,7 +77,7 @@ async function runStep(step: 'remind' | 'stop' | 'delete', l: VmLease, at: Date)
   if (!vm || !owner) return false;
   if (step === 'stop') {
     if (!(await leases.claimStop(l.vmId, expiresAt, at))) return false;
-    await events.add({
+    await record({
       severity: 'warning',
       kind: 'vm.leaseExpired',
       message: `VM ${l.name}'s lease expired at ${expiresAt.toISOString()}: stopped; it will be deleted at ${deleteAt(l)?.toISOString()} unless the lease is extended.`,
@@ -89,7 +91,7 @@ async function runStep(step: 'remind' | 'stop' | 'delete', l: VmLease, at: Date)
   if (isRunning(vm.state)) await waitTask(await leaseStopTask(vm, owner));
   const fresh = (await vms.byId(l.vmId)) as VmRecord | null;
   if (!fresh) return false;
-  await events.add({
+  await record({
     severity: 'warning',
     kind: 'vm.leaseDeleted',
     message: `VM ${l.name} is being deleted with its disks: its lease expired at ${expiresAt.toISOString()} and the grace period ended.`,
@@ -137,4 +139,9 @@ async function waitTask(taskId: string): Promise<void> {
     if (t.state === 'failed') throw new Error(t.errorMessage ?? 'The task failed.');
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** Records an event and shows it live (the VM page's events, the admins' event log). */
+async function record(input: EventInput): Promise<void> {
+  publish({ kind: 'event', event: toEventView(await events.add(input)) });
 }
