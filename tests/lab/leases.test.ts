@@ -104,15 +104,19 @@ test('reminded once before expiry, stopped at expiry, deleted with its disk afte
   assert.equal((await events('vm.leaseExpired')).length, 1);
   assert.equal((await api.vm.byId.query({ vmId })).state, 'shutoff');
   assert.ok(await domState(host, uuid), 'still defined in the grace period');
+  const restart = await rejection(api.vm.start.mutate({ vmId }));
+  assert.equal(restart.code, 'INVALID_STATE', 'an expired VM starts only once its lease is extended');
+  assert.match(restart.message, /extend the lease/);
 
   // After the 1-day grace period: deleted through the normal delete path.
   setTestClock(new Date(expiresAt.getTime() + DAY + 60_000));
-  await waitFor(
-    'the VM gone',
-    async () => (await rejection(api.vm.byId.query({ vmId }))).code === 'NOT_FOUND',
-    90_000,
-    500,
-  );
+  const gone = () =>
+    api.vm.byId.query({ vmId }).then(
+      () => false,
+      () => true,
+    );
+  await waitFor('the VM gone', gone, 90_000, 500);
+  assert.equal((await rejection(api.vm.byId.query({ vmId }))).code, 'NOT_FOUND');
   assert.equal(await domState(host, uuid), null, 'libvirt no longer has the domain');
   assert.ok(!(await poolVolumes(host)).includes(volume), 'its disk volume is gone from the pool');
   const log = await api.event.list.query();

@@ -102,6 +102,17 @@ export async function extendLease(vm: { id: string; name: string }, days: number
   return setLease(vm, new Date(base + days * 86_400_000), user);
 }
 
+/** A VM whose lease has expired starts again only once its lease is extended. */
+export function refuseIfLeaseExpired(vm: { name: string; leaseExpiresAt: Date | null }, verb: string): void {
+  if (vm.leaseExpiresAt && vm.leaseExpiresAt.getTime() <= now().getTime()) {
+    throw new VireoError(
+      'INVALID_STATE',
+      `VM ${vm.name}'s lease expired at ${vm.leaseExpiresAt.toISOString()}: extend the lease to ${verb} it.`,
+      { object: 'vm' },
+    );
+  }
+}
+
 /**
  * Gives a VM that just entered a project (created in it or moved into it) the project's default
  * lease, unless it already has one. Call after Vm.projectId is set.

@@ -11,6 +11,7 @@ import { btn } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { formatDateTime } from '../ui/format';
 import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
+import { formatCost, formatHours as hours } from './showback-format';
 import { ShowbackPrices } from './showback-prices';
 
 type Report = RouterOutputs['showback']['report'];
@@ -23,8 +24,6 @@ const PERIODS = {
 type Period = keyof typeof PERIODS;
 
 const COLUMNS = ['Project', 'vCPU-hours', 'Memory GiB-hours', 'Disk GiB-hours', 'Cost'];
-
-const hours = (v: number) => v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2);
 
 /**
  * Showback (issue 10): what each project used over the last day, week or month (vCPU-hours,
@@ -113,7 +112,7 @@ export function ShowbackView() {
                   <td className={`${td} text-right tabular-nums`}>{hours(row.memoryGiBHours)}</td>
                   <td className={`${td} text-right tabular-nums`}>{hours(row.diskGiBHours)}</td>
                   <td className={`${td} text-right font-medium tabular-nums`} data-testid="showback-cost">
-                    {row.cost.toFixed(2)} {r.prices.currency}
+                    {formatCost(row.cost, r.prices.currency)}
                   </td>
                 </tr>
               ))}
@@ -124,7 +123,7 @@ export function ShowbackView() {
                   <td className={`${td} text-right tabular-nums`}>{hours(r.total.memoryGiBHours)}</td>
                   <td className={`${td} text-right tabular-nums`}>{hours(r.total.diskGiBHours)}</td>
                   <td className={`${td} text-right tabular-nums`} data-testid="showback-total">
-                    {r.total.cost.toFixed(2)} {r.prices.currency}
+                    {formatCost(r.total.cost, r.prices.currency)}
                   </td>
                 </tr>
               )}
@@ -176,7 +175,7 @@ function ShowbackCharts({ report: r }: { report: Report }) {
         title={`Cost ${per} (${r.prices.currency})`}
         testId="showback-chart-cost"
         yMax={max('cost')}
-        format={(v) => v.toFixed(2)}
+        format={(v) => formatCost(v, '').trim()}
         series={[{ label: 'cost', stroke: 'stroke-amber-500', swatch: 'bg-amber-500', values: col('cost') }]}
       />
     </div>

@@ -90,7 +90,7 @@ export function VmLeaseCard({ vmId }: { vmId: string }) {
               extend.mutate({ vmId, days });
             }}
           >
-            <label className="flex items-center gap-2 text-zinc-600">
+            <label className="flex items-center gap-2 whitespace-nowrap text-zinc-600">
               Extend by
               <input
                 type="number"
