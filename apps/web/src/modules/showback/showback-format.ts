@@ -8,7 +8,12 @@ export function formatHours(v: number): string {
   if (v >= 100) return v.toFixed(0);
   if (v >= 10) return v.toFixed(1);
   if (v >= 0.01) return v.toFixed(2);
-  return v.toPrecision(3);
+  return String(Number(v.toPrecision(3)));
+}
+
+/** A chart axis or hover value of money: plain digits, small amounts included. */
+export function formatAmount(v: number): string {
+  return v >= 0.01 || v === 0 ? v.toFixed(2) : String(Number(v.toPrecision(2)));
 }
 
 export function formatCost(v: number, currency: string): string {

@@ -11,7 +11,7 @@ import { btn } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { formatDateTime } from '../ui/format';
 import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
-import { formatCost, formatHours as hours } from './showback-format';
+import { formatAmount, formatCost, formatHours as hours } from './showback-format';
 import { ShowbackPrices } from './showback-prices';
 
 type Report = RouterOutputs['showback']['report'];
@@ -175,7 +175,7 @@ function ShowbackCharts({ report: r }: { report: Report }) {
         title={`Cost ${per} (${r.prices.currency})`}
         testId="showback-chart-cost"
         yMax={max('cost')}
-        format={(v) => formatCost(v, '').trim()}
+        format={formatAmount}
         series={[{ label: 'cost', stroke: 'stroke-amber-500', swatch: 'bg-amber-500', values: col('cost') }]}
       />
     </div>
