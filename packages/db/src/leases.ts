@@ -153,3 +153,8 @@ export async function claimStop(vmId: string, expiresAt: Date, at: Date): Promis
   });
   return r.count === 1;
 }
+
+/** Undoes a stop claim whose stop failed, so the next sweep tries again. */
+export async function releaseStop(vmId: string, expiresAt: Date): Promise<void> {
+  await getDb().vm.updateMany({ where: { id: vmId, leaseExpiresAt: expiresAt }, data: { leaseStoppedAt: null } });
+}

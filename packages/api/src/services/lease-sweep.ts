@@ -23,6 +23,8 @@ import { applyDomain, deleteVm, prepare, runVmTask } from './vm-service.ts';
 
 let timer: NodeJS.Timeout | undefined;
 let sweeping = false;
+/** Steps that failed and were recorded, so a step failing at every tick is recorded once. */
+const failed = new Set<string>();
 
 export function startLeaseSweep(): void {
   if (timer) return;
@@ -45,13 +47,18 @@ export async function sweepLeases(at: Date): Promise<string[]> {
   for (const l of await leases.expiringBefore(new Date(at.getTime() + lookAhead * 86_400_000))) {
     const step = leaseStep(l, at);
     if (!step) continue;
+    const key = `${l.vmId} ${step} ${l.expiresAt?.getTime()}`;
     try {
       if (await runStep(step, l, at)) done.push(`${step} ${l.name}`);
+      failed.delete(key);
     } catch (err) {
+      // Retried at every tick (a host offline for an hour): recorded once, not every tick.
+      if (failed.has(key)) continue;
+      failed.add(key);
       await record({
         severity: 'warning',
         kind: 'vm.leaseStepFailed',
-        message: `The lease sweep could not ${step} VM ${l.name}: ${toErrorPayload(err).message}`,
+        message: `The lease sweep could not ${step} VM ${l.name} (it keeps trying): ${toErrorPayload(err).message}`,
         vmId: l.vmId,
       });
     }
@@ -77,6 +84,12 @@ async function runStep(step: 'remind' | 'stop' | 'delete', l: VmLease, at: Date)
   if (!vm || !owner) return false;
   if (step === 'stop') {
     if (!(await leases.claimStop(l.vmId, expiresAt, at))) return false;
+    try {
+      if (isRunning(vm.state)) await waitTask(await leaseStopTask(vm, owner));
+    } catch (err) {
+      await leases.releaseStop(l.vmId, expiresAt); // retried at the next tick
+      throw err;
+    }
     await record({
       severity: 'warning',
       kind: 'vm.leaseExpired',
@@ -84,7 +97,6 @@ async function runStep(step: 'remind' | 'stop' | 'delete', l: VmLease, at: Date)
       vmId: l.vmId,
       userId: l.ownerId,
     });
-    if (isRunning(vm.state)) await waitTask(await leaseStopTask(vm, owner));
     return true;
   }
   // Deleting: a VM started again after its stop (without extending) is powered off first.
