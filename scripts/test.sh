@@ -59,6 +59,11 @@ trap cleanup EXIT
 export VIREO_STATS_INTERVAL_MS=2000 VIREO_SHUTDOWN_TIMEOUT_S=30 VIREO_CONSOLE_TICKET_TTL_S=5
 # tests/lab/snapshot-schedule.test.ts waits for the ticker; 2 s keeps that short.
 export VIREO_SNAPSHOT_TICK_S=2
+# tests/lab/leases.test.ts moves the lease sweep's clock with this file (an offset in ms; the
+# manager honours it only because this variable is set) and waits for the sweep: 2 s ticks.
+export VIREO_TEST_CLOCK_FILE="$STACK_DIR/test-clock-offset-ms" VIREO_LEASE_TICK_S=2
+# Showback metering every 5 s, so tests/e2e/showback-ui.test.ts sees real figures soon.
+export VIREO_METER_TICK_S=5
 # tests/lab/edge.test.ts plays a TLS reverse proxy from this loopback address.
 export VIREO_TRUSTED_PROXIES=127.0.0.5
 # tests/lab/metrics.test.ts scrapes /metrics with this token (a fixed test value, 40 characters).

@@ -29,6 +29,7 @@ const vm = (id: string, patch: Partial<VmView> = {}): VmView => ({
   createdAt: '2026-12-01T00:00:00.000Z',
   startedAt: null,
   tags: [],
+  leaseExpiresAt: null,
   ...patch,
 });
 
@@ -65,6 +66,7 @@ test('URL params: defaults stay out of the URL, junk falls back, filters reach v
     hostId: 'h1',
     ownerId: 'u1',
     tag: 'env:prod',
+    leaseDays: null,
     sort: 'memory',
     dir: 'desc',
   });
@@ -78,8 +80,27 @@ test('URL params: defaults stay out of the URL, junk falls back, filters reach v
     ownerId: 'u1',
     tag: 'env:prod',
   });
-  const junk = parseParams(new URLSearchParams('state=bogus&sort=ram&dir=up&tag=Not%20a%20tag'));
-  assert.deepEqual(junk, { q: '', state: null, hostId: null, ownerId: null, tag: null, sort: 'name', dir: 'asc' });
+  const junk = parseParams(new URLSearchParams('state=bogus&sort=ram&dir=up&tag=Not%20a%20tag&lease=5'));
+  assert.deepEqual(junk, {
+    q: '',
+    state: null,
+    hostId: null,
+    ownerId: null,
+    tag: null,
+    leaseDays: null,
+    sort: 'name',
+    dir: 'asc',
+  });
+});
+
+test('URL params: "lease expires within" days reach vm.list as leaseBefore, from the current minute', () => {
+  const p = parseParams(new URLSearchParams('lease=7&sort=lease'));
+  assert.equal(p.leaseDays, 7);
+  assert.equal(p.sort, 'lease');
+  assert.equal(formatParams(p), '?lease=7&sort=lease');
+  const before = Date.parse(listFilter(p).leaseBefore ?? '');
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  assert.ok(before === minute + 7 * 86_400_000 || before === minute + 60_000 + 7 * 86_400_000);
 });
 
 test('refetches are debounced: a storm of changes costs at most one a second, a lone one 300 ms later', (t) => {

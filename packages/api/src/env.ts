@@ -155,6 +155,16 @@ const schema = z.object({
    * on its host and the upload marked failed (hours; fractions allowed).
    */
   VIREO_IMAGE_UPLOAD_ABANDON_H: z.coerce.number().positive().max(8760).default(24),
+  /** How often each manager runs the lease sweep (seconds); the cluster leader acts. */
+  VIREO_LEASE_TICK_S: z.coerce.number().int().min(1).max(3600).default(60),
+  /** How often usage is metered for showback (seconds). */
+  VIREO_METER_TICK_S: z.coerce.number().int().min(1).max(3600).default(60),
+  /**
+   * Test stacks only (scripts/test.sh sets it): a file holding a clock offset in milliseconds,
+   * read at every use, that the lease sweep and lease rules add to the real time, so tests can
+   * move past an expiry without waiting days. Unset (production): the real clock.
+   */
+  VIREO_TEST_CLOCK_FILE: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   NODE_ENV: z.string().default('production'),
 });
 

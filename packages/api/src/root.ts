@@ -17,6 +17,7 @@ import { liveRouter } from './routers/live.ts';
 import { storageRouter } from './routers/storage.ts';
 import { networkRouter } from './routers/network.ts';
 import { placementRouter } from './routers/placement.ts';
+import { showbackRouter } from './routers/showback.ts';
 import { snapshotRouter } from './routers/snapshot.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
@@ -53,6 +54,7 @@ export const appRouter = router({
   apiToken: apiTokenRouter,
   consoleShare: consoleShareRouter,
   audit: auditRouter,
+  showback: showbackRouter,
 });
 
 export type AppRouter = typeof appRouter;

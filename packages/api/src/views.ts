@@ -73,6 +73,8 @@ export interface VmView {
   startedAt: string | null;
   /** Its tags, sorted. */
   tags: string[];
+  /** When its lease expires (ISO); null: no lease. */
+  leaseExpiresAt: string | null;
 }
 
 export interface TemplateView {

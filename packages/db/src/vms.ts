@@ -28,6 +28,8 @@ export type VmView = {
   updatedAt: Date;
   /** Its tags, sorted. */
   tags: string[];
+  /** When its lease expires (issue 10); null: no lease. */
+  leaseExpiresAt: Date | null;
 };
 
 export type VmCreateInput = {
@@ -68,6 +70,7 @@ const vmSelect = {
   createdAt: true,
   updatedAt: true,
   tags: { select: { tag: true }, orderBy: { tag: 'asc' } },
+  leaseExpiresAt: true,
 } satisfies Prisma.VmSelect;
 
 function toView(row: Prisma.VmGetPayload<{ select: typeof vmSelect }>): VmView {
@@ -105,7 +108,7 @@ export function nameKey(name: string): string {
 /** VM names hold only these; a needle with anything else matches nothing (and "%" never reaches LIKE). */
 const NAME_CHARS = /^[A-Za-z0-9._-]*$/;
 
-export const VM_SORT_KEYS = ['name', 'state', 'host', 'memory', 'vcpus', 'created'] as const;
+export const VM_SORT_KEYS = ['name', 'state', 'host', 'memory', 'vcpus', 'created', 'lease'] as const;
 export type VmSortKey = (typeof VM_SORT_KEYS)[number];
 
 export type VmPageQuery = {
@@ -120,6 +123,8 @@ export type VmPageQuery = {
   ownerId?: string;
   /** Has this tag (exact). */
   tag?: string;
+  /** Its lease expires at or before this (issue 10). */
+  leaseBefore?: Date;
 };
 
 function sortOrder(sort: VmSortKey, dir: 'asc' | 'desc'): Prisma.VmOrderByWithRelationInput[] {
@@ -131,6 +136,8 @@ function sortOrder(sort: VmSortKey, dir: 'asc' | 'desc'): Prisma.VmOrderByWithRe
       memory: { memoryMiB: dir },
       vcpus: { vcpus: dir },
       created: { createdAt: dir },
+      // VMs without a lease come last either way: "expiring soonest" is what this sort is for.
+      lease: { leaseExpiresAt: { sort: dir, nulls: 'last' } },
     } satisfies Record<VmSortKey, Prisma.VmOrderByWithRelationInput>
   )[sort];
   // Ties (same state, same memory...) go by id, so no row shows on two pages or on none.
@@ -168,6 +175,7 @@ function pageWhere(query: VmFilter): Prisma.VmWhereInput {
     nameKey: query.name ? { contains: nameKey(query.name) } : undefined,
     // A semi-join on VmTag's (tag, vmId) index.
     tags: query.tag ? { some: { tag: query.tag } } : undefined,
+    leaseExpiresAt: query.leaseBefore ? { lte: query.leaseBefore } : undefined,
   };
 }
 

@@ -29,6 +29,7 @@ import { connectedHostCount } from '../services/agent-registry.ts';
 import { enrollHost } from '../services/host-service.ts';
 import { LoginThrottledError } from '../services/login-throttle.ts';
 import { AUDIT_EXPORT_PATH, handleAuditExport } from './audit-export.ts';
+import { handleShowbackExport, SHOWBACK_EXPORT_PATH } from './showback-export.ts';
 import { clientInfo, configuredOrigins, normalizeAddress } from './client-info.ts';
 import {
   acceptAgentConsole,
@@ -198,6 +199,10 @@ export function createManagerEdge(): ManagerEdge {
       }
       if (path === AUDIT_EXPORT_PATH) {
         handleAuditExport(req, res).catch(failed);
+        return true;
+      }
+      if (path === SHOWBACK_EXPORT_PATH) {
+        handleShowbackExport(req, res).catch(failed);
         return true;
       }
       if (path === ENROLL_PATH) {

@@ -13,6 +13,7 @@ import { vmEditProcedures } from './vm-edit.ts';
 import { vmDeviceProcedures } from './vm-devices.ts';
 import { vmBootProcedures } from './vm-boot.ts';
 import { vmMigrateProcedures } from './vm-migrate.ts';
+import { vmLeaseProcedures } from './vm-lease.ts';
 import { createVmInput, listVmsInput } from '../schemas/vm.ts';
 
 export const vmRouter = router({
@@ -39,6 +40,7 @@ export const vmRouter = router({
   ...vmDeviceProcedures,
   ...vmBootProcedures,
   ...vmMigrateProcedures,
+  ...vmLeaseProcedures,
   /**
    * Admins only: record the VM on another host that reports its domain (after a host was lost
    * and the VM was started elsewhere by hand). A host's own report never moves a VM.

@@ -131,6 +131,8 @@ export const listVmsInput = z
     ownerId: z.string().min(1).max(64).optional(),
     /** Has this tag. */
     tag: tagNameSchema.optional(),
+    /** Only VMs whose lease expires at or before this (issue 10). */
+    leaseBefore: z.coerce.date().optional(),
   })
   .strict()
   .default({ offset: 0, limit: 100, sort: 'name', dir: 'asc' });

@@ -5,6 +5,8 @@ import { startHaMonitor } from './ha/monitor.ts';
 import { ensureDefaultNetworks } from './networks.ts';
 import { startSnapshotScheduler } from './snapshot-schedule.ts';
 import { startUploadSweep } from './sweeps.ts';
+import { startLeaseSweep } from './lease-sweep.ts';
+import { startMetering } from './showback-meter.ts';
 
 /**
  * Start-up: join the change bus (PostgreSQL: shared with the other managers), then the cluster
@@ -19,6 +21,8 @@ export async function reconcileOnStart(): Promise<{ tasksFailed: number }> {
   await ensureDefaultNetworks();
   startSnapshotScheduler();
   startUploadSweep();
+  startLeaseSweep();
+  startMetering();
   startBalancer();
   startHaMonitor();
   return joined;

@@ -26,6 +26,7 @@ export function toVmView(vm: VmRow): VmView {
     createdAt: vm.createdAt.toISOString(),
     startedAt: vm.state === 'running' || vm.state === 'paused' ? (vm.startedAt?.toISOString() ?? null) : null,
     tags: vm.tags,
+    leaseExpiresAt: vm.leaseExpiresAt?.toISOString() ?? null,
   };
 }
 

@@ -33,6 +33,7 @@ import { retryClashFor } from './domain-facts.ts';
 import { conflictingHosts } from './vm-reconcile.ts';
 import { publish } from './bus.ts';
 import { refuseIfInMaintenance } from './host-maintenance-guard.ts';
+import { applyDefaultLease, refuseIfLeaseExpired } from './lease-service.ts';
 import { chosenHost, placeVm } from './placement.ts';
 import { type ProgressFn, startTask } from './tasks.ts';
 import type { VmRecord } from './vm-access.ts';
@@ -109,6 +110,8 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
     if (err instanceof DbConflictError) throw nameTaken(input.name);
     throw err;
   }
+  // A VM created in a project with a lease policy gets the project's default lease.
+  await applyDefaultLease(vm.id);
   let plan: HardwarePlan;
   let nics: VmNicRow[];
   try {
@@ -319,6 +322,7 @@ export async function prepare(vm: VmRecord, allowed: readonly string[], verb: st
 }
 
 export async function startVm(vm: VmRecord, user: UserView): Promise<{ taskId: string }> {
+  refuseIfLeaseExpired(vm, 'start');
   const agent = await prepare(vm, ['shutoff', 'crashed'], 'start');
   await refuseIfInMaintenance(vm.hostId, `start VM ${vm.name}`);
   const taskId = await runVmTask(vm, 'vm.start', user, async () => {

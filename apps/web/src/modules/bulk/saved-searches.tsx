@@ -35,7 +35,16 @@ export function paramsOf(f: Filter): Partial<VmListParams> {
 
 const same = (a: Filter, b: Filter) =>
   JSON.stringify(filterOf({ ...EMPTY, ...paramsOf(a) })) === JSON.stringify(filterOf({ ...EMPTY, ...paramsOf(b) }));
-const EMPTY: VmListParams = { q: '', state: null, hostId: null, ownerId: null, tag: null, sort: 'name', dir: 'asc' };
+const EMPTY: VmListParams = {
+  q: '',
+  state: null,
+  hostId: null,
+  ownerId: null,
+  tag: null,
+  leaseDays: null,
+  sort: 'name',
+  dir: 'asc',
+};
 
 /** The saved search whose filter is the list's current one, if any. */
 export function useActiveSearch(params: VmListParams): SavedSearch | undefined {

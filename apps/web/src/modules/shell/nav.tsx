@@ -8,6 +8,7 @@ import { useSession } from '../auth/use-session';
 import {
   AuditIcon,
   BellIcon,
+  ChartIcon,
   HostIcon,
   ImageIcon,
   InventoryIcon,
@@ -117,6 +118,7 @@ function adminItems(firingAlerts: number): NavItem[] {
       testId: 'nav-audit',
       matches: (p) => p.startsWith('/audit'),
     },
+    SHOWBACK_ITEM,
     {
       href: '/affinity',
       label: 'Affinity',
@@ -126,6 +128,15 @@ function adminItems(firingAlerts: number): NavItem[] {
     },
   ];
 }
+
+/** Usage per project, priced (issue 10): admins under Administration, project owners under Account. */
+const SHOWBACK_ITEM: NavItem = {
+  href: '/showback',
+  label: 'Showback',
+  icon: <ChartIcon />,
+  testId: 'nav-showback',
+  matches: (p) => p.startsWith('/showback'),
+};
 
 /** Everyone's own settings: for now their API tokens. */
 const ACCOUNT_ITEM: NavItem = {
@@ -195,6 +206,7 @@ export function Nav({ open, onClose }: { open: boolean; onClose: () => void }) {
           </>
         )}
         <NavHeading>Account</NavHeading>
+        {!isAdmin && <NavLink item={SHOWBACK_ITEM} active={SHOWBACK_ITEM.matches(pathname)} />}
         <NavLink item={ACCOUNT_ITEM} active={ACCOUNT_ITEM.matches(pathname)} />
         <NavLink item={SECURITY_ITEM} active={SECURITY_ITEM.matches(pathname)} />
       </nav>

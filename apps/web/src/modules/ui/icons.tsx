@@ -205,3 +205,13 @@ export function Spinner() {
     </svg>
   );
 }
+
+/** Bars over time: showback. */
+export function ChartIcon() {
+  return (
+    <Icon>
+      <path d="M2.5 13.5h11" />
+      <path d="M4.5 11V8M7.5 11V4.5M10.5 11V6.5" strokeWidth="2" />
+    </Icon>
+  );
+}

@@ -6,7 +6,7 @@ import { useTRPC } from '@/trpc/client';
 import { useSession } from '../auth/use-session';
 import { inputBase } from '../ui/buttons';
 import { SearchIcon } from '../ui/icons';
-import { VM_STATE_OPTIONS, type VmListParams } from './vm-list-params';
+import { LEASE_DAYS_OPTIONS, VM_STATE_OPTIONS, type VmListParams } from './vm-list-params';
 
 /** Typing settles this long before the list (and the URL) follow it. */
 const SEARCH_DEBOUNCE_MS = 250;
@@ -121,6 +121,20 @@ export const VmListFilters = memo(function VmListFilters({ params, onChange, fil
         {params.tag && !tags.data?.some((t) => t.tag === params.tag) && (
           <option value={params.tag}>{params.tag}</option>
         )}
+      </select>
+      <select
+        data-testid="vm-lease-filter"
+        aria-label="Filter by lease expiry"
+        className={`${select} flex-1 sm:w-36 sm:flex-none`}
+        value={params.leaseDays ?? ''}
+        onChange={(e) => onChange({ leaseDays: e.target.value ? Number(e.target.value) : null })}
+      >
+        <option value="">Any lease</option>
+        {LEASE_DAYS_OPTIONS.map((d) => (
+          <option key={d} value={d}>
+            {`Expires in ${d} d`}
+          </option>
+        ))}
       </select>
       {isAdmin && (
         <select

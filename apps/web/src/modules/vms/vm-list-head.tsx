@@ -12,6 +12,7 @@ const SORT_FOR: Partial<Record<(typeof VM_COLUMNS)[number], VmSortKey>> = {
   Host: 'host',
   vCPU: 'vcpus',
   Memory: 'memory',
+  Lease: 'lease',
 };
 const RIGHT_ALIGNED = new Set<string>(['vCPU', 'Memory']);
 

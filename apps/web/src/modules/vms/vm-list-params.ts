@@ -17,6 +17,8 @@ export interface VmListParams {
   /** Admins only (others always see their own). */
   ownerId: string | null;
   tag: string | null;
+  /** Only VMs whose lease expires within this many days (issue 10); null: any. */
+  leaseDays: number | null;
   sort: VmSortKey;
   dir: SortDir;
 }
@@ -27,6 +29,7 @@ export const DEFAULT_PARAMS: VmListParams = {
   hostId: null,
   ownerId: null,
   tag: null,
+  leaseDays: null,
   sort: 'name',
   dir: 'asc',
 };
@@ -48,7 +51,13 @@ const STATE_KEYS = {
 } satisfies Record<VmState, 1>;
 export const VM_STATE_OPTIONS = Object.keys(STATE_KEYS) as VmState[];
 
-const SORT_KEYS = { name: 1, state: 1, host: 1, memory: 1, vcpus: 1, created: 1 } satisfies Record<VmSortKey, 1>;
+const SORT_KEYS = { name: 1, state: 1, host: 1, memory: 1, vcpus: 1, created: 1, lease: 1 } satisfies Record<
+  VmSortKey,
+  1
+>;
+
+/** The "lease expires within" choices (days). */
+export const LEASE_DAYS_OPTIONS = [1, 7, 30] as const;
 
 function isState(value: string | null): value is VmState {
   return value !== null && Object.hasOwn(STATE_KEYS, value);
@@ -67,6 +76,7 @@ export function parseParams(search: URLSearchParams): VmListParams {
     hostId: search.get('host') || null,
     ownerId: search.get('owner') || null,
     tag: TAG.test(search.get('tag') ?? '') ? search.get('tag') : null,
+    leaseDays: LEASE_DAYS_OPTIONS.find((d) => String(d) === search.get('lease')) ?? null,
     sort: isSort(sort) ? sort : 'name',
     dir: search.get('dir') === 'desc' ? 'desc' : 'asc',
   };
@@ -80,14 +90,19 @@ export function formatParams(p: VmListParams): string {
   if (p.hostId) out.set('host', p.hostId);
   if (p.ownerId) out.set('owner', p.ownerId);
   if (p.tag) out.set('tag', p.tag);
+  if (p.leaseDays !== null) out.set('lease', String(p.leaseDays));
   if (p.sort !== 'name') out.set('sort', p.sort);
   if (p.dir !== 'asc') out.set('dir', p.dir);
   const s = out.toString();
   return s ? `?${s}` : '';
 }
 
-/** What `vm.list` is asked for these params (without offset/limit). */
+/**
+ * What `vm.list` is asked for these params (without offset/limit). A lease filter counts from
+ * the start of the current minute, so the query key (and the loaded pages) stay put meanwhile.
+ */
 export function listFilter(p: VmListParams) {
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
   return {
     sort: p.sort,
     dir: p.dir,
@@ -96,5 +111,6 @@ export function listFilter(p: VmListParams) {
     ...(p.hostId ? { hostId: p.hostId } : {}),
     ...(p.ownerId ? { ownerId: p.ownerId } : {}),
     ...(p.tag ? { tag: p.tag } : {}),
+    ...(p.leaseDays !== null ? { leaseBefore: new Date(minute + p.leaseDays * 86_400_000).toISOString() } : {}),
   } satisfies ListInput;
 }

@@ -3,11 +3,22 @@
 import Link from 'next/link';
 import { memo } from 'react';
 import type { VmView } from '@/trpc/types';
-import { formatMiB, formatPercent } from '../ui/format';
+import { formatDateTime, formatMiB, formatPercent } from '../ui/format';
 import { VmStatePill } from '../ui/status-pill';
 
 export const VM_ROW_HEIGHT = 32;
-export const VM_COLUMNS = ['Select', 'Name', 'State', 'Host', 'vCPU', 'Memory', 'Template', 'Owner', 'CPU'] as const;
+export const VM_COLUMNS = [
+  'Select',
+  'Name',
+  'State',
+  'Host',
+  'vCPU',
+  'Memory',
+  'Template',
+  'Owner',
+  'Lease',
+  'CPU',
+] as const;
 
 const cell = 'h-8 border-b border-zinc-100 px-3 py-0 whitespace-nowrap';
 
@@ -81,12 +92,32 @@ export const VmRow = memo(function VmRow({ vm, selected, checked, onSelect, onOp
       <td className={`${cell} text-right tabular-nums`}>{formatMiB(vm.memoryMiB)}</td>
       <td className={`${cell} max-w-48 truncate text-zinc-700`}>{vm.templateName}</td>
       <td className={`${cell} text-zinc-700`}>{vm.ownerName}</td>
+      <td className={`${cell} text-zinc-700 tabular-nums`} data-testid="vm-row-lease">
+        <LeaseCell expiresAt={vm.leaseExpiresAt} />
+      </td>
       <td className={`${cell} w-36`}>
         <CpuCell percent={vm.cpuUsagePercent} />
       </td>
     </tr>
   );
 });
+
+/** The lease's expiry as days/hours left ("3 d", "5 h", "expired"); the date on hover. */
+function LeaseCell({ expiresAt }: { expiresAt: string | null }) {
+  if (!expiresAt) return <span className="text-zinc-400">—</span>;
+  const ms = Date.parse(expiresAt) - Date.now();
+  const text =
+    ms <= 0
+      ? 'expired'
+      : ms >= 86_400_000
+        ? `${Math.floor(ms / 86_400_000)} d`
+        : `${Math.max(1, Math.floor(ms / 3600_000))} h`;
+  return (
+    <span title={formatDateTime(expiresAt)} className={ms < 86_400_000 ? 'font-medium text-amber-700' : ''}>
+      {text}
+    </span>
+  );
+}
 
 function CpuCell({ percent }: { percent: number | null }) {
   if (percent === null) return <span className="text-zinc-400">—</span>;

@@ -6,6 +6,7 @@ import { useTRPC } from '@/trpc/client';
 import type { VmView } from '@/trpc/types';
 import { useSession } from '../auth/use-session';
 import { VmTagEditor } from '../bulk/vm-tags';
+import { VmLeaseCard } from '../showback/vm-lease-card';
 import { PerformancePanel } from '../stats/performance-panel';
 import { formatDateTime, formatMiB, formatPercent, formatUptime } from '../ui/format';
 import { HostStatusPill, VmStatePill } from '../ui/status-pill';
@@ -27,6 +28,7 @@ export function VmSummaryTab({ vm }: { vm: VmView }) {
         <Card title="Tags">
           <VmTagEditor vm={vm} />
         </Card>
+        <VmLeaseCard vmId={vm.id} />
       </div>
       <div className="min-w-0 flex-1">
         <PerformancePanel kind="vm" vmId={vm.id} memoryTotalBytes={vm.memoryMiB * 1024 * 1024} />

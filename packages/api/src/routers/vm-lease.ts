@@ -1,0 +1,21 @@
+/**
+ * A VM's lease (issue 10): spread into the `vm` router, so `vm.lease`, `vm.setLease`,
+ * `vm.extendLease`. The VM's owner and admins act (vmProcedure), always within the project's
+ * lease policy (services/lease-service.ts).
+ */
+import { z } from 'zod';
+import { extendLease, leaseView, setLease } from '../services/lease-service.ts';
+import { vmProcedure } from '../trpc.ts';
+
+export const vmLeaseProcedures = {
+  /** The expiry, reminder and deletion times, the policy and how far an extension may go. */
+  lease: vmProcedure.query(({ ctx }) => leaseView(ctx.vm.id)),
+  /** A new expiry (null: no lease, admins only where the project imposes none). */
+  setLease: vmProcedure
+    .input(z.object({ expiresAt: z.coerce.date().nullable() }))
+    .mutation(({ ctx, input }) => setLease(ctx.vm, input.expiresAt, ctx.user)),
+  /** Extends by whole days from the current expiry (from now once expired). */
+  extendLease: vmProcedure
+    .input(z.object({ days: z.number().int().min(1).max(3650) }))
+    .mutation(({ ctx, input }) => extendLease(ctx.vm, input.days, ctx.user)),
+};
