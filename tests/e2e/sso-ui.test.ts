@@ -1,0 +1,172 @@
+/**
+ * Single sign-on with OpenID Connect (issue 10) in Chromium, against a real provider
+ * (oidc-provider, tests/support/oidc-provider.ts) that this test starts on loopback: the login
+ * page's "Sign in with Test SSO" → the provider's login and consent pages → back in Vireo signed
+ * in, with the role the groups claim maps to (scripts/test.sh: vireo-admins=admin,
+ * dev-team=member@project:sso-dev). Also: a tampered state is refused with a readable page and no
+ * session; a user removed from a group loses that role at the next login while a role granted
+ * by hand stays; a disabled SSO account is refused; an SSO account has no password login.
+ * Screenshots of the login page with the button and of the error page are saved.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { admin, baseUrl, loginAs, rejection } from '../support/api.ts';
+import { launchChromium } from '../support/browser.ts';
+import { startTestProvider, type TestProvider } from '../support/oidc-provider.ts';
+
+process.env.DATABASE_URL ??= `file:${path.join(process.env.VIREO_TEST_STACK_DIR ?? 'var/vtest', 'vireo.db')}`;
+const db = await import('@vireo/db');
+
+const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/sso`;
+let browser: Browser;
+let provider: TestProvider;
+let projectId: string;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  provider = await startTestProvider();
+  const project = (await db.projects.byName('sso-dev')) ?? (await db.projects.create({ name: 'sso-dev' }));
+  projectId = project.id;
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await provider?.close();
+});
+
+/** A browser of its own per person (the provider remembers who signed in), loopback only. */
+async function freshPage(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  // The provider's development pages @import a web font: nothing leaves the machine.
+  await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort());
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  return { context, page };
+}
+
+/** Clicks the SSO button and goes through the provider's pages as `login` (when it asks). */
+async function ssoLogin(page: Page, login: string, screenshot?: string): Promise<void> {
+  await page.goto(`${baseUrl()}/login`);
+  const button = page.getByTestId('login-sso');
+  await button.waitFor();
+  assert.equal((await button.textContent())?.trim(), 'Sign in with Test SSO');
+  if (screenshot) await page.screenshot({ path: `${artifacts}/${screenshot}`, fullPage: true });
+  await button.click();
+  const provider = new URL(`http://127.0.0.1:${process.env.VIREO_TEST_OIDC_PORT}`).origin;
+  await page.waitForURL((u) => u.origin === provider || u.origin === new URL(baseUrl()).origin);
+  if (new URL(page.url()).origin === provider) {
+    await page.locator('input[name=login]').fill(login);
+    await page.locator('input[name=password]').fill('any password');
+    await page.locator('button[type=submit]').click();
+    // The consent page (first login of this account to this client).
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+  await page.waitForURL((u) => u.origin === new URL(baseUrl()).origin && !u.pathname.startsWith('/api/'));
+}
+
+async function me(page: Page): Promise<{ username: string; role: string } | null> {
+  const res = await page.request.get(`${baseUrl()}/api/trpc/auth.me`);
+  return ((await res.json()) as { result: { data: { username: string; role: string } | null } }).result.data;
+}
+
+async function userOf(subject: string) {
+  return db.getDb().user.findFirst({
+    where: { oidcIssuer: provider.issuer, oidcSubject: subject },
+    select: { id: true, username: true, role: true },
+  });
+}
+
+test('an admin group signs in to the admin console; a member group gets its project role', async () => {
+  const alice = `alice-${Date.now().toString(36)}`;
+  provider.groups.set(alice, ['vireo-admins', 'unrelated']);
+  const { context, page } = await freshPage();
+  await ssoLogin(page, alice, 'login-page-sso-button.png');
+  await page.getByTestId('nav-vms').waitFor();
+  await page.getByTestId('nav-users').waitFor(); // the admin console's Users page is offered
+  await page.screenshot({ path: `${artifacts}/signed-in-admin.png` });
+  const aliceMe = await me(page);
+  assert.equal(aliceMe?.role, 'admin');
+  assert.equal(aliceMe?.username, alice);
+  await context.close();
+
+  const bob = `bob-${Date.now().toString(36)}`;
+  provider.groups.set(bob, ['dev-team']);
+  const second = await freshPage();
+  await ssoLogin(second.page, bob);
+  await second.page.getByTestId('nav-vms').waitFor();
+  assert.equal(await second.page.getByTestId('nav-users').count(), 0, 'a member sees no admin pages');
+  const bobUser = await userOf(bob);
+  assert.ok(bobUser);
+  assert.equal(bobUser.role, 'user');
+  const bindings = await db.roleBindings.forUser(bobUser.id);
+  assert.deepEqual(
+    bindings.map((b) => [b.role, b.scopeKind, b.scopeId]),
+    [['member', 'project', projectId]],
+  );
+
+  // A role granted by hand stays; the group's role goes with the group, at the next login.
+  await db.roleBindings.grant({ userId: bobUser.id, role: 'viewer', scopeKind: 'system', scopeId: '' });
+  provider.groups.set(bob, []);
+  await second.page.getByTestId('logout').click();
+  await second.page.getByTestId('login-form').waitFor();
+  await ssoLogin(second.page, bob); // the provider remembers bob: straight back
+  await second.page.getByTestId('nav-vms').waitFor();
+  const after = await db.roleBindings.forUser(bobUser.id);
+  assert.deepEqual(
+    after.map((b) => [b.role, b.scopeKind]),
+    [['viewer', 'system']],
+  );
+  await second.context.close();
+
+  // No password login for an SSO account, with a message that says where to sign in.
+  const refused = await rejection(loginAs(bobUser.username, 'any password'));
+  assert.equal(refused.code, 'UNAUTHORIZED');
+  assert.match(refused.message, /Sign in with Test SSO/);
+
+  // The audit log has the logins.
+  const { api } = await admin();
+  const entries = await api.audit.search.query({ actionPrefix: 'auth.sso', limit: 20 });
+  const names = entries.entries.filter((e) => e.ok).map((e) => e.username);
+  assert.ok(names.includes(alice) && names.includes(bob), `audit has both SSO logins: ${names.join(', ')}`);
+});
+
+test('a tampered state is refused with a readable page and no session; a disabled account is refused', async () => {
+  const carol = `carol-${Date.now().toString(36)}`;
+  provider.groups.set(carol, ['vireo-admins']);
+  const { context, page } = await freshPage();
+  await page.route(`${baseUrl()}/api/auth/oidc/callback*`, (route) => {
+    const url = new URL(route.request().url());
+    url.searchParams.set('state', 'tampered-state-value');
+    return route.continue({ url: url.href });
+  });
+  await ssoLogin(page, carol);
+  await page.getByTestId('sso-error').waitFor();
+  assert.match((await page.getByTestId('sso-error-title').textContent()) ?? '', /could not be verified/);
+  assert.doesNotMatch((await page.content()) ?? '', /at .*\.ts:\d+/, 'no stack trace');
+  await page.screenshot({ path: `${artifacts}/sso-error-state.png` });
+  assert.equal(await me(page), null, 'no session');
+  assert.equal(await userOf(carol), null, 'no account made');
+  await page.getByTestId('sso-error-back').click();
+  await page.getByTestId('login-form').waitFor();
+  await page.unroute(`${baseUrl()}/api/auth/oidc/callback*`);
+
+  // The same person, untampered, gets in; disabled by an admin, they are refused.
+  await ssoLogin(page, carol);
+  await page.getByTestId('nav-vms').waitFor();
+  const carolUser = await userOf(carol);
+  assert.ok(carolUser);
+  const { api } = await admin();
+  await api.user.setDisabled.mutate({ userId: carolUser.id, disabled: true });
+  await ssoLogin(page, carol);
+  await page.getByTestId('sso-error').waitFor();
+  assert.match((await page.getByTestId('sso-error-title').textContent()) ?? '', /disabled/);
+  assert.equal(await me(page), null);
+  const refusals = await api.audit.search.query({ actionPrefix: 'auth.sso', limit: 20 });
+  const codes = refusals.entries.filter((e) => !e.ok).map((e) => e.errorCode);
+  assert.ok(codes.includes('FORBIDDEN') && codes.includes('UNAUTHORIZED'), `refusals audited: ${codes.join(', ')}`);
+  await context.close();
+});
