@@ -48,24 +48,38 @@ async function freshPage(): Promise<{ context: BrowserContext; page: Page }> {
   return { context, page };
 }
 
-/** Clicks the SSO button and goes through the provider's pages as `login` (when it asks). */
-async function ssoLogin(page: Page, login: string, screenshot?: string): Promise<void> {
+/**
+ * Clicks the SSO button and goes through the provider's pages as `login` (when it asks).
+ * `tamperState`: the authorization request is sent again with another state, as an attacker's
+ * link would be (the browser's flow cookie keeps the real one); the provider hands it back.
+ */
+async function ssoLogin(page: Page, login: string, opts: { screenshot?: string; tamperState?: boolean } = {}) {
   await page.goto(`${baseUrl()}/login`);
   const button = page.getByTestId('login-sso');
   await button.waitFor();
   assert.equal((await button.textContent())?.trim(), 'Sign in with Test SSO');
-  if (screenshot) await page.screenshot({ path: `${artifacts}/${screenshot}`, fullPage: true });
+  if (opts.screenshot) await page.screenshot({ path: `${artifacts}/${opts.screenshot}`, fullPage: true });
+  const authorize = page.waitForRequest((r) => r.url().startsWith(`${provider.issuer}/auth?`));
   await button.click();
-  const provider = new URL(`http://127.0.0.1:${process.env.VIREO_TEST_OIDC_PORT}`).origin;
-  await page.waitForURL((u) => u.origin === provider || u.origin === new URL(baseUrl()).origin);
-  if (new URL(page.url()).origin === provider) {
+  const sent = new URL((await authorize).url());
+  assert.equal(sent.searchParams.get('code_challenge_method'), 'S256');
+  assert.ok(sent.searchParams.get('nonce') && sent.searchParams.get('state'));
+  if (opts.tamperState) {
+    sent.searchParams.set('state', 'tampered-state-value-0123456789');
+    await page.goto(sent.href);
+  }
+  const vireo = new URL(baseUrl()).origin;
+  await page.waitForURL(
+    (u) => u.pathname.startsWith('/interaction/') || (u.origin === vireo && u.pathname !== '/login'),
+  );
+  if (new URL(page.url()).pathname.startsWith('/interaction/')) {
     await page.locator('input[name=login]').fill(login);
     await page.locator('input[name=password]').fill('any password');
     await page.locator('button[type=submit]').click();
     // The consent page (first login of this account to this client).
     await page.getByRole('button', { name: 'Continue' }).click();
   }
-  await page.waitForURL((u) => u.origin === new URL(baseUrl()).origin && !u.pathname.startsWith('/api/'));
+  await page.waitForURL((u) => u.origin === vireo && u.pathname !== '/login' && !u.pathname.startsWith('/api/'));
 }
 
 async function me(page: Page): Promise<{ username: string; role: string } | null> {
@@ -84,7 +98,7 @@ test('an admin group signs in to the admin console; a member group gets its proj
   const alice = `alice-${Date.now().toString(36)}`;
   provider.groups.set(alice, ['vireo-admins', 'unrelated']);
   const { context, page } = await freshPage();
-  await ssoLogin(page, alice, 'login-page-sso-button.png');
+  await ssoLogin(page, alice, { screenshot: 'login-page-sso-button.png' });
   await page.getByTestId('nav-vms').waitFor();
   await page.getByTestId('nav-users').waitFor(); // the admin console's Users page is offered
   await page.screenshot({ path: `${artifacts}/signed-in-admin.png` });
@@ -138,12 +152,7 @@ test('a tampered state is refused with a readable page and no session; a disable
   const carol = `carol-${Date.now().toString(36)}`;
   provider.groups.set(carol, ['vireo-admins']);
   const { context, page } = await freshPage();
-  await page.route(`${baseUrl()}/api/auth/oidc/callback*`, (route) => {
-    const url = new URL(route.request().url());
-    url.searchParams.set('state', 'tampered-state-value');
-    return route.continue({ url: url.href });
-  });
-  await ssoLogin(page, carol);
+  await ssoLogin(page, carol, { tamperState: true });
   await page.getByTestId('sso-error').waitFor();
   assert.match((await page.getByTestId('sso-error-title').textContent()) ?? '', /could not be verified/);
   assert.doesNotMatch((await page.content()) ?? '', /at .*\.ts:\d+/, 'no stack trace');
@@ -152,7 +161,6 @@ test('a tampered state is refused with a readable page and no session; a disable
   assert.equal(await userOf(carol), null, 'no account made');
   await page.getByTestId('sso-error-back').click();
   await page.getByTestId('login-form').waitFor();
-  await page.unroute(`${baseUrl()}/api/auth/oidc/callback*`);
 
   // The same person, untampered, gets in; disabled by an admin, they are refused.
   await ssoLogin(page, carol);
