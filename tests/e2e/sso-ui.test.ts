@@ -134,6 +134,12 @@ test('an admin group signs in to the admin console; a member group gets its proj
     after.map((b) => [b.role, b.scopeKind]),
     [['viewer', 'system']],
   );
+  // TOTP is for local accounts: the second factor of an SSO account is the provider's.
+  const totp = await second.page.request.post(`${baseUrl()}/api/trpc/totp.begin`, {
+    headers: { origin: baseUrl(), 'content-type': 'application/json' },
+    data: {},
+  });
+  assert.match(await totp.text(), /signs in with single sign-on/);
   await second.context.close();
 
   // No password login for an SSO account, with a message that says where to sign in.
@@ -176,5 +182,19 @@ test('a tampered state is refused with a readable page and no session; a disable
   const refusals = await api.audit.search.query({ actionPrefix: 'auth.sso', limit: 20 });
   const codes = refusals.entries.filter((e) => !e.ok).map((e) => e.errorCode);
   assert.ok(codes.includes('FORBIDDEN') && codes.includes('UNAUTHORIZED'), `refusals audited: ${codes.join(', ')}`);
+  await context.close();
+});
+
+test('cancelling at the provider ends on a readable page, back to the login page', async () => {
+  const { context, page } = await freshPage();
+  await page.goto(`${baseUrl()}/login`);
+  await page.getByTestId('login-sso').click();
+  await page.waitForURL((u) => u.pathname.startsWith('/interaction/'));
+  await page.getByRole('link', { name: '[ Cancel ]' }).click();
+  await page.getByTestId('sso-error').waitFor();
+  assert.match((await page.getByTestId('sso-error-title').textContent()) ?? '', /cancelled/);
+  assert.equal(await me(page), null);
+  await page.getByTestId('sso-error-back').click();
+  await page.getByTestId('login-sso').waitFor();
   await context.close();
 });
