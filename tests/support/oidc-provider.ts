@@ -39,6 +39,8 @@ export async function startTestProvider(): Promise<TestProvider> {
     scopes: ['openid', 'profile', 'email', 'groups'],
     claims: { openid: ['sub'], profile: ['preferred_username', 'name'], email: ['email'], groups: ['groups'] },
     cookies: { keys: ['vireo-test-oidc-cookie-key-0123456789'] },
+    // Fixed lifetimes (seconds): the defaults work but print a notice each.
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
     features: { devInteractions: { enabled: true } },
     async findAccount(_ctx, sub) {
       return {
@@ -49,7 +51,6 @@ export async function startTestProvider(): Promise<TestProvider> {
       };
     },
   });
-  // Development keys and interactions are what this provider is for: no warnings in the output.
   provider.on('server_error', (_ctx, err) => console.error('[test oidc provider]', err));
   const server: Server = createServer(provider.callback());
   await new Promise<void>((resolve, reject) => {

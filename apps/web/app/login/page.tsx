@@ -1,7 +1,6 @@
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { LoginForm } from '@/modules/auth/login-form';
-import { SsoButton } from '@/modules/auth/sso-button';
 
 export const metadata: Metadata = { title: 'Log in' };
 
@@ -18,7 +17,6 @@ export default function LoginPage() {
           <h1 className="mb-4 text-sm font-semibold text-zinc-900">Log in to the console</h1>
           <Suspense>
             <LoginForm />
-            <SsoButton />
           </Suspense>
         </div>
       </div>
