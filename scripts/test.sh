@@ -75,6 +75,13 @@ export VIREO_ALERT_WEBHOOK_URL="http://127.0.0.1:$VIREO_TEST_WEBHOOK_PORT/vireo-
 export VIREO_ALERT_WEBHOOK_SECRET=vireo-test-alert-webhook-secret-0123
 # HA fencing: the lab's fence agent (lab/fence/fence_vireo_lab) besides the system's.
 export VIREO_FENCE_AGENT_DIRS="$REPO/lab/fence:/usr/sbin:/usr/local/sbin"
+# Single sign-on: tests/e2e/sso-ui.test.ts starts a real OIDC provider (oidc-provider) on this
+# loopback port; the manager reads its discovery document only at the first SSO login.
+export VIREO_TEST_OIDC_PORT=$((STACK_PORT + 1100))
+export VIREO_OIDC_ISSUER="http://127.0.0.1:$VIREO_TEST_OIDC_PORT" VIREO_OIDC_CLIENT_ID=vireo-test
+export VIREO_OIDC_CLIENT_SECRET=vireo-test-oidc-secret-0123456789 VIREO_OIDC_NAME="Test SSO"
+export VIREO_OIDC_REDIRECT_BASE="http://127.0.0.1:$STACK_PORT" VIREO_OIDC_SCOPES="openid profile email groups"
+export VIREO_OIDC_GROUP_ROLES="vireo-admins=admin,dev-team=member@project:sso-dev,ops=operator"
 start_manager
 start_agents
 wait_hosts_online "$STACK_HOSTS"

@@ -1,10 +1,13 @@
 /**
  * The manager's configuration: the only reader of environment variables in the manager.
- * Defaults → environment; invalid values stop the process with a message naming the variable.
+ * Defaults → file (JSON of the same names: VIREO_CONFIG, else /etc/vireo/manager.json when it
+ * exists) → environment; invalid values stop the process with a message naming the variable.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { normalizedPathSchema } from '@vireo/protocol';
 import { z } from 'zod';
+import { oidcRefine, oidcSchema } from './services/oidc/config.ts';
 
 const schema = z.object({
   VIREO_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -166,19 +169,44 @@ const schema = z.object({
    */
   VIREO_TEST_CLOCK_FILE: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   NODE_ENV: z.string().default('production'),
+  /** Single sign-on with OpenID Connect (services/oidc/config.ts, docs/sso.md). */
+  ...oidcSchema,
 });
+
+const checked = schema.superRefine(oidcRefine);
 
 export type ManagerEnv = z.infer<typeof schema>;
 
 let cached: ManagerEnv | undefined;
 
-export function managerEnv(): ManagerEnv {
-  if (cached) return cached;
-  const parsed = schema.safeParse(process.env);
+/** The config file's settings (an object of VIREO_* names), or {} when there is none. */
+function fileSettings(env: NodeJS.ProcessEnv): { file: string | undefined; values: Record<string, unknown> } {
+  const file = env.VIREO_CONFIG || (existsSync('/etc/vireo/manager.json') ? '/etc/vireo/manager.json' : undefined);
+  if (!file) return { file, values: {} };
+  let values: unknown;
+  try {
+    values = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`Cannot read the manager's config file ${file}: ${(err as Error).message}`);
+  }
+  if (!values || typeof values !== 'object' || Array.isArray(values))
+    throw new Error(`The manager's config file ${file} must hold a JSON object of VIREO_* settings.`);
+  return { file, values: values as Record<string, unknown> };
+}
+
+/** Parses a configuration; exported for tests. @throws Error naming each bad setting */
+export function parseManagerEnv(env: NodeJS.ProcessEnv): ManagerEnv {
+  const { file, values } = fileSettings(env);
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = checked.safeParse({ ...values, ...set });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid manager configuration:\n${lines.join('\n')}`);
+    throw new Error(`Invalid manager configuration${file ? ` (file ${file})` : ''}:\n${lines.join('\n')}`);
   }
-  cached = parsed.data;
+  return parsed.data;
+}
+
+export function managerEnv(): ManagerEnv {
+  cached ??= parseManagerEnv(process.env);
   return cached;
 }

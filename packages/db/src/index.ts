@@ -3,6 +3,7 @@
 export { closeDb, defaultDatabaseUrl, getDb } from './client.ts';
 export * from './enums.ts';
 export type { Role, ScopeKind } from './role-bindings.ts';
+export { ROLES, SCOPE_KINDS } from './role-bindings.ts';
 export { DbConflictError, DbError, type DbErrorCode, DbNotFoundError } from './errors.ts';
 export { hashPassword, verifyPassword } from './password.ts';
 export { isPostgresUrl, MAX_NOTIFY_PAYLOAD, type NotifyChannel, openNotifyChannel } from './notify.ts';
@@ -29,6 +30,7 @@ export * as inventory from './inventory.ts';
 export * as imageUploads from './image-uploads.ts';
 export * as managers from './managers.ts';
 export * as networks from './networks.ts';
+export * as oidcUsers from './oidc-users.ts';
 export * as projects from './projects.ts';
 export * as leases from './leases.ts';
 export * as usage from './usage.ts';

@@ -51,7 +51,10 @@ function toView(row: Row): RoleBindingView {
   };
 }
 
-/** Grants a role; granting one the user already has returns the existing binding. */
+/**
+ * Grants a role; granting one the user already has returns the existing binding, now marked as
+ * granted by hand (so an SSO login no longer replaces it, see oidc-users.ts).
+ */
 export async function grant(input: {
   userId: string;
   role: Role;
@@ -65,7 +68,7 @@ export async function grant(input: {
         userId_role_scopeKind_scopeId: { userId: input.userId, role: input.role, scopeKind: input.scopeKind, scopeId },
       },
       create: { userId: input.userId, role: input.role, scopeKind: input.scopeKind, scopeId },
-      update: {},
+      update: { source: 'manual' },
       select,
     });
     return toView(row);

@@ -135,7 +135,8 @@ export async function setRole(id: string, role: UserRole): Promise<UserChangeRes
   return mapDbErrors(() =>
     exclusive('users', async (tx): Promise<UserChangeResult> => {
       if (role !== 'admin' && (await isLastEnabledAdmin(tx, id))) return { ok: false, reason: 'last-admin' };
-      await tx.user.update({ where: { id }, data: { role }, select: { id: true } });
+      // Set by hand: no longer the groups claim's to take away (oidc-users.ts).
+      await tx.user.update({ where: { id }, data: { role, roleFromGroups: false }, select: { id: true } });
       return { ok: true, sessionIds: [] };
     }),
   );

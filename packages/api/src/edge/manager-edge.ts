@@ -47,6 +47,7 @@ import {
 } from './internal-endpoint.ts';
 import { handleImageUpload, IMAGE_UPLOAD_PREFIX } from './image-upload.ts';
 import { handleMetrics, METRICS_PATH, timeTrpcRequest } from './metrics-endpoint.ts';
+import { handleOidcCallback, handleOidcStart, OIDC_CALLBACK_PATH, OIDC_START_PATH } from './oidc-endpoint.ts';
 import { setApiSecurityHeaders, setPageSecurityHeaders } from './security-headers.ts';
 
 const TRPC_PREFIX = '/api/trpc/';
@@ -212,6 +213,11 @@ export function createManagerEdge(): ManagerEdge {
       if (path.startsWith(IMAGE_UPLOAD_PREFIX)) {
         setApiSecurityHeaders(res);
         handleImageUpload(req, res, path, allowedOrigins).catch(failed);
+        return true;
+      }
+      if (path === OIDC_START_PATH || path === OIDC_CALLBACK_PATH) {
+        setApiSecurityHeaders(res);
+        (path === OIDC_START_PATH ? handleOidcStart : handleOidcCallback)(req, res).catch(failed);
         return true;
       }
       if (path === INTERNAL_AGENT_REQUEST_PATH) {

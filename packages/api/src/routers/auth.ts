@@ -1,6 +1,8 @@
 import { VireoError } from '@vireo/protocol';
 import { z } from 'zod';
 import { sessionCookieName } from '../context.ts';
+import { managerEnv } from '../env.ts';
+import { OIDC_START_PATH, oidcSettings } from '../services/oidc/config.ts';
 import { login, logout } from '../services/auth-service.ts';
 import { DEVICE_TTL_S, deviceCookieName } from '../services/device-cookie.ts';
 import { loginWithCode } from '../services/totp-login.ts';
@@ -49,4 +51,9 @@ export const authRouter = router({
     return { ok: true };
   }),
   me: publicProcedure.query(({ ctx }) => ctx.user),
+  /** Single sign-on for the login page: the button's name and where it goes; null when off. */
+  sso: publicProcedure.query(() => {
+    const settings = oidcSettings(managerEnv());
+    return settings ? { name: settings.name, startPath: OIDC_START_PATH } : null;
+  }),
 });

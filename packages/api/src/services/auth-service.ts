@@ -1,5 +1,6 @@
-import { DbConflictError, sessions, totp, users, verifyPassword } from '@vireo/db';
+import { DbConflictError, oidcUsers, sessions, totp, users, verifyPassword } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
+import { managerEnv } from '../env.ts';
 import { closeSessionConnections } from './console-tickets.ts';
 import { deviceTrusted } from './device-cookie.ts';
 import { loginThrottle } from './login-throttle.ts';
@@ -27,6 +28,15 @@ export async function login(
     exists: user !== null,
     trustedDevice: user !== null && deviceTrusted(deviceCookie, user, now),
   });
+  // An SSO account has no password here: say where to sign in (the attempt still counts).
+  if (user && oidcUsers.hasNoLocalPassword(user.passwordHash)) {
+    const name = managerEnv().VIREO_OIDC_NAME;
+    throw new VireoError(
+      'UNAUTHORIZED',
+      `This account signs in with single sign-on: use "Sign in with ${name}" instead of a password.`,
+      { object: 'session' },
+    );
+  }
   // Verify even for unknown users so the answer takes as long either way.
   const ok = await verifyPassword(password, user?.passwordHash ?? 'scrypt$16384$8$1$AAAA$AAAA');
   if (!user || !ok) return null;

@@ -5,7 +5,7 @@
  * that are shown this once (the database keeps their SHA-256: 50 random bits each, so a hash is
  * not worth guessing back, and the login throttle stands in front of every try).
  */
-import { events, hashToken, totp, users, verifyPassword } from '@vireo/db';
+import { events, hashToken, oidcUsers, totp, users, verifyPassword } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import QRCode from 'qrcode';
 import { loginThrottle } from './login-throttle.ts';
@@ -51,6 +51,14 @@ const alreadyOn = () =>
 
 /** A new pending secret (replacing an unconfirmed one), for the QR code and as text. */
 export async function beginTotp(user: Actor): Promise<TotpEnrolment> {
+  // An SSO login never reaches the code step: the second factor is the provider's to ask.
+  const facts = await totp.loginFacts(user.id);
+  if (facts && oidcUsers.hasNoLocalPassword(facts.passwordHash))
+    throw new VireoError(
+      'INVALID_STATE',
+      'This account signs in with single sign-on: set up a second factor at your identity provider.',
+      { object: 'user' },
+    );
   const secret = generateTotpSecret();
   if (!(await totp.begin(user.id, secret))) throw alreadyOn();
   const uri = otpauthUri(TOTP_ISSUER, user.username, secret);

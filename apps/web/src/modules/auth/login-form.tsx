@@ -9,6 +9,7 @@ import type { UserView } from '@/trpc/types';
 import { ErrorText } from '../ui/error-text';
 import { LoginCodeStep } from './login-code-step';
 import { safeNextPath } from './safe-next-path';
+import { SsoButton } from './sso-button';
 
 export function LoginForm() {
   const trpc = useTRPC();
@@ -49,49 +50,53 @@ export function LoginForm() {
     );
 
   return (
-    <form
-      data-testid="login-form"
-      className="space-y-3"
-      onSubmit={(e) => {
-        e.preventDefault();
-        login.mutate({ username: username.trim(), password });
-      }}
-    >
-      <label className="block space-y-1">
-        <span className="text-xs font-medium text-zinc-700">Username</span>
-        <input
-          data-testid="login-username"
-          className={inputClass}
-          name="username"
-          ref={usernameRef}
-          autoComplete="username"
-          required
-          value={username}
-          onChange={(e) => setUsername(e.target.value)}
-        />
-      </label>
-      <label className="block space-y-1">
-        <span className="text-xs font-medium text-zinc-700">Password</span>
-        <input
-          data-testid="login-password"
-          className={inputClass}
-          type="password"
-          name="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-      </label>
-      <ErrorText error={login.error} testId="form-error" />
-      <button
-        type="submit"
-        data-testid="login-submit"
-        className={`${btn.primary} h-8 w-full`}
-        disabled={login.isPending || login.isSuccess}
+    <>
+      <form
+        data-testid="login-form"
+        className="space-y-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          login.mutate({ username: username.trim(), password });
+        }}
       >
-        {login.isPending ? 'Logging in…' : 'Log in'}
-      </button>
-    </form>
+        <label className="block space-y-1">
+          <span className="text-xs font-medium text-zinc-700">Username</span>
+          <input
+            data-testid="login-username"
+            className={inputClass}
+            name="username"
+            ref={usernameRef}
+            autoComplete="username"
+            required
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
+        </label>
+        <label className="block space-y-1">
+          <span className="text-xs font-medium text-zinc-700">Password</span>
+          <input
+            data-testid="login-password"
+            className={inputClass}
+            type="password"
+            name="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        <ErrorText error={login.error} testId="form-error" />
+        <button
+          type="submit"
+          data-testid="login-submit"
+          className={`${btn.primary} h-8 w-full`}
+          disabled={login.isPending || login.isSuccess}
+        >
+          {login.isPending ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+      {/* Not during the code step: that one is for a local account already half-way in. */}
+      <SsoButton />
+    </>
   );
 }
