@@ -15,7 +15,9 @@ import { inventoryRouter } from './routers/inventory.ts';
 import { liveRouter } from './routers/live.ts';
 import { storageRouter } from './routers/storage.ts';
 import { networkRouter } from './routers/network.ts';
+import { permissionRouter } from './routers/permission.ts';
 import { placementRouter } from './routers/placement.ts';
+import { projectRouter } from './routers/project.ts';
 import { snapshotRouter } from './routers/snapshot.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
@@ -51,6 +53,8 @@ export const appRouter = router({
   totp: totpRouter,
   apiToken: apiTokenRouter,
   audit: auditRouter,
+  project: projectRouter,
+  permission: permissionRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,6 +5,7 @@ import { trackSessionConnection } from '../services/console-tickets.ts';
 import { attachStream, MAX_WATCHED_VMS, setWatchedVms } from '../services/live-streams.ts';
 import { taskForViewer } from '../services/visibility.ts';
 import { visibleVmIds } from '../services/vm-access.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { router, sessionProcedure } from '../trpc.ts';
 import type { LiveChange, LiveItem, LiveMessage, StatsBatch } from '../views.ts';
 
@@ -35,45 +36,51 @@ export const liveRouter = router({
    * when the tab names its `streamId`, the CPU % of the VMs it watches (`watchStats`). One
    * connection per tab, not one per stream: browsers allow six per origin (see live-streams.ts).
    */
-  onChange: sessionProcedure.input(onChangeInput).subscription(async function* ({ ctx, input, signal }) {
-    const stream = input?.streamId ? attachStream(input.streamId, ctx.user.id) : null;
-    // The stream ends with its session (logout, revoked, user disabled): the browser's reconnect
-    // is then refused, instead of a revoked user watching changes with the role they had.
-    const ended = new AbortController();
-    const untrack = trackSessionConnection(ctx.session.id, () => ended.abort());
-    try {
-      const stop = signal ? AbortSignal.any([signal, ended.signal]) : ended.signal;
-      for await (const messages of changesAndStats(stop)) {
-        const items: LiveItem[] = [];
-        for (const message of messages) {
-          if (message.type === 'change') {
-            if (visible(message.change, ctx.user)) items.push(forViewer(message.change, ctx.user.role));
-          } else if (stream) {
-            const wanted = stream.vmIds();
-            const cpu = message.sample.cpu.filter((c) => wanted.has(c.vmId));
-            if (cpu.length > 0)
-              items.push({ kind: 'stats', stats: { at: message.sample.at, cpu } satisfies StatsBatch });
+  onChange: sessionProcedure
+    .meta(rule.list('vm'))
+    .input(onChangeInput)
+    .subscription(async function* ({ ctx, input, signal }) {
+      const stream = input?.streamId ? attachStream(input.streamId, ctx.user.id) : null;
+      // The stream ends with its session (logout, revoked, user disabled): the browser's reconnect
+      // is then refused, instead of a revoked user watching changes with the role they had.
+      const ended = new AbortController();
+      const untrack = trackSessionConnection(ctx.session.id, () => ended.abort());
+      try {
+        const stop = signal ? AbortSignal.any([signal, ended.signal]) : ended.signal;
+        for await (const messages of changesAndStats(stop)) {
+          const items: LiveItem[] = [];
+          for (const message of messages) {
+            if (message.type === 'change') {
+              if (visible(message.change, ctx.user)) items.push(forViewer(message.change, ctx.user.role));
+            } else if (stream) {
+              const wanted = stream.vmIds();
+              const cpu = message.sample.cpu.filter((c) => wanted.has(c.vmId));
+              if (cpu.length > 0)
+                items.push({ kind: 'stats', stats: { at: message.sample.at, cpu } satisfies StatsBatch });
+            }
           }
+          if (items.length === 0) continue;
+          const out: LiveMessage = items.length === 1 ? (items[0] as LiveItem) : { kind: 'batch', items };
+          seq += 1;
+          yield tracked(String(seq), out);
         }
-        if (items.length === 0) continue;
-        const out: LiveMessage = items.length === 1 ? (items[0] as LiveItem) : { kind: 'batch', items };
-        seq += 1;
-        yield tracked(String(seq), out);
+      } finally {
+        untrack();
+        stream?.detach();
       }
-    } finally {
-      untrack();
-      stream?.detach();
-    }
-  }),
+    }),
   /**
    * Sets which VMs' CPU % the tab's stream carries (the rows on screen). Access is checked here:
    * ids the user may not see are silently dropped.
    */
-  watchStats: sessionProcedure.input(watchStatsInput).mutation(async ({ ctx, input }) => {
-    const wanted = await visibleVmIds(input.vmIds, ctx.user);
-    setWatchedVms(input.streamId, ctx.user.id, wanted);
-    return { watching: wanted.size };
-  }),
+  watchStats: sessionProcedure
+    .meta(rule.list('vm'))
+    .input(watchStatsInput)
+    .mutation(async ({ ctx, input }) => {
+      const wanted = await visibleVmIds(input.vmIds, ctx.user);
+      setWatchedVms(input.streamId, ctx.user.id, wanted);
+      return { watching: wanted.size };
+    }),
 });
 
 function ownerOfChange(change: LiveChange): string | null {

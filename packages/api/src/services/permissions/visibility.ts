@@ -1,0 +1,67 @@
+/**
+ * What a user may see, as filters the database applies (issue 10): lists never load everything
+ * to filter it here. One function per kind of object; every list of VMs uses vmVisibility.
+ */
+import type { VmVisibility } from '@vireo/db';
+import { type PermissionUser, grantsOf } from './can.ts';
+import { roleAllows } from './policy.ts';
+
+/** The grants that let the user see something, by scope kind. */
+async function viewScopes(user: PermissionUser) {
+  const grants = (await grantsOf(user)).filter((g) => roleAllows(g.role, 'view'));
+  const ids = (kind: string) => grants.filter((g) => g.scopeKind === kind).map((g) => g.scopeId);
+  return {
+    system: grants.some((g) => g.scopeKind === 'system'),
+    datacenterIds: ids('datacenter'),
+    clusterIds: ids('cluster'),
+    hostIds: ids('host'),
+    projectIds: ids('project'),
+    templateIds: ids('template'),
+    vmIds: ids('vm'),
+  };
+}
+
+/**
+ * The VMs a user may see: all (a role on the system), or its own, those in its projects, those
+ * on hosts under its host/cluster/datacenter roles, and those granted one by one.
+ */
+export async function vmVisibility(user: PermissionUser): Promise<VmVisibility> {
+  if (user.role === 'admin') return { all: true };
+  const s = await viewScopes(user);
+  if (s.system) return { all: true };
+  return {
+    ownerId: user.id,
+    projectIds: s.projectIds,
+    hostIds: s.hostIds,
+    clusterIds: s.clusterIds,
+    datacenterIds: s.datacenterIds,
+    vmIds: s.vmIds,
+  };
+}
+
+/** A user without roles on any scope: it sees its own VMs only. */
+export function seesOnlyOwn(v: VmVisibility): boolean {
+  return (
+    !v.all &&
+    v.projectIds.length + v.hostIds.length + v.clusterIds.length + v.datacenterIds.length + v.vmIds.length === 0
+  );
+}
+
+/** Infrastructure a user may see: only through roles on those scopes (project members see none). */
+export type InfraVisibility =
+  | { all: true }
+  | { all?: false; datacenterIds: string[]; clusterIds: string[]; hostIds: string[] };
+
+export async function infraVisibility(user: PermissionUser): Promise<InfraVisibility> {
+  if (user.role === 'admin') return { all: true };
+  const s = await viewScopes(user);
+  if (s.system) return { all: true };
+  return { datacenterIds: s.datacenterIds, clusterIds: s.clusterIds, hostIds: s.hostIds };
+}
+
+/** Projects the user holds a role on (all for a role on the system). */
+export async function projectVisibility(user: PermissionUser): Promise<{ all: true } | { ids: string[] }> {
+  if (user.role === 'admin') return { all: true };
+  const s = await viewScopes(user);
+  return s.system ? { all: true } : { ids: s.projectIds };
+}
