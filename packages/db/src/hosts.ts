@@ -145,3 +145,15 @@ export async function gauges(): Promise<HostGauges[]> {
     memoryFreeBytes: Number(r.memoryFreeBytes),
   }));
 }
+
+/** Ids of the hosts in these clusters or datacenters (a user's infrastructure roles). */
+export async function idsUnder(scope: { clusterIds: string[]; datacenterIds: string[] }): Promise<string[]> {
+  if (scope.clusterIds.length + scope.datacenterIds.length === 0) return [];
+  const rows = await getDb().host.findMany({
+    where: {
+      OR: [{ clusterId: { in: scope.clusterIds } }, { cluster: { datacenterId: { in: scope.datacenterIds } } }],
+    },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
+}

@@ -17,6 +17,8 @@ export type VmView = {
   templateName: string;
   ownerId: string;
   ownerName: string;
+  /** Its project (issue 10); null: in none. */
+  projectId: string | null;
   vcpus: number;
   memoryMiB: number;
   diskPath: string | null;
@@ -59,6 +61,7 @@ const vmSelect = {
   template: { select: { name: true } },
   ownerId: true,
   owner: { select: { username: true } },
+  projectId: true,
   vcpus: true,
   memoryMiB: true,
   diskPath: true,

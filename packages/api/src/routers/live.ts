@@ -4,6 +4,7 @@ import { changesAndStats } from '../services/bus.ts';
 import { trackSessionConnection } from '../services/console-tickets.ts';
 import { attachStream, MAX_WATCHED_VMS, setWatchedVms } from '../services/live-streams.ts';
 import { taskForViewer } from '../services/visibility.ts';
+import { type VmFacts, vmMatcher } from '../services/permissions/visibility.ts';
 import { visibleVmIds } from '../services/vm-access.ts';
 import { rule } from '../services/permissions/rules.ts';
 import { router, sessionProcedure } from '../trpc.ts';
@@ -16,11 +17,23 @@ const watchStatsInput = z.object({
   vmIds: z.array(z.string().min(1).max(64)).max(MAX_WATCHED_VMS),
 });
 
-/** Whether a change is visible to this user (admins see all; users their own VMs and tasks). */
-function visible(change: LiveChange, user: { id: string; role: string }) {
-  if (user.role === 'admin') return true;
-  if (change.kind === 'host' || change.kind === 'event') return false;
-  return ownerOfChange(change) === user.id;
+/**
+ * Whether a change is visible to this user: admins all; others the VMs they may see
+ * (vmMatcher), their own tasks, and removals of VMs this stream showed them.
+ */
+function visibility(user: { id: string; role: string }, sees: (vm: VmFacts) => boolean) {
+  const shown = new Set<string>();
+  return (change: LiveChange): boolean => {
+    if (user.role === 'admin') return true;
+    if (change.kind === 'vm') {
+      if (!sees(change.vm)) return false;
+      shown.add(change.vm.id);
+      return true;
+    }
+    if (change.kind === 'vmRemoved' && shown.delete(change.vmId)) return true;
+    if (change.kind === 'host' || change.kind === 'event') return false;
+    return ownerOfChange(change) === user.id;
+  };
 }
 
 /** Task errors can name hosts: a non-admin gets the message for the code only. */
@@ -45,13 +58,14 @@ export const liveRouter = router({
       // is then refused, instead of a revoked user watching changes with the role they had.
       const ended = new AbortController();
       const untrack = trackSessionConnection(ctx.session.id, () => ended.abort());
+      const visible = visibility(ctx.user, await vmMatcher(ctx.user));
       try {
         const stop = signal ? AbortSignal.any([signal, ended.signal]) : ended.signal;
         for await (const messages of changesAndStats(stop)) {
           const items: LiveItem[] = [];
           for (const message of messages) {
             if (message.type === 'change') {
-              if (visible(message.change, ctx.user)) items.push(forViewer(message.change, ctx.user.role));
+              if (visible(message.change)) items.push(forViewer(message.change, ctx.user.role));
             } else if (stream) {
               const wanted = stream.vmIds();
               const cpu = message.sample.cpu.filter((c) => wanted.has(c.vmId));

@@ -10,7 +10,9 @@ import type { TemplateListItem } from '../views.ts';
 
 export const templateRouter = router({
   /** Every template; disk templates with their versions (newest first), disks, NICs and VM counts. */
-  list: authedProcedure.meta(rule.list('template')).query((): Promise<TemplateListItem[]> => listTemplates()),
+  list: authedProcedure
+    .meta(rule.list('template'))
+    .query(({ ctx }): Promise<TemplateListItem[]> => listTemplates(ctx.user)),
   /** A disk template from existing pool volumes, which become its version 1's bases. */
   create: adminProcedure.input(createTemplateInput).mutation(({ input }) => createTemplate(input)),
   /** The next version of a disk template, on new bases; VMs of older versions keep theirs. */
