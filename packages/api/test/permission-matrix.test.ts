@@ -28,7 +28,9 @@ const ROLE_NAMES = ['anonymous', 'plain', 'viewer', 'member', 'owner', 'operator
 type RoleName = (typeof ROLE_NAMES)[number];
 
 /** Two branches of the inventory: "in" (branch 1) and "out" (branch 2) of each role's scope. */
-const w = {} as Record<`${Kind}${1 | 2}` | 'vmPlain', string> & { users: Record<RoleName, { id: string; role: 'admin' | 'user' } | null> };
+const w = {} as Record<`${Kind}${1 | 2}` | 'vmPlain', string> & {
+  users: Record<RoleName, { id: string; role: 'admin' | 'user' } | null>;
+};
 
 /**
  * What each role may do on the objects inside its scope (the "in" object of each kind);
@@ -66,7 +68,14 @@ function objectId(role: RoleName, kind: Kind, where: 'in' | 'out'): string {
 const base = { client: { address: '10.0.0.9', secure: false }, cookie: () => undefined, setCookie: () => {} };
 function ctxFor(role: RoleName, probe: boolean): Context {
   const u = w.users[role];
-  const user = u && { id: u.id, username: role, role: u.role, totpEnabled: false, disabled: false, createdAt: new Date() };
+  const user = u && {
+    id: u.id,
+    username: role,
+    role: u.role,
+    totpEnabled: false,
+    disabled: false,
+    createdAt: new Date(),
+  };
   return {
     user: user as Context['user'],
     session: u ? { id: `s-${role}` } : null,
@@ -76,7 +85,9 @@ function ctxFor(role: RoleName, probe: boolean): Context {
   } as Context;
 }
 
-type Proc = ((opts: unknown) => Promise<unknown>) & { _def: { type: string; meta?: { perm?: PermRule; object?: string } } };
+type Proc = ((opts: unknown) => Promise<unknown>) & {
+  _def: { type: string; meta?: { perm?: PermRule; object?: string } };
+};
 const procedures = (appRouter as unknown as { _def: { procedures: Record<string, Proc> } })._def.procedures;
 
 /** 'allowed' (the probe answered), or the refusal's code. */
@@ -110,23 +121,53 @@ before(async () => {
   const users = {} as Record<RoleName, { id: string; role: 'admin' | 'user' } | null>;
   users.anonymous = null;
   for (const role of ROLE_NAMES.slice(1)) {
-    const u = await db.users.create({ username: role, password: `pw-${role}-long`, role: role === 'admin' ? 'admin' : 'user' });
+    const u = await db.users.create({
+      username: role,
+      password: `pw-${role}-long`,
+      role: role === 'admin' ? 'admin' : 'user',
+    });
     users[role] = { id: u.id, role: role === 'admin' ? 'admin' : 'user' };
   }
   const adminId = (users.admin as { id: string }).id;
   const v1 = await testVm(db, 'v1', { hostId: h1.id, templateId: t1.id, ownerId: adminId });
   const v2 = await testVm(db, 'v2', { hostId: h2.id, templateId: t2.id, ownerId: adminId });
-  const vPlain = await testVm(db, 'v-plain', { hostId: h2.id, templateId: t2.id, ownerId: (users.plain as { id: string }).id });
+  const vPlain = await testVm(db, 'v-plain', {
+    hostId: h2.id,
+    templateId: t2.id,
+    ownerId: (users.plain as { id: string }).id,
+  });
   await db.vms.setProject(v1.id, p1.id);
   await db.vms.setProject(v2.id, p2.id);
   for (const role of ['viewer', 'member', 'owner'] as const) {
-    await db.roleBindings.grant({ userId: (users[role] as { id: string }).id, role, scopeKind: 'project', scopeId: p1.id });
+    await db.roleBindings.grant({
+      userId: (users[role] as { id: string }).id,
+      role,
+      scopeKind: 'project',
+      scopeId: p1.id,
+    });
   }
-  await db.roleBindings.grant({ userId: (users.operator as { id: string }).id, role: 'operator', scopeKind: 'cluster', scopeId: c1.id });
+  await db.roleBindings.grant({
+    userId: (users.operator as { id: string }).id,
+    role: 'operator',
+    scopeKind: 'cluster',
+    scopeId: c1.id,
+  });
   await db.projects.publish(p1.id, 'template', t1.id);
   Object.assign(w, {
-    vm1: v1.id, vm2: v2.id, vmPlain: vPlain.id, host1: h1.id, host2: h2.id, cluster1: c1.id, cluster2: c2.id,
-    datacenter1: dc1.id, datacenter2: dc2.id, project1: p1.id, project2: p2.id, template1: t1.id, template2: t2.id, users,
+    vm1: v1.id,
+    vm2: v2.id,
+    vmPlain: vPlain.id,
+    host1: h1.id,
+    host2: h2.id,
+    cluster1: c1.id,
+    cluster2: c2.id,
+    datacenter1: dc1.id,
+    datacenter2: dc2.id,
+    project1: p1.id,
+    project2: p2.id,
+    template1: t1.id,
+    template2: t2.id,
+    users,
   });
 });
 
@@ -221,7 +262,13 @@ test('a denied call never reaches validation: bad input answers NOT_FOUND, not B
 /** Runs a procedure for real. */
 async function call(path: string, role: RoleName, input: unknown = undefined): Promise<unknown> {
   const proc = procedures[path] as Proc;
-  return proc({ ctx: ctxFor(role, false), path, type: proc._def.type, getRawInput: async () => input, signal: undefined });
+  return proc({
+    ctx: ctxFor(role, false),
+    path,
+    type: proc._def.type,
+    getRawInput: async () => input,
+    signal: undefined,
+  });
 }
 
 /** Per list procedure: how to read the ids it returns, which it may return, which it must. */
@@ -251,7 +298,8 @@ const LEAK_CHECKS: Record<string, LeakCheck | { skip: string }> = {
   'project.list': {
     ids: (out) => (out as { id: string }[]).map((p) => p.id),
     may: (role) => (role === 'admin' ? 'all' : ['viewer', 'member', 'owner'].includes(role) ? [w.project1] : []),
-    must: (role) => (role === 'admin' ? [w.project1, w.project2] : ['viewer', 'member', 'owner'].includes(role) ? [w.project1] : []),
+    must: (role) =>
+      role === 'admin' ? [w.project1, w.project2] : ['viewer', 'member', 'owner'].includes(role) ? [w.project1] : [],
   },
   'template.list': {
     ids: (out) => (out as { id: string }[]).map((t) => t.id),
@@ -265,6 +313,26 @@ const LEAK_CHECKS: Record<string, LeakCheck | { skip: string }> = {
     may: (role) => (role === 'admin' ? 'all' : vmsOf(role)),
     must: () => [],
   },
+  'host.list': {
+    ids: (out) => (out as { id: string }[]).map((h) => h.id),
+    // Project members see no hosts; the cluster operator its cluster's.
+    may: (role) => (role === 'admin' ? 'all' : role === 'operator' ? [w.host1] : []),
+    must: (role) => (role === 'admin' ? [w.host1, w.host2] : role === 'operator' ? [w.host1] : []),
+  },
+  'inventory.tree': {
+    ids: (out) => {
+      const t = out as { datacenters: { id: string }[]; clusters: { id: string }[]; hosts: { id: string }[] };
+      return [...t.datacenters, ...t.clusters, ...t.hosts].map((o) => o.id);
+    },
+    // The operator's cluster shows inside its datacenter (the tree's path), nothing of branch 2.
+    may: (role) => (role === 'admin' ? 'all' : role === 'operator' ? [w.datacenter1, w.cluster1, w.host1] : []),
+    must: (role) =>
+      role === 'admin'
+        ? [w.datacenter1, w.datacenter2, w.cluster1, w.cluster2, w.host1, w.host2]
+        : role === 'operator'
+          ? [w.datacenter1, w.cluster1, w.host1]
+          : [],
+  },
   'tag.list': { skip: 'tags are names, not objects: vmTags.inUse is filtered by vmVisibility (see vm.list)' },
   'task.byId': { skip: 'one task: covered by the task visibility rule in task.ts' },
   'live.onChange': { skip: 'a subscription: filtered per change by vmMatcher (live-streams test)' },
@@ -273,7 +341,8 @@ const LEAK_CHECKS: Record<string, LeakCheck | { skip: string }> = {
 
 test('lists never leak: each list, as each role, returns only what may be seen and all that must', async () => {
   // Tasks of VM 1 and VM 2, so task.list has something to leak.
-  for (const vmId of [w.vm1, w.vm2]) await db.tasks.create({ kind: 'vm.start', vmId, ownerId: (w.users.admin as { id: string }).id });
+  for (const vmId of [w.vm1, w.vm2])
+    await db.tasks.create({ kind: 'vm.start', vmId, ownerId: (w.users.admin as { id: string }).id });
   const lists = Object.entries(procedures).filter(([, p]) => p._def.meta?.perm === 'list');
   const unchecked = lists.map(([path]) => path).filter((path) => !LEAK_CHECKS[path]);
   assert.deepEqual(unchecked, [], 'every list procedure has a leak check (or says why not)');

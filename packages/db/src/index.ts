@@ -4,7 +4,7 @@ export { closeDb, defaultDatabaseUrl, getDb } from './client.ts';
 export * from './enums.ts';
 export { ROLES, type Role, type RoleBindingView, SCOPE_KINDS, type ScopeKind } from './role-bindings.ts';
 export { PUBLICATION_KINDS, type ProjectView, type PublicationKind, QUOTA_KINDS, type Quotas } from './projects.ts';
-export type { VmVisibility } from './vm-visibility.ts';
+export type { InfraScope, VmVisibility } from './vm-visibility.ts';
 export { DbConflictError, DbError, type DbErrorCode, DbNotFoundError } from './errors.ts';
 export { hashPassword, verifyPassword } from './password.ts';
 export { isPostgresUrl, MAX_NOTIFY_PAYLOAD, type NotifyChannel, openNotifyChannel } from './notify.ts';

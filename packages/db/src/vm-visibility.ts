@@ -29,3 +29,35 @@ export function vmVisibilityWhere(v: VmVisibility | undefined): Prisma.VmWhereIn
   if (v.vmIds.length) or.push({ id: { in: v.vmIds } });
   return { OR: or };
 }
+
+/** Infrastructure a user may see: all, or what is under its datacenter/cluster/host roles. */
+export type InfraScope =
+  | { all: true }
+  | { all?: false; datacenterIds: string[]; clusterIds: string[]; hostIds: string[] };
+
+export function hostScopeWhere(v: InfraScope | undefined): Prisma.HostWhereInput {
+  if (!v || v.all) return {};
+  return {
+    OR: [
+      { id: { in: v.hostIds } },
+      { clusterId: { in: v.clusterIds } },
+      { cluster: { datacenterId: { in: v.datacenterIds } } },
+    ],
+  };
+}
+
+export function clusterScopeWhere(v: InfraScope | undefined): Prisma.ClusterWhereInput {
+  if (!v || v.all) return {};
+  return {
+    OR: [
+      { id: { in: v.clusterIds } },
+      { datacenterId: { in: v.datacenterIds } },
+      { hosts: { some: { id: { in: v.hostIds } } } },
+    ],
+  };
+}
+
+export function datacenterScopeWhere(v: InfraScope | undefined): Prisma.DatacenterWhereInput {
+  if (!v || v.all) return {};
+  return { OR: [{ id: { in: v.datacenterIds } }, { clusters: { some: clusterScopeWhere(v) } }] };
+}

@@ -16,6 +16,7 @@ export const eventRouter = router({
     .query(async ({ ctx }) => (await events.listRecent({ vmId: ctx.vm.id, limit: 100 })).map(toEventView)),
   /** One host's events, newest first (its page): admins. */
   listForHost: adminProcedure
+    .meta(rule.on('view', 'host', 'hostId'))
     .input(z.object({ hostId: z.string().min(1).max(64) }))
     .query(async ({ input }) => (await events.listRecent({ hostId: input.hostId, limit: 100 })).map(toEventView)),
   /**

@@ -40,6 +40,7 @@ export const taskRouter = router({
     ),
   /** One host's tasks, newest first (its page): admins. */
   listForHost: adminProcedure
+    .meta(rule.on('view', 'host', 'hostId'))
     .input(z.object({ hostId: z.string().min(1).max(64) }))
     .query(async ({ input }) => (await tasks.listRecent({ hostId: input.hostId, limit: 50 })).map(toTaskView)),
 });

@@ -2,7 +2,7 @@
  * What a user may see, as filters the database applies (issue 10): lists never load everything
  * to filter it here. One function per kind of object; every list of VMs uses vmVisibility.
  */
-import { hosts, type PublicationKind, projects, type VmVisibility } from '@vireo/db';
+import { hosts, type InfraScope, type PublicationKind, projects, type VmVisibility } from '@vireo/db';
 import { type PermissionUser, grantsOf } from './can.ts';
 import { roleAllows } from './policy.ts';
 
@@ -48,11 +48,7 @@ export function seesOnlyOwn(v: VmVisibility): boolean {
 }
 
 /** Infrastructure a user may see: only through roles on those scopes (project members see none). */
-export type InfraVisibility =
-  | { all: true }
-  | { all?: false; datacenterIds: string[]; clusterIds: string[]; hostIds: string[] };
-
-export async function infraVisibility(user: PermissionUser): Promise<InfraVisibility> {
+export async function infraVisibility(user: PermissionUser): Promise<InfraScope> {
   if (user.role === 'admin') return { all: true };
   const s = await viewScopes(user);
   if (s.system) return { all: true };
