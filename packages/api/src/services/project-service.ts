@@ -53,7 +53,7 @@ export async function projectDetail(id: string) {
 async function publicationName(kind: PublicationKind, id: string): Promise<string | null> {
   if (kind === 'template') return (await templates.byId(id))?.name ?? null;
   if (kind === 'network') return (await networks.byId(id))?.name ?? null;
-  return (await storagePools.byName(id))?.name ?? null;
+  return (await storagePools.list()).find((p) => p.id === id)?.name ?? null;
 }
 
 export async function createProject(input: { name: string; description?: string; quota?: Partial<Quotas> }) {
@@ -90,7 +90,7 @@ export async function removeProject(id: string): Promise<{ removed: true }> {
   return result;
 }
 
-/** Only an object that exists can be published; pools are named by their name. */
+/** Only an object that exists can be published. */
 export async function publish(projectId: string, kind: PublicationKind, objectId: string, on: boolean) {
   await projectOrThrow(projectId);
   if (on && (await publicationName(kind, objectId)) === null) {
