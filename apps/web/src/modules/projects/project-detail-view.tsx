@@ -36,7 +36,7 @@ export function ProjectDetailView({ projectId }: { projectId: string }) {
               <Members project={p} />
               <Publications project={p} />
             </div>
-            <Limits key={JSON.stringify(p.quota)} project={p} />
+            <Limits key={p.id} project={p} />
           </div>
         )}
       </div>

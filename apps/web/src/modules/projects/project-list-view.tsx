@@ -7,7 +7,7 @@ import { useTRPC } from '@/trpc/client';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
-import { QUOTA_LABELS, quotaText } from './quota';
+import { quotaText } from './quota';
 
 const COLUMNS = ['Project', 'VMs', 'vCPUs', 'Memory', 'Disk', 'Description'];
 
@@ -45,7 +45,7 @@ export function ProjectListView() {
                         {p.name}
                       </Link>
                     </td>
-                    <td className={`${td} tabular-nums`}>{quotaText('Vms', p.used.Vms, p.quota.Vms)}</td>
+                    <td className={`${td} tabular-nums`}>{quotaText('Vms', p.vmCount, p.quota.Vms)}</td>
                     <td className={`${td} tabular-nums`}>{quotaText('Vcpus', p.used.Vcpus, p.quota.Vcpus)}</td>
                     <td className={`${td} tabular-nums`}>
                       {quotaText('MemoryMiB', p.used.MemoryMiB, p.quota.MemoryMiB)}
@@ -110,7 +110,7 @@ function ProjectCreateForm() {
           <input className={inputClass} value={description} onChange={(e) => setDescription(e.target.value)} />
         </label>
         <span className="block text-xs text-zinc-500">
-          {`Limits (${Object.values(QUOTA_LABELS).join(', ').toLowerCase()}) are set on the project's page.`}
+          Members, quota limits and published templates are set on the project’s page.
         </span>
         <ErrorText error={create.error} testId="form-error" />
         <button type="submit" data-testid="project-create" className={btn.primary} disabled={create.isPending}>
