@@ -5,8 +5,9 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/trpc/types';
-import { btn, inputClass } from '../ui/buttons';
+import { btn, inputBase, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
+import { plural } from '../ui/format';
 import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
 import { QUOTA_KEYS, QUOTA_LABELS, type QuotaKey } from './quota';
 
@@ -14,6 +15,8 @@ type Project = RouterOutputs['project']['byId'];
 const ROLES = ['owner', 'operator', 'member', 'viewer', 'admin'] as const;
 const KINDS = ['template', 'network', 'pool'] as const;
 const box = 'rounded-lg border border-zinc-200 bg-white shadow-xs';
+/** A select of its own width beside others (inputClass is full width). */
+const narrow = (width: string) => `h-8 ${inputBase.replace('w-full ', '')} ${width}`;
 const heading = 'border-b border-zinc-200 px-3 py-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase';
 
 /** A project's page: quota limits, members and their roles, what is published to it. */
@@ -25,7 +28,11 @@ export function ProjectDetailView({ projectId }: { projectId: string }) {
     <>
       <PageHeader
         title={p ? `Project ${p.name}` : 'Project'}
-        meta={p && <span>{`${p.vmCount} VMs · ${p.members.length} members · ${p.publications.length} published`}</span>}
+        meta={
+          p && (
+            <span>{`${plural(p.vmCount, 'VM')} · ${plural(p.members.length, 'member')} · ${p.publications.length} published`}</span>
+          )
+        }
         actions={p && <RemoveProject project={p} />}
       />
       <div className="min-h-0 flex-1 overflow-auto bg-zinc-50 p-2 sm:p-4">
@@ -162,7 +169,7 @@ function Members({ project }: { project: Project }) {
       >
         <select
           data-testid="member-user"
-          className={`${inputClass} w-48`}
+          className={narrow('w-48')}
           value={userId}
           onChange={(e) => setUserId(e.target.value)}
         >
@@ -175,7 +182,7 @@ function Members({ project }: { project: Project }) {
         </select>
         <select
           data-testid="member-role"
-          className={`${inputClass} w-32`}
+          className={narrow('w-32')}
           value={role}
           onChange={(e) => setRole(e.target.value as (typeof ROLES)[number])}
         >
@@ -250,7 +257,7 @@ function Publications({ project }: { project: Project }) {
       >
         <select
           data-testid="publish-kind"
-          className={`${inputClass} w-32`}
+          className={narrow('w-32')}
           value={kind}
           onChange={(e) => {
             setKind(e.target.value as (typeof KINDS)[number]);
@@ -265,7 +272,7 @@ function Publications({ project }: { project: Project }) {
         </select>
         <select
           data-testid="publish-object"
-          className={`${inputClass} w-48`}
+          className={narrow('w-48')}
           value={objectId}
           onChange={(e) => setObjectId(e.target.value)}
         >
