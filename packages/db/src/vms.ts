@@ -284,9 +284,16 @@ export async function setDiskPath(id: string, diskPath: string | null): Promise<
   await mapDbErrors(() => getDb().vm.update({ where: { id }, data: { diskPath }, select: { id: true } }));
 }
 
-/** Returns false if the VM did not exist. Tasks and events keep their rows (vmId = null). */
+/**
+ * Returns false if the VM did not exist. Tasks and events keep their rows (vmId = null); roles
+ * granted on the VM go with it (RoleBinding's scope is not a foreign key).
+ */
 async function remove(id: string): Promise<boolean> {
-  const { count } = await getDb().vm.deleteMany({ where: { id } });
+  const db = getDb();
+  const [, { count }] = await db.$transaction([
+    db.roleBinding.deleteMany({ where: { scopeKind: 'vm', scopeId: id } }),
+    db.vm.deleteMany({ where: { id } }),
+  ]);
   return count > 0;
 }
 export { remove as delete };
