@@ -121,9 +121,10 @@ test('history is refused: another user’s VM is NOT_FOUND, host history needs a
   const other = await loginAs(username, 'not-the-admin-pw');
 
   assert.equal((await rejection(other.api.vm.statsHistory.query({ vmId, range: '1h' }))).code, 'NOT_FOUND');
+  // A user with no role on the host cannot even see it (issue 10): missing, not forbidden.
   assert.equal(
     (await rejection(other.api.host.statsHistory.query({ hostId: vm.hostId ?? 'x', range: '1h' }))).code,
-    'FORBIDDEN',
+    'NOT_FOUND',
   );
   const bad = await rejection(api.vm.statsHistory.query({ vmId, range: '2h' as never }));
   assert.equal(bad.code, 'BAD_INPUT');

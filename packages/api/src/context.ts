@@ -27,6 +27,11 @@ export interface Context {
   cookie: (name: string) => string | undefined;
   /** Sets a cookie on the response (login/logout). */
   setCookie: (value: string) => void;
+  /**
+   * The permission matrix test's probe: the permission middleware answers PROBE_ALLOWED for an
+   * allowed call instead of running it. Never set for real requests.
+   */
+  permissionProbe?: boolean;
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {

@@ -16,8 +16,10 @@ import { inventoryRouter } from './routers/inventory.ts';
 import { liveRouter } from './routers/live.ts';
 import { storageRouter } from './routers/storage.ts';
 import { networkRouter } from './routers/network.ts';
+import { permissionRouter } from './routers/permission.ts';
 import { placementRouter } from './routers/placement.ts';
 import { showbackRouter } from './routers/showback.ts';
+import { projectRouter } from './routers/project.ts';
 import { snapshotRouter } from './routers/snapshot.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
@@ -55,6 +57,8 @@ export const appRouter = router({
   consoleShare: consoleShareRouter,
   audit: auditRouter,
   showback: showbackRouter,
+  project: projectRouter,
+  permission: permissionRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -10,7 +10,8 @@ import type { Context } from './context.ts';
 import { managerEnv } from './env.ts';
 import { type AuditActor, auditEntry, recordAudit } from './services/audit/record.ts';
 import { tokenScopeRefusal } from './services/api-token-policy.ts';
-import { loadVmForUser } from './services/vm-access.ts';
+import { checkRule, type Meta } from './services/permissions/rules.ts';
+import { loadVm } from './services/vm-access.ts';
 import { visibleMessage } from './services/visibility.ts';
 
 const TRPC_CODE_FOR: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
@@ -46,38 +47,41 @@ function describeZodError(error: z.ZodError): string {
     .join(' ');
 }
 
-const t = initTRPC.context<Context>().create({
-  // Stack traces stay on the server unless a developer runs the manager in development mode.
-  isDev: managerEnv().NODE_ENV === 'development',
-  sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
-  errorFormatter({ shape, error, ctx }) {
-    const cause = error.cause;
-    const role = ctx?.user?.role;
-    if (cause instanceof z.ZodError) {
-      return { ...shape, message: describeZodError(cause), data: { ...shape.data, vireoCode: 'BAD_INPUT' } };
-    }
-    if (cause instanceof VireoError) {
-      const shown = visibleMessage(cause.code, cause.message, role);
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    // Stack traces stay on the server unless a developer runs the manager in development mode.
+    isDev: managerEnv().NODE_ENV === 'development',
+    sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 25_000 } },
+    errorFormatter({ shape, error, ctx }) {
+      const cause = error.cause;
+      const role = ctx?.user?.role;
+      if (cause instanceof z.ZodError) {
+        return { ...shape, message: describeZodError(cause), data: { ...shape.data, vireoCode: 'BAD_INPUT' } };
+      }
+      if (cause instanceof VireoError) {
+        const shown = visibleMessage(cause.code, cause.message, role);
+        return {
+          ...shape,
+          message: shown,
+          data: {
+            ...shape.data,
+            vireoCode: cause.code,
+            vireoObject: cause.object ?? null,
+            libvirt: shown === cause.message ? (cause.libvirt ?? null) : null,
+          },
+        };
+      }
+      // tRPC's own errors (bad path, bad batch, parse errors) are safe; anything else thrown is not.
+      const own = error.code !== 'INTERNAL_SERVER_ERROR';
       return {
         ...shape,
-        message: shown,
-        data: {
-          ...shape.data,
-          vireoCode: cause.code,
-          vireoObject: cause.object ?? null,
-          libvirt: shown === cause.message ? (cause.libvirt ?? null) : null,
-        },
+        message: own ? shape.message : visibleMessage(null, shape.message, role),
+        data: { ...shape.data, vireoCode: null },
       };
-    }
-    // tRPC's own errors (bad path, bad batch, parse errors) are safe; anything else thrown is not.
-    const own = error.code !== 'INTERNAL_SERVER_ERROR';
-    return {
-      ...shape,
-      message: own ? shape.message : visibleMessage(null, shape.message, role),
-      data: { ...shape.data, vireoCode: null },
-    };
-  },
-});
+    },
+  });
 
 /** Turns domain errors into tRPC errors, once, for every procedure. */
 const domainErrors = t.middleware(async ({ next }) => {
@@ -106,7 +110,7 @@ const NOT_AUDITED = new Set(['live.watchStats']);
  * it returns `next()`'s result untouched, and a failed audit write is only logged.
  */
 const auditMutations = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
-  if (type !== 'mutation' || NOT_AUDITED.has(path)) return next();
+  if (type !== 'mutation' || NOT_AUDITED.has(path) || ctx.permissionProbe) return next();
   const started = performance.now();
   const result = await next();
   try {
@@ -131,9 +135,28 @@ const auditMutations = t.middleware(async ({ ctx, type, path, getRawInput, next 
   return result;
 });
 
+/** What a probe call returns when the permission rule allowed it (see Context.permissionProbe). */
+export const PROBE_ALLOWED = 'vireo:permission-probe:allowed';
+
+/**
+ * The one permission check (issue 10): every procedure's meta declares its rule
+ * (services/permissions/rules.ts); this enforces it before input validation, reading the
+ * object's id from the raw input, so a denied call reaches neither validation nor the handler.
+ * A procedure without a rule is refused. In probe mode an allowed call stops here.
+ */
+const permissions = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
+  await checkRule(path, meta?.perm, ctx.user, getRawInput);
+  if (ctx.permissionProbe) {
+    // A middleware may answer for the procedure; tRPC only reads `ok` and `data` of the result.
+    return { ok: true, data: PROBE_ALLOWED } as unknown as Awaited<ReturnType<typeof next>>;
+  }
+  return next();
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(auditMutations).use(domainErrors);
+/** Declare the rule with `.meta(rule.public)` (services/permissions/rules.ts). */
+export const publicProcedure = t.procedure.use(auditMutations).use(domainErrors).use(permissions);
 
 /**
  * A signed-in user, by session or API token. A token's scope is checked here, once: a `read`
@@ -158,21 +181,19 @@ export const sessionProcedure = authedProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, session: ctx.session } });
 });
 
-export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'admin') throw new VireoError('FORBIDDEN', 'This needs an administrator.');
-  return next();
-});
+/** 'manage' on the system (administrators); a procedure may narrow it with its own `.meta(...)`. */
+export const adminProcedure = authedProcedure.meta({ perm: { action: 'manage', object: 'system' } });
 
 /** An administrator in a browser session (user management): not through an API token. */
-export const sessionAdminProcedure = sessionProcedure.use(({ ctx, next }) => {
-  if (ctx.user.role !== 'admin') throw new VireoError('FORBIDDEN', 'This needs an administrator.');
-  return next();
-});
+export const sessionAdminProcedure = sessionProcedure.meta({ perm: { action: 'manage', object: 'system' } });
 
-/** Loads the VM named by `input.vmId` and checks the user may act on it. */
+/**
+ * Loads the VM named by `input.vmId` once, as ctx.vm. Each procedure declares which action it
+ * needs on the VM (`.meta(rule.vm('view'))`); the permission middleware checked it already.
+ */
 export const vmProcedure = authedProcedure
   .input(z.object({ vmId: z.string().min(1).max(64) }))
   .use(async ({ ctx, input, next }) => {
-    const vm = await loadVmForUser(input.vmId, ctx.user);
+    const vm = await loadVm(input.vmId);
     return next({ ctx: { ...ctx, vm } });
   });

@@ -66,6 +66,8 @@ export interface VmView {
   templateName: string;
   ownerId: string;
   ownerName: string;
+  /** Its project (issue 10); null: in none. */
+  projectId: string | null;
   /** From the latest stats sample; null when not running or not sampled yet. */
   cpuUsagePercent: number | null;
   createdAt: string;

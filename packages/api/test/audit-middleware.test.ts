@@ -13,14 +13,16 @@ const { authedProcedure, createCallerFactory, publicProcedure, router, sessionPr
 const { closeDb } = await import('@vireo/db');
 after(() => closeDb());
 
+const { rule } = await import('../src/services/permissions/rules.ts');
+
 const testRouter = router({
-  ok: publicProcedure.mutation(() => ({ answer: 42 })),
-  conflict: publicProcedure.mutation((): never => {
+  ok: publicProcedure.meta(rule.public).mutation(() => ({ answer: 42 })),
+  conflict: publicProcedure.meta(rule.public).mutation((): never => {
     throw new VireoError('CONFLICT', 'The VM is running.', { object: 'vm' });
   }),
-  read: authedProcedure.query(({ ctx }) => ctx.user.username),
-  write: authedProcedure.mutation(() => 'written'),
-  sessionOnly: sessionProcedure.mutation(() => 'minted'),
+  read: authedProcedure.meta(rule.self).query(({ ctx }) => ctx.user.username),
+  write: authedProcedure.meta(rule.self).mutation(() => 'written'),
+  sessionOnly: sessionProcedure.meta(rule.self).mutation(() => 'minted'),
 });
 
 type Ctx = Context;

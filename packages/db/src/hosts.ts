@@ -1,4 +1,5 @@
 import { getDb } from './client.ts';
+import { type InfraScope, hostScopeWhere } from './vm-visibility.ts';
 import type { HostStatus } from './enums.ts';
 import { mapDbErrors } from './errors.ts';
 import { type HostConnectInput, type HostView, hostSelect, toHostView, upsertHostOnConnect } from './host-record.ts';
@@ -6,9 +7,9 @@ import { type HostConnectInput, type HostView, hostSelect, toHostView, upsertHos
 export type { HostConnectInput, HostFacts, HostView } from './host-record.ts';
 
 /** Ordered by cluster, then host name. */
-export async function list(filter: { clusterId?: string } = {}): Promise<HostView[]> {
+export async function list(filter: { clusterId?: string; visibleTo?: InfraScope } = {}): Promise<HostView[]> {
   const rows = await getDb().host.findMany({
-    where: { clusterId: filter.clusterId },
+    where: { clusterId: filter.clusterId, ...hostScopeWhere(filter.visibleTo) },
     select: hostSelect,
     orderBy: [{ cluster: { name: 'asc' } }, { name: 'asc' }],
   });
@@ -144,4 +145,16 @@ export async function gauges(): Promise<HostGauges[]> {
     memoryBytes: Number(r.memoryBytes),
     memoryFreeBytes: Number(r.memoryFreeBytes),
   }));
+}
+
+/** Ids of the hosts in these clusters or datacenters (a user's infrastructure roles). */
+export async function idsUnder(scope: { clusterIds: string[]; datacenterIds: string[] }): Promise<string[]> {
+  if (scope.clusterIds.length + scope.datacenterIds.length === 0) return [];
+  const rows = await getDb().host.findMany({
+    where: {
+      OR: [{ clusterId: { in: scope.clusterIds } }, { cluster: { datacenterId: { in: scope.datacenterIds } } }],
+    },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
 }

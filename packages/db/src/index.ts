@@ -2,8 +2,9 @@
 //   import { vms, tasks } from "@vireo/db"; await vms.byName("web-1");
 export { closeDb, defaultDatabaseUrl, getDb } from './client.ts';
 export * from './enums.ts';
-export type { Role, ScopeKind } from './role-bindings.ts';
-export { ROLES, SCOPE_KINDS } from './role-bindings.ts';
+export { ROLES, type Role, type RoleBindingView, SCOPE_KINDS, type ScopeKind } from './role-bindings.ts';
+export { PUBLICATION_KINDS, type ProjectView, type PublicationKind, QUOTA_KINDS, type Quotas } from './projects.ts';
+export type { InfraScope, VmVisibility } from './vm-visibility.ts';
 export { DbConflictError, DbError, type DbErrorCode, DbNotFoundError } from './errors.ts';
 export { hashPassword, verifyPassword } from './password.ts';
 export { isPostgresUrl, MAX_NOTIFY_PAYLOAD, type NotifyChannel, openNotifyChannel } from './notify.ts';

@@ -5,6 +5,7 @@
  * reads the reason back with `blockers…` only after the write refused.
  */
 import { getDb } from './client.ts';
+import { clusterScopeWhere, datacenterScopeWhere, hostScopeWhere, type InfraScope } from './vm-visibility.ts';
 import { mapDbErrors } from './errors.ts';
 
 export type DatacenterRecord = { id: string; name: string };
@@ -128,12 +129,21 @@ export async function hostBlockers(hostId: string): Promise<{ vms: string[]; vmT
  * The whole tree down to hosts, with each host's VM counts from one grouped query: cheap with
  * thousands of VMs (VMs themselves are read per host, `hostVms`).
  */
-export async function tree(): Promise<Tree> {
+export async function tree(visibleTo?: InfraScope): Promise<Tree> {
   const db = getDb();
   const [datacenters, clusters, hosts, groups] = await Promise.all([
-    db.datacenter.findMany({ select: { id: true, name: true }, orderBy: { name: 'asc' } }),
-    db.cluster.findMany({ select: { id: true, name: true, datacenterId: true }, orderBy: { name: 'asc' } }),
+    db.datacenter.findMany({
+      where: datacenterScopeWhere(visibleTo),
+      select: { id: true, name: true },
+      orderBy: { name: 'asc' },
+    }),
+    db.cluster.findMany({
+      where: clusterScopeWhere(visibleTo),
+      select: { id: true, name: true, datacenterId: true },
+      orderBy: { name: 'asc' },
+    }),
     db.host.findMany({
+      where: hostScopeWhere(visibleTo),
       select: { id: true, name: true, clusterId: true, status: true, managerId: true, maintenance: true },
       orderBy: { name: 'asc' },
     }),

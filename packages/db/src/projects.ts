@@ -186,3 +186,25 @@ export async function publishedTo(objectKind: PublicationKind, objectId: string)
   });
   return rows.map((r) => r.projectId);
 }
+
+/** What is published to one project, newest first. */
+export async function publicationsOf(
+  projectId: string,
+): Promise<{ objectKind: PublicationKind; objectId: string; createdAt: Date }[]> {
+  const rows = await getDb().projectPublication.findMany({
+    where: { projectId },
+    select: { objectKind: true, objectId: true, createdAt: true },
+    orderBy: { createdAt: 'desc' },
+  });
+  return rows.map((r) => ({ ...r, objectKind: r.objectKind as PublicationKind }));
+}
+
+/** How many VMs each project holds (the projects list). */
+export async function vmCounts(): Promise<Map<string, number>> {
+  const rows = await getDb().vm.groupBy({
+    by: ['projectId'],
+    where: { projectId: { not: null } },
+    _count: { _all: true },
+  });
+  return new Map(rows.map((r) => [r.projectId ?? '', r._count._all]));
+}

@@ -1,6 +1,7 @@
 // Long operations. A finished task (succeeded/failed) never changes state again:
 // every transition is guarded by the current state, so a late progress report
 // cannot resurrect it. What is learnt later about its outcome is appended (addOutcome).
+import { type VmVisibility, vmVisibilityWhere } from './vm-visibility.ts';
 import { getDb } from './client.ts';
 import { type TaskState, UNFINISHED_TASK_STATES } from './enums.ts';
 import { DbConflictError, mapDbErrors } from './errors.ts';
@@ -154,10 +155,23 @@ export async function byId(id: string): Promise<TaskView | null> {
 
 /** Newest first. */
 export async function listRecent(
-  filter: { limit?: number; vmId?: string; ownerId?: string; hostId?: string } = {},
+  filter: {
+    limit?: number;
+    vmId?: string;
+    ownerId?: string;
+    hostId?: string;
+    /** A user's own tasks and those of the VMs it may see (issue 10). */
+    visibleTo?: { userId: string; vms: VmVisibility };
+  } = {},
 ): Promise<TaskView[]> {
+  const v = filter.visibleTo;
   const rows = await getDb().task.findMany({
-    where: { vmId: filter.vmId, ownerId: filter.ownerId, hostId: filter.hostId },
+    where: {
+      vmId: filter.vmId,
+      ownerId: filter.ownerId,
+      hostId: filter.hostId,
+      ...(v && !v.vms.all ? { OR: [{ ownerId: v.userId }, { vm: vmVisibilityWhere(v.vms) }] } : {}),
+    },
     select: taskSelect,
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: filter.limit ?? 50,

@@ -106,8 +106,9 @@ export async function list(): Promise<TemplateView[]> {
 }
 
 /** Every template with its versions (newest first), their disks, NICs and VM counts. */
-export async function listWithVersions(): Promise<TemplateWithVersions[]> {
+export async function listWithVersions(filter: { ids?: string[] } = {}): Promise<TemplateWithVersions[]> {
   const rows = await getDb().template.findMany({
+    where: filter.ids ? { id: { in: filter.ids } } : undefined,
     select: { ...templateSelect, versions: { select: versionSelect, orderBy: { version: 'desc' } } },
     orderBy: { name: 'asc' },
   });

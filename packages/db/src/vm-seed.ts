@@ -72,3 +72,21 @@ export async function removeSeed(hostId: string): Promise<number> {
   await db.host.deleteMany({ where: { id: hostId } });
   return count;
 }
+
+/**
+ * Spreads a seed's VMs over projects in blocks (the first count/n in the first project, and so
+ * on), with one statement per project: the member-list benchmark's 100 projects (issue 10).
+ */
+export async function assignProjects(hostId: string, projectIds: string[]): Promise<void> {
+  const db = getDb();
+  const ids = (await db.vm.findMany({ where: { hostId }, select: { id: true }, orderBy: { id: 'asc' } })).map(
+    (r) => r.id,
+  );
+  const per = Math.ceil(ids.length / projectIds.length);
+  for (const [n, projectId] of projectIds.entries()) {
+    const block = ids.slice(n * per, (n + 1) * per);
+    for (let i = 0; i < block.length; i += BATCH) {
+      await db.vm.updateMany({ where: { id: { in: block.slice(i, i + BATCH) } }, data: { projectId } });
+    }
+  }
+}

@@ -1,5 +1,6 @@
 // VM tags: one row per (VM, tag). Names are validated by the API (tagNameSchema) before they
 // arrive here.
+import { type VmVisibility, vmVisibilityWhere } from './vm-visibility.ts';
 import { getDb } from './client.ts';
 
 /** Tags these VMs (those that already have it stay as they are). Returns how many were added. */
@@ -24,10 +25,10 @@ export async function remove(vmIds: readonly string[], tag: string): Promise<num
 }
 
 /** Every tag in use (on the VMs of `ownerId`, if given) with how many VMs have it, by name. */
-export async function inUse(ownerId?: string): Promise<{ tag: string; count: number }[]> {
+export async function inUse(visibleTo?: VmVisibility): Promise<{ tag: string; count: number }[]> {
   const groups = await getDb().vmTag.groupBy({
     by: ['tag'],
-    where: ownerId ? { vm: { ownerId } } : undefined,
+    where: visibleTo && !visibleTo.all ? { vm: vmVisibilityWhere(visibleTo) } : undefined,
     _count: { _all: true },
     orderBy: { tag: 'asc' },
   });

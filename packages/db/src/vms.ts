@@ -2,6 +2,7 @@ import { getDb } from './client.ts';
 import type { HostStatus, VmState } from './enums.ts';
 import { mapDbErrors } from './errors.ts';
 import type { Prisma } from './generated/client.ts';
+import { type VmVisibility, vmVisibilityWhere } from './vm-visibility.ts';
 
 export type VmView = {
   id: string;
@@ -16,6 +17,8 @@ export type VmView = {
   templateName: string;
   ownerId: string;
   ownerName: string;
+  /** Its project (issue 10); null: in none. */
+  projectId: string | null;
   vcpus: number;
   memoryMiB: number;
   diskPath: string | null;
@@ -60,6 +63,7 @@ const vmSelect = {
   template: { select: { name: true } },
   ownerId: true,
   owner: { select: { username: true } },
+  projectId: true,
   vcpus: true,
   memoryMiB: true,
   diskPath: true,
@@ -87,9 +91,11 @@ function toView(row: Prisma.VmGetPayload<{ select: typeof vmSelect }>): VmView {
 }
 
 /** Every VM matching the filter, ordered by name: for reconciliation and placement, not pages. */
-export async function list(filter: { ownerId?: string; hostId?: string } = {}): Promise<VmView[]> {
+export async function list(
+  filter: { ownerId?: string; hostId?: string; visibleTo?: VmVisibility } = {},
+): Promise<VmView[]> {
   const rows = await getDb().vm.findMany({
-    where: { ownerId: filter.ownerId, hostId: filter.hostId },
+    where: { ownerId: filter.ownerId, hostId: filter.hostId, ...vmVisibilityWhere(filter.visibleTo) },
     select: vmSelect,
     orderBy: { name: 'asc' },
   });
@@ -125,6 +131,10 @@ export type VmPageQuery = {
   tag?: string;
   /** Its lease expires at or before this (issue 10). */
   leaseBefore?: Date;
+  /** In this project. */
+  projectId?: string;
+  /** Only the VMs this user may see (issue 10); omitted: all. */
+  visibleTo?: VmVisibility;
 };
 
 function sortOrder(sort: VmSortKey, dir: 'asc' | 'desc'): Prisma.VmOrderByWithRelationInput[] {
@@ -169,8 +179,10 @@ type VmFilter = Omit<VmPageQuery, 'offset' | 'limit' | 'sort' | 'dir'>;
 
 function pageWhere(query: VmFilter): Prisma.VmWhereInput {
   return {
+    ...vmVisibilityWhere(query.visibleTo),
     ownerId: query.ownerId,
     hostId: query.hostId,
+    projectId: query.projectId,
     state: query.states ? { in: query.states } : undefined,
     nameKey: query.name ? { contains: nameKey(query.name) } : undefined,
     // A semi-join on VmTag's (tag, vmId) index.
@@ -280,9 +292,16 @@ export async function setDiskPath(id: string, diskPath: string | null): Promise<
   await mapDbErrors(() => getDb().vm.update({ where: { id }, data: { diskPath }, select: { id: true } }));
 }
 
-/** Returns false if the VM did not exist. Tasks and events keep their rows (vmId = null). */
+/**
+ * Returns false if the VM did not exist. Tasks and events keep their rows (vmId = null); roles
+ * granted on the VM go with it (RoleBinding's scope is not a foreign key).
+ */
 async function remove(id: string): Promise<boolean> {
-  const { count } = await getDb().vm.deleteMany({ where: { id } });
+  const db = getDb();
+  const [, { count }] = await db.$transaction([
+    db.roleBinding.deleteMany({ where: { scopeKind: 'vm', scopeId: id } }),
+    db.vm.deleteMany({ where: { id } }),
+  ]);
   return count > 0;
 }
 export { remove as delete };
@@ -383,11 +402,14 @@ export async function byUuids(uuids: readonly string[]): Promise<VmView[]> {
   return out;
 }
 
-/** VMs by id, for publishing a batch of changes: one query per 500. */
-export async function byIds(ids: readonly string[]): Promise<VmView[]> {
+/** VMs by id, for publishing a batch of changes: one query per 500; `visibleTo` keeps those a user may see. */
+export async function byIds(ids: readonly string[], visibleTo?: VmVisibility): Promise<VmView[]> {
   const out: VmView[] = [];
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await getDb().vm.findMany({ where: { id: { in: ids.slice(i, i + 500) } }, select: vmSelect });
+    const rows = await getDb().vm.findMany({
+      where: { id: { in: ids.slice(i, i + 500) }, ...vmVisibilityWhere(visibleTo) },
+      select: vmSelect,
+    });
     out.push(...rows.map(toView));
   }
   return out;
@@ -457,4 +479,22 @@ export async function allocations(): Promise<{ id: string; hostId: string; uuid:
   return rows.flatMap((r) =>
     r.hostId === null ? [] : [{ id: r.id, hostId: r.hostId, uuid: r.uuid, memoryMiB: r.memoryMiB }],
   );
+}
+
+/** Which of these ids the user may see: one query per 500, ids only. */
+export async function visibleIds(ids: readonly string[], visibleTo: VmVisibility): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await getDb().vm.findMany({
+      where: { id: { in: ids.slice(i, i + 500) }, ...vmVisibilityWhere(visibleTo) },
+      select: { id: true },
+    });
+    for (const row of rows) out.add(row.id);
+  }
+  return out;
+}
+
+/** Moves a VM into a project, or out of any (null). */
+export async function setProject(id: string, projectId: string | null): Promise<void> {
+  await mapDbErrors(() => getDb().vm.update({ where: { id }, data: { projectId }, select: { id: true } }));
 }

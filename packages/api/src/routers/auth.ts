@@ -6,6 +6,7 @@ import { OIDC_START_PATH, oidcSettings } from '../services/oidc/config.ts';
 import { login, logout } from '../services/auth-service.ts';
 import { DEVICE_TTL_S, deviceCookieName } from '../services/device-cookie.ts';
 import { loginWithCode } from '../services/totp-login.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { publicProcedure, router, sessionProcedure } from '../trpc.ts';
 
 /** Over HTTPS (or a trusted TLS proxy): `__Host-` name and Secure, see sessionCookieName. */
@@ -15,6 +16,7 @@ function cookie(value: string, maxAgeS: number, secure: boolean, name = sessionC
 
 export const authRouter = router({
   login: publicProcedure
+    .meta(rule.public)
     .input(z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) }))
     .mutation(async ({ ctx, input }) => {
       const deviceName = deviceCookieName(ctx.client.secure);
@@ -32,6 +34,7 @@ export const authRouter = router({
    * (challengeToken, passcode) are ones the audit log redacts (services/audit/redact.ts).
    */
   loginCode: publicProcedure
+    .meta(rule.public)
     .input(z.object({ challengeToken: z.string().min(1).max(200), passcode: z.string().trim().min(1).max(32) }))
     .mutation(async ({ ctx, input }) => {
       const deviceName = deviceCookieName(ctx.client.secure);
@@ -45,14 +48,14 @@ export const authRouter = router({
       ctx.setCookie(cookie(result.device, DEVICE_TTL_S, ctx.client.secure, deviceName));
       return result.user;
     }),
-  logout: sessionProcedure.mutation(async ({ ctx }) => {
+  logout: sessionProcedure.meta(rule.self).mutation(async ({ ctx }) => {
     await logout(ctx.session.id);
     ctx.setCookie(cookie('', 0, ctx.client.secure));
     return { ok: true };
   }),
-  me: publicProcedure.query(({ ctx }) => ctx.user),
+  me: publicProcedure.meta(rule.public).query(({ ctx }) => ctx.user),
   /** Single sign-on for the login page: the button's name and where it goes; null when off. */
-  sso: publicProcedure.query(() => {
+  sso: publicProcedure.meta(rule.public).query(() => {
     const settings = oidcSettings(managerEnv());
     return settings ? { name: settings.name, startPath: OIDC_START_PATH } : null;
   }),

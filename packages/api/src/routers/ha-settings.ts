@@ -11,6 +11,7 @@ import {
   updateClusterHa,
   vmHa,
 } from '../services/ha/settings.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
 const seconds = (what: string, [min, max]: readonly [number, number]) =>
@@ -48,9 +49,13 @@ export const haSettingsRouter = router({
     .mutation(({ ctx, input }) => setVmHa(input, ctx.user)),
   /** Would every HA VM of the cluster restart after its reserved host failures? */
   admission: adminProcedure
+    .meta(rule.on('view', 'cluster', 'clusterId'))
     .input(z.object({ clusterId: objectId }))
     .query(({ input }) => loadAdmission(input.clusterId)),
-  cluster: adminProcedure.input(z.object({ clusterId: objectId })).query(({ input }) => clusterHa(input.clusterId)),
+  cluster: adminProcedure
+    .meta(rule.on('view', 'cluster', 'clusterId'))
+    .input(z.object({ clusterId: objectId }))
+    .query(({ input }) => clusterHa(input.clusterId)),
   updateCluster: adminProcedure
     .input(
       z.object({

@@ -18,14 +18,16 @@ import {
 } from '../services/host-maintenance.ts';
 import { hostHistory } from '../services/stats-history.ts';
 import { statsRangeInput } from '../schemas/stats.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
 const id = z.string().min(1).max(64);
 
 export const hostRouter = router({
-  list: adminProcedure.query(() => listHosts()),
+  list: adminProcedure.meta(rule.list('host')).query(({ ctx }) => listHosts(ctx.user)),
   /** CPU, memory, disk and network I/O over a range (1h, 24h, 7d, 30d), oldest point first. */
   statsHistory: adminProcedure
+    .meta(rule.on('view', 'host', 'hostId'))
     .input(z.object({ hostId: id, range: statsRangeInput }))
     .query(({ input }) => hostHistory(input.hostId, input.range)),
   /** A one-time token an agent exchanges for its host credential (valid VIREO_ENROLLMENT_TOKEN_TTL_H). */
@@ -48,15 +50,22 @@ export const hostRouter = router({
     .input(z.object({ hostId: id, force: z.boolean().optional() }))
     .mutation(({ ctx, input }) => removeHost(input.hostId, ctx.user, { force: input.force })),
   /** The VMs a removal concerns and what force would do to them. */
-  removalPlan: adminProcedure.input(z.object({ hostId: id })).query(({ input }) => removalPlan(input.hostId)),
+  removalPlan: adminProcedure
+    .meta(rule.on('view', 'host', 'hostId'))
+    .input(z.object({ hostId: id }))
+    .query(({ input }) => removalPlan(input.hostId)),
   /** Maintenance, then the removal of the emptied host: `{ taskId }`. */
   evacuateAndRemove: adminProcedure
     .input(z.object({ hostId: id }))
     .mutation(({ ctx, input }) => evacuateAndRemove(input.hostId, ctx.user)),
   /** Maintenance mode: the state, the latest job and its per-VM report, the VMs still on the host. */
-  maintenance: adminProcedure.input(z.object({ hostId: id })).query(({ input }) => maintenanceStatus(input.hostId)),
+  maintenance: adminProcedure
+    .meta(rule.on('view', 'host', 'hostId'))
+    .input(z.object({ hostId: id }))
+    .query(({ input }) => maintenanceStatus(input.hostId)),
   /** Dry run: where each VM would go (placement plus migration pre-checks), or why it cannot. */
   maintenancePlan: adminProcedure
+    .meta(rule.on('view', 'host', 'hostId'))
     .input(z.object({ hostId: id }))
     .query(({ ctx, input }) => maintenancePlan(input.hostId, ctx.user)),
   /**
@@ -64,13 +73,16 @@ export const hostRouter = router({
    * cannot move running; `force`: mark it in maintenance now, leaving its VMs where they are.
    */
   enterMaintenance: adminProcedure
+    .meta(rule.on('manage', 'host', 'hostId'))
     .input(z.object({ hostId: id, stopBlocked: z.boolean().optional(), force: z.boolean().optional() }))
     .mutation(({ ctx, input }) => enterMaintenance(input.hostId, input, ctx.user)),
   exitMaintenance: adminProcedure
+    .meta(rule.on('manage', 'host', 'hostId'))
     .input(z.object({ hostId: id }))
     .mutation(({ ctx, input }) => exitMaintenance(input.hostId, ctx.user)),
   /** While entering: stop moving VMs after the migrations in flight; the host returns to normal. */
   cancelMaintenance: adminProcedure
+    .meta(rule.on('manage', 'host', 'hostId'))
     .input(z.object({ hostId: id }))
     .mutation(({ ctx, input }) => cancelMaintenance(input.hostId, ctx.user)),
   cancelReinstall: adminProcedure

@@ -14,14 +14,18 @@ import {
   renameDatacenter,
   setClusterPolicies,
 } from '../services/inventory.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { adminProcedure, router } from '../trpc.ts';
 
 /** Datacenters, clusters and which cluster a host is in (issue 8): admins only. */
 export const inventoryRouter = router({
   /** Datacenters → clusters → hosts with VM counts (running/total); VMs come per host. */
-  tree: adminProcedure.query(() => inventoryTree()),
+  tree: adminProcedure.meta(rule.list('inventory')).query(({ ctx }) => inventoryTree(ctx.user)),
   /** One host's VMs (the tree's leaves under it), by name, at most HOST_VM_LEAVES. */
-  hostVms: adminProcedure.input(z.object({ hostId: objectId })).query(({ input }) => hostVmLeaves(input.hostId)),
+  hostVms: adminProcedure
+    .meta(rule.on('view', 'host', 'hostId'))
+    .input(z.object({ hostId: objectId }))
+    .query(({ input }) => hostVmLeaves(input.hostId)),
   createDatacenter: adminProcedure
     .input(z.object({ name: inventoryName }))
     .mutation(({ ctx, input }) => createDatacenter(input.name, ctx.user)),
@@ -36,6 +40,7 @@ export const inventoryRouter = router({
     .input(z.object({ datacenterId: objectId, name: inventoryName }))
     .mutation(({ ctx, input }) => createCluster(input.datacenterId, input.name, ctx.user)),
   renameCluster: adminProcedure
+    .meta(rule.on('manage', 'cluster', 'clusterId'))
     .input(z.object({ clusterId: objectId, name: inventoryName }))
     .mutation(({ ctx, input }) => renameCluster(input.clusterId, input.name, ctx.user)),
   moveCluster: adminProcedure
@@ -46,9 +51,11 @@ export const inventoryRouter = router({
     .input(z.object({ clusterId: objectId }))
     .mutation(({ ctx, input }) => deleteCluster(input.clusterId, ctx.user)),
   clusterSettings: adminProcedure
+    .meta(rule.on('view', 'cluster', 'clusterId'))
     .input(z.object({ clusterId: objectId }))
     .query(({ input }) => clusterPolicies(input.clusterId)),
   setClusterSettings: adminProcedure
+    .meta(rule.on('manage', 'cluster', 'clusterId'))
     .input(z.object({ clusterId: objectId, settings: clusterPoliciesInput }))
     .mutation(({ ctx, input }) => setClusterPolicies(input.clusterId, input.settings, ctx.user)),
   /** Refused while VMs are recorded on the host: migrate or stop-and-move them first. */

@@ -9,6 +9,7 @@ import {
   updateSnapshot,
 } from '../services/snapshots.ts';
 import { runScheduleNow } from '../services/snapshot-schedule.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { router, vmProcedure } from '../trpc.ts';
 
 const scheduleInput = z
@@ -36,9 +37,10 @@ const scheduleInput = z
 
 export const snapshotRouter = router({
   /** The VM's snapshots (flat; `parent` names the parent), from its host when it answers. */
-  list: vmProcedure.query(({ ctx }) => listSnapshots(ctx.vm)),
+  list: vmProcedure.meta(rule.vm('view')).query(({ ctx }) => listSnapshots(ctx.vm)),
   /** With memory: the VM must be running; disk-only: shut off (internal qcow2 snapshots). */
   create: vmProcedure
+    .meta(rule.vm('operate'))
     .input(
       z.object({
         name: snapshotNameSchema,
@@ -55,13 +57,16 @@ export const snapshotRouter = router({
     ),
   /** `start`: boot from a disk-only snapshot (a memory snapshot always comes back running). */
   revert: vmProcedure
+    .meta(rule.vm('operate'))
     .input(z.object({ name: snapshotNameSchema, start: z.boolean().optional() }))
     .mutation(({ ctx, input }) => revertSnapshot(ctx.vm, input, ctx.user)),
   delete: vmProcedure
+    .meta(rule.vm('operate'))
     .input(z.object({ name: snapshotNameSchema }))
     .mutation(({ ctx, input }) => deleteSnapshot(ctx.vm, input.name, ctx.user.id)),
   /** Rename (display name; null goes back to libvirt's name) and/or describe. */
   update: vmProcedure
+    .meta(rule.vm('operate'))
     .input(
       z.object({
         name: snapshotNameSchema,
@@ -70,23 +75,26 @@ export const snapshotRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => updateSnapshot(ctx.vm, input)),
-  schedule: vmProcedure.query(async ({ ctx }) => {
+  schedule: vmProcedure.meta(rule.vm('view')).query(async ({ ctx }) => {
     const s = await snapshots.scheduleOf(ctx.vm.id);
     return s && { ...s, nextRunAt: s.nextRunAt.toISOString(), lastRunAt: s.lastRunAt?.toISOString() ?? null };
   }),
   /** Sets (or replaces) the VM's schedule; the first run is at `startAt`, else one interval from now. */
-  setSchedule: vmProcedure.input(z.object({ schedule: scheduleInput.nullable() })).mutation(async ({ ctx, input }) => {
-    if (!input.schedule) {
-      await snapshots.removeSchedule(ctx.vm.id);
-      return null;
-    }
-    const { startAt, ...s } = input.schedule;
-    const row = await snapshots.putSchedule(ctx.vm.id, {
-      ...s,
-      nextRunAt: startAt ? new Date(startAt) : new Date(Date.now() + s.intervalMinutes * 60_000),
-    });
-    return { ...row, nextRunAt: row.nextRunAt.toISOString(), lastRunAt: row.lastRunAt?.toISOString() ?? null };
-  }),
+  setSchedule: vmProcedure
+    .meta(rule.vm('edit'))
+    .input(z.object({ schedule: scheduleInput.nullable() }))
+    .mutation(async ({ ctx, input }) => {
+      if (!input.schedule) {
+        await snapshots.removeSchedule(ctx.vm.id);
+        return null;
+      }
+      const { startAt, ...s } = input.schedule;
+      const row = await snapshots.putSchedule(ctx.vm.id, {
+        ...s,
+        nextRunAt: startAt ? new Date(startAt) : new Date(Date.now() + s.intervalMinutes * 60_000),
+      });
+      return { ...row, nextRunAt: row.nextRunAt.toISOString(), lastRunAt: row.lastRunAt?.toISOString() ?? null };
+    }),
   /** One run of the schedule now (snapshot, then retention); the next run moves one interval on. */
-  runScheduleNow: vmProcedure.mutation(({ ctx }) => runScheduleNow(ctx.vm, ctx.user.id)),
+  runScheduleNow: vmProcedure.meta(rule.vm('operate')).mutation(({ ctx }) => runScheduleNow(ctx.vm, ctx.user.id)),
 });

@@ -4,12 +4,15 @@ import { z } from 'zod';
 import { createTemplate, listTemplates, publishVersion, templateFromVm } from '../services/templates.ts';
 import { deleteTemplate, deleteTemplateVersion } from '../services/template-delete.ts';
 import { loadVmForUser } from '../services/vm-access.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 import type { TemplateListItem } from '../views.ts';
 
 export const templateRouter = router({
   /** Every template; disk templates with their versions (newest first), disks, NICs and VM counts. */
-  list: authedProcedure.query((): Promise<TemplateListItem[]> => listTemplates()),
+  list: authedProcedure
+    .meta(rule.list('template'))
+    .query(({ ctx }): Promise<TemplateListItem[]> => listTemplates(ctx.user)),
   /** A disk template from existing pool volumes, which become its version 1's bases. */
   create: adminProcedure.input(createTemplateInput).mutation(({ input }) => createTemplate(input)),
   /** The next version of a disk template, on new bases; VMs of older versions keep theirs. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { beginTotp, disableTotp, enableTotp, totpStatus } from '../services/totp-service.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { authedProcedure, router, sessionProcedure } from '../trpc.ts';
 
 /** A TOTP or recovery code; named so the audit log redacts it (services/audit/redact.ts). */
@@ -11,14 +12,16 @@ const passcode = z.string().trim().min(1, 'Enter the code.').max(32);
  * off or enrol a phone of its own.
  */
 export const totpRouter = router({
-  status: authedProcedure.query(({ ctx }) => totpStatus(ctx.user.id)),
-  begin: sessionProcedure.mutation(({ ctx }) => beginTotp(ctx.user)),
+  status: authedProcedure.meta(rule.self).query(({ ctx }) => totpStatus(ctx.user.id)),
+  begin: sessionProcedure.meta(rule.self).mutation(({ ctx }) => beginTotp(ctx.user)),
   /** Confirms set-up with a current code; returns the recovery codes, shown this once. */
   enable: sessionProcedure
+    .meta(rule.self)
     .input(z.object({ passcode }))
     .mutation(({ ctx, input }) => enableTotp(ctx.user, input.passcode)),
   /** Needs the password or a current (or recovery) code. */
   disable: sessionProcedure
+    .meta(rule.self)
     .input(z.union([z.object({ password: z.string().min(1).max(256) }), z.object({ passcode })]))
     .mutation(({ ctx, input }) =>
       disableTotp(

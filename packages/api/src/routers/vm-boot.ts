@@ -2,11 +2,13 @@
 import { MAX_VM_DISKS, MAX_VM_NICS, firmwareSchema } from '@vireo/protocol';
 import { z } from 'zod';
 import { editBoot } from '../services/vm-boot.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { vmProcedure } from '../trpc.ts';
 
 export const vmBootProcedures = {
   /** Returns `{ taskId }`; refused while the VM runs. */
   editBoot: vmProcedure
+    .meta(rule.vm('edit'))
     .input(
       z.object({
         firmware: firmwareSchema,

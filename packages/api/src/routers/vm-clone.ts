@@ -6,11 +6,13 @@ import { snapshotNameSchema, vmNameSchema } from '@vireo/protocol';
 import { z } from 'zod';
 import { cancelClone, cloneVm } from '../services/vm-clone.ts';
 import { linkedCloneVm } from '../services/vm-linked-clone.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { authedProcedure, vmProcedure } from '../trpc.ts';
 
 export const vmCloneProcedures = {
   /** A full clone of a stopped VM on its host: new name, uuid and MACs, copies of its disks. */
   clone: vmProcedure
+    .meta(rule.vm('operate'))
     .input(z.object({ name: vmNameSchema }))
     .mutation(({ ctx, input }) => cloneVm(ctx.vm, input, ctx.user)),
   /**
@@ -18,10 +20,12 @@ export const vmCloneProcedures = {
    * `<vm>@<snapshot>` that such clones share; the clone is made from it. Returns the task.
    */
   cloneLinked: vmProcedure
+    .meta(rule.vm('operate'))
     .input(z.object({ name: vmNameSchema, snapshot: snapshotNameSchema }))
     .mutation(({ ctx, input }) => linkedCloneVm(ctx.vm, input, ctx.user)),
   /** Asks a running clone to stop; what it made is removed and the task ends CANCELLED. */
   cancelClone: authedProcedure
+    .meta(rule.self)
     .input(z.object({ taskId: z.string().min(1).max(64) }))
     .mutation(({ ctx, input }) => cancelClone(input.taskId, ctx.user)),
 };

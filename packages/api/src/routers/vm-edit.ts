@@ -13,6 +13,7 @@ import {
 import { z } from 'zod';
 import { describeVm, editLimits, editVm, pendingChanges } from '../services/vm-config.ts';
 import { addDisk, removeDisk } from '../services/vm-disks.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { vmProcedure } from '../trpc.ts';
 
 export const vmEditProcedures = {
@@ -20,14 +21,18 @@ export const vmEditProcedures = {
    * Name, vCPUs and memory, each with its maximum; a running VM takes vCPUs and memory at once
    * within the maximums it started with, the rest waits for its next start.
    */
-  edit: vmProcedure.input(vmConfigSchema).mutation(({ ctx, input }) => editVm(ctx.vm, ctx.user, input)),
+  edit: vmProcedure
+    .meta(rule.vm('edit'))
+    .input(vmConfigSchema)
+    .mutation(({ ctx, input }) => editVm(ctx.vm, ctx.user, input)),
   /** The VM's free-text description. */
-  description: vmProcedure.query(({ ctx }) => describeVm(ctx.vm)),
+  description: vmProcedure.meta(rule.vm('view')).query(({ ctx }) => describeVm(ctx.vm)),
   /** The figures the Edit dialog starts from, and a running VM's live maximums. */
-  editLimits: vmProcedure.query(({ ctx }) => editLimits(ctx.vm)),
+  editLimits: vmProcedure.meta(rule.vm('view')).query(({ ctx }) => editLimits(ctx.vm)),
   /** Changes made to a running VM that apply at its next start. */
-  pendingChanges: vmProcedure.query(({ ctx }) => pendingChanges(ctx.vm)),
+  pendingChanges: vmProcedure.meta(rule.vm('view')).query(({ ctx }) => pendingChanges(ctx.vm)),
   addDisk: vmProcedure
+    .meta(rule.vm('edit'))
     .input(
       z.object({
         sizeBytes: z.number().int().min(DISK_BYTES_MIN).max(DISK_BYTES_MAX),
@@ -38,6 +43,7 @@ export const vmEditProcedures = {
     )
     .mutation(({ ctx, input }) => addDisk(ctx.vm, ctx.user, input)),
   removeDisk: vmProcedure
+    .meta(rule.vm('edit'))
     .input(z.object({ position: z.number().int().min(0).max(1000) }))
     .mutation(({ ctx, input }) => removeDisk(ctx.vm, ctx.user, input.position)),
 };

@@ -5,6 +5,7 @@
 import { migrationModeSchema } from '@vireo/protocol';
 import { z } from 'zod';
 import { cancelMigration, checkMigration, migrateVm } from '../services/vm-migrate.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { authedProcedure, vmProcedure } from '../trpc.ts';
 
 const hostId = z.string().min(1).max(64);
@@ -12,10 +13,12 @@ const hostId = z.string().min(1).max(64);
 export const vmMigrateProcedures = {
   /** Admins only. Pre-checks (each with its reason) and an estimate, for one target or every other host. */
   migrateCheck: vmProcedure
+    .meta(rule.system('manage'))
     .input(z.object({ targetHostId: hostId.optional(), mode: migrationModeSchema.optional() }))
     .query(({ ctx, input }) => checkMigration(ctx.vm, input, ctx.user)),
   /** Admins only. Live for a running VM, cold for a stopped one; options default to the cluster's policy. */
   migrate: vmProcedure
+    .meta(rule.system('manage'))
     .input(
       z.object({
         targetHostId: hostId,
@@ -29,6 +32,7 @@ export const vmMigrateProcedures = {
     .mutation(({ ctx, input }) => migrateVm(ctx.vm, input, ctx.user)),
   /** Asks a running migration to stop; the VM keeps running on its host and the task ends CANCELLED. */
   cancelMigrate: authedProcedure
+    .meta(rule.self)
     .input(z.object({ taskId: z.string().min(1).max(64) }))
     .mutation(({ ctx, input }) => cancelMigration(input.taskId, ctx.user)),
 };

@@ -6,6 +6,7 @@ import { adoptVm } from '../services/vm-reconcile.ts';
 import { hardwareView } from '../services/vm-hardware.ts';
 import { objectHistory } from '../services/stats-history.ts';
 import { statsRangeInput } from '../schemas/stats.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { authedProcedure, router, vmProcedure } from '../trpc.ts';
 import { vmLifecycleProcedures } from './vm-lifecycle.ts';
 import { vmCloneProcedures } from './vm-clone.ts';
@@ -18,20 +19,28 @@ import { createVmInput, listVmsInput } from '../schemas/vm.ts';
 
 export const vmRouter = router({
   /** One page ({ rows, total }), filtered and sorted by the database; see listVmsInput. */
-  list: authedProcedure.input(listVmsInput).query(({ ctx, input }) => listVmsFor(ctx.user, input)),
-  byId: vmProcedure.query(({ ctx }) => vmView(ctx.vm.id)),
+  list: authedProcedure
+    .meta(rule.list('vm'))
+    .input(listVmsInput)
+    .query(({ ctx, input }) => listVmsFor(ctx.user, input)),
+  byId: vmProcedure.meta(rule.vm('view')).query(({ ctx }) => vmView(ctx.vm.id)),
   /** Firmware, disks and NICs (with MACs and, once networks are Vireo's, DHCP addresses). */
-  hardware: vmProcedure.query(({ ctx }) => hardwareView(ctx.vm.id)),
+  hardware: vmProcedure.meta(rule.vm('view')).query(({ ctx }) => hardwareView(ctx.vm.id)),
   /** CPU, memory, disk and network I/O over a range (1h, 24h, 7d, 30d), oldest point first. */
   statsHistory: vmProcedure
+    .meta(rule.vm('view'))
     .input(z.object({ range: statsRangeInput }))
     .query(({ ctx, input }) => objectHistory('vm', ctx.vm.id, input.range)),
-  create: authedProcedure.input(createVmInput).mutation(({ ctx, input }) => createVm(input, ctx.user)),
-  start: vmProcedure.mutation(({ ctx }) => startVm(ctx.vm, ctx.user)),
-  shutdown: vmProcedure.mutation(({ ctx }) => shutdownVm(ctx.vm, ctx.user)),
-  forceOff: vmProcedure.mutation(({ ctx }) => forceOffVm(ctx.vm, ctx.user)),
+  create: authedProcedure
+    .meta(rule.signedIn)
+    .input(createVmInput)
+    .mutation(({ ctx, input }) => createVm(input, ctx.user)),
+  start: vmProcedure.meta(rule.vm('operate')).mutation(({ ctx }) => startVm(ctx.vm, ctx.user)),
+  shutdown: vmProcedure.meta(rule.vm('operate')).mutation(({ ctx }) => shutdownVm(ctx.vm, ctx.user)),
+  forceOff: vmProcedure.meta(rule.vm('operate')).mutation(({ ctx }) => forceOffVm(ctx.vm, ctx.user)),
   /** `keepDisks`: keep the VM's own pool volumes (vm.deletePlan lists what goes and stays). */
   delete: vmProcedure
+    .meta(rule.vm('delete'))
     .input(z.object({ keepDisks: z.boolean().optional() }))
     .mutation(({ ctx, input }) => deleteVm(ctx.vm, ctx.user, input)),
   ...vmLifecycleProcedures,
@@ -46,6 +55,7 @@ export const vmRouter = router({
    * and the VM was started elsewhere by hand). A host's own report never moves a VM.
    */
   adopt: vmProcedure
+    .meta(rule.system('manage'))
     .input(z.object({ hostId: z.string().min(1).max(64) }))
     .mutation(({ ctx, input }) => adoptVm(ctx.vm, input.hostId, ctx.user)),
   /**
@@ -53,6 +63,7 @@ export const vmRouter = router({
    * `kind` says which console it opens (the VNC screen by default, or the serial port).
    */
   consoleTicket: vmProcedure
+    .meta(rule.vm('operate'))
     .input(z.object({ kind: z.enum(['vnc', 'serial']).default('vnc') }))
     .mutation(({ ctx, input }) => {
       if (!ctx.session)

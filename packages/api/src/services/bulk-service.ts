@@ -17,6 +17,9 @@ import { publishVm } from './views.ts';
 import { visibleMessage } from './visibility.ts';
 import type { VmRecord } from './vm-access.ts';
 import { deleteVm, forceOffVm, shutdownVm, startVm } from './vm-service.ts';
+import { can } from './permissions/can.ts';
+import type { Action } from './permissions/policy.ts';
+import { vmVisibility } from './permissions/visibility.ts';
 
 /** VM operations a job runs at once: enough to overlap agent round trips, few enough to not flood a host. */
 export const BULK_PARALLELISM = 4;
@@ -25,7 +28,7 @@ export const BULK_PARALLELISM = 4;
 async function resolveTarget(user: UserView, target: BulkTargetInput): Promise<VmRecord[]> {
   if ('vmIds' in target) {
     const ids = [...new Set(target.vmIds)];
-    const found = (await vms.byIds(ids)).filter((vm) => user.role === 'admin' || vm.ownerId === user.id);
+    const found = await vms.byIds(ids, await vmVisibility(user));
     if (found.length !== ids.length) {
       throw new VireoError(
         'NOT_FOUND',
@@ -42,8 +45,8 @@ async function resolveTarget(user: UserView, target: BulkTargetInput): Promise<V
     throw new VireoError('NOT_FOUND', 'No such saved search.', { object: 'vm' });
   }
   const filter = vmFilterInput.parse(JSON.parse(search.params));
-  const ownerId = user.role === 'admin' ? filter.ownerId : user.id;
-  const { rows, total } = await vms.matching({ ...filter, name: filter.name || undefined, ownerId }, BULK_MAX_VMS);
+  const visibleTo = await vmVisibility(user);
+  const { rows, total } = await vms.matching({ ...filter, name: filter.name || undefined, visibleTo }, BULK_MAX_VMS);
   if (total > BULK_MAX_VMS) {
     throw new VireoError(
       'BAD_INPUT',
@@ -127,6 +130,17 @@ const VM_OPS: Record<'start' | 'shutdown' | 'forceOff' | 'delete', typeof startV
   delete: deleteVm,
 };
 
+/** The permission each bulk action needs on every VM it acts on. */
+const BULK_PERMISSION: Record<BulkAction, Action> = {
+  start: 'operate',
+  shutdown: 'operate',
+  forceOff: 'operate',
+  snapshot: 'operate',
+  delete: 'delete',
+  tag: 'edit',
+  untag: 'edit',
+};
+
 /** One name for every snapshot a bulk job takes, so they can be found (and reverted) together. */
 function bulkSnapshotName(jobTaskId: string): string {
   return `bulk-${jobTaskId.slice(-10).replace(/[^A-Za-z0-9]/g, 'x')}`;
@@ -143,6 +157,10 @@ async function runOne(user: UserView, input: BulkPlanInput, planned: VmRecord, l
     return false;
   };
   try {
+    // Seeing a VM is not acting on it: each VM is checked for the action (issue 10).
+    if (!(await can(user, BULK_PERMISSION[input.action], { kind: 'vm', id: planned.id }))) {
+      return fail('FORBIDDEN', `Your role does not allow ${BULK_PERMISSION[input.action]} on this VM.`);
+    }
     if (input.action === 'tag' || input.action === 'untag') {
       const tag = input.tag ?? '';
       if (input.action === 'tag') await vmTags.add([planned.id], tag);

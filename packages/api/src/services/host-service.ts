@@ -1,5 +1,7 @@
 import { clusters, enrollment, events, hostRemoval, hosts } from '@vireo/db';
 import { type EnrollRequest, type EnrollResponse, VireoError } from '@vireo/protocol';
+import type { PermissionUser } from './permissions/can.ts';
+import { infraVisibility } from './permissions/visibility.ts';
 import { managerEnv } from '../env.ts';
 import type { HostView } from '../views.ts';
 import { connections } from './agent-registry.ts';
@@ -35,8 +37,9 @@ export interface ReinstallGrantView {
   until: string;
 }
 
-export async function listHosts(): Promise<HostView[]> {
-  return (await hosts.list()).map(toHostView);
+/** The hosts the user may see: all, or those under its host/cluster/datacenter roles. */
+export async function listHosts(user: PermissionUser): Promise<HostView[]> {
+  return (await hosts.list({ visibleTo: await infraVisibility(user) })).map(toHostView);
 }
 
 export async function createEnrollmentToken(

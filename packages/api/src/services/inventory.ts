@@ -21,6 +21,8 @@ import { publish } from './bus.ts';
 import { reapplyToHost } from './networks.ts';
 import { applyPoolsOnConnect } from './storage-pools.ts';
 import { publishHost, toEventView } from './views.ts';
+import type { PermissionUser } from './permissions/can.ts';
+import { infraVisibility } from './permissions/visibility.ts';
 
 type Actor = { id: string; username: string };
 
@@ -65,8 +67,9 @@ async function named<T>(run: () => Promise<T>, conflict: string, object: 'datace
   }
 }
 
-export async function inventoryTree(): Promise<InventoryTreeView> {
-  const t = await inventory.tree();
+/** The tree the user may see: all, or what is under its datacenter/cluster/host roles. */
+export async function inventoryTree(user: PermissionUser): Promise<InventoryTreeView> {
+  const t = await inventory.tree(await infraVisibility(user));
   return {
     ...t,
     // As views.ts toHostView: a connection here is the truth.

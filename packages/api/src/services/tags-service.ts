@@ -6,6 +6,7 @@ import type { UserView, VmView } from '../views.ts';
 import type { VmRecord } from './vm-access.ts';
 import { publishVm } from './views.ts';
 import { vmView } from './vm-service.ts';
+import { seesOnlyOwn, vmVisibility } from './permissions/visibility.ts';
 
 /** A VM has at most this many tags: tags label, they do not store data. */
 export const MAX_TAGS_PER_VM = 32;
@@ -26,8 +27,8 @@ export async function removeTag(vm: VmRecord, tag: string): Promise<VmView> {
 }
 
 /** Tags on the VMs this user may see, with counts. */
-export function tagsInUse(user: UserView): Promise<{ tag: string; count: number }[]> {
-  return vmTags.inUse(user.role === 'admin' ? undefined : user.id);
+export async function tagsInUse(user: UserView): Promise<{ tag: string; count: number }[]> {
+  return vmTags.inUse(await vmVisibility(user));
 }
 
 export type SavedSearchView = { id: string; name: string; filter: VmFilterInput };
@@ -47,7 +48,7 @@ export async function listSearches(user: UserView): Promise<SavedSearchView[]> {
 export const MAX_SAVED_SEARCHES = 50;
 
 export async function saveSearch(user: UserView, name: string, filter: VmFilterInput): Promise<SavedSearchView> {
-  if (user.role !== 'admin' && filter.ownerId !== undefined && filter.ownerId !== user.id) {
+  if (seesOnlyOwn(await vmVisibility(user)) && filter.ownerId !== undefined && filter.ownerId !== user.id) {
     throw new VireoError('FORBIDDEN', 'Only administrators can filter by another owner.', { object: 'vm' });
   }
   const mine = await savedSearches.listFor(user.id);

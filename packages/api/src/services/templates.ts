@@ -3,6 +3,8 @@
  * default) or copy. A version is never changed: publishing makes a new version pointing at new
  * bases, so VMs of older versions keep theirs (a base of any version cannot be deleted).
  */
+import type { PermissionUser } from './permissions/can.ts';
+import { publishedVisibility } from './permissions/visibility.ts';
 import { randomBytes } from 'node:crypto';
 import { DbConflictError, type TemplateDiskRow, type TemplateVersionInput, templates, vmHardware } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
@@ -26,9 +28,10 @@ async function versionInput(spec: TemplateVersionSpec): Promise<TemplateVersionI
   };
 }
 
-export async function listTemplates(): Promise<TemplateListItem[]> {
+export async function listTemplates(user: PermissionUser): Promise<TemplateListItem[]> {
+  const visible = await publishedVisibility(user, 'template');
   // Host paths of a kernel template's files stay on the server: browsers need only what they show.
-  return (await templates.listWithVersions()).map((t) => ({
+  return (await templates.listWithVersions('all' in visible ? {} : { ids: visible.ids })).map((t) => ({
     id: t.id,
     name: t.name,
     description: t.description,

@@ -22,6 +22,7 @@ export function toVmView(vm: VmRow): VmView {
     templateName: vm.templateName,
     ownerId: vm.ownerId,
     ownerName: vm.ownerName,
+    projectId: vm.projectId,
     cpuUsagePercent: vm.state === 'running' ? domainCpuPercent(vm.uuid) : null,
     createdAt: vm.createdAt.toISOString(),
     startedAt: vm.state === 'running' || vm.state === 'paused' ? (vm.startedAt?.toISOString() ?? null) : null,

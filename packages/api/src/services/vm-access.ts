@@ -1,23 +1,31 @@
-/** Who may act on a VM: admins on all, users on their own. Loads the VM once for a procedure. */
+/** Loads a VM for a procedure (the permission rule already checked it) or for a ticket's user. */
 import { VireoError } from '@vireo/protocol';
 import { vms } from '@vireo/db';
 import type { UserView } from '../views.ts';
+import { assertCan } from './permissions/can.ts';
+import type { Action } from './permissions/policy.ts';
+import { vmVisibility } from './permissions/visibility.ts';
 
 export type VmRecord = NonNullable<Awaited<ReturnType<typeof vms.byId>>>;
 
-export async function loadVmForUser(vmId: string, user: Pick<UserView, 'id' | 'role'>): Promise<VmRecord> {
+export async function loadVm(vmId: string): Promise<VmRecord> {
   const vm = await vms.byId(vmId);
-  // A VM you may not see is reported as missing, so ids cannot be probed.
-  if (!vm || (user.role !== 'admin' && vm.ownerId !== user.id)) {
-    throw new VireoError('NOT_FOUND', 'No such VM, or you have no access to it.', { object: 'vm' });
-  }
+  if (!vm) throw new VireoError('NOT_FOUND', 'No such VM, or you have no access to it.', { object: 'vm' });
   return vm;
 }
 
-/** The ids among `vmIds` this user may see (admins all; users their own). Unknown ids pass for
- * admins: they simply never match a stats sample. */
+/** The VM if the user may do `action` on it; a VM it may not see is reported missing. */
+export async function loadVmForUser(
+  vmId: string,
+  user: Pick<UserView, 'id' | 'role'>,
+  action: Action = 'operate',
+): Promise<VmRecord> {
+  await assertCan(user, action, { kind: 'vm', id: vmId });
+  return loadVm(vmId);
+}
+
+/** The ids among `vmIds` this user may see, by one filtered query. */
 export async function visibleVmIds(vmIds: string[], user: Pick<UserView, 'id' | 'role'>): Promise<Set<string>> {
   if (user.role === 'admin') return new Set(vmIds);
-  const own = new Set((await vms.list({ ownerId: user.id })).map((vm) => vm.id));
-  return new Set(vmIds.filter((id) => own.has(id)));
+  return vms.visibleIds(vmIds, await vmVisibility(user));
 }

@@ -50,17 +50,19 @@ import { lockVm } from './vm-locks.ts';
 import { checkNicGroups, hostsForNics } from './vm-network.ts';
 import { recordStarts } from './vm-uptime.ts';
 import { publishVm, toVmView } from './views.ts';
+import { seesOnlyOwn, vmVisibility } from './permissions/visibility.ts';
 
 /**
- * One page of the VMs this user may see: admins all (or one owner's), other users only their
- * own; asking for another user's VMs is refused rather than answered with an empty page.
+ * One page of the VMs this user may see (vmVisibility: filtered by the database). A user who
+ * sees only its own VMs asking for another owner's is refused rather than answered with an
+ * empty page.
  */
 export async function listVmsFor(user: UserView, input: ListVmsInput): Promise<{ rows: VmView[]; total: number }> {
-  if (user.role !== 'admin' && input.ownerId !== undefined && input.ownerId !== user.id) {
+  const visibleTo = await vmVisibility(user);
+  if (seesOnlyOwn(visibleTo) && input.ownerId !== undefined && input.ownerId !== user.id) {
     throw new VireoError('FORBIDDEN', 'Only administrators can list other users’ VMs.', { object: 'vm' });
   }
-  const ownerId = user.role === 'admin' ? input.ownerId : user.id;
-  const page = await vms.page({ ...input, name: input.name || undefined, ownerId });
+  const page = await vms.page({ ...input, name: input.name || undefined, visibleTo });
   return { rows: page.rows.map(toVmView), total: page.total };
 }
 

@@ -112,6 +112,13 @@ function adminItems(firingAlerts: number): NavItem[] {
     },
     { href: '/users', label: 'Users', icon: <UserIcon />, testId: 'nav-users', matches: (p) => p.startsWith('/users') },
     {
+      href: '/projects',
+      label: 'Projects',
+      icon: <InventoryIcon />,
+      testId: 'nav-projects',
+      matches: (p) => p.startsWith('/projects'),
+    },
+    {
       href: '/audit',
       label: 'Audit log',
       icon: <AuditIcon />,

@@ -39,6 +39,8 @@ export async function can(user: PermissionUser, action: Action, object: ObjectRe
  */
 export async function assertCan(user: PermissionUser, action: Action, object: ObjectRef): Promise<void> {
   if (await can(user, action, object)) return;
+  // The system always exists: nothing to hide, so a refusal there says what it needs.
+  if (object.kind === 'system') throw new VireoError('FORBIDDEN', 'This needs an administrator.');
   if (action !== 'view' && (await can(user, 'view', object))) {
     throw new VireoError('FORBIDDEN', `Your role does not allow ${action} on this ${object.kind}.`, {
       object: object.kind,

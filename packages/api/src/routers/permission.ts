@@ -1,0 +1,36 @@
+/**
+ * Role bindings on any scope (issue 10): system, datacenter, cluster, host, project, template,
+ * VM. Whoever may 'manage' a scope manages its bindings (delegated admins: only their scope).
+ * Granting access never goes through an API token (sessionProcedure).
+ */
+import { ROLES, roleBindings, SCOPE_KINDS } from '@vireo/db';
+import { z } from 'zod';
+import { rule } from '../services/permissions/rules.ts';
+import { grantRole, revokeRole } from '../services/project-service.ts';
+import { authedProcedure, router, sessionProcedure } from '../trpc.ts';
+
+const id = z.string().min(1).max(64);
+const scope = { scopeKind: z.enum(SCOPE_KINDS), scopeId: z.string().max(64) };
+
+export const permissionRouter = router({
+  /** Who holds which role on this scope. */
+  forScope: authedProcedure
+    .meta(rule.scope('manage'))
+    .input(z.object(scope))
+    .query(({ input }) => roleBindings.forScope(input.scopeKind, input.scopeKind === 'system' ? '' : input.scopeId)),
+  /** Every role one user holds (administrators). */
+  forUser: authedProcedure
+    .meta(rule.system('manage'))
+    .input(z.object({ userId: id }))
+    .query(({ input }) => roleBindings.forUser(input.userId)),
+  /** The caller's own roles. */
+  mine: authedProcedure.meta(rule.self).query(({ ctx }) => roleBindings.forUser(ctx.user.id)),
+  grant: sessionProcedure
+    .meta(rule.scope('manage'))
+    .input(z.object({ ...scope, userId: id, role: z.enum(ROLES) }))
+    .mutation(({ ctx, input }) => grantRole(ctx.user, input)),
+  revoke: sessionProcedure
+    .meta(rule.scope('manage'))
+    .input(z.object({ ...scope, bindingId: id }))
+    .mutation(({ input }) => revokeRole(input)),
+});

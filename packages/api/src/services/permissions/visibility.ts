@@ -1,0 +1,100 @@
+/**
+ * What a user may see, as filters the database applies (issue 10): lists never load everything
+ * to filter it here. One function per kind of object; every list of VMs uses vmVisibility.
+ */
+import { hosts, type InfraScope, type PublicationKind, projects, type VmVisibility } from '@vireo/db';
+import { type PermissionUser, grantsOf } from './can.ts';
+import { roleAllows } from './policy.ts';
+
+/** The grants that let the user see something, by scope kind. */
+async function viewScopes(user: PermissionUser) {
+  const grants = (await grantsOf(user)).filter((g) => roleAllows(g.role, 'view'));
+  const ids = (kind: string) => grants.filter((g) => g.scopeKind === kind).map((g) => g.scopeId);
+  return {
+    system: grants.some((g) => g.scopeKind === 'system'),
+    datacenterIds: ids('datacenter'),
+    clusterIds: ids('cluster'),
+    hostIds: ids('host'),
+    projectIds: ids('project'),
+    templateIds: ids('template'),
+    vmIds: ids('vm'),
+  };
+}
+
+/**
+ * The VMs a user may see: all (a role on the system), or its own, those in its projects, those
+ * on hosts under its host/cluster/datacenter roles, and those granted one by one.
+ */
+export async function vmVisibility(user: PermissionUser): Promise<VmVisibility> {
+  if (user.role === 'admin') return { all: true };
+  const s = await viewScopes(user);
+  if (s.system) return { all: true };
+  return {
+    ownerId: user.id,
+    projectIds: s.projectIds,
+    hostIds: s.hostIds,
+    clusterIds: s.clusterIds,
+    datacenterIds: s.datacenterIds,
+    vmIds: s.vmIds,
+  };
+}
+
+/** A user without roles on any scope: it sees its own VMs only. */
+export function seesOnlyOwn(v: VmVisibility): boolean {
+  return (
+    !v.all &&
+    v.projectIds.length + v.hostIds.length + v.clusterIds.length + v.datacenterIds.length + v.vmIds.length === 0
+  );
+}
+
+/** Infrastructure a user may see: only through roles on those scopes (project members see none). */
+export async function infraVisibility(user: PermissionUser): Promise<InfraScope> {
+  if (user.role === 'admin') return { all: true };
+  const s = await viewScopes(user);
+  if (s.system) return { all: true };
+  return { datacenterIds: s.datacenterIds, clusterIds: s.clusterIds, hostIds: s.hostIds };
+}
+
+/** Projects the user holds a role on (all for a role on the system). */
+export async function projectVisibility(user: PermissionUser): Promise<{ all: true } | { ids: string[] }> {
+  if (user.role === 'admin') return { all: true };
+  const s = await viewScopes(user);
+  return s.system ? { all: true } : { ids: s.projectIds };
+}
+
+/**
+ * Templates, networks or pools a user may see: all for administrators and for roles on
+ * infrastructure (system, datacenter, cluster, host); for project roles, those published to the
+ * projects (plus templates granted one by one). A user with no role anywhere keeps seeing all,
+ * as before projects existed: a plain user creates VMs from any template.
+ */
+export async function publishedVisibility(
+  user: PermissionUser,
+  kind: PublicationKind,
+): Promise<{ all: true } | { ids: string[] }> {
+  if (user.role === 'admin') return { all: true };
+  const s = await viewScopes(user);
+  if (s.system || s.datacenterIds.length + s.clusterIds.length + s.hostIds.length > 0) return { all: true };
+  if (s.projectIds.length === 0 && s.templateIds.length === 0) return { all: true };
+  const published = await projects.publishedIds(s.projectIds, kind);
+  return { ids: kind === 'template' ? [...new Set([...published, ...s.templateIds])] : published };
+}
+
+export type VmFacts = { id: string; ownerId: string; projectId: string | null; hostId: string | null };
+
+/**
+ * vmVisibility as a test on one VM in memory, for a live stream that filters every change it
+ * sends: read once when the stream opens (a role granted later shows after the tab reconnects).
+ */
+export async function vmMatcher(user: PermissionUser): Promise<(vm: VmFacts) => boolean> {
+  const v = await vmVisibility(user);
+  if (v.all) return () => true;
+  const projectIds = new Set(v.projectIds);
+  const vmIds = new Set(v.vmIds);
+  const hostIds = new Set([...v.hostIds, ...(await hosts.idsUnder(v))]);
+  return (vm) =>
+    vm.ownerId === user.id ||
+    vmIds.has(vm.id) ||
+    (vm.projectId !== null && projectIds.has(vm.projectId)) ||
+    (vm.hostId !== null && hostIds.has(vm.hostId));
+}
