@@ -6,15 +6,20 @@ import {
   SHARE_MAX_MINUTES,
   SHARE_MIN_MINUTES,
 } from '../services/console-share.ts';
+import { rule } from '../services/permissions/rules.ts';
 import { authedProcedure, router } from '../trpc.ts';
 
 const vmId = z.string().min(1).max(128);
 
 /** View-only console share links of one VM: for whoever may operate it (console-share.ts). */
 export const consoleShareRouter = router({
-  list: authedProcedure.input(z.object({ vmId })).query(({ ctx, input }) => listShareLinks(ctx.user, input.vmId)),
+  list: authedProcedure
+    .meta(rule.vm('operate'))
+    .input(z.object({ vmId }))
+    .query(({ ctx, input }) => listShareLinks(ctx.user, input.vmId)),
   /** The token is in the answer once; only its hash is kept. */
   create: authedProcedure
+    .meta(rule.vm('operate'))
     .input(
       z.object({
         vmId,
@@ -27,6 +32,8 @@ export const consoleShareRouter = router({
     )
     .mutation(({ ctx, input }) => createShareLink(ctx.user, input.vmId, input.expiresInMinutes)),
   revoke: authedProcedure
+    // The link names its VM; the service checks 'operate' on it (assertCan).
+    .meta(rule.signedIn)
     .input(z.object({ linkId: z.string().min(1).max(128) }))
     .mutation(({ ctx, input }) => revokeShareLink(ctx.user, input.linkId)),
 });

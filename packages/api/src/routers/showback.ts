@@ -7,6 +7,7 @@ import { leasePolicy, setLeasePolicy } from '../services/lease-service.ts';
 import { assertCan } from '../services/permissions/can.ts';
 import { showbackReport } from '../services/showback.ts';
 import { usage } from '@vireo/db';
+import { rule } from '../services/permissions/rules.ts';
 import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
 export const showbackRangeInput = z
@@ -45,11 +46,14 @@ const priceInput = z.object({
 
 export const showbackRouter = router({
   report: authedProcedure
+    // Admins see every project; others the projects they may manage (services/showback).
+    .meta(rule.signedIn)
     .input(showbackRangeInput)
     .query(({ ctx, input }) => showbackReport(ctx.user, input, input.projectId)),
-  prices: authedProcedure.query(() => usage.prices()),
+  prices: authedProcedure.meta(rule.signedIn).query(() => usage.prices()),
   setPrices: adminProcedure.input(priceInput).mutation(({ input }) => usage.setPrices(input)),
   leasePolicy: authedProcedure
+    .meta(rule.on('view', 'project', 'projectId'))
     .input(z.object({ projectId: z.string().min(1).max(64) }))
     .query(async ({ ctx, input }) => {
       await assertCan(ctx.user, 'view', { kind: 'project', id: input.projectId });

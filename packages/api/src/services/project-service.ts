@@ -20,6 +20,7 @@ import { VireoError } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
 import { assertCan, type PermissionUser } from './permissions/can.ts';
 import { projectVisibility } from './permissions/visibility.ts';
+import { applyDefaultLease } from './lease-service.ts';
 
 export async function listProjects(user: PermissionUser) {
   const visible = await projectVisibility(user);
@@ -106,6 +107,8 @@ export async function moveVm(vmId: string, projectId: string | null) {
   if (!(await vms.byId(vmId))) throw new VireoError('NOT_FOUND', 'No such VM.', { object: 'vm' });
   if (projectId) await projectOrThrow(projectId);
   await vms.setProject(vmId, projectId);
+  // A project with a lease policy gives the VM its default lease (none if it already has one).
+  if (projectId) await applyDefaultLease(vmId);
   return { vmId, projectId };
 }
 
