@@ -7,6 +7,7 @@ import { balancerRouter } from './routers/balancer.ts';
 import { bulkRouter, savedSearchRouter, tagRouter } from './routers/bulk.ts';
 import { clusterRouter } from './routers/cluster.ts';
 import { eventRouter } from './routers/event.ts';
+import { flavorRouter } from './routers/flavor.ts';
 import { haRouter } from './routers/ha.ts';
 import { haSettingsRouter } from './routers/ha-settings.ts';
 import { hostRouter } from './routers/host.ts';
@@ -16,6 +17,7 @@ import { liveRouter } from './routers/live.ts';
 import { storageRouter } from './routers/storage.ts';
 import { networkRouter } from './routers/network.ts';
 import { placementRouter } from './routers/placement.ts';
+import { portalRouter } from './routers/portal.ts';
 import { snapshotRouter } from './routers/snapshot.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
@@ -51,6 +53,8 @@ export const appRouter = router({
   totp: totpRouter,
   apiToken: apiTokenRouter,
   audit: auditRouter,
+  flavor: flavorRouter,
+  portal: portalRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,6 +3,8 @@
 export { closeDb, defaultDatabaseUrl, getDb } from './client.ts';
 export * from './enums.ts';
 export type { Role, ScopeKind } from './role-bindings.ts';
+export type { ProjectView, Quotas, Usage } from './projects.ts';
+export type { FlavorView } from './flavors.ts';
 export { DbConflictError, DbError, type DbErrorCode, DbNotFoundError } from './errors.ts';
 export { hashPassword, verifyPassword } from './password.ts';
 export { isPostgresUrl, MAX_NOTIFY_PAYLOAD, type NotifyChannel, openNotifyChannel } from './notify.ts';
@@ -17,6 +19,7 @@ export * as clusterBalancer from './cluster-balancer.ts';
 export * as haSettings from './ha-settings.ts';
 export * as enrollment from './enrollment.ts';
 export * as events from './events.ts';
+export * as flavors from './flavors.ts';
 export * as consoleTickets from './console-tickets.ts';
 export * as haSignals from './ha-signals.ts';
 export * as hostDomains from './host-domains.ts';

@@ -16,6 +16,9 @@ export type VmView = {
   templateName: string;
   ownerId: string;
   ownerName: string;
+  /** The project it belongs to (issue 10); null outside every project. */
+  projectId: string | null;
+  projectName: string | null;
   vcpus: number;
   memoryMiB: number;
   diskPath: string | null;
@@ -58,6 +61,8 @@ const vmSelect = {
   template: { select: { name: true } },
   ownerId: true,
   owner: { select: { username: true } },
+  projectId: true,
+  project: { select: { name: true } },
   vcpus: true,
   memoryMiB: true,
   diskPath: true,
@@ -71,7 +76,7 @@ const vmSelect = {
 } satisfies Prisma.VmSelect;
 
 function toView(row: Prisma.VmGetPayload<{ select: typeof vmSelect }>): VmView {
-  const { host, template, owner, tags, ...rest } = row;
+  const { host, template, owner, project, tags, ...rest } = row;
   return {
     ...rest,
     tags: tags.map((t) => t.tag),
@@ -80,6 +85,7 @@ function toView(row: Prisma.VmGetPayload<{ select: typeof vmSelect }>): VmView {
     hostStatus: (host?.status as HostStatus | undefined) ?? null,
     templateName: template.name,
     ownerName: owner.username,
+    projectName: project?.name ?? null,
   };
 }
 
@@ -118,6 +124,8 @@ export type VmPageQuery = {
   states?: VmState[];
   hostId?: string;
   ownerId?: string;
+  /** In this project (issue 10). */
+  projectId?: string;
   /** Has this tag (exact). */
   tag?: string;
 };
@@ -163,6 +171,7 @@ type VmFilter = Omit<VmPageQuery, 'offset' | 'limit' | 'sort' | 'dir'>;
 function pageWhere(query: VmFilter): Prisma.VmWhereInput {
   return {
     ownerId: query.ownerId,
+    projectId: query.projectId,
     hostId: query.hostId,
     state: query.states ? { in: query.states } : undefined,
     nameKey: query.name ? { contains: nameKey(query.name) } : undefined,
