@@ -8,7 +8,16 @@
 //   DATABASE_URL               default file:<repo>/var/vireo.db
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { closeDb, clusters, generateToken, type TemplateInput, templates, users, verifyPassword } from '@vireo/db';
+import {
+  closeDb,
+  clusters,
+  flavors,
+  generateToken,
+  type TemplateInput,
+  templates,
+  users,
+  verifyPassword,
+} from '@vireo/db';
 import { z } from 'zod';
 
 const DEFAULT_TEMPLATE = 'vireo-tiny';
@@ -76,8 +85,19 @@ async function ensureTemplate(jsonPath: string | undefined): Promise<void> {
   console.log(`Template ${DEFAULT_TEMPLATE}: ${current ? 'updated' : 'created'} from ${jsonPath}`);
 }
 
+/** The portal's default sizes; admins change or remove them, and a re-seed leaves theirs alone. */
+async function ensureFlavors(): Promise<void> {
+  const made = await flavors.ensure([
+    { name: 'Small', description: 'Light services, tests', vcpus: 1, memoryMiB: 256, sortOrder: 10 },
+    { name: 'Medium', description: 'Everyday workloads', vcpus: 2, memoryMiB: 1024, sortOrder: 20 },
+    { name: 'Large', description: 'Builds, databases', vcpus: 4, memoryMiB: 4096, sortOrder: 30 },
+  ]);
+  console.log(`Flavors: ${made ? `${made} created` : 'ok'}`);
+}
+
 try {
   await ensureCluster();
+  await ensureFlavors();
   await ensureAdmin(process.env.VIREO_ADMIN_PASSWORD);
   await ensureTemplate(process.env.VIREO_TEMPLATE_IMAGE_JSON);
 } finally {

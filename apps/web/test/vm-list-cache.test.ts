@@ -26,6 +26,7 @@ const vm = (id: string, patch: Partial<VmView> = {}): VmView => ({
   ownerId: 'u1',
   ownerName: 'alice',
   projectId: null,
+  projectName: null,
   cpuUsagePercent: null,
   createdAt: '2026-12-01T00:00:00.000Z',
   startedAt: null,

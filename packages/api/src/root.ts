@@ -8,6 +8,7 @@ import { bulkRouter, savedSearchRouter, tagRouter } from './routers/bulk.ts';
 import { clusterRouter } from './routers/cluster.ts';
 import { consoleShareRouter } from './routers/console-share.ts';
 import { eventRouter } from './routers/event.ts';
+import { flavorRouter } from './routers/flavor.ts';
 import { haRouter } from './routers/ha.ts';
 import { haSettingsRouter } from './routers/ha-settings.ts';
 import { hostRouter } from './routers/host.ts';
@@ -20,6 +21,7 @@ import { permissionRouter } from './routers/permission.ts';
 import { placementRouter } from './routers/placement.ts';
 import { showbackRouter } from './routers/showback.ts';
 import { projectRouter } from './routers/project.ts';
+import { portalRouter } from './routers/portal.ts';
 import { snapshotRouter } from './routers/snapshot.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
@@ -59,6 +61,8 @@ export const appRouter = router({
   showback: showbackRouter,
   project: projectRouter,
   permission: permissionRouter,
+  flavor: flavorRouter,
+  portal: portalRouter,
 });
 
 export type AppRouter = typeof appRouter;

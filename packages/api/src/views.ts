@@ -66,8 +66,9 @@ export interface VmView {
   templateName: string;
   ownerId: string;
   ownerName: string;
-  /** Its project (issue 10); null: in none. */
+  /** The project it belongs to (issue 10); null outside every project. */
   projectId: string | null;
+  projectName: string | null;
   /** From the latest stats sample; null when not running or not sampled yet. */
   cpuUsagePercent: number | null;
   createdAt: string;

@@ -17,8 +17,9 @@ export type VmView = {
   templateName: string;
   ownerId: string;
   ownerName: string;
-  /** Its project (issue 10); null: in none. */
+  /** The project it belongs to (issue 10); null outside every project. */
   projectId: string | null;
+  projectName: string | null;
   vcpus: number;
   memoryMiB: number;
   diskPath: string | null;
@@ -64,6 +65,7 @@ const vmSelect = {
   ownerId: true,
   owner: { select: { username: true } },
   projectId: true,
+  project: { select: { name: true } },
   vcpus: true,
   memoryMiB: true,
   diskPath: true,
@@ -78,7 +80,7 @@ const vmSelect = {
 } satisfies Prisma.VmSelect;
 
 function toView(row: Prisma.VmGetPayload<{ select: typeof vmSelect }>): VmView {
-  const { host, template, owner, tags, ...rest } = row;
+  const { host, template, owner, project, tags, ...rest } = row;
   return {
     ...rest,
     tags: tags.map((t) => t.tag),
@@ -87,6 +89,7 @@ function toView(row: Prisma.VmGetPayload<{ select: typeof vmSelect }>): VmView {
     hostStatus: (host?.status as HostStatus | undefined) ?? null,
     templateName: template.name,
     ownerName: owner.username,
+    projectName: project?.name ?? null,
   };
 }
 
@@ -127,12 +130,12 @@ export type VmPageQuery = {
   states?: VmState[];
   hostId?: string;
   ownerId?: string;
+  /** In this project (issue 10). */
+  projectId?: string;
   /** Has this tag (exact). */
   tag?: string;
   /** Its lease expires at or before this (issue 10). */
   leaseBefore?: Date;
-  /** In this project. */
-  projectId?: string;
   /** Only the VMs this user may see (issue 10); omitted: all. */
   visibleTo?: VmVisibility;
 };
@@ -181,8 +184,8 @@ function pageWhere(query: VmFilter): Prisma.VmWhereInput {
   return {
     ...vmVisibilityWhere(query.visibleTo),
     ownerId: query.ownerId,
-    hostId: query.hostId,
     projectId: query.projectId,
+    hostId: query.hostId,
     state: query.states ? { in: query.states } : undefined,
     nameKey: query.name ? { contains: nameKey(query.name) } : undefined,
     // A semi-join on VmTag's (tag, vmId) index.

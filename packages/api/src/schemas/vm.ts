@@ -129,6 +129,8 @@ export const listVmsInput = z
     hostId: z.string().min(1).max(64).optional(),
     /** Admins only; other users always get their own VMs. */
     ownerId: z.string().min(1).max(64).optional(),
+    /** In this project (issue 10). */
+    projectId: z.string().min(1).max(64).optional(),
     /** Has this tag. */
     tag: tagNameSchema.optional(),
     /** Only VMs whose lease expires at or before this (issue 10). */

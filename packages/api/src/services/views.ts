@@ -23,6 +23,7 @@ export function toVmView(vm: VmRow): VmView {
     ownerId: vm.ownerId,
     ownerName: vm.ownerName,
     projectId: vm.projectId,
+    projectName: vm.projectName,
     cpuUsagePercent: vm.state === 'running' ? domainCpuPercent(vm.uuid) : null,
     createdAt: vm.createdAt.toISOString(),
     startedAt: vm.state === 'running' || vm.state === 'paused' ? (vm.startedAt?.toISOString() ?? null) : null,

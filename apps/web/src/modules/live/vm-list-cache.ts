@@ -32,6 +32,7 @@ export function mayMove(input: ListInput, old: VmView, next: VmView): boolean {
     (changed('memoryMiB') && sort === 'memory') ||
     (changed('vcpus') && sort === 'vcpus') ||
     (changed('ownerId') && Boolean(input?.ownerId)) ||
+    (changed('projectId') && Boolean(input?.projectId)) ||
     (Boolean(input?.tag) && old.tags.join(' ') !== next.tags.join(' '))
   );
 }

@@ -127,6 +127,13 @@ function adminItems(firingAlerts: number): NavItem[] {
     },
     SHOWBACK_ITEM,
     {
+      href: '/flavors',
+      label: 'Portal flavors',
+      icon: <VmIcon />,
+      testId: 'nav-flavors',
+      matches: (p) => p.startsWith('/flavors'),
+    },
+    {
       href: '/affinity',
       label: 'Affinity',
       icon: <HostIcon />,
@@ -152,6 +159,15 @@ const ACCOUNT_ITEM: NavItem = {
   icon: <KeyIcon />,
   testId: 'nav-account',
   matches: (p) => p.startsWith('/account'),
+};
+
+/** The simplified self-service view of one's VMs and projects (issue 10). */
+const PORTAL_ITEM: NavItem = {
+  href: '/portal',
+  label: 'Self-service portal',
+  icon: <VmIcon />,
+  testId: 'nav-portal',
+  matches: (p) => p.startsWith('/portal'),
 };
 
 /** The signed-in user's second factor (issue 10). */
@@ -216,6 +232,7 @@ export function Nav({ open, onClose }: { open: boolean; onClose: () => void }) {
         {!isAdmin && <NavLink item={SHOWBACK_ITEM} active={SHOWBACK_ITEM.matches(pathname)} />}
         <NavLink item={ACCOUNT_ITEM} active={ACCOUNT_ITEM.matches(pathname)} />
         <NavLink item={SECURITY_ITEM} active={SECURITY_ITEM.matches(pathname)} />
+        <NavLink item={PORTAL_ITEM} active={PORTAL_ITEM.matches(pathname)} />
       </nav>
     </>
   );

@@ -1,0 +1,230 @@
+'use client';
+
+import { useMutation, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useEffect, useId, useState } from 'react';
+import { useTRPC } from '@/trpc/client';
+import { btn, inputClass } from '../ui/buttons';
+import { ErrorText } from '../ui/error-text';
+import { formatMiB } from '../ui/format';
+import { QuotaBars } from './quota-bars';
+
+const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * New VM in the portal: a project, one of the templates published to it, a flavor, a name.
+ * The project's quota shows what this VM would add before anything is sent.
+ */
+export function PortalCreateView() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const overview = useQuery(trpc.portal.overview.queryOptions());
+  const [projectId, setProjectId] = useState('');
+  const [templateId, setTemplateId] = useState('');
+  const [flavorId, setFlavorId] = useState('');
+  const [name, setName] = useState('');
+  const [start, setStart] = useState(true);
+  const [submitted, setSubmitted] = useState(false);
+  const nameId = useId();
+  const create = useMutation(
+    trpc.vm.create.mutationOptions({ onSuccess: ({ vmId }) => router.push(`/portal/vms/${vmId}`) }),
+  );
+
+  const data = overview.data;
+  // The first project, template and flavor are chosen for the member; each can be changed.
+  useEffect(() => {
+    if (!data) return;
+    if (!projectId && data.projects[0]) setProjectId(data.projects[0].id);
+    if (!flavorId && data.flavors[0]) setFlavorId(data.flavors[0].id);
+  }, [data, projectId, flavorId]);
+  const project = data?.projects.find((p) => p.id === projectId);
+  const templates = (data?.templates ?? []).filter((t) => !project || t.projectIds.includes(project.id));
+  useEffect(() => {
+    if (templates.length && !templates.some((t) => t.id === templateId)) setTemplateId(templates[0]?.id ?? '');
+  }, [templates, templateId]);
+  const flavor = data?.flavors.find((f) => f.id === flavorId);
+
+  const nameIssue = !name.trim()
+    ? 'Give the VM a name.'
+    : !NAME_RULE.test(name.trim())
+      ? 'Letters, digits, ".", "-" and "_", starting with a letter or digit.'
+      : null;
+  const canSend = Boolean(templateId && flavor && !nameIssue && !create.isPending);
+
+  function submit() {
+    setSubmitted(true);
+    if (!canSend || !flavor) return;
+    create.mutate({ name: name.trim(), templateId, vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, start });
+  }
+
+  if (overview.error)
+    return (
+      <div className="p-4">
+        <ErrorText error={overview.error} />
+      </div>
+    );
+  if (!data) return <p className="p-4 text-sm text-zinc-500">Loading…</p>;
+  return (
+    <form
+      className="mx-auto flex max-w-5xl flex-col gap-4 p-4 lg:flex-row lg:items-start"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+      noValidate
+      data-testid="portal-create-form"
+    >
+      <div className="flex min-w-0 flex-1 flex-col gap-4">
+        <h1 className="text-lg font-semibold text-zinc-900">New virtual machine</h1>
+        {data.projects.length > 1 && (
+          <Field label="Project">
+            <select
+              className={inputClass}
+              value={projectId}
+              onChange={(e) => setProjectId(e.target.value)}
+              data-testid="portal-create-project"
+            >
+              {data.projects.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+        )}
+        <fieldset>
+          <legend className="mb-1.5 text-sm font-medium text-zinc-800">Template</legend>
+          {templates.length === 0 ? (
+            <p
+              className="rounded-md border border-dashed border-zinc-300 p-3 text-sm text-zinc-600"
+              data-testid="portal-no-templates"
+            >
+              No template is published to {project ? `project ${project.name}` : 'your projects'} yet. Ask an
+              administrator to publish one.
+            </p>
+          ) : (
+            <div className="grid gap-2 sm:grid-cols-2">
+              {templates.map((t) => (
+                <Choice
+                  key={t.id}
+                  name="template"
+                  checked={templateId === t.id}
+                  onChange={() => setTemplateId(t.id)}
+                  title={t.name}
+                  detail={t.description || (t.kind === 'disk' ? 'Disk image' : 'Kernel and initrd')}
+                  testId={`portal-template-${t.name}`}
+                />
+              ))}
+            </div>
+          )}
+        </fieldset>
+        <fieldset>
+          <legend className="mb-1.5 text-sm font-medium text-zinc-800">Size</legend>
+          <div className="grid gap-2 sm:grid-cols-3">
+            {data.flavors.map((f) => (
+              <Choice
+                key={f.id}
+                name="flavor"
+                checked={flavorId === f.id}
+                onChange={() => setFlavorId(f.id)}
+                title={f.name}
+                detail={`${f.vcpus} vCPU · ${formatMiB(f.memoryMiB)}${f.description ? ` · ${f.description}` : ''}`}
+                testId={`portal-flavor-${f.name}`}
+              />
+            ))}
+          </div>
+        </fieldset>
+        <Field label="Name" htmlFor={nameId} error={submitted ? nameIssue : null}>
+          <input
+            id={nameId}
+            className={inputClass}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            aria-invalid={submitted && nameIssue ? true : undefined}
+            autoComplete="off"
+            data-testid="portal-create-name"
+            placeholder="e.g. web-1"
+          />
+        </Field>
+        <label className="flex items-center gap-2 text-sm text-zinc-700">
+          <input type="checkbox" checked={start} onChange={(e) => setStart(e.target.checked)} />
+          Start it once it is created
+        </label>
+        <ErrorText error={create.error} testId="portal-create-error" />
+        <div className="flex gap-2">
+          <button type="submit" className={btn.primary} disabled={create.isPending} data-testid="portal-create-submit">
+            {create.isPending ? 'Creating…' : 'Create VM'}
+          </button>
+          <Link href="/portal" className={btn.ghost}>
+            Cancel
+          </Link>
+        </div>
+      </div>
+      {project && (
+        <aside className="w-full rounded-lg border border-zinc-200 bg-white p-3 lg:w-80" aria-label="Quota">
+          <h2 className="mb-2 text-sm font-semibold text-zinc-900">Project {project.name}: quota</h2>
+          <QuotaBars
+            project={project}
+            adding={flavor ? { Vms: 1, Vcpus: flavor.vcpus, MemoryMiB: flavor.memoryMiB } : undefined}
+          />
+        </aside>
+      )}
+    </form>
+  );
+}
+
+function Field({
+  label,
+  htmlFor,
+  error,
+  children,
+}: {
+  label: string;
+  htmlFor?: string;
+  error?: string | null;
+  children: React.ReactNode;
+}) {
+  return (
+    <div className="flex max-w-md flex-col gap-1">
+      <label htmlFor={htmlFor} className="text-sm font-medium text-zinc-800">
+        {label}
+      </label>
+      {children}
+      {error && (
+        <p className="text-xs text-red-700" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Choice({
+  name,
+  checked,
+  onChange,
+  title,
+  detail,
+  testId,
+}: {
+  name: string;
+  checked: boolean;
+  onChange: () => void;
+  title: string;
+  detail: string;
+  testId: string;
+}) {
+  return (
+    <label
+      className={`flex cursor-pointer items-start gap-2 rounded-lg border bg-white p-3 text-sm has-focus-visible:outline-2 has-focus-visible:outline-sky-600 ${checked ? 'border-teal-600 ring-1 ring-teal-600' : 'border-zinc-200 hover:border-zinc-300'}`}
+      data-testid={testId}
+    >
+      <input type="radio" name={name} checked={checked} onChange={onChange} className="mt-0.5" />
+      <span className="min-w-0">
+        <span className="block font-medium text-zinc-900">{title}</span>
+        <span className="block text-xs text-zinc-600">{detail}</span>
+      </span>
+    </label>
+  );
+}
