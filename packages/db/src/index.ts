@@ -29,6 +29,8 @@ export * as imageUploads from './image-uploads.ts';
 export * as managers from './managers.ts';
 export * as networks from './networks.ts';
 export * as projects from './projects.ts';
+export * as quotas from './quotas.ts';
+export * as vmRequests from './vm-requests.ts';
 export * as roleBindings from './role-bindings.ts';
 export * as sessions from './sessions.ts';
 export * as stats from './stats.ts';
