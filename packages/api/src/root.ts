@@ -16,6 +16,7 @@ import { liveRouter } from './routers/live.ts';
 import { storageRouter } from './routers/storage.ts';
 import { networkRouter } from './routers/network.ts';
 import { placementRouter } from './routers/placement.ts';
+import { quotaRouter, vmRequestRouter } from './routers/quota.ts';
 import { snapshotRouter } from './routers/snapshot.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
@@ -51,6 +52,8 @@ export const appRouter = router({
   totp: totpRouter,
   apiToken: apiTokenRouter,
   audit: auditRouter,
+  quota: quotaRouter,
+  vmRequest: vmRequestRouter,
 });
 
 export type AppRouter = typeof appRouter;

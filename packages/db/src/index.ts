@@ -139,3 +139,8 @@ export type {
   VmHaRecord,
   VmHaSettings,
 } from './ha-settings.ts';
+export type { ProjectView, QuotaKind, Quotas, Usage } from './projects.ts';
+export { QUOTA_KINDS } from './projects.ts';
+export type { QuotaDelta } from './quotas.ts';
+export type { VmRequestState, VmRequestView } from './vm-requests.ts';
+export { VM_REQUEST_STATES } from './vm-requests.ts';
