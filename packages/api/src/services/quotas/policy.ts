@@ -58,6 +58,11 @@ export function exceededKinds(project: Pick<ProjectView, 'quota' | 'used'>, delt
  * Names every limit the request passes.
  */
 export function quotaMessage(project: Pick<ProjectView, 'name' | 'quota' | 'used'>, delta: QuotaDelta): string {
+  return `${quotaSummary(project, delta)}. Ask for more, or request approval.`;
+}
+
+/** "Project dev: 14 of 16 vCPUs in use; this VM needs 4" (an approval over quota records it). */
+export function quotaSummary(project: Pick<ProjectView, 'name' | 'quota' | 'used'>, delta: QuotaDelta): string {
   const kinds = exceededKinds(project, delta);
   const parts = kinds.map((k) => {
     const l = LABELS[k];
@@ -65,5 +70,5 @@ export function quotaMessage(project: Pick<ProjectView, 'name' | 'quota' | 'used
   });
   // Refused by the database but fine by this reading: another request took the room in between.
   const what = parts.length > 0 ? parts.join('; ') : 'its quota was used up by another request just now';
-  return `Project ${project.name}: ${what}. Ask for more, or request approval.`;
+  return `Project ${project.name}: ${what}`;
 }

@@ -22,9 +22,11 @@ import { type CreateVmInput, createVmInput } from '../../schemas/vm.ts';
 import type { UserView } from '../../views.ts';
 import { assertCan, can } from '../permissions/can.ts';
 import { createVm } from '../vm-service.ts';
-import { exceededKinds, quotaMessage, vmCost } from './policy.ts';
+import { exceededKinds, quotaSummary, vmCost } from './policy.ts';
 
-export type VmRequestItem = Omit<VmRequestView, 'input'> & {
+export type VmRequestItem = Omit<VmRequestView, 'input' | 'createdAt' | 'decidedAt'> & {
+  createdAt: string;
+  decidedAt: string | null;
   vmName: string;
   templateId: string;
   cost: Required<QuotaDelta>;
@@ -44,6 +46,8 @@ async function toItem(r: VmRequestView): Promise<VmRequestItem> {
   const project = await projects.byId(r.projectId);
   return {
     ...rest,
+    createdAt: r.createdAt.toISOString(),
+    decidedAt: r.decidedAt?.toISOString() ?? null,
     vmName: input.name,
     templateId: input.templateId,
     cost,
@@ -162,7 +166,7 @@ export async function approveRequest(
   if (!project) throw new VireoError('NOT_FOUND', 'The project is gone; reject the request.', { object: 'project' });
   const over = exceededKinds(project, vmCost(input)).length > 0;
   const recorded = over
-    ? `${note ? `${note} ` : ''}(approved over quota: ${quotaMessage(project, vmCost(input)).replace(' Ask for more, or request approval.', '')})`
+    ? `${note ? `${note} ` : ''}(approved over quota: ${quotaSummary(project, vmCost(input))})`
     : note;
   if (!(await vmRequests.decide(id, { state: 'approved', approverId: user.id, note: recorded }))) {
     throw new VireoError('INVALID_STATE', 'This request was decided or cancelled just now.', { object: 'vm' });
