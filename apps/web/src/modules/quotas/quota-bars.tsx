@@ -92,6 +92,7 @@ export function QuotaBars({
                 )}
               </td>
               <td
+                data-testid="quota-figure"
                 className={`w-36 py-0.5 pl-2 text-right whitespace-nowrap tabular-nums ${over ? 'font-medium text-red-700' : 'text-zinc-700'}`}
               >
                 {used[k]}
