@@ -118,6 +118,9 @@ test('create dialog shows usage; over quota it becomes a request; the owner appr
   await answered.getByTestId('request-vm-link').waitFor();
   assert.equal(await answered.getByTestId('request-state').innerText(), 'approved');
   assert.match(await answered.getByTestId('request-note').innerText(), /^ok for the sprint \(approved over quota/);
+  // The member's quota panel counts the approved VM (over the limit, in red).
+  const panel = member.getByTestId('my-projects').getByTestId('quota-panel');
+  assert.match(await panel.getByTestId('quota-Vcpus').getByTestId('quota-figure').innerText(), /^3 \/ 2$/);
   await member.screenshot({ path: `${artifacts}/requests-approved.png`, fullPage: true });
   const vm = await waitFor(
     'the approved VM to be created',

@@ -5,8 +5,10 @@
  * add (striped), and the limit; red when the change would pass it. Reused by the create dialog,
  * the approval queue and the project's page (QuotaPanel).
  */
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '@/trpc/client';
+import { useSession } from '../auth/use-session';
+import { btn } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 
 export const QUOTA_KINDS = ['Vms', 'Vcpus', 'MemoryMiB', 'DiskGiB', 'Snapshots'] as const;
@@ -17,8 +19,8 @@ export type QuotaLimits = Record<QuotaKind, number | null>;
 const LABEL: Record<QuotaKind, string> = {
   Vms: 'VMs',
   Vcpus: 'vCPUs',
-  MemoryMiB: 'Memory (MiB)',
-  DiskGiB: 'Disk (GiB)',
+  MemoryMiB: 'Memory MiB',
+  DiskGiB: 'Disk GiB',
   Snapshots: 'Snapshots',
 };
 
@@ -67,13 +69,14 @@ export function QuotaBars({
         {kinds.map((k) => {
           const limit = quota[k];
           const add = adding?.[k] ?? 0;
-          const over = limit !== null && add > 0 && used[k] + add > limit;
+          // Red when this change passes the limit, or the project is past it already (an approval over quota).
+          const over = limit !== null && used[k] + add > limit;
           const scale = Math.max(limit ?? 0, used[k] + add, 1);
           const pct = (n: number) => `${Math.min(100, (n / scale) * 100)}%`;
           return (
             <tr key={k} data-testid={`quota-${k}`} data-over={over ? 'true' : undefined}>
-              <td className="w-28 py-0.5 pr-2 text-zinc-600">{LABEL[k]}</td>
-              <td className="py-0.5">
+              <td className="w-24 py-0.5 pr-2 whitespace-nowrap text-zinc-600">{LABEL[k]}</td>
+              <td className="min-w-16 py-0.5">
                 {limit === null ? (
                   <span className="text-zinc-400">no limit</span>
                 ) : (
@@ -93,7 +96,7 @@ export function QuotaBars({
               </td>
               <td
                 data-testid="quota-figure"
-                className={`w-36 py-0.5 pl-2 text-right whitespace-nowrap tabular-nums ${over ? 'font-medium text-red-700' : 'text-zinc-700'}`}
+                className={`w-28 py-0.5 pl-2 text-right whitespace-nowrap tabular-nums ${over ? 'font-medium text-red-700' : 'text-zinc-700'}`}
               >
                 {used[k]}
                 {add > 0 && <span className={over ? '' : 'text-teal-700'}>{` + ${add}`}</span>}
@@ -107,17 +110,40 @@ export function QuotaBars({
   );
 }
 
-/** A project's quota panel (the project page, the approval queue). */
+/**
+ * A project's quota panel (for the project page). Admins get the repair: recount the counters
+ * from the project's VMs, disks and snapshots (drift after a crash).
+ */
 export function QuotaPanel({ projectId, title = 'Quota' }: { projectId: string; title?: string }) {
   const trpc = useTRPC();
+  const client = useQueryClient();
+  const { user } = useSession();
   const usage = useQuery(trpc.quota.usage.queryOptions({ projectId }));
+  const recount = useMutation(
+    trpc.quota.recount.mutationOptions({
+      onSuccess: () => client.invalidateQueries({ queryKey: trpc.quota.usage.queryKey({ projectId }) }),
+    }),
+  );
   return (
     <section className="rounded-lg border border-zinc-200 bg-white p-3" data-testid="quota-panel">
-      <h2 className="mb-2 text-xs font-semibold tracking-wide text-zinc-600 uppercase">
+      <h2 className="mb-2 flex items-center text-xs font-semibold tracking-wide text-zinc-600 uppercase">
         {title}
         {usage.data && <span className="ml-1 font-normal normal-case">— {usage.data.name}</span>}
+        {user?.role === 'admin' && (
+          <button
+            type="button"
+            data-testid="quota-recount"
+            className={`${btn.ghost} ml-auto normal-case`}
+            disabled={recount.isPending}
+            title="Count the use again from the project's VMs, disks and snapshots"
+            onClick={() => recount.mutate({ projectId })}
+          >
+            {recount.isPending ? 'Recounting…' : 'Recount'}
+          </button>
+        )}
       </h2>
       {usage.error && <ErrorText error={usage.error} />}
+      <ErrorText error={recount.error} />
       {usage.data && <QuotaBars quota={usage.data.quota} used={usage.data.used} />}
     </section>
   );

@@ -15,7 +15,7 @@ import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { formatDateTime } from '../ui/format';
 import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
-import { QuotaBars } from './quota-bars';
+import { QuotaBars, QuotaPanel } from './quota-bars';
 
 type Item = RouterOutputs['vmRequest']['mine'][number];
 
@@ -52,6 +52,7 @@ export function RequestsView() {
   const trpc = useTRPC();
   const queue = useQuery(trpc.vmRequest.queue.queryOptions({}));
   const mine = useQuery(trpc.vmRequest.mine.queryOptions());
+  const projects = useQuery(trpc.quota.projects.queryOptions());
   const submitted = useSearchParams()?.get('submitted');
   const showQueue = (queue.data?.length ?? 0) > 0;
   return (
@@ -73,12 +74,10 @@ export function RequestsView() {
               <table className="w-full text-sm">
                 <thead>
                   <tr>
-                    <th className={th}>Requested</th>
+                    <th className={th}>VM asked for</th>
                     <th className={th}>Requester</th>
-                    <th className={th}>Project</th>
-                    <th className={th}>VM</th>
                     <th className={th}>Cost</th>
-                    <th className={`${th} w-72`}>Project usage, with it</th>
+                    <th className={`${th} w-80`}>Project usage, with it</th>
                     <th className={th}>Decision</th>
                   </tr>
                 </thead>
@@ -90,6 +89,16 @@ export function RequestsView() {
               </table>
             </div>
             <ErrorText error={queue.error} />
+          </section>
+        )}
+        {(projects.data?.length ?? 0) > 0 && (
+          <section data-testid="my-projects">
+            <h2 className="mb-1.5 text-sm font-semibold text-zinc-800">My projects’ quotas</h2>
+            <div className="grid gap-3 md:grid-cols-2 xl:grid-cols-3">
+              {projects.data?.map((p) => (
+                <QuotaPanel key={p.id} projectId={p.id} title="Project" />
+              ))}
+            </div>
           </section>
         )}
         <section data-testid="my-requests">
@@ -130,6 +139,7 @@ function useRefresh() {
     void client.invalidateQueries({ queryKey: trpc.vmRequest.queue.queryKey() });
     void client.invalidateQueries({ queryKey: trpc.vmRequest.mine.queryKey() });
     void client.invalidateQueries({ queryKey: trpc.quota.projects.queryKey() });
+    void client.invalidateQueries({ queryKey: trpc.quota.usage.queryKey() });
   };
 }
 
@@ -142,13 +152,13 @@ function QueueRow({ item }: { item: Item }) {
   const busy = approve.isPending || reject.isPending;
   return (
     <tr data-testid="queue-row" data-request={item.id} className="align-top">
-      <td className={td}>{formatDateTime(item.createdAt)}</td>
-      <td className={td}>{item.requesterName}</td>
-      <td className={td}>{item.projectName}</td>
-      <td className={`${td} font-mono`}>
-        {item.vmName}
-        <div className="font-sans text-xs text-zinc-500">{reasonText(item.reason)}</div>
+      <td className={td}>
+        <div className="font-mono">{item.vmName}</div>
+        <div className="text-xs text-zinc-500">
+          {`in ${item.projectName} · ${reasonText(item.reason)} · ${formatDateTime(item.createdAt)}`}
+        </div>
       </td>
+      <td className={td}>{item.requesterName}</td>
       <td className={`${td} tabular-nums`}>{costText(item.cost)}</td>
       <td className="border-b border-zinc-100 px-3 py-1.5">
         {item.project && (
@@ -162,7 +172,7 @@ function QueueRow({ item }: { item: Item }) {
       </td>
       <td className="border-b border-zinc-100 px-3 py-1.5">
         {item.state === 'pending' ? (
-          <div className="flex w-64 flex-col gap-1.5">
+          <div className="flex w-56 flex-col gap-1.5">
             <input
               data-testid="queue-note"
               className={inputClass}
@@ -227,7 +237,7 @@ function MineRow({ item }: { item: Item }) {
       <td className={td}>
         <StatePill state={item.state} />
       </td>
-      <td className="border-b border-zinc-100 px-3 py-1.5 text-zinc-700" data-testid="request-note">
+      <td className="min-w-80 border-b border-zinc-100 px-3 py-1.5 text-zinc-700" data-testid="request-note">
         {item.note}
         {item.approverName && <span className="text-xs text-zinc-500">{` — ${item.approverName}`}</span>}
       </td>
