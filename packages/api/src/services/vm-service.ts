@@ -104,12 +104,17 @@ export async function createVm(
   // Reserved before anything is placed or made; given back if the VM is never recorded (once
   // it is, deleting its row gives it back: vms.delete).
   const cost = vmCost(input);
-  const { decision: placed, vm: recorded } = await withQuota(
+  const {
+    decision: placed,
+    agent: placedAgent,
+    vm: recorded,
+  } = await withQuota(
     input.projectId,
     cost,
     async () => {
       const decision = await placeVm(placement);
       const host = chosenHost(decision, placement);
+      const agent = await hostAgent(host.id, host.name);
       try {
         const vm = await vms.create({
           uuid: randomUUID(),
@@ -123,7 +128,7 @@ export async function createVm(
           projectId: input.projectId ?? null,
           reservedDiskGiB: input.projectId ? cost.DiskGiB : 0,
         });
-        return { decision, vm: vm as VmRecord };
+        return { decision, agent, vm: vm as VmRecord };
       } catch (err) {
         if (err instanceof DbConflictError) throw nameTaken(input.name);
         throw err;
@@ -134,11 +139,10 @@ export async function createVm(
   let decision = placed;
   let vm = recorded;
   let host = chosenHost(decision, placement);
-  let agent: HostAgent;
+  let agent: HostAgent = placedAgent;
   let plan: HardwarePlan;
   let nics: VmNicRow[];
   try {
-    agent = await hostAgent(host.id, host.name);
     // A member at once: a create placed after this one sees where this VM goes.
     if (groupIds.length > 0) await affinityGroups.addVms(groupIds[0] as string, [vm.id]);
     // A create placed at the same moment did not see this one, nor this one it: now both are
