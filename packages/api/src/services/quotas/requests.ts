@@ -162,6 +162,14 @@ export async function approveRequest(
   const input = parsed.data;
   const requester = await users.byId(r.requesterId);
   if (!requester) throw notFound();
+  // Re-checked now: the requester may have left the project since asking.
+  if (!(await can(requester, 'create', { kind: 'project', id: r.projectId }))) {
+    throw new VireoError(
+      'INVALID_STATE',
+      `${requester.username} may no longer create VMs in project ${r.projectName}; reject the request.`,
+      { object: 'project' },
+    );
+  }
   const project = await projects.byId(r.projectId);
   if (!project) throw new VireoError('NOT_FOUND', 'The project is gone; reject the request.', { object: 'project' });
   const over = exceededKinds(project, vmCost(input)).length > 0;
