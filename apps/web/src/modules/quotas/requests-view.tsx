@@ -77,7 +77,7 @@ export function RequestsView() {
                     <th className={th}>VM asked for</th>
                     <th className={th}>Requester</th>
                     <th className={th}>Cost</th>
-                    <th className={`${th} w-80`}>Project usage, with it</th>
+                    <th className={`${th} w-72`}>Project usage, with it</th>
                     <th className={th}>Decision</th>
                   </tr>
                 </thead>
@@ -152,7 +152,7 @@ function QueueRow({ item }: { item: Item }) {
   const busy = approve.isPending || reject.isPending;
   return (
     <tr data-testid="queue-row" data-request={item.id} className="align-top">
-      <td className={td}>
+      <td className="max-w-64 border-b border-zinc-100 px-3 py-1.5">
         <div className="font-mono">{item.vmName}</div>
         <div className="text-xs text-zinc-500">
           {`in ${item.projectName} · ${reasonText(item.reason)} · ${formatDateTime(item.createdAt)}`}
@@ -172,7 +172,7 @@ function QueueRow({ item }: { item: Item }) {
       </td>
       <td className="border-b border-zinc-100 px-3 py-1.5">
         {item.state === 'pending' ? (
-          <div className="flex w-56 flex-col gap-1.5">
+          <div className="flex w-52 flex-col gap-1.5">
             <input
               data-testid="queue-note"
               className={inputClass}
@@ -189,7 +189,7 @@ function QueueRow({ item }: { item: Item }) {
                 disabled={busy}
                 onClick={() => approve.mutate({ id: item.id, note })}
               >
-                {item.overQuota ? 'Approve over quota' : 'Approve'}
+                {item.overQuota ? 'Approve (over quota)' : 'Approve'}
               </button>
               <button
                 type="button"
