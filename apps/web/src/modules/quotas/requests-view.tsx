@@ -77,7 +77,7 @@ export function RequestsView() {
                     <th className={th}>VM asked for</th>
                     <th className={th}>Requester</th>
                     <th className={th}>Cost</th>
-                    <th className={`${th} w-72`}>Project usage, with it</th>
+                    <th className={`${th} w-64`}>Project usage, with it</th>
                     <th className={th}>Decision</th>
                   </tr>
                 </thead>
@@ -181,7 +181,7 @@ function QueueRow({ item }: { item: Item }) {
               maxLength={1000}
               onChange={(e) => setNote(e.target.value)}
             />
-            <div className="flex gap-1.5">
+            <div className="flex flex-wrap gap-1.5">
               <button
                 type="button"
                 data-testid="queue-approve"
@@ -237,7 +237,7 @@ function MineRow({ item }: { item: Item }) {
       <td className={td}>
         <StatePill state={item.state} />
       </td>
-      <td className="min-w-80 border-b border-zinc-100 px-3 py-1.5 text-zinc-700" data-testid="request-note">
+      <td className="min-w-56 border-b border-zinc-100 px-3 py-1.5 text-zinc-700" data-testid="request-note">
         {item.note}
         {item.approverName && <span className="text-xs text-zinc-500">{` — ${item.approverName}`}</span>}
       </td>
