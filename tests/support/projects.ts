@@ -1,13 +1,15 @@
 /**
  * Projects and the test clock in lab and browser tests (issue 10).
  *
- * A VM is put into a project straight in the test stack's database until create-in-project (or
- * moving a VM into a project) is on the branch: switching to it is this file only.
+ * Projects, role bindings, restricted templates and a VM's project are written straight into the
+ * test stack's database (as vm-seed.ts does), so a test sets up its scene quickly; everything the
+ * tests prove goes through the manager's API.
  * The test clock: the offset (ms) in the file VIREO_TEST_CLOCK_FILE names, which the manager's
  * lease rules add to the real time (scripts/test.sh sets it for test stacks only).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_TEMPLATE, uniqueName } from './api.ts';
 
 const stackDir = process.env.VIREO_TEST_STACK_DIR;
 if (!stackDir) throw new Error('VIREO_TEST_STACK_DIR is not set: run through scripts/test.sh');
@@ -33,6 +35,32 @@ export function setTestClock(at: Date): void {
 export function resetTestClock(): void {
   const file = process.env.VIREO_TEST_CLOCK_FILE;
   if (file) writeFileSync(file, '0');
+}
+
+export type Quota = Partial<Record<'Vms' | 'Vcpus' | 'MemoryMiB' | 'DiskGiB' | 'Snapshots', number | null>>;
+
+export async function makeProject(prefix: string, quota: Quota) {
+  return db.projects.create({ name: uniqueName(prefix).toLowerCase(), quota });
+}
+
+export async function grantOnProject(userId: string, role: 'owner' | 'member' | 'viewer', projectId: string) {
+  await db.roleBindings.grant({ userId, role, scopeKind: 'project', scopeId: projectId });
+}
+
+/** A kernel template like the seeded one, under its own name (so restricting it touches no other test). */
+export async function copyOfDefaultTemplate(prefix: string) {
+  const t = await db.templates.byName(DEFAULT_TEMPLATE);
+  if (!t) throw new Error(`the seeded default template ${DEFAULT_TEMPLATE} is missing`);
+  const { id: _id, createdAt: _at, ...rest } = t;
+  return db.templates.upsert({ ...rest, name: uniqueName(prefix) });
+}
+
+export async function removeProject(projectId: string): Promise<void> {
+  await db.projects.remove(projectId);
+}
+
+export async function removeTemplate(templateId: string): Promise<void> {
+  await db.templates.deleteTemplate(templateId).catch(() => {});
 }
 
 export async function closeProjectsDb(): Promise<void> {

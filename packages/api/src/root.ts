@@ -22,6 +22,7 @@ import { placementRouter } from './routers/placement.ts';
 import { showbackRouter } from './routers/showback.ts';
 import { projectRouter } from './routers/project.ts';
 import { portalRouter } from './routers/portal.ts';
+import { quotaRouter, vmRequestRouter } from './routers/quota.ts';
 import { snapshotRouter } from './routers/snapshot.ts';
 import { taskRouter } from './routers/task.ts';
 import { templateRouter } from './routers/template.ts';
@@ -63,6 +64,8 @@ export const appRouter = router({
   permission: permissionRouter,
   flavor: flavorRouter,
   portal: portalRouter,
+  quota: quotaRouter,
+  vmRequest: vmRequestRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -41,6 +41,8 @@ export * as usage from './usage.ts';
 export { NO_PROJECT_ID } from './usage.ts';
 export type { LeasePolicy, VmLease } from './leases.ts';
 export type { Prices, UsageAdd, UsageBucketRow, VmAllocation } from './usage.ts';
+export * as quotas from './quotas.ts';
+export * as vmRequests from './vm-requests.ts';
 export * as roleBindings from './role-bindings.ts';
 export * as sessions from './sessions.ts';
 export * as stats from './stats.ts';
@@ -150,3 +152,7 @@ export type {
   VmHaRecord,
   VmHaSettings,
 } from './ha-settings.ts';
+export type { QuotaKind } from './projects.ts';
+export type { QuotaDelta } from './quotas.ts';
+export type { VmRequestState, VmRequestView } from './vm-requests.ts';
+export { VM_REQUEST_STATES } from './vm-requests.ts';

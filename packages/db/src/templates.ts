@@ -277,3 +277,21 @@ export async function deleteVersion(versionId: string): Promise<TemplateDeleteRe
 export async function deleteTemplate(templateId: string): Promise<TemplateDeleteResult> {
   return deleteRows({ versionIds: [], templateId }, () => vmNamesOfTemplate(templateId));
 }
+
+/**
+ * Restricted templates (issue 10): only admins (and a project's owners) create from them; others
+ * submit a request for approval. Kept out of TemplateView so every template writer stays as it is.
+ */
+export async function isRestricted(id: string): Promise<boolean> {
+  return (await getDb().template.findUnique({ where: { id }, select: { restricted: true } }))?.restricted ?? false;
+}
+
+export async function restrictedIds(): Promise<string[]> {
+  return (await getDb().template.findMany({ where: { restricted: true }, select: { id: true } })).map((t) => t.id);
+}
+
+/** @returns false for an unknown template. */
+export async function setRestricted(id: string, restricted: boolean): Promise<boolean> {
+  const { count } = await getDb().template.updateMany({ where: { id }, data: { restricted } });
+  return count > 0;
+}

@@ -1,6 +1,7 @@
 import { getDb } from './client.ts';
 import type { HostStatus, VmState } from './enums.ts';
 import { mapDbErrors } from './errors.ts';
+import { releaseVm } from './quotas.ts';
 import type { Prisma } from './generated/client.ts';
 import { type VmVisibility, vmVisibilityWhere } from './vm-visibility.ts';
 
@@ -49,6 +50,9 @@ export type VmCreateInput = {
   diskPath?: string | null;
   state?: VmState;
   stateReason?: string | null;
+  /** The project it counts against (its quota reserved by the caller first). */
+  projectId?: string | null;
+  reservedDiskGiB?: number;
 };
 
 /** Per-host allocation, for placement. */
@@ -297,15 +301,27 @@ export async function setDiskPath(id: string, diskPath: string | null): Promise<
 
 /**
  * Returns false if the VM did not exist. Tasks and events keep their rows (vmId = null); roles
- * granted on the VM go with it (RoleBinding's scope is not a foreign key).
+ * granted on the VM go with it (RoleBinding's scope is not a foreign key). A VM in a project
+ * gives back its quota share in the same transaction (every delete path: a failed create, a
+ * cancelled clone, a delete), so the counters cannot miss it.
  */
 async function remove(id: string): Promise<boolean> {
-  const db = getDb();
-  const [, { count }] = await db.$transaction([
-    db.roleBinding.deleteMany({ where: { scopeKind: 'vm', scopeId: id } }),
-    db.vm.deleteMany({ where: { id } }),
-  ]);
-  return count > 0;
+  return getDb().$transaction(async (tx) => {
+    const vm = await tx.vm.findUnique({
+      where: { id },
+      select: {
+        projectId: true,
+        vcpus: true,
+        memoryMiB: true,
+        reservedDiskGiB: true,
+        _count: { select: { snapshots: true } },
+      },
+    });
+    await tx.roleBinding.deleteMany({ where: { scopeKind: 'vm', scopeId: id } });
+    const { count } = await tx.vm.deleteMany({ where: { id } });
+    if (count > 0 && vm) await releaseVm(tx, { ...vm, snapshots: vm._count.snapshots });
+    return count > 0;
+  });
 }
 export { remove as delete };
 

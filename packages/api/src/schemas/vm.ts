@@ -94,6 +94,8 @@ export const createVmInput = z
     cloudInit: cloudInitSeedSchema.optional(),
     /** An affinity group the VM joins; placement follows its rule (admins only). */
     affinityGroupId: z.string().min(1).max(64).optional(),
+    /** The project the VM belongs to and counts against (the caller needs 'create' on it). */
+    projectId: z.string().min(1).max(64).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.firmware === 'uefi' && v.memoryMiB < UEFI_MIN_MEMORY_MIB) {

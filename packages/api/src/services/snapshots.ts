@@ -4,11 +4,12 @@
  * libvirt stays the truth for which snapshots exist.
  */
 import { type SnapshotInfo, VireoError } from '@vireo/protocol';
-import { type SnapshotRow, VM_STATES, type VmState, events, snapshots, vms } from '@vireo/db';
+import { type SnapshotRow, VM_STATES, type VmState, events, quotas, snapshots, vms } from '@vireo/db';
 import type { UserView } from '../views.ts';
 import { type HostAgent, hostAgent } from './agent-router.ts';
 import { type ProgressFn, startTask } from './tasks.ts';
 import type { VmRecord } from './vm-access.ts';
+import { withQuota } from './quotas/reserve.ts';
 import { lockVm } from './vm-locks.ts';
 import { publishVm } from './views.ts';
 import { refuseIfInMaintenance } from './host-maintenance-guard.ts';
@@ -105,16 +106,29 @@ export async function createSnapshot(
     });
   }
   const kind = opts.scheduled ? 'snapshot.scheduled' : 'snapshot.create';
-  return runSnapshotTask(vm, kind, ownerId, async (agent, progress, taskId) => {
-    progress(10, input.withMemory ? 'Saving disks and memory' : 'Saving disks');
-    const { snapshots: facts } = await agent.request(
-      'snapshot.create',
-      { uuid: vm.uuid, ...input },
-      { timeoutMs: SNAPSHOT_TIMEOUT_MS, taskId },
-    );
-    await mirror(vm, facts, opts.scheduled ? [input.name] : []);
-    return `Snapshot ${input.name} created${input.withMemory ? ' with memory' : ''}`;
-  });
+  // One snapshot of the project's quota, reserved before the host is asked, given back if the
+  // task does not start or libvirt refuses (a lost host keeps it: the snapshot may exist).
+  const projectId = (await quotas.vmShare(vm.id))?.projectId ?? null;
+  return withQuota(projectId, { Snapshots: 1 }, () =>
+    runSnapshotTask(vm, kind, ownerId, async (agent, progress, taskId) => {
+      progress(10, input.withMemory ? 'Saving disks and memory' : 'Saving disks');
+      let facts: SnapshotInfo[];
+      try {
+        ({ snapshots: facts } = await agent.request(
+          'snapshot.create',
+          { uuid: vm.uuid, ...input },
+          { timeoutMs: SNAPSHOT_TIMEOUT_MS, taskId },
+        ));
+      } catch (err) {
+        if (projectId && !VireoError.is(err, 'HOST_UNREACHABLE') && !VireoError.is(err, 'TIMEOUT')) {
+          await quotas.release(projectId, { Snapshots: 1 });
+        }
+        throw err;
+      }
+      await mirror(vm, facts, opts.scheduled ? [input.name] : []);
+      return `Snapshot ${input.name} created${input.withMemory ? ' with memory' : ''}`;
+    }),
+  );
 }
 
 export async function revertSnapshot(
@@ -153,12 +167,16 @@ export async function revertSnapshot(
 export async function deleteSnapshot(vm: VmRecord, name: string, ownerId: string): Promise<{ taskId: string }> {
   return runSnapshotTask(vm, 'snapshot.delete', ownerId, async (agent, progress, taskId) => {
     progress(10, `Deleting ${name}`);
+    const before = (await snapshots.listForVm(vm.id)).length;
     const { snapshots: facts } = await agent.request(
       'snapshot.delete',
       { uuid: vm.uuid, name },
       { timeoutMs: SNAPSHOT_TIMEOUT_MS, taskId },
     );
     await mirror(vm, facts);
+    // libvirt may remove more than one (children merged away): give back what went.
+    const projectId = (await quotas.vmShare(vm.id))?.projectId;
+    if (projectId) await quotas.release(projectId, { Snapshots: Math.max(1, before - facts.length) });
     return `Snapshot ${name} deleted`;
   });
 }

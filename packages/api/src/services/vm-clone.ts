@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { VireoError } from '@vireo/protocol';
-import { DbConflictError, hostDomains, tasks, templates, type VmDiskRow, vmHardware, vms } from '@vireo/db';
+import { DbConflictError, hostDomains, quotas, tasks, templates, type VmDiskRow, vmHardware, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
 import type { UserView } from '../views.ts';
 import { hostAgent } from './agent-router.ts';
@@ -23,6 +23,8 @@ import { retryClashFor } from './domain-facts.ts';
 import { startTask } from './tasks.ts';
 import type { VmRecord } from './vm-access.ts';
 import { applyCreated, type HardwarePlan, hardwareRequest, ownVolumes, recordHardware } from './vm-hardware.ts';
+import { vmCost } from './quotas/policy.ts';
+import { withQuota } from './quotas/reserve.ts';
 import { lockVm } from './vm-locks.ts';
 import { requestCreate } from './vm-service.ts';
 import { publishVm } from './views.ts';
@@ -103,16 +105,24 @@ export async function cloneVm(
   const releaseSource = await lockVm(source, CLONE_TASK_KIND);
   let vm: VmRecord;
   try {
-    vm = await vms.create({
-      uuid,
-      name: input.name,
-      hostId,
-      templateId: source.templateId,
-      templateVersionId: null, // full copies: nothing of a template version is used
-      ownerId: user.id,
-      vcpus: source.vcpus,
-      memoryMiB: source.memoryMiB,
-    });
+    // The clone counts against the source's project, reserved before anything is copied.
+    const share = await quotas.vmShare(source.id);
+    const projectId = share?.projectId ?? null;
+    const cost = { ...vmCost(source), DiskGiB: share?.reservedDiskGiB ?? 0 };
+    vm = await withQuota(projectId, cost, async () =>
+      vms.create({
+        uuid,
+        name: input.name,
+        hostId,
+        templateId: source.templateId,
+        templateVersionId: null, // full copies: nothing of a template version is used
+        ownerId: user.id,
+        vcpus: source.vcpus,
+        memoryMiB: source.memoryMiB,
+        projectId,
+        reservedDiskGiB: projectId ? cost.DiskGiB : 0,
+      }),
+    );
   } catch (err) {
     releaseSource();
     if (err instanceof DbConflictError) throw taken();

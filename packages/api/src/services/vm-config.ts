@@ -8,6 +8,7 @@ import { vmDescription, vms } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
 import type { VmRecord } from './vm-access.ts';
+import { reserveResize } from './quotas/resize.ts';
 import { prepare, runVmTask } from './vm-service.ts';
 import { publishVm } from './views.ts';
 
@@ -30,8 +31,18 @@ export async function editVm(vm: VmRecord, user: UserView, input: VmEditInput): 
   if (taken && taken.id !== vm.id) {
     throw new VireoError('CONFLICT', `A VM named ${input.name} already exists.`, { object: 'vm' });
   }
-  const taskId = await runVmTask(vm, 'vm.editConfig', user, async () => {
-    const { domain, pending, live } = await agent.request('vm.editConfig', { uuid: vm.uuid, ...input });
+  // Growth against the VM's project quota is reserved first (QUOTA_EXCEEDED, nothing changed).
+  const resize = await reserveResize(vm.id, { vcpus: input.vcpus, memoryMiB: input.memoryMiB });
+  const run = runVmTask(vm, 'vm.editConfig', user, async () => {
+    let answer: Awaited<ReturnType<typeof agent.request<'vm.editConfig'>>>;
+    try {
+      answer = await agent.request('vm.editConfig', { uuid: vm.uuid, ...input });
+    } catch (err) {
+      await resize.failed();
+      throw err;
+    }
+    await resize.done();
+    const { domain, pending, live } = answer;
     // A running VM's row shows what runs: the live figures, with a hot-plug or balloon already in.
     // The balloon's own figure follows the guest's driver; the target libvirt accepted is what runs.
     const memoryMiB = live.includes('memory') ? input.memoryMiB : domain.memoryMiB;
@@ -39,6 +50,11 @@ export async function editVm(vm: VmRecord, user: UserView, input: VmEditInput): 
     if (input.description !== undefined) await vmDescription.set(vm.id, input.description);
     await publishVm(vm.id);
     return editSummary(input, live, pending);
+  });
+  // The task never started (the VM is busy): nothing changed, give the growth back.
+  const taskId = await run.catch(async (err: unknown) => {
+    await resize.failed();
+    throw err;
   });
   return { taskId };
 }

@@ -6,6 +6,7 @@ import { vmDisks, vmHardware } from '@vireo/db';
 import { type DiskFormat, type HotplugBus, VireoError } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
 import { publishVm } from './views.ts';
+import { reserveResize } from './quotas/resize.ts';
 import type { VmRecord } from './vm-access.ts';
 import { prepare, runVmTask } from './vm-service.ts';
 
@@ -18,18 +19,27 @@ export interface AddDiskInput {
 
 export async function addDisk(vm: VmRecord, user: UserView, input: AddDiskInput): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['running'], 'hot-add a disk to');
-  const taskId = await runVmTask(vm, 'vm.attachDisk', user, async (progress) => {
+  // The new disk's GiB against the VM's project quota, reserved before the host makes it.
+  const resize = await reserveResize(vm.id, { addDiskGiB: Math.ceil(input.sizeBytes / 1024 ** 3) });
+  const run = runVmTask(vm, 'vm.attachDisk', user, async (progress) => {
     const position = await vmDisks.nextPosition(vm.id);
     // Named like the blank disks of a create (vm-hardware.ts templateDisks/planHardware).
     const volume = { pool: input.pool, volume: `${vm.uuid}-disk${position}.${input.format}` };
     progress(20, `Making volume ${volume.volume}`);
-    const made = await agent.request('vm.attachDisk', {
-      uuid: vm.uuid,
-      volume,
-      sizeBytes: input.sizeBytes,
-      bus: input.bus,
-      format: input.format,
-    });
+    let made: Awaited<ReturnType<typeof agent.request<'vm.attachDisk'>>>;
+    try {
+      made = await agent.request('vm.attachDisk', {
+        uuid: vm.uuid,
+        volume,
+        sizeBytes: input.sizeBytes,
+        bus: input.bus,
+        format: input.format,
+      });
+    } catch (err) {
+      await resize.failed();
+      throw err;
+    }
+    await resize.done();
     await vmDisks.add(vm.id, {
       position,
       pool: volume.pool,
@@ -44,6 +54,10 @@ export async function addDisk(vm: VmRecord, user: UserView, input: AddDiskInput)
     });
     await publishVm(vm.id);
     return `Added disk ${made.target} (${volume.pool}/${volume.volume})`;
+  });
+  const taskId = await run.catch(async (err: unknown) => {
+    await resize.failed();
+    throw err;
   });
   return { taskId };
 }

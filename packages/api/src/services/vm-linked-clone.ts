@@ -17,6 +17,7 @@ import {
   hostDomains,
   type TemplateDiskRow,
   type TemplateView,
+  quotas,
   tasks,
   templates,
   vmHardware,
@@ -202,6 +203,7 @@ export async function linkedCloneVm(
         }
         if (!templateId) throw new VireoError('NOT_FOUND', 'The snapshot template vanished.', { object: 'template' });
         progress(70, `Creating ${input.name}`);
+        const projectId = (await quotas.vmShare(source.id))?.projectId;
         const created = await createVm(
           createVmInput.parse({
             name: input.name,
@@ -211,6 +213,8 @@ export async function linkedCloneVm(
             vcpus: source.vcpus,
             memoryMiB: source.memoryMiB,
             firmware: checked.hw.firmware,
+            // The clone counts against the source's project (reserved by createVm).
+            ...(projectId ? { projectId } : {}),
           }),
           user,
         );

@@ -46,6 +46,9 @@ import {
   recordHardware,
   type TemplateSource,
 } from './vm-hardware.ts';
+import { can, assertCan } from './permissions/can.ts';
+import { vmCost } from './quotas/policy.ts';
+import { withQuota } from './quotas/reserve.ts';
 import { lockVm } from './vm-locks.ts';
 import { checkNicGroups, hostsForNics } from './vm-network.ts';
 import { recordStarts } from './vm-uptime.ts';
@@ -76,13 +79,22 @@ function nameTaken(name: string): VireoError {
   return new VireoError('CONFLICT', `A VM named "${name}" already exists. Choose another name.`, { object: 'vm' });
 }
 
-export async function createVm(input: CreateVmInput, user: UserView): Promise<{ taskId: string; vmId: string }> {
+/**
+ * `approval`: the create an approver approved (services/quotas/requests.ts): a restricted
+ * template is allowed, and `force` reserves the quota past its limits.
+ */
+export async function createVm(
+  input: CreateVmInput,
+  user: UserView,
+  approval: { force: boolean } | null = null,
+): Promise<{ taskId: string; vmId: string }> {
   if ((await vms.byName(input.name)) || (await hostDomains.nameInUseOnline(input.name))) throw nameTaken(input.name);
   const template = await templates.byId(input.templateId);
   if (!template)
     throw new VireoError('NOT_FOUND', 'That template does not exist (any more). Choose another.', {
       object: 'template',
     });
+  await checkCreateAllowed(input, user, approval !== null);
   await checkNicGroups(input);
   const source = await templateSource(template, input);
   const kernel = kernelBoot(template);
@@ -92,26 +104,45 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
     allowedHostIds: await hostsForNics([...(source?.nics ?? []), ...input.nics].map((n) => n.network)),
     groupIds,
   };
-  let decision = await placeVm(placement);
+  // Reserved before anything is placed or made; given back if the VM is never recorded (once
+  // it is, deleting its row gives it back: vms.delete).
+  const cost = vmCost(input);
+  const {
+    decision: placed,
+    agent: placedAgent,
+    vm: recorded,
+  } = await withQuota(
+    input.projectId,
+    cost,
+    async () => {
+      const decision = await placeVm(placement);
+      const host = chosenHost(decision, placement);
+      const agent = await hostAgent(host.id, host.name);
+      try {
+        const vm = await vms.create({
+          uuid: randomUUID(),
+          name: input.name,
+          hostId: host.id,
+          templateId: template.id,
+          templateVersionId: source?.versionId ?? null,
+          ownerId: user.id,
+          vcpus: input.vcpus,
+          memoryMiB: input.memoryMiB,
+          projectId: input.projectId ?? null,
+          reservedDiskGiB: input.projectId ? cost.DiskGiB : 0,
+        });
+        return { decision, agent, vm: vm as VmRecord };
+      } catch (err) {
+        if (err instanceof DbConflictError) throw nameTaken(input.name);
+        throw err;
+      }
+    },
+    { force: approval?.force ?? false },
+  );
+  let decision = placed;
+  let vm = recorded;
   let host = chosenHost(decision, placement);
-  let agent = await hostAgent(host.id, host.name);
-
-  let vm: VmRecord;
-  try {
-    vm = await vms.create({
-      uuid: randomUUID(),
-      name: input.name,
-      hostId: host.id,
-      templateId: template.id,
-      templateVersionId: source?.versionId ?? null,
-      ownerId: user.id,
-      vcpus: input.vcpus,
-      memoryMiB: input.memoryMiB,
-    });
-  } catch (err) {
-    if (err instanceof DbConflictError) throw nameTaken(input.name);
-    throw err;
-  }
+  let agent: HostAgent = placedAgent;
   // A VM created in a project with a lease policy gets the project's default lease.
   await applyDefaultLease(vm.id);
   let plan: HardwarePlan;
@@ -199,6 +230,22 @@ export async function createVm(input: CreateVmInput, user: UserView): Promise<{ 
     throw err;
   }
   return { taskId, vmId: vm.id };
+}
+
+/**
+ * A VM in a project needs 'create' on it; a restricted template is for admins and the project's
+ * owners (others submit a request: vmRequest.submit), unless an approver approved this create.
+ */
+async function checkCreateAllowed(input: CreateVmInput, user: UserView, approved: boolean): Promise<void> {
+  if (approved) return;
+  if (input.projectId) await assertCan(user, 'create', { kind: 'project', id: input.projectId });
+  if (user.role === 'admin' || !(await templates.isRestricted(input.templateId))) return;
+  if (input.projectId && (await can(user, 'manage', { kind: 'project', id: input.projectId }))) return;
+  throw new VireoError(
+    'FORBIDDEN',
+    'That template is restricted: submit the VM as a request, and an approver will create it.',
+    { object: 'template' },
+  );
 }
 
 /** The affinity group the new VM joins (admins choose groups), as placement's group ids. */

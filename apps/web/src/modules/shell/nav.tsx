@@ -90,6 +90,13 @@ function inventoryItems(isAdmin: boolean): NavItem[] {
         ]
       : []),
     {
+      href: '/requests',
+      label: 'VM requests',
+      icon: <TaskIcon />,
+      testId: 'nav-requests',
+      matches: (p) => p.startsWith('/requests'),
+    },
+    {
       href: '/tasks',
       // Events are admin-only (the API refuses them to users), so users see just their tasks.
       label: isAdmin ? 'Tasks & events' : 'Tasks',

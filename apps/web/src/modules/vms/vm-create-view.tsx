@@ -22,6 +22,9 @@ import {
 import { useSession } from '../auth/use-session';
 import { EXTRAS_DEFAULTS, type ExtrasDraft, extrasIssue, VmCreateExtras, withExtras } from './vm-create-extras';
 import { VmCreateHardware } from './vm-create-hardware';
+import { errorInfo } from '@/trpc/errors';
+import { vmCost } from '../quotas/quota-bars';
+import { type NeedsApproval, VmCreateProject } from '../quotas/vm-create-project';
 
 const EMPTY: CreateVmDraft = {
   name: '',
@@ -65,6 +68,14 @@ export function VmCreateView() {
       onSuccess: ({ vmId, taskId }) => router.push(`/vms/${vmId}?task=${encodeURIComponent(taskId)}`),
     }),
   );
+  // A VM in a project over its quota, or from a restricted template, is asked for instead.
+  const [projectId, setProjectId] = useState('');
+  const [needsApproval, setNeedsApproval] = useState<NeedsApproval>(null);
+  const submitRequest = useMutation(
+    trpc.vmRequest.submit.mutationOptions({
+      onSuccess: (r) => router.push(`/requests?submitted=${encodeURIComponent(r.id)}`),
+    }),
+  );
 
   // Pick the first template (and its sizing) once templates arrive.
   const firstTemplate = templates.data?.[0];
@@ -73,6 +84,10 @@ export function VmCreateView() {
   }, [firstTemplate]);
 
   const errors: FieldErrors = validateDraft(draft);
+  const cost = errors.vcpus || errors.memoryMiB || errors.diskSizeGiB ? null : vmCost(toInput(draft));
+  // The server refused over quota (another VM took the room meanwhile): offer the request too.
+  const asRequest = needsApproval !== null || errorInfo(create.error).code === 'QUOTA_EXCEEDED';
+  const pending = create.isPending || submitRequest.isPending;
   const shown = (field: CreateVmField) => (submitted || touched[field] ? errors[field] : undefined);
   const template = templates.data?.find((t) => t.id === draft.templateId);
   const set = (patch: Partial<CreateVmDraft>) => setDraft((d) => ({ ...d, ...patch }));
@@ -114,7 +129,10 @@ export function VmCreateView() {
             // Offline, nothing is sent (nor queued to run later): say so at once.
             const reason = offlineReason(live);
             setNotSent(reason);
-            if (!reason) create.mutate(withExtras(toInput(draft), extras));
+            if (reason) return;
+            const input = { ...withExtras(toInput(draft), extras), ...(projectId ? { projectId } : {}) };
+            if (asRequest && projectId) submitRequest.mutate(input);
+            else create.mutate(input);
           }}
         >
           <div className="space-y-4 p-4">
@@ -221,6 +239,16 @@ export function VmCreateView() {
                 />
               </Field>
             </div>
+            <VmCreateProject
+              projectId={projectId}
+              setProjectId={(id) => {
+                setProjectId(id);
+                create.reset();
+              }}
+              templateId={draft.templateId}
+              cost={cost}
+              onNeedsApproval={setNeedsApproval}
+            />
             <VmCreateHardware
               draft={draft}
               set={set}
@@ -255,6 +283,7 @@ export function VmCreateView() {
               </p>
             )}
             <ErrorText error={create.error} testId="form-error" />
+            <ErrorText error={submitRequest.error} testId="request-error" />
           </div>
           <div className="flex items-center justify-end gap-2 rounded-b-lg border-t border-zinc-100 bg-zinc-50 px-4 py-2.5">
             <Link href="/vms" className={btn.secondary}>
@@ -264,9 +293,15 @@ export function VmCreateView() {
               type="submit"
               data-testid="vm-create-submit"
               className={btn.primary}
-              disabled={create.isPending || create.isSuccess}
+              disabled={pending || create.isSuccess || submitRequest.isSuccess}
             >
-              {create.isPending ? 'Creating…' : create.isSuccess ? 'Opening…' : 'Create VM'}
+              {pending
+                ? 'Sending…'
+                : create.isSuccess || submitRequest.isSuccess
+                  ? 'Opening…'
+                  : asRequest && projectId
+                    ? 'Submit request'
+                    : 'Create VM'}
             </button>
           </div>
         </form>

@@ -1,0 +1,56 @@
+/** Project usage for the places a user decides (the create dialog, the project's quota panel). */
+import { type ProjectView, projects, quotas, roleBindings, templates } from '@vireo/db';
+import { VireoError } from '@vireo/protocol';
+import type { UserView } from '../../views.ts';
+import { assertCan, can } from '../permissions/can.ts';
+
+export type ProjectUsage = Pick<ProjectView, 'id' | 'name' | 'quota' | 'used'> & {
+  /** May the caller create VMs from restricted templates here without a request? */
+  managesProject: boolean;
+};
+
+async function usageOf(p: ProjectView, user: UserView): Promise<ProjectUsage> {
+  const managesProject = await can(user, 'manage', { kind: 'project', id: p.id });
+  return { id: p.id, name: p.name, quota: p.quota, used: p.used, managesProject };
+}
+
+export async function projectUsage(projectId: string, user: UserView): Promise<ProjectUsage> {
+  await assertCan(user, 'view', { kind: 'project', id: projectId });
+  const p = await projects.byId(projectId);
+  if (!p) throw new VireoError('NOT_FOUND', 'No such project.', { object: 'project' });
+  return usageOf(p, user);
+}
+
+/** The projects the caller may create VMs in (admins: all), with their usage. */
+export async function creatableProjects(user: UserView): Promise<ProjectUsage[]> {
+  const ids =
+    user.role === 'admin'
+      ? undefined
+      : [
+          ...new Set(
+            (await roleBindings.forUser(user.id)).filter((b) => b.scopeKind === 'project').map((b) => b.scopeId),
+          ),
+        ];
+  if (ids && ids.length === 0) return [];
+  const list = await projects.list(ids ? { ids } : {});
+  const out: ProjectUsage[] = [];
+  for (const p of list) if (await can(user, 'create', { kind: 'project', id: p.id })) out.push(await usageOf(p, user));
+  return out;
+}
+
+/** Admin repair: the counters recounted from the project's VMs, disks and snapshots. */
+export async function recountProject(projectId: string) {
+  const result = await quotas.recount(projectId);
+  if (!result) throw new VireoError('NOT_FOUND', 'No such project.', { object: 'project' });
+  return result;
+}
+
+export async function restrictedTemplateIds(): Promise<string[]> {
+  return templates.restrictedIds();
+}
+
+export async function setTemplateRestricted(templateId: string, restricted: boolean): Promise<void> {
+  if (!(await templates.setRestricted(templateId, restricted))) {
+    throw new VireoError('NOT_FOUND', 'No such template.', { object: 'template' });
+  }
+}

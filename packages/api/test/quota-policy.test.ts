@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { exceededKinds, quotaMessage, resizeDelta, vmCost } from '../src/services/quotas/policy.ts';
+
+const project = {
+  name: 'dev',
+  quota: { Vms: 10, Vcpus: 16, MemoryMiB: null, DiskGiB: 100, Snapshots: 5 },
+  used: { Vms: 3, Vcpus: 14, MemoryMiB: 4096, DiskGiB: 10, Snapshots: 5 },
+};
+
+test('a VM costs one VM, its vCPUs, memory and blank disks rounded up to whole GiB', () => {
+  const cost = vmCost({
+    vcpus: 4,
+    memoryMiB: 2048,
+    disks: [{ source: { kind: 'blank', sizeBytes: 1024 ** 3 + 1 } }, { source: { kind: 'empty' } }],
+  });
+  assert.deepEqual(cost, { Vms: 1, Vcpus: 4, MemoryMiB: 2048, DiskGiB: 2, Snapshots: 0 });
+});
+
+test('the refusal names the limit, the use and the request; unlimited and ungrown kinds never refuse', () => {
+  const cost = vmCost({ vcpus: 4, memoryMiB: 1_000_000 });
+  assert.deepEqual(exceededKinds(project, cost), ['Vcpus']);
+  assert.equal(
+    quotaMessage(project, cost),
+    'Project dev: 14 of 16 vCPUs in use; this VM needs 4. Ask for more, or request approval.',
+  );
+  assert.deepEqual(exceededKinds(project, { Snapshots: 1, Vcpus: 2 }), ['Snapshots']);
+  assert.match(quotaMessage(project, { Vcpus: 1 }), /used up by another request/);
+});
+
+test('a resize grows what got bigger and gives back what got smaller', () => {
+  assert.deepEqual(resizeDelta({ vcpus: 2, memoryMiB: 1024, diskGiB: 5 }, { vcpus: 4, memoryMiB: 512, diskGiB: 5 }), {
+    grow: { Vcpus: 2, MemoryMiB: 0, DiskGiB: 0 },
+    shrink: { Vcpus: 0, MemoryMiB: 512, DiskGiB: 0 },
+  });
+});

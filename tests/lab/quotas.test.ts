@@ -1,0 +1,148 @@
+/**
+ * Project quotas against real hosts (issue 10): 20 concurrent creates from a member that
+ * together pass the project's quota of 3 VMs: exactly 3 succeed, the others are refused with
+ * QUOTA_EXCEEDED, and libvirt holds exactly 3 domains of the project. Then the approval queue: a
+ * request over quota, approved by the project's owner, makes a real VM (owned by the requester);
+ * a rejection reaches the requester with its note; a restricted template cannot be used directly.
+ * The project and its members are written into the stack's database (tests/support/projects.ts).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { admin, defaultTemplate, loginAs, rejection, removeVms, uniqueName, waitTask } from '../support/api.ts';
+import { allDomainUuids, hostOfDomain } from '../support/lab.ts';
+import {
+  closeProjectsDb,
+  copyOfDefaultTemplate,
+  grantOnProject,
+  makeProject,
+  removeProject,
+  removeTemplate,
+} from '../support/projects.ts';
+
+type Client = Awaited<ReturnType<typeof admin>>;
+let root: Client;
+let member: Client;
+let owner: Client;
+let memberId: string;
+let projectId: string;
+let templateId: string;
+const made: string[] = [];
+const cleanup: (() => Promise<void>)[] = [];
+
+async function newUser(): Promise<{ id: string; client: Client }> {
+  const username = uniqueName('q').toLowerCase();
+  const user = await root.api.user.create.mutate({ username, password: 'quota-password-1', role: 'user' });
+  return { id: user.id, client: await loginAs(username, 'quota-password-1') };
+}
+
+before(async () => {
+  root = await admin();
+  const m = await newUser();
+  const o = await newUser();
+  member = m.client;
+  memberId = m.id;
+  owner = o.client;
+  const project = await makeProject('quota', { Vms: 3, Vcpus: 8 });
+  projectId = project.id;
+  await grantOnProject(m.id, 'member', projectId);
+  await grantOnProject(o.id, 'owner', projectId);
+  templateId = (await defaultTemplate(root.api)).id;
+});
+
+after(async () => {
+  await removeVms(root.api, made);
+  for (const f of cleanup) await f();
+  await removeProject(projectId).catch(() => {});
+  await closeProjectsDb();
+});
+
+const small = (name: string) => ({ name, templateId, vcpus: 1, memoryMiB: 128, start: false, projectId });
+
+test('quota race: 20 concurrent creates against a quota of 3 VMs; exactly 3 pass, libvirt holds 3', async () => {
+  const prefix = uniqueName('qrace');
+  const names = Array.from({ length: 20 }, (_, i) => `${prefix}-${i}`);
+  const results = await Promise.allSettled(names.map((n) => member.api.vm.create.mutate(small(n))));
+  const passed = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  made.push(...passed.map((p) => p.vmId));
+  const refused = await Promise.all(
+    results.flatMap((r) => (r.status === 'rejected' ? [rejection(Promise.reject(r.reason))] : [])),
+  );
+  assert.equal(passed.length, 3, `passed: ${passed.length}; refusals: ${refused.map((r) => r.message).join(' | ')}`);
+  assert.deepEqual(new Set(refused.map((r) => r.code)), new Set(['QUOTA_EXCEEDED']));
+  assert.match(
+    refused[0]?.message ?? '',
+    /^Project quota-[^:]+: 3 of 3 VMs in use; this adds 1\. Ask for more, or request approval\.$/,
+  );
+
+  for (const p of passed) assert.equal((await waitTask(member.api, p.taskId)).state, 'succeeded');
+  const vms = await Promise.all(passed.map((p) => root.api.vm.byId.query({ vmId: p.vmId })));
+  const inLibvirt = await allDomainUuids();
+  assert.equal(vms.filter((v) => inLibvirt.includes(v.uuid)).length, 3);
+  const ours = (await root.api.vm.list.query({ name: prefix, limit: 100 })).rows;
+  assert.equal(ours.length, 3, 'no record beyond the 3 either');
+
+  const usage = await member.api.quota.usage.query({ projectId });
+  assert.deepEqual(usage.used, { Vms: 3, Vcpus: 3, MemoryMiB: 384, DiskGiB: 0, Snapshots: 0 });
+});
+
+test('approval: a request over quota, approved by the project owner, makes a real VM for the requester', async () => {
+  const name = uniqueName('qreq');
+  // Direct: refused. As a request: pending, seen in the owner's queue with its cost and the usage.
+  assert.equal((await rejection(member.api.vm.create.mutate(small(name)))).code, 'QUOTA_EXCEEDED');
+  const req = await member.api.vmRequest.submit.mutate(small(name));
+  assert.equal(req.state, 'pending');
+  assert.equal(req.reason, 'quota');
+  const queue = await owner.api.vmRequest.queue.query({ state: 'pending' });
+  const seen = queue.find((r) => r.id === req.id);
+  assert.ok(seen, 'the owner sees the request');
+  assert.deepEqual(seen.cost, { Vms: 1, Vcpus: 1, MemoryMiB: 128, DiskGiB: 0, Snapshots: 0 });
+  assert.equal(seen.project?.used.Vms, 3);
+  assert.equal(seen.project?.quota.Vms, 3);
+  assert.equal(seen.overQuota, true);
+  // The requester cannot approve its own request; an outsider does not even see it.
+  assert.equal((await rejection(member.api.vmRequest.approve.mutate({ id: req.id }))).code, 'FORBIDDEN');
+  assert.deepEqual(await (await newUser()).client.api.vmRequest.queue.query({}), []);
+
+  const approved = await owner.api.vmRequest.approve.mutate({ id: req.id, note: 'for the demo' });
+  made.push(approved.vmId);
+  assert.equal(approved.forced, true);
+  assert.equal((await waitTask(root.api, approved.taskId)).state, 'succeeded');
+  const vm = await member.api.vm.byId.query({ vmId: approved.vmId });
+  assert.equal(vm.name, name);
+  assert.equal(vm.ownerId, memberId, 'the requester owns the VM');
+  assert.ok(await hostOfDomain(vm.uuid), 'libvirt has the VM');
+  assert.equal((await member.api.quota.usage.query({ projectId })).used.Vms, 4, 'recorded over the quota');
+
+  const mine = (await member.api.vmRequest.mine.query()).find((r) => r.id === req.id);
+  assert.equal(mine?.state, 'approved');
+  assert.equal(mine?.vmId, approved.vmId);
+  assert.match(mine?.note ?? '', /^for the demo \(approved over quota: Project .*: 3 of 3 VMs in use; this adds 1\)$/);
+  const notified = (await root.api.event.list.query()).some(
+    (e) => e.kind === 'vmRequest.approved' && e.message.includes(name),
+  );
+  assert.ok(notified, 'an event for the requester');
+  // Decided once.
+  assert.equal((await rejection(owner.api.vmRequest.approve.mutate({ id: req.id }))).code, 'INVALID_STATE');
+});
+
+test('rejection carries a note to the requester; a restricted template is for requests only', async () => {
+  const restricted = await copyOfDefaultTemplate('qrestricted');
+  cleanup.push(() => removeTemplate(restricted.id));
+  await root.api.quota.setTemplateRestricted.mutate({ templateId: restricted.id, restricted: true });
+  const input = { ...small(uniqueName('qrst')), templateId: restricted.id };
+  // The repair finds the counters right (4 VMs, one approved over the quota).
+  const recount = await root.api.quota.recount.mutate({ projectId });
+  assert.deepEqual(recount.after, recount.before);
+  assert.equal(recount.after.Vms, 4);
+  // The template is checked before the quota: it needs an approver whatever the room.
+  const direct = await rejection(member.api.vm.create.mutate(input));
+  assert.equal(direct.code, 'FORBIDDEN', direct.message);
+  assert.match(direct.message, /restricted/);
+  const req = await member.api.vmRequest.submit.mutate(input);
+  assert.match(req.reason, /restricted/);
+  await owner.api.vmRequest.reject.mutate({ id: req.id, note: 'use the standard template' });
+  const mine = (await member.api.vmRequest.mine.query()).find((r) => r.id === req.id);
+  assert.equal(mine?.state, 'rejected');
+  assert.equal(mine?.note, 'use the standard template');
+  assert.equal(mine?.approverName !== null, true);
+});
