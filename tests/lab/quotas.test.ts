@@ -15,6 +15,7 @@ import {
   copyOfDefaultTemplate,
   grantOnProject,
   makeProject,
+  publishTemplate,
   removeProject,
   removeTemplate,
 } from '../support/projects.ts';
@@ -127,6 +128,7 @@ test('approval: a request over quota, approved by the project owner, makes a rea
 
 test('rejection carries a note to the requester; a restricted template is for requests only', async () => {
   const restricted = await copyOfDefaultTemplate('qrestricted');
+  await publishTemplate(projectId, restricted.id);
   cleanup.push(() => removeTemplate(restricted.id));
   await root.api.quota.setTemplateRestricted.mutate({ templateId: restricted.id, restricted: true });
   const input = { ...small(uniqueName('qrst')), templateId: restricted.id };

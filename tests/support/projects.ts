@@ -39,8 +39,16 @@ export function resetTestClock(): void {
 
 export type Quota = Partial<Record<'Vms' | 'Vcpus' | 'MemoryMiB' | 'DiskGiB' | 'Snapshots', number | null>>;
 
+/** A project with these quotas, offering the seeded template (as an admin would publish it). */
 export async function makeProject(prefix: string, quota: Quota) {
-  return db.projects.create({ name: uniqueName(prefix).toLowerCase(), quota });
+  const project = await db.projects.create({ name: uniqueName(prefix).toLowerCase(), quota });
+  const template = await db.templates.byName(DEFAULT_TEMPLATE);
+  if (template) await db.projects.publish(project.id, 'template', template.id);
+  return project;
+}
+
+export async function publishTemplate(projectId: string, templateId: string): Promise<void> {
+  await db.projects.publish(projectId, 'template', templateId);
 }
 
 export async function grantOnProject(userId: string, role: 'owner' | 'member' | 'viewer', projectId: string) {

@@ -22,6 +22,7 @@ import {
   type TemplateView,
   templates,
   type VmNicRow,
+  projects,
   tasks,
   vms,
 } from '@vireo/db';
@@ -47,6 +48,7 @@ import {
   type TemplateSource,
 } from './vm-hardware.ts';
 import { can, assertCan } from './permissions/can.ts';
+import { publishedVisibility } from './permissions/visibility.ts';
 import { vmCost } from './quotas/policy.ts';
 import { withQuota } from './quotas/reserve.ts';
 import { lockVm } from './vm-locks.ts';
@@ -239,6 +241,7 @@ export async function createVm(
 async function checkCreateAllowed(input: CreateVmInput, user: UserView, approved: boolean): Promise<void> {
   if (approved) return;
   if (input.projectId) await assertCan(user, 'create', { kind: 'project', id: input.projectId });
+  await checkTemplateOffered(input, user);
   if (user.role === 'admin' || !(await templates.isRestricted(input.templateId))) return;
   if (input.projectId && (await can(user, 'manage', { kind: 'project', id: input.projectId }))) return;
   throw new VireoError(
@@ -246,6 +249,25 @@ async function checkCreateAllowed(input: CreateVmInput, user: UserView, approved
     'That template is restricted: submit the VM as a request, and an approver will create it.',
     { object: 'template' },
   );
+}
+
+/**
+ * A template the user may not see is missing to it; in a project, only the templates published
+ * to that project are offered (administrators use any).
+ */
+async function checkTemplateOffered(input: CreateVmInput, user: UserView): Promise<void> {
+  if (user.role === 'admin') return;
+  const missing = () =>
+    new VireoError('NOT_FOUND', 'That template does not exist (any more). Choose another.', { object: 'template' });
+  const visible = await publishedVisibility(user, 'template');
+  if (!('all' in visible) && !visible.ids.includes(input.templateId)) throw missing();
+  if (input.projectId && !(await projects.publishedTo('template', input.templateId)).includes(input.projectId)) {
+    throw new VireoError(
+      'FORBIDDEN',
+      'That template is not published to this project. Choose one the project offers, or ask an administrator to publish it.',
+      { object: 'template' },
+    );
+  }
 }
 
 /** The affinity group the new VM joins (admins choose groups), as placement's group ids. */

@@ -8,7 +8,7 @@ import { useTRPC } from '@/trpc/client';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { formatMiB } from '../ui/format';
-import { QuotaBars } from './quota-bars';
+import { overQuota, QuotaBars } from '../quotas/quota-bars';
 
 const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -30,15 +30,22 @@ export function PortalCreateView() {
   const create = useMutation(
     trpc.vm.create.mutationOptions({ onSuccess: ({ vmId }) => router.push(`/portal/vms/${vmId}`) }),
   );
+  // Over the quota, the same VM goes to the project's approvers as a request.
+  const request = useMutation(
+    trpc.vmRequest.submit.mutationOptions({ onSuccess: () => router.push('/portal/requests?submitted=1') }),
+  );
 
   const data = overview.data;
+  // A viewer may look at a project's VMs but not add to them.
+  const creatable = (data?.projects ?? []).filter((p) => p.role !== 'viewer');
   // The first project, template and flavor are chosen for the member; each can be changed.
   useEffect(() => {
     if (!data) return;
-    if (!projectId && data.projects[0]) setProjectId(data.projects[0].id);
+    const first = data.projects.find((p) => p.role !== 'viewer');
+    if (!projectId && first) setProjectId(first.id);
     if (!flavorId && data.flavors[0]) setFlavorId(data.flavors[0].id);
   }, [data, projectId, flavorId]);
-  const project = data?.projects.find((p) => p.id === projectId);
+  const project = creatable.find((p) => p.id === projectId);
   const templates = (data?.templates ?? []).filter((t) => !project || t.projectIds.includes(project.id));
   useEffect(() => {
     if (templates.length && !templates.some((t) => t.id === templateId)) setTemplateId(templates[0]?.id ?? '');
@@ -50,12 +57,24 @@ export function PortalCreateView() {
     : !NAME_RULE.test(name.trim())
       ? 'Letters, digits, ".", "-" and "_", starting with a letter or digit.'
       : null;
-  const canSend = Boolean(templateId && flavor && !nameIssue && !create.isPending);
+  const adding = flavor ? { Vms: 1, Vcpus: flavor.vcpus, MemoryMiB: flavor.memoryMiB } : undefined;
+  const over = project && adding ? overQuota(project.quota, project.used, adding) : [];
+  const sending = create.isPending || request.isPending;
+  const canSend = Boolean(templateId && flavor && !nameIssue && !sending);
 
   function submit() {
     setSubmitted(true);
     if (!canSend || !flavor) return;
-    create.mutate({ name: name.trim(), templateId, vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, start });
+    const input = {
+      name: name.trim(),
+      templateId,
+      vcpus: flavor.vcpus,
+      memoryMiB: flavor.memoryMiB,
+      start,
+      ...(project ? { projectId: project.id } : {}),
+    };
+    if (over.length > 0) request.mutate(input);
+    else create.mutate(input);
   }
 
   if (overview.error)
@@ -77,7 +96,7 @@ export function PortalCreateView() {
     >
       <div className="flex min-w-0 flex-1 flex-col gap-4">
         <h1 className="text-lg font-semibold text-zinc-900">New virtual machine</h1>
-        {data.projects.length > 1 && (
+        {creatable.length > 1 && (
           <Field label="Project">
             <select
               className={inputClass}
@@ -85,7 +104,7 @@ export function PortalCreateView() {
               onChange={(e) => setProjectId(e.target.value)}
               data-testid="portal-create-project"
             >
-              {data.projects.map((p) => (
+              {creatable.map((p) => (
                 <option key={p.id} value={p.id}>
                   {p.name}
                 </option>
@@ -151,10 +170,22 @@ export function PortalCreateView() {
           <input type="checkbox" checked={start} onChange={(e) => setStart(e.target.checked)} />
           Start it once it is created
         </label>
-        <ErrorText error={create.error} testId="portal-create-error" />
+        {over.length > 0 && (
+          <p className="max-w-xl text-sm text-amber-800" data-testid="portal-over-quota">
+            This VM would take project {project?.name} past its quota ({over.join(', ')}). You can send it as a request:
+            the project's approvers see it and create it if they agree.
+          </p>
+        )}
+        <ErrorText error={create.error ?? request.error} testId="portal-create-error" />
         <div className="flex gap-2">
-          <button type="submit" className={btn.primary} disabled={create.isPending} data-testid="portal-create-submit">
-            {create.isPending ? 'Creating…' : 'Create VM'}
+          <button type="submit" className={btn.primary} disabled={sending} data-testid="portal-create-submit">
+            {over.length > 0
+              ? request.isPending
+                ? 'Sending…'
+                : 'Submit request'
+              : create.isPending
+                ? 'Creating…'
+                : 'Create VM'}
           </button>
           <Link href="/portal" className={btn.ghost}>
             Cancel
@@ -164,10 +195,7 @@ export function PortalCreateView() {
       {project && (
         <aside className="w-full rounded-lg border border-zinc-200 bg-white p-3 lg:w-80" aria-label="Quota">
           <h2 className="mb-2 text-sm font-semibold text-zinc-900">Project {project.name}: quota</h2>
-          <QuotaBars
-            project={project}
-            adding={flavor ? { Vms: 1, Vcpus: flavor.vcpus, MemoryMiB: flavor.memoryMiB } : undefined}
-          />
+          <QuotaBars quota={project.quota} used={project.used} adding={adding} />
         </aside>
       )}
     </form>

@@ -12,7 +12,7 @@ import { ErrorText } from '../ui/error-text';
 import { formatMiB, plural } from '../ui/format';
 import { EmptyRow, stacked, TableHead, td } from '../ui/page-header';
 import { VmStatePill } from '../ui/status-pill';
-import { QuotaBars } from './quota-bars';
+import { QuotaBars } from '../quotas/quota-bars';
 
 /** The most VMs the portal lists at once; a member's projects hold far fewer under their quotas. */
 const PORTAL_LIST_LIMIT = 500;
@@ -100,7 +100,7 @@ export function PortalHome() {
               <span className="rounded bg-zinc-100 px-1.5 py-px text-[11px] text-zinc-600 uppercase">{p.role}</span>
             </div>
             {p.description && <p className="mb-2 text-xs text-zinc-500">{p.description}</p>}
-            <QuotaBars project={p} />
+            <QuotaBars quota={p.quota} used={p.used} />
           </section>
         ))}
         {overview.data && projects.length === 0 && (

@@ -15,6 +15,12 @@ const LINKS = [
     matches: (p: string) => p === '/portal' || p.startsWith('/portal/vms'),
   },
   { href: '/portal/new', label: 'New VM', testId: 'portal-nav-new', matches: (p: string) => p === '/portal/new' },
+  {
+    href: '/portal/requests',
+    label: 'Requests',
+    testId: 'portal-nav-requests',
+    matches: (p: string) => p === '/portal/requests',
+  },
 ];
 
 /**
