@@ -514,6 +514,40 @@ export async function visibleIds(ids: readonly string[], visibleTo: VmVisibility
 }
 
 /** Moves a VM into a project, or out of any (null). */
+/**
+ * Moves a VM into a project (or out: null) with its quota share, in one transaction: the old
+ * project gets it back, the new one is charged. An administrator's act, so the new project is
+ * charged even past its limits (its quota panel then shows it over).
+ */
 export async function setProject(id: string, projectId: string | null): Promise<void> {
-  await mapDbErrors(() => getDb().vm.update({ where: { id }, data: { projectId }, select: { id: true } }));
+  await mapDbErrors(() =>
+    getDb().$transaction(async (tx) => {
+      const vm = await tx.vm.findUniqueOrThrow({
+        where: { id },
+        select: {
+          projectId: true,
+          vcpus: true,
+          memoryMiB: true,
+          reservedDiskGiB: true,
+          _count: { select: { snapshots: true } },
+        },
+      });
+      if (vm.projectId === projectId) return;
+      const snapshots = vm._count.snapshots;
+      await releaseVm(tx, { ...vm, snapshots });
+      await tx.vm.update({ where: { id }, data: { projectId }, select: { id: true } });
+      if (!projectId) return;
+      await tx.project.update({
+        where: { id: projectId },
+        data: {
+          usedVms: { increment: 1 },
+          usedVcpus: { increment: vm.vcpus },
+          usedMemoryMiB: { increment: vm.memoryMiB },
+          usedDiskGiB: { increment: vm.reservedDiskGiB },
+          usedSnapshots: { increment: snapshots },
+        },
+        select: { id: true },
+      });
+    }),
+  );
 }

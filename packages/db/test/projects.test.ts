@@ -59,6 +59,30 @@ describe('projects and role bindings', () => {
   });
 });
 
+describe('moving a VM between projects', () => {
+  test('carries its quota share: the old project gets it back, the new one is charged, delete frees it', async () => {
+    const a = await projects.create({ name: 'move-a', quota: { Vms: 1 } });
+    const b = await projects.create({ name: 'move-b', quota: { Vms: 0 } });
+    const owner = await users.create({ username: 'mover', password: 'password-m', role: 'user' });
+    const template = await testTemplate(db, 'tiny-move');
+    const cluster = await clusters.ensure('DC-m', 'C-m');
+    const host = await testHost(db, 'host-m', cluster.id);
+    const vm = await testVm(db, 'vm-move', { hostId: host.id, templateId: template.id, ownerId: owner.id });
+    const used = async (id: string) => (await projects.byId(id))?.used;
+
+    await db.vms.setProject(vm.id, a.id);
+    assert.deepEqual(await used(a.id), { Vms: 1, Vcpus: 1, MemoryMiB: 64, DiskGiB: 0, Snapshots: 0 });
+    await db.vms.setProject(vm.id, a.id);
+    assert.equal((await used(a.id))?.Vms, 1, 'moving into the same project charges nothing more');
+    // An administrator's move is charged past the limit (b allows 0 VMs).
+    await db.vms.setProject(vm.id, b.id);
+    assert.deepEqual(await used(a.id), { Vms: 0, Vcpus: 0, MemoryMiB: 0, DiskGiB: 0, Snapshots: 0 });
+    assert.equal((await used(b.id))?.Vms, 1);
+    assert.equal(await db.vms.delete(vm.id), true);
+    assert.equal((await used(b.id))?.Vms, 0, 'deleting the VM gives its share back');
+  });
+});
+
 describe('flavors', () => {
   test('seeded once; an admin change survives a re-seed', async () => {
     const defaults = [

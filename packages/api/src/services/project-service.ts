@@ -102,7 +102,7 @@ export async function publish(projectId: string, kind: PublicationKind, objectId
   return { published: on };
 }
 
-/** Moves a VM into a project (or out: null). Quotas are not charged here: an administrator's act. */
+/** Moves a VM into a project (or out: null), with its quota share (vms.setProject: an administrator's act, charged even past the limits). */
 export async function moveVm(vmId: string, projectId: string | null) {
   if (!(await vms.byId(vmId))) throw new VireoError('NOT_FOUND', 'No such VM.', { object: 'vm' });
   if (projectId) await projectOrThrow(projectId);
