@@ -101,6 +101,8 @@ test('reminded once before expiry, stopped at expiry, deleted with its disk afte
   const task = await waitTask(api, started.id);
   assert.equal(task.state, 'succeeded', task.errorMessage ?? '');
   assert.match(task.message ?? '', /Lease expired/);
+  // The sweep records the event once it has seen its task end (it polls the task).
+  await waitFor('the "lease expired" event', async () => (await events('vm.leaseExpired')).length > 0, 10_000, 250);
   assert.equal((await events('vm.leaseExpired')).length, 1);
   assert.equal((await api.vm.byId.query({ vmId })).state, 'shutoff');
   assert.ok(await domState(host, uuid), 'still defined in the grace period');

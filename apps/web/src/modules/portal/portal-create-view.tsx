@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useId, useState } from 'react';
@@ -27,8 +27,16 @@ export function PortalCreateView() {
   const [start, setStart] = useState(true);
   const [submitted, setSubmitted] = useState(false);
   const nameId = useId();
+  const queryClient = useQueryClient();
+  // The project's use changed: the quota panels read it again.
+  const refreshUse = () => queryClient.invalidateQueries({ queryKey: trpc.portal.overview.queryKey() });
   const create = useMutation(
-    trpc.vm.create.mutationOptions({ onSuccess: ({ vmId }) => router.push(`/portal/vms/${vmId}`) }),
+    trpc.vm.create.mutationOptions({
+      onSuccess: ({ vmId }) => {
+        void refreshUse();
+        router.push(`/portal/vms/${vmId}`);
+      },
+    }),
   );
   // Over the quota, the same VM goes to the project's approvers as a request.
   const request = useMutation(

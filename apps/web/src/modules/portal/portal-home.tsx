@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { VmView } from '@/trpc/types';
 import { openConsoleWindow } from '../console/vnc-console';
@@ -30,6 +30,12 @@ export function PortalHome() {
       ...(projectId ? { projectId } : {}),
     }),
   );
+  // VMs come and go (live updates patch the list): the projects' use is read again with them.
+  const total = list.data?.total;
+  const { refetch } = overview;
+  useEffect(() => {
+    if (total !== undefined) void refetch();
+  }, [total, refetch]);
   const projects = overview.data?.projects ?? [];
   const rows = list.data?.rows ?? [];
 
