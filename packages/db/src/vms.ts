@@ -514,6 +514,11 @@ export async function visibleIds(ids: readonly string[], visibleTo: VmVisibility
 }
 
 /** Moves a VM into a project, or out of any (null). */
+/** The id of the VM's owner (null: no such VM): what a permission check needs, nothing more. */
+export async function ownerOf(id: string): Promise<string | null> {
+  return (await getDb().vm.findUnique({ where: { id }, select: { ownerId: true } }))?.ownerId ?? null;
+}
+
 /**
  * Moves a VM into a project (or out: null) with its quota share, in one transaction: the old
  * project gets it back, the new one is charged. An administrator's act, so the new project is

@@ -9,7 +9,7 @@
  *   vm.delete task), recorded as an event.
  * The clock is clock.ts's (a test clock in test stacks).
  */
-import { type EventInput, events, type VmLease, leases, tasks, users, vms } from '@vireo/db';
+import { type EventInput, events, type VmLease, leases, users, vms } from '@vireo/db';
 import { toErrorPayload } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import type { UserView } from '../views.ts';
@@ -20,6 +20,7 @@ import { isClusterLeader } from './cluster.ts';
 import { DEFAULT_REMINDER_DAYS, deleteAt, leaseStep } from './lease-policy.ts';
 import type { VmRecord } from './vm-access.ts';
 import { applyDomain, deleteVm, prepare, runVmTask } from './vm-service.ts';
+import { waitTaskEnd } from './tasks.ts';
 
 let timer: NodeJS.Timeout | undefined;
 let sweeping = false;
@@ -85,7 +86,7 @@ async function runStep(step: 'remind' | 'stop' | 'delete', l: VmLease, at: Date)
   if (step === 'stop') {
     if (!(await leases.claimStop(l.vmId, expiresAt, at))) return false;
     try {
-      if (isRunning(vm.state)) await waitTask(await leaseStopTask(vm, owner));
+      if (isRunning(vm.state)) await waitTaskEnd(await leaseStopTask(vm, owner), 'vm');
     } catch (err) {
       await leases.releaseStop(l.vmId, expiresAt); // retried at the next tick
       throw err;
@@ -100,7 +101,7 @@ async function runStep(step: 'remind' | 'stop' | 'delete', l: VmLease, at: Date)
     return true;
   }
   // Deleting: a VM started again after its stop (without extending) is powered off first.
-  if (isRunning(vm.state)) await waitTask(await leaseStopTask(vm, owner));
+  if (isRunning(vm.state)) await waitTaskEnd(await leaseStopTask(vm, owner), 'vm');
   const fresh = (await vms.byId(l.vmId)) as VmRecord | null;
   if (!fresh) return false;
   await record({
@@ -110,7 +111,7 @@ async function runStep(step: 'remind' | 'stop' | 'delete', l: VmLease, at: Date)
     vmId: l.vmId,
     userId: l.ownerId,
   });
-  await waitTask((await deleteVm(fresh, owner)).taskId);
+  await waitTaskEnd((await deleteVm(fresh, owner)).taskId, 'vm');
   return true;
 }
 
@@ -142,15 +143,6 @@ async function leaseStopTask(vm: VmRecord, owner: UserView): Promise<string> {
     await applyDomain(vm, domain);
     return 'Lease expired: powered off (the guest did not shut down in time)';
   });
-}
-
-async function waitTask(taskId: string): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    const t = await tasks.byId(taskId);
-    if (!t || t.state === 'succeeded') return;
-    if (t.state === 'failed') throw new Error(t.errorMessage ?? 'The task failed.');
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 /** Records an event and shows it live (the VM page's events, the admins' event log). */

@@ -5,10 +5,11 @@
  * The snapshot and the pruning then run as ordinary tasks (visible in the VM's task list).
  */
 import { VireoError, toErrorPayload } from '@vireo/protocol';
-import { type ScheduleRow, type SnapshotRow, events, snapshots, tasks, vms } from '@vireo/db';
+import { type ScheduleRow, type SnapshotRow, events, snapshots, vms } from '@vireo/db';
 import { managerEnv } from '../env.ts';
 import { createSnapshot, deleteSnapshot } from './snapshots.ts';
 import type { VmRecord } from './vm-access.ts';
+import { waitTaskEnd } from './tasks.ts';
 
 let timer: NodeJS.Timeout | undefined;
 
@@ -136,22 +137,11 @@ async function startRun(
     scheduled: true,
   });
   const done = (async () => {
-    await waitTask(taskId);
+    await waitTaskEnd(taskId, 'snapshot');
     for (const old of prunable(await snapshots.listForVm(vm.id), s, now.getTime())) {
       const del = await deleteSnapshot(record, old, by);
-      await waitTask(del.taskId);
+      await waitTaskEnd(del.taskId, 'snapshot');
     }
   })();
   return { taskId, done };
-}
-
-/** Waits for a task this manager started (the VM lock is held until it ends). */
-async function waitTask(taskId: string): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    const t = await tasks.byId(taskId);
-    if (!t || t.state === 'succeeded') return;
-    if (t.state === 'failed')
-      throw new VireoError('INVALID_STATE', t.errorMessage ?? 'The task failed.', { object: 'snapshot' });
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }

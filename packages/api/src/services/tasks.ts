@@ -4,7 +4,7 @@
  * anyone. Rows a stopped manager left unfinished are failed by whoever takes over (cluster.ts), and
  * the VM state is then re-read from the agents' full state.
  */
-import { toErrorPayload } from '@vireo/protocol';
+import { type ObjectType, toErrorPayload, VireoError } from '@vireo/protocol';
 import { tasks } from '@vireo/db';
 import { selfId } from './cluster.ts';
 import { publishTask } from './views.ts';
@@ -61,4 +61,17 @@ async function run(taskId: string, work: TaskWork): Promise<void> {
     if (payload.code === 'INTERNAL') console.error(`[task ${taskId}]`, err);
   }
   await publishTask(taskId);
+}
+
+/**
+ * Waits for a task this manager started to end (polling its row, at most 10 minutes): for a
+ * sweep that runs steps one after another. A failed task throws its message as INVALID_STATE.
+ */
+export async function waitTaskEnd(taskId: string, object: ObjectType): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    const t = await tasks.byId(taskId);
+    if (!t || t.state === 'succeeded') return;
+    if (t.state === 'failed') throw new VireoError('INVALID_STATE', t.errorMessage ?? 'The task failed.', { object });
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

@@ -3,14 +3,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useId, useState } from 'react';
+import { vmNameSchema } from '@vireo/protocol';
+import { useEffect, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
+import { Field } from '../ui/form-dialog';
+import { firstIssue } from '../vms/vm-create-form-state';
 import { formatMiB } from '../ui/format';
 import { overQuota, QuotaBars } from '../quotas/quota-bars';
-
-const NAME_RULE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * New VM in the portal: a project, one of the templates published to it, a flavor, a name.
@@ -26,7 +27,6 @@ export function PortalCreateView() {
   const [name, setName] = useState('');
   const [start, setStart] = useState(true);
   const [submitted, setSubmitted] = useState(false);
-  const nameId = useId();
   const queryClient = useQueryClient();
   // The project's use changed: the quota panels read it again.
   const refreshUse = () => queryClient.invalidateQueries({ queryKey: trpc.portal.overview.queryKey() });
@@ -60,11 +60,8 @@ export function PortalCreateView() {
   }, [templates, templateId]);
   const flavor = data?.flavors.find((f) => f.id === flavorId);
 
-  const nameIssue = !name.trim()
-    ? 'Give the VM a name.'
-    : !NAME_RULE.test(name.trim())
-      ? 'Letters, digits, ".", "-" and "_", starting with a letter or digit.'
-      : null;
+  // The API's own rule for VM names (@vireo/protocol), so the form and the server agree.
+  const nameIssue = firstIssue(vmNameSchema, name) ?? null;
   const adding = flavor ? { Vms: 1, Vcpus: flavor.vcpus, MemoryMiB: flavor.memoryMiB } : undefined;
   const over = project && adding ? overQuota(project.quota, project.used, adding) : [];
   const sending = create.isPending || request.isPending;
@@ -105,20 +102,25 @@ export function PortalCreateView() {
       <div className="flex min-w-0 flex-1 flex-col gap-4">
         <h1 className="text-lg font-semibold text-zinc-900">New virtual machine</h1>
         {creatable.length > 1 && (
-          <Field label="Project">
-            <select
-              className={inputClass}
-              value={projectId}
-              onChange={(e) => setProjectId(e.target.value)}
-              data-testid="portal-create-project"
-            >
-              {creatable.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <div className="max-w-md">
+            <Field label="Project">
+              {(id) => (
+                <select
+                  id={id}
+                  className={inputClass}
+                  value={projectId}
+                  onChange={(e) => setProjectId(e.target.value)}
+                  data-testid="portal-create-project"
+                >
+                  {creatable.map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          </div>
         )}
         <fieldset>
           <legend className="mb-1.5 text-sm font-medium text-zinc-800">Template</legend>
@@ -162,18 +164,32 @@ export function PortalCreateView() {
             ))}
           </div>
         </fieldset>
-        <Field label="Name" htmlFor={nameId} error={submitted ? nameIssue : null}>
-          <input
-            id={nameId}
-            className={inputClass}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            aria-invalid={submitted && nameIssue ? true : undefined}
-            autoComplete="off"
-            data-testid="portal-create-name"
-            placeholder="e.g. web-1"
-          />
-        </Field>
+        <div className="max-w-md">
+          <Field
+            label="Name"
+            hint={
+              submitted &&
+              nameIssue && (
+                <span className="text-red-700" role="alert">
+                  {nameIssue}
+                </span>
+              )
+            }
+          >
+            {(id) => (
+              <input
+                id={id}
+                className={inputClass}
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                aria-invalid={submitted && nameIssue ? true : undefined}
+                autoComplete="off"
+                data-testid="portal-create-name"
+                placeholder="e.g. web-1"
+              />
+            )}
+          </Field>
+        </div>
         <label className="flex items-center gap-2 text-sm text-zinc-700">
           <input type="checkbox" checked={start} onChange={(e) => setStart(e.target.checked)} />
           Start it once it is created
@@ -207,32 +223,6 @@ export function PortalCreateView() {
         </aside>
       )}
     </form>
-  );
-}
-
-function Field({
-  label,
-  htmlFor,
-  error,
-  children,
-}: {
-  label: string;
-  htmlFor?: string;
-  error?: string | null;
-  children: React.ReactNode;
-}) {
-  return (
-    <div className="flex max-w-md flex-col gap-1">
-      <label htmlFor={htmlFor} className="text-sm font-medium text-zinc-800">
-        {label}
-      </label>
-      {children}
-      {error && (
-        <p className="text-xs text-red-700" role="alert">
-          {error}
-        </p>
-      )}
-    </div>
   );
 }
 

@@ -62,7 +62,8 @@ function diskSizeIssue(raw: string): string | undefined {
 }
 export type FieldErrors = Partial<Record<CreateVmField, string>>;
 
-function firstIssue(schema: z.ZodType, value: unknown): string | undefined {
+/** The first message a schema gives for a value, or undefined when it passes. */
+export function firstIssue(schema: z.ZodType, value: unknown): string | undefined {
   const result = schema.safeParse(value);
   return result.success ? undefined : result.error.issues[0]?.message;
 }

@@ -21,16 +21,27 @@ export async function grantsOf(user: PermissionUser): Promise<Grant[]> {
   return grants;
 }
 
+/**
+ * What a check of `object` reads: its enclosing scopes and the user's grants (with the implicit
+ * 'owner' on a VM the user owns); null when the object does not exist. Read once per question.
+ */
+async function standing(
+  user: PermissionUser,
+  object: ObjectRef,
+): Promise<{ scopes: { kind: ScopeKind; id: string }[]; grants: Grant[] } | null> {
+  const scopes = await roleBindings.enclosingScopes(object.kind, object.id);
+  if (!scopes) return null;
+  const grants = await grantsOf(user);
+  if (object.kind === 'vm' && (await vms.ownerOf(object.id)) === user.id) {
+    grants.push({ role: 'owner', scopeKind: 'vm', scopeId: object.id });
+  }
+  return { scopes, grants };
+}
+
 export async function can(user: PermissionUser, action: Action, object: ObjectRef): Promise<boolean> {
   if (user.role === 'admin') return true;
-  const scopes = await roleBindings.enclosingScopes(object.kind, object.id);
-  if (!scopes) return false;
-  const grants = await grantsOf(user);
-  if (object.kind === 'vm') {
-    const vm = await vms.byId(object.id);
-    if (vm?.ownerId === user.id) grants.push({ role: 'owner', scopeKind: 'vm', scopeId: object.id });
-  }
-  return grantsAllow(grants, action, scopes);
+  const s = await standing(user, object);
+  return s !== null && grantsAllow(s.grants, action, s.scopes);
 }
 
 /**
@@ -38,10 +49,12 @@ export async function can(user: PermissionUser, action: Action, object: ObjectRe
  * (NOT_FOUND), so ids cannot be probed; one it sees but may not act on is FORBIDDEN.
  */
 export async function assertCan(user: PermissionUser, action: Action, object: ObjectRef): Promise<void> {
-  if (await can(user, action, object)) return;
+  if (user.role === 'admin') return;
+  const s = await standing(user, object);
+  if (s && grantsAllow(s.grants, action, s.scopes)) return;
   // The system always exists: nothing to hide, so a refusal there says what it needs.
   if (object.kind === 'system') throw new VireoError('FORBIDDEN', 'This needs an administrator.');
-  if (action !== 'view' && (await can(user, 'view', object))) {
+  if (s && action !== 'view' && grantsAllow(s.grants, 'view', s.scopes)) {
     throw new VireoError('FORBIDDEN', `Your role does not allow ${action} on this ${object.kind}.`, {
       object: object.kind,
     });
