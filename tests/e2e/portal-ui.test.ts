@@ -38,7 +38,7 @@ before(async () => {
   const template = await defaultTemplate(api);
   await api.project.publish.mutate({ projectId, objectKind: 'template', objectId: template.id });
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await logInPage(page, username, password);
 });
 
@@ -126,4 +126,21 @@ test('over the quota the portal sends a request instead, which the member sees p
   );
   // Nothing was made in libvirt for it: the project still has its one VM.
   assert.equal((await root.api.vm.list.query({ projectId, limit: 10 })).total, 1);
+});
+
+test('on a phone (390 px) the portal list, VM page and form stay readable', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${baseUrl()}/portal`);
+  await page.getByTestId('portal-vm-table').waitFor();
+  await page.screenshot({ path: `${artifacts}/phone-list.png`, fullPage: true });
+  const vmId = made[0] ?? '';
+  await page.goto(`${baseUrl()}/portal/vms/${vmId}`);
+  await page.getByTestId('vm-name-heading').waitFor();
+  await page.screenshot({ path: `${artifacts}/phone-vm.png`, fullPage: true });
+  await page.goto(`${baseUrl()}/portal/new`);
+  await page.getByTestId('portal-create-form').waitFor();
+  await page.screenshot({ path: `${artifacts}/phone-new.png`, fullPage: true });
+  // Nothing is pushed off the side: the page is no wider than the phone.
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the portal fits 390 px (scroll width ${width})`);
 });

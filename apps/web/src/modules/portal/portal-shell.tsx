@@ -50,14 +50,14 @@ function PortalTopBar() {
   const pathname = usePathname();
   const { status } = useLive();
   return (
-    <header className="flex h-12 shrink-0 items-center gap-4 border-b border-zinc-200 bg-white px-4 text-sm">
-      <Link href="/portal" className="flex items-center gap-2 text-zinc-900">
+    <header className="flex h-12 shrink-0 items-center gap-2 border-b border-zinc-200 bg-white px-4 text-sm">
+      <Link href="/portal" className="flex shrink-0 items-center gap-2 text-zinc-900">
         {/* biome-ignore lint/performance/noImgElement: a static SVG from public/ */}
         <img src="/vireo-logo.svg" alt="" width={22} height={22} />
-        <span className="font-semibold tracking-tight">Vireo</span>
+        <span className="hidden font-semibold tracking-tight sm:inline">Vireo</span>
         <span className="hidden text-zinc-500 sm:inline">Self-service</span>
       </Link>
-      <nav aria-label="Portal" className="flex items-center gap-1">
+      <nav aria-label="Portal" className="flex items-center gap-0.5 sm:ml-2 sm:gap-1">
         {LINKS.map((l) => {
           const current = l.matches(pathname);
           return (
@@ -66,7 +66,7 @@ function PortalTopBar() {
               href={l.href}
               data-testid={l.testId}
               aria-current={current ? 'page' : undefined}
-              className={`rounded-md px-2.5 py-1.5 font-medium ${current ? 'bg-teal-50 text-teal-800' : 'text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900'}`}
+              className={`rounded-md px-2 py-1.5 font-medium whitespace-nowrap sm:px-2.5 ${current ? 'bg-teal-50 text-teal-800' : 'text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900'}`}
             >
               {l.label}
             </Link>
@@ -92,7 +92,7 @@ function PortalTopBar() {
           Two-factor
         </Link>
         {user && (
-          <span className="truncate font-medium text-zinc-800" data-testid="current-user">
+          <span className="hidden truncate font-medium text-zinc-800 sm:inline" data-testid="current-user">
             {user.username}
           </span>
         )}

@@ -121,7 +121,7 @@ function Overview({ vm }: { vm: VmView }) {
   ];
   return (
     <dl
-      className="grid max-w-2xl grid-cols-[10rem_1fr] gap-x-4 gap-y-1.5 rounded-lg border border-zinc-200 bg-white p-4 text-sm"
+      className="grid max-w-2xl grid-cols-[7rem_1fr] sm:grid-cols-[10rem_1fr] gap-x-4 gap-y-1.5 rounded-lg border border-zinc-200 bg-white p-4 text-sm"
       data-testid="portal-vm-overview"
     >
       {rows.map(([k, val]) => (
