@@ -174,6 +174,9 @@ test('a tampered state is refused with a readable page and no session; a disable
   const carolUser = await userOf(carol);
   assert.ok(carolUser);
   const { api } = await admin();
+  // Off the app first: disabling ends carol's sessions, and the open page's live stream would
+  // send it to /login by itself, racing (and aborting) the next navigation.
+  await page.goto('about:blank');
   await api.user.setDisabled.mutate({ userId: carolUser.id, disabled: true });
   await ssoLogin(page, carol);
   await page.getByTestId('sso-error').waitFor();
