@@ -4,11 +4,11 @@
  * project and the VMs outside any ("No project"); other users the projects they own
  * (a project-scoped 'owner' binding, i.e. 'manage' on the project).
  */
-import { NO_PROJECT_ID, type Prices, projects, roleBindings, type UsageBucketRow, usage } from '@vireo/db';
+import { NO_PROJECT_ID, type Prices, projects, type UsageBucketRow, usage } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
 import { csvLine } from './audit/csv.ts';
-import { roleAllows } from './permissions/policy.ts';
+import { projectsWhere } from './permissions/visibility.ts';
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -61,11 +61,10 @@ function add(s: Sum, b: Sum): void {
   s.diskGiBSeconds += b.diskGiBSeconds;
 }
 
-/** The project ids this user's showback covers; undefined: all (admins). */
-export async function visibleProjectIds(user: Pick<UserView, 'id' | 'role'>): Promise<string[] | undefined> {
-  if (user.role === 'admin') return undefined;
-  const bindings = await roleBindings.forUser(user.id);
-  return bindings.filter((b) => b.scopeKind === 'project' && roleAllows(b.role, 'manage')).map((b) => b.scopeId);
+/** The project ids this user's showback covers (those it manages); undefined: all. */
+async function visibleProjectIds(user: Pick<UserView, 'id' | 'role'>): Promise<string[] | undefined> {
+  const managed = await projectsWhere(user, 'manage');
+  return 'all' in managed ? undefined : managed.ids;
 }
 
 /** Sums buckets into per-project rows and a series; pure, so the figures can be tested alone. */

@@ -4,7 +4,7 @@
  */
 import { hosts, type InfraScope, type PublicationKind, projects, type VmVisibility } from '@vireo/db';
 import { type PermissionUser, grantsOf } from './can.ts';
-import { roleAllows } from './policy.ts';
+import { type Action, roleAllows } from './policy.ts';
 
 /** The grants that let the user see something, by scope kind. */
 async function viewScopes(user: PermissionUser) {
@@ -60,6 +60,19 @@ export async function projectVisibility(user: PermissionUser): Promise<{ all: tr
   if (user.role === 'admin') return { all: true };
   const s = await viewScopes(user);
   return s.system ? { all: true } : { ids: s.projectIds };
+}
+
+/**
+ * The projects on which the user may do `action`, from one read of its grants: all for an
+ * administrator or a role on the system that allows it, else those where a project role does.
+ * The one answer to "which projects does this user manage" (requests it decides, showback) and
+ * "where may it create VMs", so those lists agree with can() on each project.
+ */
+export async function projectsWhere(user: PermissionUser, action: Action): Promise<{ all: true } | { ids: string[] }> {
+  if (user.role === 'admin') return { all: true };
+  const grants = (await grantsOf(user)).filter((g) => roleAllows(g.role, action));
+  if (grants.some((g) => g.scopeKind === 'system')) return { all: true };
+  return { ids: [...new Set(grants.filter((g) => g.scopeKind === 'project').map((g) => g.scopeId))] };
 }
 
 /**

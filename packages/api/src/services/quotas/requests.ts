@@ -10,7 +10,6 @@ import {
   type ProjectView,
   projects,
   type QuotaDelta,
-  roleBindings,
   templates,
   users,
   type VmRequestState,
@@ -21,6 +20,7 @@ import { VireoError } from '@vireo/protocol';
 import { type CreateVmInput, createVmInput } from '../../schemas/vm.ts';
 import type { UserView } from '../../views.ts';
 import { assertCan, can } from '../permissions/can.ts';
+import { projectsWhere } from '../permissions/visibility.ts';
 import { createVm } from '../vm-service.ts';
 import { exceededKinds, quotaSummary, vmCost } from './policy.ts';
 
@@ -102,11 +102,10 @@ export async function myRequests(user: UserView): Promise<VmRequestItem[]> {
   return Promise.all((await vmRequests.list({ requesterId: user.id, limit: 100 })).map(toItem));
 }
 
-/** The projects whose requests this user decides; null: all (an admin). */
+/** The projects whose requests this user decides (those it manages, as loadForApprover checks); null: all. */
 async function approvableProjects(user: UserView): Promise<string[] | null> {
-  if (user.role === 'admin') return null;
-  const bindings = await roleBindings.forUser(user.id);
-  return bindings.filter((b) => b.role === 'owner' && b.scopeKind === 'project').map((b) => b.scopeId);
+  const managed = await projectsWhere(user, 'manage');
+  return 'all' in managed ? null : managed.ids;
 }
 
 /** The approval queue: requests of the projects this user approves (pending first by default). */
