@@ -1,7 +1,6 @@
 import { events } from '@vireo/db';
 import { z } from 'zod';
-import { publish } from '../services/bus.ts';
-import { toEventView } from '../services/views.ts';
+import { recordEvent, toEventView } from '../services/views.ts';
 import { rule } from '../services/permissions/rules.ts';
 import { adminProcedure, router, vmProcedure } from '../trpc.ts';
 
@@ -25,7 +24,7 @@ export const eventRouter = router({
    * The console sends the keys only once this is recorded.
    */
   recordCtrlAltDel: vmProcedure.meta(rule.vm('operate')).mutation(async ({ ctx }) => {
-    const event = await events.add({
+    const event = await recordEvent({
       severity: 'info',
       kind: 'vm.ctrlAltDel',
       message: `Ctrl+Alt+Del sent to VM ${ctx.vm.name} by ${ctx.user.username}.`,
@@ -33,7 +32,6 @@ export const eventRouter = router({
       hostId: ctx.vm.hostId,
       userId: ctx.user.id,
     });
-    publish({ kind: 'event', event: toEventView(event) });
     return { eventId: event.id };
   }),
 });

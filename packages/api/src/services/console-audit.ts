@@ -6,12 +6,11 @@
  * object, the user (none for a share link's viewer: the link's id and maker are in the entry)
  * and the client's address as the audit log takes it (client-info.ts).
  */
-import { type ConsoleKind, type ConsoleShareLinkView, events } from '@vireo/db';
+import type { ConsoleKind, ConsoleShareLinkView } from '@vireo/db';
 import type { UserView } from '../views.ts';
 import { recordAudit } from './audit/record.ts';
-import { publish } from './bus.ts';
 import type { VmRecord } from './vm-access.ts';
-import { toEventView } from './views.ts';
+import { recordEvent } from './views.ts';
 
 const LABEL: Record<ConsoleKind, string> = { vnc: 'VNC console', serial: 'Serial console' };
 
@@ -41,7 +40,7 @@ const who = (c: ConsoleSession) =>
   c.share ? `through view-only share link ${c.share.id} (made by ${c.share.createdByName})` : `by ${c.user?.username}`;
 
 async function event(c: ConsoleSession, kind: string, message: string): Promise<void> {
-  const added = await events.add({
+  await recordEvent({
     severity: 'info',
     kind,
     message,
@@ -49,7 +48,6 @@ async function event(c: ConsoleSession, kind: string, message: string): Promise<
     hostId: c.vm.hostId,
     userId: c.user?.id ?? null,
   });
-  publish({ kind: 'event', event: toEventView(added) });
 }
 
 function audit(

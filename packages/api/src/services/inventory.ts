@@ -9,7 +9,6 @@ import {
   DbConflictError,
   DbNotFoundError,
   type EventInput,
-  events,
   hosts,
   inventory,
   MAINTENANCE_STATES,
@@ -20,7 +19,7 @@ import { isHostConnected } from './agent-registry.ts';
 import { publish } from './bus.ts';
 import { reapplyToHost } from './networks.ts';
 import { applyPoolsOnConnect } from './storage-pools.ts';
-import { publishHost, toEventView } from './views.ts';
+import { publishHost, recordEvent } from './views.ts';
 import type { PermissionUser } from './permissions/can.ts';
 import { infraVisibility } from './permissions/visibility.ts';
 
@@ -39,8 +38,7 @@ async function record(
   input: Omit<EventInput, 'userId' | 'severity'>,
   severity: EventInput['severity'] = 'info',
 ) {
-  const event = await events.add({ ...input, severity, userId: actor.id });
-  publish({ kind: 'event', event: toEventView(event) });
+  await recordEvent({ ...input, severity, userId: actor.id });
   publish({ kind: 'inventory' });
 }
 

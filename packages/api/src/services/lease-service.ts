@@ -3,12 +3,11 @@
  * project's policy, admins setting or clearing a lease, and the default lease a VM gets when it
  * enters a project with a policy. Times come from clock.ts (a test clock in test stacks).
  */
-import { type EventInput, events, type LeasePolicy, leases } from '@vireo/db';
+import { type LeasePolicy, leases } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
 import { now } from './clock.ts';
-import { publish } from './bus.ts';
-import { toEventView } from './views.ts';
+import { recordEvent } from './views.ts';
 import { defaultExpiry, deleteAt, latestExpiry, reminderDays } from './lease-policy.ts';
 import { publishVm } from './views.ts';
 
@@ -82,7 +81,7 @@ export async function setLease(
     }
   }
   await leases.setExpiry(vm.id, expiresAt);
-  await record({
+  await recordEvent({
     severity: 'info',
     kind: 'vm.leaseSet',
     message: expiresAt
@@ -134,9 +133,4 @@ export async function leasePolicy(projectId: string): Promise<LeasePolicy> {
   const p = await leases.policyOf(projectId);
   if (!p) throw new VireoError('NOT_FOUND', 'No such project.', { object: 'project' });
   return p;
-}
-
-/** Records an event and shows it live (the VM page's events, the admins' event log). */
-async function record(input: EventInput): Promise<void> {
-  publish({ kind: 'event', event: toEventView(await events.add(input)) });
 }

@@ -9,13 +9,12 @@
  *   vm.delete task), recorded as an event.
  * The clock is clock.ts's (a test clock in test stacks).
  */
-import { type EventInput, events, type VmLease, leases, users, vms } from '@vireo/db';
+import { type VmLease, leases, users, vms } from '@vireo/db';
 import { toErrorPayload } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import type { UserView } from '../views.ts';
 import { now } from './clock.ts';
-import { publish } from './bus.ts';
-import { toEventView } from './views.ts';
+import { recordEvent } from './views.ts';
 import { isClusterLeader } from './cluster.ts';
 import { DEFAULT_REMINDER_DAYS, deleteAt, leaseStep } from './lease-policy.ts';
 import type { VmRecord } from './vm-access.ts';
@@ -56,7 +55,7 @@ export async function sweepLeases(at: Date): Promise<string[]> {
       // Retried at every tick (a host offline for an hour): recorded once, not every tick.
       if (failed.has(key)) continue;
       failed.add(key);
-      await record({
+      await recordEvent({
         severity: 'warning',
         kind: 'vm.leaseStepFailed',
         message: `The lease sweep could not ${step} VM ${l.name} (it keeps trying): ${toErrorPayload(err).message}`,
@@ -71,7 +70,7 @@ async function runStep(step: 'remind' | 'stop' | 'delete', l: VmLease, at: Date)
   const expiresAt = l.expiresAt as Date;
   if (step === 'remind') {
     if (!(await leases.claimReminder(l.vmId, expiresAt, at))) return false;
-    await record({
+    await recordEvent({
       severity: 'warning',
       kind: 'vm.leaseReminder',
       message: `VM ${l.name}'s lease expires at ${expiresAt.toISOString()}: it will be stopped then, and deleted at ${deleteAt(l)?.toISOString()}. Extend the lease to keep it.`,
@@ -91,7 +90,7 @@ async function runStep(step: 'remind' | 'stop' | 'delete', l: VmLease, at: Date)
       await leases.releaseStop(l.vmId, expiresAt); // retried at the next tick
       throw err;
     }
-    await record({
+    await recordEvent({
       severity: 'warning',
       kind: 'vm.leaseExpired',
       message: `VM ${l.name}'s lease expired at ${expiresAt.toISOString()}: stopped; it will be deleted at ${deleteAt(l)?.toISOString()} unless the lease is extended.`,
@@ -104,7 +103,7 @@ async function runStep(step: 'remind' | 'stop' | 'delete', l: VmLease, at: Date)
   if (isRunning(vm.state)) await waitTaskEnd(await leaseStopTask(vm, owner), 'vm');
   const fresh = (await vms.byId(l.vmId)) as VmRecord | null;
   if (!fresh) return false;
-  await record({
+  await recordEvent({
     severity: 'warning',
     kind: 'vm.leaseDeleted',
     message: `VM ${l.name} is being deleted with its disks: its lease expired at ${expiresAt.toISOString()} and the grace period ended.`,
@@ -143,9 +142,4 @@ async function leaseStopTask(vm: VmRecord, owner: UserView): Promise<string> {
     await applyDomain(vm, domain);
     return 'Lease expired: powered off (the guest did not shut down in time)';
   });
-}
-
-/** Records an event and shows it live (the VM page's events, the admins' event log). */
-async function record(input: EventInput): Promise<void> {
-  publish({ kind: 'event', event: toEventView(await events.add(input)) });
 }

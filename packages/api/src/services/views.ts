@@ -1,5 +1,5 @@
 /** Loads API views from the repositories and publishes them on the bus. */
-import { type events, hosts, MAINTENANCE_STATES, tasks, vms } from '@vireo/db';
+import { type EventInput, events, hosts, MAINTENANCE_STATES, tasks, vms } from '@vireo/db';
 import type { EventView, HostView, TaskView, VmView } from '../views.ts';
 import { publish } from './bus.ts';
 import { domainCpuPercent, isHostConnected } from './agent-registry.ts';
@@ -94,6 +94,16 @@ export async function publishHost(hostId: string): Promise<void> {
 export async function publishTask(taskId: string): Promise<void> {
   const task = await tasks.byId(taskId);
   if (task) publish({ kind: 'task', task: toTaskView(task) });
+}
+
+/**
+ * Records an event and shows it live (the VM page's events, the admins' event log): the one way
+ * a user-facing event is written, so none is left for the next reload.
+ */
+export async function recordEvent(input: EventInput): Promise<EventView> {
+  const view = toEventView(await events.add(input));
+  publish({ kind: 'event', event: view });
+  return view;
 }
 
 export function toEventView(event: Awaited<ReturnType<typeof events.listRecent>>[number]): EventView {

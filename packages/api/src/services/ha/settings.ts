@@ -3,10 +3,10 @@
  * fence device and its test. Admins only (the router says so). Every change is an event, as
  * other admin settings are. The HA monitor (another part) reads these columns on every tick.
  */
-import { type ClusterHaSettings, events, haSettings, type VmHaRecord } from '@vireo/db';
+import { type ClusterHaSettings, haSettings, type VmHaRecord } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { publish } from '../bus.ts';
-import { toEventView } from '../views.ts';
+import { recordEvent } from '../views.ts';
 import { type AdmissionReport, loadAdmission } from './admission.ts';
 import { type FenceResult, runFenceAgent } from './fence.ts';
 
@@ -17,8 +17,7 @@ export const MASKED = '********';
 const FENCE_TEST_TIMEOUT_MS = 30_000;
 
 async function record(actor: Actor, kind: string, message: string, ref: { vmId?: string; hostId?: string } = {}) {
-  const event = await events.add({ severity: 'info', kind, message, userId: actor.id, ...ref });
-  publish({ kind: 'event', event: toEventView(event) });
+  await recordEvent({ severity: 'info', kind, message, userId: actor.id, ...ref });
 }
 
 // ---- VMs ----

@@ -6,7 +6,6 @@
  * when still over it, and said so), a rejection carries a note. The requester gets an event.
  */
 import {
-  events,
   type ProjectView,
   projects,
   type QuotaDelta,
@@ -20,6 +19,7 @@ import { VireoError } from '@vireo/protocol';
 import { type CreateVmInput, createVmInput } from '../../schemas/vm.ts';
 import type { UserView } from '../../views.ts';
 import { assertCan, can } from '../permissions/can.ts';
+import { recordEvent } from '../views.ts';
 import { projectsWhere } from '../permissions/visibility.ts';
 import { createVm } from '../vm-service.ts';
 import { exceededKinds, quotaSummary, vmCost } from './policy.ts';
@@ -133,8 +133,9 @@ async function loadForApprover(id: string, user: UserView): Promise<VmRequestVie
   return r;
 }
 
+/** The requester's notification: an event of theirs, live on their pages. */
 async function notify(r: VmRequestView, kind: string, message: string, vmId?: string): Promise<void> {
-  await events.add({ severity: 'info', kind, message, userId: r.requesterId, ...(vmId ? { vmId } : {}) });
+  await recordEvent({ severity: 'info', kind, message, userId: r.requesterId, ...(vmId ? { vmId } : {}) });
 }
 
 /**
