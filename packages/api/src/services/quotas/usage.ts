@@ -2,7 +2,7 @@
 import { type ProjectView, projects, quotas, templates } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import type { UserView } from '../../views.ts';
-import { assertCan, can } from '../permissions/can.ts';
+import { can } from '../permissions/can.ts';
 import { projectsWhere } from '../permissions/visibility.ts';
 
 export type ProjectUsage = Pick<ProjectView, 'id' | 'name' | 'quota' | 'used'> & {
@@ -14,8 +14,8 @@ function usageOf(p: ProjectView, managesProject: boolean): ProjectUsage {
   return { id: p.id, name: p.name, quota: p.quota, used: p.used, managesProject };
 }
 
+/** The caller may view the project: the procedure's rule checked it. */
 export async function projectUsage(projectId: string, user: UserView): Promise<ProjectUsage> {
-  await assertCan(user, 'view', { kind: 'project', id: projectId });
   const p = await projects.byId(projectId);
   if (!p) throw new VireoError('NOT_FOUND', 'No such project.', { object: 'project' });
   return usageOf(p, await can(user, 'manage', { kind: 'project', id: projectId }));
