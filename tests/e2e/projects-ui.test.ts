@@ -101,7 +101,7 @@ test('Administration → Projects: grant a role and set limits on the project’
 
   await page.goto(`${baseUrl()}/projects/${projectId}`);
   await page.getByTestId('project-members').waitFor();
-  await page.getByTestId('member-user').selectOption(viewer.id);
+  await page.getByTestId('member-user').fill(viewer.username);
   await page.getByTestId('member-role').selectOption('viewer');
   await page.getByTestId('member-add').click();
   await page.locator(`[data-testid="member-row"][data-name="${viewer.username}"]`).waitFor();

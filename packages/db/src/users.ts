@@ -40,6 +40,21 @@ export async function list(): Promise<UserView[]> {
   return rows.map(toUserView);
 }
 
+/**
+ * Enabled users whose name contains `text`, as a picker offers them (id and name only), the
+ * closest first: a name starting with it before one containing it; at most `limit`.
+ */
+export async function findByName(text: string, limit: number): Promise<{ id: string; username: string }[]> {
+  const rows = await getDb().user.findMany({
+    where: { username: { contains: text }, disabledAt: null },
+    select: { id: true, username: true },
+    orderBy: { username: 'asc' },
+    take: 200,
+  });
+  const starts = rows.filter((r) => r.username.startsWith(text));
+  return [...starts, ...rows.filter((r) => !r.username.startsWith(text))].slice(0, limit);
+}
+
 /** Users with how many VMs they own and how many live sessions they have. */
 export async function listWithCounts(): Promise<UserListItem[]> {
   const rows = await getDb().user.findMany({

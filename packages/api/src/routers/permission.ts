@@ -3,9 +3,11 @@
  * VM. Whoever may 'manage' a scope manages its bindings (delegated admins: only their scope).
  * Granting access never goes through an API token (sessionProcedure).
  */
-import { ROLES, roleBindings, SCOPE_KINDS } from '@vireo/db';
+import { ROLES, roleBindings, SCOPE_KINDS, users } from '@vireo/db';
+import { VireoError } from '@vireo/protocol';
 import { z } from 'zod';
 import { rule } from '../services/permissions/rules.ts';
+import { managesSomeScope } from '../services/permissions/visibility.ts';
 import { grantRole, revokeRole } from '../services/project-service.ts';
 import { authedProcedure, router, sessionProcedure } from '../trpc.ts';
 
@@ -25,6 +27,18 @@ export const permissionRouter = router({
     .query(({ input }) => roleBindings.forUser(input.userId)),
   /** The caller's own roles. */
   mine: authedProcedure.meta(rule.self).query(({ ctx }) => roleBindings.forUser(ctx.user.id)),
+  /**
+   * Users to grant a role to, by part of their name (the role pickers): for whoever manages some
+   * scope, so a project's owner can add members without seeing the admins' user list.
+   */
+  findUsers: authedProcedure
+    .meta(rule.signedIn)
+    .input(z.object({ text: z.string().trim().min(1, 'Type part of a user name.').max(64) }))
+    .query(async ({ ctx, input }) => {
+      if (!(await managesSomeScope(ctx.user)))
+        throw new VireoError('FORBIDDEN', 'Only those who manage a project, host or cluster look users up.');
+      return users.findByName(input.text, 20);
+    }),
   grant: sessionProcedure
     .meta(rule.scope('manage'))
     .input(z.object({ ...scope, userId: id, role: z.enum(ROLES) }))

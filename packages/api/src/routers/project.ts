@@ -1,6 +1,7 @@
 /** Projects (tenants): members, published templates/networks/pools and quota limits (issue 10). */
 import { PUBLICATION_KINDS, QUOTA_KINDS, ROLES } from '@vireo/db';
 import { z } from 'zod';
+import { can } from '../services/permissions/can.ts';
 import { rule } from '../services/permissions/rules.ts';
 import {
   createProject,
@@ -35,7 +36,11 @@ export const projectRouter = router({
   byId: authedProcedure
     .meta(rule.on('view', 'project', 'projectId'))
     .input(z.object({ projectId: id }))
-    .query(({ input }) => projectDetail(input.projectId)),
+    // youManage: the page offers member changes only to who may make them (its owner, admins).
+    .query(async ({ ctx, input }) => ({
+      ...(await projectDetail(input.projectId)),
+      youManage: await can(ctx.user, 'manage', { kind: 'project', id: input.projectId }),
+    })),
   create: authedProcedure
     .meta(rule.system('manage'))
     .input(z.object({ name, description: z.string().max(500).optional(), quota: quota.optional() }))

@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { type ReactNode, useEffect } from 'react';
 import { useTRPC } from '@/trpc/client';
+import { RolesPanel } from '../permissions/roles-panel';
 import type { HostView } from '@/trpc/types';
 import { UsageBar } from '../ui/bars';
 import { ErrorText } from '../ui/error-text';
@@ -83,6 +84,7 @@ export function HostDetailView({ hostId }: { hostId: string }) {
         <HostFencePanel hostId={host.id} version={host} />
         <PerformancePanel kind="host" hostId={host.id} memoryTotalBytes={host.memoryBytes} />
         <HostActivity hostId={host.id} vmCount={host.vmCount} />
+        <RolesPanel scopeKind="host" scopeId={host.id} scopeName={host.name} />
       </div>
     </>
   );

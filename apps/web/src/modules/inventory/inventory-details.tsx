@@ -4,6 +4,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
+import { RolesPanel } from '../permissions/roles-panel';
 import type { VmState } from '@/trpc/types';
 import { btn } from '../ui/buttons';
 import { ConfirmDialog } from '../ui/confirm-dialog';
@@ -124,6 +125,7 @@ function DatacenterDetails({
           </tr>
         ))}
       </ChildTable>
+      <RolesPanel scopeKind="datacenter" scopeId={id} scopeName={dc.name} />
       {dialog === 'create' && (
         <NameDialog
           title={`New cluster in ${dc.name}`}
@@ -249,6 +251,7 @@ function ClusterDetails({ data, id, onSelect }: { data: TreeData; id: string; on
       </ChildTable>
       <BalancePanel clusterId={id} clusterName={cluster.name} />
       <ClusterHaPanel clusterId={id} />
+      <RolesPanel scopeKind="cluster" scopeId={id} scopeName={cluster.name} />
       {dialog === 'settings' && p && (
         <ClusterSettingsDialog clusterId={id} clusterName={cluster.name} initial={p} onClose={close} />
       )}
@@ -333,6 +336,7 @@ function HostDetails({ data, id }: { data: TreeData; id: string }) {
           ['VMs', `${host.vmsRunning} running / ${host.vmsTotal}`],
         ]}
       />
+      <RolesPanel scopeKind="host" scopeId={id} scopeName={host.name} />
       {dialog === 'move' && (
         <MoveDialog
           title={`Move host ${host.name}`}

@@ -104,6 +104,15 @@ export function PortalHome() {
             <div className="mb-2 flex items-baseline gap-2">
               <h2 className="font-semibold text-zinc-900">{p.name}</h2>
               <span className="rounded bg-zinc-100 px-1.5 py-px text-[11px] text-zinc-600 uppercase">{p.role}</span>
+              {(p.role === 'owner' || p.role === 'admin') && (
+                <Link
+                  href={`/projects/${p.id}`}
+                  className="ml-auto text-xs text-teal-700 hover:underline"
+                  data-testid="portal-project-members"
+                >
+                  Members
+                </Link>
+              )}
             </div>
             {p.description && <p className="mb-2 text-xs text-zinc-500">{p.description}</p>}
             <QuotaBars quota={p.quota} used={p.used} />

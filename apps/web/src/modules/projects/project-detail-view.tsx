@@ -4,11 +4,13 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
+import { useSession } from '../auth/use-session';
 import type { RouterOutputs } from '@/trpc/types';
 import { btn, inputBase, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { plural } from '../ui/format';
 import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
+import { UserField, useUserLookup } from '../permissions/user-field';
 import { QUOTA_KEYS, QUOTA_LABELS, type QuotaKey } from './quota';
 
 type Project = RouterOutputs['project']['byId'];
@@ -24,6 +26,9 @@ export function ProjectDetailView({ projectId }: { projectId: string }) {
   const trpc = useTRPC();
   const project = useQuery(trpc.project.byId.queryOptions({ projectId }));
   const p = project.data;
+  // Owners reach this page too (from the portal): quota limits, publications and removal stay
+  // with administrators; the API refuses them to anyone else either way.
+  const isAdmin = useSession().user?.role === 'admin';
   return (
     <>
       <PageHeader
@@ -33,7 +38,7 @@ export function ProjectDetailView({ projectId }: { projectId: string }) {
             <span>{`${plural(p.vmCount, 'VM')} · ${plural(p.members.length, 'member')} · ${p.publications.length} published`}</span>
           )
         }
-        actions={p && <RemoveProject project={p} />}
+        actions={p && isAdmin && <RemoveProject project={p} />}
       />
       <div className="min-h-0 flex-1 overflow-auto bg-zinc-50 p-2 sm:p-4">
         <ErrorText error={project.error} />
@@ -41,9 +46,9 @@ export function ProjectDetailView({ projectId }: { projectId: string }) {
           <div className="flex flex-wrap items-start gap-4">
             <div className="min-w-0 flex-1 basis-96 space-y-4">
               <Members project={p} />
-              <Publications project={p} />
+              <Publications project={p} editable={isAdmin} />
             </div>
-            <Limits key={p.id} project={p} />
+            <Limits key={p.id} project={p} editable={isAdmin} />
           </div>
         )}
       </div>
@@ -61,7 +66,7 @@ function useRefresh(projectId: string) {
     ]);
 }
 
-function Limits({ project }: { project: Project }) {
+function Limits({ project, editable }: { project: Project; editable: boolean }) {
   const trpc = useTRPC();
   const refresh = useRefresh(project.id);
   const [values, setValues] = useState<Record<QuotaKey, string>>(
@@ -95,6 +100,7 @@ function Limits({ project }: { project: Project }) {
               placeholder="no limit"
               className={`${inputClass} tabular-nums`}
               value={values[k]}
+              readOnly={!editable}
               onChange={(e) => setValues({ ...values, [k]: e.target.value })}
             />
             <span className="w-14 shrink-0 text-right text-xs text-zinc-500 tabular-nums" title="in use">
@@ -102,16 +108,20 @@ function Limits({ project }: { project: Project }) {
             </span>
           </label>
         ))}
-        <span className="block text-xs text-zinc-500">Empty: no limit. The right column is what is in use.</span>
+        <span className="block text-xs text-zinc-500">
+          Empty: no limit. The right column is what is in use.{editable ? '' : ' Administrators set the limits.'}
+        </span>
         <ErrorText error={update.error} testId="form-error" />
         {update.isSuccess && !update.isPending && (
           <output className="block text-xs text-emerald-700" data-testid="limits-saved">
             Limits saved.
           </output>
         )}
-        <button type="submit" className={btn.primary} data-testid="limits-save" disabled={update.isPending}>
-          Save limits
-        </button>
+        {editable && (
+          <button type="submit" className={btn.primary} data-testid="limits-save" disabled={update.isPending}>
+            Save limits
+          </button>
+        )}
       </div>
     </form>
   );
@@ -120,10 +130,17 @@ function Limits({ project }: { project: Project }) {
 function Members({ project }: { project: Project }) {
   const trpc = useTRPC();
   const refresh = useRefresh(project.id);
-  const users = useQuery(trpc.user.list.queryOptions());
-  const [userId, setUserId] = useState('');
+  const [userText, setUserText] = useState('');
+  const lookup = useUserLookup(userText);
   const [role, setRole] = useState<(typeof ROLES)[number]>('member');
-  const grant = useMutation(trpc.project.grant.mutationOptions({ onSuccess: refresh }));
+  const grant = useMutation(
+    trpc.project.grant.mutationOptions({
+      onSuccess: () => {
+        setUserText('');
+        refresh();
+      },
+    }),
+  );
   const revoke = useMutation(trpc.project.revoke.mutationOptions({ onSuccess: refresh }));
   return (
     <section className={`${box} overflow-x-auto`} data-testid="project-members">
@@ -146,69 +163,69 @@ function Members({ project }: { project: Project }) {
                 </span>
               </td>
               <td className={`${td} text-right`}>
-                <button
-                  type="button"
-                  className={btn.danger}
-                  disabled={revoke.isPending}
-                  onClick={() => revoke.mutate({ projectId: project.id, bindingId: m.id })}
-                >
-                  Remove
-                </button>
+                {project.youManage && (
+                  <button
+                    type="button"
+                    className={btn.danger}
+                    data-testid="member-remove"
+                    disabled={revoke.isPending}
+                    onClick={() => revoke.mutate({ projectId: project.id, bindingId: m.id })}
+                  >
+                    Remove
+                  </button>
+                )}
               </td>
             </tr>
           ))}
           {project.members.length === 0 && <EmptyRow colSpan={3}>No members yet.</EmptyRow>}
         </tbody>
       </table>
-      <form
-        className="flex flex-wrap items-center gap-2 border-t border-zinc-200 p-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (userId) grant.mutate({ projectId: project.id, userId, role });
-        }}
-      >
-        <select
-          data-testid="member-user"
-          className={narrow('w-48')}
-          value={userId}
-          onChange={(e) => setUserId(e.target.value)}
+      {project.youManage && (
+        <form
+          className="flex flex-wrap items-center gap-2 border-t border-zinc-200 p-3"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (lookup.chosen) grant.mutate({ projectId: project.id, userId: lookup.chosen.id, role });
+          }}
         >
-          <option value="">Choose a user…</option>
-          {(users.data ?? []).map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.username}
-            </option>
-          ))}
-        </select>
-        <select
-          data-testid="member-role"
-          className={narrow('w-32')}
-          value={role}
-          onChange={(e) => setRole(e.target.value as (typeof ROLES)[number])}
-        >
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-        <button type="submit" data-testid="member-add" className={btn.secondary} disabled={!userId || grant.isPending}>
-          Grant role
-        </button>
-        <ErrorText error={grant.error ?? revoke.error} />
-      </form>
+          <UserField testId="member-user" value={userText} onChange={setUserText} matches={lookup.matches} />
+          <select
+            data-testid="member-role"
+            className={narrow('w-32')}
+            value={role}
+            onChange={(e) => setRole(e.target.value as (typeof ROLES)[number])}
+          >
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+          <button
+            type="submit"
+            data-testid="member-add"
+            className={btn.secondary}
+            disabled={!lookup.chosen || grant.isPending}
+          >
+            Grant role
+          </button>
+          {lookup.hint && <span className="text-xs text-zinc-500">{lookup.hint}</span>}
+          <ErrorText error={grant.error ?? revoke.error ?? lookup.error} />
+        </form>
+      )}
     </section>
   );
 }
 
-function Publications({ project }: { project: Project }) {
+function Publications({ project, editable }: { project: Project; editable: boolean }) {
   const trpc = useTRPC();
   const refresh = useRefresh(project.id);
   const [kind, setKind] = useState<(typeof KINDS)[number]>('template');
   const [objectId, setObjectId] = useState('');
-  const templates = useQuery(trpc.template.list.queryOptions());
-  const networks = useQuery(trpc.network.list.queryOptions());
-  const pools = useQuery(trpc.storage.list.queryOptions());
+  // The pickers' lists only for who publishes (administrators).
+  const templates = useQuery({ ...trpc.template.list.queryOptions(), enabled: editable });
+  const networks = useQuery({ ...trpc.network.list.queryOptions(), enabled: editable });
+  const pools = useQuery({ ...trpc.storage.list.queryOptions(), enabled: editable });
   const choices: { id: string; name: string }[] =
     kind === 'template' ? (templates.data ?? []) : kind === 'network' ? (networks.data ?? []) : (pools.data ?? []);
   const publish = useMutation(trpc.project.publish.mutationOptions({ onSuccess: refresh }));
@@ -230,16 +247,18 @@ function Publications({ project }: { project: Project }) {
               <td className={`${td} text-zinc-600`}>{p.objectKind}</td>
               <td className={`${td} font-medium`}>{p.name ?? <span className="text-zinc-400">(removed)</span>}</td>
               <td className={`${td} text-right`}>
-                <button
-                  type="button"
-                  className={btn.danger}
-                  disabled={unpublish.isPending}
-                  onClick={() =>
-                    unpublish.mutate({ projectId: project.id, objectKind: p.objectKind, objectId: p.objectId })
-                  }
-                >
-                  Unpublish
-                </button>
+                {editable && (
+                  <button
+                    type="button"
+                    className={btn.danger}
+                    disabled={unpublish.isPending}
+                    onClick={() =>
+                      unpublish.mutate({ projectId: project.id, objectKind: p.objectKind, objectId: p.objectId })
+                    }
+                  >
+                    Unpublish
+                  </button>
+                )}
               </td>
             </tr>
           ))}
@@ -248,51 +267,53 @@ function Publications({ project }: { project: Project }) {
           )}
         </tbody>
       </table>
-      <form
-        className="flex flex-wrap items-center gap-2 border-t border-zinc-200 p-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (objectId) publish.mutate({ projectId: project.id, objectKind: kind, objectId });
-        }}
-      >
-        <select
-          data-testid="publish-kind"
-          className={narrow('w-32')}
-          value={kind}
-          onChange={(e) => {
-            setKind(e.target.value as (typeof KINDS)[number]);
-            setObjectId('');
+      {editable && (
+        <form
+          className="flex flex-wrap items-center gap-2 border-t border-zinc-200 p-3"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (objectId) publish.mutate({ projectId: project.id, objectKind: kind, objectId });
           }}
         >
-          {KINDS.map((k) => (
-            <option key={k} value={k}>
-              {k}
-            </option>
-          ))}
-        </select>
-        <select
-          data-testid="publish-object"
-          className={narrow('w-48')}
-          value={objectId}
-          onChange={(e) => setObjectId(e.target.value)}
-        >
-          <option value="">{`Choose a ${kind}…`}</option>
-          {choices.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
-        </select>
-        <button
-          type="submit"
-          data-testid="publish-add"
-          className={btn.secondary}
-          disabled={!objectId || publish.isPending}
-        >
-          Publish
-        </button>
-        <ErrorText error={publish.error ?? unpublish.error} />
-      </form>
+          <select
+            data-testid="publish-kind"
+            className={narrow('w-32')}
+            value={kind}
+            onChange={(e) => {
+              setKind(e.target.value as (typeof KINDS)[number]);
+              setObjectId('');
+            }}
+          >
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+          <select
+            data-testid="publish-object"
+            className={narrow('w-48')}
+            value={objectId}
+            onChange={(e) => setObjectId(e.target.value)}
+          >
+            <option value="">{`Choose a ${kind}…`}</option>
+            {choices.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+          <button
+            type="submit"
+            data-testid="publish-add"
+            className={btn.secondary}
+            disabled={!objectId || publish.isPending}
+          >
+            Publish
+          </button>
+          <ErrorText error={publish.error ?? unpublish.error} />
+        </form>
+      )}
     </section>
   );
 }

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
+import { RolesPanel } from '../permissions/roles-panel';
 import { useSession } from '../auth/use-session';
 import { btn } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
@@ -85,6 +86,9 @@ export function UserListView() {
                 onClose={() => close(selected.id)}
               />
             )}
+            {/* Roles across the whole system without being an administrator: an operator of every
+                host, an auditor who sees everything (viewer). */}
+            <RolesPanel scopeKind="system" scopeId="" scopeName="" />
           </div>
           <UserCreateForm />
         </div>

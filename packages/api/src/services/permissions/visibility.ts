@@ -75,6 +75,11 @@ export async function projectsWhere(user: PermissionUser, action: Action): Promi
   return { ids: [...new Set(grants.filter((g) => g.scopeKind === 'project').map((g) => g.scopeId))] };
 }
 
+/** Does the user manage any scope (a project, a host, a cluster…)? Who grants roles picks users. */
+export async function managesSomeScope(user: PermissionUser): Promise<boolean> {
+  return user.role === 'admin' || (await grantsOf(user)).some((g) => roleAllows(g.role, 'manage'));
+}
+
 /**
  * Templates, networks or pools a user may see: all for administrators and for roles on
  * infrastructure (system, datacenter, cluster, host); for project roles, those published to the

@@ -1,0 +1,156 @@
+/**
+ * Roles on scopes other than projects, from the UI (issue 10): an administrator grants a role on
+ * the whole system (Users page) and on a cluster (Inventory), and removes one after a
+ * confirmation; what the user may see follows at once (checked through the user's own API
+ * session). A project's owner, no administrator, adds a member from the portal's link to the
+ * project page, looking the user up by name; the limits stay read-only for them.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { admin, baseUrl, loginAs, uniqueName } from '../support/api.ts';
+import { launchChromium, logInPage } from '../support/browser.ts';
+import { closeProjectsDb, grantOnProject, makeProject, removeProject } from '../support/projects.ts';
+
+const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/roles-ui`;
+const password = 'roles-ui-password-1';
+let root: Awaited<ReturnType<typeof admin>>;
+let browser: Browser;
+const userIds: string[] = [];
+const projectIds: string[] = [];
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  root = await admin();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  const me = (await root.api.auth.me.query())?.id ?? '';
+  for (const userId of userIds) await root.api.user.delete.mutate({ userId, newOwnerId: me }).catch(() => {});
+  for (const id of projectIds) await removeProject(id).catch(() => {});
+  await closeProjectsDb();
+});
+
+async function newUser(prefix: string) {
+  const username = uniqueName(prefix).toLowerCase();
+  const user = await root.api.user.create.mutate({ username, password, role: 'user' });
+  userIds.push(user.id);
+  return { ...user, session: await loginAs(username, password) };
+}
+
+async function grantIn(page: Page, panel: string, username: string, role: string): Promise<void> {
+  const roles = page.locator(panel);
+  await roles.getByTestId('role-user').fill(username);
+  await roles.getByTestId('role-role').selectOption(role);
+  // Enabled once the lookup has found exactly this user.
+  await roles.getByTestId('role-grant').click();
+  await roles.locator(`[data-testid="role-row"][data-name="${username}"][data-role="${role}"]`).waitFor();
+}
+
+test('system and cluster roles: granted from the Users page and the inventory, removed after a confirmation', async () => {
+  const auditor = await newUser('auditor');
+  const clusterOp = await newUser('clusterop');
+  const allHosts = await root.api.host.list.query();
+  assert.ok(allHosts.length >= 2, 'the lab has several hosts');
+  assert.deepEqual(await auditor.session.api.host.list.query(), [], 'no role: no hosts');
+
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await logInPage(page);
+  await page.goto(`${baseUrl()}/users`);
+  const system = '[data-testid="roles-panel"][data-scope="system"]';
+  await page.locator(system).waitFor();
+  // A name nobody has: the panel says so and grants nothing.
+  await page.locator(system).getByTestId('role-user').fill('nobody-has-this-name');
+  await page.locator(system).getByText('No user’s name contains').waitFor();
+  assert.equal(await page.locator(system).getByTestId('role-grant').isDisabled(), true);
+
+  await grantIn(page, system, auditor.username, 'viewer');
+  await page.screenshot({ path: `${artifacts}/users-system-roles.png`, fullPage: true });
+  assert.equal(
+    (await auditor.session.api.host.list.query()).length,
+    allHosts.length,
+    'a viewer on the system sees every host',
+  );
+  await assert.rejects(
+    auditor.session.api.user.list.query(),
+    /administrator|FORBIDDEN|not allowed/i,
+    'but is no admin',
+  );
+
+  // Removal asks first; Cancel keeps the role.
+  const row = page.locator(system).locator(`[data-testid="role-row"][data-name="${auditor.username}"]`);
+  await row.getByTestId('role-remove').click();
+  await page.getByTestId('role-remove-dialog').waitFor();
+  await page.screenshot({ path: `${artifacts}/role-remove-confirm.png` });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(await row.count(), 1);
+  await row.getByTestId('role-remove').click();
+  await page.getByTestId('role-remove-dialog').getByRole('button', { name: 'Remove role' }).click();
+  await row.waitFor({ state: 'detached' });
+  assert.deepEqual(await auditor.session.api.host.list.query(), [], 'removed: no hosts again');
+
+  // Operator on one cluster: that cluster's hosts and nothing else.
+  const tree = await root.api.inventory.tree.query();
+  const host = tree.hosts[0];
+  assert.ok(host);
+  const cluster = tree.clusters.find((c) => c.id === host.clusterId);
+  assert.ok(cluster);
+  await page.goto(`${baseUrl()}/inventory`);
+  await page.locator(`[data-testid="inventory-node"][data-key="cluster:${cluster.id}"]`).click();
+  const clusterPanel = '[data-testid="roles-panel"][data-scope="cluster"]';
+  await page.locator(clusterPanel).waitFor();
+  await grantIn(page, clusterPanel, clusterOp.username, 'operator');
+  await page.locator(clusterPanel).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${artifacts}/inventory-cluster-roles.png`, fullPage: true });
+  const seen = (await clusterOp.session.api.host.list.query()).map((h) => h.id).sort();
+  const expected = tree.hosts
+    .filter((h) => h.clusterId === cluster.id)
+    .map((h) => h.id)
+    .sort();
+  assert.deepEqual(seen, expected, "the cluster operator sees its cluster's hosts only");
+  // An operator does not manage the cluster: its roles are refused to them.
+  await assert.rejects(
+    clusterOp.session.api.permission.forScope.query({ scopeKind: 'cluster', scopeId: cluster.id }),
+    /role does not allow manage|FORBIDDEN/,
+  );
+  await page.close();
+});
+
+test("a project's owner (no administrator) adds a member from the portal; limits stay read-only", async () => {
+  const owner = await newUser('owner');
+  const newcomer = await newUser('newcomer');
+  const project = await makeProject('rolesui', { Vms: 3 });
+  projectIds.push(project.id);
+  await grantOnProject(owner.id, 'owner', project.id);
+  // Only who manages some scope looks users up.
+  await assert.rejects(newcomer.session.api.permission.findUsers.query({ text: 'a' }), /manage a project/);
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  await logInPage(page, owner.username, password);
+  await page.goto(`${baseUrl()}/portal`);
+  await page.getByTestId(`portal-project-${project.name}`).getByTestId('portal-project-members').click();
+  await page.getByTestId('project-members').waitFor();
+  await page.getByTestId('member-user').fill(newcomer.username);
+  await page.getByTestId('member-role').selectOption('member');
+  await page.getByTestId('member-add').click();
+  await page.locator(`[data-testid="member-row"][data-name="${newcomer.username}"]`).waitFor();
+  assert.equal(await page.getByTestId('limits-save').count(), 0, 'no Save limits for an owner');
+  assert.equal(await page.getByTestId('quota-Vms').getAttribute('readonly'), '', 'the limits are read-only');
+  await page.screenshot({ path: `${artifacts}/owner-project-page.png`, fullPage: true });
+  const theirs = await newcomer.session.api.project.list.query();
+  assert.ok(
+    theirs.some((p) => p.id === project.id),
+    'the newcomer is in the project',
+  );
+  // The newcomer, a member, sees the page without the means to change members.
+  await page.context().clearCookies();
+  await logInPage(page, newcomer.username, password);
+  await page.goto(`${baseUrl()}/projects/${project.id}`);
+  await page.getByTestId('project-members').waitFor();
+  assert.equal(await page.getByTestId('member-add').count(), 0);
+  assert.equal(await page.getByTestId('member-remove').count(), 0);
+  await page.close();
+});
