@@ -98,7 +98,7 @@ function Limits({ project, editable }: { project: Project; editable: boolean }) 
               data-testid={`quota-${k}`}
               inputMode="numeric"
               placeholder="no limit"
-              className={`${inputClass} tabular-nums`}
+              className={`${inputClass} tabular-nums read-only:border-transparent read-only:bg-zinc-50`}
               value={values[k]}
               readOnly={!editable}
               onChange={(e) => setValues({ ...values, [k]: e.target.value })}
@@ -238,7 +238,7 @@ function Publications({ project, editable }: { project: Project; editable: boole
           <tr>
             <th className={th}>Kind</th>
             <th className={th}>Name</th>
-            <th className={`${th} w-full text-right`}>Actions</th>
+            <th className={`${th} w-full text-right`}>{editable ? 'Actions' : ''}</th>
           </tr>
         </thead>
         <tbody>
