@@ -361,3 +361,42 @@ test('lists never leak: each list, as each role, returns only what may be seen a
   }
   assert.deepEqual(wrong, []);
 });
+
+test('which projects a user manages or creates in: one answer, agreeing with can() on each project', async () => {
+  const { projectsWhere } = await import('../src/services/permissions/visibility.ts');
+  const { can } = await import('../src/services/permissions/can.ts');
+  const expectedIds: Record<Exclude<RoleName, 'anonymous' | 'admin'>, { manage: string[]; create: string[] }> = {
+    plain: { manage: [], create: [] },
+    viewer: { manage: [], create: [] },
+    member: { manage: [], create: [w.project1] },
+    owner: { manage: [w.project1], create: [w.project1] },
+    operator: { manage: [], create: [] },
+  };
+  for (const [role, want] of Object.entries(expectedIds) as [
+    keyof typeof expectedIds,
+    { manage: string[]; create: string[] },
+  ][]) {
+    const user = w.users[role];
+    assert.ok(user);
+    for (const action of ['manage', 'create'] as const) {
+      const got = await projectsWhere(user, action);
+      assert.deepEqual('ids' in got ? got.ids : 'all', want[action], `${role} ${action}`);
+      for (const id of [w.project1, w.project2])
+        assert.equal(
+          await can(user, action, { kind: 'project', id }),
+          want[action].includes(id),
+          `${role} ${action} ${id}`,
+        );
+    }
+  }
+  assert.deepEqual(await projectsWhere(w.users.admin as { id: string; role: 'admin' }, 'manage'), { all: true });
+});
+
+test('looking users up for a role picker: for who manages some scope only', async () => {
+  const found = (await call('permission.findUsers', 'owner', { text: 'view' })) as { username: string }[];
+  assert.ok(found.length > 0 && found.every((u) => u.username.includes('view')), JSON.stringify(found));
+  for (const role of ['plain', 'viewer', 'member', 'operator'] as const) {
+    await assert.rejects(call('permission.findUsers', role, { text: 'view' }), /manage a project/, role);
+  }
+  await assert.rejects(call('permission.findUsers', 'admin', { text: '' }), /Type part of a user name/);
+});
