@@ -223,7 +223,11 @@ failed=$(cat "$STACK_DIR"/results*.tap | grep -c '^not ok ' || true)
 pass=$(for f in "$STACK_DIR"/results*.tap; do sed -n 's/^# pass //p' "$f" | tail -1; done | awk '{n += $1} END {if (NR) print n}')
 fail=$(for f in "$STACK_DIR"/results*.tap; do sed -n 's/^# fail //p' "$f" | tail -1; done | awk '{n += $1} END {if (NR) print n}')
 # Where the time went: the slowest test files (the whole list is in $STACK_DIR/*.tap.times).
-[ -s "$STACK_DIR/results.tap.times" ] && { log "slowest test files"; head -n -1 "$STACK_DIR/results.tap.times" | head -15; tail -1 "$STACK_DIR/results.tap.times"; }
+# No pipe into `head` here: under pipefail its early exit (SIGPIPE, 141) became the run's status.
+if [ -s "$STACK_DIR/results.tap.times" ]; then
+  log "slowest test files"
+  awk '{ line[NR] = $0 } END { for (i = 1; i < NR && i <= 15; i++) print line[i]; print line[NR] }' "$STACK_DIR/results.tap.times"
+fi
 # Why each failed test failed, last, so a log cut to its end still says it.
 if [ "${fail:-$failed}" != 0 ]; then log "failed tests"; node tests/support/tap-failures.mjs "$STACK_DIR"/results*.tap || true; fi
 echo "total time $(( $(date +%s) - t0 )) s"
