@@ -39,11 +39,10 @@ function notFound(): VireoError {
   return new VireoError('NOT_FOUND', 'No such request, or it is not yours to see.', { object: 'vm' });
 }
 
-async function toItem(r: VmRequestView): Promise<VmRequestItem> {
+function toItem(r: VmRequestView, project: ProjectView | null): VmRequestItem {
   const { input: json, ...rest } = r;
   const input = createVmInput.parse(JSON.parse(json));
   const cost = vmCost(input);
-  const project = await projects.byId(r.projectId);
   return {
     ...rest,
     createdAt: r.createdAt.toISOString(),
@@ -55,6 +54,15 @@ async function toItem(r: VmRequestView): Promise<VmRequestItem> {
     overQuota: project ? exceededKinds(project, cost).length > 0 : false,
   };
 }
+
+/** Requests as the queue shows them, with their projects' usage: one read of the projects. */
+async function toItems(rows: readonly VmRequestView[]): Promise<VmRequestItem[]> {
+  const ids = [...new Set(rows.map((r) => r.projectId))];
+  const byId = new Map((ids.length > 0 ? await projects.list({ ids }) : []).map((p) => [p.id, p]));
+  return rows.map((r) => toItem(r, byId.get(r.projectId) ?? null));
+}
+
+const oneItem = async (r: VmRequestView) => toItem(r, await projects.byId(r.projectId));
 
 /** Why this create needs an approver: [] when it can be made directly. */
 async function reasonsFor(input: CreateVmInput & { projectId: string }, user: UserView): Promise<string[]> {
@@ -94,12 +102,12 @@ export async function submitRequest(input: CreateVmInput, user: UserView): Promi
     input: JSON.stringify(input),
     reason: reasons.join(','),
   });
-  return toItem(created);
+  return oneItem(created);
 }
 
 /** The caller's own requests, newest first. */
 export async function myRequests(user: UserView): Promise<VmRequestItem[]> {
-  return Promise.all((await vmRequests.list({ requesterId: user.id, limit: 100 })).map(toItem));
+  return toItems(await vmRequests.list({ requesterId: user.id, limit: 100 }));
 }
 
 /** The projects whose requests this user decides (those it manages, as loadForApprover checks); null: all. */
@@ -113,7 +121,7 @@ export async function requestQueue(user: UserView, state: VmRequestState | undef
   const projectIds = await approvableProjects(user);
   if (projectIds && projectIds.length === 0) return [];
   const rows = await vmRequests.list({ projectIds: projectIds ?? undefined, state, limit: 200 });
-  return Promise.all(rows.map(toItem));
+  return toItems(rows);
 }
 
 async function loadForApprover(id: string, user: UserView): Promise<VmRequestView> {
@@ -212,7 +220,7 @@ export async function rejectRequest(id: string, user: UserView, note: string): P
   );
   const after = await vmRequests.byId(id);
   if (!after) throw notFound();
-  return toItem(after);
+  return oneItem(after);
 }
 
 export async function cancelRequest(id: string, user: UserView): Promise<void> {
