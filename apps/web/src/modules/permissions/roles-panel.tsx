@@ -21,11 +21,11 @@ type Role = (typeof ROLES)[number];
 
 /** What each role allows, in the words of services/permissions/policy.ts. */
 export const ROLE_MEANING: Record<Role, string> = {
-  viewer: 'sees it',
-  member: 'sees, runs and creates VMs',
+  viewer: 'sees',
+  member: 'sees, runs VMs and creates them',
   operator: 'sees, runs, edits, creates and deletes',
-  owner: 'everything, and grants roles on it',
-  admin: 'everything, and grants roles on it',
+  owner: 'all of that, and grants roles here',
+  admin: 'all of that, and grants roles here',
 };
 
 const narrow = (width: string) => `h-8 ${inputBase.replace('w-full ', '')} ${width}`;
@@ -133,7 +133,10 @@ export function RolesPanel({
           Grant role
         </button>
         <span className="text-xs text-zinc-500">
-          {lookup.hint ?? `A role here applies to everything inside ${where}.`}
+          {lookup.hint ??
+            (scopeKind === 'system'
+              ? 'A role here applies to everything.'
+              : `A role here applies to everything inside ${where}.`)}
         </span>
         <ErrorText error={grant.error ?? revoke.error ?? lookup.error} testId="role-error" />
       </form>
