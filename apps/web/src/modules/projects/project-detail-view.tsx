@@ -11,7 +11,7 @@ import { ErrorText } from '../ui/error-text';
 import { plural } from '../ui/format';
 import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
 import { UserField, useUserLookup } from '../permissions/user-field';
-import { QUOTA_KEYS, QUOTA_LABELS, type QuotaKey } from './quota';
+import { QUOTA_KINDS, QUOTA_LABELS, type QuotaKind } from '../quotas/quota-bars';
 
 type Project = RouterOutputs['project']['byId'];
 const ROLES = ['owner', 'operator', 'member', 'viewer', 'admin'] as const;
@@ -69,11 +69,11 @@ function useRefresh(projectId: string) {
 function Limits({ project, editable }: { project: Project; editable: boolean }) {
   const trpc = useTRPC();
   const refresh = useRefresh(project.id);
-  const [values, setValues] = useState<Record<QuotaKey, string>>(
+  const [values, setValues] = useState<Record<QuotaKind, string>>(
     () =>
       Object.fromEntries(
-        QUOTA_KEYS.map((k) => [k, project.quota[k] === null ? '' : String(project.quota[k])]),
-      ) as Record<QuotaKey, string>,
+        QUOTA_KINDS.map((k) => [k, project.quota[k] === null ? '' : String(project.quota[k])]),
+      ) as Record<QuotaKind, string>,
   );
   const update = useMutation(trpc.project.update.mutationOptions({ onSuccess: refresh }));
   return (
@@ -84,14 +84,14 @@ function Limits({ project, editable }: { project: Project; editable: boolean }) 
       onSubmit={(e) => {
         e.preventDefault();
         const quota = Object.fromEntries(
-          QUOTA_KEYS.map((k) => [k, values[k].trim() === '' ? null : Number(values[k])]),
-        ) as Record<QuotaKey, number | null>;
+          QUOTA_KINDS.map((k) => [k, values[k].trim() === '' ? null : Number(values[k])]),
+        ) as Record<QuotaKind, number | null>;
         update.mutate({ projectId: project.id, quota });
       }}
     >
       <h2 className={heading}>Quota limits</h2>
       <div className="space-y-2 p-3">
-        {QUOTA_KEYS.map((k) => (
+        {QUOTA_KINDS.map((k) => (
           <label key={k} className="flex items-center gap-2">
             <span className="w-28 shrink-0 text-xs font-medium text-zinc-700">{QUOTA_LABELS[k]}</span>
             <input

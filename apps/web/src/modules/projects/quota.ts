@@ -1,16 +1,7 @@
-/** Quota kinds as the project pages show them. */
-export const QUOTA_KEYS = ['Vms', 'Vcpus', 'MemoryMiB', 'DiskGiB', 'Snapshots'] as const;
-export type QuotaKey = (typeof QUOTA_KEYS)[number];
-
-export const QUOTA_LABELS: Record<QuotaKey, string> = {
-  Vms: 'VMs',
-  Vcpus: 'vCPUs',
-  MemoryMiB: 'Memory (MiB)',
-  DiskGiB: 'Disk (GiB)',
-  Snapshots: 'Snapshots',
-};
+/** Quota figures as the project pages show them (kinds and labels: quotas/quota-bars.tsx). */
+import type { QuotaKind } from '../quotas/quota-bars';
 
 /** "3 / 10", or "3 / no limit". */
-export function quotaText(_key: QuotaKey, used: number, limit: number | null): string {
+export function quotaText(_key: QuotaKind, used: number, limit: number | null): string {
   return `${used} / ${limit === null ? 'no limit' : limit}`;
 }

@@ -16,7 +16,8 @@ export type QuotaKind = (typeof QUOTA_KINDS)[number];
 export type QuotaFigures = Record<QuotaKind, number>;
 export type QuotaLimits = Record<QuotaKind, number | null>;
 
-const LABEL: Record<QuotaKind, string> = {
+/** What each quota kind is called on every page that shows one. */
+export const QUOTA_LABELS: Record<QuotaKind, string> = {
   Vms: 'VMs',
   Vcpus: 'vCPUs',
   MemoryMiB: 'Memory MiB',
@@ -75,7 +76,7 @@ export function QuotaBars({
           const pct = (n: number) => `${Math.min(100, (n / scale) * 100)}%`;
           return (
             <tr key={k} data-testid={`quota-${k}`} data-over={over ? 'true' : undefined}>
-              <td className="w-24 py-0.5 pr-2 whitespace-nowrap text-zinc-600">{LABEL[k]}</td>
+              <td className="w-24 py-0.5 pr-2 whitespace-nowrap text-zinc-600">{QUOTA_LABELS[k]}</td>
               <td className="min-w-16 py-0.5">
                 {limit === null ? (
                   <span className="text-zinc-400">no limit</span>

@@ -15,27 +15,17 @@ import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 import { formatDateTime } from '../ui/format';
 import { EmptyRow, PageHeader, td, th } from '../ui/page-header';
+import { Pill, type Tone } from '../ui/status-pill';
 import { QuotaBars, QuotaPanel } from './quota-bars';
 
 type Item = RouterOutputs['vmRequest']['mine'][number];
 
-const STATE_CLASS: Record<Item['state'], string> = {
-  pending: 'bg-sky-50 text-sky-700 ring-sky-600/25',
-  approved: 'bg-emerald-50 text-emerald-700 ring-emerald-600/25',
-  rejected: 'bg-red-50 text-red-700 ring-red-600/25',
-  cancelled: 'bg-zinc-100 text-zinc-600 ring-zinc-500/20',
+const STATE_TONE: Record<Item['state'], Tone> = {
+  pending: 'blue',
+  approved: 'green',
+  rejected: 'red',
+  cancelled: 'grey',
 };
-
-function StatePill({ state }: { state: Item['state'] }) {
-  return (
-    <span
-      data-testid="request-state"
-      className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${STATE_CLASS[state]}`}
-    >
-      {state}
-    </span>
-  );
-}
 
 function costText(c: Item['cost']): string {
   return `${c.Vcpus} vCPU · ${c.MemoryMiB} MiB${c.DiskGiB > 0 ? ` · ${c.DiskGiB} GiB` : ''}`;
@@ -206,7 +196,7 @@ function QueueRow({ item }: { item: Item }) {
           </div>
         ) : (
           <div className="space-y-1">
-            <StatePill state={item.state} />
+            <Pill tone={STATE_TONE[item.state]} label={item.state} testId="request-state" />
             {item.approverName && <div className="text-xs text-zinc-500">by {item.approverName}</div>}
           </div>
         )}
@@ -235,7 +225,7 @@ function MineRow({ item }: { item: Item }) {
       <td className={`${td} tabular-nums`}>{costText(item.cost)}</td>
       <td className={td}>{reasonText(item.reason)}</td>
       <td className={td}>
-        <StatePill state={item.state} />
+        <Pill tone={STATE_TONE[item.state]} label={item.state} testId="request-state" />
       </td>
       <td className="min-w-56 border-b border-zinc-100 px-3 py-1.5 text-zinc-700" data-testid="request-note">
         {item.note}

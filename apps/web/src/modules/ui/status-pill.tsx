@@ -1,6 +1,6 @@
 import type { HostStatus, TaskState, VmState } from '@/trpc/types';
 
-type Tone = 'green' | 'grey' | 'amber' | 'red' | 'blue';
+export type Tone = 'green' | 'grey' | 'amber' | 'red' | 'blue';
 
 const TONE_CLASS: Record<Tone, string> = {
   green: 'bg-emerald-50 text-emerald-700 ring-emerald-600/25',
