@@ -400,3 +400,24 @@ test('looking users up for a role picker: for who manages some scope only', asyn
   }
   await assert.rejects(call('permission.findUsers', 'admin', { text: '' }), /Type part of a user name/);
 });
+
+test('migration is infrastructure work: an operator moves VMs among the hosts it operates; a member or owner picks no host', async () => {
+  // The member and the owner may operate VM 1 (rule.vm('operate') passes) but hold no role on hosts.
+  for (const role of ['member', 'owner'] as const) {
+    await assert.rejects(
+      call('vm.migrate', role, { vmId: w.vm1, targetHostId: w.host1 }),
+      /needs a role on its host or cluster/,
+      role,
+    );
+    await assert.rejects(call('vm.migrateCheck', role, { vmId: w.vm1 }), /needs a role on its host or cluster/, role);
+  }
+  // The operator of cluster 1: a host of cluster 2 is out of its sight, so missing.
+  await assert.rejects(call('vm.migrate', 'operator', { vmId: w.vm1, targetHostId: w.host2 }), /No such host/);
+  // Its candidate targets are its own cluster's hosts only (VM 1 is on host 1, the only one there).
+  assert.deepEqual(await call('vm.migrateCheck', 'operator', { vmId: w.vm1 }), []);
+  const all = (await call('vm.migrateCheck', 'admin', { vmId: w.vm1 })) as { target: { id: string } | null }[];
+  assert.ok(
+    all.some((r) => r.target?.id === w.host2),
+    'an administrator sees every other host',
+  );
+});

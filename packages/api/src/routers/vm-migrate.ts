@@ -11,14 +11,20 @@ import { authedProcedure, vmProcedure } from '../trpc.ts';
 const hostId = z.string().min(1).max(64);
 
 export const vmMigrateProcedures = {
-  /** Admins only. Pre-checks (each with its reason) and an estimate, for one target or every other host. */
+  /**
+   * Pre-checks (each with its reason) and an estimate, for one target or every other host the
+   * caller operates. Administrators, and operators of the VM's host or cluster (vm-migrate.ts).
+   */
   migrateCheck: vmProcedure
-    .meta(rule.system('manage'))
+    .meta(rule.vm('operate'))
     .input(z.object({ targetHostId: hostId.optional(), mode: migrationModeSchema.optional() }))
     .query(({ ctx, input }) => checkMigration(ctx.vm, input, ctx.user)),
-  /** Admins only. Live for a running VM, cold for a stopped one; options default to the cluster's policy. */
+  /**
+   * Live for a running VM, cold for a stopped one; options default to the cluster's policy.
+   * Administrators, and operators of both hosts (vm-migrate.ts).
+   */
   migrate: vmProcedure
-    .meta(rule.system('manage'))
+    .meta(rule.vm('operate'))
     .input(
       z.object({
         targetHostId: hostId,

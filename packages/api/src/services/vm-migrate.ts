@@ -12,6 +12,8 @@
  * - Cancel is a flag on the task row (any manager may record it); the manager running the task
  *   sees it and asks the source to abort the libvirt job; the VM keeps running on the source.
  */
+import { assertCan, can } from './permissions/can.ts';
+import { infraVisibility } from './permissions/visibility.ts';
 import { clusters, hostDomains, hosts, storagePools, tasks, type VmDiskRow, vmHardware, vmMigrations } from '@vireo/db';
 import {
   type AgentParams,
@@ -388,11 +390,11 @@ export async function checkMigration(
   input: { targetHostId?: string | undefined; mode?: MigrationMode | undefined },
   user: UserView,
 ): Promise<MigrationCheckResult[]> {
-  // Host names and their free memory are administrators' business.
-  if (user.role !== 'admin') throw new VireoError('FORBIDDEN', 'Only an administrator can migrate a VM.');
+  await assertMayMigrate(vm, user, input.targetHostId);
+  // Every other host the caller may run VMs on (an operator on a cluster: that cluster's).
   const targets = input.targetHostId
     ? [input.targetHostId]
-    : (await hosts.list()).filter((h) => h.id !== vm.hostId).map((h) => h.id);
+    : (await hosts.list({ visibleTo: await infraVisibility(user) })).filter((h) => h.id !== vm.hostId).map((h) => h.id);
   const out: MigrationCheckResult[] = [];
   for (const id of targets) {
     const facts = await gatherFacts(vm, id);
@@ -400,6 +402,24 @@ export async function checkMigration(
     out.push({ target: facts.target && { id: facts.target.id, name: facts.target.name }, ...r });
   }
   return out;
+}
+
+/**
+ * Moving a VM between hosts is infrastructure work: besides 'operate' on the VM (the procedure's
+ * rule), the caller operates its host and the target (an operator on their cluster, admins
+ * anywhere). A VM's owner or a project member does not pick hosts; a target out of the caller's
+ * sight is reported missing.
+ */
+async function assertMayMigrate(vm: VmRecord, user: UserView, targetHostId: string | undefined): Promise<void> {
+  if (user.role === 'admin') return;
+  if (!vm.hostId || !(await can(user, 'operate', { kind: 'host', id: vm.hostId }))) {
+    throw new VireoError(
+      'FORBIDDEN',
+      "Moving a VM between hosts needs a role on its host or cluster (operator); ask that cluster's administrator.",
+      { object: 'vm' },
+    );
+  }
+  if (targetHostId) await assertCan(user, 'operate', { kind: 'host', id: targetHostId });
 }
 
 function refusal(r: ReturnType<typeof evaluateMigration>, targetName: string): VireoError {
@@ -424,7 +444,7 @@ export interface MigrateInput {
 }
 
 export async function migrateVm(vm: VmRecord, input: MigrateInput, user: UserView): Promise<{ taskId: string }> {
-  if (user.role !== 'admin') throw new VireoError('FORBIDDEN', 'Only an administrator can migrate a VM.');
+  await assertMayMigrate(vm, user, input.targetHostId);
   if (!vm.hostId || !vm.hostName) throw new VireoError('NOT_FOUND', `VM ${vm.name} has no host.`, { object: 'host' });
   const facts = await gatherFacts(vm, input.targetHostId);
   // What was asked overrides the cluster's policy, for the estimate as for the migration.

@@ -4,13 +4,13 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { VmView } from '@/trpc/types';
-import { useSession } from '../auth/use-session';
+import { useRunsHosts } from '../permissions/use-infra-role';
 import { btn, inputClass } from '../ui/buttons';
 import { Dialog } from '../ui/dialog';
 import { ErrorText } from '../ui/error-text';
 
 /**
- * "Migrate" on a VM page (administrators): every other host with its pre-checks (vm.migrateCheck;
+ * "Migrate" on a VM page (administrators, and operators of hosts or clusters): every other host with its pre-checks (vm.migrateCheck;
  * a refused host shows why), the estimate for the chosen one, then vm.migrate. Progress shows in
  * the page's task panel and here, with Cancel migration while it runs.
  */
@@ -23,9 +23,9 @@ export function VmMigrateButton({
   busy: boolean;
   onTaskStarted: (taskId: string) => void;
 }) {
-  const { user } = useSession();
+  const runsHosts = useRunsHosts();
   const [open, setOpen] = useState(false);
-  if (user?.role !== 'admin') return null;
+  if (!runsHosts) return null;
   const movable = ['running', 'paused', 'shutoff'].includes(vm.state);
   return (
     <>

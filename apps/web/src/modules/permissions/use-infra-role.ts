@@ -1,0 +1,25 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { useTRPC } from '@/trpc/client';
+import { useSession } from '../auth/use-session';
+
+const INFRA_SCOPES = new Set(['system', 'datacenter', 'cluster', 'host']);
+const RUNS_HOSTS = new Set(['admin', 'owner', 'operator']);
+
+/**
+ * Does the signed-in user run hosts somewhere (an administrator, or an operator or owner on a
+ * host, cluster, datacenter or the system)? Decides whether host-level actions such as Migrate
+ * are offered; the API checks each one on the hosts it names either way.
+ */
+export function useRunsHosts(): boolean {
+  const trpc = useTRPC();
+  const { user } = useSession();
+  const mine = useQuery({
+    ...trpc.permission.mine.queryOptions(),
+    enabled: !!user && user.role !== 'admin',
+    staleTime: 60_000,
+  });
+  if (user?.role === 'admin') return true;
+  return (mine.data ?? []).some((b) => INFRA_SCOPES.has(b.scopeKind) && RUNS_HOSTS.has(b.role));
+}
