@@ -48,6 +48,7 @@ import {
   type TemplateSource,
 } from './vm-hardware.ts';
 import { can, assertCan } from './permissions/can.ts';
+import { checkCreateChoicesOffered } from './permissions/offered.ts';
 import { publishedVisibility } from './permissions/visibility.ts';
 import { vmCost } from './quotas/policy.ts';
 import { withQuota } from './quotas/reserve.ts';
@@ -242,6 +243,7 @@ async function checkCreateAllowed(input: CreateVmInput, user: UserView, approved
   if (approved) return;
   if (input.projectId) await assertCan(user, 'create', { kind: 'project', id: input.projectId });
   await checkTemplateOffered(input, user);
+  await checkCreateChoicesOffered(user, input);
   if (user.role === 'admin' || !(await templates.isRestricted(input.templateId))) return;
   if (input.projectId && (await can(user, 'manage', { kind: 'project', id: input.projectId }))) return;
   throw new VireoError(

@@ -5,6 +5,7 @@
  * and creates the VM through the normal create path (owned by the requester; the quota forced
  * when still over it, and said so), a rejection carries a note. The requester gets an event.
  */
+import { checkCreateChoicesOffered } from '../permissions/offered.ts';
 import {
   events,
   type ProjectView,
@@ -78,6 +79,7 @@ export async function submitRequest(input: CreateVmInput, user: UserView): Promi
       object: 'template',
     });
   }
+  await checkCreateChoicesOffered(user, input);
   const reasons = await reasonsFor({ ...input, projectId }, user);
   if (reasons.length === 0) {
     throw new VireoError(
