@@ -23,7 +23,12 @@ export function AddNicForm({ vmId }: { vmId: string }) {
   const vm = useQuery(trpc.vm.byId.queryOptions({ vmId }));
   const nets = useQuery({ ...trpc.network.list.queryOptions(), enabled: Boolean(user) });
   // Only an administrator's list names the hosts; a member's holds what it may use, hosts unnamed.
-  const here = (nets.data ?? []).filter((n) => !isAdmin || n.hosts.some((h) => h.hostId === vm.data?.hostId));
+  // (one choice per libvirt name: a cluster network is one libvirt network on every host).
+  const here = (nets.data ?? []).filter(
+    (n, i, all) =>
+      (isAdmin ? n.hosts.some((h) => h.hostId === vm.data?.hostId) : true) &&
+      all.findIndex((m) => m.libvirtName === n.libvirtName) === i,
+  );
   const [network, setNetwork] = useState('');
   const [model, setModel] = useState<'virtio' | 'e1000'>('virtio');
   const chosen = network || here[0]?.libvirtName || '';
