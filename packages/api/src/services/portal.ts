@@ -3,7 +3,16 @@
  * quotas and use, the templates published to them, and the flavors. Administrators see every
  * project and template. Hosts and clusters are never part of it.
  */
-import { flavors, type FlavorView, projects, type Quotas, roleBindings, type Role, type Usage } from '@vireo/db';
+import {
+  flavors,
+  type FlavorView,
+  projects,
+  type Quotas,
+  roleBindings,
+  type Role,
+  templates,
+  type Usage,
+} from '@vireo/db';
 import type { UserView } from '../views.ts';
 import { listTemplates } from './templates.ts';
 
@@ -17,6 +26,11 @@ export type PortalTemplate = {
   defaultMemoryMiB: number;
   /** The caller's projects this template is published to (every project, for an admin). */
   projectIds: string[];
+  /**
+   * Restricted: a VM from it is a request for an approver, unless the caller manages the project
+   * (its owner, or an administrator) — the portal reads that from the project's role.
+   */
+  restricted: boolean;
 };
 export type PortalOverview = { projects: PortalProject[]; templates: PortalTemplate[]; flavors: FlavorView[] };
 
@@ -34,6 +48,7 @@ export async function portalOverview(user: Pick<UserView, 'id' | 'role'>): Promi
   const mine = await projects.list(isAdmin ? {} : { ids: [...roleOn.keys()] });
   const projectIds = mine.map((p) => p.id);
   const all = await listTemplates(user);
+  const restricted = new Set(await templates.restrictedIds());
   const byTemplate = new Map<string, string[]>();
   if (isAdmin) {
     for (const t of all) byTemplate.set(t.id, projectIds);
@@ -62,6 +77,7 @@ export async function portalOverview(user: Pick<UserView, 'id' | 'role'>): Promi
         defaultVcpus: t.defaultVcpus,
         defaultMemoryMiB: t.defaultMemoryMiB,
         projectIds: byTemplate.get(t.id) ?? [],
+        restricted: restricted.has(t.id),
       })),
     flavors: await flavors.list(),
   };
