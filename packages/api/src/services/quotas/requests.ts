@@ -24,6 +24,7 @@ import type { UserView } from '../../views.ts';
 import { assertCan, can } from '../permissions/can.ts';
 import { createVm } from '../vm-service.ts';
 import { exceededKinds, quotaSummary, vmCost } from './policy.ts';
+import { templateDiskBytesOf } from './template-disk.ts';
 
 export type VmRequestItem = Omit<VmRequestView, 'input' | 'createdAt' | 'decidedAt'> & {
   createdAt: string;
@@ -43,7 +44,9 @@ function notFound(): VireoError {
 async function toItem(r: VmRequestView): Promise<VmRequestItem> {
   const { input: json, ...rest } = r;
   const input = createVmInput.parse(JSON.parse(json));
-  const cost = vmCost(input);
+  // A list must not fail while no host can read the template's bases: the cost then shows
+  // without them (approving reads them again, and reserves their true size).
+  const cost = vmCost(input, await templateDiskBytesOf(input).catch(() => 0));
   const project = await projects.byId(r.projectId);
   return {
     ...rest,
@@ -62,7 +65,7 @@ async function reasonsFor(input: CreateVmInput & { projectId: string }, user: Us
   const project = await projects.byId(input.projectId);
   if (!project) throw new VireoError('NOT_FOUND', 'That project does not exist (any more).', { object: 'project' });
   const reasons: string[] = [];
-  if (exceededKinds(project, vmCost(input)).length > 0) reasons.push('quota');
+  if (exceededKinds(project, vmCost(input, await templateDiskBytesOf(input))).length > 0) reasons.push('quota');
   const manages = user.role === 'admin' || (await can(user, 'manage', { kind: 'project', id: project.id }));
   if (!manages && (await templates.isRestricted(input.templateId))) reasons.push('restricted');
   return reasons;
@@ -174,10 +177,9 @@ export async function approveRequest(
   }
   const project = await projects.byId(r.projectId);
   if (!project) throw new VireoError('NOT_FOUND', 'The project is gone; reject the request.', { object: 'project' });
-  const over = exceededKinds(project, vmCost(input)).length > 0;
-  const recorded = over
-    ? `${note ? `${note} ` : ''}(approved over quota: ${quotaSummary(project, vmCost(input))})`
-    : note;
+  const cost = vmCost(input, await templateDiskBytesOf(input));
+  const over = exceededKinds(project, cost).length > 0;
+  const recorded = over ? `${note ? `${note} ` : ''}(approved over quota: ${quotaSummary(project, cost)})` : note;
   if (!(await vmRequests.decide(id, { state: 'approved', approverId: user.id, note: recorded }))) {
     throw new VireoError('INVALID_STATE', 'This request was decided or cancelled just now.', { object: 'vm' });
   }
