@@ -1,7 +1,8 @@
 /**
  * Networks and storage pools published to a project (issue 10), in Chromium against the real
- * stack: on its VM's Hardware tab a project member is offered only the networks and pools
- * published to the project (no host names), adds a NIC and a disk there (both in libvirt), and
+ * stack: in the portal's create and on its VM's Hardware tab a project member is offered only the
+ * networks and pools published to the project (no host names), creates its VM with an extra NIC
+ * and adds a NIC and a disk there (all in libvirt), and
  * the API refuses one it may not see (NOT_FOUND) — also once an administrator unpublishes it.
  * Screenshots are saved for a person to look at.
  */
@@ -9,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { admin, defaultTemplate, loginAs, rejection, removeVms, uniqueName, waitTask } from '../support/api.ts';
+import { admin, baseUrl, defaultTemplate, loginAs, rejection, removeVms, uniqueName } from '../support/api.ts';
 import { launchChromium, logInPage } from '../support/browser.ts';
 import { hostOfDomain, lab, virsh, waitFor } from '../support/lab.ts';
 
@@ -88,20 +89,51 @@ test('a member adds a NIC and a disk on what its project offers; what it may not
     [['default', 0, null]],
   );
 
-  const template = await defaultTemplate(api);
-  const created = await api.vm.create.mutate({
-    name: uniqueName('netvm'),
-    templateId: template.id,
-    vcpus: 1,
-    memoryMiB: 128,
-    start: true,
-    projectId,
-  });
-  made.push(created.vmId);
-  assert.equal((await waitTask(api, created.taskId)).state, 'succeeded');
-  const vm = await api.vm.byId.query({ vmId: created.vmId });
+  // The portal's create offers the published network for an extra NIC, and nothing else.
+  await page.goto(`${baseUrl()}/portal/new`);
+  const portalNet = page.getByTestId('portal-create-network');
+  await portalNet.waitFor();
+  assert.deepEqual(await portalNet.locator('option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value)), [
+    '',
+    'vireo-default',
+  ]);
+  await portalNet.selectOption('vireo-default');
+  // The template's disk counts against the disk quota: the panel shows what it adds.
+  assert.match(await page.getByTestId('quota-DiskGiB').innerText(), /0\s*\+\s*[1-9]\d*/);
+  await page.getByTestId('portal-create-name').fill(uniqueName('netvm'));
+  await page.screenshot({ path: `${artifacts}/portal-create-network.png` });
+  await page.getByTestId('portal-create-submit').click();
+  await page.waitForURL(/\/portal\/vms\//);
+  const vmId = page.url().split('/portal/vms/')[1]?.split(/[?#]/)[0] ?? '';
+  made.push(vmId);
+  const vm = await waitFor(
+    'the VM running',
+    async () => {
+      const v = await api.vm.byId.query({ vmId });
+      return v.state === 'running' && v;
+    },
+    90_000,
+  );
   const host = await hostOfDomain(vm.uuid);
   assert.ok(host, 'the VM is in libvirt');
+  const hw = await api.vm.hardware.query({ vmId });
+  assert.ok(
+    hw.nics.some((n) => n.network === 'vireo-default'),
+    'the extra NIC is on the published network',
+  );
+  // The same create naming a network out of sight: refused as missing.
+  const template = await defaultTemplate(api);
+  const refused = await rejection(
+    api.vm.create.mutate({
+      name: uniqueName('netvm'),
+      templateId: template.id,
+      vcpus: 1,
+      memoryMiB: 128,
+      projectId,
+      nics: [{ network: `vireo-${hiddenNetwork}` }],
+    }),
+  );
+  assert.equal(refused.code, 'NOT_FOUND');
 
   await page.goto(`${process.env.VIREO_TEST_URL}/vms/${vm.id}?tab=hardware`);
   await page.locator('[data-testid="vm-state"]', { hasText: 'running' }).waitFor({ timeout: 60_000 });
@@ -116,10 +148,12 @@ test('a member adds a NIC and a disk on what its project offers; what it may not
   assert.ok(!text.includes(hiddenNetwork), 'the unpublished network is not offered');
   await page.getByTestId('vm-hardware').screenshot({ path: `${artifacts}/member-hardware-choices.png` });
 
-  await page.getByTestId('vm-add-nic-submit').click();
   const rows = page.getByTestId('vm-nic-row');
-  await rows.first().waitFor({ timeout: 60_000 });
-  const mac = ((await rows.first().getByTestId('vm-nic-mac').textContent()) ?? '').trim();
+  const nicsBefore = await rows.count();
+  await page.getByTestId('vm-add-nic-submit').click();
+  await waitFor('the new NIC row', async () => (await rows.count()) > nicsBefore, 60_000, 250);
+  const mac = ((await rows.last().getByTestId('vm-nic-mac').textContent()) ?? '').trim();
+  assert.match(mac, /^52:54:00(:[0-9a-f]{2}){3}$/);
   await waitFor(
     'the NIC in libvirt',
     async () => (await virsh(host, 'domiflist', vm.uuid)).stdout.includes(mac),

@@ -26,6 +26,8 @@ export function PortalCreateView() {
   const [flavorId, setFlavorId] = useState('');
   const [name, setName] = useState('');
   const [start, setStart] = useState(true);
+  /** A network card on a network published to the project, besides the template's own ('' none). */
+  const [network, setNetwork] = useState('');
   const [submitted, setSubmitted] = useState(false);
   const queryClient = useQueryClient();
   // The project's use changed: the quota panels read it again.
@@ -59,6 +61,8 @@ export function PortalCreateView() {
     if (templates.length && !templates.some((t) => t.id === templateId)) setTemplateId(templates[0]?.id ?? '');
   }, [templates, templateId]);
   const flavor = data?.flavors.find((f) => f.id === flavorId);
+  const networks = (data?.networks ?? []).filter((n) => !project || n.projectIds.includes(project.id));
+  const nic = networks.some((n) => n.libvirtName === network) ? network : '';
   // A restricted template is for the project's owners; a member asks an approver for the VM.
   const manages = (p: typeof project) => p?.role === 'owner' || p?.role === 'admin';
   const needsApproval = (t: { restricted: boolean }) => t.restricted && !manages(project);
@@ -66,7 +70,10 @@ export function PortalCreateView() {
 
   // The API's own rule for VM names (@vireo/protocol), so the form and the server agree.
   const nameIssue = firstIssue(vmNameSchema, name) ?? null;
-  const adding = flavor ? { Vms: 1, Vcpus: flavor.vcpus, MemoryMiB: flavor.memoryMiB } : undefined;
+  const template = templates.find((t) => t.id === templateId);
+  // The template's disks count against the disk quota at their virtual size (whole GiB).
+  const diskGiB = template?.diskBytes ? Math.ceil(template.diskBytes / 1024 ** 3) : 0;
+  const adding = flavor ? { Vms: 1, Vcpus: flavor.vcpus, MemoryMiB: flavor.memoryMiB, DiskGiB: diskGiB } : undefined;
   const over = project && adding ? overQuota(project.quota, project.used, adding) : [];
   const asRequest = over.length > 0 || restricted;
   const sending = create.isPending || request.isPending;
@@ -81,6 +88,7 @@ export function PortalCreateView() {
       vcpus: flavor.vcpus,
       memoryMiB: flavor.memoryMiB,
       start,
+      ...(nic ? { nics: [{ network: nic }] } : {}),
       ...(project ? { projectId: project.id } : {}),
     };
     if (asRequest) request.mutate(input);
@@ -170,6 +178,28 @@ export function PortalCreateView() {
             ))}
           </div>
         </fieldset>
+        {networks.length > 0 && (
+          <div className="max-w-md">
+            <Field label="Extra network card" hint="Besides the template's own; only networks your project offers.">
+              {(id) => (
+                <select
+                  id={id}
+                  className={inputClass}
+                  value={nic}
+                  onChange={(e) => setNetwork(e.target.value)}
+                  data-testid="portal-create-network"
+                >
+                  <option value="">None</option>
+                  {networks.map((n) => (
+                    <option key={n.libvirtName} value={n.libvirtName}>
+                      {n.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          </div>
+        )}
         <div className="max-w-md">
           <Field
             label="Name"

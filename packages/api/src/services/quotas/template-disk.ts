@@ -17,6 +17,7 @@ const known = new Map<string, number>();
 export async function templateDiskBytes(
   template: Pick<TemplateView, 'id' | 'diskPath'>,
   version: { versionId: string; disks: readonly { pool: string; volume: string }[] } | undefined,
+  timeoutMs = 30_000,
 ): Promise<number> {
   const key = version ? `version:${version.versionId}` : `kernel:${template.id}:${template.diskPath ?? ''}`;
   const cached = known.get(key);
@@ -26,7 +27,7 @@ export async function templateDiskBytes(
   if (volumes.length + paths.length === 0) return 0;
   const host = await readerHost(volumes.map((v) => v.pool));
   const agent = await hostAgent(host.id, host.name);
-  const { bytes } = await agent.request('disk.virtualSize', { volumes, paths }, { timeoutMs: 30_000 });
+  const { bytes } = await agent.request('disk.virtualSize', { volumes, paths }, { timeoutMs });
   known.set(key, bytes);
   return bytes;
 }
@@ -54,13 +55,16 @@ async function readerHost(poolNames: string[]) {
 }
 
 /** The same for a create's input (a request's): its template's chosen (or latest) version. */
-export async function templateDiskBytesOf(input: { templateId: string; templateVersionId?: string | undefined }) {
+export async function templateDiskBytesOf(
+  input: { templateId: string; templateVersionId?: string | undefined },
+  timeoutMs?: number,
+): Promise<number> {
   const template = await templates.byId(input.templateId);
   if (!template) return 0; // gone: nothing will be made from it
-  if (template.kernelPath) return templateDiskBytes(template, undefined);
+  if (template.kernelPath) return templateDiskBytes(template, undefined, timeoutMs);
   const version = input.templateVersionId
     ? await templates.versionById(input.templateVersionId)
     : await templates.latestVersion(template.id);
   if (!version || version.templateId !== template.id) return 0;
-  return templateDiskBytes(template, { versionId: version.id, disks: version.disks });
+  return templateDiskBytes(template, { versionId: version.id, disks: version.disks }, timeoutMs);
 }
