@@ -64,7 +64,10 @@ test('system and cluster roles: granted from the Users page and the inventory, r
   await page.locator(system).waitFor();
   // A name nobody has: the panel says so and grants nothing.
   await page.locator(system).getByTestId('role-user').fill('nobody-has-this-name');
-  await page.locator(system).getByText(/No user.s name contains/).waitFor();
+  await page
+    .locator(system)
+    .getByText(/No user.s name contains/)
+    .waitFor();
   assert.equal(await page.locator(system).getByTestId('role-grant').isDisabled(), true);
 
   await grantIn(page, system, auditor.username, 'viewer');

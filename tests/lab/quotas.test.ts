@@ -4,9 +4,12 @@
  * QUOTA_EXCEEDED, and libvirt holds exactly 3 domains of the project. Then the approval queue: a
  * request over quota, approved by the project's owner, makes a real VM (owned by the requester);
  * a rejection reaches the requester with its note; a restricted template cannot be used directly.
+ * Each VM's template disk counts against the disk quota at its virtual size (qemu-img's figure
+ * for the seeded template's base, read here on the shared storage), so a disk quota refuses too.
  * The project and its members are written into the stack's database (tests/support/projects.ts).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { admin, defaultTemplate, loginAs, rejection, removeVms, uniqueName, waitTask } from '../support/api.ts';
 import { allDomainUuids, hostOfDomain } from '../support/lab.ts';
@@ -18,6 +21,7 @@ import {
   publishTemplate,
   removeProject,
   removeTemplate,
+  templateDisk,
 } from '../support/projects.ts';
 
 type Client = Awaited<ReturnType<typeof admin>>;
@@ -48,6 +52,8 @@ before(async () => {
   await grantOnProject(m.id, 'member', projectId);
   await grantOnProject(o.id, 'owner', projectId);
   templateId = (await defaultTemplate(root.api)).id;
+  templateDiskPath = (await templateDisk(templateId)) ?? '';
+  assert.ok(templateDiskPath, 'the seeded template has a base disk');
 });
 
 after(async () => {
@@ -56,6 +62,14 @@ after(async () => {
   await removeProject(projectId).catch(() => {});
   await closeProjectsDb();
 });
+
+/** Whole GiB the seeded template's disk takes: its base's virtual size, rounded up. */
+function templateDiskGiB(): number {
+  const path = templateDiskPath;
+  const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', '-U', path], { encoding: 'utf8' }));
+  return Math.ceil((info['virtual-size'] as number) / 1024 ** 3);
+}
+let templateDiskPath = '';
 
 const small = (name: string) => ({ name, templateId, vcpus: 1, memoryMiB: 128, start: false, projectId });
 
@@ -83,7 +97,9 @@ test('quota race: 20 concurrent creates against a quota of 3 VMs; exactly 3 pass
   assert.equal(ours.length, 3, 'no record beyond the 3 either');
 
   const usage = await member.api.quota.usage.query({ projectId });
-  assert.deepEqual(usage.used, { Vms: 3, Vcpus: 3, MemoryMiB: 384, DiskGiB: 0, Snapshots: 0 });
+  const diskGiB = templateDiskGiB();
+  assert.ok(diskGiB > 0, 'the base has a size');
+  assert.deepEqual(usage.used, { Vms: 3, Vcpus: 3, MemoryMiB: 384, DiskGiB: 3 * diskGiB, Snapshots: 0 });
 });
 
 test('approval: a request over quota, approved by the project owner, makes a real VM for the requester', async () => {
@@ -96,7 +112,7 @@ test('approval: a request over quota, approved by the project owner, makes a rea
   const queue = await owner.api.vmRequest.queue.query({ state: 'pending' });
   const seen = queue.find((r) => r.id === req.id);
   assert.ok(seen, 'the owner sees the request');
-  assert.deepEqual(seen.cost, { Vms: 1, Vcpus: 1, MemoryMiB: 128, DiskGiB: 0, Snapshots: 0 });
+  assert.deepEqual(seen.cost, { Vms: 1, Vcpus: 1, MemoryMiB: 128, DiskGiB: templateDiskGiB(), Snapshots: 0 });
   assert.equal(seen.project?.used.Vms, 3);
   assert.equal(seen.project?.quota.Vms, 3);
   assert.equal(seen.overQuota, true);
@@ -147,4 +163,18 @@ test('rejection carries a note to the requester; a restricted template is for re
   assert.equal(mine?.state, 'rejected');
   assert.equal(mine?.note, 'use the standard template');
   assert.equal(mine?.approverName !== null, true);
+});
+
+test('a disk quota one GiB short of the template’s disk refuses the create, naming the disk', async () => {
+  const diskGiB = templateDiskGiB();
+  const tight = await makeProject('qdisk', { DiskGiB: diskGiB - 1 });
+  cleanup.push(() => removeProject(tight.id));
+  await grantOnProject(memberId, 'member', tight.id);
+  const refused = await rejection(member.api.vm.create.mutate({ ...small(uniqueName('qdisk')), projectId: tight.id }));
+  assert.equal(refused.code, 'QUOTA_EXCEEDED');
+  assert.equal(
+    refused.message,
+    `Project ${tight.name}: 0 of ${diskGiB - 1} GiB of disk in use; this needs ${diskGiB}. Ask for more, or request approval.`,
+  );
+  assert.equal((await member.api.quota.usage.query({ projectId: tight.id })).used.DiskGiB, 0, 'nothing held');
 });

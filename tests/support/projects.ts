@@ -74,3 +74,8 @@ export async function removeTemplate(templateId: string): Promise<void> {
 export async function closeProjectsDb(): Promise<void> {
   await db.closeDb();
 }
+
+/** A kernel template's base disk on the shared storage (null: none, or a disk template). */
+export async function templateDisk(templateId: string): Promise<string | null> {
+  return (await db.templates.byId(templateId))?.diskPath ?? null;
+}

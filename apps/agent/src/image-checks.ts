@@ -43,7 +43,7 @@ export function refused(check: string, message: string): VireoError {
 const GIB = 1024 ** 3;
 const gib = (n: number) => `${(n / GIB).toFixed(n < GIB ? 3 : 1)} GiB`;
 
-async function qemuImgInfo(path: string, format?: string): Promise<QemuImgInfo> {
+export async function qemuImgInfo(path: string, format?: string): Promise<QemuImgInfo> {
   // -U: read without taking QEMU's image lock; nothing else has this file open yet.
   const args = ['info', '--output=json', '-U', ...(format ? ['-f', format] : []), path];
   const { stdout } = await run('qemu-img', args, { timeout: 60_000, maxBuffer: 4 * 1024 * 1024 });

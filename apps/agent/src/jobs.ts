@@ -54,6 +54,7 @@ export const VM_LOCKS: Record<AgentMethod, VmLock> = {
   'volume.clone': 'none',
   'volume.resize': 'none',
   'volume.delete': 'none',
+  'disk.virtualSize': 'none',
   'volume.fromSnapshot': 'none',
   // Images touch no VM; the image store orders the chunks of one upload itself.
   'image.uploadChunk': 'none',

@@ -146,3 +146,24 @@ test('a volume being made is journalled until the reply, and a settled entry del
   assert.equal(await hv.storage.volume('default', 'j.qcow2'), null);
   assert.deepEqual(journal.list(), []);
 });
+
+test('disk.virtualSize: pool volumes by libvirt’s capacity, a file by qemu-img; a missing volume is NOT_FOUND', async () => {
+  const { h } = await setup();
+  await h['volume.create']({ pool: 'default', name: 'a', format: 'qcow2', capacityBytes: GIB }, op);
+  await h['volume.create']({ pool: 'default', name: 'b', format: 'qcow2', capacityBytes: 3 * GIB }, op);
+  const dir = mkdtempSync(join(tmpdir(), 'vireo-vsize-'));
+  try {
+    const file = join(dir, 'base.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', file, '2G']);
+    const volumes = [
+      { pool: 'default', name: 'a' },
+      { pool: 'default', name: 'b' },
+    ];
+    assert.deepEqual(await h['disk.virtualSize']({ volumes, paths: [file] }, op), { bytes: 6 * GIB });
+    await assert.rejects(h['disk.virtualSize']({ volumes: [{ pool: 'default', name: 'nope' }], paths: [] }, op), (e) =>
+      VireoError.is(e, 'NOT_FOUND', 'volume'),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -28,7 +28,7 @@ const ROLE_NAMES = ['anonymous', 'plain', 'viewer', 'member', 'owner', 'operator
 type RoleName = (typeof ROLE_NAMES)[number];
 
 /** Two branches of the inventory: "in" (branch 1) and "out" (branch 2) of each role's scope. */
-const w = {} as Record<`${Kind}${1 | 2}` | 'vmPlain', string> & {
+const w = {} as Record<`${Kind | 'network' | 'pool'}${1 | 2}` | 'vmPlain', string> & {
   users: Record<RoleName, { id: string; role: 'admin' | 'user' } | null>;
 };
 
@@ -153,6 +153,38 @@ before(async () => {
     scopeId: c1.id,
   });
   await db.projects.publish(p1.id, 'template', t1.id);
+  // A network and a pool in each branch; those of branch 1 published to project 1.
+  const network = (name: string, clusterId: string) =>
+    db.networks.create({
+      name,
+      clusterId,
+      scope: 'cluster',
+      hostId: null,
+      mode: 'isolated',
+      bridge: `vb-${name}`,
+      vlan: null,
+      cidr: null,
+      dhcpStart: null,
+      dhcpEnd: null,
+    });
+  const n1 = await network('n1', c1.id);
+  const n2 = await network('n2', c2.id);
+  const pool1 = await db.storagePools.create({
+    name: 'pool1',
+    path: '/p1',
+    scope: 'cluster',
+    hostId: null,
+    clusterId: c1.id,
+  });
+  const pool2 = await db.storagePools.create({
+    name: 'pool2',
+    path: '/p2',
+    scope: 'cluster',
+    hostId: null,
+    clusterId: c2.id,
+  });
+  await db.projects.publish(p1.id, 'network', n1.id);
+  await db.projects.publish(p1.id, 'pool', pool1.id);
   Object.assign(w, {
     vm1: v1.id,
     vm2: v2.id,
@@ -167,6 +199,10 @@ before(async () => {
     project2: p2.id,
     template1: t1.id,
     template2: t2.id,
+    network1: n1.id,
+    network2: n2.id,
+    pool1: pool1.id,
+    pool2: pool2.id,
     users,
   });
 });
@@ -308,6 +344,18 @@ const LEAK_CHECKS: Record<string, LeakCheck | { skip: string }> = {
     may: (role) => (['viewer', 'member', 'owner'].includes(role) ? [w.template1] : 'all'),
     must: (role) => (['viewer', 'member', 'owner'].includes(role) ? [w.template1] : [w.template1, w.template2]),
   },
+  // As templates: project roles see what is published to the project (no host names: see below),
+  // infrastructure roles and users with no role all.
+  'network.list': {
+    ids: (out) => (out as { id: string }[]).map((n) => n.id),
+    may: (role) => (['viewer', 'member', 'owner'].includes(role) ? [w.network1] : 'all'),
+    must: (role) => (['viewer', 'member', 'owner'].includes(role) ? [w.network1] : [w.network1, w.network2]),
+  },
+  'storage.list': {
+    ids: (out) => (out as { id: string }[]).map((p) => p.id),
+    may: (role) => (['viewer', 'member', 'owner'].includes(role) ? [w.pool1] : 'all'),
+    must: (role) => (['viewer', 'member', 'owner'].includes(role) ? [w.pool1] : [w.pool1, w.pool2]),
+  },
   'task.list': {
     ids: (out) => (out as { vmId: string | null }[]).map((t) => t.vmId ?? ''),
     may: (role) => (role === 'admin' ? 'all' : vmsOf(role)),
@@ -419,5 +467,36 @@ test('migration is infrastructure work: an operator moves VMs among the hosts it
   assert.ok(
     all.some((r) => r.target?.id === w.host2),
     'an administrator sees every other host',
+  );
+});
+
+test('networks and pools: no host names, leases or volumes reach those who may not see the hosts', async () => {
+  for (const role of ['member', 'plain', 'operator'] as const) {
+    const nets = (await call('network.list', role)) as { hosts: { hostId: string }[]; staticLeases: unknown[] }[];
+    const pools = (await call('storage.list', role)) as {
+      scopeName: string;
+      hosts: { hostId: string }[];
+      volumes: unknown;
+    }[];
+    const hostIds = [...nets, ...pools].flatMap((o) => o.hosts.map((h) => h.hostId));
+    const seen = role === 'operator' ? [w.host1] : [];
+    assert.deepEqual(
+      hostIds.filter((id) => !seen.includes(id)),
+      [],
+      `${role} sees only hosts in its scope`,
+    );
+    assert.ok(
+      pools.every((p) => p.volumes === null),
+      `${role} sees no volumes`,
+    );
+    assert.ok(
+      pools.every((p) => !['h1', 'h2', 'c2'].includes(p.scopeName)),
+      `${role} sees no other cluster's name`,
+    );
+  }
+  const adminNets = (await call('network.list', 'admin')) as { hosts: unknown[] }[];
+  assert.ok(
+    adminNets.every((n) => n.hosts.length === 1),
+    'the administrator sees each network’s host',
   );
 });

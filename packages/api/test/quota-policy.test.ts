@@ -17,6 +17,18 @@ test('a VM costs one VM, its vCPUs, memory and blank disks rounded up to whole G
   assert.deepEqual(cost, { Vms: 1, Vcpus: 4, MemoryMiB: 2048, DiskGiB: 2, Snapshots: 0 });
 });
 
+test('the template’s disks count at their virtual size, rounded up with the blank disks once', () => {
+  const GiB = 1024 ** 3;
+  assert.equal(vmCost({ vcpus: 1, memoryMiB: 128 }, 64 * 1024 ** 2).DiskGiB, 1, 'a 64 MiB base takes 1 GiB');
+  assert.equal(vmCost({ vcpus: 1, memoryMiB: 128 }, 10 * GiB).DiskGiB, 10);
+  const both = vmCost(
+    { vcpus: 1, memoryMiB: 128, disks: [{ source: { kind: 'blank', sizeBytes: GiB / 2 } }] },
+    GiB / 2,
+  );
+  assert.equal(both.DiskGiB, 1, 'half a GiB of each: one GiB, not two');
+  assert.deepEqual(exceededKinds(project, vmCost({ vcpus: 1, memoryMiB: 128 }, 91 * GiB)), ['DiskGiB']);
+});
+
 test('the refusal names the limit, the use and the request; unlimited and ungrown kinds never refuse', () => {
   const cost = vmCost({ vcpus: 4, memoryMiB: 1_000_000 });
   assert.deepEqual(exceededKinds(project, cost), ['Vcpus']);

@@ -49,8 +49,10 @@ function toNetwork(row: Prisma.NetworkGetPayload<{ select: typeof networkSelect 
   return { ...row, scope: row.scope as NetworkScope, mode: row.mode as NetworkModeValue };
 }
 
-export async function list(): Promise<NetworkRecord[]> {
+/** Every network, or only those with the given ids (what a user may see: publishedVisibility). */
+export async function list(filter: { ids?: string[] } = {}): Promise<NetworkRecord[]> {
   const rows = await getDb().network.findMany({
+    ...(filter.ids ? { where: { id: { in: filter.ids } } } : {}),
     select: networkSelect,
     orderBy: [{ clusterId: 'asc' }, { name: 'asc' }],
   });

@@ -36,8 +36,13 @@ function toRecord(row: Prisma.StoragePoolGetPayload<{ select: typeof select }>):
   return { ...row, type: 'dir', scope: row.scope as PoolScope };
 }
 
-export async function list(): Promise<StoragePoolRecord[]> {
-  const rows = await getDb().storagePool.findMany({ select, orderBy: { name: 'asc' } });
+/** Every pool, or only those with the given ids (what a user may see: publishedVisibility). */
+export async function list(filter: { ids?: string[] } = {}): Promise<StoragePoolRecord[]> {
+  const rows = await getDb().storagePool.findMany({
+    ...(filter.ids ? { where: { id: { in: filter.ids } } } : {}),
+    select,
+    orderBy: { name: 'asc' },
+  });
   return rows.map(toRecord);
 }
 

@@ -20,6 +20,7 @@ import {
   type storageRequests,
 } from '@vireo/protocol';
 import type { FaultPoint } from '../config.ts';
+import { qemuImgInfo } from '../image-checks.ts';
 import type { Operation } from '../jobs.ts';
 import type { Journal } from '../journal.ts';
 import type { Logger } from '../logger.ts';
@@ -308,6 +309,19 @@ export function createStorageHandlers(deps: StorageDeps): { [M in StorageMethod]
       const volume = await hv.storage.resizeVolume(pool, name, capacityBytes);
       logger.info('volume resized', { pool, name, capacityBytes });
       return { volume: withUsage(volume, usage) };
+    },
+
+    async 'disk.virtualSize'({ volumes, paths }) {
+      let bytes = 0;
+      for (const { pool, name } of volumes) {
+        const vol = await hv.storage.volume(pool, name);
+        if (!vol)
+          throw new VireoError('NOT_FOUND', `No volume ${name} in pool ${pool} on this host.`, { object: 'volume' });
+        bytes += vol.capacityBytes;
+      }
+      // A kernel template's base is a file outside the pools: qemu-img reads its virtual size.
+      for (const path of paths) bytes += (await qemuImgInfo(path))['virtual-size'] ?? 0;
+      return { bytes };
     },
 
     async 'volume.delete'({ pool, name }) {

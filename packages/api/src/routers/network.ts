@@ -5,12 +5,13 @@ import {
   addStaticLease,
   createNetwork,
   deleteNetwork,
-  listNetworks,
+  listNetworksFor,
   networkLeases,
   removeStaticLease,
 } from '../services/networks.ts';
 import { addRule, createGroup, deleteGroup, listGroups, removeRule } from '../services/security-groups.ts';
-import { adminProcedure, router } from '../trpc.ts';
+import { rule } from '../services/permissions/rules.ts';
+import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
 const id = z.string().min(1).max(64);
 /** Vireo network names become libvirt names (`vireo-<name>`) and appear in bridge-less XML. */
@@ -24,9 +25,10 @@ const ruleInput = z.object({
   cidr: z.string().max(18).nullable().default(null),
 });
 
-/** Networks, static leases and security groups: admins only (they shape every host). */
+/** Networks, static leases and security groups: admins manage them (they shape every host). */
 export const networkRouter = router({
-  list: adminProcedure.query(() => listNetworks()),
+  /** The networks the caller may see: a project member's are those published to its projects. */
+  list: authedProcedure.meta(rule.list('network')).query(({ ctx }) => listNetworksFor(ctx.user)),
   /** Where a network can be made (the create form's choice). */
   clusters: adminProcedure.query(() => clusters.list()),
   create: adminProcedure

@@ -6,17 +6,21 @@ import {
   volumeSizeSchema,
 } from '@vireo/protocol';
 import { z } from 'zod';
-import { createPool, deletePool, listPools, poolTargets } from '../services/storage-pools.ts';
+import { createPool, deletePool, listPoolsFor, poolTargets } from '../services/storage-pools.ts';
 import { cloneVolume, createVolume, deleteVolume, resizeVolume } from '../services/storage-volumes.ts';
-import { adminProcedure, router } from '../trpc.ts';
+import { rule } from '../services/permissions/rules.ts';
+import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
 const volumeRef = z.object({ pool: poolNameSchema, name: volumeNameSchema });
 const id = z.string().min(1).max(64);
 
-/** Storage pools and volumes: admins only (pools span hosts; volumes are every user's disks). */
+/** Storage pools and volumes: admins manage them (pools span hosts; volumes are every user's disks). */
 export const storageRouter = router({
-  /** Every pool with its figures on each of its hosts and its volumes (who uses each). */
-  list: adminProcedure.query(() => listPools()),
+  /**
+   * Every pool with its figures on each of its hosts and its volumes (who uses each); for a
+   * project member, the pools published to its projects, without hosts or volumes.
+   */
+  list: authedProcedure.meta(rule.list('pool')).query(({ ctx }) => listPoolsFor(ctx.user)),
   /** Where a pool can go: clusters and their hosts. */
   targets: adminProcedure.query(() => poolTargets()),
   createPool: adminProcedure

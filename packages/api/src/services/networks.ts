@@ -4,7 +4,15 @@
  * it comes online (reapplyToHost); a host network on its one host. Per-host state is read live.
  */
 import { createHash } from 'node:crypto';
-import { clusters, DbConflictError, type HostView, hosts, type NetworkRecord, networks } from '@vireo/db';
+import {
+  clusters,
+  DbConflictError,
+  type HostView,
+  hosts,
+  type InfraScope,
+  type NetworkRecord,
+  networks,
+} from '@vireo/db';
 import {
   type DhcpLease,
   libvirtNetworkName,
@@ -19,6 +27,8 @@ import {
   vlanTagSchema,
 } from '@vireo/protocol';
 import { hostAgent } from './agent-router.ts';
+import type { PermissionUser } from './permissions/can.ts';
+import { infraVisibility, publishedVisibility } from './permissions/visibility.ts';
 import { toRules } from './security-groups.ts';
 import { checkNetworkRange, checkStaticAddress, formatCidr, gateway, parseCidr } from './network-ipam.ts';
 
@@ -209,9 +219,23 @@ export interface NetworkView extends NetworkRecord {
   hosts: NetworkHostState[];
 }
 
+/**
+ * The networks a user may see (publishedVisibility: a project member, those published to its
+ * projects), each with only the hosts it may see (infraVisibility: none for a member, so no host
+ * name reaches it and no host is asked); static leases (other VMs' addresses) for full views only.
+ */
+export async function listNetworksFor(user: PermissionUser): Promise<NetworkView[]> {
+  const [visible, infra] = await Promise.all([publishedVisibility(user, 'network'), infraVisibility(user)]);
+  const rows = await listNetworks({ ...('ids' in visible ? { ids: visible.ids } : {}), hosts: infra });
+  return 'all' in infra ? rows : rows.map((n) => ({ ...n, staticLeases: [] }));
+}
+
 /** Every network with each target host's live state (one `network.list` per online host). */
-export async function listNetworks(): Promise<NetworkView[]> {
-  const [rows, allHosts] = await Promise.all([networks.list(), hosts.list()]);
+export async function listNetworks(scope: { ids?: string[]; hosts?: InfraScope } = {}): Promise<NetworkView[]> {
+  const [rows, allHosts] = await Promise.all([
+    networks.list(scope.ids ? { ids: scope.ids } : {}),
+    hosts.list(scope.hosts ? { visibleTo: scope.hosts } : {}),
+  ]);
   const live = new Map<string, Promise<NetworkState[] | Error>>();
   for (const h of allHosts) {
     if (h.status !== 'online') continue;

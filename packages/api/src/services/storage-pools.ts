@@ -8,10 +8,19 @@
  * (`applyPoolsOnConnect`, called by agent-hub), so a host that was offline or reinstalled
  * catches up. `pool.ensure` is idempotent, so re-applying costs one look-up per pool.
  */
-import { DbConflictError, type HostView, type StoragePoolRecord, hosts, storagePools } from '@vireo/db';
+import {
+  DbConflictError,
+  type HostView,
+  type InfraScope,
+  type StoragePoolRecord,
+  hosts,
+  storagePools,
+} from '@vireo/db';
 import { type AgentResult, type PoolInfo, type VolumeInfo, VireoError, toErrorPayload } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import { hostAgent } from './agent-router.ts';
+import type { PermissionUser } from './permissions/can.ts';
+import { infraVisibility, publishedVisibility } from './permissions/visibility.ts';
 
 export const DEFAULT_POOL = 'default';
 
@@ -68,9 +77,24 @@ export async function readHosts(list: HostView[], name?: string) {
   );
 }
 
+/**
+ * The pools a user may see (publishedVisibility: a project member, those published to its
+ * projects), each with only the hosts it may see (infraVisibility: none for a member, so no host
+ * name reaches it and no host is asked); the volumes (every user's disks) for full views only.
+ */
+export async function listPoolsFor(user: PermissionUser): Promise<PoolView[]> {
+  const [visible, infra] = await Promise.all([publishedVisibility(user, 'pool'), infraVisibility(user)]);
+  return listPools({ ...('ids' in visible ? { ids: visible.ids } : {}), hosts: infra, volumes: 'all' in infra });
+}
+
 /** Pools with live figures per host and their volumes (who uses each, on every host). */
-export async function listPools(): Promise<PoolView[]> {
-  const [pools, allHosts] = await Promise.all([storagePools.list(), hosts.list()]);
+export async function listPools(
+  scope: { ids?: string[]; hosts?: InfraScope; volumes: boolean } = { volumes: true },
+): Promise<PoolView[]> {
+  const [pools, allHosts] = await Promise.all([
+    storagePools.list(scope.ids ? { ids: scope.ids } : {}),
+    hosts.list(scope.hosts ? { visibleTo: scope.hosts } : {}),
+  ]);
   const reads = await readHosts(allHosts.filter((h) => pools.some((p) => hostsOf(p, [h]).length > 0)));
   return pools.map((pool) => {
     const mine = reads.filter((r) => hostsOf(pool, [r.host]).length > 0);
@@ -94,7 +118,8 @@ export async function listPools(): Promise<PoolView[]> {
         ? (allHosts.find((h) => h.clusterId === pool.clusterId)?.clusterName ?? 'cluster')
         : (allHosts.find((h) => h.id === pool.hostId)?.name ?? 'host');
     const createdAt = pool.createdAt.toISOString();
-    return { ...pool, createdAt, scopeName, hosts: onHosts, volumes: mergeVolumes(pool.name, mine) };
+    const volumes = scope.volumes ? mergeVolumes(pool.name, mine) : null;
+    return { ...pool, createdAt, scopeName, hosts: onHosts, volumes };
   });
 }
 

@@ -15,6 +15,7 @@ import {
   VireoError,
 } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
+import { checkNetworksOffered } from './permissions/offered.ts';
 import { publishVm } from './views.ts';
 import type { VmRecord } from './vm-access.ts';
 import { randomMac } from './vm-hardware.ts';
@@ -70,6 +71,7 @@ async function reserveNic(vmId: string, position: number, input: AddNicInput): P
 /** Adds a NIC: live and to the definition on a running VM, to the definition on a stopped one. */
 export async function addNic(vm: VmRecord, user: UserView, input: AddNicInput): Promise<{ taskId: string }> {
   const agent = await prepare(vm, ['running', 'shutoff'], 'add a NIC to');
+  await checkNetworksOffered(user, vm.projectId, [input.network]);
   await checkNic(vm, input);
   const taskId = await runVmTask(vm, 'vm.attachNic', user, async (progress) => {
     const position = await vmDevices.nextNicPosition(vm.id);

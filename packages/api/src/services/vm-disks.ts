@@ -5,6 +5,7 @@
 import { vmDisks, vmHardware } from '@vireo/db';
 import { type DiskFormat, type HotplugBus, VireoError } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
+import { checkPoolsOffered } from './permissions/offered.ts';
 import { publishVm } from './views.ts';
 import { reserveResize } from './quotas/resize.ts';
 import type { VmRecord } from './vm-access.ts';
@@ -18,6 +19,7 @@ export interface AddDiskInput {
 }
 
 export async function addDisk(vm: VmRecord, user: UserView, input: AddDiskInput): Promise<{ taskId: string }> {
+  await checkPoolsOffered(user, vm.projectId, [input.pool]);
   const agent = await prepare(vm, ['running'], 'hot-add a disk to');
   // The new disk's GiB against the VM's project quota, reserved before the host makes it.
   const resize = await reserveResize(vm.id, { addDiskGiB: Math.ceil(input.sizeBytes / 1024 ** 3) });

@@ -48,9 +48,11 @@ import {
   type TemplateSource,
 } from './vm-hardware.ts';
 import { can, assertCan } from './permissions/can.ts';
+import { checkCreateChoicesOffered } from './permissions/offered.ts';
 import { publishedVisibility } from './permissions/visibility.ts';
 import { vmCost } from './quotas/policy.ts';
 import { withQuota } from './quotas/reserve.ts';
+import { templateDiskBytes } from './quotas/template-disk.ts';
 import { lockVm } from './vm-locks.ts';
 import { checkNicGroups, hostsForNics } from './vm-network.ts';
 import { recordStarts } from './vm-uptime.ts';
@@ -107,8 +109,9 @@ export async function createVm(
     groupIds,
   };
   // Reserved before anything is placed or made; given back if the VM is never recorded (once
-  // it is, deleting its row gives it back: vms.delete).
-  const cost = vmCost(input);
+  // it is, deleting its row gives it back: vms.delete). The template's disks count at their
+  // virtual size (read from a host: only for a VM in a project, the only one with a quota).
+  const cost = vmCost(input, input.projectId ? await templateDiskBytes(template, source) : 0);
   const {
     decision: placed,
     agent: placedAgent,
@@ -242,6 +245,7 @@ async function checkCreateAllowed(input: CreateVmInput, user: UserView, approved
   if (approved) return;
   if (input.projectId) await assertCan(user, 'create', { kind: 'project', id: input.projectId });
   await checkTemplateOffered(input, user);
+  await checkCreateChoicesOffered(user, input);
   if (user.role === 'admin' || !(await templates.isRestricted(input.templateId))) return;
   if (input.projectId && (await can(user, 'manage', { kind: 'project', id: input.projectId }))) return;
   throw new VireoError(

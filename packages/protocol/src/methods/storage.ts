@@ -123,4 +123,15 @@ export const storageRequests = {
   },
   /** Refused while a domain here uses it or another volume is its clone. Gone already: done. */
   'volume.delete': { params: volumeRef, result: z.object({}) },
+  /**
+   * The summed virtual size of a template's disks (pool volumes: a disk template's bases; files:
+   * a kernel template's base): what the disks made from them get, counted against disk quotas.
+   */
+  'disk.virtualSize': {
+    params: z.object({
+      volumes: z.array(volumeRef).max(32).default([]),
+      paths: z.array(normalizedPathSchema).max(4).default([]),
+    }),
+    result: z.object({ bytes: z.number().int().nonnegative() }),
+  },
 } as const;

@@ -26,6 +26,8 @@ export function PortalCreateView() {
   const [flavorId, setFlavorId] = useState('');
   const [name, setName] = useState('');
   const [start, setStart] = useState(true);
+  /** A network card on a network published to the project, besides the template's own ('' none). */
+  const [network, setNetwork] = useState('');
   const [submitted, setSubmitted] = useState(false);
   const queryClient = useQueryClient();
   // The project's use changed: the quota panels read it again.
@@ -59,11 +61,21 @@ export function PortalCreateView() {
     if (templates.length && !templates.some((t) => t.id === templateId)) setTemplateId(templates[0]?.id ?? '');
   }, [templates, templateId]);
   const flavor = data?.flavors.find((f) => f.id === flavorId);
+  const networks = (data?.networks ?? []).filter((n) => !project || n.projectIds.includes(project.id));
+  const nic = networks.some((n) => n.libvirtName === network) ? network : '';
+  // A restricted template is for the project's owners; a member asks an approver for the VM.
+  const manages = (p: typeof project) => p?.role === 'owner' || p?.role === 'admin';
+  const needsApproval = (t: { restricted: boolean }) => t.restricted && !manages(project);
+  const restricted = templates.some((t) => t.id === templateId && needsApproval(t));
 
   // The API's own rule for VM names (@vireo/protocol), so the form and the server agree.
   const nameIssue = firstIssue(vmNameSchema, name) ?? null;
-  const adding = flavor ? { Vms: 1, Vcpus: flavor.vcpus, MemoryMiB: flavor.memoryMiB } : undefined;
+  const template = templates.find((t) => t.id === templateId);
+  // The template's disks count against the disk quota at their virtual size (whole GiB).
+  const diskGiB = template?.diskBytes ? Math.ceil(template.diskBytes / 1024 ** 3) : 0;
+  const adding = flavor ? { Vms: 1, Vcpus: flavor.vcpus, MemoryMiB: flavor.memoryMiB, DiskGiB: diskGiB } : undefined;
   const over = project && adding ? overQuota(project.quota, project.used, adding) : [];
+  const asRequest = over.length > 0 || restricted;
   const sending = create.isPending || request.isPending;
   const canSend = Boolean(templateId && flavor && !nameIssue && !sending);
 
@@ -76,9 +88,10 @@ export function PortalCreateView() {
       vcpus: flavor.vcpus,
       memoryMiB: flavor.memoryMiB,
       start,
+      ...(nic ? { nics: [{ network: nic }] } : {}),
       ...(project ? { projectId: project.id } : {}),
     };
-    if (over.length > 0) request.mutate(input);
+    if (asRequest) request.mutate(input);
     else create.mutate(input);
   }
 
@@ -142,6 +155,7 @@ export function PortalCreateView() {
                   onChange={() => setTemplateId(t.id)}
                   title={t.name}
                   detail={t.description || (t.kind === 'disk' ? 'Disk image' : 'Kernel and initrd')}
+                  badge={needsApproval(t) ? 'Needs approval' : undefined}
                   testId={`portal-template-${t.name}`}
                 />
               ))}
@@ -164,6 +178,28 @@ export function PortalCreateView() {
             ))}
           </div>
         </fieldset>
+        {networks.length > 0 && (
+          <div className="max-w-md">
+            <Field label="Extra network card" hint="Besides the template's own; only networks your project offers.">
+              {(id) => (
+                <select
+                  id={id}
+                  className={inputClass}
+                  value={nic}
+                  onChange={(e) => setNetwork(e.target.value)}
+                  data-testid="portal-create-network"
+                >
+                  <option value="">None</option>
+                  {networks.map((n) => (
+                    <option key={n.libvirtName} value={n.libvirtName}>
+                      {n.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          </div>
+        )}
         <div className="max-w-md">
           <Field
             label="Name"
@@ -194,6 +230,12 @@ export function PortalCreateView() {
           <input type="checkbox" checked={start} onChange={(e) => setStart(e.target.checked)} />
           Start it once it is created
         </label>
+        {restricted && (
+          <p className="max-w-xl text-sm text-amber-800" data-testid="portal-needs-approval">
+            This template is restricted: the VM is sent as a request, and the project's approvers create it if they
+            agree.
+          </p>
+        )}
         {over.length > 0 && (
           <p className="max-w-xl text-sm text-amber-800" data-testid="portal-over-quota">
             This VM would take project {project?.name} past its quota ({over.join(', ')}). You can send it as a request:
@@ -203,7 +245,7 @@ export function PortalCreateView() {
         <ErrorText error={create.error ?? request.error} testId="portal-create-error" />
         <div className="flex gap-2">
           <button type="submit" className={btn.primary} disabled={sending} data-testid="portal-create-submit">
-            {over.length > 0
+            {asRequest
               ? request.isPending
                 ? 'Sending…'
                 : 'Submit request'
@@ -232,6 +274,7 @@ function Choice({
   onChange,
   title,
   detail,
+  badge,
   testId,
 }: {
   name: string;
@@ -239,6 +282,8 @@ function Choice({
   onChange: () => void;
   title: string;
   detail: string;
+  /** A short mark beside the title ("Needs approval"). */
+  badge?: string | undefined;
   testId: string;
 }) {
   return (
@@ -248,7 +293,14 @@ function Choice({
     >
       <input type="radio" name={name} checked={checked} onChange={onChange} className="mt-0.5" />
       <span className="min-w-0">
-        <span className="block font-medium text-zinc-900">{title}</span>
+        <span className="flex flex-wrap items-center gap-x-2 font-medium text-zinc-900">
+          {title}
+          {badge && (
+            <span className="rounded bg-amber-50 px-1.5 text-xs font-normal text-amber-800" data-testid="portal-badge">
+              {badge}
+            </span>
+          )}
+        </span>
         <span className="block text-xs text-zinc-600">{detail}</span>
       </span>
     </label>

@@ -11,6 +11,7 @@ import { ErrorText } from '../ui/error-text';
 import { formatDateTime, formatMiB } from '../ui/format';
 import { EmptyRow, PageHeader, stacked, TableHead, td as tdBase } from '../ui/page-header';
 import { DeleteTemplateButton, DeleteVersionButton } from './template-delete';
+import { TemplateRestricted } from './template-restricted';
 
 const td = `${tdBase} ${stacked.td}`;
 const COLUMNS = ['Version', 'Firmware', 'Disks (bases)', 'NICs', 'Sizing', 'VMs', 'Published'];
@@ -77,6 +78,7 @@ export function TemplatesView() {
                     direct kernel boot, no versions
                   </span>
                 )}
+                <TemplateRestricted templateId={t.id} isAdmin={isAdmin} />
                 {isAdmin && (
                   <div className="ml-auto flex items-start gap-2">
                     {t.kind === 'disk' && (

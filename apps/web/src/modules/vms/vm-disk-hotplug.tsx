@@ -1,16 +1,19 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
+import { useSession } from '../auth/use-session';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
 
 const MiB = 1024 * 1024;
 
 /**
- * "Add disk" under the Hardware section: a blank volume in the host's `default` pool, attached to
- * the running VM at once (libvirt hot-plug). Runs as a VM task, shown on the page like the others.
+ * "Add disk" under the Hardware section: a blank volume, attached to the running VM at once
+ * (libvirt hot-plug). Runs as a VM task, shown on the page like the others. Administrators use
+ * the host's `default` pool; others choose among the pools they may use (for a project member,
+ * those published to its projects: storage.list, which asks no host for them).
  */
 export function AddDiskForm({ vmId, running }: { vmId: string; running: boolean }) {
   const trpc = useTRPC();
@@ -18,6 +21,12 @@ export function AddDiskForm({ vmId, running }: { vmId: string; running: boolean 
   const id = useId();
   const [sizeGiB, setSizeGiB] = useState('1');
   const [bus, setBus] = useState<'virtio' | 'scsi'>('virtio');
+  const { user } = useSession();
+  const choosing = Boolean(user && user.role !== 'admin');
+  const pools = useQuery({ ...trpc.storage.list.queryOptions(), enabled: choosing });
+  const offered = (pools.data ?? []).map((p) => p.name);
+  const [picked, setPicked] = useState('');
+  const pool = choosing ? (offered.includes(picked) ? picked : (offered[0] ?? '')) : 'default';
   const add = useMutation(
     trpc.vm.addDisk.mutationOptions({
       onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.task.list.queryKey() }),
@@ -32,7 +41,7 @@ export function AddDiskForm({ vmId, running }: { vmId: string; running: boolean 
       data-testid="vm-add-disk"
       onSubmit={(e) => {
         e.preventDefault();
-        add.mutate({ vmId, sizeBytes, bus, format: 'qcow2', pool: 'default' });
+        add.mutate({ vmId, sizeBytes, bus, format: 'qcow2', pool });
       }}
     >
       <label className="space-y-1" htmlFor={`${id}-size`}>
@@ -48,6 +57,25 @@ export function AddDiskForm({ vmId, running }: { vmId: string; running: boolean 
           onChange={(e) => setSizeGiB(e.target.value)}
         />
       </label>
+      {choosing && (
+        <label className="space-y-1" htmlFor={`${id}-pool`}>
+          <span className="block text-xs text-zinc-600">Pool</span>
+          <select
+            id={`${id}-pool`}
+            data-testid="vm-add-disk-pool"
+            className={`${inputClass} h-8`}
+            value={pool}
+            onChange={(e) => setPicked(e.target.value)}
+          >
+            {offered.length === 0 && <option value="">{pools.isPending ? 'Loading…' : 'No pool offered'}</option>}
+            {offered.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <label className="space-y-1" htmlFor={`${id}-bus`}>
         <span className="block text-xs text-zinc-600">Bus</span>
         <select
@@ -64,12 +92,14 @@ export function AddDiskForm({ vmId, running }: { vmId: string; running: boolean 
         type="submit"
         className={btn.secondary}
         data-testid="vm-add-disk-submit"
-        disabled={!running || !valid || add.isPending}
+        disabled={!running || !valid || !pool || add.isPending}
       >
         Add disk
       </button>
       <span className="text-xs text-zinc-500">
-        {running ? 'Attached to the running VM at once, in the default pool.' : 'Start the VM to hot-add a disk.'}
+        {running
+          ? `Attached to the running VM at once${choosing ? '' : ', in the default pool'}.`
+          : 'Start the VM to hot-add a disk.'}
       </span>
       {add.error && (
         <div className="basis-full">

@@ -11,7 +11,8 @@ import { ErrorText } from '../ui/error-text';
 /**
  * "Add NIC" under the Hardware section: a network card on a network of the VM's host, with a MAC
  * Vireo chooses. Live on a running VM (libvirt hot-plug), in the definition on a stopped one.
- * Admins pick from Vireo's networks on the VM's host; others type a libvirt network name.
+ * Admins pick from Vireo's networks on the VM's host; others from the networks they may use (for
+ * a project member, those published to its projects), or type a libvirt network name when none.
  */
 export function AddNicForm({ vmId }: { vmId: string }) {
   const trpc = useTRPC();
@@ -20,8 +21,14 @@ export function AddNicForm({ vmId }: { vmId: string }) {
   const { user } = useSession();
   const isAdmin = user?.role === 'admin';
   const vm = useQuery(trpc.vm.byId.queryOptions({ vmId }));
-  const nets = useQuery({ ...trpc.network.list.queryOptions(), enabled: isAdmin });
-  const here = (nets.data ?? []).filter((n) => n.hosts.some((h) => h.hostId === vm.data?.hostId));
+  const nets = useQuery({ ...trpc.network.list.queryOptions(), enabled: Boolean(user) });
+  // Only an administrator's list names the hosts; a member's holds what it may use, hosts unnamed.
+  // (one choice per libvirt name: a cluster network is one libvirt network on every host).
+  const here = (nets.data ?? []).filter(
+    (n, i, all) =>
+      (isAdmin ? n.hosts.some((h) => h.hostId === vm.data?.hostId) : true) &&
+      all.findIndex((m) => m.libvirtName === n.libvirtName) === i,
+  );
   const [network, setNetwork] = useState('');
   const [model, setModel] = useState<'virtio' | 'e1000'>('virtio');
   const chosen = network || here[0]?.libvirtName || '';
@@ -44,7 +51,7 @@ export function AddNicForm({ vmId }: { vmId: string }) {
     >
       <label className="space-y-1" htmlFor={`${id}-network`}>
         <span className="block text-xs text-zinc-600">Network</span>
-        {isAdmin && here.length > 0 ? (
+        {here.length > 0 ? (
           <select
             id={`${id}-network`}
             data-testid="vm-add-nic-network"

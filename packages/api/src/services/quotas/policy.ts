@@ -6,17 +6,22 @@ import type { ProjectView, QuotaDelta, QuotaKind } from '@vireo/db';
 
 const GIB = 1024 ** 3;
 
-/** What a new VM takes: one VM, its vCPUs and memory, and its blank disks (whole GiB, rounded up). */
-export function vmCost(input: {
-  vcpus: number;
-  memoryMiB: number;
-  disks?: readonly { source: { kind: string; sizeBytes?: number } }[];
-}): Required<QuotaDelta> {
-  // A template's own disks are linked clones of (or copies the size of) its bases; the manager
-  // does not know their size before the host makes them, so only the disks asked for count.
+/**
+ * What a new VM takes: one VM, its vCPUs and memory, and its disks (whole GiB, rounded up once
+ * for all): the blank disks asked for and `templateDiskBytes`, the virtual size of the template's
+ * bases that its own disks get (quotas/template-disk.ts).
+ */
+export function vmCost(
+  input: {
+    vcpus: number;
+    memoryMiB: number;
+    disks?: readonly { source: { kind: string; sizeBytes?: number } }[];
+  },
+  templateDiskBytes = 0,
+): Required<QuotaDelta> {
   const diskBytes = (input.disks ?? []).reduce(
     (sum, d) => sum + (d.source.kind === 'blank' ? (d.source.sizeBytes ?? 0) : 0),
-    0,
+    templateDiskBytes,
   );
   return { Vms: 1, Vcpus: input.vcpus, MemoryMiB: input.memoryMiB, DiskGiB: Math.ceil(diskBytes / GIB), Snapshots: 0 };
 }

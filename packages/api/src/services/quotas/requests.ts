@@ -5,6 +5,7 @@
  * and creates the VM through the normal create path (owned by the requester; the quota forced
  * when still over it, and said so), a rejection carries a note. The requester gets an event.
  */
+import { checkCreateChoicesOffered } from '../permissions/offered.ts';
 import {
   type ProjectView,
   projects,
@@ -23,6 +24,7 @@ import { recordEvent } from '../views.ts';
 import { projectsWhere } from '../permissions/visibility.ts';
 import { createVm } from '../vm-service.ts';
 import { exceededKinds, quotaSummary, vmCost } from './policy.ts';
+import { templateDiskBytesOf } from './template-disk.ts';
 
 export type VmRequestItem = Omit<VmRequestView, 'input' | 'createdAt' | 'decidedAt'> & {
   createdAt: string;
@@ -39,10 +41,12 @@ function notFound(): VireoError {
   return new VireoError('NOT_FOUND', 'No such request, or it is not yours to see.', { object: 'vm' });
 }
 
-function toItem(r: VmRequestView, project: ProjectView | null): VmRequestItem {
+async function toItem(r: VmRequestView, project: ProjectView | null): Promise<VmRequestItem> {
   const { input: json, ...rest } = r;
   const input = createVmInput.parse(JSON.parse(json));
-  const cost = vmCost(input);
+  // A list must not fail while no host can read the template's bases: the cost then shows
+  // without them (approving reads them again, and reserves their true size).
+  const cost = vmCost(input, await templateDiskBytesOf(input).catch(() => 0));
   return {
     ...rest,
     createdAt: r.createdAt.toISOString(),
@@ -59,7 +63,7 @@ function toItem(r: VmRequestView, project: ProjectView | null): VmRequestItem {
 async function toItems(rows: readonly VmRequestView[]): Promise<VmRequestItem[]> {
   const ids = [...new Set(rows.map((r) => r.projectId))];
   const byId = new Map((ids.length > 0 ? await projects.list({ ids }) : []).map((p) => [p.id, p]));
-  return rows.map((r) => toItem(r, byId.get(r.projectId) ?? null));
+  return Promise.all(rows.map((r) => toItem(r, byId.get(r.projectId) ?? null)));
 }
 
 const oneItem = async (r: VmRequestView) => toItem(r, await projects.byId(r.projectId));
@@ -69,7 +73,7 @@ async function reasonsFor(input: CreateVmInput & { projectId: string }, user: Us
   const project = await projects.byId(input.projectId);
   if (!project) throw new VireoError('NOT_FOUND', 'That project does not exist (any more).', { object: 'project' });
   const reasons: string[] = [];
-  if (exceededKinds(project, vmCost(input)).length > 0) reasons.push('quota');
+  if (exceededKinds(project, vmCost(input, await templateDiskBytesOf(input))).length > 0) reasons.push('quota');
   const manages = user.role === 'admin' || (await can(user, 'manage', { kind: 'project', id: project.id }));
   if (!manages && (await templates.isRestricted(input.templateId))) reasons.push('restricted');
   return reasons;
@@ -86,6 +90,7 @@ export async function submitRequest(input: CreateVmInput, user: UserView): Promi
       object: 'template',
     });
   }
+  await checkCreateChoicesOffered(user, input);
   const reasons = await reasonsFor({ ...input, projectId }, user);
   if (reasons.length === 0) {
     throw new VireoError(
@@ -180,10 +185,9 @@ export async function approveRequest(
   }
   const project = await projects.byId(r.projectId);
   if (!project) throw new VireoError('NOT_FOUND', 'The project is gone; reject the request.', { object: 'project' });
-  const over = exceededKinds(project, vmCost(input)).length > 0;
-  const recorded = over
-    ? `${note ? `${note} ` : ''}(approved over quota: ${quotaSummary(project, vmCost(input))})`
-    : note;
+  const cost = vmCost(input, await templateDiskBytesOf(input));
+  const over = exceededKinds(project, cost).length > 0;
+  const recorded = over ? `${note ? `${note} ` : ''}(approved over quota: ${quotaSummary(project, cost)})` : note;
   if (!(await vmRequests.decide(id, { state: 'approved', approverId: user.id, note: recorded }))) {
     throw new VireoError('INVALID_STATE', 'This request was decided or cancelled just now.', { object: 'vm' });
   }
