@@ -45,6 +45,17 @@ export async function reserve(
   delta: QuotaDelta,
   opts: { force?: boolean } = {},
 ): Promise<ReserveResult> {
+  if (await tryReserve(getDb(), projectId, delta, opts)) return { ok: true };
+  return { ok: false, project: await byId(projectId) };
+}
+
+/** The conditional UPDATE itself, on `db` (a transaction's client too); did it pass? */
+export async function tryReserve(
+  db: Executor,
+  projectId: string,
+  delta: QuotaDelta,
+  opts: { force?: boolean } = {},
+): Promise<boolean> {
   const grow = amounts(delta);
   const sets = grow.map(
     ([k, n]) => Prisma.sql`${Prisma.raw(`"${USED_COLUMN[k]}"`)} = ${Prisma.raw(`"${USED_COLUMN[k]}"`)} + ${n}`,
@@ -59,9 +70,7 @@ export async function reserve(
   // Nothing to add still answers whether the project exists.
   const set = sets.length > 0 ? Prisma.join(sets, ', ') : Prisma.sql`"id" = "id"`;
   const where = Prisma.join([Prisma.sql`"id" = ${projectId}`, ...limits], ' AND ');
-  const count = await getDb().$executeRaw`UPDATE "Project" SET ${set} WHERE ${where}`;
-  if (count > 0) return { ok: true };
-  return { ok: false, project: await byId(projectId) };
+  return (await db.$executeRaw`UPDATE "Project" SET ${set} WHERE ${where}`) > 0;
 }
 
 /** Gives back what a reservation took (never below 0: a recount may have run in between). */
@@ -134,17 +143,29 @@ export async function recount(projectId: string): Promise<{ before: Usage; after
   });
 }
 
+/** What a VM's row holds against its project: one VM, its vCPUs, memory and reserved disk. */
+export function vmDelta(vm: {
+  vcpus: number;
+  memoryMiB: number;
+  reservedDiskGiB?: number;
+  snapshots?: number;
+}): QuotaDelta {
+  return {
+    Vms: 1,
+    Vcpus: vm.vcpus,
+    MemoryMiB: vm.memoryMiB,
+    DiskGiB: vm.reservedDiskGiB ?? 0,
+    Snapshots: vm.snapshots ?? 0,
+  };
+}
+
 /** The VM's share, given back in the same transaction that deletes its row (vms.delete). */
 export async function releaseVm(
   tx: Prisma.TransactionClient,
   vm: { projectId: string | null; vcpus: number; memoryMiB: number; reservedDiskGiB: number; snapshots: number },
 ): Promise<void> {
   if (!vm.projectId) return;
-  await release(
-    vm.projectId,
-    { Vms: 1, Vcpus: vm.vcpus, MemoryMiB: vm.memoryMiB, DiskGiB: vm.reservedDiskGiB, Snapshots: vm.snapshots },
-    tx,
-  );
+  await release(vm.projectId, vmDelta(vm), tx);
 }
 
 /** Records the disk GiB a VM holds (after its reservation grew or shrank). */

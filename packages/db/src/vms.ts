@@ -1,7 +1,9 @@
 import { getDb } from './client.ts';
 import type { HostStatus, VmState } from './enums.ts';
 import { mapDbErrors } from './errors.ts';
-import { releaseVm } from './quotas.ts';
+import type { ProjectView } from './projects.ts';
+import { byId as projectById } from './projects.ts';
+import { releaseVm, tryReserve, vmDelta } from './quotas.ts';
 import type { Prisma } from './generated/client.ts';
 import { type VmVisibility, vmVisibilityWhere } from './vm-visibility.ts';
 
@@ -226,6 +228,36 @@ export async function byUuid(uuid: string): Promise<VmView | null> {
 export async function byName(name: string): Promise<VmView | null> {
   const row = await getDb().vm.findUnique({ where: { name }, select: vmSelect });
   return row && toView(row);
+}
+
+/**
+ * Records a new VM and charges its project's quota for it (one VM, its vCPUs, memory and
+ * reserved disk) in the same transaction, through the quota's conditional UPDATE: a manager that
+ * dies in between leaves neither, never a charge without its VM. `force` passes the limits (an
+ * approver's over-quota approval). Refused: the project as it is now (null: it is gone).
+ * @throws DbConflictError with fields ["name"] or ["uuid"] on duplicates (nothing charged).
+ */
+export async function createCharged(
+  input: VmCreateInput & { projectId: string },
+  opts: { force?: boolean } = {},
+): Promise<{ ok: true; vm: VmView } | { ok: false; project: ProjectView | null }> {
+  const refused = new Error('quota refused');
+  try {
+    const row = await mapDbErrors(() =>
+      getDb().$transaction(async (tx) => {
+        if (!(await tryReserve(tx, input.projectId, vmDelta(input), opts))) throw refused;
+        return tx.vm.create({
+          data: { ...input, nameKey: nameKey(input.name), state: input.state ?? 'creating' },
+          select: vmSelect,
+        });
+      }),
+    );
+    return { ok: true, vm: toView(row) };
+  } catch (err) {
+    // Read after the transaction ended: on SQLite a read beside an open transaction would wait on it.
+    if (err === refused) return { ok: false, project: await projectById(input.projectId) };
+    throw err;
+  }
 }
 
 /** @throws DbConflictError with fields ["name"] or ["uuid"] on duplicates. */

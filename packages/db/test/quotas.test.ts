@@ -61,6 +61,45 @@ test('20 concurrent reservations against a quota of 3 VMs: exactly 3 pass', asyn
   assert.equal((await projects.byId(p.id))?.used.Vms, 3);
 });
 
+test('a VM recorded with its charge: 20 concurrent creates against 3 VMs make exactly 3 rows and 3 charged', async () => {
+  const p = await projects.create({ name: 'q-charged', quota: { Vms: 3, DiskGiB: 100 } });
+  const row = (i: number) => ({
+    uuid: randomUUID(),
+    name: `q-charged-${i}`,
+    templateId: template.id,
+    ownerId: owner.id,
+    vcpus: 2,
+    memoryMiB: 256,
+    projectId: p.id,
+    reservedDiskGiB: 4,
+  });
+  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => vms.createCharged(row(i))));
+  assert.equal(results.filter((r) => r.ok).length, 3);
+  const refused = results.find((r) => !r.ok);
+  assert.ok(refused && !refused.ok && refused.project?.used.Vms === 3, 'a refusal carries the project as it is');
+  const inProject = () => db.getDb().vm.findMany({ where: { projectId: p.id }, select: { id: true, name: true } });
+  assert.equal((await inProject()).length, 3);
+  assert.deepEqual((await projects.byId(p.id))?.used, { Vms: 3, Vcpus: 6, MemoryMiB: 768, DiskGiB: 12, Snapshots: 0 });
+  // A name already taken: the row is refused and so is its charge (one transaction).
+  const taken = results.find((r) => r.ok);
+  assert.ok(taken?.ok);
+  const other = (await inProject()).find((v) => v.name !== taken.vm.name);
+  assert.ok(other && (await vms.delete(other.id)));
+  await assert.rejects(
+    vms.createCharged({ ...row(99), name: taken.vm.name }),
+    (err: Error) => err.name === 'DbConflictError',
+  );
+  assert.equal((await projects.byId(p.id))?.used.Vms, 2, 'the refused row charged nothing');
+  // Forced (an approver's over-quota approval) passes the limit; a project gone is null.
+  assert.ok((await vms.createCharged(row(100), { force: true })).ok);
+  assert.ok((await vms.createCharged(row(101), { force: true })).ok);
+  assert.equal((await projects.byId(p.id))?.used.Vms, 4);
+  assert.deepEqual(await vms.createCharged({ ...row(102), projectId: 'no-such-project' }), {
+    ok: false,
+    project: null,
+  });
+});
+
 test('deleting a VM gives back its share, snapshots included; recount repairs drift', async () => {
   const p = await projects.create({ name: 'q-recount', quota: { Vms: 10 } });
   await quotas.reserve(p.id, { Vms: 2, Vcpus: 3, MemoryMiB: 512, DiskGiB: 5, Snapshots: 1 });

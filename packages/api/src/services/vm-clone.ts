@@ -24,7 +24,7 @@ import { startTask } from './tasks.ts';
 import type { VmRecord } from './vm-access.ts';
 import { applyCreated, type HardwarePlan, hardwareRequest, ownVolumes, recordHardware } from './vm-hardware.ts';
 import { vmCost } from './quotas/policy.ts';
-import { withQuota } from './quotas/reserve.ts';
+import { createVmRow } from './quotas/reserve.ts';
 import { lockVm } from './vm-locks.ts';
 import { requestCreate } from './vm-service.ts';
 import { publishVm } from './views.ts';
@@ -109,20 +109,19 @@ export async function cloneVm(
     const share = await quotas.vmShare(source.id);
     const projectId = share?.projectId ?? null;
     const cost = { ...vmCost(source), DiskGiB: share?.reservedDiskGiB ?? 0 };
-    vm = await withQuota(projectId, cost, async () =>
-      vms.create({
-        uuid,
-        name: input.name,
-        hostId,
-        templateId: source.templateId,
-        templateVersionId: null, // full copies: nothing of a template version is used
-        ownerId: user.id,
-        vcpus: source.vcpus,
-        memoryMiB: source.memoryMiB,
-        projectId,
-        reservedDiskGiB: projectId ? cost.DiskGiB : 0,
-      }),
-    );
+    // Charged in the transaction that records the clone (createVmRow).
+    vm = await createVmRow({
+      uuid,
+      name: input.name,
+      hostId,
+      templateId: source.templateId,
+      templateVersionId: null, // full copies: nothing of a template version is used
+      ownerId: user.id,
+      vcpus: source.vcpus,
+      memoryMiB: source.memoryMiB,
+      projectId,
+      reservedDiskGiB: projectId ? cost.DiskGiB : 0,
+    });
   } catch (err) {
     releaseSource();
     if (err instanceof DbConflictError) throw taken();

@@ -51,7 +51,7 @@ import { can, assertCan } from './permissions/can.ts';
 import { checkCreateChoicesOffered } from './permissions/offered.ts';
 import { publishedVisibility } from './permissions/visibility.ts';
 import { vmCost } from './quotas/policy.ts';
-import { withQuota } from './quotas/reserve.ts';
+import { createVmRow } from './quotas/reserve.ts';
 import { templateDiskBytes } from './quotas/template-disk.ts';
 import { lockVm } from './vm-locks.ts';
 import { checkNicGroups, hostsForNics } from './vm-network.ts';
@@ -108,46 +108,34 @@ export async function createVm(
     allowedHostIds: await hostsForNics([...(source?.nics ?? []), ...input.nics].map((n) => n.network)),
     groupIds,
   };
-  // Reserved before anything is placed or made; given back if the VM is never recorded (once
-  // it is, deleting its row gives it back: vms.delete). The template's disks count at their
+  // The project's quota is charged in the transaction that records the VM (createVmRow); once
+  // recorded, deleting its row gives it back (vms.delete). The template's disks count at their
   // virtual size (read from a host: only for a VM in a project, the only one with a quota).
   const cost = vmCost(input, input.projectId ? await templateDiskBytes(template, source) : 0);
-  const {
-    decision: placed,
-    agent: placedAgent,
-    vm: recorded,
-  } = await withQuota(
-    input.projectId,
-    cost,
-    async () => {
-      const decision = await placeVm(placement);
-      const host = chosenHost(decision, placement);
-      const agent = await hostAgent(host.id, host.name);
-      try {
-        const vm = await vms.create({
-          uuid: randomUUID(),
-          name: input.name,
-          hostId: host.id,
-          templateId: template.id,
-          templateVersionId: source?.versionId ?? null,
-          ownerId: user.id,
-          vcpus: input.vcpus,
-          memoryMiB: input.memoryMiB,
-          projectId: input.projectId ?? null,
-          reservedDiskGiB: input.projectId ? cost.DiskGiB : 0,
-        });
-        return { decision, agent, vm: vm as VmRecord };
-      } catch (err) {
-        if (err instanceof DbConflictError) throw nameTaken(input.name);
-        throw err;
-      }
-    },
-    { force: approval?.force ?? false },
-  );
-  let decision = placed;
-  let vm = recorded;
+  let decision = await placeVm(placement);
   let host = chosenHost(decision, placement);
-  let agent: HostAgent = placedAgent;
+  let agent: HostAgent = await hostAgent(host.id, host.name);
+  let vm: VmRecord;
+  try {
+    vm = (await createVmRow(
+      {
+        uuid: randomUUID(),
+        name: input.name,
+        hostId: host.id,
+        templateId: template.id,
+        templateVersionId: source?.versionId ?? null,
+        ownerId: user.id,
+        vcpus: input.vcpus,
+        memoryMiB: input.memoryMiB,
+        projectId: input.projectId ?? null,
+        reservedDiskGiB: input.projectId ? cost.DiskGiB : 0,
+      },
+      { force: approval?.force ?? false },
+    )) as VmRecord;
+  } catch (err) {
+    if (err instanceof DbConflictError) throw nameTaken(input.name);
+    throw err;
+  }
   // A VM created in a project with a lease policy gets the project's default lease.
   await applyDefaultLease(vm.id);
   let plan: HardwarePlan;

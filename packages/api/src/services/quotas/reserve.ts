@@ -3,7 +3,7 @@
  * (quotas.reserve is one conditional UPDATE); this turns a refusal into QUOTA_EXCEEDED with a
  * message that names the limit, the use and the request.
  */
-import { type QuotaDelta, quotas } from '@vireo/db';
+import { type ProjectView, type QuotaDelta, quotas, type VmCreateInput, type VmView, vms } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { quotaMessage } from './policy.ts';
 
@@ -14,10 +14,25 @@ export async function reserveQuota(
   opts: { force?: boolean } = {},
 ): Promise<void> {
   const result = await quotas.reserve(projectId, delta, opts);
-  if (result.ok) return;
-  if (!result.project)
-    throw new VireoError('NOT_FOUND', 'That project does not exist (any more).', { object: 'project' });
-  throw new VireoError('QUOTA_EXCEEDED', quotaMessage(result.project, delta), { object: 'project' });
+  if (!result.ok) throw quotaRefusal(result.project, delta);
+}
+
+/** Why a reservation was refused, readable: the project is gone, or which limit `delta` passes. */
+export function quotaRefusal(project: ProjectView | null, delta: QuotaDelta): VireoError {
+  if (!project) return new VireoError('NOT_FOUND', 'That project does not exist (any more).', { object: 'project' });
+  return new VireoError('QUOTA_EXCEEDED', quotaMessage(project, delta), { object: 'project' });
+}
+
+/**
+ * Records a new VM and charges its project in one transaction (vms.createCharged): no window in
+ * which a manager's death leaves a charge without its VM. A VM outside projects is just recorded.
+ */
+export async function createVmRow(input: VmCreateInput, opts: { force?: boolean } = {}): Promise<VmView> {
+  const { projectId } = input;
+  if (!projectId) return vms.create(input);
+  const created = await vms.createCharged({ ...input, projectId }, opts);
+  if (!created.ok) throw quotaRefusal(created.project, quotas.vmDelta(input));
+  return created.vm;
 }
 
 /** Runs `work` with `delta` reserved; gives it back if `work` throws. */
