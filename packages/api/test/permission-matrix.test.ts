@@ -500,3 +500,17 @@ test('networks and pools: no host names, leases or volumes reach those who may n
     'the administrator sees each network’s host',
   );
 });
+
+test('a request names only a template the project offers: unseen is missing, as for a direct create', async () => {
+  const ask = (templateId: string) =>
+    call('vmRequest.submit', 'member', {
+      name: 'asked-for',
+      templateId,
+      vcpus: 1,
+      memoryMiB: 128,
+      projectId: w.project1,
+    });
+  // Template 2 is published to no project of the member's: it does not exist for them.
+  await assert.rejects(ask(w.template2), /does not exist/);
+  assert.equal((await db.vmRequests.list({ requesterId: (w.users.member as { id: string }).id, limit: 10 })).length, 0);
+});

@@ -247,7 +247,7 @@ async function checkCreateAllowed(input: CreateVmInput, user: UserView, approved
  * A template the user may not see is missing to it; in a project, only the templates published
  * to that project are offered (administrators use any).
  */
-async function checkTemplateOffered(input: CreateVmInput, user: UserView): Promise<void> {
+export async function checkTemplateOffered(input: CreateVmInput, user: UserView): Promise<void> {
   if (user.role === 'admin') return;
   const missing = () =>
     new VireoError('NOT_FOUND', 'That template does not exist (any more). Choose another.', { object: 'template' });

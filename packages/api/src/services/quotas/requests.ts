@@ -22,7 +22,7 @@ import type { UserView } from '../../views.ts';
 import { assertCan, can } from '../permissions/can.ts';
 import { recordEvent } from '../views.ts';
 import { projectsWhere } from '../permissions/visibility.ts';
-import { createVm } from '../vm-service.ts';
+import { checkTemplateOffered, createVm } from '../vm-service.ts';
 import { exceededKinds, quotaSummary, vmCost } from './policy.ts';
 import { templateDiskBytesOf } from './template-disk.ts';
 
@@ -90,6 +90,9 @@ export async function submitRequest(input: CreateVmInput, user: UserView): Promi
       object: 'template',
     });
   }
+  // As a direct create would: a template the member may not see is missing, one not published
+  // to the project is refused (so a request cannot probe templates or ask for any of them).
+  await checkTemplateOffered(input, user);
   await checkCreateChoicesOffered(user, input);
   const reasons = await reasonsFor({ ...input, projectId }, user);
   if (reasons.length === 0) {
