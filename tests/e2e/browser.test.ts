@@ -57,6 +57,10 @@ test('log in, create and start a VM, read its screen in the console', async () =
   const csp = formPage?.headers()['content-security-policy'] ?? '';
   assert.match(csp, /script-src 'self' 'nonce-[^']+'(;|$)/, `CSP on the page: ${csp}`);
   assert.match(csp, /frame-ancestors 'none'/);
+  // The form's defaults first (a value typed before the templates load gets them put in front).
+  await page.waitForFunction(
+    () => ((document.querySelector('[data-testid="vm-memory"]') as HTMLInputElement | null)?.value ?? '') !== '',
+  );
   await page.getByTestId('vm-name').fill('<script>alert(1)</script>');
   await page.getByTestId('vm-create-submit').click();
   await page.getByTestId('field-error-name').waitFor();

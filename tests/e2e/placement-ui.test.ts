@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { admin, baseUrl, createTestVm, loginAs, removeVms, uniqueName, waitTask } from '../support/api.ts';
-import { launchChromium, logInPage } from '../support/browser.ts';
+import { launchChromium, logInPage, openNewVmForm } from '../support/browser.ts';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/e2e/placement`;
 let browser: Browser;
@@ -52,7 +52,7 @@ test('an anti-affinity group made on the Affinity page steers the create form, a
   await row.locator('[data-testid="affinity-member"]', { hasText: first.vm.name }).waitFor();
 
   // The second, with the create form's group select.
-  await page.goto(`${baseUrl()}/vms/new`);
+  await openNewVmForm(page);
   await page.getByTestId('vm-name').fill(uniqueName('apart2'));
   await page.getByTestId('vm-memory').fill('128');
   await page.getByTestId('vm-start-after').uncheck();

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { admin, baseUrl, defaultTemplate, removeVms, uniqueName } from '../support/api.ts';
+import { admin, defaultTemplate, removeVms, uniqueName } from '../support/api.ts';
 import { waitFor } from '../support/lab.ts';
-import { launchChromium, logInPage } from '../support/browser.ts';
+import { launchChromium, logInPage, openNewVmForm } from '../support/browser.ts';
 import { closeProjectsDb, grantOnProject, makeProject, removeProject } from '../support/projects.ts';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/quotas`;
@@ -60,7 +60,7 @@ test('create dialog shows usage; over quota it becomes a request; the owner appr
   const template = await defaultTemplate(root.api);
 
   const member = await userPage(memberName);
-  await member.goto(`${baseUrl()}/vms/new`);
+  await openNewVmForm(member);
   const vmName = uniqueName('qui-vm');
   await member.getByTestId('vm-name').fill(vmName);
   await member.getByTestId('vm-template').selectOption(template.id);

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { admin, uniqueName, waitTask } from '../support/api.ts';
-import { launchChromium, logInPage, openVmTab } from '../support/browser.ts';
+import { launchChromium, logInPage, openVmTab, openNewVmForm } from '../support/browser.ts';
 import { ensureHardwareFixtures, TEST_NETWORKS } from '../support/hardware-fixtures.ts';
 import { hostOfDomain, virsh } from '../support/lab.ts';
 
@@ -26,7 +26,7 @@ after(async () => browser?.close());
 
 test('create a VM with an extra disk and NIC from the form; the Hardware section shows them', async () => {
   await logInPage(page);
-  await page.goto(`${process.env.VIREO_TEST_URL}/vms/new`);
+  await openNewVmForm(page);
   const name = uniqueName('hwui');
   await page.getByTestId('vm-name').fill(name);
   // OVMF needs 256 MiB (see UEFI_MIN_MEMORY_MIB).

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { admin, uniqueName, waitTask } from '../support/api.ts';
-import { launchChromium, logInPage, openVmTab } from '../support/browser.ts';
+import { launchChromium, logInPage, openVmTab, openNewVmForm } from '../support/browser.ts';
 import { lab, waitFor } from '../support/lab.ts';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/vm-network`;
@@ -34,7 +34,7 @@ after(async () => {
 
 test('the create form takes a cloud-init seed; the VM page shows the NIC MAC and its DHCP address live', async () => {
   await logInPage(page);
-  await page.goto(`${process.env.VIREO_TEST_URL}/vms/new`);
+  await openNewVmForm(page);
   const name = uniqueName('netui');
   const hostname = `ui-${name.slice(-6).replace(/[^a-z0-9]/gi, 'x')}`;
   await page.getByTestId('vm-name').fill(name);

@@ -42,3 +42,15 @@ export async function clickMoreAction(page: Page, testId: string): Promise<void>
   if ((await more.getAttribute('aria-expanded')) !== 'true') await more.click();
   await page.getByTestId(testId).click();
 }
+
+/**
+ * Opens the New VM form and waits until it has taken the first template's defaults: the memory
+ * field is empty until the templates load, and a value typed before then got the default put in
+ * front of it on a loaded machine ("128256").
+ */
+export async function openNewVmForm(page: Page, url = baseUrl()): Promise<void> {
+  await page.goto(`${url}/vms/new`);
+  await page.waitForFunction(
+    () => ((document.querySelector('[data-testid="vm-memory"]') as HTMLInputElement | null)?.value ?? '') !== '',
+  );
+}
