@@ -31,7 +31,7 @@ async function newUser(): Promise<string> {
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   root = await admin();
-  const project = await makeProject('qui', { Vms: 2, Vcpus: 2, MemoryMiB: 1024 });
+  const project = await makeProject('qui', { Vms: 2, Vcpus: 2, MemoryMiB: 1024, DiskGiB: 100 });
   projectId = project.id;
   projectName = project.name;
   browser = await launchChromium();
@@ -75,6 +75,15 @@ test('create dialog shows usage; over quota it becomes a request; the owner appr
   assert.equal(await figure('Vcpus'), '0 + 1 / 2');
   assert.equal(await figure('MemoryMiB'), '0 + 256 / 1024');
   assert.equal(await figure('Vms'), '0 + 1 / 2');
+  // The template's disk counts, as the server will charge it (read by a host; lab quotas test
+  // checks that figure against qemu-img).
+  const { bytes } = await root.api.quota.templateDisk.query({ templateId: template.id });
+  const diskGiB = Math.ceil(bytes / 1024 ** 3);
+  assert.ok(diskGiB >= 1, 'the seeded template has a disk');
+  await waitFor(
+    'the disk bar to count the template disk',
+    async () => (await figure('DiskGiB')) === `0 + ${diskGiB} / 100`,
+  );
   assert.equal(await usage.locator('[data-over="true"]').count(), 0);
   assert.equal(await member.getByTestId('vm-create-submit').innerText(), 'Create VM');
   await member.screenshot({ path: `${artifacts}/create-within-quota.png`, fullPage: true });

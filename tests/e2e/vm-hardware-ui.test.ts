@@ -82,3 +82,30 @@ test('create a VM with an extra disk and NIC from the form; the Hardware section
   const del = await waitTask(api, (await api.vm.delete.mutate({ vmId })).taskId);
   assert.equal(del.state, 'succeeded', del.errorMessage ?? '');
 });
+
+test('sizing typed before the template list arrives is kept; the template still gets picked', async () => {
+  // Hold back the template list (a slow manager), so the user types first.
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await page.route('**/api/trpc/**', async (route) => {
+    if (route.request().url().includes('template.list')) await held;
+    await route.continue();
+  });
+  try {
+    await page.goto(`${new URL(page.url()).origin}/vms/new`);
+    await page.getByTestId('vm-memory').fill('384');
+    await page.getByTestId('vm-vcpus').fill('2');
+    assert.equal(await page.getByTestId('vm-template').inputValue(), '', 'no template yet');
+    release();
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid="vm-template"]') as HTMLSelectElement | null)?.value !== '',
+    );
+    assert.equal(await page.getByTestId('vm-memory').inputValue(), '384');
+    assert.equal(await page.getByTestId('vm-vcpus').inputValue(), '2');
+  } finally {
+    release();
+    await page.unroute('**/api/trpc/**');
+  }
+});

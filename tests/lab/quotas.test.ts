@@ -177,4 +177,16 @@ test('a disk quota one GiB short of the template’s disk refuses the create, na
     `Project ${tight.name}: 0 of ${diskGiB - 1} GiB of disk in use; this needs ${diskGiB}. Ask for more, or request approval.`,
   );
   assert.equal((await member.api.quota.usage.query({ projectId: tight.id })).used.DiskGiB, 0, 'nothing held');
+  // The create form's preview reads the same figure the server charged (read by a host).
+  const preview = await member.api.quota.templateDisk.query({ templateId });
+  assert.equal(Math.ceil(preview.bytes / 1024 ** 3), diskGiB);
+});
+
+test('the template-disk preview answers only for a template the member may see', async () => {
+  const unseen = await copyOfDefaultTemplate('qunseen');
+  cleanup.push(() => removeTemplate(unseen.id));
+  const refused = await rejection(member.api.quota.templateDisk.query({ templateId: unseen.id }));
+  assert.equal(refused.code, 'NOT_FOUND');
+  const ghost = await rejection(member.api.quota.templateDisk.query({ templateId: 'no-such-template' }));
+  assert.equal(ghost.code, 'NOT_FOUND');
 });

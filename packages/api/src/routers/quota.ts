@@ -17,6 +17,7 @@ import {
   restrictedTemplateIds,
   setTemplateRestricted,
 } from '../services/quotas/usage.ts';
+import { templateDiskFor } from '../services/quotas/template-disk.ts';
 import { rule } from '../services/permissions/rules.ts';
 import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
@@ -34,6 +35,11 @@ export const quotaRouter = router({
   /** Admin repair: recount a project's used counters from its VMs, disks and snapshots. */
   recount: adminProcedure.input(z.object({ projectId: id })).mutation(({ input }) => recountProject(input.projectId)),
   restrictedTemplates: authedProcedure.meta(rule.signedIn).query(() => restrictedTemplateIds()),
+  /** What a template's disks add to the disk quota (the create form's preview); the handler checks the template is visible. */
+  templateDisk: authedProcedure
+    .meta(rule.signedIn)
+    .input(z.object({ templateId: id, templateVersionId: id.optional() }))
+    .query(({ ctx, input }) => templateDiskFor(ctx.user, input)),
   setTemplateRestricted: adminProcedure
     .input(z.object({ templateId: id, restricted: z.boolean() }))
     .mutation(({ input }) => setTemplateRestricted(input.templateId, input.restricted)),

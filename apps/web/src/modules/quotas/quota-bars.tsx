@@ -35,14 +35,18 @@ export function overQuota(quota: QuotaLimits, used: QuotaFigures, adding: Partia
 }
 
 /** A new VM's cost as the server counts it (services/quotas/policy.ts): blank disks in whole GiB. */
-export function vmCost(input: {
-  vcpus: number;
-  memoryMiB: number;
-  disks?: readonly { source: { kind: string; sizeBytes?: number } }[];
-}): QuotaFigures {
+export function vmCost(
+  input: {
+    vcpus: number;
+    memoryMiB: number;
+    disks?: readonly { source: { kind: string; sizeBytes?: number } }[];
+  },
+  templateDiskBytes = 0,
+): QuotaFigures {
+  // As the server counts it (services/quotas/policy.ts): blank disks and the template's, in whole GiB.
   const bytes = (input.disks ?? []).reduce(
     (s, d) => s + (d.source.kind === 'blank' ? (d.source.sizeBytes ?? 0) : 0),
-    0,
+    templateDiskBytes,
   );
   return {
     Vms: 1,

@@ -18,12 +18,15 @@ export function VmCreateProject({
   setProjectId,
   templateId,
   cost,
+  templateDiskUnknown = false,
   onNeedsApproval,
 }: {
   projectId: string;
   setProjectId: (id: string) => void;
   templateId: string;
   cost: QuotaFigures | null;
+  /** No host could read the template's disk size: the bars leave it out, and say so. */
+  templateDiskUnknown?: boolean;
   onNeedsApproval: (n: NeedsApproval) => void;
 }) {
   const trpc = useTRPC();
@@ -62,6 +65,12 @@ export function VmCreateProject({
             Usage of project <span className="font-medium text-zinc-800">{project.name}</span>, with this VM:
           </p>
           <QuotaBars quota={project.quota} used={project.used} adding={cost ?? undefined} />
+          {templateDiskUnknown && (
+            <p className="mt-1 text-xs text-zinc-600" data-testid="vm-template-disk-unknown">
+              The template’s disk size could not be read now (no host answered): the disk bar leaves it out. Creating
+              counts it, and refuses if no host can read it.
+            </p>
+          )}
           {needs && (
             <p className="mt-2 text-xs text-red-700" data-testid="vm-needs-approval">
               {over.length > 0 && 'This VM would pass the project’s quota. '}

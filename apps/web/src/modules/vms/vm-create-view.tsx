@@ -77,14 +77,32 @@ export function VmCreateView() {
     }),
   );
 
-  // Pick the first template (and its sizing) once templates arrive.
+  // Pick the first template (and its sizing) once templates arrive. Sizing typed before they
+  // arrived stays: the defaults only fill what is still empty (a slow list must not turn a
+  // typed 256 into the template's 128).
   const firstTemplate = templates.data?.[0];
   useEffect(() => {
-    if (firstTemplate) setDraft((d) => (d.templateId ? d : withTemplate(d, firstTemplate)));
+    if (!firstTemplate) return;
+    setDraft((d) => {
+      if (d.templateId) return d;
+      const picked = withTemplate(d, firstTemplate);
+      return { ...picked, vcpus: d.vcpus || picked.vcpus, memoryMiB: d.memoryMiB || picked.memoryMiB };
+    });
   }, [firstTemplate]);
 
   const errors: FieldErrors = validateDraft(draft);
-  const cost = errors.vcpus || errors.memoryMiB || errors.diskSizeGiB ? null : vmCost(toInput(draft));
+  // The template's disks count against a project's disk quota (read from a host, once per version).
+  const templateDisk = useQuery(
+    trpc.quota.templateDisk.queryOptions(
+      {
+        templateId: draft.templateId,
+        ...(draft.templateVersionId ? { templateVersionId: draft.templateVersionId } : {}),
+      },
+      { enabled: Boolean(projectId && draft.templateId), staleTime: Number.POSITIVE_INFINITY, retry: false },
+    ),
+  );
+  const cost =
+    errors.vcpus || errors.memoryMiB || errors.diskSizeGiB ? null : vmCost(toInput(draft), templateDisk.data?.bytes);
   // The server refused over quota (another VM took the room meanwhile): offer the request too.
   const asRequest = needsApproval !== null || errorInfo(create.error).code === 'QUOTA_EXCEEDED';
   const pending = create.isPending || submitRequest.isPending;
@@ -247,6 +265,7 @@ export function VmCreateView() {
               }}
               templateId={draft.templateId}
               cost={cost}
+              templateDiskUnknown={templateDisk.isError}
               onNeedsApproval={setNeedsApproval}
             />
             <VmCreateHardware

@@ -6,10 +6,11 @@
  * volumes) or qemu-img (a kernel template's base file). A version's bases never change (see
  * templates.ts), so each answer is kept for the life of the process.
  */
-import { hosts, storagePools, templates, type TemplateView } from '@vireo/db';
+import { hosts, storagePools, templates, type TemplateView, type UserView } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { hostAgent } from '../agent-router.ts';
 import { hostsOf } from '../storage-pools.ts';
+import { publishedVisibility } from '../permissions/visibility.ts';
 
 const known = new Map<string, number>();
 
@@ -67,4 +68,21 @@ export async function templateDiskBytesOf(
     : await templates.latestVersion(template.id);
   if (!version || version.templateId !== template.id) return 0;
   return templateDiskBytes(template, { versionId: version.id, disks: version.disks }, timeoutMs);
+}
+
+/**
+ * The create form's quota preview: the template disk a VM from this template (version) would
+ * add, as the server will count it. A template the user may not see is missing, as in the list.
+ */
+export async function templateDiskFor(
+  user: Pick<UserView, 'id' | 'role'>,
+  input: { templateId: string; templateVersionId?: string | undefined },
+): Promise<{ bytes: number }> {
+  const visible = await publishedVisibility(user, 'template');
+  if (!('all' in visible) && !visible.ids.includes(input.templateId)) {
+    throw new VireoError('NOT_FOUND', 'That template does not exist (any more). Choose another.', {
+      object: 'template',
+    });
+  }
+  return { bytes: await templateDiskBytesOf(input, 10_000) };
 }
