@@ -3,15 +3,33 @@
  * the whole system (Users page) and on a cluster (Inventory), and removes one after a
  * confirmation; what the user may see follows at once (checked through the user's own API
  * session). A project's owner, no administrator, adds a member from the portal's link to the
- * project page, looking the user up by name; the limits stay read-only for them.
+ * project page, looking the user up by name; the limits stay read-only for them. The same owner
+ * shares one VM of the project with someone outside it from the VM's page, and an administrator
+ * grants a role on one template from the Templates page.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { admin, baseUrl, loginAs, uniqueName } from '../support/api.ts';
+import {
+  admin,
+  baseUrl,
+  defaultTemplate,
+  loginAs,
+  rejection,
+  removeVms,
+  uniqueName,
+  waitTask,
+} from '../support/api.ts';
 import { launchChromium, logInPage } from '../support/browser.ts';
-import { closeProjectsDb, grantOnProject, makeProject, removeProject } from '../support/projects.ts';
+import {
+  closeProjectsDb,
+  copyOfDefaultTemplate,
+  grantOnProject,
+  makeProject,
+  removeProject,
+  removeTemplate,
+} from '../support/projects.ts';
 
 const artifacts = `${process.env.VIREO_TEST_ARTIFACTS ?? 'test-artifacts'}/roles-ui`;
 const password = 'roles-ui-password-1';
@@ -19,6 +37,8 @@ let root: Awaited<ReturnType<typeof admin>>;
 let browser: Browser;
 const userIds: string[] = [];
 const projectIds: string[] = [];
+const vmIds: string[] = [];
+const templateIds: string[] = [];
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
@@ -28,6 +48,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  await removeVms(root.api, vmIds);
+  for (const id of templateIds) await removeTemplate(id).catch(() => {});
   const me = (await root.api.auth.me.query())?.id ?? '';
   for (const userId of userIds) await root.api.user.delete.mutate({ userId, newOwnerId: me }).catch(() => {});
   for (const id of projectIds) await removeProject(id).catch(() => {});
@@ -155,5 +177,91 @@ test("a project's owner (no administrator) adds a member from the portal; limits
   await page.getByTestId('project-members').waitFor();
   assert.equal(await page.getByTestId('member-add').count(), 0);
   assert.equal(await page.getByTestId('member-remove').count(), 0);
+  await page.close();
+});
+
+test("a project's owner shares one VM from its page; a member is not offered the panel", async () => {
+  const owner = await newUser('vmowner');
+  const member = await newUser('vmmember');
+  const friend = await newUser('vmfriend');
+  const project = await makeProject('rolesvm', { Vms: 3 });
+  projectIds.push(project.id);
+  await grantOnProject(owner.id, 'owner', project.id);
+  await grantOnProject(member.id, 'member', project.id);
+  const template = await defaultTemplate(root.api);
+  const made = await owner.session.api.vm.create.mutate({
+    name: uniqueName('rolesvm'),
+    templateId: template.id,
+    vcpus: 1,
+    memoryMiB: 128,
+    start: false,
+    projectId: project.id,
+  });
+  vmIds.push(made.vmId);
+  assert.equal((await waitTask(root.api, made.taskId)).state, 'succeeded');
+  assert.equal((await rejection(friend.session.api.vm.byId.query({ vmId: made.vmId }))).code, 'NOT_FOUND');
+
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await logInPage(page, owner.username, password);
+  await page.goto(`${baseUrl()}/vms/${made.vmId}`);
+  const panel = '[data-testid="roles-panel"][data-scope="vm"]';
+  await page.locator(panel).waitFor();
+  await grantIn(page, panel, friend.username, 'viewer');
+  await page.screenshot({ path: `${artifacts}/vm-roles.png`, fullPage: true });
+  assert.equal(
+    (await friend.session.api.vm.byId.query({ vmId: made.vmId })).id,
+    made.vmId,
+    'shared: the friend sees it',
+  );
+  const listed = await friend.session.api.vm.list.query({});
+  assert.ok(
+    listed.rows.some((v) => v.id === made.vmId),
+    'and finds it in the VM list',
+  );
+  // A viewer looks, and no more.
+  assert.equal((await rejection(friend.session.api.vm.start.mutate({ vmId: made.vmId }))).code, 'FORBIDDEN');
+
+  // Removing the role (after a confirmation) hides the VM from the friend again.
+  await page
+    .locator(`${panel} [data-testid="role-row"][data-name="${friend.username}"] [data-testid="role-remove"]`)
+    .click();
+  await page.getByTestId('role-remove-dialog').getByRole('button', { name: 'Remove role' }).click();
+  await page
+    .locator(`${panel} [data-testid="role-row"][data-name="${friend.username}"]`)
+    .waitFor({ state: 'detached' });
+  assert.equal((await rejection(friend.session.api.vm.byId.query({ vmId: made.vmId }))).code, 'NOT_FOUND');
+
+  // A member of the project runs the VM but grants nothing: no panel.
+  await page.context().clearCookies();
+  await logInPage(page, member.username, password);
+  await page.goto(`${baseUrl()}/vms/${made.vmId}`);
+  await page.getByTestId('vm-state').waitFor();
+  await page.getByTestId('vm-tabpanel-summary').waitFor();
+  assert.equal(await page.locator(panel).count(), 0);
+  await page.close();
+});
+
+test('an administrator grants a role on one template from the Templates page', async () => {
+  const user = await newUser('tpluser');
+  const template = await copyOfDefaultTemplate('rolestpl');
+  templateIds.push(template.id);
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await logInPage(page);
+  await page.goto(`${baseUrl()}/templates`);
+  const section = page.getByTestId(`template-${template.name}`);
+  await section.getByTestId('template-roles').click();
+  const panel = `[data-testid="template-${template.name}"] [data-testid="roles-panel"][data-scope="template"]`;
+  await page.locator(panel).waitFor();
+  await grantIn(page, panel, user.username, 'member');
+  await page.screenshot({ path: `${artifacts}/template-roles.png`, fullPage: true });
+  const bindings = await root.api.permission.forScope.query({ scopeKind: 'template', scopeId: template.id });
+  assert.deepEqual(
+    bindings.map((b) => [b.username, b.role]),
+    [[user.username, 'member']],
+  );
+  assert.ok(
+    (await user.session.api.template.list.query()).some((t) => t.id === template.id),
+    'the holder sees the template',
+  );
   await page.close();
 });

@@ -58,7 +58,9 @@ export function RolesPanel({
     }),
   );
   const revoke = useMutation(trpc.permission.revoke.mutationOptions({ onSuccess: () => void refresh() }));
-  const where = scopeKind === 'system' ? 'the whole system' : `${scopeKind} ${scopeName}`;
+  const where = scopeKind === 'system' ? 'the whole system' : `${scopeKind === 'vm' ? 'VM' : scopeKind} ${scopeName}`;
+  // A VM or a template holds nothing else: its roles are about it alone.
+  const leaf = scopeKind === 'vm' || scopeKind === 'template';
   // Shown only to who may manage the scope: the API refuses the list to anyone else.
   if (bindings.isError) return null;
 
@@ -136,7 +138,9 @@ export function RolesPanel({
           {lookup.hint ??
             (scopeKind === 'system'
               ? 'A role here applies to everything.'
-              : `A role here applies to everything inside ${where}.`)}
+              : leaf
+                ? `A role here applies to ${where} only${scopeKind === 'template' ? ' (its holder sees it and may create VMs from it)' : ''}.`
+                : `A role here applies to everything inside ${where}.`)}
         </span>
         <ErrorText error={grant.error ?? revoke.error ?? lookup.error} testId="role-error" />
       </form>

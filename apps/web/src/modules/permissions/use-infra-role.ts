@@ -23,3 +23,20 @@ export function useRunsHosts(): boolean {
   if (user?.role === 'admin') return true;
   return (mine.data ?? []).some((b) => INFRA_SCOPES.has(b.scopeKind) && RUNS_HOSTS.has(b.role));
 }
+
+/**
+ * Does the signed-in user manage some scope (an administrator, or an owner or admin on a project,
+ * host, cluster…)? Only they look users up (permission.findUsers), so only they are offered the
+ * roles panel of a single VM; the API checks 'manage' on the VM either way.
+ */
+export function useManagesSomeScope(): boolean {
+  const trpc = useTRPC();
+  const { user } = useSession();
+  const mine = useQuery({
+    ...trpc.permission.mine.queryOptions(),
+    enabled: !!user && user.role !== 'admin',
+    staleTime: 60_000,
+  });
+  if (user?.role === 'admin') return true;
+  return (mine.data ?? []).some((b) => b.role === 'owner' || b.role === 'admin');
+}

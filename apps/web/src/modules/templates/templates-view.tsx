@@ -11,6 +11,7 @@ import { ErrorText } from '../ui/error-text';
 import { formatDateTime, formatMiB } from '../ui/format';
 import { EmptyRow, PageHeader, stacked, TableHead, td as tdBase } from '../ui/page-header';
 import { DeleteTemplateButton, DeleteVersionButton } from './template-delete';
+import { RolesPanel } from '../permissions/roles-panel';
 import { TemplateRestricted } from './template-restricted';
 
 const td = `${tdBase} ${stacked.td}`;
@@ -27,6 +28,8 @@ export function TemplatesView() {
   const list = useQuery({ ...trpc.template.list.queryOptions(), refetchInterval: 5_000 });
   const [form, setForm] = useState<{ templateId: string | null } | null>(null);
   const [fromVm, setFromVm] = useState(false);
+  // One template's role bindings open at a time (a role there lets its holder see and use it).
+  const [rolesOf, setRolesOf] = useState<string | null>(null);
   const isAdmin = user?.role === 'admin';
   return (
     <>
@@ -81,6 +84,15 @@ export function TemplatesView() {
                 <TemplateRestricted templateId={t.id} isAdmin={isAdmin} />
                 {isAdmin && (
                   <div className="ml-auto flex items-start gap-2">
+                    <button
+                      type="button"
+                      className={btn.secondary}
+                      data-testid="template-roles"
+                      aria-expanded={rolesOf === t.id}
+                      onClick={() => setRolesOf((id) => (id === t.id ? null : t.id))}
+                    >
+                      {rolesOf === t.id ? 'Hide roles' : 'Roles'}
+                    </button>
                     {t.kind === 'disk' && (
                       <button
                         type="button"
@@ -95,6 +107,11 @@ export function TemplatesView() {
                   </div>
                 )}
               </div>
+              {rolesOf === t.id && (
+                <div className="border-t border-zinc-200 p-3">
+                  <RolesPanel scopeKind="template" scopeId={t.id} scopeName={t.name} />
+                </div>
+              )}
               {t.kind === 'disk' && <Versions template={t} isAdmin={isAdmin} />}
             </Section>
           ))}

@@ -6,6 +6,8 @@ import { useTRPC } from '@/trpc/client';
 import type { VmView } from '@/trpc/types';
 import { useSession } from '../auth/use-session';
 import { VmTagEditor } from '../bulk/vm-tags';
+import { RolesPanel } from '../permissions/roles-panel';
+import { useManagesSomeScope } from '../permissions/use-infra-role';
 import { VmLeaseCard } from '../showback/vm-lease-card';
 import { PerformancePanel } from '../stats/performance-panel';
 import { formatDateTime, formatMiB, formatPercent, formatUptime } from '../ui/format';
@@ -19,6 +21,8 @@ const ADDRESS_POLL_MS = 10_000;
 
 /** "Summary": what the VM is and does now, its tags, and its CPU, memory, disk and network graphs. */
 export function VmSummaryTab({ vm }: { vm: VmView }) {
+  // Sharing this one VM: the panel hides itself from who may not manage the VM (the API refuses).
+  const managesSomeScope = useManagesSomeScope();
   return (
     <div className="flex flex-col gap-4 xl:flex-row xl:items-start">
       <div className="w-full shrink-0 space-y-4 xl:w-96">
@@ -30,8 +34,9 @@ export function VmSummaryTab({ vm }: { vm: VmView }) {
         </Card>
         <VmLeaseCard vmId={vm.id} />
       </div>
-      <div className="min-w-0 flex-1">
+      <div className="min-w-0 flex-1 space-y-4">
         <PerformancePanel kind="vm" vmId={vm.id} memoryTotalBytes={vm.memoryMiB * 1024 * 1024} />
+        {managesSomeScope && <RolesPanel scopeKind="vm" scopeId={vm.id} scopeName={vm.name} />}
       </div>
     </div>
   );
