@@ -113,6 +113,7 @@ test('approval: a request over quota, approved by the project owner, makes a rea
   const seen = queue.find((r) => r.id === req.id);
   assert.ok(seen, 'the owner sees the request');
   assert.deepEqual(seen.cost, { Vms: 1, Vcpus: 1, MemoryMiB: 128, DiskGiB: templateDiskGiB(), Snapshots: 0 });
+  assert.equal(seen.templateDiskUnknown, false, 'a host read the template disk');
   assert.equal(seen.project?.used.Vms, 3);
   assert.equal(seen.project?.quota.Vms, 3);
   assert.equal(seen.overQuota, true);

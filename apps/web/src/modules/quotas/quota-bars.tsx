@@ -34,7 +34,7 @@ export function overQuota(quota: QuotaLimits, used: QuotaFigures, adding: Partia
   });
 }
 
-/** A new VM's cost as the server counts it (services/quotas/policy.ts): blank disks in whole GiB. */
+/** A new VM's cost as the server counts it (services/quotas/policy.ts): blank and template disks, in whole GiB. */
 export function vmCost(
   input: {
     vcpus: number;

@@ -27,8 +27,11 @@ const STATE_TONE: Record<Item['state'], Tone> = {
   cancelled: 'grey',
 };
 
-function costText(c: Item['cost']): string {
-  return `${c.Vcpus} vCPU · ${c.MemoryMiB} MiB${c.DiskGiB > 0 ? ` · ${c.DiskGiB} GiB` : ''}`;
+function costText(item: Pick<Item, 'cost' | 'templateDiskUnknown'>): string {
+  const c = item.cost;
+  const disk = c.DiskGiB > 0 ? ` · ${c.DiskGiB} GiB` : '';
+  // No host could read the template's disk now: say the figure leaves it out.
+  return `${c.Vcpus} vCPU · ${c.MemoryMiB} MiB${disk}${item.templateDiskUnknown ? ' · template disk not counted (no host could read it)' : ''}`;
 }
 
 const REASON: Record<string, string> = { quota: 'over quota', restricted: 'restricted template' };
@@ -149,7 +152,7 @@ function QueueRow({ item }: { item: Item }) {
         </div>
       </td>
       <td className={td}>{item.requesterName}</td>
-      <td className={`${td} tabular-nums`}>{costText(item.cost)}</td>
+      <td className={`${td} tabular-nums`}>{costText(item)}</td>
       <td className="border-b border-zinc-100 px-3 py-1.5">
         {item.project && (
           <QuotaBars
@@ -222,7 +225,7 @@ function MineRow({ item }: { item: Item }) {
         )}
       </td>
       <td className={td}>{item.projectName}</td>
-      <td className={`${td} tabular-nums`}>{costText(item.cost)}</td>
+      <td className={`${td} tabular-nums`}>{costText(item)}</td>
       <td className={td}>{reasonText(item.reason)}</td>
       <td className={td}>
         <Pill tone={STATE_TONE[item.state]} label={item.state} testId="request-state" />

@@ -32,10 +32,15 @@ export type VmRequestItem = Omit<VmRequestView, 'input' | 'createdAt' | 'decided
   vmName: string;
   templateId: string;
   cost: Required<QuotaDelta>;
+  /** No host could read the template's disk size now: `cost` leaves it out (approval reads it). */
+  templateDiskUnknown: boolean;
   project: Pick<ProjectView, 'quota' | 'used'> | null;
   /** Would it pass the quota now (for the approver)? */
   overQuota: boolean;
 };
+
+/** How long a request list waits for a host to read a template's disk size (it shows without it). */
+const LIST_READ_MS = 5_000;
 
 function notFound(): VireoError {
   return new VireoError('NOT_FOUND', 'No such request, or it is not yours to see.', { object: 'vm' });
@@ -44,9 +49,10 @@ function notFound(): VireoError {
 async function toItem(r: VmRequestView, project: ProjectView | null): Promise<VmRequestItem> {
   const { input: json, ...rest } = r;
   const input = createVmInput.parse(JSON.parse(json));
-  // A list must not fail while no host can read the template's bases: the cost then shows
-  // without them (approving reads them again, and reserves their true size).
-  const cost = vmCost(input, await templateDiskBytesOf(input).catch(() => 0));
+  // A list must not fail, or wait long, while no host can read the template's bases: the cost
+  // then shows without them, and says so (approving reads them again, and reserves their true size).
+  const templateBytes = await templateDiskBytesOf(input, LIST_READ_MS).catch(() => null);
+  const cost = vmCost(input, templateBytes ?? 0);
   return {
     ...rest,
     createdAt: r.createdAt.toISOString(),
@@ -54,6 +60,7 @@ async function toItem(r: VmRequestView, project: ProjectView | null): Promise<Vm
     vmName: input.name,
     templateId: input.templateId,
     cost,
+    templateDiskUnknown: templateBytes === null,
     project: project && { quota: project.quota, used: project.used },
     overQuota: project ? exceededKinds(project, cost).length > 0 : false,
   };
