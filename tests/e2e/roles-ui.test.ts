@@ -38,6 +38,8 @@ let browser: Browser;
 const userIds: string[] = [];
 const projectIds: string[] = [];
 const vmIds: string[] = [];
+/** Error texts on a page (Next's route announcer is an alert too, and says the page title). */
+const ERRORS = '[role="alert"]:not(#__next-route-announcer__)';
 const templateIds: string[] = [];
 
 before(async () => {
@@ -141,6 +143,58 @@ test('system and cluster roles: granted from the Users page and the inventory, r
     clusterOp.session.api.permission.forScope.query({ scopeKind: 'cluster', scopeId: cluster.id }),
     /role does not allow manage|FORBIDDEN/,
   );
+
+  // The operator's own console: Inventory and Hosts in the navigation, its cluster only, and no
+  // panel that fails for want of an administrator.
+  await page.context().clearCookies();
+  await logInPage(page, clusterOp.username, password);
+  await page.getByTestId('nav-inventory').click();
+  await page.locator(`[data-testid="inventory-node"][data-key="cluster:${cluster.id}"]`).click();
+  await page.getByTestId('inventory-details').waitFor();
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: `${artifacts}/operator-inventory.png`, fullPage: true });
+  const keys = await page
+    .locator('[data-testid="inventory-node"]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-key')));
+  const otherHosts = tree.hosts.filter((h) => h.clusterId !== cluster.id);
+  for (const other of otherHosts) assert.ok(!keys.includes(`host:${other.id}`), 'no host of another cluster');
+  assert.deepEqual(await page.locator(ERRORS).allInnerTexts(), [], 'no failing panel on the cluster');
+  assert.equal(await page.getByTestId('nav-networks').count(), 0, 'networks stay with administrators');
+  // Only what an operator may do is offered: previews, not settings, moves, deletes or applies.
+  await page.getByTestId('balance-preview').waitFor();
+  for (const action of ['inventory-new-datacenter', 'inventory-settings', 'inventory-rename', 'inventory-move'])
+    assert.equal(await page.getByTestId(action).count(), 0, `${action} is not offered to an operator`);
+  for (const action of ['inventory-delete', 'balance-apply', 'balance-save', 'cluster-ha-save'])
+    assert.equal(await page.getByTestId(action).count(), 0, `${action} is not offered to an operator`);
+  await page.getByTestId('nav-hosts').click();
+  await page.locator(`[data-testid="host-row"]`).first().waitFor();
+  assert.equal(await page.locator('[data-testid="host-row"]').count(), expected.length);
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: `${artifacts}/operator-hosts.png`, fullPage: true });
+  assert.deepEqual(await page.locator(ERRORS).allInnerTexts(), [], 'no failing panel on the host list');
+  await page.goto(`${baseUrl()}/hosts/${host.id}`);
+  await page.getByTestId('host-name-heading').waitFor();
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: `${artifacts}/operator-host-page.png`, fullPage: true });
+  assert.deepEqual(await page.locator(ERRORS).allInnerTexts(), [], 'no failing panel on the host page');
+  assert.equal(await page.getByTestId('enter-maintenance').count(), 0, 'maintenance needs manage on the host');
+
+  // As the cluster's owner the same user manages it: settings, rename and maintenance appear.
+  await root.api.permission.grant.mutate({
+    scopeKind: 'cluster',
+    scopeId: cluster.id,
+    userId: clusterOp.id,
+    role: 'owner',
+  });
+  await page.reload();
+  await page.getByTestId('enter-maintenance').waitFor();
+  await page.goto(`${baseUrl()}/inventory`);
+  await page.locator(`[data-testid="inventory-node"][data-key="cluster:${cluster.id}"]`).click();
+  await page.getByTestId('inventory-settings').waitFor();
+  assert.equal(await page.getByTestId('inventory-rename').count(), 1);
+  assert.equal(await page.getByTestId('balance-save').count(), 1);
+  assert.equal(await page.getByTestId('inventory-delete').count(), 0, 'deleting a cluster stays with administrators');
+  await page.screenshot({ path: `${artifacts}/cluster-owner-inventory.png`, fullPage: true });
   await page.close();
 });
 

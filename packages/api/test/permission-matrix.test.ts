@@ -514,3 +514,33 @@ test('a request names only a template the project offers: unseen is missing, as 
   await assert.rejects(ask(w.template2), /does not exist/);
   assert.equal((await db.vmRequests.list({ requesterId: (w.users.member as { id: string }).id, limit: 10 })).length, 0);
 });
+
+test('permission.can answers the caller what the policy grants, in and out of scope (the console offers buttons by it)', async () => {
+  const wrong: string[] = [];
+  for (const role of ROLE_NAMES.filter((r) => r !== 'anonymous')) {
+    for (const kind of KINDS)
+      for (const where of ['in', 'out'] as const)
+        for (const action of ALL) {
+          const input = { action, scopeKind: kind, scopeId: objectId(role, kind, where) };
+          const got = ((await call('permission.can', role, input)) as { allowed: boolean }).allowed;
+          const want = expected(role, { action, object: kind, from: 'id' }, kind, where);
+          if (got !== want) wrong.push(`${role} ${action} ${kind} ${where}: got ${got}`);
+        }
+    const system = (
+      (await call('permission.can', role, { action: 'manage', scopeKind: 'system', scopeId: '' })) as {
+        allowed: boolean;
+      }
+    ).allowed;
+    if (system !== (role === 'admin')) wrong.push(`${role} manage system: got ${system}`);
+  }
+  // A made-up id answers false, as an unseen one does: nothing to probe.
+  assert.equal(
+    (
+      (await call('permission.can', 'operator', { action: 'view', scopeKind: 'host', scopeId: 'nope' })) as {
+        allowed: boolean;
+      }
+    ).allowed,
+    false,
+  );
+  assert.deepEqual(wrong, []);
+});

@@ -6,6 +6,8 @@
 import { ROLES, roleBindings, SCOPE_KINDS, users } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { z } from 'zod';
+import { can } from '../services/permissions/can.ts';
+import { ACTIONS } from '../services/permissions/policy.ts';
 import { rule } from '../services/permissions/rules.ts';
 import { managesSomeScope } from '../services/permissions/visibility.ts';
 import { grantRole, revokeRole } from '../services/project-service.ts';
@@ -25,6 +27,20 @@ export const permissionRouter = router({
     .meta(rule.system('manage'))
     .input(z.object({ userId: id }))
     .query(({ input }) => roleBindings.forUser(input.userId)),
+  /**
+   * May the caller do this action on this object? The console asks it to offer only the buttons
+   * that would work (delegated admins see their scope's actions); the API checks each call anyway.
+   * An object the caller may not see, or that does not exist, answers false alike: nothing to probe.
+   */
+  can: authedProcedure
+    .meta(rule.self)
+    .input(z.object({ action: z.enum(ACTIONS), ...scope }))
+    .query(async ({ ctx, input }) => ({
+      allowed: await can(ctx.user, input.action, {
+        kind: input.scopeKind,
+        id: input.scopeKind === 'system' ? '' : input.scopeId,
+      }),
+    })),
   /** The caller's own roles. */
   mine: authedProcedure.meta(rule.self).query(({ ctx }) => roleBindings.forUser(ctx.user.id)),
   /**

@@ -6,7 +6,7 @@ export const metadata: Metadata = { title: 'Hosts' };
 
 export default function HostsPage() {
   return (
-    <AdminOnly title="Hosts">
+    <AdminOnly orInfraRole title="Hosts">
       <HostListView />
     </AdminOnly>
   );

@@ -6,7 +6,7 @@ export const metadata: Metadata = { title: 'Inventory' };
 
 export default function InventoryPage() {
   return (
-    <AdminOnly title="Inventory">
+    <AdminOnly orInfraRole title="Inventory">
       <InventoryView />
     </AdminOnly>
   );

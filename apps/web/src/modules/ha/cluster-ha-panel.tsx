@@ -6,6 +6,7 @@ import { useTRPC } from '@/trpc/client';
 import type { RouterOutputs } from '@/trpc/types';
 import { btn, inputClass } from '../ui/buttons';
 import { ErrorText } from '../ui/error-text';
+import { useCan } from '../permissions/use-can';
 
 type Settings = Omit<
   RouterOutputs['haSettings']['cluster'],
@@ -37,6 +38,8 @@ const FIELDS: { key: keyof Omit<Settings, 'admission'>; label: string; hint: str
 export function ClusterHaPanel({ clusterId }: { clusterId: string }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
+  // The timeouts are the administrators' (haSettings.updateCluster): others read them.
+  const editable = useCan('manage', 'system', '');
   const settings = useQuery(trpc.haSettings.cluster.queryOptions({ clusterId }));
   const report = useQuery(trpc.haSettings.admission.queryOptions({ clusterId }));
   const [form, setForm] = useState<Settings | null>(null);
@@ -87,6 +90,7 @@ export function ClusterHaPanel({ clusterId }: { clusterId: string }) {
                 max={f.max}
                 className={inputClass}
                 data-testid={`cluster-ha-${f.key}`}
+                disabled={!editable}
                 aria-invalid={!(Number.isInteger(form[f.key]) && form[f.key] >= f.min && form[f.key] <= f.max)}
                 value={Number.isNaN(form[f.key]) ? '' : form[f.key]}
                 onChange={(e) => setForm({ ...form, [f.key]: e.target.valueAsNumber })}
@@ -98,6 +102,7 @@ export function ClusterHaPanel({ clusterId }: { clusterId: string }) {
             <select
               className={inputClass}
               data-testid="cluster-ha-admission"
+              disabled={!editable}
               value={form.admission}
               onChange={(e) => setForm({ ...form, admission: e.target.value === 'refuse' ? 'refuse' : 'warn' })}
             >
@@ -105,16 +110,18 @@ export function ClusterHaPanel({ clusterId }: { clusterId: string }) {
               <option value="refuse">refuse</option>
             </select>
           </label>
-          <div className="flex items-end">
-            <button
-              type="submit"
-              className={btn.secondary}
-              data-testid="cluster-ha-save"
-              disabled={!dirty || !valid || save.isPending}
-            >
-              {save.isPending ? 'Saving…' : 'Save'}
-            </button>
-          </div>
+          {editable && (
+            <div className="flex items-end">
+              <button
+                type="submit"
+                className={btn.secondary}
+                data-testid="cluster-ha-save"
+                disabled={!dirty || !valid || save.isPending}
+              >
+                {save.isPending ? 'Saving…' : 'Save'}
+              </button>
+            </div>
+          )}
         </form>
       )}
       <div className="px-3">

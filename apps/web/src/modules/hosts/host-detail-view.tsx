@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { type ReactNode, useEffect } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { RolesPanel } from '../permissions/roles-panel';
+import { useCan } from '../permissions/use-can';
 import type { HostView } from '@/trpc/types';
 import { UsageBar } from '../ui/bars';
 import { ErrorText } from '../ui/error-text';
@@ -25,6 +26,10 @@ import { MaintenanceActions, MaintenanceBadge, MaintenancePanel } from './mainte
 export function HostDetailView({ hostId }: { hostId: string }) {
   const trpc = useTRPC();
   const hosts = useQuery(trpc.host.list.queryOptions());
+  // A delegated admin sees the actions its role allows here: maintenance needs 'manage' on the
+  // host; HA fencing and the what-if stay with administrators (the API checks each anyway).
+  const managesHost = useCan('manage', 'host', hostId);
+  const managesSystem = useCan('manage', 'system', '');
   const host = hosts.data?.find((h) => h.id === hostId);
   const now = useNow(5_000);
   useEffect(() => {
@@ -65,14 +70,14 @@ export function HostDetailView({ hostId }: { hostId: string }) {
             <Breadcrumb name={host.name} />
             <HostStatusPill status={host.status} />
             <MaintenanceBadge host={host} />
-            <HostHaBadge hostId={host.id} version={host} />
+            {managesSystem && <HostHaBadge hostId={host.id} version={host} />}
           </span>
         }
         meta={<span>{`last seen ${formatAgo(host.lastSeenAt, now)}`}</span>}
-        actions={<MaintenanceActions host={host} />}
+        actions={managesHost && <MaintenanceActions host={host} />}
       />
       <div className="min-h-0 flex-1 space-y-4 overflow-auto bg-zinc-50 p-4">
-        <HostHaBanner hostId={host.id} version={host} />
+        {managesSystem && <HostHaBanner hostId={host.id} version={host} />}
         <section className="rounded-lg border border-zinc-200 bg-white shadow-xs" aria-label="Details">
           <h2 className="border-b border-zinc-100 px-3 py-2 text-xs font-semibold tracking-wide text-zinc-500 uppercase">
             Details
@@ -80,8 +85,8 @@ export function HostDetailView({ hostId }: { hostId: string }) {
           <HostFacts host={host} />
         </section>
         <MaintenancePanel host={host} />
-        <HaWhatIfPanel hostId={host.id} />
-        <HostFencePanel hostId={host.id} version={host} />
+        {managesSystem && <HaWhatIfPanel hostId={host.id} />}
+        {managesSystem && <HostFencePanel hostId={host.id} version={host} />}
         <PerformancePanel kind="host" hostId={host.id} memoryTotalBytes={host.memoryBytes} />
         <HostActivity hostId={host.id} vmCount={host.vmCount} />
         <RolesPanel scopeKind="host" scopeId={host.id} scopeName={host.name} />

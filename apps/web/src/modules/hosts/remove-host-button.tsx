@@ -7,6 +7,7 @@ import type { HostView } from '@/trpc/types';
 import { btn } from '../ui/buttons';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorText } from '../ui/error-text';
+import { useCan } from '../permissions/use-can';
 
 type Way = 'plain' | 'force' | 'evacuate';
 
@@ -27,7 +28,9 @@ export function RemoveHostButton({ host }: { host: HostView }) {
   const online = host.status === 'online';
   const evacuated = host.maintenance === 'maintenance' && host.vmCount === 0;
   const way: Way = evacuated || (!online && host.vmCount === 0) ? 'plain' : online ? 'evacuate' : 'force';
-  if (online && !evacuated && host.vmCount === 0) return null;
+  // Removing a host is the administrators' (host.remove: manage on the system).
+  const mayRemove = useCan('manage', 'system', '');
+  if (!mayRemove || (online && !evacuated && host.vmCount === 0)) return null;
   const pending = remove.isPending || evacuate.isPending;
   const label = { plain: 'Remove', force: 'Remove with force…', evacuate: 'Evacuate and remove…' }[way];
   const vms = plan.data?.vms ?? [];

@@ -7,6 +7,7 @@ import type { RouterOutputs } from '@/trpc/types';
 import { btn, inputClass } from '../ui/buttons';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { ErrorText } from '../ui/error-text';
+import { useCan } from '../permissions/use-can';
 
 type Policies = RouterOutputs['inventory']['clusterSettings'];
 type Preview = RouterOutputs['balancer']['plan'];
@@ -30,6 +31,9 @@ const OUTCOME_CLASS: Record<string, string> = {
 export function BalancePanel({ clusterId, clusterName }: { clusterId: string; clusterName: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  // Anyone who sees the cluster previews; its managers change the settings, administrators apply.
+  const managesCluster = useCan('manage', 'cluster', clusterId);
+  const mayApply = useCan('manage', 'system', '');
   const settings = useQuery(trpc.inventory.clusterSettings.queryOptions({ clusterId }));
   const status = useQuery({
     ...trpc.balancer.status.queryOptions({ clusterId }),
@@ -108,15 +112,17 @@ export function BalancePanel({ clusterId, clusterName }: { clusterId: string; cl
           >
             {plan.isPending ? 'Planning…' : 'Preview plan'}
           </button>
-          <button
-            type="button"
-            className={btn.primary}
-            data-testid="balance-apply"
-            disabled={!preview || applicable.length === 0 || apply.isPending || Boolean(runningTaskId)}
-            onClick={() => setConfirming(true)}
-          >
-            Apply
-          </button>
+          {mayApply && (
+            <button
+              type="button"
+              className={btn.primary}
+              data-testid="balance-apply"
+              disabled={!preview || applicable.length === 0 || apply.isPending || Boolean(runningTaskId)}
+              onClick={() => setConfirming(true)}
+            >
+              Apply
+            </button>
+          )}
         </div>
       </div>
 
@@ -127,6 +133,7 @@ export function BalancePanel({ clusterId, clusterName }: { clusterId: string; cl
             <select
               className={inputClass}
               data-testid="balance-mode"
+              disabled={!managesCluster}
               value={form.balancerMode}
               onChange={(e) => setForm({ ...form, balancerMode: e.target.value as Mode })}
             >
@@ -142,6 +149,7 @@ export function BalancePanel({ clusterId, clusterName }: { clusterId: string; cl
               min={0}
               className={inputClass}
               data-testid="balance-cooldown"
+              disabled={!managesCluster}
               value={Number.isNaN(form.balancerCooldownMinutes) ? '' : form.balancerCooldownMinutes}
               onChange={(e) => setForm({ ...form, balancerCooldownMinutes: e.target.valueAsNumber })}
             />
@@ -154,6 +162,7 @@ export function BalancePanel({ clusterId, clusterName }: { clusterId: string; cl
               max={50}
               className={inputClass}
               data-testid="balance-max-moves"
+              disabled={!managesCluster}
               value={Number.isNaN(form.balancerMaxMoves) ? '' : form.balancerMaxMoves}
               onChange={(e) => setForm({ ...form, balancerMaxMoves: e.target.valueAsNumber })}
             />
@@ -166,21 +175,24 @@ export function BalancePanel({ clusterId, clusterName }: { clusterId: string; cl
               step={0.1}
               className={inputClass}
               data-testid="balance-threshold"
+              disabled={!managesCluster}
               value={Number.isNaN(form.balancerThreshold) ? '' : form.balancerThreshold}
               onChange={(e) => setForm({ ...form, balancerThreshold: e.target.valueAsNumber })}
             />
           </label>
-          <div className="flex items-end">
-            <button
-              type="button"
-              className={btn.secondary}
-              data-testid="balance-save"
-              disabled={!dirty || !valid || save.isPending}
-              onClick={() => save.mutate({ clusterId, settings: form })}
-            >
-              {save.isPending ? 'Saving…' : 'Save'}
-            </button>
-          </div>
+          {managesCluster && (
+            <div className="flex items-end">
+              <button
+                type="button"
+                className={btn.secondary}
+                data-testid="balance-save"
+                disabled={!dirty || !valid || save.isPending}
+                onClick={() => save.mutate({ clusterId, settings: form })}
+              >
+                {save.isPending ? 'Saving…' : 'Save'}
+              </button>
+            </div>
+          )}
           <p className="col-span-full text-xs text-zinc-500">{MODE_HINT[form.balancerMode]}</p>
         </div>
       )}

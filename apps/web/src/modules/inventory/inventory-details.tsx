@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { RolesPanel } from '../permissions/roles-panel';
+import { useCan } from '../permissions/use-can';
 import type { VmState } from '@/trpc/types';
 import { btn } from '../ui/buttons';
 import { ConfirmDialog } from '../ui/confirm-dialog';
@@ -51,6 +52,8 @@ function DatacenterDetails({
   onSelect: (k: string | null) => void;
 }) {
   const trpc = useTRPC();
+  // Delegated admins see only the actions their role allows (the API checks each anyway).
+  const managesSystem = useCan('manage', 'system', '');
   const refresh = useInventoryRefresh();
   const [dialog, setDialog] = useState<Dialog>(null);
   const close = () => setDialog(null);
@@ -89,15 +92,19 @@ function DatacenterDetails({
       error={remove.error}
       actions={
         <>
-          <PanelAction look="primary" testId="inventory-new-cluster" onClick={() => setDialog('create')}>
-            New cluster
-          </PanelAction>
-          <PanelAction look="secondary" testId="inventory-rename" onClick={() => setDialog('rename')}>
-            Rename
-          </PanelAction>
-          <PanelAction look="danger" testId="inventory-delete" onClick={() => setDialog('delete')}>
-            Delete
-          </PanelAction>
+          {managesSystem && (
+            <>
+              <PanelAction look="primary" testId="inventory-new-cluster" onClick={() => setDialog('create')}>
+                New cluster
+              </PanelAction>
+              <PanelAction look="secondary" testId="inventory-rename" onClick={() => setDialog('rename')}>
+                Rename
+              </PanelAction>
+              <PanelAction look="danger" testId="inventory-delete" onClick={() => setDialog('delete')}>
+                Delete
+              </PanelAction>
+            </>
+          )}
         </>
       }
     >
@@ -169,6 +176,9 @@ function DatacenterDetails({
 
 function ClusterDetails({ data, id, onSelect }: { data: TreeData; id: string; onSelect: (k: string | null) => void }) {
   const trpc = useTRPC();
+  // Delegated admins see only the actions their role allows (the API checks each anyway).
+  const managesSystem = useCan('manage', 'system', '');
+  const managesCluster = useCan('manage', 'cluster', id);
   const refresh = useInventoryRefresh();
   const [dialog, setDialog] = useState<Dialog>(null);
   const close = () => setDialog(null);
@@ -201,18 +211,31 @@ function ClusterDetails({ data, id, onSelect }: { data: TreeData; id: string; on
       error={remove.error ?? settings.error}
       actions={
         <>
-          <PanelAction look="secondary" testId="inventory-settings" disabled={!p} onClick={() => setDialog('settings')}>
-            Settings
-          </PanelAction>
-          <PanelAction look="secondary" testId="inventory-rename" onClick={() => setDialog('rename')}>
-            Rename
-          </PanelAction>
-          <PanelAction look="secondary" testId="inventory-move" onClick={() => setDialog('move')}>
-            Move
-          </PanelAction>
-          <PanelAction look="danger" testId="inventory-delete" onClick={() => setDialog('delete')}>
-            Delete
-          </PanelAction>
+          {managesCluster && (
+            <>
+              <PanelAction
+                look="secondary"
+                testId="inventory-settings"
+                disabled={!p}
+                onClick={() => setDialog('settings')}
+              >
+                Settings
+              </PanelAction>
+              <PanelAction look="secondary" testId="inventory-rename" onClick={() => setDialog('rename')}>
+                Rename
+              </PanelAction>
+            </>
+          )}
+          {managesSystem && (
+            <>
+              <PanelAction look="secondary" testId="inventory-move" onClick={() => setDialog('move')}>
+                Move
+              </PanelAction>
+              <PanelAction look="danger" testId="inventory-delete" onClick={() => setDialog('delete')}>
+                Delete
+              </PanelAction>
+            </>
+          )}
         </>
       }
     >
@@ -299,6 +322,8 @@ function ClusterDetails({ data, id, onSelect }: { data: TreeData; id: string; on
 
 function HostDetails({ data, id }: { data: TreeData; id: string }) {
   const trpc = useTRPC();
+  // Delegated admins see only the actions their role allows (the API checks each anyway).
+  const managesSystem = useCan('manage', 'system', '');
   const refresh = useInventoryRefresh();
   const [dialog, setDialog] = useState<Dialog>(null);
   const close = () => setDialog(null);
@@ -323,9 +348,11 @@ function HostDetails({ data, id }: { data: TreeData; id: string }) {
           <Link href={`/hosts/${host.id}`} className={btn.primary} data-testid="inventory-host-link">
             Open host page
           </Link>
-          <PanelAction look="secondary" testId="inventory-move" onClick={() => setDialog('move')}>
-            Move to cluster
-          </PanelAction>
+          {managesSystem && (
+            <PanelAction look="secondary" testId="inventory-move" onClick={() => setDialog('move')}>
+              Move to cluster
+            </PanelAction>
+          )}
         </>
       }
     >

@@ -11,6 +11,7 @@ import { NameDialog, useInventoryRefresh } from './inventory-dialogs';
 import { InventoryDetails } from './inventory-details';
 import { InventoryTree } from './inventory-tree';
 import { ancestorKeys, nodeKey, parseKey } from './tree-model';
+import { useCan } from '../permissions/use-can';
 
 /**
  * Inventory (issue 8): datacenters → clusters → hosts → VMs on the left, the selected node's
@@ -19,6 +20,7 @@ import { ancestorKeys, nodeKey, parseKey } from './tree-model';
  */
 export function InventoryView() {
   const trpc = useTRPC();
+  const managesSystem = useCan('manage', 'system', '');
   const tree = useQuery(trpc.inventory.tree.queryOptions());
   const [expanded, setExpanded] = useState<Set<string> | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
@@ -78,14 +80,16 @@ export function InventoryView() {
           )
         }
         actions={
-          <button
-            type="button"
-            className={btn.primary}
-            data-testid="inventory-new-datacenter"
-            onClick={() => setCreating(true)}
-          >
-            New datacenter
-          </button>
+          managesSystem && (
+            <button
+              type="button"
+              className={btn.primary}
+              data-testid="inventory-new-datacenter"
+              onClick={() => setCreating(true)}
+            >
+              New datacenter
+            </button>
+          )
         }
       />
       {tree.error && (

@@ -40,3 +40,22 @@ export function useManagesSomeScope(): boolean {
   if (user?.role === 'admin') return true;
   return (mine.data ?? []).some((b) => b.role === 'owner' || b.role === 'admin');
 }
+
+/**
+ * Does the signed-in user see some infrastructure (an administrator, or any role on a host,
+ * cluster, datacenter or the system)? Decides whether Inventory and Hosts are in the navigation:
+ * a delegated operator works there on its scope (the API filters what it sees).
+ */
+export function useSeesInfra(): boolean | undefined {
+  const trpc = useTRPC();
+  const { user } = useSession();
+  const mine = useQuery({
+    ...trpc.permission.mine.queryOptions(),
+    enabled: !!user && user.role !== 'admin',
+    staleTime: 60_000,
+  });
+  if (user?.role === 'admin') return true;
+  // Undefined until the roles are known, so a page does not flash "needs an administrator".
+  if (!mine.data) return mine.isError ? false : undefined;
+  return mine.data.some((b) => INFRA_SCOPES.has(b.scopeKind));
+}

@@ -5,6 +5,7 @@ import { usePathname } from 'next/navigation';
 import { type ReactNode, useEffect } from 'react';
 import { useFiringAlertCount } from '../alerts/alerts-view';
 import { useSession } from '../auth/use-session';
+import { useSeesInfra } from '../permissions/use-infra-role';
 import {
   AuditIcon,
   BellIcon,
@@ -33,7 +34,7 @@ interface NavItem {
   badge?: number;
 }
 
-function inventoryItems(isAdmin: boolean): NavItem[] {
+function inventoryItems(isAdmin: boolean, seesInfra: boolean): NavItem[] {
   return [
     {
       href: '/vms',
@@ -49,8 +50,9 @@ function inventoryItems(isAdmin: boolean): NavItem[] {
       testId: 'nav-templates',
       matches: (p) => p.startsWith('/templates'),
     },
-    // Hosts are infrastructure: self-service users see their VMs, not where they run.
-    ...(isAdmin
+    // Hosts are infrastructure: self-service users see their VMs, not where they run. A role on
+    // a datacenter, cluster or host (a delegated admin) brings Inventory and Hosts, for its scope.
+    ...(seesInfra
       ? [
           {
             href: '/inventory',
@@ -66,6 +68,10 @@ function inventoryItems(isAdmin: boolean): NavItem[] {
             testId: 'nav-hosts',
             matches: (p: string) => p.startsWith('/hosts'),
           },
+        ]
+      : []),
+    ...(isAdmin
+      ? [
           {
             href: '/storage',
             label: 'Storage',
@@ -196,6 +202,7 @@ export function Nav({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { user } = useSession();
   const isAdmin = user?.role === 'admin';
   const firingAlerts = useFiringAlertCount(isAdmin);
+  const seesInfra = useSeesInfra();
 
   useEffect(() => {
     if (!open) return;
@@ -224,7 +231,7 @@ export function Nav({ open, onClose }: { open: boolean; onClose: () => void }) {
         className={`${open ? 'flex' : 'hidden'} absolute inset-y-0 left-0 z-40 w-64 shrink-0 flex-col gap-0.5 border-r border-zinc-200 bg-zinc-50 p-2 shadow-xl md:static md:flex md:w-48 md:shadow-none`}
       >
         <NavHeading>Inventory</NavHeading>
-        {inventoryItems(isAdmin).map((item) => (
+        {inventoryItems(isAdmin, seesInfra === true).map((item) => (
           <NavLink key={item.href} item={item} active={item.matches(pathname)} />
         ))}
         {isAdmin && (

@@ -7,7 +7,7 @@ export const metadata: Metadata = { title: 'Host' };
 export default async function HostPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   return (
-    <AdminOnly title="Host">
+    <AdminOnly orInfraRole title="Host">
       <HostDetailView hostId={id} />
     </AdminOnly>
   );
