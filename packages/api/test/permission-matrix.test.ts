@@ -39,7 +39,9 @@ const w = {} as Record<`${Kind | 'network' | 'pool'}${1 | 2}` | 'vmPlain', strin
  * - operator holds 'operator' on cluster 1 (so on host 1 and VM 1 on it);
  * - plain holds no role: only its own VM (it holds 'owner' on it).
  */
-const EXPECTED_IN: Record<Exclude<RoleName, 'anonymous' | 'admin'>, Partial<Record<Kind, Action[]>>> = {
+/** What rules name: the scope kinds, and objects inside them (a network: its cluster's roles). */
+type ObjKind = Kind | 'network';
+const EXPECTED_IN: Record<Exclude<RoleName, 'anonymous' | 'admin'>, Partial<Record<ObjKind, Action[]>>> = {
   plain: { vm: ALL },
   viewer: { vm: ['view'], project: ['view'] },
   member: { vm: ['view', 'operate', 'create'], project: ['view', 'operate', 'create'] },
@@ -48,10 +50,11 @@ const EXPECTED_IN: Record<Exclude<RoleName, 'anonymous' | 'admin'>, Partial<Reco
     vm: ['view', 'operate', 'edit', 'create', 'delete'],
     host: ['view', 'operate', 'edit', 'create', 'delete'],
     cluster: ['view', 'operate', 'edit', 'create', 'delete'],
+    network: ['view', 'operate', 'edit', 'create', 'delete'],
   },
 };
 
-function expected(role: RoleName, perm: PermRule, kind: Kind | 'system', where: 'in' | 'out'): boolean {
+function expected(role: RoleName, perm: PermRule, kind: ObjKind | 'system', where: 'in' | 'out'): boolean {
   if (perm === 'public') return true;
   if (role === 'anonymous') return false;
   if (perm === 'self' || perm === 'signedIn' || perm === 'list') return true;
@@ -60,7 +63,7 @@ function expected(role: RoleName, perm: PermRule, kind: Kind | 'system', where: 
   return where === 'in' && (EXPECTED_IN[role][kind] ?? []).includes(perm.action);
 }
 
-function objectId(role: RoleName, kind: Kind, where: 'in' | 'out'): string {
+function objectId(role: RoleName, kind: ObjKind, where: 'in' | 'out'): string {
   if (kind === 'vm' && role === 'plain' && where === 'in') return w.vmPlain;
   return w[`${kind}${where === 'in' ? 1 : 2}`];
 }
@@ -259,7 +262,7 @@ test('every procedure × every role × in and out of scope: allowed exactly wher
   for (const [path, proc] of Object.entries(procedures)) {
     const perm = proc._def.meta?.perm;
     if (!perm) continue;
-    const cases: { kind: Kind | 'system'; where: 'in' | 'out'; input: (role: RoleName) => unknown }[] = [];
+    const cases: { kind: ObjKind | 'system'; where: 'in' | 'out'; input: (role: RoleName) => unknown }[] = [];
     if (typeof perm === 'string' || perm.object === 'system') {
       cases.push({ kind: 'system', where: 'in', input: () => ({}) });
     } else if (perm.object === 'scope') {
@@ -346,10 +349,18 @@ const LEAK_CHECKS: Record<string, LeakCheck | { skip: string }> = {
   },
   // As templates: project roles see what is published to the project (no host names: see below),
   // infrastructure roles and users with no role all.
+  // The cluster operator: its cluster's network (it manages it), no other.
   'network.list': {
     ids: (out) => (out as { id: string }[]).map((n) => n.id),
-    may: (role) => (['viewer', 'member', 'owner'].includes(role) ? [w.network1] : 'all'),
-    must: (role) => (['viewer', 'member', 'owner'].includes(role) ? [w.network1] : [w.network1, w.network2]),
+    may: (role) => (['viewer', 'member', 'owner', 'operator'].includes(role) ? [w.network1] : 'all'),
+    must: (role) =>
+      ['viewer', 'member', 'owner', 'operator'].includes(role) ? [w.network1] : [w.network1, w.network2],
+  },
+  // Where a network may be made: the operator's cluster; project roles and plain users none.
+  'network.clusters': {
+    ids: (out) => (out as { id: string }[]).map((c) => c.id),
+    may: (role) => (role === 'admin' ? 'all' : role === 'operator' ? [w.cluster1] : []),
+    must: (role) => (role === 'admin' ? [w.cluster1, w.cluster2] : role === 'operator' ? [w.cluster1] : []),
   },
   'storage.list': {
     ids: (out) => (out as { id: string }[]).map((p) => p.id),

@@ -2,7 +2,14 @@
 //   import { vms, tasks } from "@vireo/db"; await vms.byName("web-1");
 export { closeDb, defaultDatabaseUrl, getDb } from './client.ts';
 export * from './enums.ts';
-export { ROLES, type Role, type RoleBindingView, SCOPE_KINDS, type ScopeKind } from './role-bindings.ts';
+export {
+  type ObjectKind,
+  ROLES,
+  type Role,
+  type RoleBindingView,
+  SCOPE_KINDS,
+  type ScopeKind,
+} from './role-bindings.ts';
 export { PUBLICATION_KINDS, type ProjectView, type PublicationKind, QUOTA_KINDS, type Quotas } from './projects.ts';
 export type { InfraScope, VmVisibility } from './vm-visibility.ts';
 export type { Usage } from './projects.ts';

@@ -59,6 +59,31 @@ export async function list(filter: { ids?: string[] } = {}): Promise<NetworkReco
   return rows.map(toNetwork);
 }
 
+/**
+ * Ids of the networks inside some infrastructure scopes (a delegated admin's): those of the
+ * clusters and datacenters named, and those reaching the hosts named (a host network on one, or
+ * a cluster network of its cluster).
+ */
+export async function idsInScope(scope: {
+  datacenterIds: string[];
+  clusterIds: string[];
+  hostIds: string[];
+}): Promise<string[]> {
+  if (scope.datacenterIds.length + scope.clusterIds.length + scope.hostIds.length === 0) return [];
+  const rows = await getDb().network.findMany({
+    where: {
+      OR: [
+        { clusterId: { in: scope.clusterIds } },
+        { cluster: { datacenterId: { in: scope.datacenterIds } } },
+        { hostId: { in: scope.hostIds } },
+        { scope: 'cluster', cluster: { hosts: { some: { id: { in: scope.hostIds } } } } },
+      ],
+    },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
+}
+
 export async function byId(id: string): Promise<NetworkRecord | null> {
   const row = await getDb().network.findUnique({ where: { id }, select: networkSelect });
   return row && toNetwork(row);

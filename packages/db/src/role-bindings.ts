@@ -111,7 +111,13 @@ export async function removeScope(scopeKind: ScopeKind, scopeId: string): Promis
 /** The scopes that enclose an object, itself first: a binding on any of them applies to it. */
 export type ScopeRef = { kind: ScopeKind; id: string };
 
-export async function enclosingScopes(kind: ScopeKind, id: string): Promise<ScopeRef[] | null> {
+/**
+ * What a permission is asked about: a scope, or an object that lives inside one without being a
+ * scope of its own (a network: its host, else its cluster; roles are not granted on it).
+ */
+export type ObjectKind = ScopeKind | 'network';
+
+export async function enclosingScopes(kind: ObjectKind, id: string): Promise<ScopeRef[] | null> {
   const db = getDb();
   const out: ScopeRef[] = [];
   let hostId: string | null = null;
@@ -137,6 +143,13 @@ export async function enclosingScopes(kind: ScopeKind, id: string): Promise<Scop
     case 'datacenter':
       datacenterId = id;
       break;
+    case 'network': {
+      const network = await db.network.findUnique({ where: { id }, select: { clusterId: true, hostId: true } });
+      if (!network) return null;
+      hostId = network.hostId;
+      clusterId = network.clusterId;
+      break;
+    }
     case 'project':
     case 'template': {
       const exists =

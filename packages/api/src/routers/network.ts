@@ -11,6 +11,7 @@ import {
 } from '../services/networks.ts';
 import { addRule, createGroup, deleteGroup, listGroups, removeRule } from '../services/security-groups.ts';
 import { rule } from '../services/permissions/rules.ts';
+import { clustersWhere } from '../services/permissions/visibility.ts';
 import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
 const id = z.string().min(1).max(64);
@@ -25,13 +26,22 @@ const ruleInput = z.object({
   cidr: z.string().max(18).nullable().default(null),
 });
 
-/** Networks, static leases and security groups: admins manage them (they shape every host). */
+/**
+ * Networks and static leases: administrators, and delegated admins on the clusters (and hosts)
+ * the networks serve: create on the cluster, view/edit/delete on the network (its host's or
+ * cluster's roles). Security groups span clusters: administrators.
+ */
 export const networkRouter = router({
   /** The networks the caller may see: a project member's are those published to its projects. */
   list: authedProcedure.meta(rule.list('network')).query(({ ctx }) => listNetworksFor(ctx.user)),
-  /** Where a network can be made (the create form's choice). */
-  clusters: adminProcedure.query(() => clusters.list()),
-  create: adminProcedure
+  /** Where the caller may make a network (the create form's choice): clusters it may create in. */
+  clusters: authedProcedure.meta(rule.list('cluster')).query(async ({ ctx }) => {
+    const where = await clustersWhere(ctx.user, 'create');
+    const all = await clusters.list();
+    return 'all' in where ? all : all.filter((c) => where.ids.includes(c.id));
+  }),
+  create: authedProcedure
+    .meta(rule.on('create', 'cluster', 'clusterId'))
     .input(
       z.object({
         name: networkName,
@@ -48,13 +58,20 @@ export const networkRouter = router({
       }),
     )
     .mutation(({ input }) => createNetwork(input)),
-  delete: adminProcedure.input(z.object({ networkId: id })).mutation(async ({ input }) => {
-    await deleteNetwork(input.networkId);
-    return { networkId: input.networkId };
-  }),
+  delete: authedProcedure
+    .meta(rule.on('delete', 'network', 'networkId'))
+    .input(z.object({ networkId: id }))
+    .mutation(async ({ input }) => {
+      await deleteNetwork(input.networkId);
+      return { networkId: input.networkId };
+    }),
   /** Live from libvirt (dnsmasq's leases) on every online host of the network. */
-  leases: adminProcedure.input(z.object({ networkId: id })).query(({ input }) => networkLeases(input.networkId)),
-  addStaticLease: adminProcedure
+  leases: authedProcedure
+    .meta(rule.on('view', 'network', 'networkId'))
+    .input(z.object({ networkId: id }))
+    .query(({ input }) => networkLeases(input.networkId)),
+  addStaticLease: authedProcedure
+    .meta(rule.on('edit', 'network', 'networkId'))
     .input(
       z.object({
         networkId: id,
@@ -67,7 +84,8 @@ export const networkRouter = router({
       }),
     )
     .mutation(({ input: { networkId, ...lease } }) => addStaticLease(networkId, lease)),
-  removeStaticLease: adminProcedure
+  removeStaticLease: authedProcedure
+    .meta(rule.on('edit', 'network', 'networkId'))
     .input(z.object({ networkId: id, leaseId: id }))
     .mutation(({ input }) => removeStaticLease(input.networkId, input.leaseId)),
 

@@ -28,7 +28,7 @@ import {
 } from '@vireo/protocol';
 import { hostAgent } from './agent-router.ts';
 import type { PermissionUser } from './permissions/can.ts';
-import { infraVisibility, publishedVisibility } from './permissions/visibility.ts';
+import { infraVisibility, networkVisibility } from './permissions/visibility.ts';
 import { toRules } from './security-groups.ts';
 import { checkNetworkRange, checkStaticAddress, formatCidr, gateway, parseCidr } from './network-ipam.ts';
 
@@ -220,14 +220,17 @@ export interface NetworkView extends NetworkRecord {
 }
 
 /**
- * The networks a user may see (publishedVisibility: a project member, those published to its
- * projects), each with only the hosts it may see (infraVisibility: none for a member, so no host
- * name reaches it and no host is asked); static leases (other VMs' addresses) for full views only.
+ * The networks a user may see (networkVisibility: a project member, those published to its
+ * projects; a delegated admin, those of its scope), each with only the hosts it may see
+ * (infraVisibility: none for a member, so no host name reaches it and no host is asked); static
+ * leases (other VMs' addresses) only where the user holds a role on the network's infrastructure.
  */
 export async function listNetworksFor(user: PermissionUser): Promise<NetworkView[]> {
-  const [visible, infra] = await Promise.all([publishedVisibility(user, 'network'), infraVisibility(user)]);
+  const [visible, infra] = await Promise.all([networkVisibility(user), infraVisibility(user)]);
   const rows = await listNetworks({ ...('ids' in visible ? { ids: visible.ids } : {}), hosts: infra });
-  return 'all' in infra ? rows : rows.map((n) => ({ ...n, staticLeases: [] }));
+  if ('all' in infra) return rows;
+  const managed = new Set(await networks.idsInScope(infra));
+  return rows.map((n) => (managed.has(n.id) ? n : { ...n, staticLeases: [] }));
 }
 
 /** Every network with each target host's live state (one `network.list` per online host). */

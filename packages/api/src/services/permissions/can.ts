@@ -2,13 +2,14 @@
  * The one permission question (issue 10): may this user do this action on this object?
  * Everything that authorises asks it here; policy.ts says what each role allows.
  */
-import { roleBindings, type ScopeKind, vms } from '@vireo/db';
+import { type ObjectKind, roleBindings, type ScopeKind, vms } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import type { UserView } from '../../views.ts';
 import { type Action, type Grant, grantsAllow } from './policy.ts';
 
 export type PermissionUser = Pick<UserView, 'id' | 'role'>;
-export type ObjectRef = { kind: ScopeKind; id: string };
+/** A scope, or an object inside one (a network): see roleBindings.enclosingScopes. */
+export type ObjectRef = { kind: ObjectKind; id: string };
 
 /** The user's grants: its role bindings, plus 'admin' on the system for an administrator. */
 export async function grantsOf(user: PermissionUser): Promise<Grant[]> {

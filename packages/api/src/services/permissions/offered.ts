@@ -8,7 +8,7 @@
 import { networks, projects, storagePools } from '@vireo/db';
 import { libvirtNetworkName, VireoError } from '@vireo/protocol';
 import type { PermissionUser } from './can.ts';
-import { publishedVisibility } from './visibility.ts';
+import { networkVisibility, publishedVisibility } from './visibility.ts';
 
 const notPublished = (what: string, name: string) =>
   new VireoError(
@@ -24,7 +24,7 @@ export async function checkNetworksOffered(
   names: readonly string[],
 ): Promise<void> {
   if (names.length === 0 || user.role === 'admin') return;
-  const visible = await publishedVisibility(user, 'network');
+  const visible = await networkVisibility(user);
   if ('all' in visible) return;
   const seen = await networks.list({ ids: visible.ids });
   for (const name of new Set(names)) {

@@ -12,7 +12,7 @@
  * - { action, object: 'system' }: the action on the whole system (admins; 'manage' on system).
  * - { action, object, from }: the action on the object whose id is the raw input's `from` field.
  */
-import { SCOPE_KINDS, type ScopeKind } from '@vireo/db';
+import { type ObjectKind, SCOPE_KINDS, type ScopeKind } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { assertCan, type PermissionUser } from './can.ts';
 import type { Action } from './policy.ts';
@@ -23,7 +23,7 @@ export type PermRule =
   | 'signedIn'
   | 'list'
   | { action: Action; object: 'system' }
-  | { action: Action; object: Exclude<ScopeKind, 'system'>; from: string }
+  | { action: Action; object: Exclude<ObjectKind, 'system'>; from: string }
   /** Role bindings: the scope is the input's `scopeKind` and `scopeId` (system: scopeId ''). */
   | { action: Action; object: 'scope' };
 
@@ -39,7 +39,7 @@ export const rule = {
   signedIn: { perm: 'signedIn' } as Meta,
   list: (object: string): Meta => ({ perm: 'list', object }),
   system: (action: Action): Meta => ({ perm: { action, object: 'system' } }),
-  on: (action: Action, object: Exclude<ScopeKind, 'system'>, from: string): Meta => ({
+  on: (action: Action, object: Exclude<ObjectKind, 'system'>, from: string): Meta => ({
     perm: { action, object, from },
   }),
   vm: (action: Action): Meta => ({ perm: { action, object: 'vm', from: 'vmId' } }),

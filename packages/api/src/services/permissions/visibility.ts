@@ -2,7 +2,15 @@
  * What a user may see, as filters the database applies (issue 10): lists never load everything
  * to filter it here. One function per kind of object; every list of VMs uses vmVisibility.
  */
-import { hosts, type InfraScope, type PublicationKind, projects, type VmVisibility } from '@vireo/db';
+import {
+  clusters,
+  hosts,
+  type InfraScope,
+  networks,
+  type PublicationKind,
+  projects,
+  type VmVisibility,
+} from '@vireo/db';
 import { type PermissionUser, grantsOf } from './can.ts';
 import { type Action, roleAllows } from './policy.ts';
 
@@ -96,6 +104,41 @@ export async function publishedVisibility(
   if (s.projectIds.length === 0 && s.templateIds.length === 0) return { all: true };
   const published = await projects.publishedIds(s.projectIds, kind);
   return { ids: kind === 'template' ? [...new Set([...published, ...s.templateIds])] : published };
+}
+
+/**
+ * Networks a user may see: all for administrators, a role on the system and users with no role
+ * (as publishedVisibility); for roles on datacenters, clusters or hosts, the networks there (a
+ * delegated admin manages its clusters' networks); for project roles, those published to the
+ * projects. Both, for a user holding both.
+ */
+export async function networkVisibility(user: PermissionUser): Promise<{ all: true } | { ids: string[] }> {
+  if (user.role === 'admin') return { all: true };
+  const s = await viewScopes(user);
+  if (s.system) return { all: true };
+  const infra = s.datacenterIds.length + s.clusterIds.length + s.hostIds.length > 0;
+  if (!infra && s.projectIds.length === 0 && s.templateIds.length === 0) return { all: true };
+  const [published, inScope] = await Promise.all([
+    s.projectIds.length > 0 ? projects.publishedIds(s.projectIds, 'network') : Promise.resolve([]),
+    networks.idsInScope(s),
+  ]);
+  return { ids: [...new Set([...published, ...inScope])] };
+}
+
+/**
+ * Clusters where the user may do `action` (network.create's choice of cluster): all for an
+ * administrator or a role on the system allowing it; else those under datacenter and cluster
+ * roles that allow it (a role on one host does not reach its cluster).
+ */
+export async function clustersWhere(user: PermissionUser, action: Action): Promise<{ all: true } | { ids: string[] }> {
+  if (user.role === 'admin') return { all: true };
+  const grants = (await grantsOf(user)).filter((g) => roleAllows(g.role, action));
+  if (grants.some((g) => g.scopeKind === 'system')) return { all: true };
+  const clusterIds = grants.filter((g) => g.scopeKind === 'cluster').map((g) => g.scopeId);
+  const datacenterIds = grants.filter((g) => g.scopeKind === 'datacenter').map((g) => g.scopeId);
+  const under =
+    datacenterIds.length > 0 ? (await clusters.list()).filter((c) => datacenterIds.includes(c.datacenterId)) : [];
+  return { ids: [...new Set([...clusterIds, ...under.map((c) => c.id)])] };
 }
 
 export type VmFacts = { id: string; ownerId: string; projectId: string | null; hostId: string | null };
