@@ -123,6 +123,16 @@ test('API tokens: read reads, write writes, read is refused a mutation; revoked 
     password: 'stolen-password-1',
   });
   assert.equal(reset.status, 403);
+  // Nor new access of other kinds: enrollment tokens, re-install grants, console share links.
+  for (const [path, input] of [
+    ['host.createEnrollmentToken', {}],
+    ['host.allowReinstall', { hostId: 'any-host' }],
+    ['consoleShare.create', { vmId: 'any-vm', expiresInMinutes: 60 }],
+  ] as const) {
+    const minted = await call(adminToken.token, 'mutation', path, input);
+    assert.equal(minted.status, 403, path);
+    assert.match(minted.body.error?.message ?? '', /browser session/, path);
+  }
   // ...but an admin's token does read admin things (the audit log, for a SIEM).
   assert.equal((await call(adminToken.token, 'query', 'audit.search', { limit: 5 })).status, 200);
 
@@ -131,6 +141,8 @@ test('API tokens: read reads, write writes, read is refused a mutation; revoked 
   const revoked = await call(write.token, 'query', 'vm.list');
   assert.equal(revoked.status, 401);
   assert.equal(revoked.body.error?.data?.vireoCode, 'UNAUTHORIZED');
+  // A script is told its token is the problem, not asked to log in.
+  assert.match(revoked.body.error?.message ?? '', /API token is unknown, revoked or expired/);
 
   // Expired: UNAUTHORIZED.
   const expired = await db.apiTokens.create({

@@ -9,7 +9,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { admin, baseUrl, createTestVm, loginAs, rejection, uniqueName, waitTask } from '../support/api.ts';
+import {
+  admin,
+  baseUrl,
+  createTestVm,
+  loginAs,
+  rejection,
+  uniqueName,
+  waitTask,
+  watchChanges,
+} from '../support/api.ts';
 import { guestRun, serialText } from '../support/guest-serial.ts';
 import { hostOfDomain, type LabHost, waitFor } from '../support/lab.ts';
 
@@ -270,4 +279,67 @@ test('the public endpoint is rate limited per address', async () => {
   assert.ok(statuses.includes(403), 'the first guesses are simply refused');
   assert.equal(statuses.at(-1), 429, 'then the address is throttled');
   assert.equal(await openShared('guess-other'), 403, 'another address is not');
+});
+
+test('a link stops working when its maker loses access to the VM, not only when revoked', async () => {
+  const username = uniqueName('lender')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 20);
+  const user = await owner.api.user.create.mutate({ username, password: 'lender-password-1', role: 'user' });
+  const binding = await owner.api.permission.grant.mutate({
+    scopeKind: 'vm',
+    scopeId: vmId,
+    userId: user.id,
+    role: 'operator',
+  });
+  const lender = await loginAs(username, 'lender-password-1');
+  const made = await lender.api.consoleShare.create.mutate({ vmId, expiresInMinutes: 15 });
+  const token = made.pagePath.split('#')[1] ?? '';
+  const open = await openShared(token);
+  assert.ok(open instanceof RawRfb, `the link opens while its maker may operate the VM (got ${open})`);
+  open.ws.close();
+  await owner.api.permission.revoke.mutate({ scopeKind: 'vm', scopeId: vmId, bindingId: binding.id });
+  assert.equal(await openShared(token), 403, 'the maker lost the VM: so does its link');
+  await owner.api.user.delete.mutate({ userId: user.id }).catch(() => {});
+});
+
+test("an open live stream stops showing a VM within seconds of its viewer's role being removed", async () => {
+  const username = uniqueName('watcher')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 20);
+  const user = await owner.api.user.create.mutate({ username, password: 'watcher-password-1', role: 'user' });
+  const binding = await owner.api.permission.grant.mutate({
+    scopeKind: 'vm',
+    scopeId: vmId,
+    userId: user.id,
+    role: 'viewer',
+  });
+  const watcher = await loginAs(username, 'watcher-password-1');
+  const seen: string[] = [];
+  const stop = watchChanges(watcher.api, (c) => {
+    if (c.kind === 'vm' && c.vm.id === vmId) seen.push(c.vm.tags.join(','));
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 1000)); // the stream is up
+    await owner.api.tag.add.mutate({ vmId, tag: 'seen-live' });
+    await waitFor('the viewer to see the change', async () => seen.some((t) => t.includes('seen-live')), 10_000);
+    await owner.api.permission.revoke.mutate({ scopeKind: 'vm', scopeId: vmId, bindingId: binding.id });
+    await new Promise((r) => setTimeout(r, 3500)); // past the stream's 3 s re-read
+    await owner.api.tag.add.mutate({ vmId, tag: 'after-revoke' });
+    await owner.api.tag.add.mutate({ vmId, tag: 'after-revoke-2' });
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.deepEqual(
+      seen.filter((t) => t.includes('after-revoke')),
+      [],
+      'no change of the VM reaches the stream once the role is gone',
+    );
+  } finally {
+    stop();
+    await owner.api.tag.remove.mutate({ vmId, tag: 'seen-live' }).catch(() => {});
+    await owner.api.tag.remove.mutate({ vmId, tag: 'after-revoke' }).catch(() => {});
+    await owner.api.tag.remove.mutate({ vmId, tag: 'after-revoke-2' }).catch(() => {});
+    await owner.api.user.delete.mutate({ userId: user.id }).catch(() => {});
+  }
 });

@@ -32,6 +32,8 @@ export interface Context {
    * allowed call instead of running it. Never set for real requests.
    */
   permissionProbe?: boolean;
+  /** The request sent `Authorization: Bearer` with a token that is not (or no longer) valid. */
+  bearerRefused?: boolean;
 }
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
@@ -85,6 +87,7 @@ export async function createContext({ req, res }: { req: IncomingMessage; res: S
     user: found?.user ?? null,
     session: found?.auth.kind === 'session' ? { id: found.auth.sessionId } : null,
     auth: found?.auth ?? null,
+    bearerRefused: !found && bearerToken(req) !== undefined,
     client: clientInfo(req),
     cookie: (name) => readCookie(req.headers.cookie, name),
     setCookie: (value) => {

@@ -144,7 +144,12 @@ export const PROBE_ALLOWED = 'vireo:permission-probe:allowed';
  * object's id from the raw input, so a denied call reaches neither validation nor the handler.
  * A procedure without a rule is refused. In probe mode an allowed call stops here.
  */
+/** A script whose token no longer works is told so, not asked to log in (it has no session). */
+const TOKEN_REFUSED =
+  'This API token is unknown, revoked or expired, or its user is disabled. Make a new one under Account → API tokens.';
+
 const permissions = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
+  if (!ctx.user && ctx.bearerRefused && meta?.perm !== 'public') throw new VireoError('UNAUTHORIZED', TOKEN_REFUSED);
   await checkRule(path, meta?.perm, ctx.user, getRawInput);
   if (ctx.permissionProbe) {
     // A middleware may answer for the procedure; tRPC only reads `ok` and `data` of the result.

@@ -555,3 +555,37 @@ test('permission.can answers the caller what the policy grants, in and out of sc
   );
   assert.deepEqual(wrong, []);
 });
+
+test('project names are unique whatever their case: create and rename answer CONFLICT, not a server error', async () => {
+  const conflict = (err: unknown) =>
+    err instanceof TRPCError && err.code === 'CONFLICT' && /exists already/.test(err.message);
+  await assert.rejects(call('project.update', 'admin', { projectId: w.project1, name: 'P2' }), conflict);
+  await assert.rejects(call('project.update', 'owner', { projectId: w.project1, name: 'p2' }), conflict);
+  await assert.rejects(call('project.create', 'admin', { name: 'P1' }), conflict);
+  // Its own name in another case is a rename, not a conflict.
+  await call('project.update', 'admin', { projectId: w.project1, name: 'P1' });
+  await call('project.update', 'admin', { projectId: w.project1, name: 'p1' });
+});
+
+test("a project's people create in their projects: no VM outside them, so none escapes the quota", async () => {
+  const { mayCreateOutsideProjects } = await import('../src/services/permissions/visibility.ts');
+  const outside = async (role: RoleName) =>
+    mayCreateOutsideProjects(w.users[role] as { id: string; role: 'admin' | 'user' });
+  assert.deepEqual(
+    {
+      plain: await outside('plain'),
+      viewer: await outside('viewer'),
+      member: await outside('member'),
+      owner: await outside('owner'),
+      operator: await outside('operator'),
+      admin: await outside('admin'),
+    },
+    // The cluster operator creates on its infrastructure; a user with no role, as before projects.
+    { plain: true, viewer: false, member: false, owner: false, operator: true, admin: true },
+  );
+  const input = { name: 'escape-quota', templateId: w.template1, vcpus: 8, memoryMiB: 2048, start: false };
+  for (const role of ['member', 'owner'] as const) {
+    await assert.rejects(call('vm.create', role, input), /Choose one of your projects/, role);
+  }
+  assert.equal(await db.vms.byName('escape-quota'), null, 'nothing was made');
+});

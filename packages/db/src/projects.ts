@@ -110,6 +110,16 @@ export async function byName(name: string): Promise<ProjectView | null> {
   return row ? toView(row) : null;
 }
 
+/**
+ * The project whose name is this one ignoring case, if any: "Dev" and "dev" side by side would
+ * be told apart by no one (SQLite and PostgreSQL compare case differently, so compared here).
+ */
+export async function nameHolder(name: string): Promise<{ id: string; name: string } | null> {
+  const wanted = name.toLowerCase();
+  const rows = await getDb().project.findMany({ select: { id: true, name: true } });
+  return rows.find((r) => r.name.toLowerCase() === wanted) ?? null;
+}
+
 /** All projects, or only these ids (a user's), by name. */
 export async function list(filter: { ids?: string[] } = {}): Promise<ProjectView[]> {
   const rows = await getDb().project.findMany({

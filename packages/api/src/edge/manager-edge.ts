@@ -145,6 +145,13 @@ function createTrpcHandler(allowedOrigins: string[]) {
     createContext,
     basePath: TRPC_PREFIX,
     maxBatchSize: MAX_TRPC_BATCH,
+    // An error that is not a domain error (VireoError) nor tRPC's own is a bug or a failure the
+    // user is told only "failed on the server" about: its details go to the manager's log.
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof VireoError)) {
+        console.error(`[trpc] ${path ?? '(unknown procedure)'} failed:`, error.cause ?? error);
+      }
+    },
     responseMeta({ errors }) {
       const throttled = errors.map((e) => e.cause).find((c) => c instanceof LoginThrottledError);
       return throttled ? { headers: { 'retry-after': String(throttled.retryAfterS) } } : {};

@@ -7,7 +7,7 @@ import {
   SHARE_MIN_MINUTES,
 } from '../services/console-share.ts';
 import { rule } from '../services/permissions/rules.ts';
-import { authedProcedure, router } from '../trpc.ts';
+import { authedProcedure, router, sessionProcedure } from '../trpc.ts';
 
 const vmId = z.string().min(1).max(128);
 
@@ -17,8 +17,11 @@ export const consoleShareRouter = router({
     .meta(rule.vm('operate'))
     .input(z.object({ vmId }))
     .query(({ input }) => listShareLinks(input.vmId)),
-  /** The token is in the answer once; only its hash is kept. */
-  create: authedProcedure
+  /**
+   * The token is in the answer once; only its hash is kept. A link is new access that needs no
+   * login: never made through an API token (a leaked token must not mint more access).
+   */
+  create: sessionProcedure
     .meta(rule.vm('operate'))
     .input(
       z.object({

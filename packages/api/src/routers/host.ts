@@ -19,7 +19,7 @@ import {
 import { hostHistory } from '../services/stats-history.ts';
 import { statsRangeInput } from '../schemas/stats.ts';
 import { rule } from '../services/permissions/rules.ts';
-import { adminProcedure, router } from '../trpc.ts';
+import { adminProcedure, router, sessionAdminProcedure } from '../trpc.ts';
 
 const id = z.string().min(1).max(64);
 
@@ -31,14 +31,16 @@ export const hostRouter = router({
     .input(z.object({ hostId: id, range: statsRangeInput }))
     .query(({ input }) => hostHistory(input.hostId, input.range)),
   /** A one-time token an agent exchanges for its host credential (valid VIREO_ENROLLMENT_TOKEN_TTL_H). */
-  createEnrollmentToken: adminProcedure.mutation(({ ctx }) => createEnrollmentToken(ctx.user.id)),
+  // Enrollment tokens and re-install grants let a machine become a host: new access, so never
+  // through an API token (a leaked token must not enroll a rogue host).
+  createEnrollmentToken: sessionAdminProcedure.mutation(({ ctx }) => createEnrollmentToken(ctx.user.id)),
   /** Recent tokens (never their secrets) and the open re-install grants. */
   enrollment: adminProcedure.query(() => listEnrollment()),
   revokeEnrollmentToken: adminProcedure
     .input(z.object({ tokenId: id }))
     .mutation(({ input }) => revokeEnrollmentToken(input.tokenId)),
   /** Lets an enrollment token re-enroll this host (replacing its credential) for a limited time. */
-  allowReinstall: adminProcedure
+  allowReinstall: sessionAdminProcedure
     .input(z.object({ hostId: id }))
     .mutation(({ ctx, input }) => allowReinstall(input.hostId, ctx.user)),
   /** Removes a host that is offline and has no VMs (a decommissioned or dead machine). */

@@ -21,12 +21,12 @@ const watchStatsInput = z.object({
  * Whether a change is visible to this user: admins all; others the VMs they may see
  * (vmMatcher), their own tasks, and removals of VMs this stream showed them.
  */
-function visibility(user: { id: string; role: string }, sees: (vm: VmFacts) => boolean) {
+function visibility(user: { id: string; role: string }, sees: () => (vm: VmFacts) => boolean) {
   const shown = new Set<string>();
   return (change: LiveChange): boolean => {
     if (user.role === 'admin') return true;
     if (change.kind === 'vm') {
-      if (!sees(change.vm)) return false;
+      if (!sees()(change.vm)) return false;
       shown.add(change.vm.id);
       return true;
     }
@@ -43,6 +43,9 @@ function forViewer(change: LiveChange, role: string): LiveChange {
 
 let seq = 0;
 
+/** How old a stream's answer to "which VMs may this user see" may get (roles change under it). */
+const MATCHER_MAX_AGE_MS = 3_000;
+
 export const liveRouter = router({
   /**
    * The one live stream of a browser tab, over SSE: every inventory change as it happens and,
@@ -58,10 +61,18 @@ export const liveRouter = router({
       // is then refused, instead of a revoked user watching changes with the role they had.
       const ended = new AbortController();
       const untrack = trackSessionConnection(ctx.session.id, () => ended.abort());
-      const visible = visibility(ctx.user, await vmMatcher(ctx.user));
+      // What the user may see is read again every few seconds: a role granted or removed while
+      // the tab is open shows (or stops showing) without a reconnect.
+      let sees = await vmMatcher(ctx.user);
+      let seesAt = Date.now();
+      const visible = visibility(ctx.user, () => sees);
       try {
         const stop = signal ? AbortSignal.any([signal, ended.signal]) : ended.signal;
         for await (const messages of changesAndStats(stop)) {
+          if (ctx.user.role !== 'admin' && Date.now() - seesAt > MATCHER_MAX_AGE_MS) {
+            sees = await vmMatcher(ctx.user);
+            seesAt = Date.now();
+          }
           const items: LiveItem[] = [];
           for (const message of messages) {
             if (message.type === 'change') {

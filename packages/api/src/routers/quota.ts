@@ -19,6 +19,7 @@ import {
 } from '../services/quotas/usage.ts';
 import { templateDiskFor } from '../services/quotas/template-disk.ts';
 import { rule } from '../services/permissions/rules.ts';
+import { mayCreateOutsideProjects } from '../services/permissions/visibility.ts';
 import { adminProcedure, authedProcedure, router } from '../trpc.ts';
 
 const id = z.string().min(1).max(64);
@@ -32,6 +33,10 @@ export const quotaRouter = router({
     .query(({ ctx, input }) => projectUsage(input.projectId, ctx.user)),
   /** The projects the caller may create VMs in, with usage (the create dialog). */
   projects: authedProcedure.meta(rule.signedIn).query(({ ctx }) => creatableProjects(ctx.user)),
+  /** May the caller create a VM in no project (the create dialog's "None")? A project's people may not. */
+  outsideProjects: authedProcedure
+    .meta(rule.self)
+    .query(async ({ ctx }) => ({ allowed: await mayCreateOutsideProjects(ctx.user) })),
   /** Admin repair: recount a project's used counters from its VMs, disks and snapshots. */
   recount: adminProcedure.input(z.object({ projectId: id })).mutation(({ input }) => recountProject(input.projectId)),
   restrictedTemplates: authedProcedure.meta(rule.signedIn).query(() => restrictedTemplateIds()),

@@ -56,12 +56,14 @@ export const snapshotRouter = router({
       ),
     ),
   /** `start`: boot from a disk-only snapshot (a memory snapshot always comes back running). */
+  // Reverting and deleting lose state (the VM's present, or a restore point): 'edit', as for
+  // other changes to the VM; taking a snapshot is 'operate' (it loses nothing).
   revert: vmProcedure
-    .meta(rule.vm('operate'))
+    .meta(rule.vm('edit'))
     .input(z.object({ name: snapshotNameSchema, start: z.boolean().optional() }))
     .mutation(({ ctx, input }) => revertSnapshot(ctx.vm, input, ctx.user)),
   delete: vmProcedure
-    .meta(rule.vm('operate'))
+    .meta(rule.vm('edit'))
     .input(z.object({ name: snapshotNameSchema }))
     .mutation(({ ctx, input }) => deleteSnapshot(ctx.vm, input.name, ctx.user.id)),
   /** Rename (display name; null goes back to libvirt's name) and/or describe. */

@@ -11,8 +11,10 @@ import { authedProcedure, vmProcedure } from '../trpc.ts';
 
 export const vmCloneProcedures = {
   /** A full clone of a stopped VM on its host: new name, uuid and MACs, copies of its disks. */
+  // Copying a VM's disks is more than running it: 'edit' on the source (its owner, an operator),
+  // so a project member does not copy a co-member's VM; the copy is charged to the project.
   clone: vmProcedure
-    .meta(rule.vm('operate'))
+    .meta(rule.vm('edit'))
     .input(z.object({ name: vmNameSchema }))
     .mutation(({ ctx, input }) => cloneVm(ctx.vm, input, ctx.user)),
   /**
@@ -20,7 +22,7 @@ export const vmCloneProcedures = {
    * `<vm>@<snapshot>` that such clones share; the clone is made from it. Returns the task.
    */
   cloneLinked: vmProcedure
-    .meta(rule.vm('operate'))
+    .meta(rule.vm('edit'))
     .input(z.object({ name: vmNameSchema, snapshot: snapshotNameSchema }))
     .mutation(({ ctx, input }) => linkedCloneVm(ctx.vm, input, ctx.user)),
   /** Asks a running clone to stop; what it made is removed and the task ends CANCELLED. */

@@ -4,11 +4,11 @@
  * kept hashed; revoking (on any manager) or expiry closes the views open through it within
  * seconds; the link dies with its VM. What the viewer may send is enforced by rfb-view-only.ts.
  */
-import { type ConsoleShareLinkView, consoleShareLinks, vms } from '@vireo/db';
+import { type ConsoleShareLinkView, consoleShareLinks, users, vms } from '@vireo/db';
 import { CONSOLE_CLOSE, VireoError } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
 import { onControl, publishControl } from './bus.ts';
-import { assertCan } from './permissions/can.ts';
+import { assertCan, can } from './permissions/can.ts';
 import type { VmRecord } from './vm-access.ts';
 
 export const SHARE_MIN_MINUTES = 15;
@@ -78,6 +78,12 @@ export async function openShareLink(token: string): Promise<SharedView | { refus
   if (!link) return { refusal: 'link invalid, revoked or expired' };
   const vm = await vms.byId(link.vmId);
   if (!vm) return { refusal: 'link invalid, revoked or expired' };
+  // A link lends its maker's access: it stops when the maker may no longer operate the VM
+  // (a role removed, the VM moved to another project), not only when revoked.
+  const maker = await users.byId(link.createdById);
+  if (!maker || !(await can(maker, 'operate', { kind: 'vm', id: vm.id }))) {
+    return { refusal: 'link invalid, revoked or expired' };
+  }
   if (vm.state !== 'running' && vm.state !== 'paused') return { refusal: 'the VM is not running' };
   return { link, vm };
 }

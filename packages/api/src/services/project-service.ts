@@ -3,6 +3,7 @@
  * lives with VM creation; here the limits are only stored and edited.
  */
 import {
+  DbConflictError,
   type PublicationKind,
   type Quotas,
   type Role,
@@ -57,13 +58,23 @@ async function publicationName(kind: PublicationKind, id: string): Promise<strin
   return (await storagePools.list()).find((p) => p.id === id)?.name ?? null;
 }
 
+const nameTaken = (name: string) =>
+  new VireoError('CONFLICT', `A project named "${name}" exists already. Choose another name.`, { object: 'project' });
+
+/** A name is taken whatever its case; the database's unique index backs this up under a race. */
+async function assertNameFree(name: string, exceptId?: string): Promise<void> {
+  const holder = await projects.nameHolder(name);
+  if (holder && holder.id !== exceptId) throw nameTaken(holder.name);
+}
+
 export async function createProject(input: { name: string; description?: string; quota?: Partial<Quotas> }) {
-  if (await projects.byName(input.name)) {
-    throw new VireoError('CONFLICT', `A project named "${input.name}" exists already. Choose another name.`, {
-      object: 'project',
-    });
+  await assertNameFree(input.name);
+  try {
+    return await projects.create(input);
+  } catch (err) {
+    if (err instanceof DbConflictError) throw nameTaken(input.name);
+    throw err;
   }
-  return projects.create(input);
 }
 
 /** Name and description need 'manage' on the project; quotas need 'manage' on the system. */
@@ -75,7 +86,17 @@ export async function updateProject(
   if (input.quota && Object.keys(input.quota).length > 0) {
     await assertCan(user, 'manage', { kind: 'system', id: '' });
   }
-  return projects.update(input.projectId, { name: input.name, description: input.description, quota: input.quota });
+  if (input.name !== undefined) await assertNameFree(input.name, input.projectId);
+  try {
+    return await projects.update(input.projectId, {
+      name: input.name,
+      description: input.description,
+      quota: input.quota,
+    });
+  } catch (err) {
+    if (err instanceof DbConflictError && input.name !== undefined) throw nameTaken(input.name);
+    throw err;
+  }
 }
 
 export async function removeProject(id: string): Promise<{ removed: true }> {

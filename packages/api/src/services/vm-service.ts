@@ -57,7 +57,7 @@ import { lockVm } from './vm-locks.ts';
 import { checkNicGroups, hostsForNics } from './vm-network.ts';
 import { recordStarts } from './vm-uptime.ts';
 import { publishVm, toVmView } from './views.ts';
-import { seesOnlyOwn, vmVisibility } from './permissions/visibility.ts';
+import { mayCreateOutsideProjects, seesOnlyOwn, vmVisibility } from './permissions/visibility.ts';
 
 /**
  * One page of the VMs this user may see (vmVisibility: filtered by the database). A user who
@@ -92,13 +92,14 @@ export async function createVm(
   user: UserView,
   approval: { force: boolean } | null = null,
 ): Promise<{ taskId: string; vmId: string }> {
-  if ((await vms.byName(input.name)) || (await hostDomains.nameInUseOnline(input.name))) throw nameTaken(input.name);
   const template = await templates.byId(input.templateId);
   if (!template)
     throw new VireoError('NOT_FOUND', 'That template does not exist (any more). Choose another.', {
       object: 'template',
     });
   await checkCreateAllowed(input, user, approval !== null);
+  // After the checks of who may create: a name in use is told only to who could have made the VM.
+  if ((await vms.byName(input.name)) || (await hostDomains.nameInUseOnline(input.name))) throw nameTaken(input.name);
   await checkNicGroups(input);
   const source = await templateSource(template, input);
   const kernel = kernelBoot(template);
@@ -232,6 +233,13 @@ export async function createVm(
 async function checkCreateAllowed(input: CreateVmInput, user: UserView, approved: boolean): Promise<void> {
   if (approved) return;
   if (input.projectId) await assertCan(user, 'create', { kind: 'project', id: input.projectId });
+  else if (!(await mayCreateOutsideProjects(user))) {
+    throw new VireoError(
+      'FORBIDDEN',
+      'Choose one of your projects for this VM: a VM you create counts against its quota.',
+      { object: 'project' },
+    );
+  }
   await checkTemplateOffered(input, user);
   await checkCreateChoicesOffered(user, input);
   if (user.role === 'admin' || !(await templates.isRestricted(input.templateId))) return;

@@ -91,21 +91,19 @@ function DatacenterDetails({
       name={dc.name}
       error={remove.error}
       actions={
-        <>
-          {managesSystem && (
-            <>
-              <PanelAction look="primary" testId="inventory-new-cluster" onClick={() => setDialog('create')}>
-                New cluster
-              </PanelAction>
-              <PanelAction look="secondary" testId="inventory-rename" onClick={() => setDialog('rename')}>
-                Rename
-              </PanelAction>
-              <PanelAction look="danger" testId="inventory-delete" onClick={() => setDialog('delete')}>
-                Delete
-              </PanelAction>
-            </>
-          )}
-        </>
+        managesSystem && (
+          <>
+            <PanelAction look="primary" testId="inventory-new-cluster" onClick={() => setDialog('create')}>
+              New cluster
+            </PanelAction>
+            <PanelAction look="secondary" testId="inventory-rename" onClick={() => setDialog('rename')}>
+              Rename
+            </PanelAction>
+            <PanelAction look="danger" testId="inventory-delete" onClick={() => setDialog('delete')}>
+              Delete
+            </PanelAction>
+          </>
+        )
       }
     >
       <Facts

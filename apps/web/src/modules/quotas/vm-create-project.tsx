@@ -31,6 +31,15 @@ export function VmCreateProject({
 }) {
   const trpc = useTRPC();
   const projects = useQuery(trpc.quota.projects.queryOptions());
+  // A project's people create in their projects (so the VM counts against a quota): no "None",
+  // and the first project is chosen for them.
+  const outside = useQuery(trpc.quota.outsideProjects.queryOptions());
+  const mustChoose = outside.data?.allowed === false;
+  const firstId = projects.data?.[0]?.id;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: chosen once, when the list arrives
+  useEffect(() => {
+    if (mustChoose && !projectId && firstId) setProjectId(firstId);
+  }, [mustChoose, firstId]);
   const restrictedIds = useQuery(trpc.quota.restrictedTemplates.queryOptions());
   const project = projects.data?.find((p) => p.id === projectId);
   const over = project && cost ? overQuota(project.quota, project.used, cost) : [];
@@ -40,6 +49,14 @@ export function VmCreateProject({
   // biome-ignore lint/correctness/useExhaustiveDependencies: reported when the verdict changes (key)
   useEffect(() => onNeedsApproval(needs ? { over, restricted } : null), [key]);
 
+  if (mustChoose && projects.data?.length === 0) {
+    return (
+      <p className="text-sm text-red-700" data-testid="vm-no-project">
+        You create VMs in your projects, and none of them lets you add one (a viewer’s role). Ask a project’s owner for
+        a member’s role.
+      </p>
+    );
+  }
   if (!projects.data || projects.data.length === 0) return null;
   return (
     <div className="space-y-2">
@@ -51,7 +68,7 @@ export function VmCreateProject({
           value={projectId}
           onChange={(e) => setProjectId(e.target.value)}
         >
-          <option value="">None (outside projects)</option>
+          {!mustChoose && <option value="">None (outside projects)</option>}
           {projects.data.map((p) => (
             <option key={p.id} value={p.id}>
               {p.name}

@@ -12,6 +12,7 @@ import { SnapshotCreateForm } from './snapshot-create-form';
 import { SnapshotEditDialog } from './snapshot-edit-dialog';
 import { SnapshotSchedule } from './snapshot-schedule';
 import { type Snapshot, snapshotTree } from './snapshot-tree';
+import { useCan } from '../permissions/use-can';
 
 /**
  * A VM's snapshots as a tree (the current one marked), with create, revert, delete, rename and
@@ -31,6 +32,8 @@ export function SnapshotsPanel({
 }) {
   const trpc = useTRPC();
   const list = useQuery(trpc.snapshot.list.queryOptions({ vmId: vm.id }));
+  // Revert and delete lose state: 'edit' on the VM (a co-member who only runs it takes snapshots).
+  const mayEdit = useCan('edit', 'vm', vm.id);
   const { refetch } = list;
   useEffect(() => {
     if (version) void refetch();
@@ -111,27 +114,31 @@ export function SnapshotsPanel({
                 <button type="button" className={btn.ghost} disabled={busy} onClick={() => setEditing(s)}>
                   Edit
                 </button>
-                <button
-                  type="button"
-                  className={btn.secondary}
-                  data-testid="snapshot-revert"
-                  disabled={busy}
-                  onClick={() => {
-                    setStartAfter(false);
-                    setReverting(s);
-                  }}
-                >
-                  Revert
-                </button>
-                <button
-                  type="button"
-                  className={btn.danger}
-                  data-testid="snapshot-delete"
-                  disabled={busy}
-                  onClick={() => setDeleting(s)}
-                >
-                  Delete
-                </button>
+                {mayEdit && (
+                  <>
+                    <button
+                      type="button"
+                      className={btn.secondary}
+                      data-testid="snapshot-revert"
+                      disabled={busy}
+                      onClick={() => {
+                        setStartAfter(false);
+                        setReverting(s);
+                      }}
+                    >
+                      Revert
+                    </button>
+                    <button
+                      type="button"
+                      className={btn.danger}
+                      data-testid="snapshot-delete"
+                      disabled={busy}
+                      onClick={() => setDeleting(s)}
+                    >
+                      Delete
+                    </button>
+                  </>
+                )}
               </li>
             ))}
           </ul>

@@ -6,6 +6,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import type { VmView } from '@/trpc/types';
 import { btn, inputClass } from '../ui/buttons';
+import { useCan } from '../permissions/use-can';
 import { Dialog } from '../ui/dialog';
 import { ErrorText } from '../ui/error-text';
 
@@ -18,6 +19,9 @@ import { ErrorText } from '../ui/error-text';
 export function VmCloneButton({ vm, busy }: { vm: VmView; busy: boolean }) {
   const [open, setOpen] = useState(false);
   const stopped = vm.state === 'shutoff';
+  // Copying a VM's disks needs 'edit' on it (vm.clone's rule).
+  const mayClone = useCan('edit', 'vm', vm.id);
+  if (!mayClone) return null;
   return (
     <>
       <button

@@ -83,6 +83,26 @@ export async function projectsWhere(user: PermissionUser, action: Action): Promi
   return { ids: [...new Set(grants.filter((g) => g.scopeKind === 'project').map((g) => g.scopeId))] };
 }
 
+/**
+ * May the user create VMs outside projects (no project, no quota)? Administrators, roles that
+ * create on infrastructure (system, datacenter, cluster, host), and users with no project role
+ * at all (self-service as before projects existed). A project's people create in their projects,
+ * so their VMs always count against a quota.
+ */
+export async function mayCreateOutsideProjects(user: PermissionUser): Promise<boolean> {
+  if (user.role === 'admin') return true;
+  const grants = await grantsOf(user);
+  if (
+    grants.some(
+      (g) =>
+        g.scopeKind !== 'project' && g.scopeKind !== 'vm' && g.scopeKind !== 'template' && roleAllows(g.role, 'create'),
+    )
+  ) {
+    return true;
+  }
+  return !grants.some((g) => g.scopeKind === 'project');
+}
+
 /** Does the user manage any scope (a project, a host, a cluster…)? Who grants roles picks users. */
 export async function managesSomeScope(user: PermissionUser): Promise<boolean> {
   return user.role === 'admin' || (await grantsOf(user)).some((g) => roleAllows(g.role, 'manage'));
@@ -145,7 +165,7 @@ export type VmFacts = { id: string; ownerId: string; projectId: string | null; h
 
 /**
  * vmVisibility as a test on one VM in memory, for a live stream that filters every change it
- * sends: read once when the stream opens (a role granted later shows after the tab reconnects).
+ * sends (routers/live.ts reads it again every few seconds, so role changes apply to open tabs).
  */
 export async function vmMatcher(user: PermissionUser): Promise<(vm: VmFacts) => boolean> {
   const v = await vmVisibility(user);
