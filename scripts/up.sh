@@ -52,6 +52,10 @@ if [ "$STACK_MANAGERS" -gt 1 ]; then
   url="http://127.0.0.1:$PROXY_PORT   (nginx in front of managers on ports $(manager_port 1) and $(manager_port 2))"
 fi
 
+# A stack of another name stops with that name, or `npm run down` would stop the default one.
+stop_cmd="npm run down"
+[ "$STACK_NAME" = vireo ] || stop_cmd="VIREO_LAB_NAME=$STACK_NAME npm run down"
+
 cat <<TXT
 
   Vireo is up ($(( $(date +%s) - start )) s).
@@ -59,6 +63,6 @@ cat <<TXT
             (agents reach the managers at $(agent_manager_urls 0))
   Login:    admin / $(cat "$pwfile")
   Logs:     $STACK_DIR/manager*.log, $STACK_DIR/agents/*/agent.log
-  Stop:     npm run down
+  Stop:     ${stop_cmd}
 
 TXT

@@ -33,8 +33,8 @@ export async function handleShowbackExport(req: IncomingMessage, res: ServerResp
     });
     res.end(showbackCsv(report));
   } catch (err) {
-    if (err instanceof VireoError && err.code === 'NOT_FOUND')
-      return sendJson(res, 404, { code: err.code, message: err.message });
+    if (err instanceof VireoError && (err.code === 'NOT_FOUND' || err.code === 'FORBIDDEN'))
+      return sendJson(res, err.code === 'NOT_FOUND' ? 404 : 403, { code: err.code, message: err.message });
     throw err;
   }
 }

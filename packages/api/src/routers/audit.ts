@@ -6,10 +6,14 @@ import { adminProcedure, router } from '../trpc.ts';
 export const auditRouter = router({
   search: adminProcedure
     .input(
-      auditFilterInput.extend({
-        limit: z.number().int().min(1).max(200).default(50),
-        before: z.object({ at: z.string().datetime(), id: z.string().max(64) }).optional(),
-      }),
+      // Strict: a filter key Vireo does not know (a typo, `action` for `actionPrefix`) is an
+      // error, not a search of everything.
+      auditFilterInput
+        .extend({
+          limit: z.number().int().min(1).max(200).default(50),
+          before: z.object({ at: z.string().datetime(), id: z.string().max(64) }).optional(),
+        })
+        .strict(),
     )
     .query(({ input }) => searchAudit(input)),
 });

@@ -14,7 +14,13 @@ export const vmLeaseProcedures = {
   /** A new expiry (null: no lease, admins only where the project imposes none). */
   setLease: vmProcedure
     .meta(rule.vm('edit'))
-    .input(z.object({ expiresAt: z.coerce.date().nullable() }))
+    .input(
+      z.object({
+        expiresAt: z.coerce
+          .date({ error: 'expiresAt must be a date and time, e.g. 2026-12-31T18:00:00Z (or null for no expiry).' })
+          .nullable(),
+      }),
+    )
     .mutation(({ ctx, input }) => setLease(ctx.vm, input.expiresAt, ctx.user)),
   /** Extends by whole days from the current expiry (from now once expired). */
   extendLease: vmProcedure

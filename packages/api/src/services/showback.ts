@@ -9,6 +9,7 @@ import { VireoError } from '@vireo/protocol';
 import type { UserView } from '../views.ts';
 import { csvLine } from './audit/csv.ts';
 import { projectsWhere } from './permissions/visibility.ts';
+import { can } from './permissions/can.ts';
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -109,8 +110,15 @@ export async function showbackReport(
   projectId?: string,
 ): Promise<ShowbackReport> {
   const visible = await visibleProjectIds(user);
-  if (projectId !== undefined && visible && !visible.includes(projectId))
+  if (projectId !== undefined && visible && !visible.includes(projectId)) {
+    // A project the user sees but does not manage: say who reads its showback, not "missing".
+    if (await can(user, 'view', { kind: 'project', id: projectId })) {
+      throw new VireoError('FORBIDDEN', "A project's showback is for its owners and administrators.", {
+        object: 'project',
+      });
+    }
     throw new VireoError('NOT_FOUND', 'No such project.', { object: 'project' });
+  }
   const ids = projectId !== undefined ? [projectId] : visible;
   const [buckets, prices, list] = await Promise.all([
     usage.buckets({

@@ -124,7 +124,11 @@ export function PortalHome() {
             data-testid="portal-no-project"
           >
             You are not a member of any project yet. Ask an administrator to add you to one; until then you see only VMs
-            you own.
+            you own, and you create VMs of your own (outside projects) from the console’s{' '}
+            <Link href="/vms/new" className="text-teal-700 hover:underline">
+              New VM
+            </Link>{' '}
+            form.
           </p>
         )}
       </aside>

@@ -69,7 +69,10 @@ export async function checkRule(
   if (!user) throw new VireoError('UNAUTHORIZED', 'You are not logged in, or your session expired. Log in again.');
   if (perm === 'self' || perm === 'signedIn' || perm === 'list') return;
   if (perm.object === 'system') return assertCan(user, perm.action, { kind: 'system', id: '' });
-  const input = await raw().catch(() => undefined);
+  // Input that is not even JSON says so (the object cannot be read, so it would else be "missing").
+  const input = await raw().catch(() => {
+    throw new VireoError('BAD_INPUT', "The request's input is not valid JSON.");
+  });
   if (perm.object === 'scope') return assertCanOnScope(user, perm.action, input);
   const id = ruleObjectId(input, perm.from);
   // An administrator may do anything: a missing id is then the input's fault, and validation says so.
