@@ -133,6 +133,17 @@ test('API tokens: read reads, write writes, read is refused a mutation; revoked 
     assert.equal(minted.status, 403, path);
     assert.match(minted.body.error?.message ?? '', /browser session/, path);
   }
+  // Bad requests say what is wrong: input that is not JSON, an audit filter Vireo does not know.
+  const notJson = await fetch(`${baseUrl()}/api/trpc/vm.reboot`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken.token}`, 'content-type': 'application/json' },
+    body: '{"vmId": ',
+  });
+  const notJsonBody = (await notJson.json()) as Call['body'];
+  assert.equal(notJsonBody.error?.data?.vireoCode, 'BAD_INPUT', JSON.stringify(notJsonBody));
+  const unknownKey = await call(adminToken.token, 'query', 'audit.search', { action: 'vm.start' });
+  assert.equal(unknownKey.status, 400);
+  assert.match(unknownKey.body.error?.message ?? '', /action/);
   // ...but an admin's token does read admin things (the audit log, for a SIEM).
   assert.equal((await call(adminToken.token, 'query', 'audit.search', { limit: 5 })).status, 200);
 
