@@ -294,6 +294,17 @@ test('a link stops working when its maker loses access to the VM, not only when 
     role: 'operator',
   });
   const lender = await loginAs(username, 'lender-password-1');
+  // A role on the VM alone shows the VM, not where it runs: no host name, no host paths, events
+  // saying "a host" (administrators see all of it).
+  assert.equal((await owner.api.vm.byId.query({ vmId })).hostName, host.name);
+  assert.equal((await lender.api.vm.byId.query({ vmId })).hostName, null);
+  assert.equal((await lender.api.vm.list.query({ limit: 500 })).rows.find((v) => v.id === vmId)?.hostName, null);
+  for (const d of (await lender.api.vm.hardware.query({ vmId })).disks)
+    assert.ok(!d.path?.includes('/'), `a file name, not a host path: ${d.path}`);
+  const created = (await owner.api.event.listForVm.query({ vmId })).find((e) => e.message.includes(host.name));
+  assert.ok(created, 'the admin reads the host in the VM events');
+  const theirs = (await lender.api.event.listForVm.query({ vmId })).find((e) => e.id === created.id);
+  assert.ok(theirs && !theirs.message.includes(host.name) && theirs.message.includes('a host'), theirs?.message);
   const made = await lender.api.consoleShare.create.mutate({ vmId, expiresInMinutes: 15 });
   const token = made.pagePath.split('#')[1] ?? '';
   const open = await openShared(token);

@@ -30,11 +30,11 @@ export const tagRouter = router({
   add: vmProcedure
     .meta(rule.vm('edit'))
     .input(z.object({ tag: tagNameSchema }))
-    .mutation(({ ctx, input }) => addTag(ctx.vm, input.tag)),
+    .mutation(({ ctx, input }) => addTag(ctx.vm, input.tag, ctx.user)),
   remove: vmProcedure
     .meta(rule.vm('edit'))
     .input(z.object({ tag: tagNameSchema }))
-    .mutation(({ ctx, input }) => removeTag(ctx.vm, input.tag)),
+    .mutation(({ ctx, input }) => removeTag(ctx.vm, input.tag, ctx.user)),
 });
 
 export const savedSearchRouter = router({

@@ -1,18 +1,22 @@
-import { events } from '@vireo/db';
+import { events, hosts } from '@vireo/db';
 import { z } from 'zod';
 import { recordEvent, toEventView } from '../services/views.ts';
 import { rule } from '../services/permissions/rules.ts';
+import { hostNameShown } from '../services/permissions/visibility.ts';
 import { adminProcedure, router, vmProcedure } from '../trpc.ts';
 
 export const eventRouter = router({
   list: adminProcedure.query(async () => (await events.listRecent({ limit: 100 })).map(toEventView)),
   /**
-   * One VM's events, newest first (its page's "Tasks & events" tab): its owner and admins. The
-   * owner already sees the VM's host on its page, so host names in messages tell nothing new.
+   * One VM's events, newest first (its page's "Tasks & events" tab). Messages name hosts ("created
+   * on h1", migrations): those the viewer may not view read "a host", as its VM page hides them.
    */
-  listForVm: vmProcedure
-    .meta(rule.vm('view'))
-    .query(async ({ ctx }) => (await events.listRecent({ vmId: ctx.vm.id, limit: 100 })).map(toEventView)),
+  listForVm: vmProcedure.meta(rule.vm('view')).query(async ({ ctx }) => {
+    const rows = (await events.listRecent({ vmId: ctx.vm.id, limit: 100 })).map(toEventView);
+    const shows = await hostNameShown(ctx.user);
+    const hidden = (await hosts.list()).filter((h) => !shows(h.id)).map((h) => h.name);
+    return hidden.length === 0 ? rows : rows.map((e) => ({ ...e, message: withoutHostNames(e.message, hidden) }));
+  }),
   /** One host's events, newest first (its page): admins. */
   listForHost: adminProcedure
     .meta(rule.on('view', 'host', 'hostId'))
@@ -35,3 +39,13 @@ export const eventRouter = router({
     return { eventId: event.id };
   }),
 });
+
+/** `message` with each of `names` (whole words: h1 is not in h10) replaced by "a host". */
+export function withoutHostNames(message: string, names: readonly string[]): string {
+  let out = message;
+  for (const name of [...names].sort((a, b) => b.length - a.length)) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(?<![\\w.-])${escaped}(?![\\w-]|\\.\\w)`, 'g'), 'a host');
+  }
+  return out;
+}

@@ -4,7 +4,8 @@ import { changesAndStats } from '../services/bus.ts';
 import { trackSessionConnection } from '../services/console-tickets.ts';
 import { attachStream, MAX_WATCHED_VMS, setWatchedVms } from '../services/live-streams.ts';
 import { taskForViewer } from '../services/visibility.ts';
-import { type VmFacts, vmMatcher } from '../services/permissions/visibility.ts';
+import { hostNameShown, type VmFacts, vmMatcher } from '../services/permissions/visibility.ts';
+import { vmForViewer } from '../services/views.ts';
 import { visibleVmIds } from '../services/vm-access.ts';
 import { rule } from '../services/permissions/rules.ts';
 import { router, sessionProcedure } from '../trpc.ts';
@@ -36,9 +37,14 @@ function visibility(user: { id: string; role: string }, sees: () => (vm: VmFacts
   };
 }
 
-/** Task errors can name hosts: a non-admin gets the message for the code only. */
-function forViewer(change: LiveChange, role: string): LiveChange {
-  return change.kind === 'task' ? { ...change, task: taskForViewer(change.task, role) } : change;
+/**
+ * Task errors can name hosts: a non-admin gets the message for the code only; a VM's host name
+ * goes only to who may view that host.
+ */
+function forViewer(change: LiveChange, role: string, showsHost: (hostId: string | null) => boolean): LiveChange {
+  if (change.kind === 'task') return { ...change, task: taskForViewer(change.task, role) };
+  if (change.kind === 'vm') return { ...change, vm: vmForViewer(change.vm, showsHost) };
+  return change;
 }
 
 let seq = 0;
@@ -64,6 +70,7 @@ export const liveRouter = router({
       // What the user may see is read again every few seconds: a role granted or removed while
       // the tab is open shows (or stops showing) without a reconnect.
       let sees = await vmMatcher(ctx.user);
+      let showsHost = await hostNameShown(ctx.user);
       let seesAt = Date.now();
       const visible = visibility(ctx.user, () => sees);
       try {
@@ -71,12 +78,13 @@ export const liveRouter = router({
         for await (const messages of changesAndStats(stop)) {
           if (ctx.user.role !== 'admin' && Date.now() - seesAt > MATCHER_MAX_AGE_MS) {
             sees = await vmMatcher(ctx.user);
+            showsHost = await hostNameShown(ctx.user);
             seesAt = Date.now();
           }
           const items: LiveItem[] = [];
           for (const message of messages) {
             if (message.type === 'change') {
-              if (visible(message.change)) items.push(forViewer(message.change, ctx.user.role));
+              if (visible(message.change)) items.push(forViewer(message.change, ctx.user.role, showsHost));
             } else if (stream) {
               const wanted = stream.vmIds();
               const cpu = message.sample.cpu.filter((c) => wanted.has(c.vmId));

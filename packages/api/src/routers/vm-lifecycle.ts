@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { MAX_AUTOSTART_DELAY_S, autostartSettings, setAutostart } from '../services/vm-autostart.ts';
 import { deletePlan, runLifecycleVerb, saveVm } from '../services/vm-lifecycle.ts';
+import { hostNameShown } from '../services/permissions/visibility.ts';
 import { rule } from '../services/permissions/rules.ts';
 import { vmProcedure } from '../trpc.ts';
 
@@ -19,7 +20,9 @@ export const vmLifecycleProcedures = {
   /** Suspend to disk (libvirt managed save); `start` restores it. */
   save: vmProcedure.meta(rule.vm('operate')).mutation(({ ctx }) => saveVm(ctx.vm, ctx.user)),
   /** What a delete removes and keeps, for its confirmation. */
-  deletePlan: vmProcedure.meta(rule.vm('view')).query(({ ctx }) => deletePlan(ctx.vm)),
+  deletePlan: vmProcedure
+    .meta(rule.vm('view'))
+    .query(async ({ ctx }) => deletePlan(ctx.vm, (await hostNameShown(ctx.user))(ctx.vm.hostId))),
   /** Whether the VM starts with its host, in what order and with what delay after it. */
   autostart: vmProcedure.meta(rule.vm('view')).query(({ ctx }) => autostartSettings(ctx.vm)),
   setAutostart: vmProcedure

@@ -16,6 +16,8 @@ import { vmBootProcedures } from './vm-boot.ts';
 import { vmMigrateProcedures } from './vm-migrate.ts';
 import { vmLeaseProcedures } from './vm-lease.ts';
 import { createVmInput, listVmsInput } from '../schemas/vm.ts';
+import { hostNameShown } from '../services/permissions/visibility.ts';
+import { fileNameOnly } from '../services/vm-lifecycle.ts';
 
 export const vmRouter = router({
   /** One page ({ rows, total }), filtered and sorted by the database; see listVmsInput. */
@@ -23,9 +25,14 @@ export const vmRouter = router({
     .meta(rule.list('vm'))
     .input(listVmsInput)
     .query(({ ctx, input }) => listVmsFor(ctx.user, input)),
-  byId: vmProcedure.meta(rule.vm('view')).query(({ ctx }) => vmView(ctx.vm.id)),
+  byId: vmProcedure.meta(rule.vm('view')).query(({ ctx }) => vmView(ctx.vm.id, ctx.user)),
   /** Firmware, disks and NICs (with MACs and, once networks are Vireo's, DHCP addresses). */
-  hardware: vmProcedure.meta(rule.vm('view')).query(({ ctx }) => hardwareView(ctx.vm.id)),
+  // Disk paths name where a host keeps files: file names only for who may not view the host.
+  hardware: vmProcedure.meta(rule.vm('view')).query(async ({ ctx }) => {
+    const hw = await hardwareView(ctx.vm.id);
+    if ((await hostNameShown(ctx.user))(ctx.vm.hostId)) return hw;
+    return { ...hw, disks: hw.disks.map((d) => ({ ...d, path: fileNameOnly(d.path) })) };
+  }),
   /** CPU, memory, disk and network I/O over a range (1h, 24h, 7d, 30d), oldest point first. */
   statsHistory: vmProcedure
     .meta(rule.vm('view'))

@@ -11,19 +11,19 @@ import { seesOnlyOwn, vmVisibility } from './permissions/visibility.ts';
 /** A VM has at most this many tags: tags label, they do not store data. */
 export const MAX_TAGS_PER_VM = 32;
 
-export async function addTag(vm: VmRecord, tag: string): Promise<VmView> {
+export async function addTag(vm: VmRecord, tag: string, user: Pick<UserView, 'id' | 'role'>): Promise<VmView> {
   if (!vm.tags.includes(tag) && vm.tags.length >= MAX_TAGS_PER_VM) {
     throw new VireoError('BAD_INPUT', `A VM has at most ${MAX_TAGS_PER_VM} tags.`, { object: 'vm' });
   }
   await vmTags.add([vm.id], tag);
   await publishVm(vm.id);
-  return vmView(vm.id);
+  return vmView(vm.id, user);
 }
 
-export async function removeTag(vm: VmRecord, tag: string): Promise<VmView> {
+export async function removeTag(vm: VmRecord, tag: string, user: Pick<UserView, 'id' | 'role'>): Promise<VmView> {
   await vmTags.remove([vm.id], tag);
   await publishVm(vm.id);
-  return vmView(vm.id);
+  return vmView(vm.id, user);
 }
 
 /** Tags on the VMs this user may see, with counts. */

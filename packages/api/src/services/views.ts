@@ -32,6 +32,11 @@ export function toVmView(vm: VmRow): VmView {
   };
 }
 
+/** A VM as this viewer may see it: the host's name only for who may view that host. */
+export function vmForViewer(view: VmView, showsHost: (hostId: string | null) => boolean): VmView {
+  return showsHost(view.hostId) ? view : { ...view, hostName: null };
+}
+
 export function toHostView(host: HostRow): HostView {
   return {
     id: host.id,

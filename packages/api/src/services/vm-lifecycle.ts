@@ -75,9 +75,12 @@ export interface DeleteItem {
  */
 export async function deletePlan(
   vm: VmRecord,
+  showsPaths = true,
 ): Promise<{ goes: DeleteItem[]; stays: DeleteItem[]; disks: DeleteItem[] }> {
-  const hw = await vmHardware.ofVm(vm.id);
-  if (!hw) throw new VireoError('NOT_FOUND', 'No such VM.', { object: 'vm' });
+  const found = await vmHardware.ofVm(vm.id);
+  if (!found) throw new VireoError('NOT_FOUND', 'No such VM.', { object: 'vm' });
+  // Who may not view the host reads file names, not where the host keeps them.
+  const hw = showsPaths ? found : { ...found, disks: found.disks.map((d) => ({ ...d, path: fileNameOnly(d.path) })) };
   const goes: DeleteItem[] = [];
   const stays: DeleteItem[] = [];
   /** The VM's own pool volumes: they go with a full delete, stay with "keep disks". */
@@ -101,4 +104,9 @@ export async function deletePlan(
   if (hw.firmware === 'uefi') goes.push({ kind: 'nvram', label: 'UEFI variables (NVRAM)' });
   goes.push({ kind: 'log', label: 'Serial console log' });
   return { goes, stays, disks };
+}
+
+/** A path's last part: what a VM's user may know of a file on a host it may not view. */
+export function fileNameOnly(path: string | null): string | null {
+  return path === null ? null : (path.split('/').pop() ?? null);
 }

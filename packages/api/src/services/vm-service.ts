@@ -56,8 +56,8 @@ import { templateDiskBytes } from './quotas/template-disk.ts';
 import { lockVm } from './vm-locks.ts';
 import { checkNicGroups, hostsForNics } from './vm-network.ts';
 import { recordStarts } from './vm-uptime.ts';
-import { publishVm, toVmView } from './views.ts';
-import { mayCreateOutsideProjects, seesOnlyOwn, vmVisibility } from './permissions/visibility.ts';
+import { publishVm, toVmView, vmForViewer } from './views.ts';
+import { hostNameShown, mayCreateOutsideProjects, seesOnlyOwn, vmVisibility } from './permissions/visibility.ts';
 
 /**
  * One page of the VMs this user may see (vmVisibility: filtered by the database). A user who
@@ -69,14 +69,18 @@ export async function listVmsFor(user: UserView, input: ListVmsInput): Promise<{
   if (seesOnlyOwn(visibleTo) && input.ownerId !== undefined && input.ownerId !== user.id) {
     throw new VireoError('FORBIDDEN', 'Only administrators can list other users’ VMs.', { object: 'vm' });
   }
-  const page = await vms.page({ ...input, name: input.name || undefined, visibleTo });
-  return { rows: page.rows.map(toVmView), total: page.total };
+  const [page, showsHost] = await Promise.all([
+    vms.page({ ...input, name: input.name || undefined, visibleTo }),
+    hostNameShown(user),
+  ]);
+  return { rows: page.rows.map((row) => vmForViewer(toVmView(row), showsHost)), total: page.total };
 }
 
-export async function vmView(vmId: string): Promise<VmView> {
+/** One VM as `user` sees it (the caller checked it may view the VM). */
+export async function vmView(vmId: string, user: Pick<UserView, 'id' | 'role'>): Promise<VmView> {
   const vm = await vms.byId(vmId);
   if (!vm) throw new VireoError('NOT_FOUND', 'No such VM.', { object: 'vm' });
-  return toVmView(vm);
+  return vmForViewer(toVmView(vm), await hostNameShown(user));
 }
 
 function nameTaken(name: string): VireoError {

@@ -85,7 +85,9 @@ export function VmActionBar({ vm, busy, runningKind, onTaskStarted, lead, moreIt
   };
   const verbs = useLifecycleVerbs(vm, busy || !!sending || hostDown, onTaskStarted);
   const why = hostDown
-    ? `Host ${vm.hostName ?? ''} is ${vm.hostStatus}`
+    ? vm.hostName
+      ? `Host ${vm.hostName} is ${vm.hostStatus}`
+      : `Its host is ${vm.hostStatus}`
     : busy
       ? 'A task is running on this VM'
       : undefined;

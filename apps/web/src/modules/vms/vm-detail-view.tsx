@@ -84,7 +84,14 @@ export function VmDetailView({ vmId }: { vmId: string }) {
         }
         meta={
           <span className="flex items-center gap-1.5" data-testid="vm-host">
-            on <span className="font-medium text-zinc-800">{v.hostName ?? 'no host'}</span>
+            {/* A host the viewer may not view is not named (hostName null, hostId set). */}
+            {v.hostName !== null ? (
+              <>
+                on <span className="font-medium text-zinc-800">{v.hostName}</span>
+              </>
+            ) : (
+              v.hostId === null && <span className="font-medium text-zinc-800">on no host</span>
+            )}
             {v.hostStatus && v.hostStatus !== 'online' && <HostStatusPill status={v.hostStatus} />}
             <VmHaBadge vmId={v.id} />
           </span>

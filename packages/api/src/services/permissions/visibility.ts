@@ -161,6 +161,18 @@ export async function clustersWhere(user: PermissionUser, action: Action): Promi
   return { ids: [...new Set([...clusterIds, ...under.map((c) => c.id)])] };
 }
 
+/**
+ * Whose host names a user may read: those of the hosts it may view (a role on the host, its
+ * cluster, datacenter or the system). Project people and users without roles see their VMs but
+ * not where they run (the portal's promise, kept by the API too).
+ */
+export async function hostNameShown(user: PermissionUser): Promise<(hostId: string | null) => boolean> {
+  const infra = await infraVisibility(user);
+  if ('all' in infra) return () => true;
+  const ids = new Set([...infra.hostIds, ...(await hosts.idsUnder(infra))]);
+  return (hostId) => hostId !== null && ids.has(hostId);
+}
+
 export type VmFacts = { id: string; ownerId: string; projectId: string | null; hostId: string | null };
 
 /**
