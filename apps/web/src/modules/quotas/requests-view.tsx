@@ -140,7 +140,8 @@ function QueueRow({ item }: { item: Item }) {
   const trpc = useTRPC();
   const refresh = useRefresh();
   const [note, setNote] = useState('');
-  const approve = useMutation(trpc.vmRequest.approve.mutationOptions({ onSuccess: refresh }));
+  // Settled, not only succeeded: a failed approval puts the request back with its note.
+  const approve = useMutation(trpc.vmRequest.approve.mutationOptions({ onSettled: refresh }));
   const reject = useMutation(trpc.vmRequest.reject.mutationOptions({ onSuccess: refresh }));
   const busy = approve.isPending || reject.isPending;
   return (
