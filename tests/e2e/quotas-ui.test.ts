@@ -1,8 +1,10 @@
 /**
  * Quotas and approvals in Chromium (issue 10): a member's create dialog shows the project's
  * usage with what the VM adds, red past the quota, and then offers a request instead of a
- * create; the project's owner approves it in the queue (seeing cost and usage); the member sees
- * the approval with the note and opens the VM it made. Screenshots of each step are saved.
+ * create; the project's owner sees it in the queue (cost and usage) but is told only an
+ * administrator may approve past the quota; the administrator's first approval fails (the name
+ * was taken meanwhile) and the queue shows why; the second makes it; the member sees the approval
+ * with the note and opens the VM it made. Screenshots of each step are saved.
  * The project and its members are written into the stack's database (tests/support/projects.ts).
  */
 import assert from 'node:assert/strict';
@@ -50,7 +52,7 @@ async function userPage(username: string): Promise<Page> {
   return page;
 }
 
-test('create dialog shows usage; over quota it becomes a request; the owner approves; the member gets the VM', async () => {
+test('create dialog shows usage; over quota it becomes a request; an administrator approves; the member gets the VM', async () => {
   const memberName = await newUser();
   const ownerName = await newUser();
   const users = await root.api.user.list.query();
@@ -102,7 +104,7 @@ test('create dialog shows usage; over quota it becomes a request; the owner appr
   assert.equal(await mine.getByTestId('request-state').innerText(), 'pending');
   await member.screenshot({ path: `${artifacts}/requests-pending.png`, fullPage: true });
 
-  // The owner's queue: requester, project, cost and usage; approve with a note.
+  // The owner's queue: requester, project, cost and usage; past the quota it may not approve.
   const owner = await userPage(ownerName);
   await owner.getByTestId('nav-requests').click();
   const row = owner.getByTestId('queue-row').filter({ hasText: vmName });
@@ -112,11 +114,28 @@ test('create dialog shows usage; over quota it becomes a request; the owner appr
   assert.match(rowText, new RegExp(projectName));
   assert.match(rowText, /3 vCPU · 256 MiB/);
   assert.equal(await row.getByTestId('quota-Vcpus').getAttribute('data-over'), 'true');
+  assert.match(await row.getByTestId('queue-approve-blocked').innerText(), /only an administrator may approve it/);
+  assert.equal(await row.getByTestId('queue-approve').count(), 0, 'no button that would fail');
   await owner.screenshot({ path: `${artifacts}/approval-queue.png`, fullPage: true });
-  await row.getByTestId('queue-note').fill('ok for the sprint');
-  await row.getByTestId('queue-approve').click();
-  await row.getByTestId('request-state').waitFor();
-  assert.equal(await row.getByTestId('request-state').innerText(), 'approved');
+
+  // The administrator approves; the first try fails (the name was taken meanwhile) and the row,
+  // back in pending, shows why; freed, the second try makes the VM.
+  const blocker = await root.api.vm.create.mutate({ name: vmName, templateId: template.id, vcpus: 1, memoryMiB: 128 });
+  made.push(blocker.vmId);
+  const adminPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await logInPage(adminPage);
+  await adminPage.getByTestId('nav-requests').click();
+  const adminRow = adminPage.getByTestId('queue-row').filter({ hasText: vmName });
+  await adminRow.getByTestId('queue-note').fill('ok for the sprint');
+  await adminRow.getByTestId('queue-approve').click();
+  const failure = adminRow.getByTestId('queue-last-failure');
+  await failure.waitFor();
+  assert.match(await failure.innerText(), /^Approval by admin failed: .*already exists/);
+  await adminPage.screenshot({ path: `${artifacts}/approval-failed.png`, fullPage: true });
+  await removeVms(root.api, [blocker.vmId]);
+  await adminRow.getByTestId('queue-approve').click();
+  await adminRow.getByTestId('request-state').waitFor();
+  assert.equal(await adminRow.getByTestId('request-state').innerText(), 'approved');
 
   // The member sees the answer and opens the VM the approval made.
   const [request] = (await root.api.vmRequest.queue.query({ state: 'approved' })).filter((r) => r.vmName === vmName);

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { admin, defaultTemplate, loginAs, rejection, removeVms, uniqueName, waitTask } from '../support/api.ts';
-import { allDomainUuids, hostOfDomain } from '../support/lab.ts';
+import { allDomainUuids, hostOfDomain, virsh } from '../support/lab.ts';
 import {
   closeProjectsDb,
   copyOfDefaultTemplate,
@@ -102,7 +102,7 @@ test('quota race: 20 concurrent creates against a quota of 3 VMs; exactly 3 pass
   assert.deepEqual(usage.used, { Vms: 3, Vcpus: 3, MemoryMiB: 384, DiskGiB: 3 * diskGiB, Snapshots: 0 });
 });
 
-test('approval: a request over quota, approved by the project owner, makes a real VM for the requester', async () => {
+test('approval: a request over quota needs an administrator (not the project owner); approved, a real VM for the requester', async () => {
   const name = uniqueName('qreq');
   // Direct: refused. As a request: pending, seen in the owner's queue with its cost and the usage.
   assert.equal((await rejection(member.api.vm.create.mutate(small(name)))).code, 'QUOTA_EXCEEDED');
@@ -121,7 +121,17 @@ test('approval: a request over quota, approved by the project owner, makes a rea
   assert.equal((await rejection(member.api.vmRequest.approve.mutate({ id: req.id }))).code, 'FORBIDDEN');
   assert.deepEqual(await (await newUser()).client.api.vmRequest.queue.query({}), []);
 
-  const approved = await owner.api.vmRequest.approve.mutate({ id: req.id, note: 'for the demo' });
+  // Passing the quota is an administrator's call, as changing the quota is: the owner's queue
+  // says so instead of offering the button, and the API refuses it with the request untouched.
+  assert.match(seen.approveBlocked ?? '', /only an administrator may approve it/);
+  const byOwner = await rejection(owner.api.vmRequest.approve.mutate({ id: req.id, note: 'mine to give' }));
+  assert.equal(byOwner.code, 'FORBIDDEN');
+  assert.match(byOwner.message, /only an administrator may approve it .*3 of 3 VMs in use; this adds 1\.$/);
+  assert.equal(
+    (await owner.api.vmRequest.queue.query({ state: 'pending' })).some((r) => r.id === req.id),
+    true,
+  );
+  const approved = await root.api.vmRequest.approve.mutate({ id: req.id, note: 'for the demo' });
   made.push(approved.vmId);
   assert.equal(approved.forced, true);
   assert.equal((await waitTask(root.api, approved.taskId)).state, 'succeeded');
@@ -140,7 +150,7 @@ test('approval: a request over quota, approved by the project owner, makes a rea
   );
   assert.ok(notified, 'an event for the requester');
   // Decided once.
-  assert.equal((await rejection(owner.api.vmRequest.approve.mutate({ id: req.id }))).code, 'INVALID_STATE');
+  assert.equal((await rejection(root.api.vmRequest.approve.mutate({ id: req.id }))).code, 'INVALID_STATE');
 });
 
 test('rejection carries a note to the requester; a restricted template is for requests only', async () => {
@@ -190,4 +200,49 @@ test('the template-disk preview answers only for a template the member may see',
   assert.equal(refused.code, 'NOT_FOUND');
   const ghost = await rejection(member.api.quota.templateDisk.query({ templateId: 'no-such-template' }));
   assert.equal(ghost.code, 'NOT_FOUND');
+});
+
+test('memory counts at its maximum: an edit raising it past the quota is refused; QEMU, the charge and recount agree', async () => {
+  const tight = await makeProject('qmem', { MemoryMiB: 1024 });
+  cleanup.push(() => removeProject(tight.id));
+  await grantOnProject(memberId, 'member', tight.id);
+  const created = await member.api.vm.create.mutate({ ...small(uniqueName('qmem')), projectId: tight.id });
+  made.push(created.vmId);
+  assert.equal((await waitTask(member.api, created.taskId)).state, 'succeeded');
+  const vmId = created.vmId;
+  const used = async () => (await member.api.quota.usage.query({ projectId: tight.id })).used;
+  assert.equal((await used()).MemoryMiB, 128);
+
+  // Snapshot quota: a name the VM does not have is NOT_FOUND and gives nothing back.
+  const snap = await member.api.snapshot.create.mutate({ vmId, name: 'real1', withMemory: false });
+  assert.equal((await waitTask(member.api, snap.taskId)).state, 'succeeded');
+  assert.equal((await used()).Snapshots, 1);
+  const ghost = await rejection(member.api.snapshot.delete.mutate({ vmId, name: 'ghost0' }));
+  assert.equal(ghost.code, 'NOT_FOUND');
+  assert.match(ghost.message, /has no snapshot ghost0 \(its snapshots are real1\)/);
+  assert.equal((await used()).Snapshots, 1, 'a ghost delete frees nothing');
+  const del = await member.api.snapshot.delete.mutate({ vmId, name: 'real1' });
+  assert.equal((await waitTask(member.api, del.taskId)).state, 'succeeded');
+  assert.equal((await used()).Snapshots, 0);
+
+  // 128 MiB with a 2048 MiB maximum: QEMU would allocate 2048 (-m), so it counts 2048: refused.
+  const edit = { name: (await member.api.vm.byId.query({ vmId })).name, vcpus: 1, maxVcpus: 8, memoryMiB: 128 };
+  const past = await rejection(member.api.vm.edit.mutate({ vmId, ...edit, maxMemoryMiB: 2048 }));
+  assert.equal(past.code, 'QUOTA_EXCEEDED', past.message);
+  assert.match(past.message, /128 of 1024 MiB of memory in use; this VM needs 1920/);
+  const within = await member.api.vm.edit.mutate({ vmId, ...edit, maxMemoryMiB: 512 });
+  assert.equal((await waitTask(member.api, within.taskId)).state, 'succeeded');
+  assert.equal((await used()).MemoryMiB, 512, 'charged at the maximum');
+  const started = await member.api.vm.start.mutate({ vmId });
+  assert.equal((await waitTask(member.api, started.taskId)).state, 'succeeded');
+  const vm = await member.api.vm.byId.query({ vmId });
+  const host = await hostOfDomain(vm.uuid);
+  assert.ok(host);
+  const info = (await virsh(host, 'dominfo', vm.uuid)).stdout;
+  assert.match(info, /Max memory:\s+524288 KiB/, info);
+  // Whatever libvirt reads back after the start (the balloon's figure), the charge stays.
+  assert.equal((await used()).MemoryMiB, 512);
+  const recount = await root.api.quota.recount.mutate({ projectId: tight.id });
+  assert.deepEqual(recount.after, recount.before, 'the counters were right');
+  assert.equal(recount.after.MemoryMiB, 512);
 });

@@ -115,6 +115,11 @@ test('disk-only and memory snapshots: create, tree, revert, describe, delete; VM
     'describe kept current',
   );
 
+  // A name the VM does not have: NOT_FOUND before any task, libvirt's list untouched.
+  const ghost = await rejection(api.snapshot.delete.mutate({ vmId, name: 'ghost0' }));
+  assert.equal(ghost.code, 'NOT_FOUND', ghost.message);
+  assert.match(ghost.message, /no snapshot ghost0/);
+
   // Delete the parent: its child moves up, libvirt agrees.
   await ok(api.snapshot.delete.mutate({ vmId, name: 'disk1' }));
   assert.equal((await virsh(host, 'snapshot-list', vm.uuid, '--name')).stdout.trim(), 'mem1');

@@ -78,3 +78,14 @@ test('snapshot: with memory while running or paused, disk-only when off, skipped
     ],
   );
 });
+
+test('a VM the caller’s role cannot act on is skipped first, naming the permission the run checks', () => {
+  const plan = planBulk('delete', [vm('a', 'shutoff', { allowed: false }), vm('b', 'running', { allowed: false })]);
+  assert.deepEqual(
+    plan.items.map((i) => [i.outcome, i.message]),
+    [
+      ['skip', 'Skipped: your role does not allow delete on it'],
+      ['skip', 'Skipped: your role does not allow delete on it'],
+    ],
+  );
+});

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exceededKinds, quotaMessage, resizeDelta, vmCost } from '../src/services/quotas/policy.ts';
+import { editedMemoryCeiling } from '../src/services/quotas/resize.ts';
+import { removedSnapshots } from '../src/services/snapshots.ts';
 
 const project = {
   name: 'dev',
@@ -45,4 +47,21 @@ test('a resize grows what got bigger and gives back what got smaller', () => {
     grow: { Vcpus: 2, MemoryMiB: 0, DiskGiB: 0 },
     shrink: { Vcpus: 0, MemoryMiB: 512, DiskGiB: 0 },
   });
+});
+
+test('an edit charges memory at its maximum; a running VM keeps the ceiling its QEMU holds', () => {
+  const edit = { memoryMiB: 128, maxMemoryMiB: 2048 };
+  assert.equal(editedMemoryCeiling({ ...edit, running: false }, 128), 2048);
+  assert.equal(
+    editedMemoryCeiling({ memoryMiB: 256, maxMemoryMiB: 512, running: false }, 2048),
+    512,
+    'stopped: given back',
+  );
+  assert.equal(editedMemoryCeiling({ memoryMiB: 256, maxMemoryMiB: 512, running: true }, 2048), 2048, 'running: kept');
+});
+
+test('a snapshot delete gives back the snapshots that went, none for one that was not there', () => {
+  assert.equal(removedSnapshots(['a', 'b'], [{ name: 'a' }, { name: 'b' }]), 0);
+  assert.equal(removedSnapshots(['a', 'b', 'c'], [{ name: 'c' }]), 2);
+  assert.equal(removedSnapshots([], [{ name: 'outside' }]), 0);
 });

@@ -89,18 +89,20 @@ export async function actualUsage(
   projectId: string,
   db: Prisma.TransactionClient | ReturnType<typeof getDb> = getDb(),
 ): Promise<Usage> {
-  const [sums, snapshots] = await Promise.all([
+  const [sums, memory, snapshots] = await Promise.all([
     db.vm.aggregate({
       where: { projectId },
       _count: { _all: true },
-      _sum: { vcpus: true, memoryMiB: true, reservedDiskGiB: true },
+      _sum: { vcpus: true, reservedDiskGiB: true },
     }),
+    // Per VM the larger of its ceiling and its memory reading (memoryCharge): not a column sum.
+    db.vm.findMany({ where: { projectId }, select: { memoryMiB: true, memoryCeilingMiB: true } }),
     db.vmSnapshot.count({ where: { vm: { projectId } } }),
   ]);
   return {
     Vms: sums._count._all,
     Vcpus: sums._sum.vcpus ?? 0,
-    MemoryMiB: sums._sum.memoryMiB ?? 0,
+    MemoryMiB: memory.reduce((sum, vm) => sum + memoryCharge(vm), 0),
     DiskGiB: sums._sum.reservedDiskGiB ?? 0,
     Snapshots: snapshots,
   };
@@ -109,7 +111,9 @@ export async function actualUsage(
 /**
  * Repair: sets the used counters to what the project's rows hold (drift after a crash between a
  * reservation and its release). Returns the counters before and after. A create reserved but
- * not yet recorded at that instant is not counted: run it when the project is quiet.
+ * not yet recorded at that instant is not counted: run it when the project is quiet. A VM whose
+ * memory reading passes its ceiling (its maximum raised outside Vireo, e.g. `virsh setmaxmem`)
+ * gets its ceiling raised to the reading first, so its delete gives back what is counted.
  */
 export async function recount(projectId: string): Promise<{ before: Usage; after: Usage } | null> {
   return getDb().$transaction(async (tx) => {
@@ -118,6 +122,7 @@ export async function recount(projectId: string): Promise<{ before: Usage; after
       select: { usedVms: true, usedVcpus: true, usedMemoryMiB: true, usedDiskGiB: true, usedSnapshots: true },
     });
     if (!before) return null;
+    await tx.$executeRaw`UPDATE "Vm" SET "memoryCeilingMiB" = "memoryMiB" WHERE "projectId" = ${projectId} AND "memoryCeilingMiB" < "memoryMiB"`;
     const after = await actualUsage(projectId, tx);
     await tx.project.update({
       where: { id: projectId },
@@ -143,17 +148,31 @@ export async function recount(projectId: string): Promise<{ before: Usage; after
   });
 }
 
-/** What a VM's row holds against its project: one VM, its vCPUs, memory and reserved disk. */
+/**
+ * The memory a VM counts against its project: its ceiling (the maximum QEMU allocates, as Vireo
+ * set it), or its memory when that is higher (a row from before ceilings, or a reading past it).
+ * Missing ceiling (a new VM's input): its memory, the maximum a create or clone gives it.
+ */
+export function memoryCharge(vm: { memoryMiB: number; memoryCeilingMiB?: number | undefined }): number {
+  return Math.max(vm.memoryMiB, vm.memoryCeilingMiB ?? 0);
+}
+
+/**
+ * What a VM's row holds against its project: one VM, its current vCPUs (not its maximum: vCPUs
+ * past the current ones exist only once hot-plugged, which an edit charges), its memory charge
+ * (memoryCharge) and its reserved disk.
+ */
 export function vmDelta(vm: {
   vcpus: number;
   memoryMiB: number;
+  memoryCeilingMiB?: number | undefined;
   reservedDiskGiB?: number;
   snapshots?: number;
 }): QuotaDelta {
   return {
     Vms: 1,
     Vcpus: vm.vcpus,
-    MemoryMiB: vm.memoryMiB,
+    MemoryMiB: memoryCharge(vm),
     DiskGiB: vm.reservedDiskGiB ?? 0,
     Snapshots: vm.snapshots ?? 0,
   };
@@ -162,7 +181,14 @@ export function vmDelta(vm: {
 /** The VM's share, given back in the same transaction that deletes its row (vms.delete). */
 export async function releaseVm(
   tx: Prisma.TransactionClient,
-  vm: { projectId: string | null; vcpus: number; memoryMiB: number; reservedDiskGiB: number; snapshots: number },
+  vm: {
+    projectId: string | null;
+    vcpus: number;
+    memoryMiB: number;
+    memoryCeilingMiB: number;
+    reservedDiskGiB: number;
+    snapshots: number;
+  },
 ): Promise<void> {
   if (!vm.projectId) return;
   await release(vm.projectId, vmDelta(vm), tx);
@@ -173,12 +199,23 @@ export async function setReservedDisk(vmId: string, diskGiB: number): Promise<vo
   await getDb().vm.updateMany({ where: { id: vmId }, data: { reservedDiskGiB: diskGiB } });
 }
 
-/** What a VM holds against its project (null: no such VM). */
-export async function vmShare(
-  vmId: string,
-): Promise<{ projectId: string | null; vcpus: number; memoryMiB: number; reservedDiskGiB: number } | null> {
+/** Records the memory ceiling of a VM (after an edit changed its maximum). */
+export async function setMemoryCeiling(vmId: string, memoryMiB: number): Promise<void> {
+  await getDb().vm.updateMany({ where: { id: vmId }, data: { memoryCeilingMiB: memoryMiB } });
+}
+
+export type VmShare = {
+  projectId: string | null;
+  vcpus: number;
+  memoryMiB: number;
+  memoryCeilingMiB: number;
+  reservedDiskGiB: number;
+};
+
+/** What a VM holds against its project (null: no such VM); its memory charge is memoryCharge(share). */
+export async function vmShare(vmId: string): Promise<VmShare | null> {
   return getDb().vm.findUnique({
     where: { id: vmId },
-    select: { projectId: true, vcpus: true, memoryMiB: true, reservedDiskGiB: true },
+    select: { projectId: true, vcpus: true, memoryMiB: true, memoryCeilingMiB: true, reservedDiskGiB: true },
   });
 }

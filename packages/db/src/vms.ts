@@ -3,7 +3,7 @@ import type { HostStatus, VmState } from './enums.ts';
 import { mapDbErrors } from './errors.ts';
 import type { ProjectView } from './projects.ts';
 import { byId as projectById } from './projects.ts';
-import { releaseVm, tryReserve, vmDelta } from './quotas.ts';
+import { memoryCharge, releaseVm, tryReserve, vmDelta } from './quotas.ts';
 import type { Prisma } from './generated/client.ts';
 import { type VmVisibility, vmVisibilityWhere } from './vm-visibility.ts';
 
@@ -55,6 +55,8 @@ export type VmCreateInput = {
   /** The project it counts against (its quota reserved by the caller first). */
   projectId?: string | null;
   reservedDiskGiB?: number;
+  /** The memory ceiling (schema.prisma); left out: memoryMiB, the maximum a new domain gets. */
+  memoryCeilingMiB?: number;
 };
 
 /** Per-host allocation, for placement. */
@@ -247,7 +249,7 @@ export async function createCharged(
       getDb().$transaction(async (tx) => {
         if (!(await tryReserve(tx, input.projectId, vmDelta(input), opts))) throw refused;
         return tx.vm.create({
-          data: { ...input, nameKey: nameKey(input.name), state: input.state ?? 'creating' },
+          data: rowData(input),
           select: vmSelect,
         });
       }),
@@ -260,11 +262,20 @@ export async function createCharged(
   }
 }
 
+function rowData(input: VmCreateInput) {
+  return {
+    ...input,
+    nameKey: nameKey(input.name),
+    state: input.state ?? 'creating',
+    memoryCeilingMiB: memoryCharge(input),
+  };
+}
+
 /** @throws DbConflictError with fields ["name"] or ["uuid"] on duplicates. */
 export async function create(input: VmCreateInput): Promise<VmView> {
   const row = await mapDbErrors(() =>
     getDb().vm.create({
-      data: { ...input, nameKey: nameKey(input.name), state: input.state ?? 'creating' },
+      data: rowData(input),
       select: vmSelect,
     }),
   );
@@ -312,11 +323,7 @@ export async function applyFacts(uuid: string, facts: VmFacts): Promise<boolean>
  * Returns how many rows were inserted. @throws DbConflictError on a duplicate name or uuid.
  */
 export async function insertMany(inputs: VmCreateInput[]): Promise<number> {
-  const data = inputs.map((input) => ({
-    ...input,
-    nameKey: nameKey(input.name),
-    state: input.state ?? 'creating',
-  }));
+  const data = inputs.map(rowData);
   const { count } = await mapDbErrors(() => getDb().vm.createMany({ data }));
   return count;
 }
@@ -345,6 +352,7 @@ async function remove(id: string): Promise<boolean> {
         projectId: true,
         vcpus: true,
         memoryMiB: true,
+        memoryCeilingMiB: true,
         reservedDiskGiB: true,
         _count: { select: { snapshots: true } },
       },
@@ -565,6 +573,7 @@ export async function setProject(id: string, projectId: string | null): Promise<
           projectId: true,
           vcpus: true,
           memoryMiB: true,
+          memoryCeilingMiB: true,
           reservedDiskGiB: true,
           _count: { select: { snapshots: true } },
         },
@@ -579,7 +588,7 @@ export async function setProject(id: string, projectId: string | null): Promise<
         data: {
           usedVms: { increment: 1 },
           usedVcpus: { increment: vm.vcpus },
-          usedMemoryMiB: { increment: vm.memoryMiB },
+          usedMemoryMiB: { increment: memoryCharge(vm) },
           usedDiskGiB: { increment: vm.reservedDiskGiB },
           usedSnapshots: { increment: snapshots },
         },

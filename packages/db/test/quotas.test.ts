@@ -129,6 +129,55 @@ test('deleting a VM gives back its share, snapshots included; recount repairs dr
   await vms.delete(b.id);
 });
 
+test('memory counts at the ceiling: readings after start do not move the charge; recount and delete agree', async () => {
+  const p = await projects.create({ name: 'q-ceiling', quota: { MemoryMiB: 4096 } });
+  const created = await vms.createCharged({
+    uuid: randomUUID(),
+    name: 'q-ceiling-a',
+    templateId: template.id,
+    ownerId: owner.id,
+    vcpus: 1,
+    memoryMiB: 128,
+    projectId: p.id,
+  });
+  assert.ok(created.ok);
+  const vm = created.vm;
+  assert.equal((await quotas.vmShare(vm.id))?.memoryCeilingMiB, 128, 'a new VM: its maximum is its memory');
+  // An edit to 128 MiB with a 2048 MiB maximum: reserved at the maximum, then recorded.
+  assert.equal((await quotas.reserve(p.id, { MemoryMiB: 2048 - 128 })).ok, true);
+  await quotas.setMemoryCeiling(vm.id, 2048);
+  // Started: libvirt reads 2048 (no balloon driver) or 100 (ballooned); neither moves the charge.
+  for (const reading of [2048, 100]) {
+    await vms.applyFacts(vm.uuid, { name: vm.name, vcpus: 1, memoryMiB: reading });
+    const recount = await quotas.recount(p.id);
+    assert.equal(recount?.before.MemoryMiB, 2048, `reading ${reading}`);
+    assert.deepEqual(recount?.after, recount?.before, `reading ${reading}: the counters were right`);
+  }
+  // A maximum raised outside Vireo (virsh setmaxmem) shows as a higher reading: the repair counts
+  // it and raises the ceiling, so the delete gives back exactly what is counted.
+  await vms.applyFacts(vm.uuid, { name: vm.name, vcpus: 1, memoryMiB: 3000 });
+  assert.equal((await quotas.recount(p.id))?.after.MemoryMiB, 3000);
+  assert.equal((await quotas.vmShare(vm.id))?.memoryCeilingMiB, 3000);
+  await vms.delete(vm.id);
+  assert.equal((await projects.byId(p.id))?.used.MemoryMiB, 0);
+
+  // A VM moved into the project brings its ceiling, not its reading.
+  const outside = await vms.create({
+    uuid: randomUUID(),
+    name: 'q-ceiling-b',
+    templateId: template.id,
+    ownerId: owner.id,
+    vcpus: 1,
+    memoryMiB: 128,
+  });
+  await quotas.setMemoryCeiling(outside.id, 512);
+  await vms.setProject(outside.id, p.id);
+  assert.equal((await projects.byId(p.id))?.used.MemoryMiB, 512);
+  assert.deepEqual((await quotas.recount(p.id))?.after.MemoryMiB, 512);
+  await vms.delete(outside.id);
+  assert.equal((await projects.byId(p.id))?.used.MemoryMiB, 0);
+});
+
 test('a request is decided once: the first decision wins', async () => {
   const p = await projects.create({ name: 'q-requests' });
   const r = await vmRequests.create({ requesterId: owner.id, projectId: p.id, input: '{}', reason: 'quota' });

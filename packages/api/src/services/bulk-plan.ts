@@ -3,6 +3,7 @@
  * it is skipped. Pure (no I/O), so the run re-plans with the same rules the dry run showed.
  */
 import type { VmState } from '../views.ts';
+import type { Action } from './permissions/policy.ts';
 
 /** What a bulk job can do. */
 export const BULK_ACTIONS = ['start', 'shutdown', 'forceOff', 'snapshot', 'delete', 'tag', 'untag'] as const;
@@ -17,6 +18,19 @@ export type PlanVm = {
   state: VmState;
   hostStatus: string | null;
   tags: readonly string[];
+  /** false: the caller's role does not allow the action on this VM (BULK_PERMISSION, asked with can()). */
+  allowed?: boolean;
+};
+
+/** The permission each bulk action needs on every VM it acts on. */
+export const BULK_PERMISSION: Record<BulkAction, Action> = {
+  start: 'operate',
+  shutdown: 'operate',
+  forceOff: 'operate',
+  snapshot: 'operate',
+  delete: 'delete',
+  tag: 'edit',
+  untag: 'edit',
 };
 
 export type PlanItem = { vmId: string; vmName: string; outcome: 'run' | 'skip'; message: string };
@@ -41,6 +55,8 @@ const WHAT: Record<Exclude<BulkAction, 'snapshot'>, (tag: string) => string> = {
 };
 
 function skipReason(action: BulkAction, vm: PlanVm, tag: string): string | null {
+  // First: nothing else matters when the run would refuse it anyway.
+  if (vm.allowed === false) return `your role does not allow ${BULK_PERMISSION[action]} on it`;
   if (action === 'tag') return vm.tags.includes(tag) ? `already has tag "${tag}"` : null;
   if (action === 'untag') return vm.tags.includes(tag) ? null : `has no tag "${tag}"`;
   if (vm.state === 'creating' || vm.state === 'deleting') return `busy (${vm.state})`;

@@ -9,7 +9,7 @@ import { type ErrorCode, toErrorPayload, VireoError } from '@vireo/protocol';
 import { managerEnv } from '../env.ts';
 import { BULK_MAX_VMS, type BulkPlanInput, type BulkTargetInput, vmFilterInput } from '../schemas/bulk.ts';
 import type { UserView } from '../views.ts';
-import { type BulkAction, type BulkPlan, planBulk, snapshotWithMemory } from './bulk-plan.ts';
+import { BULK_PERMISSION, type BulkAction, type BulkPlan, planBulk, snapshotWithMemory } from './bulk-plan.ts';
 import { eachLimited } from './each-limited.ts';
 import { startTask } from './tasks.ts';
 import { createSnapshot } from './snapshots.ts';
@@ -18,7 +18,6 @@ import { visibleMessage } from './visibility.ts';
 import type { VmRecord } from './vm-access.ts';
 import { deleteVm, forceOffVm, shutdownVm, startVm } from './vm-service.ts';
 import { can } from './permissions/can.ts';
-import type { Action } from './permissions/policy.ts';
 import { vmVisibility } from './permissions/visibility.ts';
 
 /** VM operations a job runs at once: enough to overlap agent round trips, few enough to not flood a host. */
@@ -59,13 +58,29 @@ async function resolveTarget(user: UserView, target: BulkTargetInput): Promise<V
   return rows;
 }
 
-function plan(input: BulkPlanInput, targets: readonly VmRecord[]): BulkPlan {
-  return planBulk(input.action, targets, input.tag);
+/** VMs checked for the action at once while planning (each can() is a few reads). */
+const PLAN_CHECKS_AT_ONCE = 8;
+
+/**
+ * Plans with each VM checked for the action as the run checks it (can() with BULK_PERMISSION),
+ * so a VM the caller's role cannot act on is skipped with that reason, not promised.
+ */
+async function plan(user: UserView, input: BulkPlanInput, targets: readonly VmRecord[]): Promise<BulkPlan> {
+  const permission = BULK_PERMISSION[input.action];
+  const denied = new Set<string>();
+  await eachLimited(targets, PLAN_CHECKS_AT_ONCE, async (vm) => {
+    if (!(await can(user, permission, { kind: 'vm', id: vm.id }))) denied.add(vm.id);
+  });
+  return planBulk(
+    input.action,
+    targets.map((vm) => ({ ...vm, allowed: !denied.has(vm.id) })),
+    input.tag,
+  );
 }
 
 /** The dry run: every VM of the target, what will happen to it or why it is skipped. Changes nothing. */
 export async function planBulkJob(user: UserView, input: BulkPlanInput): Promise<BulkPlan> {
-  return plan(input, await resolveTarget(user, input.target));
+  return plan(user, input, await resolveTarget(user, input.target));
 }
 
 /** Starts the job as a task; resolves with its id at once. */
@@ -74,7 +89,7 @@ export async function runBulkJob(
   input: { plan: BulkPlanInput; confirmVmIds: string[] },
 ): Promise<{ taskId: string }> {
   const targets = await resolveTarget(user, input.plan.target);
-  const planned = plan(input.plan, targets);
+  const planned = await plan(user, input.plan, targets);
   const willRun = planned.items.filter((i) => i.outcome === 'run').map((i) => i.vmId);
   const confirmed = new Set(input.confirmVmIds);
   if (willRun.length !== confirmed.size || willRun.some((id) => !confirmed.has(id))) {
@@ -128,17 +143,6 @@ const VM_OPS: Record<'start' | 'shutdown' | 'forceOff' | 'delete', typeof startV
   shutdown: shutdownVm,
   forceOff: forceOffVm,
   delete: deleteVm,
-};
-
-/** The permission each bulk action needs on every VM it acts on. */
-const BULK_PERMISSION: Record<BulkAction, Action> = {
-  start: 'operate',
-  shutdown: 'operate',
-  forceOff: 'operate',
-  snapshot: 'operate',
-  delete: 'delete',
-  tag: 'edit',
-  untag: 'edit',
 };
 
 /** One name for every snapshot a bulk job takes, so they can be found (and reverted) together. */

@@ -165,20 +165,45 @@ export async function revertSnapshot(
 }
 
 export async function deleteSnapshot(vm: VmRecord, name: string, ownerId: string): Promise<{ taskId: string }> {
+  await requireSnapshot(vm, name);
   return runSnapshotTask(vm, 'snapshot.delete', ownerId, async (agent, progress, taskId) => {
     progress(10, `Deleting ${name}`);
-    const before = (await snapshots.listForVm(vm.id)).length;
+    const before = (await snapshots.listForVm(vm.id)).map((s) => s.name);
     const { snapshots: facts } = await agent.request(
       'snapshot.delete',
       { uuid: vm.uuid, name },
       { timeoutMs: SNAPSHOT_TIMEOUT_MS, taskId },
     );
     await mirror(vm, facts);
-    // libvirt may remove more than one (children merged away): give back what went.
+    // Give back what went: libvirt may remove more than one (children merged away), or none
+    // (gone already); the counter follows the mirror's rows, which a recount counts.
+    const removed = removedSnapshots(before, facts);
     const projectId = (await quotas.vmShare(vm.id))?.projectId;
-    if (projectId) await quotas.release(projectId, { Snapshots: Math.max(1, before - facts.length) });
+    if (projectId && removed > 0) await quotas.release(projectId, { Snapshots: removed });
     return `Snapshot ${name} deleted`;
   });
+}
+
+/** How many of the snapshots `before` (names) are no longer in libvirt's list `after`. */
+export function removedSnapshots(before: readonly string[], after: readonly { name: string }[]): number {
+  const left = new Set(after.map((s) => s.name));
+  return before.filter((n) => !left.has(n)).length;
+}
+
+/**
+ * NOT_FOUND before any task when the VM has no snapshot `name`: the mirror is asked first, then
+ * the host (a snapshot taken outside Vireo is in libvirt's list before it is in the mirror).
+ */
+async function requireSnapshot(vm: VmRecord, name: string): Promise<void> {
+  if ((await snapshots.listForVm(vm.id)).some((s) => s.name === name)) return;
+  const { snapshots: list, stale } = await listSnapshots(vm);
+  if (list.some((s) => s.name === name)) return;
+  const known = list.length > 0 ? `its snapshots are ${list.map((s) => s.name).join(', ')}` : 'it has none';
+  throw new VireoError(
+    'NOT_FOUND',
+    `VM ${vm.name} has no snapshot ${name} (${known}${stale ? ', as last read: its host does not answer' : ''}).`,
+    { object: 'snapshot' },
+  );
 }
 
 /**

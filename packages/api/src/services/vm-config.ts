@@ -32,7 +32,16 @@ export async function editVm(vm: VmRecord, user: UserView, input: VmEditInput): 
     throw new VireoError('CONFLICT', `A VM named ${input.name} already exists.`, { object: 'vm' });
   }
   // Growth against the VM's project quota is reserved first (QUOTA_EXCEEDED, nothing changed).
-  const resize = await reserveResize(vm.id, { vcpus: input.vcpus, memoryMiB: input.memoryMiB });
+  // Memory counts at its maximum: QEMU allocates it all at start (-m), the balloon only lends
+  // back what a cooperating guest gives (quotas/resize.ts).
+  const resize = await reserveResize(vm.id, {
+    vcpus: input.vcpus,
+    memory: {
+      memoryMiB: input.memoryMiB,
+      maxMemoryMiB: input.maxMemoryMiB,
+      running: vm.state !== 'shutoff' && vm.state !== 'crashed',
+    },
+  });
   const run = runVmTask(vm, 'vm.editConfig', user, async () => {
     let answer: Awaited<ReturnType<typeof agent.request<'vm.editConfig'>>>;
     try {

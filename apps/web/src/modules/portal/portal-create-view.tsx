@@ -11,7 +11,7 @@ import { ErrorText } from '../ui/error-text';
 import { Field } from '../ui/form-dialog';
 import { firstIssue } from '../vms/vm-create-form-state';
 import { formatMiB } from '../ui/format';
-import { overQuota, QuotaBars } from '../quotas/quota-bars';
+import { overQuota, QuotaBars, quotaKindsText } from '../quotas/quota-bars';
 
 /**
  * New VM in the portal: a project, one of the templates published to it, a flavor, a name.
@@ -238,8 +238,8 @@ export function PortalCreateView() {
         )}
         {over.length > 0 && (
           <p className="max-w-xl text-sm text-amber-800" data-testid="portal-over-quota">
-            This VM would take project {project?.name} past its quota ({over.join(', ')}). You can send it as a request:
-            the project's approvers see it and create it if they agree.
+            This VM would take project {project?.name} past its quota ({quotaKindsText(over)}). You can send it as a
+            request: the project's approvers see it and create it if they agree.
           </p>
         )}
         <ErrorText error={create.error ?? request.error} testId="portal-create-error" />

@@ -25,6 +25,20 @@ export const QUOTA_LABELS: Record<QuotaKind, string> = {
   Snapshots: 'Snapshots',
 };
 
+/** What each kind is called inside a sentence ("past its quota (VMs, memory)"). */
+const QUOTA_WORDS: Record<QuotaKind, string> = {
+  Vms: 'VMs',
+  Vcpus: 'vCPUs',
+  MemoryMiB: 'memory',
+  DiskGiB: 'disk',
+  Snapshots: 'snapshots',
+};
+
+/** "VMs, vCPUs, memory": the kinds in words, for a sentence. */
+export function quotaKindsText(kinds: readonly QuotaKind[]): string {
+  return kinds.map((k) => QUOTA_WORDS[k]).join(', ');
+}
+
 /** The kinds `adding` would take past their limit. */
 export function overQuota(quota: QuotaLimits, used: QuotaFigures, adding: Partial<QuotaFigures>): QuotaKind[] {
   return QUOTA_KINDS.filter((k) => {

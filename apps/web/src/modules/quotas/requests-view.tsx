@@ -140,7 +140,8 @@ function QueueRow({ item }: { item: Item }) {
   const trpc = useTRPC();
   const refresh = useRefresh();
   const [note, setNote] = useState('');
-  const approve = useMutation(trpc.vmRequest.approve.mutationOptions({ onSuccess: refresh }));
+  // Settled, not only succeeded: a failed approval puts the request back with its note.
+  const approve = useMutation(trpc.vmRequest.approve.mutationOptions({ onSettled: refresh }));
   const reject = useMutation(trpc.vmRequest.reject.mutationOptions({ onSuccess: refresh }));
   const busy = approve.isPending || reject.isPending;
   return (
@@ -166,6 +167,12 @@ function QueueRow({ item }: { item: Item }) {
       <td className="border-b border-zinc-100 px-3 py-1.5">
         {item.state === 'pending' ? (
           <div className="flex w-52 flex-col gap-1.5">
+            {item.note && (
+              // Set by a failed approval (the request went back to pending): the next approver sees why.
+              <p className="text-xs text-amber-800" data-testid="queue-last-failure">
+                {item.note}
+              </p>
+            )}
             <input
               data-testid="queue-note"
               className={inputClass}
@@ -175,15 +182,17 @@ function QueueRow({ item }: { item: Item }) {
               onChange={(e) => setNote(e.target.value)}
             />
             <div className="flex flex-wrap gap-1.5">
-              <button
-                type="button"
-                data-testid="queue-approve"
-                className={btn.primary}
-                disabled={busy}
-                onClick={() => approve.mutate({ id: item.id, note })}
-              >
-                {item.overQuota ? 'Approve (over quota)' : 'Approve'}
-              </button>
+              {item.approveBlocked === null && (
+                <button
+                  type="button"
+                  data-testid="queue-approve"
+                  className={btn.primary}
+                  disabled={busy}
+                  onClick={() => approve.mutate({ id: item.id, note })}
+                >
+                  {item.overQuota ? 'Approve (over quota)' : 'Approve'}
+                </button>
+              )}
               <button
                 type="button"
                 data-testid="queue-reject"
@@ -195,6 +204,11 @@ function QueueRow({ item }: { item: Item }) {
                 Reject
               </button>
             </div>
+            {item.approveBlocked && (
+              <p className="text-xs text-zinc-600" data-testid="queue-approve-blocked">
+                {item.approveBlocked}
+              </p>
+            )}
             <ErrorText error={approve.error ?? reject.error} />
           </div>
         ) : (

@@ -4,6 +4,9 @@
  * see a queue with each request's cost and the project's usage; an approval re-checks the input
  * and creates the VM through the normal create path (owned by the requester; the quota forced
  * when still over it, and said so), a rejection carries a note. The requester gets an event.
+ * Passing the quota is an administrator's call ('manage' on the system), as changing the quota
+ * is: a project's owners approve what fits it (a restricted template), and never their own
+ * request (administrators may: they could create the VM themselves anyway).
  */
 import { checkCreateChoicesOffered } from '../permissions/offered.ts';
 import {
@@ -37,6 +40,8 @@ export type VmRequestItem = Omit<VmRequestView, 'input' | 'createdAt' | 'decided
   project: Pick<ProjectView, 'quota' | 'used'> | null;
   /** Would it pass the quota now (for the approver)? */
   overQuota: boolean;
+  /** Why the caller may not approve it (the queue says so instead of offering the button); null: it may. */
+  approveBlocked: string | null;
 };
 
 /** How long a request list waits for a host to read a template's disk size (it shows without it). */
@@ -46,13 +51,35 @@ function notFound(): VireoError {
   return new VireoError('NOT_FOUND', 'No such request, or it is not yours to see.', { object: 'vm' });
 }
 
-async function toItem(r: VmRequestView, project: ProjectView | null): Promise<VmRequestItem> {
+/** What the caller is: an administrator (manage on the system) may approve past quotas and its own requests. */
+type Approver = { id: string; admin: boolean };
+
+async function approverOf(user: UserView): Promise<Approver> {
+  return { id: user.id, admin: await can(user, 'manage', { kind: 'system', id: '' }) };
+}
+
+/** Why `approver` may not approve request `r` (over the quota now or not): null when it may. */
+export function approvalBlock(
+  r: Pick<VmRequestView, 'requesterId'>,
+  approver: Approver,
+  overQuota: boolean,
+): string | null {
+  if (approver.admin) return null;
+  if (r.requesterId === approver.id) return 'You asked for this VM: another approver of the project decides it.';
+  if (overQuota) {
+    return 'It would pass the project’s quota: only an administrator may approve it (or raise the quota).';
+  }
+  return null;
+}
+
+async function toItem(r: VmRequestView, project: ProjectView | null, approver: Approver): Promise<VmRequestItem> {
   const { input: json, ...rest } = r;
   const input = createVmInput.parse(JSON.parse(json));
   // A list must not fail, or wait long, while no host can read the template's bases: the cost
   // then shows without them, and says so (approving reads them again, and reserves their true size).
   const templateBytes = await templateDiskBytesOf(input, LIST_READ_MS).catch(() => null);
   const cost = vmCost(input, templateBytes ?? 0);
+  const overQuota = project ? exceededKinds(project, cost).length > 0 : false;
   return {
     ...rest,
     createdAt: r.createdAt.toISOString(),
@@ -62,18 +89,21 @@ async function toItem(r: VmRequestView, project: ProjectView | null): Promise<Vm
     cost,
     templateDiskUnknown: templateBytes === null,
     project: project && { quota: project.quota, used: project.used },
-    overQuota: project ? exceededKinds(project, cost).length > 0 : false,
+    overQuota,
+    approveBlocked: r.state === 'pending' ? approvalBlock(r, approver, overQuota) : null,
   };
 }
 
 /** Requests as the queue shows them, with their projects' usage: one read of the projects. */
-async function toItems(rows: readonly VmRequestView[]): Promise<VmRequestItem[]> {
+async function toItems(rows: readonly VmRequestView[], user: UserView): Promise<VmRequestItem[]> {
   const ids = [...new Set(rows.map((r) => r.projectId))];
-  const byId = new Map((ids.length > 0 ? await projects.list({ ids }) : []).map((p) => [p.id, p]));
-  return Promise.all(rows.map((r) => toItem(r, byId.get(r.projectId) ?? null)));
+  const [list, approver] = await Promise.all([ids.length > 0 ? projects.list({ ids }) : [], approverOf(user)]);
+  const byId = new Map(list.map((p) => [p.id, p]));
+  return Promise.all(rows.map((r) => toItem(r, byId.get(r.projectId) ?? null, approver)));
 }
 
-const oneItem = async (r: VmRequestView) => toItem(r, await projects.byId(r.projectId));
+const oneItem = async (r: VmRequestView, user: UserView) =>
+  toItem(r, await projects.byId(r.projectId), await approverOf(user));
 
 /** Why this create needs an approver: [] when it can be made directly. */
 async function reasonsFor(input: CreateVmInput & { projectId: string }, user: UserView): Promise<string[]> {
@@ -117,12 +147,12 @@ export async function submitRequest(input: CreateVmInput, user: UserView): Promi
     input: JSON.stringify(input),
     reason: reasons.join(','),
   });
-  return oneItem(created);
+  return oneItem(created, user);
 }
 
 /** The caller's own requests, newest first. */
 export async function myRequests(user: UserView): Promise<VmRequestItem[]> {
-  return toItems(await vmRequests.list({ requesterId: user.id, limit: 100 }));
+  return toItems(await vmRequests.list({ requesterId: user.id, limit: 100 }), user);
 }
 
 /** The projects whose requests this user decides (those it manages, as loadForApprover checks); null: all. */
@@ -136,7 +166,7 @@ export async function requestQueue(user: UserView, state: VmRequestState | undef
   const projectIds = await approvableProjects(user);
   if (projectIds && projectIds.length === 0) return [];
   const rows = await vmRequests.list({ projectIds: projectIds ?? undefined, state, limit: 200 });
-  return toItems(rows);
+  return toItems(rows, user);
 }
 
 async function loadForApprover(id: string, user: UserView): Promise<VmRequestView> {
@@ -197,6 +227,12 @@ export async function approveRequest(
   if (!project) throw new VireoError('NOT_FOUND', 'The project is gone; reject the request.', { object: 'project' });
   const cost = vmCost(input, await templateDiskBytesOf(input));
   const over = exceededKinds(project, cost).length > 0;
+  // Checked before anything is recorded: a refused approval leaves the request as it was.
+  const blocked = approvalBlock(r, await approverOf(user), over);
+  if (blocked) {
+    const why = over && r.requesterId !== user.id ? `${blocked} ${quotaSummary(project, cost)}.` : blocked;
+    throw new VireoError('FORBIDDEN', why, { object: 'project' });
+  }
   const recorded = over ? `${note ? `${note} ` : ''}(approved over quota: ${quotaSummary(project, cost)})` : note;
   if (!(await vmRequests.decide(id, { state: 'approved', approverId: user.id, note: recorded }))) {
     throw new VireoError('INVALID_STATE', 'This request was decided or cancelled just now.', { object: 'vm' });
@@ -234,7 +270,7 @@ export async function rejectRequest(id: string, user: UserView, note: string): P
   );
   const after = await vmRequests.byId(id);
   if (!after) throw notFound();
-  return oneItem(after);
+  return oneItem(after, user);
 }
 
 export async function cancelRequest(id: string, user: UserView): Promise<void> {
