@@ -100,6 +100,10 @@ test('quota race: 20 concurrent creates against a quota of 3 VMs; exactly 3 pass
   const diskGiB = templateDiskGiB();
   assert.ok(diskGiB > 0, 'the base has a size');
   assert.deepEqual(usage.used, { Vms: 3, Vcpus: 3, MemoryMiB: 384, DiskGiB: 3 * diskGiB, Snapshots: 0 });
+  // A request that could never be approved is refused at once: its name is taken.
+  const taken = vms[0]?.name ?? '';
+  const asked = await rejection(member.api.vmRequest.submit.mutate(small(taken)));
+  assert.equal(asked.code, 'CONFLICT', asked.message);
 });
 
 test('approval: a request over quota needs an administrator (not the project owner); approved, a real VM for the requester', async () => {

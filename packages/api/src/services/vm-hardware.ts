@@ -48,7 +48,7 @@ export interface HardwarePlan {
 }
 
 /** Only admins attach, clone or copy named volumes: they may hold someone else's data. */
-function checkSource(d: DiskInput, user: UserView): void {
+export function checkSource(d: DiskInput, user: Pick<UserView, 'role'>): void {
   if (user.role === 'admin' || d.source.kind === 'blank' || d.source.kind === 'empty') return;
   throw new VireoError('FORBIDDEN', 'Only administrators can attach, clone or copy existing volumes.', {
     object: 'disk',

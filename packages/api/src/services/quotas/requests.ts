@@ -18,6 +18,7 @@ import {
   type VmRequestState,
   type VmRequestView,
   vmRequests,
+  vms,
 } from '@vireo/db';
 import { VireoError } from '@vireo/protocol';
 import { type CreateVmInput, createVmInput } from '../../schemas/vm.ts';
@@ -25,6 +26,7 @@ import type { UserView } from '../../views.ts';
 import { assertCan, can } from '../permissions/can.ts';
 import { recordEvent } from '../views.ts';
 import { projectsWhere } from '../permissions/visibility.ts';
+import { checkSource } from '../vm-hardware.ts';
 import { checkTemplateOffered, createVm } from '../vm-service.ts';
 import { exceededKinds, quotaSummary, vmCost } from './policy.ts';
 import { templateDiskBytesOf } from './template-disk.ts';
@@ -131,6 +133,14 @@ export async function submitRequest(input: CreateVmInput, user: UserView): Promi
   // to the project is refused (so a request cannot probe templates or ask for any of them).
   await checkTemplateOffered(input, user);
   await checkCreateChoicesOffered(user, input);
+  // What the approval's create would refuse, refused now (a request that can never be approved
+  // helps no one): existing volumes are the administrators', and a VM name must be free.
+  for (const d of input.disks) checkSource(d, user);
+  if (await vms.byName(input.name)) {
+    throw new VireoError('CONFLICT', `A VM named "${input.name}" already exists. Choose another name.`, {
+      object: 'vm',
+    });
+  }
   const reasons = await reasonsFor({ ...input, projectId }, user);
   if (reasons.length === 0) {
     throw new VireoError(
